@@ -1,0 +1,2 @@
+//! checker: see the crate description.
+#![deny(missing_docs)]

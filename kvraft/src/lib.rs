@@ -1,0 +1,2 @@
+//! kvraft: see the crate description.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! raft: see the crate description.
+#![deny(missing_docs)]
