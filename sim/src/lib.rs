@@ -1,1 +1,3 @@
-//! raftsim library.
+//! raftsim: a deterministic discrete-event simulator for Raft and a Raft-backed KV store.
+
+pub mod cli;

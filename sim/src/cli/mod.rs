@@ -1,0 +1,3 @@
+//! The `raftsim` command line: one module per subcommand.
+
+pub mod check;
