@@ -1,3 +1,6 @@
 //! raftsim: a deterministic discrete-event simulator for Raft and a Raft-backed KV store.
 
 pub mod cli;
+pub mod demo;
+pub mod engine;
+pub mod scenario;

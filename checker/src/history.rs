@@ -1,0 +1,246 @@
+//! Histories: operations with call and return times, and ordered call/return events.
+//!
+//! Intervals are closed: an operation that returns at time `t` is concurrent with one that
+//! is called at `t` (on equal times a call sorts before a return). An operation that never
+//! returned is [`Outcome::Pending`]: it stays open until after every other event and the
+//! model sees its output as unknown.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// A client (process) id. A client has at most one outstanding operation at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientId(pub u64);
+
+/// A point in time, in any unit the history's producer chooses (e.g. virtual nanoseconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Time(pub u64);
+
+/// How an operation ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome<O> {
+    /// It returned `output` at time `at`.
+    Returned {
+        /// The output the client observed.
+        output: O,
+        /// The return time (at or after the call time).
+        at: Time,
+    },
+    /// It returned at time `at` but its output is unknown (e.g. a read that timed out).
+    Unknown {
+        /// The return time (at or after the call time).
+        at: Time,
+    },
+    /// It never returned (the client crashed or timed out): it is open until after every
+    /// other event, and its output is unknown. It may or may not have taken effect.
+    Pending,
+}
+
+impl<O> Outcome<O> {
+    /// The output, if it is known.
+    pub fn output(&self) -> Option<&O> {
+        match self {
+            Outcome::Returned { output, .. } => Some(output),
+            Outcome::Unknown { .. } | Outcome::Pending => None,
+        }
+    }
+
+    /// The return time, or `None` for a pending operation.
+    pub fn return_time(&self) -> Option<Time> {
+        match self {
+            Outcome::Returned { at, .. } | Outcome::Unknown { at } => Some(*at),
+            Outcome::Pending => None,
+        }
+    }
+}
+
+/// One operation of a history: who called what, when, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation<I, O> {
+    /// The client that issued it.
+    pub client: ClientId,
+    /// The model input (the request).
+    pub input: I,
+    /// The call (invocation) time.
+    pub call: Time,
+    /// How and when it returned, if it did.
+    pub outcome: Outcome<O>,
+}
+
+impl<I, O> Operation<I, O> {
+    /// The output, if it is known.
+    pub fn output(&self) -> Option<&O> {
+        self.outcome.output()
+    }
+
+    /// Whether the return time is at or after the call time (pending is always valid).
+    pub fn is_well_formed(&self) -> bool {
+        match self.outcome.return_time() {
+            Some(at) => at >= self.call,
+            None => true,
+        }
+    }
+}
+
+/// An operation id that pairs a call event with its return event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OpId(pub u64);
+
+/// What an event is: a call with its input, or a return with its output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind<I, O> {
+    /// The operation was invoked with this input.
+    Call(I),
+    /// The operation returned; `None` means it returned with an unknown output.
+    Return(Option<O>),
+}
+
+/// One event of an ordered event list: the list order is the real-time order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event<I, O> {
+    /// The client that issued the operation.
+    pub client: ClientId,
+    /// Pairs this event with the other event of the same operation.
+    pub id: OpId,
+    /// Call or return.
+    pub kind: EventKind<I, O>,
+}
+
+/// Converts an ordered event list into operations, one per call, in call order.
+///
+/// The `k`th event gets time `k`. A call without a return becomes [`Outcome::Pending`].
+///
+/// # Errors
+/// [`Error::Event`] for a return without a call, a second call or return with the same
+/// id, or a second outstanding call by the same client.
+pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Operation<I, O>>> {
+    let mut ops: Vec<Operation<I, O>> = Vec::new();
+    // OpId -> (index into ops, returned yet?)
+    let mut by_id: BTreeMap<OpId, (usize, bool)> = BTreeMap::new();
+    let mut open_by_client: BTreeMap<ClientId, OpId> = BTreeMap::new();
+    for (index, event) in events.into_iter().enumerate() {
+        let time = Time(index as u64);
+        match event.kind {
+            EventKind::Call(input) => {
+                if by_id.contains_key(&event.id) {
+                    return Err(event_error(index, format!("second call with id {}", event.id.0)));
+                }
+                if let Some(open) = open_by_client.insert(event.client, event.id) {
+                    return Err(event_error(
+                        index,
+                        format!(
+                            "client {} calls while operation {} is still outstanding",
+                            event.client.0, open.0
+                        ),
+                    ));
+                }
+                by_id.insert(event.id, (ops.len(), false));
+                ops.push(Operation {
+                    client: event.client,
+                    input,
+                    call: time,
+                    outcome: Outcome::Pending,
+                });
+            }
+            EventKind::Return(output) => {
+                let Some((op_index, returned)) = by_id.get_mut(&event.id) else {
+                    return Err(event_error(index, format!("return without call (id {})", event.id.0)));
+                };
+                if *returned {
+                    return Err(event_error(index, format!("second return for id {}", event.id.0)));
+                }
+                *returned = true;
+                let op = &mut ops[*op_index];
+                if op.client != event.client {
+                    return Err(event_error(
+                        index,
+                        format!(
+                            "return by client {} for id {} called by client {}",
+                            event.client.0, event.id.0, op.client.0
+                        ),
+                    ));
+                }
+                open_by_client.remove(&event.client);
+                op.outcome = match output {
+                    Some(output) => Outcome::Returned { output, at: time },
+                    None => Outcome::Unknown { at: time },
+                };
+            }
+        }
+    }
+    Ok(ops)
+}
+
+fn event_error(index: usize, message: String) -> Error {
+    Error::Event { index, message }
+}
+
+/// Converts operations into an ordered event list (calls before returns at equal times;
+/// pending operations get no return event). Operation `k` gets [`OpId`] `k`.
+pub fn events_from_operations<I: Clone, O: Clone>(ops: &[Operation<I, O>]) -> Vec<Event<I, O>> {
+    // (time, 0 = call / 1 = return, op index) sorts calls first at equal times.
+    let mut keys: Vec<(Time, u8, usize)> = Vec::with_capacity(ops.len() * 2);
+    for (k, op) in ops.iter().enumerate() {
+        keys.push((op.call, 0, k));
+        if let Some(at) = op.outcome.return_time() {
+            keys.push((at, 1, k));
+        }
+    }
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|(_, kind, k)| {
+            let op = &ops[k];
+            let kind = if kind == 0 {
+                EventKind::Call(op.input.clone())
+            } else {
+                EventKind::Return(op.output().cloned())
+            };
+            Event { client: op.client, id: OpId(k as u64), kind }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(client: u64, id: u64, input: u8) -> Event<u8, u8> {
+        Event { client: ClientId(client), id: OpId(id), kind: EventKind::Call(input) }
+    }
+    fn ret(client: u64, id: u64, output: Option<u8>) -> Event<u8, u8> {
+        Event { client: ClientId(client), id: OpId(id), kind: EventKind::Return(output) }
+    }
+
+    #[test]
+    fn events_unmatched_call_becomes_pending() {
+        let ops = operations_from_events(vec![call(0, 0, 1), call(1, 1, 2), ret(1, 1, Some(3))])
+            .expect("valid events");
+        assert_eq!(ops.len(), 2);
+        assert_eq!(ops[0].outcome, Outcome::Pending);
+        assert_eq!(ops[1].outcome, Outcome::Returned { output: 3, at: Time(2) });
+    }
+
+    #[test]
+    fn events_return_without_call_is_error() {
+        let err = operations_from_events(vec![ret(0, 7, None)]).expect_err("must fail");
+        assert!(err.to_string().contains("return without call"), "{err}");
+    }
+
+    #[test]
+    fn events_second_outstanding_call_is_error() {
+        let err = operations_from_events(vec![call(0, 0, 1), call(0, 1, 1)]).expect_err("must fail");
+        assert!(err.to_string().contains("outstanding"), "{err}");
+    }
+
+    #[test]
+    fn events_round_trip_keeps_order() {
+        let events = vec![call(0, 0, 1), call(1, 1, 2), ret(0, 0, Some(5)), ret(1, 1, None)];
+        let ops = operations_from_events(events.clone()).expect("valid");
+        assert_eq!(events_from_operations(&ops), events);
+    }
+}

@@ -1,0 +1,99 @@
+//! Tunables of one Raft node, with defaults chosen for the MIT 6.5840 tester.
+
+use crate::types::Duration;
+
+/// Timing and size limits of one Raft node.
+///
+/// The defaults satisfy the lab's requirements (spec §2.8, §3):
+/// - heartbeats every 100 ms, i.e. at most 10 per second per follower, which also keeps
+///   TestCount's idle budget (60 requests per second for 3 servers; we send 20);
+/// - election timeouts drawn uniformly from [300 ms, 600 ms): three missed heartbeats
+///   before a follower gives up on its leader, a 300 ms spread that makes split votes
+///   rare even with 26 ms of network delay, and about ten election rounds inside the
+///   lab's 5 s "new leader" window when votes do split (§5.2 recommends randomization).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Lower bound (inclusive) of the randomized election timeout (§5.2).
+    pub election_timeout_min: Duration,
+    /// Upper bound (exclusive) of the randomized election timeout.
+    pub election_timeout_max: Duration,
+    /// How often a leader sends heartbeats (empty AppendEntries) to each follower.
+    pub heartbeat_interval: Duration,
+    /// The most entries one AppendEntries carries; larger backlogs go out in several
+    /// messages, each sent when the previous one is acknowledged.
+    pub entries_per_message_max: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            election_timeout_min: Duration::from_millis(300),
+            election_timeout_max: Duration::from_millis(600),
+            heartbeat_interval: Duration::from_millis(100),
+            entries_per_message_max: 512,
+        }
+    }
+}
+
+impl Config {
+    /// Checks that the configuration makes sense.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when the election timeout range is empty, the heartbeat is
+    /// zero or not shorter than the minimal election timeout (followers would time out
+    /// between heartbeats), or a message could carry no entries.
+    pub fn validate(&self) -> crate::Result<()> {
+        let fail = |why: &str| Err(crate::Error::Config(why.to_string()));
+        if self.election_timeout_min >= self.election_timeout_max {
+            return fail("election_timeout_min must be below election_timeout_max");
+        }
+        if self.heartbeat_interval.0 == 0 {
+            return fail("heartbeat_interval must be positive");
+        }
+        if self.heartbeat_interval >= self.election_timeout_min {
+            return fail("heartbeat_interval must be below election_timeout_min");
+        }
+        if self.entries_per_message_max == 0 {
+            return fail("entries_per_message_max must be positive");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_default_is_valid_and_meets_lab_limits() {
+        let c = Config::default();
+        assert!(c.validate().is_ok());
+        // At most 10 heartbeats per second (lab text).
+        assert!(c.heartbeat_interval >= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn config_validate_rejects_bad_values() {
+        let bad = [
+            Config {
+                election_timeout_max: Duration::from_millis(300),
+                ..Config::default()
+            },
+            Config {
+                heartbeat_interval: Duration(0),
+                ..Config::default()
+            },
+            Config {
+                heartbeat_interval: Duration::from_millis(300),
+                ..Config::default()
+            },
+            Config {
+                entries_per_message_max: 0,
+                ..Config::default()
+            },
+        ];
+        for c in bad {
+            assert!(c.validate().is_err(), "{c:?} should be invalid");
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The Raft node: its state, construction, the public entry points and the effects
+//! buffer. The protocol logic of each concern lives in `election.rs`,
+//! `replication.rs` and `snapshot.rs`.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::log::{Entry, Log};
+use crate::message::Message;
+use crate::persist::{self, Persisted};
+use crate::progress::Progress;
+use crate::ready::{ApplyMsg, Ready};
+use crate::rng::Rng;
+use crate::types::{Instant, LogIndex, NodeId, Term};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
+
+/// What a command must be to travel in a log: cloneable, comparable (for tests and the
+/// tester's cross-checks), printable and serializable with serde.
+pub trait Command: Clone + Debug + PartialEq + Serialize + DeserializeOwned {}
+
+impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned> Command for T {}
+
+/// The role of a node in its current term (§5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Passive: answers leaders and candidates.
+    Follower,
+    /// Asking for votes to become leader of its term.
+    Candidate,
+    /// Accepts commands and replicates them.
+    Leader,
+}
+
+/// One Raft peer, driven by its caller: no IO, no clock, no global randomness.
+///
+/// Every entry point takes the current virtual time; effects accumulate inside and come
+/// out of [`Raft::ready`], which the driver calls after each entry point.
+#[derive(Debug)]
+pub struct Raft<C> {
+    pub(crate) id: NodeId,
+    pub(crate) peers: usize,
+    pub(crate) config: Config,
+    pub(crate) rng: Rng,
+    // Persistent state (Figure 2, Figure 13).
+    pub(crate) current_term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    pub(crate) log: Log<C>,
+    pub(crate) snapshot_data: Vec<u8>,
+    // Volatile state.
+    pub(crate) role: Role,
+    pub(crate) leader: Option<NodeId>,
+    pub(crate) commit_index: LogIndex,
+    pub(crate) last_applied: LogIndex,
+    pub(crate) election_deadline: Instant,
+    pub(crate) heartbeat_deadline: Instant,
+    /// Candidate only: `votes[i]` is true if peer i granted its vote this term.
+    pub(crate) votes: Vec<bool>,
+    /// Leader only: one entry per peer (the leader's own entry is unused).
+    pub(crate) progress: Vec<Progress>,
+    // Effects not yet handed out by `ready`.
+    pub(crate) persist_pending: bool,
+    pub(crate) outbox: Vec<(NodeId, Message<C>)>,
+    pub(crate) snapshot_apply_pending: bool,
+    pub(crate) raft_state_size: usize,
+}
+
+impl<C: Command> Raft<C> {
+    /// Creates node `id` of a cluster of `peers` nodes (`NodeId(0)..NodeId(peers-1)`) from
+    /// its persisted state (both parts empty for a fresh node).
+    ///
+    /// A restarted node resumes from its snapshot: commit and applied indices start at the
+    /// snapshot index and the first [`ApplyMsg`] is the entry right after it. The service
+    /// restores its own state from `persisted.snapshot` (as the lab's tester does); the
+    /// snapshot is not re-delivered through [`Ready::apply`].
+    ///
+    /// # Errors
+    /// [`Error::NotAPeer`] if `id` is not below `peers`, [`Error::Config`] for an invalid
+    /// config, [`Error::Corrupt`] if `persisted.raft_state` does not decode.
+    pub fn new(
+        id: NodeId,
+        peers: usize,
+        persisted: Persisted,
+        config: Config,
+        rng_seed: u64,
+        now: Instant,
+    ) -> Result<Raft<C>> {
+        if id.index() >= peers {
+            return Err(Error::NotAPeer { id, peers });
+        }
+        config.validate()?;
+        let state = persist::decode::<C>(&persisted.raft_state, peers)?;
+        let log = Log::new(state.snapshot_index, state.snapshot_term, state.entries);
+        let mut raft = Raft {
+            id,
+            peers,
+            config,
+            rng: Rng::new(rng_seed),
+            current_term: state.current_term,
+            voted_for: state.voted_for,
+            commit_index: log.snapshot_index(),
+            last_applied: log.snapshot_index(),
+            log,
+            snapshot_data: persisted.snapshot,
+            role: Role::Follower,
+            leader: None,
+            election_deadline: now,
+            heartbeat_deadline: now,
+            votes: Vec::new(),
+            progress: Vec::new(),
+            persist_pending: false,
+            outbox: Vec::new(),
+            snapshot_apply_pending: false,
+            raft_state_size: persisted.raft_state.len(),
+        };
+        raft.reset_election_deadline(now);
+        Ok(raft)
+    }
+
+    /// Proposes `command` for the log (the lab's `Start`). The leader appends it and sends
+    /// it to followers right away (not at the next heartbeat). There is no guarantee it
+    /// will ever be committed: leadership may be lost first.
+    ///
+    /// # Errors
+    /// [`Error::NotLeader`] if this node is not the leader of its current term.
+    pub fn start(&mut self, command: C, now: Instant) -> Result<(LogIndex, Term)> {
+        if self.role != Role::Leader {
+            return Err(Error::NotLeader);
+        }
+        let index = self.log.append(Entry {
+            term: self.current_term,
+            command,
+        });
+        self.persist_pending = true;
+        self.replicate_new_entries(now);
+        // A single-node cluster commits on its own.
+        self.advance_commit();
+        Ok((index, self.current_term))
+    }
+
+    /// The lab's `GetState`: the current term and whether this node believes it leads it.
+    pub fn state(&self) -> (Term, bool) {
+        (self.current_term, self.role == Role::Leader)
+    }
+
+    /// Handles one message from peer `from`.
+    ///
+    /// # Panics
+    /// If `from` is this node or not a peer (a driver bug). Messages themselves are never
+    /// trusted to be fresh: stale, duplicated and reordered ones are handled.
+    pub fn step(&mut self, from: NodeId, msg: Message<C>, now: Instant) {
+        assert!(from.index() < self.peers, "{}: message from non-peer {from}", self.id);
+        assert_ne!(from, self.id, "{}: message from itself", self.id);
+        // §5.1: any message with a higher term makes us a follower of that term.
+        if msg.term() > self.current_term {
+            self.become_follower(msg.term(), now);
+        }
+        match msg {
+            Message::RequestVote(m) => self.handle_request_vote(from, m, now),
+            Message::RequestVoteReply(m) => self.handle_request_vote_reply(from, m, now),
+            Message::AppendEntries(m) => self.handle_append_entries(from, m, now),
+            Message::AppendEntriesReply(m) => self.handle_append_entries_reply(from, m, now),
+            Message::InstallSnapshot(m) => self.handle_install_snapshot(from, m, now),
+            Message::InstallSnapshotReply(m) => self.handle_install_snapshot_reply(from, m, now),
+        }
+        assert!(
+            self.commit_index <= self.log.last_index(),
+            "{}: commit {} beyond last index {}",
+            self.id,
+            self.commit_index,
+            self.log.last_index()
+        );
+    }
+
+    /// Handles expired deadlines: a follower or candidate whose election timeout passed
+    /// starts an election (§5.2); a leader whose heartbeat is due sends heartbeats. Calling
+    /// it before [`Raft::next_deadline`] does nothing.
+    pub fn tick(&mut self, now: Instant) {
+        match self.role {
+            Role::Leader if now >= self.heartbeat_deadline => self.broadcast_heartbeat(now),
+            Role::Follower | Role::Candidate if now >= self.election_deadline => {
+                self.start_election(now)
+            }
+            _ => {}
+        }
+    }
+
+    /// The earliest instant at which [`Raft::tick`] has work to do.
+    pub fn next_deadline(&self) -> Instant {
+        match self.role {
+            Role::Leader => self.heartbeat_deadline,
+            Role::Follower | Role::Candidate => self.election_deadline,
+        }
+    }
+
+    /// Drains the effects accumulated since the last call. See [`Ready`] for the order in
+    /// which the driver must carry them out (persist, then send, then apply).
+    pub fn ready(&mut self) -> Ready<C> {
+        let persist = self.persist_pending.then(|| {
+            let raft_state = persist::encode(self.current_term, self.voted_for, &self.log);
+            self.raft_state_size = raft_state.len();
+            Persisted {
+                raft_state,
+                snapshot: self.snapshot_data.clone(),
+            }
+        });
+        self.persist_pending = false;
+        Ready {
+            persist,
+            messages: std::mem::take(&mut self.outbox),
+            apply: self.take_committed(),
+        }
+    }
+
+    /// Committed items not yet handed out: a pending installed snapshot first, then the
+    /// commands after it, in index order.
+    fn take_committed(&mut self) -> Vec<ApplyMsg<C>> {
+        let mut apply = Vec::new();
+        if self.snapshot_apply_pending {
+            self.snapshot_apply_pending = false;
+            let index = self.log.snapshot_index();
+            assert!(
+                index > self.last_applied,
+                "{}: installed snapshot {index} not beyond applied {}",
+                self.id,
+                self.last_applied
+            );
+            apply.push(ApplyMsg::Snapshot {
+                index,
+                term: self.log.snapshot_term(),
+                data: self.snapshot_data.clone(),
+            });
+            self.last_applied = index;
+        }
+        while self.last_applied < self.commit_index {
+            let index = self.last_applied.next();
+            let entry = self.log.entry(index).unwrap_or_else(|| {
+                panic!(
+                    "{}: committed entry {index} missing (snapshot at {})",
+                    self.id,
+                    self.log.snapshot_index()
+                )
+            });
+            apply.push(ApplyMsg::Command {
+                index,
+                term: entry.term,
+                command: entry.command.clone(),
+            });
+            self.last_applied = index;
+        }
+        apply
+    }
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The current term.
+    pub fn term(&self) -> Term {
+        self.current_term
+    }
+
+    /// The current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The leader of the current term, if this node knows it.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// The highest index known to be committed.
+    pub fn commit_index(&self) -> LogIndex {
+        self.commit_index
+    }
+
+    /// The highest index handed to the service through [`Ready::apply`].
+    pub fn last_applied(&self) -> LogIndex {
+        self.last_applied
+    }
+
+    /// The index of the last log entry.
+    pub fn last_log_index(&self) -> LogIndex {
+        self.log.last_index()
+    }
+
+    /// The index through which the log is compacted into the snapshot.
+    pub fn snapshot_index(&self) -> LogIndex {
+        self.log.snapshot_index()
+    }
+
+    /// The size in bytes of the raft state as last handed out for persistence (the lab's
+    /// `RaftStateSize`; excludes the snapshot).
+    pub fn raft_state_size(&self) -> usize {
+        self.raft_state_size
+    }
+
+    /// The retained log entry at `index`, if any (for testers and traces).
+    pub fn entry(&self, index: LogIndex) -> Option<&Entry<C>> {
+        self.log.entry(index)
+    }
+
+    /// Draws a fresh randomized election deadline (§5.2).
+    pub(crate) fn reset_election_deadline(&mut self, now: Instant) {
+        let min = self.config.election_timeout_min.0;
+        let max = self.config.election_timeout_max.0;
+        let timeout = crate::types::Duration(self.rng.range(min, max));
+        self.election_deadline = now + timeout;
+    }
+
+    /// Moves to `term` (if higher) as a follower (§5.1).
+    pub(crate) fn become_follower(&mut self, term: Term, now: Instant) {
+        assert!(
+            term >= self.current_term,
+            "{}: follower of older term {term} (current {})",
+            self.id,
+            self.current_term
+        );
+        if term > self.current_term {
+            self.current_term = term;
+            self.voted_for = None;
+            self.leader = None;
+            self.persist_pending = true;
+        }
+        if self.role == Role::Leader {
+            // A deposed leader's election deadline is long past; without a fresh one it
+            // would start a disruptive election at once.
+            self.reset_election_deadline(now);
+        }
+        self.role = Role::Follower;
+        self.votes.clear();
+        self.progress.clear();
+    }
+
+    /// Queues a message for the next `ready`.
+    pub(crate) fn send(&mut self, to: NodeId, msg: Message<C>) {
+        assert_ne!(to, self.id, "{}: message to itself: {msg}", self.id);
+        assert!(to.index() < self.peers, "{}: message to non-peer {to}", self.id);
+        self.outbox.push((to, msg));
+    }
+
+    /// All peers but this node, in id order.
+    pub(crate) fn others(&self) -> impl Iterator<Item = NodeId> + 'static {
+        let me = self.id;
+        (0..self.peers as u32).map(NodeId).filter(move |p| *p != me)
+    }
+
+    /// The number of votes or replicas that make a majority.
+    pub(crate) fn quorum(&self) -> usize {
+        self.peers / 2 + 1
+    }
+}

@@ -1,0 +1,24 @@
+//! The deterministic discrete-event engine.
+//!
+//! Generic over a [`Node`] trait; it knows nothing of Raft or KV. One event queue ordered
+//! by (virtual time, insertion sequence), one ChaCha RNG seeded by the run's seed, a
+//! labrpc-faithful network, per-node durable stores, crash and restart, and a trace whose
+//! hash identifies the run. Time resolution is one nanosecond.
+
+pub mod disk;
+pub mod net;
+pub mod node;
+pub mod queue;
+pub mod rng;
+pub mod simulation;
+pub mod time;
+pub mod trace;
+
+pub use disk::Disk;
+pub use net::{DropReason, NetConfig, NetStats, Network, NodeId};
+pub use node::{Context, Node, NodeInit, Payload, TimerId};
+pub use queue::EventQueue;
+pub use rng::SimRng;
+pub use simulation::{Sim, SimOptions};
+pub use time::{Duration, Instant};
+pub use trace::{EventKind, Trace};

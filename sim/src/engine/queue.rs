@@ -1,0 +1,146 @@
+//! The event queue: events ordered by (virtual time, insertion sequence).
+//!
+//! Equal times never tie randomly: the event scheduled first runs first. Payloads live in
+//! a slab so that the heap moves only small fixed-size keys while it sifts.
+
+use super::time::Instant;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A min-queue of events of type `E`, ordered by time then by insertion order.
+#[derive(Debug)]
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Reverse<(Instant, u64, u32)>>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
+    next_seq: u64,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+        }
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Schedules `event` at `time`, after every event already scheduled at that time.
+    pub fn push(&mut self, time: Instant, event: E) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                assert!(self.slots[slot as usize].is_none(), "slot {slot} reused while full");
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len()).expect("more than 2^32 pending events");
+                self.slots.push(Some(event));
+                slot
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Reverse((time, seq, slot)));
+    }
+
+    /// Removes and returns the earliest event with its time.
+    pub fn pop(&mut self) -> Option<(Instant, E)> {
+        let Reverse((time, _seq, slot)) = self.heap.pop()?;
+        let event = self.slots[slot as usize]
+            .take()
+            .expect("queue slot empty while its key was in the heap");
+        self.free.push(slot);
+        Some((time, event))
+    }
+
+    /// The time of the earliest event, if any.
+    pub fn peek_time(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((time, _, _))| *time)
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when no event is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Removes every pending event for which `keep` returns false. Order is preserved.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        let slots = &mut self.slots;
+        let free = &mut self.free;
+        self.heap.retain(|Reverse((_, _, slot))| {
+            let event = slots[*slot as usize].as_ref().expect("heap key without event");
+            if keep(event) {
+                true
+            } else {
+                slots[*slot as usize] = None;
+                free.push(*slot);
+                false
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_pops_in_time_order() {
+        let mut q = EventQueue::new();
+        q.push(Instant(30), "c");
+        q.push(Instant(10), "a");
+        q.push(Instant(20), "b");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn queue_equal_times_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        for i in 0..100 {
+            q.push(Instant(5), i);
+        }
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn queue_reuses_slots_and_keeps_order() {
+        let mut q = EventQueue::new();
+        q.push(Instant(1), 1);
+        q.push(Instant(2), 2);
+        assert_eq!(q.pop(), Some((Instant(1), 1)));
+        q.push(Instant(2), 3);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some((Instant(2), 2)));
+        assert_eq!(q.pop(), Some((Instant(2), 3)));
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn queue_retain_drops_only_rejected() {
+        let mut q = EventQueue::new();
+        for i in 0..10 {
+            q.push(Instant(i), i);
+        }
+        q.retain(|e| e % 2 == 0);
+        assert_eq!(q.peek_time(), Some(Instant(0)));
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, [0, 2, 4, 6, 8]);
+    }
+}

@@ -1,0 +1,459 @@
+//! The simulation: one single-threaded event loop over virtual time.
+//!
+//! [`Sim`] owns the event queue, the run's RNG, the network, every node's volatile state
+//! and durable store, and the trace. Scenarios drive it by stepping events and by
+//! injecting faults; nodes act only through their [`Context`].
+
+use super::disk::Disk;
+use super::net::{DropReason, NetConfig, NetStats, Network, NodeId, Route};
+use super::node::{Context, Effects, Node, NodeInit, Payload, TimerId};
+use super::queue::EventQueue;
+use super::rng::SimRng;
+use super::time::{Duration, Instant};
+use super::trace::{hash_bytes, EventKind, Trace};
+use std::collections::BTreeSet;
+
+/// Settings of one run that are not part of the network.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// Keep the rendered trace text (the hash is always kept).
+    pub keep_trace: bool,
+}
+
+enum Event<N: Node> {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        /// The receiver's incarnation when the message was sent: a message in flight to
+        /// a node that crashed is lost even if the node restarts before it arrives.
+        incarnation: u32,
+        msg: N::Msg,
+        bytes: u32,
+        hash: u64,
+    },
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        id: TimerId,
+        tag: N::Timer,
+    },
+}
+
+struct Slot<N> {
+    node: Option<N>,
+    incarnation: u32,
+    disk: Disk,
+}
+
+/// A deterministic simulation of nodes of type `N` over a simulated network.
+pub struct Sim<N: Node> {
+    now: Instant,
+    queue: EventQueue<Event<N>>,
+    rng: SimRng,
+    net: Network,
+    slots: Vec<Slot<N>>,
+    trace: Trace,
+    live_timers: BTreeSet<TimerId>,
+    next_timer: u64,
+    outputs: Vec<(NodeId, N::Output)>,
+    effects: Effects<N>,
+    encode_buf: Vec<u8>,
+    events: u64,
+}
+
+impl<N: Node> Sim<N> {
+    /// A simulation with no nodes, whose every random choice follows from `seed`.
+    pub fn new(seed: u64, net: NetConfig, options: SimOptions) -> Sim<N> {
+        Sim {
+            now: Instant::ZERO,
+            queue: EventQueue::new(),
+            rng: SimRng::new(seed),
+            net: Network::new(net),
+            slots: Vec::new(),
+            trace: Trace::new(options.keep_trace),
+            live_timers: BTreeSet::new(),
+            next_timer: 0,
+            outputs: Vec::new(),
+            effects: Effects::default(),
+            encode_buf: Vec::new(),
+            events: 0,
+        }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Number of events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The trace so far (hash always, text when kept).
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The network's connectivity, settings and counters.
+    pub fn net(&self) -> &Network {
+        &self.net
+    }
+
+    /// Counters of one node.
+    pub fn stats(&self, id: NodeId) -> NetStats {
+        self.net.stats(id)
+    }
+
+    /// A generator for the scenario's own choices, seeded from the run's RNG, so that the
+    /// scenario's draws and the network's do not shift each other.
+    pub fn fork_rng(&mut self) -> SimRng {
+        SimRng::new(self.rng.fork_seed())
+    }
+
+    /// Number of nodes, live or crashed.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when the simulation has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The node's volatile state, or `None` while it is crashed.
+    pub fn node(&self, id: NodeId) -> Option<&N> {
+        self.slots[id.index()].node.as_ref()
+    }
+
+    /// True unless the node is crashed.
+    pub fn is_alive(&self, id: NodeId) -> bool {
+        self.slots[id.index()].node.is_some()
+    }
+
+    /// The node's durable store.
+    pub fn disk(&self, id: NodeId) -> &Disk {
+        &self.slots[id.index()].disk
+    }
+
+    /// Observations reported by nodes since the last call, in the order they were made.
+    pub fn take_outputs(&mut self) -> Vec<(NodeId, N::Output)> {
+        std::mem::take(&mut self.outputs)
+    }
+
+    /// Adds a node (disconnected, as labrpc's ends start disabled), builds it with
+    /// `make`, and runs its start handler.
+    pub fn add_node(&mut self, make: impl FnOnce(NodeInit<'_>) -> N) -> NodeId {
+        let id = self.net.add_node();
+        self.slots.push(Slot {
+            node: None,
+            incarnation: 0,
+            disk: Disk::new(),
+        });
+        assert_eq!(self.slots.len(), self.net.len(), "slots and network disagree");
+        self.boot(id, EventKind::Start, make);
+        id
+    }
+
+    /// Crashes a node: its volatile state, its timers and the messages in flight to it
+    /// are lost; its durable store survives. Crashing a crashed node does nothing.
+    pub fn crash(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        if slot.node.take().is_none() {
+            return;
+        }
+        slot.incarnation += 1;
+        self.trace
+            .record(self.now, EventKind::Crash, id, None, 0, String::new);
+    }
+
+    /// Restarts a crashed node from its durable store.
+    ///
+    /// # Panics
+    /// If the node is alive: restart follows crash.
+    pub fn restart(&mut self, id: NodeId, make: impl FnOnce(NodeInit<'_>) -> N) {
+        assert!(!self.is_alive(id), "restart of live node {id}: crash it first");
+        self.boot(id, EventKind::Restart, make);
+    }
+
+    fn boot(&mut self, id: NodeId, kind: EventKind, make: impl FnOnce(NodeInit<'_>) -> N) {
+        let seed = self.rng.fork_seed();
+        let slot = &mut self.slots[id.index()];
+        let node = make(NodeInit {
+            id,
+            seed,
+            disk: &slot.disk,
+            now: self.now,
+        });
+        slot.node = Some(node);
+        let incarnation = u64::from(slot.incarnation);
+        self.trace
+            .record(self.now, kind, id, None, incarnation, String::new);
+        self.dispatch(id, |node, ctx| node.on_start(ctx));
+    }
+
+    /// Calls into a live node from outside (a tester submitting a command, say), with a
+    /// context so that its effects are applied like a handler's. `None` if it is crashed.
+    pub fn with_node<R>(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut N, &mut Context<'_, N>) -> R,
+    ) -> Option<R> {
+        if !self.is_alive(id) {
+            return None;
+        }
+        Some(self.dispatch(id, f))
+    }
+
+    fn dispatch<R>(&mut self, id: NodeId, f: impl FnOnce(&mut N, &mut Context<'_, N>) -> R) -> R {
+        let slot = &mut self.slots[id.index()];
+        let node = slot.node.as_mut().expect("dispatch to a crashed node");
+        let mut ctx = Context {
+            me: id,
+            now: self.now,
+            disk: &mut slot.disk,
+            effects: &mut self.effects,
+            next_timer: &mut self.next_timer,
+            tracing: self.trace.keeps_text(),
+        };
+        let result = f(node, &mut ctx);
+        self.apply_effects(id);
+        result
+    }
+
+    /// Applies what a handler did, in order: saves (already durable) are traced, then
+    /// messages are sent, then timers set and cancelled, then outputs handed over.
+    fn apply_effects(&mut self, id: NodeId) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let time = self.now;
+        for note in effects.notes.drain(..) {
+            self.trace.note(time, &id.to_string(), &note);
+        }
+        if effects.saves > 0 {
+            let disk = &self.slots[id.index()].disk;
+            let (state, snap) = (disk.raft_state_size(), disk.snapshot_size());
+            let detail = ((state as u64) << 32) | snap as u64;
+            self.trace.record(time, EventKind::Save, id, None, detail, || {
+                format!("raft_state={state}B snapshot={snap}B")
+            });
+            effects.saves = 0;
+        }
+        for (to, msg) in effects.sends.drain(..) {
+            self.send(id, to, msg);
+        }
+        for id in effects.cancels.drain(..) {
+            self.live_timers.remove(&id);
+        }
+        let incarnation = self.slots[id.index()].incarnation;
+        for (timer, after, tag) in effects.timers.drain(..) {
+            self.live_timers.insert(timer);
+            let event = Event::Timer {
+                node: id,
+                incarnation,
+                id: timer,
+                tag,
+            };
+            self.queue.push(time + after, event);
+        }
+        self.outputs
+            .extend(effects.outputs.drain(..).map(|out| (id, out)));
+        self.effects = effects;
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        assert!(to.index() < self.slots.len(), "{from} sent to unknown node {to}");
+        self.encode_buf.clear();
+        bincode::serde::encode_into_std_write(&msg, &mut self.encode_buf, bincode::config::standard())
+            .expect("a simulated message failed to encode");
+        let bytes = u32::try_from(self.encode_buf.len()).expect("message over 4 GiB");
+        let hash = hash_bytes(&self.encode_buf);
+        let is_request = msg.is_request();
+        self.net.count_sent(from, u64::from(bytes), is_request);
+        let route = if !self.net.link(from, to) {
+            Route::Drop(DropReason::NoLink)
+        } else if !self.is_alive(to) {
+            Route::Drop(DropReason::Dead)
+        } else {
+            self.net.route(&mut self.rng, from, to, is_request)
+        };
+        match route {
+            Route::Drop(reason) => {
+                self.net.count_dropped(from);
+                self.trace
+                    .record(self.now, EventKind::Drop(reason), to, Some(from), hash, || msg.label());
+            }
+            Route::Deliver(first, second) => {
+                let incarnation = self.slots[to.index()].incarnation;
+                if let Some(second) = second {
+                    let copy = Event::Deliver {
+                        from,
+                        to,
+                        incarnation,
+                        msg: msg.clone(),
+                        bytes,
+                        hash,
+                    };
+                    self.queue.push(self.now + second, copy);
+                }
+                let event = Event::Deliver {
+                    from,
+                    to,
+                    incarnation,
+                    msg,
+                    bytes,
+                    hash,
+                };
+                self.queue.push(self.now + first, event);
+            }
+        }
+    }
+
+    /// Processes the next event. Returns false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some((time, event)) = self.queue.pop() else {
+            return false;
+        };
+        assert!(time >= self.now, "event at {time} popped after {}", self.now);
+        self.now = time;
+        self.events += 1;
+        match event {
+            Event::Deliver {
+                from,
+                to,
+                incarnation,
+                msg,
+                bytes,
+                hash,
+            } => {
+                let slot = &self.slots[to.index()];
+                if slot.node.is_none() || slot.incarnation != incarnation {
+                    self.net.count_dropped(from);
+                    let kind = EventKind::Drop(DropReason::Dead);
+                    self.trace.record(time, kind, to, Some(from), hash, || msg.label());
+                    return true;
+                }
+                self.net
+                    .count_delivered(to, u64::from(bytes), msg.is_request());
+                self.trace
+                    .record(time, EventKind::Deliver, to, Some(from), hash, || msg.label());
+                self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
+            }
+            Event::Timer {
+                node,
+                incarnation,
+                id,
+                tag,
+            } => {
+                let cancelled = !self.live_timers.remove(&id);
+                let slot = &self.slots[node.index()];
+                if cancelled || slot.node.is_none() || slot.incarnation != incarnation {
+                    return true;
+                }
+                self.trace
+                    .record(time, EventKind::Timer, node, None, id.0, || format!("{tag:?}"));
+                self.dispatch(node, |n, ctx| n.on_timer(ctx, tag));
+            }
+        }
+        true
+    }
+
+    /// Processes the next event if it is due by `deadline`; otherwise moves the clock to
+    /// `deadline` and returns false.
+    pub fn step_until(&mut self, deadline: Instant) -> bool {
+        match self.queue.peek_time() {
+            Some(t) if t <= deadline => self.step(),
+            _ => {
+                self.now = self.now.max(deadline);
+                false
+            }
+        }
+    }
+
+    /// Runs events until `done` holds (checked before the first event and after each) or
+    /// the clock reaches `deadline`. Returns whether `done` held.
+    pub fn run_until(&mut self, deadline: Instant, mut done: impl FnMut(&Sim<N>) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            if !self.step_until(deadline) {
+                return done(self);
+            }
+        }
+    }
+
+    /// Runs every event due within the next `d` of virtual time.
+    pub fn run_for(&mut self, d: Duration) {
+        let deadline = self.now + d;
+        while self.step_until(deadline) {}
+    }
+
+    fn fault(&mut self, node: NodeId, describe: String) {
+        let detail = hash_bytes(describe.as_bytes());
+        self.trace
+            .record(self.now, EventKind::Fault, node, None, detail, || describe);
+    }
+
+    /// The lab's `connect(i)`: links `i` both ways with every connected node of `among`.
+    pub fn connect(&mut self, i: NodeId, among: &[NodeId]) {
+        self.net.connect(i, among);
+        self.fault(i, "connect".into());
+    }
+
+    /// The lab's `disconnect(i)`: closes every link between `i` and `among`.
+    pub fn disconnect(&mut self, i: NodeId, among: &[NodeId]) {
+        self.net.disconnect(i, among);
+        self.fault(i, "disconnect".into());
+    }
+
+    /// Splits nodes into sides that talk within but not across.
+    pub fn partition(&mut self, groups: &[&[NodeId]]) {
+        self.net.partition(groups);
+        let sides: Vec<String> = groups
+            .iter()
+            .map(|g| g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","))
+            .collect();
+        let first = groups.iter().flat_map(|g| g.first()).next().copied();
+        self.fault(first.unwrap_or(NodeId(0)), format!("partition {}", sides.join(" | ")));
+    }
+
+    /// Reconnects every pair in `nodes` both ways (undoes partitions and cuts among them).
+    pub fn heal(&mut self, nodes: &[NodeId]) {
+        self.net.partition(&[nodes]);
+        self.fault(nodes.first().copied().unwrap_or(NodeId(0)), "heal".into());
+    }
+
+    /// Opens or closes the one-way link `from -> to` (a one-way cut when `up` is false).
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, up: bool) {
+        self.net.set_link(from, to, up);
+        let word = if up { "link" } else { "cut" };
+        self.fault(from, format!("{word} {from} -> {to}"));
+    }
+
+    /// Switches between reliable and unreliable (labrpc) delivery.
+    pub fn set_reliable(&mut self, reliable: bool) {
+        self.net.config_mut().reliable = reliable;
+        self.fault(NodeId(0), format!("reliable={reliable}"));
+    }
+
+    /// Turns labrpc's long reordering of replies on or off.
+    pub fn set_long_reordering(&mut self, on: bool) {
+        self.net.config_mut().long_reordering = on;
+        self.fault(NodeId(0), format!("long_reordering={on}"));
+    }
+
+    /// Sets the probability that a delivered message is delivered twice.
+    pub fn set_duplicate_probability(&mut self, p: f64) {
+        assert!((0.0..=1.0).contains(&p), "duplicate probability {p} outside [0, 1]");
+        self.net.config_mut().duplicate_probability = p;
+        self.fault(NodeId(0), format!("duplicate_probability={p}"));
+    }
+
+    /// Adds a scenario's line to the rendered trace (not hashed).
+    pub fn note(&mut self, line: impl FnOnce() -> String) {
+        if self.trace.keeps_text() {
+            let line = line();
+            self.trace.note(self.now, "test", &line);
+        }
+    }
+}

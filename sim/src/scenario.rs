@@ -1,0 +1,149 @@
+//! The scenario registry: every runnable scenario by name, and the outcome of a run.
+//!
+//! A run is identified by (scenario, seed). Its [`Outcome`] carries the verdict, the trace
+//! hash, the virtual time simulated and the number of events, so that the CLI, the tests
+//! and the seed corpus can all report and replay it the same way.
+
+use crate::engine::{Instant, Node, Sim};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Why a scenario failed: one human-readable sentence (with ids, terms and indices).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Fails the enclosing scenario function with a formatted reason.
+#[macro_export]
+macro_rules! fail {
+    ($($arg:tt)*) => {
+        return Err($crate::scenario::Failure(format!($($arg)*)))
+    };
+}
+
+/// Returns early with a failure unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            $crate::fail!($($arg)*);
+        }
+    };
+}
+
+/// What a scenario body returns.
+pub type Verdict = Result<(), Failure>;
+
+/// How to run one scenario.
+#[derive(Clone, Debug, Default)]
+pub struct RunConfig {
+    /// The run's seed: every random choice follows from it.
+    pub seed: u64,
+    /// Keep the rendered trace in the outcome.
+    pub keep_trace: bool,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Scenario name.
+    pub scenario: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// `None` on pass; the reason on failure.
+    pub failure: Option<String>,
+    /// Hash over every traced event: equal for every run of the same (scenario, seed).
+    pub trace_hash: u64,
+    /// Virtual time at the end of the run.
+    pub virtual_time: Instant,
+    /// Engine events processed.
+    pub events: u64,
+    /// The rendered trace, when asked for.
+    pub trace: Option<String>,
+    /// The recorded client history as raftsim JSON (KV scenarios).
+    pub history_json: Option<String>,
+    /// The checker's HTML view of the history (KV scenarios that failed the check).
+    pub history_html: Option<String>,
+    /// Scenario-specific figures (latency per op, messages per op, ...).
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl Outcome {
+    /// The outcome of a finished simulation with the scenario's verdict.
+    pub fn from_sim<N: Node>(name: &str, config: &RunConfig, sim: &Sim<N>, verdict: Verdict) -> Outcome {
+        Outcome {
+            scenario: name.to_string(),
+            seed: config.seed,
+            failure: verdict.err().map(|f| f.0),
+            trace_hash: sim.trace().hash(),
+            virtual_time: sim.now(),
+            events: sim.events(),
+            trace: sim.trace().text().map(str::to_string),
+            ..Outcome::default()
+        }
+    }
+
+    /// True when the run passed.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The command that replays this run.
+    pub fn replay_command(&self) -> String {
+        format!(
+            "cargo run --release -- run {} --seed {}",
+            self.scenario, self.seed
+        )
+    }
+}
+
+/// A runnable scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    /// Unique name, like the lab's test (`InitialElection2A`).
+    pub name: &'static str,
+    /// The lab part it ports (`2A` .. `3B`), or `demo`/`extra` for our own.
+    pub part: &'static str,
+    /// One line saying what it checks.
+    pub description: &'static str,
+    /// Runs it.
+    pub run: fn(&RunConfig) -> Outcome,
+}
+
+/// Every scenario, in a stable order.
+pub fn registry() -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(crate::demo::scenarios());
+    all
+}
+
+/// The scenario with this exact name.
+pub fn find(name: &str) -> Option<Scenario> {
+    registry().into_iter().find(|s| s.name == name)
+}
+
+/// Runs a scenario, turning a panic (a broken invariant in Raft, KV or the engine) into
+/// a failed outcome that still names the scenario and seed.
+pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| (scenario.run)(config))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic payload".to_string());
+            Outcome {
+                scenario: scenario.name.to_string(),
+                seed: config.seed,
+                failure: Some(format!("panicked: {message}")),
+                ..Outcome::default()
+            }
+        }
+    }
+}
