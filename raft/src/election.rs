@@ -9,7 +9,12 @@ use crate::types::{Instant, NodeId};
 impl<C: Command> Raft<C> {
     /// Starts an election: new term, vote for self, ask every peer (§5.2).
     pub(crate) fn start_election(&mut self, now: Instant) {
-        assert_ne!(self.role, Role::Leader, "{}: leader starting an election", self.id);
+        assert_ne!(
+            self.role,
+            Role::Leader,
+            "{}: leader starting an election",
+            self.id
+        );
         self.current_term = self.current_term.next();
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
@@ -38,10 +43,16 @@ impl<C: Command> Raft<C> {
     /// candidate in this term, and its log is at least as up to date as ours (§5.4.1).
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, m: RequestVote, now: Instant) {
         let grant = m.term == self.current_term
-            && self.voted_for.is_none_or(|v| v == from)
+            && self.voted_for.map_or(true, |v| v == from)
             && self.log.is_up_to_date(m.last_log_index, m.last_log_term);
         if grant {
-            assert_eq!(self.role, Role::Follower, "{}: granting vote while {:?}", self.id, self.role);
+            assert_eq!(
+                self.role,
+                Role::Follower,
+                "{}: granting vote while {:?}",
+                self.id,
+                self.role
+            );
             if self.voted_for != Some(from) {
                 self.voted_for = Some(from);
                 self.persist_pending = true;
@@ -81,8 +92,18 @@ impl<C: Command> Raft<C> {
     /// Takes office: initialise progress and assert authority at once with an
     /// AppendEntries to every peer (§5.2: "send initial empty AppendEntries").
     fn become_leader(&mut self, now: Instant) {
-        assert_eq!(self.role, Role::Candidate, "{}: elected while not candidate", self.id);
-        assert_eq!(self.voted_for, Some(self.id), "{}: elected without own vote", self.id);
+        assert_eq!(
+            self.role,
+            Role::Candidate,
+            "{}: elected while not candidate",
+            self.id
+        );
+        assert_eq!(
+            self.voted_for,
+            Some(self.id),
+            "{}: elected without own vote",
+            self.id
+        );
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
@@ -110,7 +131,10 @@ mod tests {
         assert_eq!(r.role(), Role::Candidate);
         assert_eq!(r.term(), Term(1));
         let rd = r.ready();
-        assert!(rd.persist.is_some(), "term and vote are persisted before asking");
+        assert!(
+            rd.persist.is_some(),
+            "term and vote are persisted before asking"
+        );
         let to: Vec<NodeId> = rd.messages.iter().map(|(to, _)| *to).collect();
         assert_eq!(to, vec![NodeId(1), NodeId(2)]);
         assert!(rd.messages.iter().all(|(_, m)| m.is_request()));
@@ -156,7 +180,11 @@ mod tests {
             vote_granted: true,
         });
         r.step(NodeId(1), old, t1);
-        assert_eq!(r.role(), Role::Candidate, "a vote from term 1 does not elect in term 2");
+        assert_eq!(
+            r.role(),
+            Role::Candidate,
+            "a vote from term 1 does not elect in term 2"
+        );
     }
 
     #[test]
@@ -191,7 +219,15 @@ mod tests {
             ("empty logs", vec![], 0, 0, 1, None, true),
             ("longer same term", vec![1, 1], 3, 1, 2, None, true),
             ("shorter same term", vec![1, 1], 1, 1, 2, None, false),
-            ("higher last term, shorter", vec![1, 1, 1], 1, 2, 3, None, true),
+            (
+                "higher last term, shorter",
+                vec![1, 1, 1],
+                1,
+                2,
+                3,
+                None,
+                true,
+            ),
             ("lower last term, longer", vec![2], 5, 1, 3, None, false),
             ("already voted for other", vec![], 0, 0, 1, Some(2), false),
             ("already voted for same", vec![], 0, 0, 1, Some(1), true),
@@ -212,7 +248,13 @@ mod tests {
             let rd = r.ready();
             let granted = matches!(
                 rd.messages.as_slice(),
-                [(_, Message::RequestVoteReply(RequestVoteReply { vote_granted: true, .. }))]
+                [(
+                    _,
+                    Message::RequestVoteReply(RequestVoteReply {
+                        vote_granted: true,
+                        ..
+                    })
+                )]
             );
             assert_eq!(granted, want, "{name}");
             if want {

@@ -171,7 +171,10 @@ impl<C: Clone> Log<C> {
         self.entries.drain(..keep_from);
         self.snapshot_index = index;
         self.snapshot_term = term;
-        assert!(self.last_index() >= index, "compaction lost the snapshot point");
+        assert!(
+            self.last_index() >= index,
+            "compaction lost the snapshot point"
+        );
     }
 
     /// Installs a snapshot received from a leader (Figure 13, steps 6-7): if an entry with
@@ -297,7 +300,10 @@ mod tests {
     fn log_slice_respects_count_max() {
         let log = sample();
         let s = log.slice_from(LogIndex(2), 2);
-        assert_eq!(s.iter().map(|e| e.command).collect::<Vec<_>>(), vec![11, 12]);
+        assert_eq!(
+            s.iter().map(|e| e.command).collect::<Vec<_>>(),
+            vec![11, 12]
+        );
     }
 
     #[test]
@@ -328,19 +334,33 @@ mod tests {
         assert_eq!(log.last_index(), LogIndex(5), "matching entry: suffix kept");
         let mut log = sample();
         log.install_snapshot(LogIndex(3), Term(9));
-        assert_eq!(log.last_index(), LogIndex(3), "term mismatch: log discarded");
+        assert_eq!(
+            log.last_index(),
+            LogIndex(3),
+            "term mismatch: log discarded"
+        );
         assert_eq!(log.last_term(), Term(9));
         let mut log = sample();
         log.install_snapshot(LogIndex(8), Term(4));
-        assert_eq!(log.last_index(), LogIndex(8), "beyond the log: log discarded");
+        assert_eq!(
+            log.last_index(),
+            LogIndex(8),
+            "beyond the log: log discarded"
+        );
         assert!(log.entries().is_empty());
     }
 
     #[test]
     fn log_term_hints() {
         let log = sample();
-        assert_eq!(log.first_index_of_term_run(LogIndex(5), Term(3)), LogIndex(4));
-        assert_eq!(log.first_index_of_term_run(LogIndex(2), Term(1)), LogIndex(1));
+        assert_eq!(
+            log.first_index_of_term_run(LogIndex(5), Term(3)),
+            LogIndex(4)
+        );
+        assert_eq!(
+            log.first_index_of_term_run(LogIndex(2), Term(1)),
+            LogIndex(1)
+        );
         assert_eq!(log.last_index_of_term(Term(1)), Some(LogIndex(2)));
         assert_eq!(log.last_index_of_term(Term(4)), None);
         let mut compacted = sample();

@@ -140,11 +140,9 @@ impl<C> fmt::Display for Message<C> {
                 "RequestVote {} last={}/{}",
                 m.term, m.last_log_index, m.last_log_term
             ),
-            Message::RequestVoteReply(m) => write!(
-                f,
-                "RequestVoteReply {} granted={}",
-                m.term, m.vote_granted
-            ),
+            Message::RequestVoteReply(m) => {
+                write!(f, "RequestVoteReply {} granted={}", m.term, m.vote_granted)
+            }
             Message::AppendEntries(m) => write!(
                 f,
                 "AppendEntries {} prev={}/{} n={} commit={}",

@@ -149,7 +149,11 @@ impl<C: Command> Raft<C> {
     /// If `from` is this node or not a peer (a driver bug). Messages themselves are never
     /// trusted to be fresh: stale, duplicated and reordered ones are handled.
     pub fn step(&mut self, from: NodeId, msg: Message<C>, now: Instant) {
-        assert!(from.index() < self.peers, "{}: message from non-peer {from}", self.id);
+        assert!(
+            from.index() < self.peers,
+            "{}: message from non-peer {from}",
+            self.id
+        );
         assert_ne!(from, self.id, "{}: message from itself", self.id);
         // §5.1: any message with a higher term makes us a follower of that term.
         if msg.term() > self.current_term {
@@ -337,7 +341,11 @@ impl<C: Command> Raft<C> {
     /// Queues a message for the next `ready`.
     pub(crate) fn send(&mut self, to: NodeId, msg: Message<C>) {
         assert_ne!(to, self.id, "{}: message to itself: {msg}", self.id);
-        assert!(to.index() < self.peers, "{}: message to non-peer {to}", self.id);
+        assert!(
+            to.index() < self.peers,
+            "{}: message to non-peer {to}",
+            self.id
+        );
         self.outbox.push((to, msg));
     }
 

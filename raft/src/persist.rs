@@ -173,7 +173,11 @@ mod tests {
             ("truncated", good[..good.len() - 1].to_vec(), 3),
             ("trailing", trailing, 3),
             ("vote outside cluster", good.clone(), 2),
-            ("entry term beyond current", encode(Term(1), None, &log3()), 3),
+            (
+                "entry term beyond current",
+                encode(Term(1), None, &log3()),
+                3,
+            ),
             ("garbage", vec![0xff; 7], 3),
         ];
         for (name, bytes, peers) in cases {

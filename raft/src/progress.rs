@@ -90,7 +90,10 @@ mod tests {
         assert_eq!(p.next_index, LogIndex(11));
         p.next_index = LogIndex(15); // entries 11..14 in flight
         assert!(p.has_in_flight());
-        assert!(!p.record_match(LogIndex(7)), "stale ack does not lower match");
+        assert!(
+            !p.record_match(LogIndex(7)),
+            "stale ack does not lower match"
+        );
         assert_eq!(p.match_index, LogIndex(10));
         assert_eq!(p.next_index, LogIndex(15), "stale ack keeps the pipeline");
         assert!(p.record_match(LogIndex(14)));

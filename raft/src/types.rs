@@ -141,7 +141,12 @@ impl std::ops::Add<Duration> for Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}ms", self.0 / 1_000_000, (self.0 / 1_000) % 1_000)
+        write!(
+            f,
+            "{}.{:03}ms",
+            self.0 / 1_000_000,
+            (self.0 / 1_000) % 1_000
+        )
     }
 }
 
@@ -153,7 +158,10 @@ mod tests {
     fn duration_from_millis_is_nanoseconds() {
         assert_eq!(Duration::from_millis(3).0, 3_000_000);
         assert_eq!(Duration::from_secs(2), Duration::from_millis(2000));
-        assert_eq!(Instant::from_millis(5) + Duration::from_millis(1), Instant(6_000_000));
+        assert_eq!(
+            Instant::from_millis(5) + Duration::from_millis(1),
+            Instant(6_000_000)
+        );
         assert_eq!(Instant(5).saturating_since(Instant(9)), Duration(0));
     }
 
