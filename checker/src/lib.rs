@@ -1,2 +1,71 @@
-//! checker: see the crate description.
+//! checker: a linearizability checker in the style of Porcupine, faster, with explanations.
+//!
+//! A history is a list of [`Operation`]s (client, input, call time, and how it ended) or an
+//! ordered list of call/return [`Event`]s. [`check_operations`] judges it against a
+//! [`Model`] (a sequential specification) and returns a [`CheckResult`]: a [`Verdict`]
+//! (`Ok`, `Illegal`, or `Unknown` when a timeout or cache limit stopped it) and, per
+//! partition, the longest linearizable prefix, from which [`CheckResult::explain`] builds a
+//! human explanation and [`to_html`] a self-contained visual report.
+//!
+//! The search is Lowe's just-in-time linearization over Wing & Gong's algorithm with a
+//! memo cache of (linearized set, state), iterative, per partition (P-compositionality),
+//! deterministic, and greedy for reads (see [`Model::is_read_only`]).
+//!
+//! Built-in models: [`KvModel`] (MIT 6.5840 get/put/append, partitioned by key) and
+//! [`RegisterModel`] (read/write/CAS, the etcd model of the Jepsen logs). Readers and
+//! writers: raftsim JSON ([`parse_json`], [`to_json`]), Porcupine KV EDN ([`parse_kv_edn`],
+//! [`to_kv_edn`]) and Jepsen etcd logs ([`parse_jepsen_log`]).
+//!
+//! ```
+//! use checker::*;
+//! let put = KvInput { op: KvOp::Put, key: "k".into(), value: "v".into() };
+//! let get = KvInput { op: KvOp::Get, key: "k".into(), value: String::new() };
+//! let returned = |value: &str, at| Outcome::Returned { output: KvOutput { value: value.into() }, at: Time(at) };
+//! let history = vec![
+//!     Operation { client: ClientId(0), input: put, call: Time(0), outcome: returned("", 10) },
+//!     // Reads "" although it starts after the put returned: not linearizable.
+//!     Operation { client: ClientId(1), input: get, call: Time(20), outcome: returned("", 30) },
+//! ];
+//! let result = check_operations(&KvModel::new(), &history, &CheckOptions::default());
+//! assert_eq!(result.verdict, Verdict::Illegal);
+//! let why = result.explain_first_failure(&KvModel::new(), &history).expect("a failing partition");
+//! assert_eq!(why.prefix.len(), 1); // put
+//! assert_eq!(why.rejected[0].op, 1); // the get cannot come next
+//! let html = to_html(&KvModel::new(), &history, &result, "example");
+//! assert!(html.contains("<svg"));
+//! ```
 #![deny(missing_docs)]
+
+mod api;
+mod bitset;
+mod edn;
+mod error;
+mod explain;
+mod history;
+mod html;
+mod jepsen;
+mod json;
+mod kv;
+mod model;
+mod register;
+mod search;
+mod table;
+
+pub use api::{
+    check_events, check_operations, CheckOptions, CheckResult, PartitionResult, PartitionVerdict,
+    Scope, Verdict, DEFAULT_CACHE_LIMIT,
+};
+pub use edn::{parse_kv_edn, to_kv_edn};
+pub use error::{Error, Position, Result};
+pub use explain::{ExplainedStep, PartitionExplanation, RejectedOp};
+pub use history::{
+    events_from_operations, operations_from_events, ClientId, Event, EventKind, OpId, Operation,
+    Outcome, Time,
+};
+pub use html::to_html;
+pub use jepsen::parse_jepsen_log;
+pub use json::{json_model, parse_json, to_json, JsonHistory, JSON_FORMAT, JSON_VERSION};
+pub use kv::{KvInput, KvModel, KvOp, KvOutput, KvState};
+pub use model::{Model, Next};
+pub use register::{RegisterInput, RegisterModel, RegisterOutput};
+pub use search::Limit;

@@ -1,0 +1,157 @@
+//! Explanations: the longest linearizable prefix of a partition and what could not come
+//! next, in words, rebuilt on demand from a [`CheckResult`] by replaying the model.
+
+use std::fmt;
+
+use crate::api::{CheckResult, PartitionResult, PartitionVerdict};
+use crate::history::Operation;
+use crate::model::{Model, Next};
+
+/// One linearized operation of the prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainedStep {
+    /// Index of the operation in the history.
+    pub op: usize,
+    /// The operation, described by the model.
+    pub description: String,
+    /// The state before it.
+    pub state_before: String,
+    /// The state after it.
+    pub state_after: String,
+}
+
+/// An operation that could not come next after the prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedOp {
+    /// Index of the operation in the history.
+    pub op: usize,
+    /// The operation, described by the model.
+    pub description: String,
+    /// The state at the end of the prefix.
+    pub state_before: String,
+    /// `None` if the operation is illegal in that state; otherwise the state(s) it leads
+    /// to (joined by ` | `), from which no linearization of the rest exists.
+    pub state_after: Option<String>,
+}
+
+/// The explanation of one partition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionExplanation {
+    /// The partition's index in [`CheckResult::partitions`].
+    pub partition: usize,
+    /// Its verdict.
+    pub verdict: PartitionVerdict,
+    /// The longest linearizable prefix found (a full linearization if `Ok`).
+    pub prefix: Vec<ExplainedStep>,
+    /// The operations that may come next after the prefix (their call precedes every
+    /// remaining return) but cannot: empty for an `Ok` partition.
+    pub rejected: Vec<RejectedOp>,
+}
+
+impl CheckResult {
+    /// Explains every searched partition (skipped ones are left out).
+    ///
+    /// # Panics
+    /// If `history` or `model` is not the one this result was computed from.
+    pub fn explain<M: Model>(&self, model: &M, history: &[Operation<M::Input, M::Output>]) -> Vec<PartitionExplanation> {
+        (0..self.partitions.len())
+            .filter(|&k| self.partitions[k].verdict != PartitionVerdict::Skipped)
+            .map(|k| explain_partition(model, history, &self.partitions[k], k))
+            .collect()
+    }
+
+    /// Explains only the first failing partition, if there is one.
+    ///
+    /// # Panics
+    /// If `history` or `model` is not the one this result was computed from.
+    pub fn explain_first_failure<M: Model>(&self, model: &M, history: &[Operation<M::Input, M::Output>]) -> Option<PartitionExplanation> {
+        let k = self.first_failure()?;
+        Some(explain_partition(model, history, &self.partitions[k], k))
+    }
+}
+
+/// Explains one partition result by replaying its prefix.
+fn explain_partition<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    result: &PartitionResult,
+    index: usize,
+) -> PartitionExplanation {
+    assert!(result.linearization.len() == result.choices.len(), "partition {index}: prefix and choices differ in length");
+    let mut state = model.init();
+    let mut prefix = Vec::with_capacity(result.linearization.len());
+    let mut done = vec![false; history.len()];
+    for (&op, &choice) in result.linearization.iter().zip(&result.choices) {
+        let operation = &history[op];
+        let next = match model.step(&state, &operation.input, operation.output()) {
+            Next::One(next) if choice == 0 => next,
+            Next::Many(mut nexts) if (choice as usize) < nexts.len() => nexts.swap_remove(choice as usize),
+            other => panic!("partition {index}: replay of op {op} (choice {choice}) gave {other:?}"),
+        };
+        prefix.push(ExplainedStep {
+            op,
+            description: model.describe_operation(&operation.input, operation.output()),
+            state_before: model.describe_state(&state),
+            state_after: model.describe_state(&next),
+        });
+        assert!(!done[op], "partition {index}: op {op} linearized twice");
+        done[op] = true;
+        state = next;
+    }
+    let remaining: Vec<usize> = result.ops.iter().copied().filter(|&k| !done[k]).collect();
+    // An operation may come next iff it is called no later than the first remaining return.
+    let first_return = remaining.iter().filter_map(|&k| history[k].outcome.return_time()).min();
+    let rejected = remaining
+        .iter()
+        .filter(|&&k| first_return.is_none() || Some(history[k].call) <= first_return)
+        .map(|&k| {
+            let operation = &history[k];
+            let state_after = match model.step(&state, &operation.input, operation.output()) {
+                Next::Illegal => None,
+                Next::One(next) => Some(model.describe_state(&next)),
+                Next::Many(nexts) if nexts.is_empty() => None,
+                Next::Many(nexts) => Some(nexts.iter().map(|s| model.describe_state(s)).collect::<Vec<_>>().join(" | ")),
+            };
+            RejectedOp {
+                op: k,
+                description: model.describe_operation(&operation.input, operation.output()),
+                state_before: model.describe_state(&state),
+                state_after,
+            }
+        })
+        .collect();
+    PartitionExplanation { partition: index, verdict: result.verdict, prefix, rejected }
+}
+
+impl fmt::Display for PartitionExplanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "partition {} ({:?}): longest linearizable prefix has {} operations", self.partition, self.verdict, self.prefix.len())?;
+        for (k, step) in self.prefix.iter().enumerate() {
+            writeln!(f, "  {:>4}. op {:<5} {}   state: {} -> {}", k + 1, step.op, step.description, clip(&step.state_before), clip(&step.state_after))?;
+        }
+        if !self.rejected.is_empty() {
+            let state = self.rejected.first().map_or("", |r| r.state_before.as_str());
+            writeln!(f, "  none of these can come next (state {}):", clip(state))?;
+        }
+        for rejected in &self.rejected {
+            match &rejected.state_after {
+                None => writeln!(f, "        op {:<5} {}   illegal in this state", rejected.op, rejected.description)?,
+                Some(after) => writeln!(f, "        op {:<5} {}   -> {}, from which the rest cannot be linearized", rejected.op, rejected.description, clip(after))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Shortens a long state description for text output, keeping both ends.
+pub(crate) fn clip(text: &str) -> String {
+    const HEAD: usize = 40;
+    const TAIL: usize = 80;
+    let count = text.chars().count();
+    if count <= HEAD + TAIL + 20 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: String = text.chars().skip(count - TAIL).collect();
+    format!("{head}...({} chars)...{tail}", count - HEAD - TAIL)
+}
