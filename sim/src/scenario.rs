@@ -75,7 +75,12 @@ pub struct Outcome {
 
 impl Outcome {
     /// The outcome of a finished simulation with the scenario's verdict.
-    pub fn from_sim<N: Node>(name: &str, config: &RunConfig, sim: &Sim<N>, verdict: Verdict) -> Outcome {
+    pub fn from_sim<N: Node>(
+        name: &str,
+        config: &RunConfig,
+        sim: &Sim<N>,
+        verdict: Verdict,
+    ) -> Outcome {
         Outcome {
             scenario: name.to_string(),
             seed: config.seed,

@@ -1,8 +1,8 @@
 //! A tiny ping/echo protocol that exercises every engine feature: clients send numbered
 //! pings with retries, a server echoes each with a durable count of pings served.
 
-use crate::engine::{Context, Node, NodeId, NodeInit, Payload, TimerId};
 use crate::engine::Duration;
+use crate::engine::{Context, Node, NodeId, NodeInit, Payload, TimerId};
 use serde::{Deserialize, Serialize};
 
 /// How long a client waits for a pong before it sends the same ping again.
@@ -116,15 +116,14 @@ impl Node for PingNode {
     type Output = PingOutput;
 
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        // The first ping goes out from a timer, not from here: a node starts before the
+        // scenario connects it, and a ping sent now would only be dropped.
         if let PingNode::Client {
-            server,
-            seq,
-            goal,
-            timer,
+            seq, goal, timer, ..
         } = self
         {
             if *seq <= *goal {
-                *timer = Some(Self::send_ping(ctx, *server, *seq));
+                *timer = Some(ctx.set_timer(Duration::ZERO, Retry(*seq)));
             }
         }
     }

@@ -60,11 +60,16 @@ fn served(sim: &Sim<PingNode>) -> Option<u64> {
 fn faults(sim: &mut Sim<PingNode>, plan: PingPlan) -> Verdict {
     let server = NodeId(0);
     let clients: Vec<NodeId> = (1..=plan.clients as u32).map(NodeId).collect();
-    let all: Vec<NodeId> = std::iter::once(server).chain(clients.iter().copied()).collect();
+    let all: Vec<NodeId> = std::iter::once(server)
+        .chain(clients.iter().copied())
+        .collect();
     let mut highest = 0;
     let mut check = |sim: &mut Sim<PingNode>| -> Verdict {
         for (node, PingOutput::Done { seq, served }) in sim.take_outputs() {
-            ensure!(served >= seq, "{node}: ping #{seq} answered with served={served}");
+            ensure!(
+                served >= seq,
+                "{node}: ping #{seq} answered with served={served}"
+            );
             highest = highest.max(served);
         }
         Ok(())
@@ -95,7 +100,11 @@ fn faults(sim: &mut Sim<PingNode>, plan: PingPlan) -> Verdict {
     sim.set_long_reordering(true);
     sim.set_duplicate_probability(0.2);
     let deadline = sim.now() + Duration::from_secs(30);
-    let done = sim.run_until(deadline, |s| clients.iter().all(|&c| s.node(c).is_some_and(PingNode::finished)));
+    let done = sim.run_until(deadline, |s| {
+        clients
+            .iter()
+            .all(|&c| s.node(c).is_some_and(PingNode::finished))
+    });
     check(sim)?;
     if !done {
         fail!("clients did not finish by {deadline}");

@@ -62,8 +62,14 @@ mod tests {
         d.save(vec![1, 2, 3], vec![9]);
         d.save(vec![4], Vec::new());
         assert_eq!(d.raft_state(), &[4]);
-        assert!(d.snapshot().is_empty(), "an empty snapshot replaces the old one");
-        assert_eq!((d.raft_state_size(), d.snapshot_size(), d.saves()), (1, 0, 2));
+        assert!(
+            d.snapshot().is_empty(),
+            "an empty snapshot replaces the old one"
+        );
+        assert_eq!(
+            (d.raft_state_size(), d.snapshot_size(), d.saves()),
+            (1, 0, 2)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! labrpc-faithful network, per-node durable stores, crash and restart, and a trace whose
 //! hash identifies the run. Time resolution is one nanosecond.
 
+pub mod digest;
 pub mod disk;
 pub mod net;
 pub mod node;

@@ -435,7 +435,10 @@ mod tests {
                 panic!("reliable long reordering must deliver");
             };
             if d >= Duration::from_millis(200) {
-                assert!(d < Duration::from_millis(2201), "delay {d} beyond 200 + 2000 ms");
+                assert!(
+                    d < Duration::from_millis(2201),
+                    "delay {d} beyond 200 + 2000 ms"
+                );
                 long += 1;
             }
         }
@@ -457,7 +460,12 @@ mod tests {
         let (mut net, ids) = net(2, config);
         let mut rng = SimRng::new(5);
         let dups = (0..40_000)
-            .filter(|_| matches!(net.route(&mut rng, ids[0], ids[1], true), Route::Deliver(_, Some(_))))
+            .filter(|_| {
+                matches!(
+                    net.route(&mut rng, ids[0], ids[1], true),
+                    Route::Deliver(_, Some(_))
+                )
+            })
             .count();
         // Binomial(40000, 0.25): sd about 87; 5 sd bounds.
         assert!((9_565..=10_435).contains(&dups), "{dups} duplicates");
@@ -475,7 +483,11 @@ mod tests {
                 }
                 let same = (a.0 < 2) == (b.0 < 2);
                 let route = net.route(&mut rng, a, b, true);
-                assert_eq!(same, matches!(route, Route::Deliver(..)), "{a} -> {b}: {route:?}");
+                assert_eq!(
+                    same,
+                    matches!(route, Route::Deliver(..)),
+                    "{a} -> {b}: {route:?}"
+                );
             }
         }
     }
@@ -485,8 +497,14 @@ mod tests {
         let (mut net, ids) = net(2, NetConfig::default());
         net.set_link(ids[0], ids[1], false);
         let mut rng = SimRng::new(7);
-        assert_eq!(net.route(&mut rng, ids[0], ids[1], true), Route::Drop(DropReason::NoLink));
-        assert!(matches!(net.route(&mut rng, ids[1], ids[0], true), Route::Deliver(..)));
+        assert_eq!(
+            net.route(&mut rng, ids[0], ids[1], true),
+            Route::Drop(DropReason::NoLink)
+        );
+        assert!(matches!(
+            net.route(&mut rng, ids[1], ids[0], true),
+            Route::Deliver(..)
+        ));
     }
 
     #[test]
@@ -505,7 +523,11 @@ mod tests {
         let (mut net, ids) = net(2, NetConfig::default());
         net.count_sent(ids[0], 100, true);
         net.count_sent(ids[1], 10, false);
-        assert_eq!(net.total().rpc_bytes, 100, "replies count only when delivered");
+        assert_eq!(
+            net.total().rpc_bytes,
+            100,
+            "replies count only when delivered"
+        );
         net.count_delivered(ids[1], 100, true);
         net.count_delivered(ids[0], 10, false);
         assert_eq!(net.total().rpc_bytes, 110);

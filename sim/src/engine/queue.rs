@@ -37,7 +37,10 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Instant, event: E) {
         let slot = match self.free.pop() {
             Some(slot) => {
-                assert!(self.slots[slot as usize].is_none(), "slot {slot} reused while full");
+                assert!(
+                    self.slots[slot as usize].is_none(),
+                    "slot {slot} reused while full"
+                );
                 self.slots[slot as usize] = Some(event);
                 slot
             }
@@ -82,7 +85,9 @@ impl<E> EventQueue<E> {
         let slots = &mut self.slots;
         let free = &mut self.free;
         self.heap.retain(|Reverse((_, _, slot))| {
-            let event = slots[*slot as usize].as_ref().expect("heap key without event");
+            let event = slots[*slot as usize]
+                .as_ref()
+                .expect("heap key without event");
             if keep(event) {
                 true
             } else {

@@ -4,6 +4,7 @@
 //! and durable store, and the trace. Scenarios drive it by stepping events and by
 //! injecting faults; nodes act only through their [`Context`].
 
+use super::digest::Digest;
 use super::disk::Disk;
 use super::net::{DropReason, NetConfig, NetStats, Network, NodeId, Route};
 use super::node::{Context, Effects, Node, NodeInit, Payload, TimerId};
@@ -11,7 +12,6 @@ use super::queue::EventQueue;
 use super::rng::SimRng;
 use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
-use std::collections::BTreeSet;
 
 /// Settings of one run that are not part of the network.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +39,35 @@ enum Event<N: Node> {
     },
 }
 
+/// The set of timers set and neither fired nor cancelled: one bit per timer id (ids are
+/// dense and increasing), so setting, cancelling and firing are O(1) without hashing.
+#[derive(Debug, Default)]
+struct TimerSet {
+    bits: Vec<u64>,
+}
+
+impl TimerSet {
+    fn insert(&mut self, id: TimerId) {
+        let (word, bit) = ((id.0 / 64) as usize, id.0 % 64);
+        if word >= self.bits.len() {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << bit;
+    }
+
+    /// Removes `id`; returns whether it was present.
+    fn remove(&mut self, id: TimerId) -> bool {
+        let (word, bit) = ((id.0 / 64) as usize, id.0 % 64);
+        match self.bits.get_mut(word) {
+            Some(w) if *w & (1 << bit) != 0 => {
+                *w &= !(1 << bit);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 struct Slot<N> {
     node: Option<N>,
     incarnation: u32,
@@ -53,11 +82,10 @@ pub struct Sim<N: Node> {
     net: Network,
     slots: Vec<Slot<N>>,
     trace: Trace,
-    live_timers: BTreeSet<TimerId>,
+    live_timers: TimerSet,
     next_timer: u64,
     outputs: Vec<(NodeId, N::Output)>,
     effects: Effects<N>,
-    encode_buf: Vec<u8>,
     events: u64,
 }
 
@@ -71,11 +99,10 @@ impl<N: Node> Sim<N> {
             net: Network::new(net),
             slots: Vec::new(),
             trace: Trace::new(options.keep_trace),
-            live_timers: BTreeSet::new(),
+            live_timers: TimerSet::default(),
             next_timer: 0,
             outputs: Vec::new(),
             effects: Effects::default(),
-            encode_buf: Vec::new(),
             events: 0,
         }
     }
@@ -150,7 +177,11 @@ impl<N: Node> Sim<N> {
             incarnation: 0,
             disk: Disk::new(),
         });
-        assert_eq!(self.slots.len(), self.net.len(), "slots and network disagree");
+        assert_eq!(
+            self.slots.len(),
+            self.net.len(),
+            "slots and network disagree"
+        );
         self.boot(id, EventKind::Start, make);
         id
     }
@@ -172,7 +203,10 @@ impl<N: Node> Sim<N> {
     /// # Panics
     /// If the node is alive: restart follows crash.
     pub fn restart(&mut self, id: NodeId, make: impl FnOnce(NodeInit<'_>) -> N) {
-        assert!(!self.is_alive(id), "restart of live node {id}: crash it first");
+        assert!(
+            !self.is_alive(id),
+            "restart of live node {id}: crash it first"
+        );
         self.boot(id, EventKind::Restart, make);
     }
 
@@ -233,16 +267,17 @@ impl<N: Node> Sim<N> {
             let disk = &self.slots[id.index()].disk;
             let (state, snap) = (disk.raft_state_size(), disk.snapshot_size());
             let detail = ((state as u64) << 32) | snap as u64;
-            self.trace.record(time, EventKind::Save, id, None, detail, || {
-                format!("raft_state={state}B snapshot={snap}B")
-            });
+            self.trace
+                .record(time, EventKind::Save, id, None, detail, || {
+                    format!("raft_state={state}B snapshot={snap}B")
+                });
             effects.saves = 0;
         }
         for (to, msg) in effects.sends.drain(..) {
             self.send(id, to, msg);
         }
         for id in effects.cancels.drain(..) {
-            self.live_timers.remove(&id);
+            self.live_timers.remove(id);
         }
         let incarnation = self.slots[id.index()].incarnation;
         for (timer, after, tag) in effects.timers.drain(..) {
@@ -261,12 +296,13 @@ impl<N: Node> Sim<N> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
-        assert!(to.index() < self.slots.len(), "{from} sent to unknown node {to}");
-        self.encode_buf.clear();
-        bincode::serde::encode_into_std_write(&msg, &mut self.encode_buf, bincode::config::standard())
-            .expect("a simulated message failed to encode");
-        let bytes = u32::try_from(self.encode_buf.len()).expect("message over 4 GiB");
-        let hash = hash_bytes(&self.encode_buf);
+        assert!(
+            to.index() < self.slots.len(),
+            "{from} sent to unknown node {to}"
+        );
+        let digest = Digest::of(&msg);
+        let bytes = u32::try_from(digest.len()).expect("message over 4 GiB");
+        let hash = digest.hash();
         let is_request = msg.is_request();
         self.net.count_sent(from, u64::from(bytes), is_request);
         let route = if !self.net.link(from, to) {
@@ -279,8 +315,14 @@ impl<N: Node> Sim<N> {
         match route {
             Route::Drop(reason) => {
                 self.net.count_dropped(from);
-                self.trace
-                    .record(self.now, EventKind::Drop(reason), to, Some(from), hash, || msg.label());
+                self.trace.record(
+                    self.now,
+                    EventKind::Drop(reason),
+                    to,
+                    Some(from),
+                    hash,
+                    || msg.label(),
+                );
             }
             Route::Deliver(first, second) => {
                 let incarnation = self.slots[to.index()].incarnation;
@@ -313,7 +355,11 @@ impl<N: Node> Sim<N> {
         let Some((time, event)) = self.queue.pop() else {
             return false;
         };
-        assert!(time >= self.now, "event at {time} popped after {}", self.now);
+        assert!(
+            time >= self.now,
+            "event at {time} popped after {}",
+            self.now
+        );
         self.now = time;
         self.events += 1;
         match event {
@@ -329,13 +375,16 @@ impl<N: Node> Sim<N> {
                 if slot.node.is_none() || slot.incarnation != incarnation {
                     self.net.count_dropped(from);
                     let kind = EventKind::Drop(DropReason::Dead);
-                    self.trace.record(time, kind, to, Some(from), hash, || msg.label());
+                    self.trace
+                        .record(time, kind, to, Some(from), hash, || msg.label());
                     return true;
                 }
                 self.net
                     .count_delivered(to, u64::from(bytes), msg.is_request());
                 self.trace
-                    .record(time, EventKind::Deliver, to, Some(from), hash, || msg.label());
+                    .record(time, EventKind::Deliver, to, Some(from), hash, || {
+                        msg.label()
+                    });
                 self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
             }
             Event::Timer {
@@ -344,13 +393,15 @@ impl<N: Node> Sim<N> {
                 id,
                 tag,
             } => {
-                let cancelled = !self.live_timers.remove(&id);
+                let cancelled = !self.live_timers.remove(id);
                 let slot = &self.slots[node.index()];
                 if cancelled || slot.node.is_none() || slot.incarnation != incarnation {
                     return true;
                 }
                 self.trace
-                    .record(time, EventKind::Timer, node, None, id.0, || format!("{tag:?}"));
+                    .record(time, EventKind::Timer, node, None, id.0, || {
+                        format!("{tag:?}")
+                    });
                 self.dispatch(node, |n, ctx| n.on_timer(ctx, tag));
             }
         }
@@ -411,10 +462,18 @@ impl<N: Node> Sim<N> {
         self.net.partition(groups);
         let sides: Vec<String> = groups
             .iter()
-            .map(|g| g.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","))
+            .map(|g| {
+                g.iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .collect();
         let first = groups.iter().flat_map(|g| g.first()).next().copied();
-        self.fault(first.unwrap_or(NodeId(0)), format!("partition {}", sides.join(" | ")));
+        self.fault(
+            first.unwrap_or(NodeId(0)),
+            format!("partition {}", sides.join(" | ")),
+        );
     }
 
     /// Reconnects every pair in `nodes` both ways (undoes partitions and cuts among them).
@@ -444,7 +503,10 @@ impl<N: Node> Sim<N> {
 
     /// Sets the probability that a delivered message is delivered twice.
     pub fn set_duplicate_probability(&mut self, p: f64) {
-        assert!((0.0..=1.0).contains(&p), "duplicate probability {p} outside [0, 1]");
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "duplicate probability {p} outside [0, 1]"
+        );
         self.net.config_mut().duplicate_probability = p;
         self.fault(NodeId(0), format!("duplicate_probability={p}"));
     }

@@ -8,11 +8,15 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// A point in virtual time, in nanoseconds since the start of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Instant(pub u64);
 
 /// A span of virtual time, in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Duration(pub u64);
 
 impl Instant {
@@ -114,7 +118,12 @@ impl Sub for Instant {
 /// Renders as seconds with microsecond precision (`12.345678s`): stable, for traces.
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.0 / 1_000_000_000, (self.0 / 1_000) % 1_000_000)
+        write!(
+            f,
+            "{}.{:06}s",
+            self.0 / 1_000_000_000,
+            (self.0 / 1_000) % 1_000_000
+        )
     }
 }
 
@@ -149,7 +158,8 @@ mod tests {
         assert_eq!(Duration::from_secs(2), Duration::from_millis(2000));
         assert_eq!(Duration::from_millis(3), Duration::from_micros(3000));
         assert_eq!(Duration::from_millis(26).as_millis(), 26);
-        assert_eq!(Duration::from_millis(1500).to_string(), "1500ms");
+        assert_eq!(Duration::from_millis(1500).to_string(), "1.5s");
+        assert_eq!(Duration::from_micros(1500).to_string(), "1.5ms");
         assert_eq!(Duration::from_secs(2).to_string(), "2s");
     }
 

@@ -130,14 +130,26 @@ impl Trace {
                 (EventKind::Deliver | EventKind::Drop(_), Some(p)) => format!("{p} -> {node}"),
                 _ => node.to_string(),
             };
-            let _ = writeln!(text, "{time:>12} {:<11} {who:<9} {}", kind.word(), label());
+            let line = format!(
+                "{:>12} {:<11} {who:<9} {}",
+                time.to_string(),
+                kind.word(),
+                label()
+            );
+            text.push_str(line.trim_end());
+            text.push('\n');
         }
     }
 
     /// Adds a free-form line to the text (not to the hash): notes from nodes and scenarios.
     pub fn note(&mut self, time: Instant, who: &str, line: &str) {
         if let Some(text) = &mut self.text {
-            let _ = writeln!(text, "{time:>12} {:<11} {who:<9} {line}", "note");
+            let _ = writeln!(
+                text,
+                "{:>12} {:<11} {who:<9} {line}",
+                time.to_string(),
+                "note"
+            );
         }
     }
 
@@ -166,7 +178,9 @@ mod tests {
         let mut a = Trace::new(false);
         let mut b = Trace::new(true);
         for t in [&mut a, &mut b] {
-            t.record(Instant(5), EventKind::Timer, NodeId(1), None, 7, || "tick".into());
+            t.record(Instant(5), EventKind::Timer, NodeId(1), None, 7, || {
+                "tick".into()
+            });
             t.note(Instant(5), "n1", "not hashed");
         }
         assert_eq!(a.hash(), b.hash());
