@@ -63,6 +63,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(test)]
+mod cluster;
 pub mod config;
 mod election;
 pub mod error;
@@ -74,6 +76,8 @@ mod progress;
 pub mod ready;
 mod replication;
 pub mod rng;
+#[cfg(test)]
+mod scenarios;
 mod snapshot;
 #[cfg(test)]
 mod testutil;
