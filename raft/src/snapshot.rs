@@ -122,3 +122,246 @@ impl<C: Command> Raft<C> {
         self.on_match(from, m.last_included_index, now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::message::{AppendEntries, InstallSnapshot, Message};
+    use crate::persist::Persisted;
+    use crate::ready::ApplyMsg;
+    use crate::testutil::{ack, appends, elect, entries, follower_with_log, log_terms, ms};
+    use crate::types::{LogIndex, NodeId, Term};
+    use crate::{Config, Error, Raft};
+
+    /// A follower with log terms [1, 1, 1, 2, 2] of which 1..=3 are committed and applied.
+    fn applied_follower() -> Raft<u64> {
+        let mut r = follower_with_log(1, 3, &[1, 1, 1, 2, 2]);
+        let m = Message::AppendEntries(AppendEntries {
+            term: Term(2),
+            prev_log_index: LogIndex(5),
+            prev_log_term: Term(2),
+            entries: Vec::new(),
+            leader_commit: LogIndex(3),
+        });
+        r.step(NodeId(0), m, ms(1));
+        assert_eq!(r.ready().apply.len(), 3);
+        r
+    }
+
+    fn install(term: u64, index: u64, last_term: u64, data: &[u8]) -> Message<u64> {
+        Message::InstallSnapshot(InstallSnapshot {
+            term: Term(term),
+            last_included_index: LogIndex(index),
+            last_included_term: Term(last_term),
+            data: data.to_vec(),
+        })
+    }
+
+    #[test]
+    fn snapshot_refusals_leave_log_unchanged() {
+        let mut r = applied_follower();
+        assert_eq!(
+            r.snapshot(LogIndex(4), vec![4]),
+            Err(Error::SnapshotBeyondApplied {
+                index: LogIndex(4),
+                applied: LogIndex(3)
+            })
+        );
+        r.snapshot(LogIndex(2), vec![2]).expect("applied index");
+        assert_eq!(
+            r.snapshot(LogIndex(2), vec![2]),
+            Err(Error::SnapshotStale {
+                index: LogIndex(2),
+                current: LogIndex(2)
+            })
+        );
+        assert!(matches!(
+            r.snapshot(LogIndex(1), vec![1]),
+            Err(Error::SnapshotStale { .. })
+        ));
+        assert_eq!(r.snapshot_index(), LogIndex(2));
+        assert_eq!(log_terms(&r), vec![1, 2, 2]);
+        let p = r
+            .ready()
+            .persist
+            .expect("state and snapshot saved together");
+        assert_eq!(p.snapshot, vec![2]);
+    }
+
+    #[test]
+    fn snapshot_survives_restart_and_later_saves() {
+        // Lab TestSnapshotInit2D: after a restart, later saves must keep the snapshot.
+        let mut r = applied_follower();
+        r.snapshot(LogIndex(3), b"s3".to_vec())
+            .expect("applied index");
+        let disk = r.ready().persist.expect("saved");
+        let mut r2: Raft<u64> =
+            Raft::new(NodeId(1), 3, disk, Config::default(), 9, ms(2)).expect("restart");
+        assert_eq!(r2.snapshot_index(), LogIndex(3));
+        assert_eq!(r2.commit_index(), LogIndex(3));
+        assert_eq!(r2.last_applied(), LogIndex(3));
+        assert_eq!(r2.last_log_index(), LogIndex(5));
+        assert!(
+            r2.ready().apply.is_empty(),
+            "the service restores from the disk itself"
+        );
+        r2.tick(r2.next_deadline()); // an election changes the term: a save
+        let p = r2.ready().persist.expect("new term saved");
+        assert_eq!(
+            p.snapshot,
+            b"s3".to_vec(),
+            "snapshot kept in every later save"
+        );
+    }
+
+    #[test]
+    fn install_snapshot_discards_conflicting_log_and_applies_in_order() {
+        let mut r = applied_follower();
+        r.step(NodeId(2), install(3, 6, 3, b"s6"), ms(5));
+        assert_eq!(r.snapshot_index(), LogIndex(6));
+        assert_eq!(r.last_log_index(), LogIndex(6), "log discarded");
+        assert_eq!(r.commit_index(), LogIndex(6));
+        let rd = r.ready();
+        let p = rd.persist.expect("installed snapshot saved");
+        assert_eq!(p.snapshot, b"s6".to_vec());
+        assert_eq!(
+            rd.apply,
+            vec![ApplyMsg::Snapshot {
+                index: LogIndex(6),
+                term: Term(3),
+                data: b"s6".to_vec()
+            }]
+        );
+        assert_eq!(r.last_applied(), LogIndex(6));
+        // Entries after the snapshot then apply from 7.
+        let m = Message::AppendEntries(AppendEntries {
+            term: Term(3),
+            prev_log_index: LogIndex(6),
+            prev_log_term: Term(3),
+            entries: entries(7, &[3]),
+            leader_commit: LogIndex(7),
+        });
+        r.step(NodeId(2), m, ms(6));
+        let apply = r.ready().apply;
+        assert!(matches!(
+            apply.as_slice(),
+            [ApplyMsg::Command {
+                index: LogIndex(7),
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn install_snapshot_keeps_matching_suffix() {
+        let mut r = applied_follower();
+        r.step(NodeId(0), install(2, 4, 2, b"s4"), ms(5));
+        assert_eq!(r.snapshot_index(), LogIndex(4));
+        assert_eq!(
+            r.last_log_index(),
+            LogIndex(5),
+            "entry 5 follows a matching entry 4"
+        );
+        assert_eq!(log_terms(&r), vec![2]);
+    }
+
+    #[test]
+    fn install_snapshot_stale_is_acknowledged_but_ignored() {
+        let mut r = applied_follower();
+        r.step(NodeId(0), install(2, 2, 1, b"old"), ms(5));
+        assert_eq!(r.snapshot_index(), LogIndex(0));
+        assert_eq!(log_terms(&r), vec![1, 1, 1, 2, 2]);
+        let rd = r.ready();
+        assert!(rd.apply.is_empty() && rd.persist.is_none());
+        assert_eq!(rd.messages.len(), 1, "still answered");
+        // A duplicate of a snapshot already installed is stale too.
+        r.step(NodeId(0), install(2, 5, 2, b"s5"), ms(6));
+        assert_eq!(r.ready().apply.len(), 1);
+        r.step(NodeId(0), install(2, 5, 2, b"s5"), ms(7));
+        assert!(r.ready().apply.is_empty(), "delivered once");
+    }
+
+    #[test]
+    fn install_snapshot_from_stale_term_is_refused() {
+        let mut r = applied_follower();
+        r.step(NodeId(0), install(1, 5, 1, b"x"), ms(5));
+        assert_eq!(r.snapshot_index(), LogIndex(0));
+        let rd = r.ready();
+        assert!(matches!(
+            rd.messages.as_slice(),
+            [(_, Message::InstallSnapshotReply(m))] if m.term == Term(2)
+        ));
+    }
+
+    #[test]
+    fn leader_sends_snapshot_for_compacted_entries() {
+        let mut r = follower_with_log(0, 3, &[1, 1, 1, 1]);
+        let initial = elect(&mut r);
+        let now = r.next_deadline();
+        // Follower 1 is up to date; commit 1..=4 by its acknowledgement plus one entry
+        // of the current term.
+        let a1: Vec<_> = appends(&initial)
+            .into_iter()
+            .filter(|(to, _)| to.0 == 1)
+            .collect();
+        r.step(NodeId(1), ack(&a1[0].1), now);
+        r.start(50, now).expect("leader");
+        for (to, a) in appends(&r.ready().messages) {
+            r.step(to, ack(&a), now);
+        }
+        assert_eq!(r.commit_index(), LogIndex(5));
+        assert_eq!(r.ready().apply.len(), 5);
+        r.snapshot(LogIndex(4), b"s4".to_vec()).expect("applied");
+        r.ready();
+        // Follower 2 has nothing: its reject points below the snapshot.
+        let m = Message::AppendEntriesReply(crate::AppendEntriesReply {
+            term: r.term(),
+            success: false,
+            prev_log_index: LogIndex(4),
+            entries_len: 0,
+            conflict_index: LogIndex(1),
+            conflict_term: None,
+        });
+        r.step(NodeId(2), m, now);
+        let rd = r.ready();
+        let Some((_, Message::InstallSnapshot(s))) = rd.messages.first() else {
+            panic!("expected InstallSnapshot, got {:?}", rd.messages);
+        };
+        assert_eq!(
+            (s.last_included_index, s.data.clone()),
+            (LogIndex(4), b"s4".to_vec())
+        );
+        // New commands do not re-send the snapshot while it is in flight...
+        r.start(60, now).expect("leader");
+        assert!(r.ready().messages.iter().all(|(to, _)| to.0 != 2));
+        // ...and its acknowledgement resumes replication right after it.
+        let m = Message::InstallSnapshotReply(crate::InstallSnapshotReply {
+            term: r.term(),
+            last_included_index: LogIndex(4),
+        });
+        r.step(NodeId(2), m, now);
+        let a = appends(&r.ready().messages);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].1.prev_log_index, LogIndex(4));
+        assert_eq!(a[0].1.entries.len(), 2);
+    }
+
+    #[test]
+    fn raft_new_rejects_corrupt_state_and_bad_ids() {
+        let corrupt = Persisted {
+            raft_state: vec![0xff, 0xff, 0xff],
+            snapshot: Vec::new(),
+        };
+        let r: crate::Result<Raft<u64>> =
+            Raft::new(NodeId(0), 3, corrupt, Config::default(), 1, ms(0));
+        assert!(matches!(r, Err(Error::Corrupt(_))));
+        let r: crate::Result<Raft<u64>> = Raft::new(
+            NodeId(3),
+            3,
+            Persisted::default(),
+            Config::default(),
+            1,
+            ms(0),
+        );
+        assert!(matches!(r, Err(Error::NotAPeer { .. })));
+    }
+}

@@ -49,3 +49,62 @@ pub(crate) fn follower_with_log(id: u32, n: usize, terms: &[u64]) -> Raft<u64> {
     )
     .expect("node from log")
 }
+
+/// Makes `r` leader: its election timeout fires and every peer grants its vote. The
+/// effects of the election are drained and returned (the initial AppendEntries).
+pub(crate) fn elect(r: &mut Raft<u64>) -> Vec<(crate::NodeId, crate::Message<u64>)> {
+    let at = r.next_deadline();
+    r.tick(at);
+    r.ready();
+    let term = r.term();
+    for p in r.others().collect::<Vec<_>>() {
+        let m = crate::Message::RequestVoteReply(crate::RequestVoteReply {
+            term,
+            vote_granted: true,
+        });
+        r.step(p, m, at);
+    }
+    assert!(r.state().1, "elected");
+    r.ready().messages
+}
+
+/// The AppendEntries messages of a batch of outgoing messages, with their destination.
+pub(crate) fn appends(
+    msgs: &[(crate::NodeId, crate::Message<u64>)],
+) -> Vec<(crate::NodeId, crate::AppendEntries<u64>)> {
+    msgs.iter()
+        .filter_map(|(to, m)| match m {
+            crate::Message::AppendEntries(a) => Some((*to, a.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A follower's successful answer to `a`.
+pub(crate) fn ack(a: &crate::AppendEntries<u64>) -> crate::Message<u64> {
+    crate::Message::AppendEntriesReply(crate::AppendEntriesReply {
+        term: a.term,
+        success: true,
+        prev_log_index: a.prev_log_index,
+        entries_len: a.entries.len() as u64,
+        conflict_index: crate::LogIndex(0),
+        conflict_term: None,
+    })
+}
+
+/// Entries with the given terms; command = 10 × (first_index + position).
+pub(crate) fn entries(first_index: u64, terms: &[u64]) -> Vec<Entry<u64>> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Entry {
+            term: Term(*t),
+            command: 10 * (first_index + i as u64),
+        })
+        .collect()
+}
+
+/// The terms of the retained log of `r`, from index 1 (or just after its snapshot).
+pub(crate) fn log_terms(r: &Raft<u64>) -> Vec<u64> {
+    r.log.entries().iter().map(|e| e.term.0).collect()
+}
