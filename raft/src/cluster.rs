@@ -69,6 +69,8 @@ pub(crate) struct Cluster {
     pub(crate) stats: Stats,
     /// Whether services snapshot every 10 entries (lab 2D's applierSnap).
     pub(crate) snapshots: bool,
+    /// When `Some`, one line per delivered message and applied item (trace-as-test).
+    pub(crate) trace: Option<Vec<String>>,
     committed: BTreeMap<LogIndex, Cmd>,
     leaders: BTreeMap<Term, NodeId>,
     queue: BTreeMap<(Instant, u64), Flight>,
@@ -90,6 +92,7 @@ impl Cluster {
             faults: Faults::default(),
             stats: Stats::default(),
             snapshots: false,
+            trace: None,
             committed: BTreeMap::new(),
             leaders: BTreeMap::new(),
             queue: BTreeMap::new(),
@@ -210,6 +213,9 @@ impl Cluster {
         let Some(node) = self.nodes[to].as_mut() else {
             return;
         };
+        if let Some(t) = self.trace.as_mut() {
+            t.push(format!("{} {}->{} {}", self.now, f.from, f.to, f.msg));
+        }
         if f.msg.is_request() {
             self.stats.requests_delivered += 1;
         } else {
@@ -275,6 +281,13 @@ impl Cluster {
 
     /// The lab's per-apply checks, and the snapshot every 10 entries of `applierSnap`.
     fn apply(&mut self, i: usize, a: ApplyMsg<Cmd>) {
+        if let Some(t) = self.trace.as_mut() {
+            let what = match &a {
+                ApplyMsg::Command { index, command, .. } => format!("apply {index} {command}"),
+                ApplyMsg::Snapshot { index, .. } => format!("apply snapshot {index}"),
+            };
+            t.push(format!("{} n{i} {what}", self.now));
+        }
         match a {
             ApplyMsg::Command { index, command, .. } => {
                 assert_eq!(

@@ -32,6 +32,17 @@ pub(crate) struct HardState<C> {
     pub(crate) entries: Vec<Entry<C>>,
 }
 
+/// The borrowed twin of [`HardState`], so encoding does not copy the log. Serde writes
+/// a slice exactly as a `Vec`, so both decode alike.
+#[derive(Serialize)]
+struct HardStateRef<'a, C> {
+    current_term: Term,
+    voted_for: Option<NodeId>,
+    snapshot_index: LogIndex,
+    snapshot_term: Term,
+    entries: &'a [Entry<C>],
+}
+
 /// Encodes the persistent state of a node.
 ///
 /// # Panics
@@ -42,14 +53,12 @@ pub(crate) fn encode<C: Clone + Serialize>(
     voted_for: Option<NodeId>,
     log: &Log<C>,
 ) -> Vec<u8> {
-    // Borrowing would avoid the clone, but the owned struct keeps encode and decode
-    // symmetrical; the lab's logs are small once snapshots trim them.
-    let state = HardState {
+    let state = HardStateRef {
         current_term,
         voted_for,
         snapshot_index: log.snapshot_index(),
         snapshot_term: log.snapshot_term(),
-        entries: log.entries().to_vec(),
+        entries: log.entries(),
     };
     bincode::serde::encode_to_vec(&state, bincode::config::standard())
         .unwrap_or_else(|e| panic!("encoding raft state at term {current_term}: {e}"))
