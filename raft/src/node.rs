@@ -76,7 +76,8 @@ impl<C: Command> Raft<C> {
     ///
     /// # Errors
     /// [`Error::NotAPeer`] if `id` is not below `peers`, [`Error::Config`] for an invalid
-    /// config, [`Error::Corrupt`] if `persisted.raft_state` does not decode.
+    /// config, [`Error::Corrupt`] if `persisted.raft_state` does not decode or describes
+    /// an impossible state, or if there is a snapshot without raft state.
     pub fn new(
         id: NodeId,
         peers: usize,
@@ -89,6 +90,13 @@ impl<C: Command> Raft<C> {
             return Err(Error::NotAPeer { id, peers });
         }
         config.validate()?;
+        if persisted.raft_state.is_empty() && !persisted.snapshot.is_empty() {
+            // Both parts are always saved together; a snapshot without state is damage.
+            return Err(Error::Corrupt(format!(
+                "{} snapshot bytes but no raft state",
+                persisted.snapshot.len()
+            )));
+        }
         let state = persist::decode::<C>(&persisted.raft_state, peers)?;
         let log = Log::new(state.snapshot_index, state.snapshot_term, state.entries);
         let mut raft = Raft {
@@ -189,7 +197,10 @@ impl<C: Command> Raft<C> {
         }
     }
 
-    /// The earliest instant at which [`Raft::tick`] has work to do.
+    /// The earliest instant at which [`Raft::tick`] has work to do. Every entry point may
+    /// move it (a granted vote or a leader's message postpones the election, winning one
+    /// schedules heartbeats), so the driver re-reads it after each call and keeps a
+    /// single timer for it. Firing late only delays the work; firing early is harmless.
     pub fn next_deadline(&self) -> Instant {
         match self.role {
             Role::Leader => self.heartbeat_deadline,

@@ -363,5 +363,12 @@ mod tests {
             ms(0),
         );
         assert!(matches!(r, Err(Error::NotAPeer { .. })));
+        let orphan = Persisted {
+            raft_state: Vec::new(),
+            snapshot: vec![1],
+        };
+        let r: crate::Result<Raft<u64>> =
+            Raft::new(NodeId(0), 3, orphan, Config::default(), 1, ms(0));
+        assert!(matches!(r, Err(Error::Corrupt(_))));
     }
 }
