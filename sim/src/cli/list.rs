@@ -1,0 +1,32 @@
+//! `raftsim list [--filter PAT]`: each scenario's name, part and description.
+
+use super::catalog;
+use super::error::{Result, EXIT_PASS};
+use super::filter::{self, Filter};
+use clap::Args;
+
+/// Arguments of `raftsim list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only scenarios whose name matches this regular expression, or whose part is PAT.
+    #[arg(long, value_name = "PAT")]
+    pub filter: Option<String>,
+}
+
+/// Runs `raftsim list` and returns the exit code.
+///
+/// # Errors
+/// `Usage` for a bad filter or one that matches nothing.
+pub fn run(args: &ListArgs) -> Result<u8> {
+    let filter = filter::parse_optional(args.filter.as_deref())?;
+    let chosen = Filter::select(filter.as_ref(), &catalog::scenarios())?;
+    let name_width = chosen.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let part_width = chosen.iter().map(|s| s.part.len()).max().unwrap_or(0);
+    for s in &chosen {
+        println!(
+            "{:<name_width$}  {:<part_width$}  {}",
+            s.name, s.part, s.description
+        );
+    }
+    Ok(EXIT_PASS)
+}

@@ -1,0 +1,57 @@
+//! Panics inside runs: where they happened, and whether the default hook prints them.
+//!
+//! `scenario::run` turns a panic (a broken invariant) into a failed outcome with the
+//! panic's message. The hook installed here adds where it was raised (`file:line:col`),
+//! and, in sweeps, keeps hundreds of backtraces off the terminal: the failure report has
+//! the message, the location and the replay command, and `raftsim run` shows the full
+//! panic. Panics outside a run (bugs in the CLI itself) always reach the previous hook.
+
+use crate::scenario::{self, Outcome, RunConfig, Scenario};
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+
+thread_local! {
+    /// True while this thread is inside [`run`].
+    static IN_RUN: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic inside a run on this thread was raised.
+    static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Whether panics inside runs are kept off stderr.
+static QUIET: AtomicBool = AtomicBool::new(false);
+static INSTALL: Once = Once::new();
+
+/// Installs the hook (once per process); `quiet` hides panics raised inside runs.
+pub fn install(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_RUN.with(Cell::get) {
+                let at = info.location().map(ToString::to_string);
+                LOCATION.with(|l| *l.borrow_mut() = at);
+                if QUIET.load(Ordering::Relaxed) {
+                    return;
+                }
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// [`scenario::run`], adding the location to a panic's reason when the hook saw it.
+pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    assert!(!IN_RUN.with(Cell::get), "{}: nested run", scenario.name);
+    LOCATION.with(|l| l.borrow_mut().take());
+    IN_RUN.with(|f| f.set(true));
+    let mut outcome = scenario::run(scenario, config);
+    IN_RUN.with(|f| f.set(false));
+    let location = LOCATION.with(|l| l.borrow_mut().take());
+    if let (Some(reason), Some(at)) = (&mut outcome.failure, location) {
+        if reason.starts_with("panicked") {
+            reason.push_str(&format!(" (at {at})"));
+        }
+    }
+    outcome
+}

@@ -1,0 +1,74 @@
+//! Scenarios that misbehave on purpose, so the CLI's own tests can exercise its failure
+//! paths (reports, artifacts, exit codes, the determinism check).
+//!
+//! They are visible only when the environment variable [`SELFTEST_ENV`] is `1`, which only
+//! `sim/tests/cli.rs` sets; a normal `raftsim` never lists, sweeps or runs them.
+
+use crate::demo::{build, PingPlan};
+use crate::engine::Duration;
+use crate::scenario::{Outcome, RunConfig, Scenario};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Set to `1` to add the self-test scenarios to the catalog.
+pub const SELFTEST_ENV: &str = "RAFTSIM_SELFTEST";
+
+/// The self-test scenarios.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "SelfTestFail",
+            part: "selftest",
+            description: "always fails, with a history and an HTML view (CLI tests only)",
+            run: run_fail,
+        },
+        Scenario {
+            name: "SelfTestPanic",
+            part: "selftest",
+            description: "always panics (CLI tests only)",
+            run: run_panic,
+        },
+        Scenario {
+            name: "SelfTestNondeterministic",
+            part: "selftest",
+            description: "differs between two runs of one seed in one process (CLI tests only)",
+            run: run_nondeterministic,
+        },
+    ]
+}
+
+/// A short ping run: something real to trace.
+fn ping(config: &RunConfig, pings: u64) -> Outcome {
+    let plan = PingPlan { clients: 1, pings };
+    let mut sim = build(config.seed, config.keep_trace, plan);
+    sim.run_for(Duration::from_millis(50));
+    Outcome::from_sim("", config, &sim, Ok(()))
+}
+
+fn run_fail(config: &RunConfig) -> Outcome {
+    let outcome = ping(config, 3);
+    Outcome {
+        scenario: "SelfTestFail".to_string(),
+        failure: Some(format!(
+            "deliberate failure after {} events",
+            outcome.events
+        )),
+        history_json: Some("[]\n".to_string()),
+        history_html: Some("<!doctype html><title>SelfTestFail</title>\n".to_string()),
+        ..outcome
+    }
+}
+
+fn run_panic(config: &RunConfig) -> Outcome {
+    panic!("deliberate panic at seed {}", config.seed);
+}
+
+/// Counts runs in this process: odd and even runs ping a different number of times.
+static RUNS: AtomicU64 = AtomicU64::new(0);
+
+fn run_nondeterministic(config: &RunConfig) -> Outcome {
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    Outcome {
+        scenario: "SelfTestNondeterministic".to_string(),
+        ..ping(config, 2 + n % 2)
+    }
+}

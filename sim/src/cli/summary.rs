@@ -1,0 +1,140 @@
+//! The report at the end of a sweep: per scenario, runs, failures, mean virtual time and
+//! mean wall time; overall, runs, failures, virtual time simulated, wall time, events per
+//! second and the virtual-time speedup.
+
+use super::record::Record;
+use indexmap::IndexMap;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Totals over some runs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    runs: u64,
+    failed: u64,
+    virtual_s: f64,
+    wall_s: f64,
+    events: u64,
+}
+
+impl Totals {
+    fn add(&mut self, r: &Record) {
+        self.runs += 1;
+        self.failed += u64::from(!r.passed());
+        self.virtual_s += r.virtual_time.as_secs_f64();
+        self.wall_s += r.wall.as_secs_f64();
+        self.events += r.events;
+    }
+}
+
+/// Renders the summary of `records` (in their order, grouped by scenario) for a batch
+/// that took `elapsed` of wall time on `threads` worker threads.
+pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
+    let mut by_scenario: IndexMap<&str, (&str, Totals)> = IndexMap::new();
+    let mut all = Totals::default();
+    for r in records {
+        by_scenario
+            .entry(r.scenario.as_str())
+            .or_insert((r.part, Totals::default()))
+            .1
+            .add(r);
+        all.add(r);
+    }
+    assert_eq!(all.runs, records.len() as u64, "summary lost runs");
+    let width = by_scenario
+        .keys()
+        .map(|n| n.len())
+        .max()
+        .unwrap_or(0)
+        .max("scenario".len());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<8}  {:>6}  {:>6}  {:>12}  {:>10}",
+        "scenario", "part", "runs", "failed", "mean virtual", "mean wall"
+    );
+    let mut one_seed_each = 0.0;
+    for (name, (part, t)) in &by_scenario {
+        assert!(t.runs > 0, "{name}: a summary row with no runs");
+        let runs = t.runs as f64;
+        one_seed_each += t.wall_s / runs;
+        let _ = writeln!(
+            out,
+            "{name:<width$}  {part:<8}  {:>6}  {:>6}  {:>11.3}s  {:>9.6}s",
+            t.runs,
+            t.failed,
+            t.virtual_s / runs,
+            t.wall_s / runs
+        );
+    }
+    let wall = elapsed.as_secs_f64().max(1e-9);
+    let _ = writeln!(out, "overall");
+    let _ = writeln!(out, "  runs          {} ({} failed)", all.runs, all.failed);
+    let _ = writeln!(out, "  virtual time  {:.3}s simulated", all.virtual_s);
+    let _ = writeln!(
+        out,
+        "  wall time     {:.3}s on {threads} thread(s); {:.3}s of run time summed over runs",
+        elapsed.as_secs_f64(),
+        all.wall_s
+    );
+    let _ = writeln!(
+        out,
+        "  events        {} ({:.0} events/s of wall time)",
+        all.events,
+        all.events as f64 / wall
+    );
+    let _ = writeln!(
+        out,
+        "  speedup       {:.0}x (virtual time / wall time)",
+        all.virtual_s / wall
+    );
+    let _ = writeln!(
+        out,
+        "  one seed of each scenario above: {one_seed_each:.3}s of one core (sum of mean walls)"
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Instant;
+
+    fn record(scenario: &str, seed: u64, failed: bool, virtual_s: u64) -> Record {
+        Record {
+            scenario: scenario.into(),
+            part: "demo",
+            seed,
+            failure: failed.then(|| "bad".to_string()),
+            trace_hash: seed,
+            virtual_time: Instant(virtual_s * 1_000_000_000),
+            events: 100,
+            wall: Duration::from_millis(10),
+            artifacts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn render_groups_by_scenario_in_order_with_totals() {
+        let records = [
+            record("B", 0, false, 2),
+            record("B", 1, true, 4),
+            record("A", 0, false, 6),
+        ];
+        let text = render(&records, Duration::from_secs(1), 2);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("scenario"), "{text}");
+        assert!(
+            lines[1].starts_with("B ") && lines[1].contains("      2       1        3.000s"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("A ") && lines[2].contains("      1       0        6.000s"),
+            "{text}"
+        );
+        assert!(text.contains("runs          3 (1 failed)"), "{text}");
+        assert!(text.contains("virtual time  12.000s"), "{text}");
+        assert!(text.contains("events        300 (300 events/s"), "{text}");
+        assert!(text.contains("speedup       12x"), "{text}");
+    }
+}
