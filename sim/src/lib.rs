@@ -1,6 +1,8 @@
 //! raftsim: a deterministic discrete-event simulator for Raft and a Raft-backed KV store.
 
 pub mod cli;
+pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod scenario;
+pub mod scenarios;

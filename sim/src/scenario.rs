@@ -124,6 +124,7 @@ pub struct Scenario {
 pub fn registry() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(crate::demo::scenarios());
+    all.extend(crate::scenarios::raft());
     all
 }
 

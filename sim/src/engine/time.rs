@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub};
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
 /// A point in virtual time, in nanoseconds since the start of the run.
 #[derive(
@@ -77,11 +77,6 @@ impl Duration {
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
     }
-
-    /// This duration times `k`.
-    pub fn mul(self, k: u64) -> Duration {
-        Duration(self.0.checked_mul(k).expect("virtual duration overflow"))
-    }
 }
 
 impl Add<Duration> for Instant {
@@ -101,6 +96,20 @@ impl Add for Duration {
     type Output = Duration;
     fn add(self, d: Duration) -> Duration {
         Duration(self.0.checked_add(d.0).expect("virtual duration overflow"))
+    }
+}
+
+impl Mul<u64> for Duration {
+    type Output = Duration;
+    fn mul(self, k: u64) -> Duration {
+        Duration(self.0.checked_mul(k).expect("virtual duration overflow"))
+    }
+}
+
+impl Div<u64> for Duration {
+    type Output = Duration;
+    fn div(self, k: u64) -> Duration {
+        Duration(self.0 / k)
     }
 }
 

@@ -1,0 +1,95 @@
+//! The Raft scenarios (labs 2A-2D) over several seeds each, with a determinism check.
+//!
+//! A failure names the scenario, the seed, the reason and the command that replays it.
+//! `RAFTSIM_SEEDS=N` runs N seeds per scenario instead of the default.
+
+use sim::scenario::{registry, run, RunConfig, Scenario};
+
+/// Seeds per scenario in `cargo test` (the CI budget; sweeps run many more).
+const SEEDS_DEFAULT: u64 = 10;
+
+fn seeds() -> u64 {
+    std::env::var("RAFTSIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEEDS_DEFAULT)
+}
+
+fn scenario(name: &str) -> Scenario {
+    registry()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("scenario {name} is not registered"))
+}
+
+/// Runs `name` over the seeds; checks every run passes and seed 0 replays identically.
+fn check(name: &str) {
+    let s = scenario(name);
+    let mut failures = Vec::new();
+    for seed in 0..seeds() {
+        let o = run(
+            &s,
+            &RunConfig {
+                seed,
+                keep_trace: false,
+            },
+        );
+        if let Some(reason) = &o.failure {
+            failures.push(format!(
+                "FAIL {name} seed={seed}: {reason}\n  replay: {}",
+                o.replay_command()
+            ));
+        }
+        if seed == 0 {
+            let again = run(
+                &s,
+                &RunConfig {
+                    seed,
+                    keep_trace: false,
+                },
+            );
+            assert_eq!(
+                (o.trace_hash, o.events),
+                (again.trace_hash, again.events),
+                "{name} seed=0 is not deterministic; replay: {}",
+                o.replay_command()
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+macro_rules! scenario_tests {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check($name);
+            }
+        )*
+    };
+}
+
+scenario_tests! {
+    initial_election_2a => "InitialElection2A",
+    re_election_2a => "ReElection2A",
+    many_elections_2a => "ManyElections2A",
+    basic_agree_2b => "BasicAgree2B",
+    rpc_bytes_2b => "RPCBytes2B",
+    follower_failure_2b => "FollowerFailure2B",
+    leader_failure_2b => "LeaderFailure2B",
+    fail_agree_2b => "FailAgree2B",
+    fail_no_agree_2b => "FailNoAgree2B",
+    concurrent_starts_2b => "ConcurrentStarts2B",
+    rejoin_2b => "Rejoin2B",
+    backup_2b => "Backup2B",
+    count_2b => "Count2B",
+    persist1_2c => "Persist12C",
+    persist2_2c => "Persist22C",
+    persist3_2c => "Persist32C",
+    figure8_2c => "Figure82C",
+    unreliable_agree_2c => "UnreliableAgree2C",
+    figure8_unreliable_2c => "Figure8Unreliable2C",
+    reliable_churn_2c => "ReliableChurn2C",
+    unreliable_churn_2c => "UnreliableChurn2C",
+}
