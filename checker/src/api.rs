@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::error::Result;
 use crate::history::{operations_from_events, Event, Operation};
 use crate::model::Model;
-use crate::search::{search, Limit, SearchEnd, SearchLimits};
+use crate::search::{Limit, Search, SearchEnd, SearchLimits, SearchReport};
 
 /// The verdict on a whole history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -122,6 +122,11 @@ impl CheckResult {
 
 /// Checks a history of operations against `model`.
 ///
+/// Partitions are searched in rounds of growing memo budgets (4096, then x8, up to the
+/// cache limit), so that with [`Scope::FirstFailure`] a failing partition that is cheap to
+/// refute is found before an expensive partition is searched to the end. The first
+/// failure is the lowest-index partition refuted in the earliest round.
+///
 /// Deterministic: the verdict and every partition result depend only on the model, the
 /// history and the options (never on thread count), except where a timeout expires.
 ///
@@ -138,21 +143,34 @@ pub fn check_operations<M: Model>(
     }
     let parts = checked_partition(model, history);
     let deadline = options.timeout.map(deadline_after);
-    let lowest_failure = AtomicUsize::new(usize::MAX);
-    let run = |(index, part): (usize, &Vec<usize>)| {
-        check_partition(model, history, part, index, options, deadline, &lowest_failure)
+    let limit = options.cache_limit.unwrap_or(usize::MAX);
+    let mut slots: Vec<Slot<'_, M>> = parts
+        .iter()
+        .map(|part| Slot::Running(Search::new(model, part.iter().map(|&k| &history[k]).collect())))
+        .collect();
+    let mut budget = match options.scope {
+        Scope::FirstFailure => FIRST_BUDGET.min(limit),
+        Scope::AllPartitions => limit,
     };
-    let mut partitions: Vec<PartitionResult> = if options.parallel && parts.len() > 1 {
-        parts.par_iter().enumerate().map(run).collect()
-    } else {
-        parts.iter().enumerate().map(run).collect()
-    };
-    if options.scope == Scope::FirstFailure {
-        // Which later partitions finished before cancellation depends on timing: report
-        // none of them, so the result does not.
-        if let Some(first) = partitions.iter().position(|p| p.verdict == PartitionVerdict::Illegal) {
-            for later in &mut partitions[first + 1..] {
-                skip(later);
+    loop {
+        run_round(&mut slots, options, deadline, budget, limit);
+        let illegal = slots.iter().any(|s| matches!(s, Slot::Done(r) if r.end == SearchEnd::Illegal));
+        let running = slots.iter().any(|s| matches!(s, Slot::Running(_)));
+        if illegal || !running || budget >= limit {
+            break;
+        }
+        budget = budget.saturating_mul(8).min(limit);
+    }
+    let mut partitions: Vec<PartitionResult> =
+        slots.into_iter().zip(&parts).enumerate().map(|(index, (slot, part))| partition_result(slot, part, index)).collect();
+    if let Some(first) = partitions.iter().position(|p| p.verdict == PartitionVerdict::Illegal) {
+        if options.scope == Scope::FirstFailure {
+            // Which partitions got how far before the failure was found depends on the
+            // round schedule, not on the history alone: report only finished ones before it.
+            for (k, p) in partitions.iter_mut().enumerate() {
+                if k > first || matches!(p.verdict, PartitionVerdict::Unknown(Limit::CacheLimit)) {
+                    skip(p);
+                }
             }
         }
     }
@@ -164,6 +182,81 @@ pub fn check_operations<M: Model>(
         Verdict::Unknown
     };
     CheckResult { verdict, partitions }
+}
+
+/// The first round's memo budget per partition.
+const FIRST_BUDGET: usize = 4096;
+
+/// A partition's search: still running (resumable), or done with its report.
+enum Slot<'m, M: Model> {
+    Running(Search<'m, M>),
+    Done(SearchReport),
+}
+
+/// Runs every running partition up to `budget` memo entries.
+fn run_round<M: Model>(
+    slots: &mut [Slot<'_, M>],
+    options: &CheckOptions,
+    deadline: Option<Instant>,
+    budget: usize,
+    limit: usize,
+) {
+    let first_only = options.scope == Scope::FirstFailure;
+    let lowest_failure = AtomicUsize::new(usize::MAX);
+    let run = |(index, slot): (usize, &mut Slot<'_, M>)| {
+        let Slot::Running(search) = slot else { return };
+        let cancelled = || first_only && lowest_failure.load(Ordering::Relaxed) < index;
+        if cancelled() {
+            *slot = Slot::Done(search.report(SearchEnd::Stopped(Limit::Cancelled)));
+            return;
+        }
+        let limits = SearchLimits { deadline, cache_limit: budget, cancelled: &cancelled };
+        let end = search.run(&limits);
+        match end {
+            SearchEnd::Stopped(Limit::CacheLimit) if budget < limit => {} // Resumed next round.
+            SearchEnd::Illegal => {
+                lowest_failure.fetch_min(index, Ordering::Relaxed);
+                *slot = Slot::Done(search.report(end));
+            }
+            _ => *slot = Slot::Done(search.report(end)),
+        }
+    };
+    if options.parallel && slots.len() > 1 {
+        slots.par_iter_mut().enumerate().for_each(run);
+    } else {
+        slots.iter_mut().enumerate().for_each(run);
+    }
+}
+
+fn partition_result<M: Model>(slot: Slot<'_, M>, part: &[usize], index: usize) -> PartitionResult {
+    let report = match slot {
+        Slot::Done(report) => report,
+        // Stopped by the round schedule (a failure was found elsewhere first).
+        Slot::Running(search) => search.report(SearchEnd::Stopped(Limit::Cancelled)),
+    };
+    let verdict = match report.end {
+        SearchEnd::Ok => PartitionVerdict::Ok,
+        SearchEnd::Illegal => PartitionVerdict::Illegal,
+        SearchEnd::Stopped(Limit::Cancelled) => PartitionVerdict::Skipped,
+        SearchEnd::Stopped(limit) => PartitionVerdict::Unknown(limit),
+    };
+    let mut result = PartitionResult {
+        ops: part.to_vec(),
+        verdict,
+        linearization: report.longest.iter().map(|&(op, _)| part[op as usize]).collect(),
+        choices: report.longest.iter().map(|&(_, choice)| choice).collect(),
+        configurations: report.configurations,
+    };
+    if verdict == PartitionVerdict::Skipped {
+        skip(&mut result);
+    }
+    assert!(
+        verdict != PartitionVerdict::Ok || result.linearization.len() == part.len(),
+        "partition {index}: Ok with a linearization of {} of {} ops",
+        result.linearization.len(),
+        part.len()
+    );
+    result
 }
 
 /// Checks an ordered event list (see [`operations_from_events`]) against `model`.
@@ -193,58 +286,6 @@ fn checked_partition<M: Model>(model: &M, history: &[Operation<M::Input, M::Outp
     }
     assert!(seen.iter().all(|s| *s), "model partition leaves out operations");
     parts
-}
-
-fn check_partition<M: Model>(
-    model: &M,
-    history: &[Operation<M::Input, M::Output>],
-    part: &[usize],
-    index: usize,
-    options: &CheckOptions,
-    deadline: Option<Instant>,
-    lowest_failure: &AtomicUsize,
-) -> PartitionResult {
-    let first_only = options.scope == Scope::FirstFailure;
-    let cancelled = || first_only && lowest_failure.load(Ordering::Relaxed) < index;
-    let mut result = PartitionResult {
-        ops: part.to_vec(),
-        verdict: PartitionVerdict::Skipped,
-        linearization: Vec::new(),
-        choices: Vec::new(),
-        configurations: 0,
-    };
-    if cancelled() {
-        return result;
-    }
-    let ops: Vec<&Operation<M::Input, M::Output>> = part.iter().map(|&k| &history[k]).collect();
-    let limits = SearchLimits {
-        deadline,
-        cache_limit: options.cache_limit.unwrap_or(usize::MAX),
-        cancelled: &cancelled,
-    };
-    let report = search(model, &ops, &limits);
-    result.verdict = match report.end {
-        SearchEnd::Ok => PartitionVerdict::Ok,
-        SearchEnd::Illegal => {
-            lowest_failure.fetch_min(index, Ordering::Relaxed);
-            PartitionVerdict::Illegal
-        }
-        SearchEnd::Stopped(Limit::Cancelled) => PartitionVerdict::Skipped,
-        SearchEnd::Stopped(limit) => PartitionVerdict::Unknown(limit),
-    };
-    if result.verdict == PartitionVerdict::Skipped {
-        return result;
-    }
-    result.linearization = report.longest.iter().map(|&(op, _)| part[op as usize]).collect();
-    result.choices = report.longest.iter().map(|&(_, choice)| choice).collect();
-    result.configurations = report.configurations;
-    assert!(
-        result.verdict != PartitionVerdict::Ok || result.linearization.len() == part.len(),
-        "partition {index}: Ok with a linearization of {} of {} ops",
-        result.linearization.len(),
-        part.len()
-    );
-    result
 }
 
 fn skip(result: &mut PartitionResult) {

@@ -37,14 +37,14 @@ impl Bitset {
         self.count -= 1;
     }
 
+    /// Whether `index` is a member.
+    pub(crate) fn contains(&self, index: usize) -> bool {
+        self.words[index / 64] & (1u64 << (index % 64)) != 0
+    }
+
     /// The hash the set would have with `index` toggled.
     pub(crate) fn hash_toggled(&self, index: usize) -> u64 {
         self.hash ^ self.keys[index]
-    }
-
-    /// The words of the set.
-    pub(crate) fn words(&self) -> &[u64] {
-        &self.words
     }
 
     /// Whether `other` equals this set with `index` toggled.
@@ -102,7 +102,8 @@ mod tests {
         set.push_toggled(&mut copy, 64);
         set.insert(64);
         assert_eq!(set.hash(), predicted);
-        assert_eq!(set.words(), &copy[..]);
+        assert!(set.equals_toggled(&copy, 5) == false && set.contains(64));
+        assert_eq!(set.words, copy);
         assert_eq!(set.count(), 3);
         set.remove(64);
         assert!(set.equals_toggled(&copy, 64));

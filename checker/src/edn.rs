@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn edn_malformed_lines_give_positions() {
         let cases = [
-            ("{:process 0, :type :invoke, :f :get, :key \"0\"", "1:47: expected a key or `}`"),
+            ("{:process 0, :type :invoke, :f :get, :key \"0\"", "1:46: expected a key or `}`"),
             ("{:process x, :type :invoke}", "1:11: expected a value for :process"),
             ("{:process 0, :type :invoke, :f :frob, :key \"0\"}", "1:32: expected one of :get"),
             ("{:process 0, :type :ok, :f :get, :key \"0\", :value \"\"}", "return without call"),

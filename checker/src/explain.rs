@@ -84,6 +84,7 @@ fn explain_partition<M: Model>(
     for (&op, &choice) in result.linearization.iter().zip(&result.choices) {
         let operation = &history[op];
         let next = match model.step(&state, &operation.input, operation.output()) {
+            Next::Same if choice == 0 => state.clone(),
             Next::One(next) if choice == 0 => next,
             Next::Many(mut nexts) if (choice as usize) < nexts.len() => nexts.swap_remove(choice as usize),
             other => panic!("partition {index}: replay of op {op} (choice {choice}) gave {other:?}"),
@@ -108,6 +109,7 @@ fn explain_partition<M: Model>(
             let operation = &history[k];
             let state_after = match model.step(&state, &operation.input, operation.output()) {
                 Next::Illegal => None,
+                Next::Same => Some(model.describe_state(&state)),
                 Next::One(next) => Some(model.describe_state(&next)),
                 Next::Many(nexts) if nexts.is_empty() => None,
                 Next::Many(nexts) => Some(nexts.iter().map(|s| model.describe_state(s)).collect::<Vec<_>>().join(" | ")),

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{excerpt, Error, Position, Result};
+use crate::error::{excerpt, Position, Result};
 use crate::history::{ClientId, Operation, Outcome, Time};
 use crate::register::{RegisterInput, RegisterOutput};
 

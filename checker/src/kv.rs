@@ -43,31 +43,183 @@ pub struct KvOutput {
     pub value: String,
 }
 
-/// The state of the KV model: the non-empty values, sorted by key. Values are shared
-/// (`Arc`) so that cloning a state is cheap.
+/// The state of the KV model: the non-empty values, sorted by key.
+///
+/// Values are persistent ropes (a value is its predecessor plus an appended piece), so an
+/// append costs O(piece), hashing a state O(keys) and comparing states O(keys) in the
+/// common case where equal values share their nodes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct KvState {
-    entries: Vec<(Arc<str>, Arc<str>)>,
+    entries: Vec<(Arc<str>, Value)>,
+}
+
+/// A string value as a persistent rope: `prev` followed by `piece`.
+#[derive(Clone)]
+struct Value(Arc<Node>);
+
+struct Node {
+    prev: Option<Value>,
+    piece: Box<str>,
+    len: usize,
+    hash: u64,
+}
+
+/// The base of the polynomial rolling hash of values (odd, so multiplication is a bijection).
+const BASE: u64 = 0x100_0000_01B3;
+
+impl Value {
+    fn new(prev: Option<Value>, piece: &str) -> Value {
+        let (mut hash, mut len) = prev.as_ref().map_or((0, 0), |p| (p.0.hash, p.0.len));
+        for byte in piece.bytes() {
+            hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1);
+        }
+        len += piece.len();
+        Value(Arc::new(Node { prev, piece: piece.into(), len, hash }))
+    }
+
+    /// The pieces, last first.
+    fn pieces(&self) -> impl Iterator<Item = &str> {
+        let mut node = Some(self);
+        std::iter::from_fn(move || {
+            let current = node?;
+            node = current.0.prev.as_ref();
+            Some(&*current.0.piece)
+        })
+    }
+
+    /// Whether the value equals `text` (compares from the end, piece by piece).
+    fn equals_str(&self, text: &str) -> bool {
+        if self.0.len != text.len() {
+            return false;
+        }
+        let mut rest = text.as_bytes();
+        for piece in self.pieces() {
+            match rest.strip_suffix(piece.as_bytes()) {
+                Some(shorter) => rest = shorter,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// Whether the value is a prefix of `text`.
+    fn is_prefix_of(&self, text: &str) -> bool {
+        match text.as_bytes().get(..self.0.len) {
+            Some(head) => std::str::from_utf8(head).is_ok_and(|head| self.equals_str(head)),
+            None => false,
+        }
+    }
+
+    fn to_text(&self) -> String {
+        let mut pieces: Vec<&str> = self.pieces().collect();
+        pieces.reverse();
+        pieces.concat()
+    }
+}
+
+trait PrefixOf {
+    fn is_none_or_prefix_of(self, text: &str) -> bool;
+}
+
+impl PrefixOf for Option<&Value> {
+    fn is_none_or_prefix_of(self, text: &str) -> bool {
+        self.is_none_or_check(|value| value.is_prefix_of(text))
+    }
+}
+
+trait NoneOrCheck<T> {
+    fn is_none_or_check(self, check: impl FnOnce(T) -> bool) -> bool;
+}
+
+impl<T> NoneOrCheck<T> for Option<T> {
+    fn is_none_or_check(self, check: impl FnOnce(T) -> bool) -> bool {
+        match self {
+            Some(value) => check(value),
+            None => true,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return true;
+        }
+        if self.0.len != other.0.len || self.0.hash != other.0.hash {
+            return false;
+        }
+        // Same pieces on top of a shared node (the usual case), else compare the text.
+        let (mut a, mut b) = (self, other);
+        loop {
+            if a.0.piece != b.0.piece {
+                return self.to_text() == other.to_text();
+            }
+            match (&a.0.prev, &b.0.prev) {
+                (Some(pa), Some(pb)) if Arc::ptr_eq(&pa.0, &pb.0) => return true,
+                (Some(pa), Some(pb)) => (a, b) = (pa, pb),
+                (None, None) => return true,
+                _ => return self.to_text() == other.to_text(),
+            }
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+        state.write_usize(self.0.len);
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.to_text())
+    }
 }
 
 impl KvState {
     /// The value of `key` ("" if never written).
-    pub fn get(&self, key: &str) -> &str {
+    pub fn get(&self, key: &str) -> String {
+        self.value(key).map_or(String::new(), Value::to_text)
+    }
+
+    fn value(&self, key: &str) -> Option<&Value> {
         match self.entries.binary_search_by(|(k, _)| (**k).cmp(key)) {
-            Ok(at) => &self.entries[at].1,
-            Err(_) => "",
+            Ok(at) => Some(&self.entries[at].1),
+            Err(_) => None,
         }
     }
 
-    fn with(&self, key: &str, value: String) -> KvState {
+    fn reads(&self, key: &str, text: &str) -> bool {
+        match self.value(key) {
+            Some(value) => value.equals_str(text),
+            None => text.is_empty(),
+        }
+    }
+
+    /// The state with `key` set to `prev` (kept if `append`) followed by `piece`.
+    fn with(&self, key: &str, piece: &str, append: bool) -> KvState {
         let mut entries = self.entries.clone();
-        match entries.binary_search_by(|(k, _)| (**k).cmp(key)) {
-            Ok(at) if value.is_empty() => {
-                entries.remove(at);
+        let at = entries.binary_search_by(|(k, _)| (**k).cmp(key));
+        let prev = match (append, at) {
+            (true, Ok(at)) => Some(entries[at].1.clone()),
+            _ => None,
+        };
+        if piece.is_empty() && (prev.is_none() || append) {
+            // Appending "" changes nothing; putting "" removes the key.
+            if !append {
+                if let Ok(at) = at {
+                    entries.remove(at);
+                }
             }
-            Ok(at) => entries[at].1 = Arc::from(value),
-            Err(_) if value.is_empty() => {}
-            Err(at) => entries.insert(at, (Arc::from(key), Arc::from(value))),
+            return KvState { entries };
+        }
+        let value = Value::new(prev, piece);
+        match at {
+            Ok(at) => entries[at].1 = value,
+            Err(at) => entries.insert(at, (Arc::from(key), value)),
         }
         KvState { entries }
     }
@@ -108,16 +260,18 @@ impl Model for KvModel {
     }
 
     fn step(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> Next<KvState> {
-        let current = state.get(&input.key);
         // An unknown output (a call that never returned) matches any value read.
-        let reads_current = output.is_none_or_value(current);
+        let reads_current = match output {
+            Some(output) => state.reads(&input.key, &output.value),
+            None => true,
+        };
         match input.op {
-            KvOp::Get if reads_current => Next::One(state.clone()),
+            KvOp::Get if reads_current => Next::Same,
             KvOp::Get => Next::Illegal,
-            KvOp::Put => Next::One(state.with(&input.key, input.value.clone())),
-            KvOp::Append => Next::One(state.with(&input.key, format!("{current}{}", input.value))),
+            KvOp::Put => Next::One(state.with(&input.key, &input.value, false)),
+            KvOp::Append => Next::One(state.with(&input.key, &input.value, true)),
             KvOp::AppendReturningPrevious if reads_current => {
-                Next::One(state.with(&input.key, format!("{current}{}", input.value)))
+                Next::One(state.with(&input.key, &input.value, true))
             }
             KvOp::AppendReturningPrevious => Next::Illegal,
         }
@@ -125,6 +279,19 @@ impl Model for KvModel {
 
     fn is_read_only(&self, input: &KvInput, _output: Option<&KvOutput>) -> bool {
         input.op == KvOp::Get
+    }
+
+    fn can_become_legal(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> bool {
+        // Appends only extend a value: without a put, a get can only ever read an extension
+        // of the current value.
+        match (input.op, output) {
+            (KvOp::Get, Some(output)) => state.value(&input.key).is_none_or_prefix_of(&output.value),
+            _ => true,
+        }
+    }
+
+    fn resets(&self, input: &KvInput, read: &KvInput) -> bool {
+        input.op == KvOp::Put && input.key == read.key
     }
 
     fn partition(&self, ops: &[Operation<KvInput, KvOutput>]) -> Vec<Vec<usize>> {
@@ -156,26 +323,13 @@ impl Model for KvModel {
     fn describe_state(&self, state: &KvState) -> String {
         if self.partitioned && state.entries.len() <= 1 {
             return match state.entries.first() {
-                Some((_, value)) => format!("{value:?}"),
+                Some((_, value)) => format!("{:?}", value.to_text()),
                 None => "\"\"".to_string(),
             };
         }
         let parts: Vec<String> =
-            state.entries.iter().map(|(k, v)| format!("{k:?}: {v:?}")).collect();
+            state.entries.iter().map(|(k, v)| format!("{k:?}: {:?}", v.to_text())).collect();
         format!("{{{}}}", parts.join(", "))
-    }
-}
-
-trait OutputMatch {
-    fn is_none_or_value(&self, value: &str) -> bool;
-}
-
-impl OutputMatch for Option<&KvOutput> {
-    fn is_none_or_value(&self, value: &str) -> bool {
-        match self {
-            Some(output) => output.value == value,
-            None => true,
-        }
     }
 }
 
@@ -214,10 +368,37 @@ mod tests {
             let got = model.step(&s1, &input(op, "k", value), output.as_ref());
             match (got, expected) {
                 (Next::One(s), Some(v)) => assert_eq!(s.get("k"), v, "{op:?} {value}"),
+                (Next::Same, Some(v)) => assert_eq!(s1.get("k"), v, "{op:?} {value}"),
                 (Next::Illegal, None) => {}
                 (got, expected) => panic!("{op:?} {value}: got {got:?}, expected {expected:?}"),
             }
         }
+    }
+
+    #[test]
+    fn kv_values_equal_by_content_whatever_their_pieces() {
+        let model = KvModel::new();
+        let apply = |state: &KvState, op, value: &str| match model.step(state, &input(op, "k", value), None) {
+            Next::One(s) => s,
+            other => panic!("{op:?}: {other:?}"),
+        };
+        let a = apply(&apply(&model.init(), KvOp::Put, "ab"), KvOp::Append, "cd");
+        let b = apply(&apply(&apply(&model.init(), KvOp::Append, "a"), KvOp::Append, "bc"), KvOp::Append, "d");
+        let c = apply(&model.init(), KvOp::Put, "abce");
+        assert_eq!(a, b);
+        assert_eq!(crate::table::hash_of(&a), crate::table::hash_of(&b));
+        assert_ne!(a, c);
+        assert_eq!(a.get("k"), "abcd");
+        assert!(a.reads("k", "abcd") && !a.reads("k", "abce") && !a.reads("k", "abc"));
+        assert_eq!(apply(&a, KvOp::Append, ""), a);
+        let get = |value: &str| (input(KvOp::Get, "k", ""), out(value));
+        let (g, o) = get("abcdef");
+        assert!(model.can_become_legal(&a, &g, Some(&o)));
+        let (g, o) = get("abXdef");
+        assert!(!model.can_become_legal(&a, &g, Some(&o)));
+        let (g, o) = get("ab");
+        assert!(!model.can_become_legal(&a, &g, Some(&o)));
+        assert!(model.resets(&input(KvOp::Put, "k", ""), &g) && !model.resets(&input(KvOp::Put, "j", ""), &g));
     }
 
     #[test]

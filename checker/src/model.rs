@@ -10,6 +10,9 @@ use crate::history::Operation;
 pub enum Next<S> {
     /// The operation cannot produce its output in this state.
     Illegal,
+    /// The operation is legal and leaves the state unchanged (cheaper than `One` with a
+    /// clone of the state, e.g. for reads).
+    Same,
     /// The operation is legal and leads to exactly this state.
     One(S),
     /// The operation is legal and may lead to any of these states (a nondeterministic
@@ -44,11 +47,11 @@ pub enum Next<S> {
 /// ```
 pub trait Model: Sync {
     /// A model state. Equality and hashing must agree.
-    type State: Clone + Eq + Hash + Debug;
-    /// An operation's input (request).
-    type Input: Debug + Sync;
+    type State: Clone + Eq + Hash + Debug + Send;
+    /// An operation's input (request). Equal inputs must mean equal effects.
+    type Input: Debug + PartialEq + Sync;
     /// An operation's output (response).
-    type Output: Debug + Sync;
+    type Output: Debug + PartialEq + Sync;
 
     /// The initial state.
     fn init(&self) -> Self::State;
@@ -69,6 +72,22 @@ pub trait Model: Sync {
     /// that makes verdicts wrong.
     fn is_read_only(&self, _input: &Self::Input, _output: Option<&Self::Output>) -> bool {
         false
+    }
+
+    /// A pruning hint for a read-only operation that is illegal in `state`: return `false`
+    /// if no sequence of operations that do not [`Model::resets`] it can make it legal (for
+    /// the KV model: the value read does not extend the current value, and only appends
+    /// would follow). The search then abandons a configuration early. Returning `true` is
+    /// always safe.
+    fn can_become_legal(&self, _state: &Self::State, _input: &Self::Input, _output: Option<&Self::Output>) -> bool {
+        true
+    }
+
+    /// Whether operation `input` may undo what makes read `read` hopeless (for the KV
+    /// model: a put of the same key). Only consulted after `can_become_legal` said `false`;
+    /// returning `true` is always safe.
+    fn resets(&self, _input: &Self::Input, _read: &Self::Input) -> bool {
+        true
     }
 
     /// Splits a history into independent parts (P-compositionality): a history is

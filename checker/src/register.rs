@@ -66,9 +66,9 @@ impl Model for RegisterModel {
         output: Option<&RegisterOutput>,
     ) -> Next<Option<i64>> {
         match (*input, output) {
-            (RegisterInput::Read, None) => Next::One(*state),
+            (RegisterInput::Read, None) => Next::Same,
             (RegisterInput::Read, Some(RegisterOutput::Read { value })) if value == state => {
-                Next::One(*state)
+                Next::Same
             }
             (RegisterInput::Read, _) => Next::Illegal,
             (RegisterInput::Write { value }, None | Some(RegisterOutput::Write)) => {
@@ -89,7 +89,7 @@ impl Model for RegisterModel {
                 if *state == Some(from) {
                     Next::Illegal
                 } else {
-                    Next::One(*state)
+                    Next::Same
                 }
             }
             (RegisterInput::Cas { .. }, _) => Next::Illegal,
@@ -136,14 +136,14 @@ mod tests {
         let read = |v: Option<i64>| Some(RegisterOutput::Read { value: v });
         let cas = |ok| Some(RegisterOutput::Cas { ok });
         let cases: Vec<(Option<i64>, RegisterInput, Option<RegisterOutput>, Next<Option<i64>>)> = vec![
-            (None, Read, read(None), Next::One(None)),
+            (None, Read, read(None), Next::Same),
             (None, Read, read(Some(1)), Next::Illegal),
-            (Some(1), Read, None, Next::One(Some(1))),
+            (Some(1), Read, None, Next::Same),
             (None, Write { value: 2 }, Some(RegisterOutput::Write), Next::One(Some(2))),
             (None, Write { value: 2 }, None, Next::One(Some(2))),
             (Some(1), Cas { from: 1, to: 3 }, cas(true), Next::One(Some(3))),
             (Some(2), Cas { from: 1, to: 3 }, cas(true), Next::Illegal),
-            (Some(2), Cas { from: 1, to: 3 }, cas(false), Next::One(Some(2))),
+            (Some(2), Cas { from: 1, to: 3 }, cas(false), Next::Same),
             (Some(1), Cas { from: 1, to: 3 }, cas(false), Next::Illegal),
             (Some(1), Cas { from: 1, to: 3 }, None, Next::One(Some(3))),
             (Some(2), Cas { from: 1, to: 3 }, None, Next::One(Some(2))),

@@ -58,9 +58,10 @@ pub(crate) struct SearchLimits<'a> {
     pub(crate) cancelled: &'a dyn Fn() -> bool,
 }
 
-const HEAD_NONE: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
 
-/// One linearized operation on the search stack.
+/// One linearized operation on the search stack. Its possible next states are
+/// `transition_alts[alt_start..alt_end]`; `alt_next` is the first not yet tried.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
     op: u32,
@@ -68,14 +69,20 @@ struct Frame {
     alt_start: u32,
     alt_next: u32,
     alt_end: u32,
-    alt_chosen: u32,
     greedy: bool,
+    /// The scan of the configuration this frame left: its bound and candidates left.
+    bound: u32,
+    left: u32,
 }
 
-struct Search<'m, M: Model> {
+/// A resumable search over one partition.
+pub(crate) struct Search<'m, M: Model> {
     model: &'m M,
-    ops: &'m [&'m Operation<M::Input, M::Output>],
+    ops: Vec<&'m Operation<M::Input, M::Output>>,
     read_only: Vec<bool>,
+    /// `twin[b] = a`: an operation with the same input and output whose interval starts and
+    /// ends no later; some linearization (if any exists) puts `a` before `b`, so `b` waits.
+    twin: Vec<u32>,
     // The entry list: entries 0..2n, head sentinel at 2n.
     head: u32,
     next: Vec<u32>,
@@ -87,33 +94,38 @@ struct Search<'m, M: Model> {
     // Interned states: id -> state.
     states: Vec<M::State>,
     state_table: IndexTable,
+    // Memoised transitions: (state id << 32 | op) -> next state ids
+    // `transition_alts[start..end]` (empty: illegal).
+    transition_keys: Vec<u64>,
+    transition_ranges: Vec<(u32, u32)>,
+    /// For an illegal read: whether the model says it can never become legal without a reset.
+    transition_doomed: Vec<bool>,
+    transition_alts: Vec<u32>,
+    transition_table: IndexTable,
     // The memo cache: configuration k is (cache_words[k*w..(k+1)*w], cache_state[k]).
     words: usize,
     cache_words: Vec<u64>,
     cache_state: Vec<u32>,
     cache_table: IndexTable,
-    // The current configuration.
+    // The current configuration and where the scan is.
     linearized: Bitset,
     state: u32,
     frames: Vec<Frame>,
-    alts: Vec<u32>,
+    entry: u32,
+    /// Candidates are the operations whose call entry is below `bound` (the first remaining
+    /// return); `left` of them are still ahead of `entry` in this pass.
+    bound: u32,
+    left: u32,
+    greedy_pass: bool,
+    started: bool,
+    finished: Option<SearchEnd>,
+    iterations: u64,
     longest: Vec<(u32, u32)>,
 }
 
-/// Checks one partition (`ops`, in any order) against `model`.
-pub(crate) fn search<M: Model>(
-    model: &M,
-    ops: &[&Operation<M::Input, M::Output>],
-    limits: &SearchLimits<'_>,
-) -> SearchReport {
-    let mut search = Search::new(model, ops);
-    let end = search.run(limits);
-    let configurations = search.cache_state.len();
-    SearchReport { end, longest: search.longest, configurations }
-}
-
 impl<'m, M: Model> Search<'m, M> {
-    fn new(model: &'m M, ops: &'m [&'m Operation<M::Input, M::Output>]) -> Self {
+    /// Prepares a search of `ops` (one partition, in any order) against `model`.
+    pub(crate) fn new(model: &'m M, ops: Vec<&'m Operation<M::Input, M::Output>>) -> Self {
         let n = ops.len();
         assert!(n < (u32::MAX / 2 - 1) as usize, "partition of {n} operations is too large");
         // (pending?, time, 0 = call / 1 = return, op): calls sort before returns at equal
@@ -132,8 +144,8 @@ impl<'m, M: Model> Search<'m, M> {
         let head = (2 * n) as u32;
         let next: Vec<u32> = (0..=head).map(|e| if e == head { 0 } else { e + 1 }).collect();
         let prev: Vec<u32> = (0..=head).map(|e| if e == 0 { head } else { e - 1 }).collect();
-        let mut call_entry = vec![HEAD_NONE; n];
-        let mut return_entry = vec![HEAD_NONE; n];
+        let mut call_entry = vec![NONE; n];
+        let mut return_entry = vec![NONE; n];
         let mut entry_op = Vec::with_capacity(2 * n);
         let mut entry_is_call = Vec::with_capacity(2 * n);
         for (entry, &(_, _, kind, op)) in keys.iter().enumerate() {
@@ -142,16 +154,18 @@ impl<'m, M: Model> Search<'m, M> {
             if kind == 0 {
                 call_entry[op as usize] = entry as u32;
             } else {
-                assert!(call_entry[op as usize] != HEAD_NONE, "return of op {op} sorts before its call");
+                assert!(call_entry[op as usize] != NONE, "return of op {op} sorts before its call");
                 return_entry[op as usize] = entry as u32;
             }
         }
         let read_only = ops.iter().map(|op| model.is_read_only(&op.input, op.output())).collect();
+        let twin = twins(&ops, &call_entry, &return_entry);
         let words = words_for(n);
         Search {
             model,
             ops,
             read_only,
+            twin,
             head,
             next,
             prev,
@@ -161,6 +175,11 @@ impl<'m, M: Model> Search<'m, M> {
             return_entry,
             states: Vec::new(),
             state_table: IndexTable::new(),
+            transition_keys: Vec::new(),
+            transition_ranges: Vec::new(),
+            transition_doomed: Vec::new(),
+            transition_alts: Vec::new(),
+            transition_table: IndexTable::new(),
             words,
             cache_words: Vec::new(),
             cache_state: Vec::new(),
@@ -168,12 +187,45 @@ impl<'m, M: Model> Search<'m, M> {
             linearized: Bitset::new(n),
             state: 0,
             frames: Vec::new(),
-            alts: Vec::new(),
+            entry: head,
+            bound: 0,
+            left: 0,
+            greedy_pass: true,
+            started: false,
+            finished: None,
+            iterations: 0,
             longest: Vec::new(),
         }
     }
 
-    fn run(&mut self, limits: &SearchLimits<'_>) -> SearchEnd {
+    /// The report so far.
+    pub(crate) fn report(&self, end: SearchEnd) -> SearchReport {
+        SearchReport { end, longest: self.longest.clone(), configurations: self.cache_state.len() }
+    }
+
+    /// Memo entries held (configurations plus transitions): what the cache limit bounds.
+    pub(crate) fn memo_entries(&self) -> usize {
+        self.cache_state.len() + self.transition_keys.len()
+    }
+
+    /// Runs (or resumes) the search until it ends or hits a limit. After `Ok` or `Illegal`
+    /// it returns the same end again; after a limit it may be resumed with larger limits.
+    pub(crate) fn run(&mut self, limits: &SearchLimits<'_>) -> SearchEnd {
+        if let Some(end) = self.finished {
+            return end;
+        }
+        if !self.started {
+            self.start();
+        }
+        let end = self.run_loop(limits);
+        if matches!(end, SearchEnd::Ok | SearchEnd::Illegal) {
+            self.finished = Some(end);
+        }
+        end
+    }
+
+    fn start(&mut self) {
+        self.started = true;
         let init = self.model.init();
         self.state = self.intern(init);
         self.cache_words.resize(self.words, 0);
@@ -181,163 +233,153 @@ impl<'m, M: Model> Search<'m, M> {
         let hash = config_hash(self.linearized.hash(), self.state);
         let found = self.cache_table.find_or_insert(hash, 0, |_| true);
         assert!(found.is_none(), "the first configuration is new");
+        assert!(self.frames.is_empty(), "a fresh search has no frames");
+        self.begin_pass(true);
+    }
+
+    /// Starts a pass over the candidates of the current configuration. Candidates (calls
+    /// before the first remaining return) are visited in order of their returns: the
+    /// operation that must finish first is the likeliest to come next.
+    fn begin_pass(&mut self, greedy: bool) {
+        self.greedy_pass = greedy;
         let mut entry = self.next[self.head as usize];
-        let mut greedy_pass = true;
-        let mut iterations: u64 = 0;
+        let mut count = 0;
+        while entry != self.head && self.entry_is_call[entry as usize] {
+            count += 1;
+            entry = self.next[entry as usize];
+        }
+        assert!(entry != self.head || count == 0, "a call without a return in the list");
+        self.entry = entry;
+        self.bound = entry;
+        self.left = count;
+    }
+
+    fn run_loop(&mut self, limits: &SearchLimits<'_>) -> SearchEnd {
         loop {
-            iterations += 1;
-            if iterations % 1024 == 0 {
+            self.iterations += 1;
+            if self.iterations % 1024 == 0 {
                 if let Some(limit) = check_limits(limits) {
                     return SearchEnd::Stopped(limit);
                 }
             }
-            if self.cache_state.len() > limits.cache_limit {
+            if self.memo_entries() > limits.cache_limit {
                 return SearchEnd::Stopped(Limit::CacheLimit);
             }
-            if entry == self.head {
-                assert!(self.next[self.head as usize] == self.head, "scan ran past a return");
+            let entry = self.entry;
+            if self.next[self.head as usize] == self.head {
+                assert!(self.left == 0, "scan of an empty list has {} candidates", self.left);
                 assert!(self.linearized.count() == self.ops.len(), "ok with ops left");
                 return SearchEnd::Ok;
             }
-            if !self.entry_is_call[entry as usize] {
-                if greedy_pass {
+            if self.left == 0 {
+                if self.greedy_pass {
                     // No read can be linearized greedily: now branch over the others.
-                    greedy_pass = false;
-                    entry = self.next[self.head as usize];
+                    self.begin_pass(false);
                     continue;
                 }
-                match self.backtrack() {
-                    Some(resume) => (entry, greedy_pass) = resume,
-                    None => return SearchEnd::Illegal,
+                if !self.backtrack() {
+                    return SearchEnd::Illegal;
                 }
                 continue;
             }
+            assert!(entry != self.head, "scan ran out with {} candidates left", self.left);
+            self.entry = self.next[entry as usize];
             let op = self.entry_op[entry as usize];
+            if self.entry_is_call[entry as usize] || self.call_entry[op as usize] >= self.bound {
+                continue; // Not a candidate's return.
+            }
+            self.left -= 1;
             let read_only = self.read_only[op as usize];
-            if greedy_pass != read_only {
+            let twin = self.twin[op as usize];
+            if self.greedy_pass != read_only || (twin != NONE && !self.linearized.contains(twin as usize)) {
                 // The greedy pass looks only at reads; the branching pass skips them since
-                // the greedy pass found every read illegal in this state.
-                entry = self.next[entry as usize];
+                // the greedy pass found every read illegal in this state. An operation
+                // waits for its twin.
                 continue;
             }
-            let resume = if read_only { self.try_read(op) } else { self.try_op(op) };
-            match resume {
-                Step::Advanced => {
-                    entry = self.next[self.head as usize];
-                    greedy_pass = true;
+            let step = if read_only { self.try_read(op) } else { self.try_op(op) };
+            match step {
+                Step::Advanced => self.begin_pass(true),
+                Step::Skip => {}
+                Step::Dead => {
+                    if !self.backtrack() {
+                        return SearchEnd::Illegal;
+                    }
                 }
-                Step::Skip => entry = self.next[entry as usize],
-                Step::Dead => match self.backtrack() {
-                    Some(resume) => (entry, greedy_pass) = resume,
-                    None => return SearchEnd::Illegal,
-                },
             }
         }
     }
 
     /// Tries to linearize read-only `op` greedily.
     fn try_read(&mut self, op: u32) -> Step {
-        let operation = self.ops[op as usize];
-        let current = &self.states[self.state as usize];
-        let chosen = match self.model.step(current, &operation.input, operation.output()) {
-            Next::Illegal => return Step::Skip,
-            Next::One(next) => {
-                assert!(next == *current, "model: read-only op {op} changed the state");
-                0
+        let ((start, end), doomed) = self.transition_index(op);
+        let Some(chosen) = (start..end).find(|&k| self.transition_alts[k as usize] == self.state) else {
+            assert!(start == end, "model: read-only op {op} changed the state");
+            // Everything that may come before this read is called before it returns; if
+            // none of it can reset the state, the read can never become legal.
+            if doomed && !self.reset_possible(op) {
+                return Step::Dead;
             }
-            Next::Many(nexts) => match nexts.iter().position(|next| next == current) {
-                Some(k) => k as u32,
-                None if nexts.is_empty() => return Step::Skip,
-                None => panic!("model: read-only op {op} changed the state"),
-            },
+            return Step::Skip;
         };
         if !self.visit(op, self.state) {
             // The configuration after this read was explored and failed, and it succeeds
             // whenever the current one does: the current one fails too.
             return Step::Dead;
         }
-        let at = self.alts.len() as u32;
-        self.push(Frame {
-            op,
-            state_before: self.state,
-            alt_start: at,
-            alt_next: at,
-            alt_end: at,
-            alt_chosen: chosen,
-            greedy: true,
-        });
+        let (bound, left) = (self.bound, self.left);
+        self.push(Frame { op, state_before: self.state, alt_start: start, alt_next: chosen + 1, alt_end: chosen + 1, greedy: true, bound, left });
         self.lift(op, self.state);
         Step::Advanced
     }
 
     /// Tries to linearize `op` next, branching over the model's possible next states.
     fn try_op(&mut self, op: u32) -> Step {
-        let operation = self.ops[op as usize];
-        let current = &self.states[self.state as usize];
-        let alt_start = self.alts.len() as u32;
-        match self.model.step(current, &operation.input, operation.output()) {
-            Next::Illegal => return Step::Skip,
-            Next::One(next) => {
-                let id = self.intern(next);
-                self.alts.push(id);
-            }
-            Next::Many(nexts) => {
-                for next in nexts {
-                    let id = self.intern(next);
-                    self.alts.push(id);
-                }
-            }
-        }
-        let alt_end = self.alts.len() as u32;
-        for k in alt_start..alt_end {
-            let id = self.alts[k as usize];
+        let (start, end) = self.transition(op);
+        self.try_alternatives(op, start, start, end)
+    }
+
+    /// Linearizes `op` with the first alternative in `from..end` whose configuration is new.
+    fn try_alternatives(&mut self, op: u32, start: u32, from: u32, end: u32) -> Step {
+        for k in from..end {
+            let id = self.transition_alts[k as usize];
             if self.visit(op, id) {
-                self.push(Frame {
-                    op,
-                    state_before: self.state,
-                    alt_start,
-                    alt_next: k + 1,
-                    alt_end,
-                    alt_chosen: k - alt_start,
-                    greedy: false,
-                });
+                let (bound, left) = (self.bound, self.left);
+                self.push(Frame { op, state_before: self.state, alt_start: start, alt_next: k + 1, alt_end: end, greedy: false, bound, left });
                 self.lift(op, id);
                 return Step::Advanced;
             }
         }
-        self.alts.truncate(alt_start as usize);
         Step::Skip
     }
 
-    /// Undoes frames until one has an untried alternative or can resume its scan; returns
-    /// where to resume and whether to start with the greedy pass, or `None` if the stack
-    /// is exhausted (no linearization exists).
-    fn backtrack(&mut self) -> Option<(u32, bool)> {
-        loop {
-            let frame = self.frames.pop()?;
+    /// Undoes frames until one has an untried alternative or can resume its scan. Returns
+    /// false if the stack is exhausted (no linearization exists).
+    fn backtrack(&mut self) -> bool {
+        while let Some(frame) = self.frames.pop() {
             self.unlift(frame.op);
             self.state = frame.state_before;
             if frame.greedy {
                 continue;
             }
-            for k in frame.alt_next..frame.alt_end {
-                let id = self.alts[k as usize];
-                if self.visit(frame.op, id) {
-                    self.push(Frame { alt_next: k + 1, alt_chosen: k - frame.alt_start, ..frame });
-                    self.lift(frame.op, id);
-                    return Some((self.next[self.head as usize], true));
-                }
+            // Restore the parent's scan, just after this frame's operation.
+            (self.bound, self.left) = (frame.bound, frame.left);
+            if let Step::Advanced = self.try_alternatives(frame.op, frame.alt_start, frame.alt_next, frame.alt_end) {
+                self.begin_pass(true);
+            } else {
+                self.entry = self.next[self.return_entry[frame.op as usize] as usize];
+                self.greedy_pass = false;
             }
-            self.alts.truncate(frame.alt_start as usize);
-            return Some((self.next[self.call_entry[frame.op as usize] as usize], false));
+            return true;
         }
+        false
     }
 
     fn push(&mut self, frame: Frame) {
         self.frames.push(frame);
         if self.frames.len() > self.longest.len() {
             self.longest.clear();
-            self.longest.extend(self.frames.iter().map(|f| (f.op, f.alt_chosen)));
+            self.longest.extend(self.frames.iter().map(|f| (f.op, f.alt_next - 1 - f.alt_start)));
         }
     }
 
@@ -373,6 +415,66 @@ impl<'m, M: Model> Search<'m, M> {
         self.prev[next as usize] = entry;
     }
 
+    /// The next states of `op` from the current state, as a range of `transition_alts`
+    /// (empty if illegal), stepping the model only the first time.
+    fn transition(&mut self, op: u32) -> (u32, u32) {
+        self.transition_index(op).0
+    }
+
+    /// [`Self::transition`], and whether an illegal read is doomed without a reset.
+    fn transition_index(&mut self, op: u32) -> ((u32, u32), bool) {
+        let key = (u64::from(self.state) << 32) | u64::from(op);
+        let index = self.transition_keys.len() as u32;
+        let keys = &self.transition_keys;
+        if let Some(found) = self.transition_table.find_or_insert(splitmix64(key), index, |k| keys[k as usize] == key) {
+            let found = found as usize;
+            return (self.transition_ranges[found], self.transition_doomed[found]);
+        }
+        self.transition_keys.push(key);
+        let operation = self.ops[op as usize];
+        let start = self.transition_alts.len() as u32;
+        match self.model.step(&self.states[self.state as usize], &operation.input, operation.output()) {
+            Next::Illegal => {}
+            Next::Same => self.transition_alts.push(self.state),
+            Next::One(next) => {
+                let id = self.intern(next);
+                self.transition_alts.push(id);
+            }
+            Next::Many(nexts) => {
+                for next in nexts {
+                    let id = self.intern(next);
+                    self.transition_alts.push(id);
+                }
+            }
+        }
+        let range = (start, self.transition_alts.len() as u32);
+        let doomed = range.0 == range.1
+            && self.read_only[op as usize]
+            && !self.model.can_become_legal(&self.states[self.state as usize], &operation.input, operation.output());
+        self.transition_ranges.push(range);
+        self.transition_doomed.push(doomed);
+        assert!(self.transition_ranges.len() == self.transition_keys.len(), "transition memo out of step");
+        assert!(self.transition_doomed.len() == self.transition_keys.len(), "transition memo out of step");
+        (range, doomed)
+    }
+
+    /// Whether some unlinearized operation that may come before read `op` (it is called
+    /// before `op` returns) could reset what dooms it.
+    fn reset_possible(&self, op: u32) -> bool {
+        let read = &self.ops[op as usize].input;
+        let until = self.return_entry[op as usize];
+        let mut entry = self.next[self.head as usize];
+        while entry != until {
+            assert!(entry != self.head, "read {op}: its return is not in the list");
+            let other = self.entry_op[entry as usize];
+            if self.entry_is_call[entry as usize] && other != op && self.model.resets(&self.ops[other as usize].input, read) {
+                return true;
+            }
+            entry = self.next[entry as usize];
+        }
+        false
+    }
+
     /// Returns the id of `state`, adding it if it is new.
     fn intern(&mut self, state: M::State) -> u32 {
         let hash = hash_of(&state);
@@ -396,8 +498,7 @@ impl<'m, M: Model> Search<'m, M> {
         let linearized = &self.linearized;
         let found = self.cache_table.find_or_insert(hash, new_index, |other| {
             let k = other as usize;
-            cache_state[k] == state
-                && linearized.equals_toggled(&cache_words[k * words..(k + 1) * words], index)
+            cache_state[k] == state && linearized.equals_toggled(&cache_words[k * words..(k + 1) * words], index)
         });
         if found.is_some() {
             return false;
@@ -406,6 +507,29 @@ impl<'m, M: Model> Search<'m, M> {
         self.cache_state.push(state);
         true
     }
+}
+
+/// For each operation, its closest twin: an operation with equal input and output whose
+/// call and return entries both come earlier (or `NONE`). If any linearization exists, one
+/// exists that puts every twin first (swap any pair out of order: the interval of the
+/// earlier twin fits wherever the later one stood, and the model sees the same steps).
+fn twins<I: PartialEq, O: PartialEq>(ops: &[&Operation<I, O>], call_entry: &[u32], return_entry: &[u32]) -> Vec<u32> {
+    let n = ops.len();
+    let mut by_call: Vec<u32> = (0..n as u32).collect();
+    by_call.sort_unstable_by_key(|&k| call_entry[k as usize]);
+    let mut twin = vec![NONE; n];
+    for (position, &b) in by_call.iter().enumerate() {
+        let b = b as usize;
+        let earlier = by_call[..position].iter().rev().find(|&&a| {
+            let a = a as usize;
+            return_entry[a] < return_entry[b] && ops[a].input == ops[b].input && ops[a].output() == ops[b].output()
+        });
+        if let Some(&a) = earlier {
+            assert!(call_entry[a as usize] < call_entry[b], "twin {a} of {b} is called later");
+            twin[b] = a;
+        }
+    }
+    twin
 }
 
 /// What trying one operation did.

@@ -25,6 +25,7 @@ impl IndexTable {
     }
 
     /// The number of indices stored.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -57,11 +58,6 @@ impl IndexTable {
             self.grow();
         }
         None
-    }
-
-    /// Approximate heap bytes used.
-    pub(crate) fn bytes(&self) -> usize {
-        self.slots.len() * 12
     }
 
     fn grow(&mut self) {
