@@ -92,4 +92,11 @@ scenario_tests! {
     figure8_unreliable_2c => "Figure8Unreliable2C",
     reliable_churn_2c => "ReliableChurn2C",
     unreliable_churn_2c => "UnreliableChurn2C",
+    snapshot_basic_2d => "SnapshotBasic2D",
+    snapshot_install_2d => "SnapshotInstall2D",
+    snapshot_install_unreliable_2d => "SnapshotInstallUnreliable2D",
+    snapshot_install_crash_2d => "SnapshotInstallCrash2D",
+    snapshot_install_uncrash_2d => "SnapshotInstallUnCrash2D",
+    snapshot_all_crash_2d => "SnapshotAllCrash2D",
+    snapshot_init_2d => "SnapshotInit2D",
 }

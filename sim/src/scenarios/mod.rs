@@ -6,6 +6,7 @@
 mod raft_2a;
 mod raft_2b;
 mod raft_2c;
+mod raft_2d;
 
 use crate::cluster::{RaftSetup, RaftTester};
 use crate::scenario::{Outcome, RunConfig, Scenario, Verdict};
@@ -16,6 +17,7 @@ pub fn raft() -> Vec<Scenario> {
     all.extend(raft_2a::scenarios());
     all.extend(raft_2b::scenarios());
     all.extend(raft_2c::scenarios());
+    all.extend(raft_2d::scenarios());
     all
 }
 

@@ -1,0 +1,159 @@
+//! Lab 2D (2024: 3D): log compaction with snapshots and InstallSnapshot.
+
+use super::raft_2b::rand_cmd;
+use super::raft_scenarios;
+use crate::cluster::raft_tester::SNAPSHOT_INTERVAL;
+use crate::cluster::RaftTester;
+use crate::ensure;
+use crate::scenario::Verdict;
+
+raft_scenarios! {
+    SnapshotBasic2D, "2D", 3, false, true, "30 rounds of snapshots with every follower caught up", snapshot_basic;
+    SnapshotInstall2D, "2D", 3, false, true, "a disconnected follower catches up through InstallSnapshot", snapshot_install;
+    SnapshotInstallUnreliable2D, "2D", 3, true, true, "InstallSnapshot catch-up on an unreliable network", snapshot_install_unreliable;
+    SnapshotInstallCrash2D, "2D", 3, false, true, "a crashed follower restarts from its snapshot and catches up", snapshot_install_crash;
+    SnapshotInstallUnCrash2D, "2D", 3, true, true, "crash and snapshot catch-up on an unreliable network", snapshot_install_uncrash;
+    SnapshotAllCrash2D, "2D", 3, false, true, "crash and restart all servers: indices never go back", snapshot_all_crash;
+    SnapshotInit2D, "2D", 3, false, true, "a restarted server keeps its snapshot in later saves", snapshot_init;
+}
+
+/// The lab's `MAXLOGSIZE`: the encoded Raft state must stay below 2000 bytes.
+const LOG_SIZE_MAX: usize = 2000;
+
+/// The lab's `snapcommon(name, disconnect, reliable, crash)` (reliability is set up by
+/// the scenario's declaration).
+fn snap_common(t: &mut RaftTester, disconnect: bool, crash: bool) -> Verdict {
+    let servers = t.n();
+    let c = rand_cmd(&mut t.rng);
+    t.one(c, servers, true)?;
+    let mut leader1 = t.check_one_leader()?;
+    for i in 0..30 {
+        let (mut victim, mut sender) = ((leader1 + 1) % servers, leader1);
+        if i % 3 == 1 {
+            sender = (leader1 + 1) % servers;
+            victim = leader1;
+        }
+        if disconnect {
+            t.disconnect(victim);
+            let c = rand_cmd(&mut t.rng);
+            t.one(c, servers - 1, true)?;
+        }
+        if crash {
+            t.crash1(victim);
+            let c = rand_cmd(&mut t.rng);
+            t.one(c, servers - 1, true)?;
+        }
+        // Perhaps send enough to get a snapshot (fire and forget: sender may not lead).
+        let nn = SNAPSHOT_INTERVAL / 2 + t.rng.below(SNAPSHOT_INTERVAL);
+        for _ in 0..nn {
+            let c = rand_cmd(&mut t.rng);
+            t.start(sender, c);
+        }
+        // Let applier threads catch up with the Start()s.
+        let c = rand_cmd(&mut t.rng);
+        if !disconnect && !crash {
+            // Make sure all followers have caught up, so that an InstallSnapshot RPC
+            // isn't required for SnapshotBasic.
+            t.one(c, servers, true)?;
+        } else {
+            t.one(c, servers - 1, true)?;
+        }
+        let size = t.log_size();
+        ensure!(size < LOG_SIZE_MAX, "Log size too large: {size} bytes");
+        if disconnect {
+            // Reconnect a follower, who may be behind and need a snapshot to catch up.
+            t.connect(victim);
+            let c = rand_cmd(&mut t.rng);
+            t.one(c, servers, true)?;
+            leader1 = t.check_one_leader()?;
+        }
+        if crash {
+            t.start1(victim)?;
+            t.connect(victim);
+            let c = rand_cmd(&mut t.rng);
+            t.one(c, servers, true)?;
+            leader1 = t.check_one_leader()?;
+        }
+    }
+    Ok(())
+}
+
+/// TestSnapshotBasic.
+fn snapshot_basic(t: &mut RaftTester) -> Verdict {
+    snap_common(t, false, false)
+}
+
+/// TestSnapshotInstall.
+fn snapshot_install(t: &mut RaftTester) -> Verdict {
+    snap_common(t, true, false)
+}
+
+/// TestSnapshotInstallUnreliable.
+fn snapshot_install_unreliable(t: &mut RaftTester) -> Verdict {
+    snap_common(t, true, false)
+}
+
+/// TestSnapshotInstallCrash.
+fn snapshot_install_crash(t: &mut RaftTester) -> Verdict {
+    snap_common(t, false, true)
+}
+
+/// TestSnapshotInstallUnCrash.
+fn snapshot_install_uncrash(t: &mut RaftTester) -> Verdict {
+    snap_common(t, false, true)
+}
+
+fn crash_and_restart_all(t: &mut RaftTester) -> Verdict {
+    for i in 0..t.n() {
+        t.crash1(i);
+    }
+    for i in 0..t.n() {
+        t.start1(i)?;
+        t.connect(i);
+    }
+    Ok(())
+}
+
+/// TestSnapshotAllCrash: crash and restart all servers; the log index never decreases.
+fn snapshot_all_crash(t: &mut RaftTester) -> Verdict {
+    let servers = t.n();
+    let c = rand_cmd(&mut t.rng);
+    t.one(c, servers, true)?;
+    for _ in 0..5 {
+        // Perhaps enough to get a snapshot.
+        let nn = SNAPSHOT_INTERVAL / 2 + t.rng.below(SNAPSHOT_INTERVAL);
+        for _ in 0..nn {
+            let c = rand_cmd(&mut t.rng);
+            t.one(c, servers, true)?;
+        }
+        let c = rand_cmd(&mut t.rng);
+        let index1 = t.one(c, servers, true)?;
+        crash_and_restart_all(t)?;
+        let c = rand_cmd(&mut t.rng);
+        let index2 = t.one(c, servers, true)?;
+        ensure!(index2 > index1, "index decreased from {index1} to {index2}");
+    }
+    Ok(())
+}
+
+/// TestSnapshotInit: a server that forgets its snapshot after a restart and then saves
+/// `Save(state, nil)` loses it at the next restart.
+fn snapshot_init(t: &mut RaftTester) -> Verdict {
+    let servers = t.n();
+    let c = rand_cmd(&mut t.rng);
+    t.one(c, servers, true)?;
+    // Enough ops to make a snapshot.
+    for _ in 0..=SNAPSHOT_INTERVAL {
+        let c = rand_cmd(&mut t.rng);
+        t.one(c, servers, true)?;
+    }
+    crash_and_restart_all(t)?;
+    // A single op, to get something to be written back to persistent storage.
+    let c = rand_cmd(&mut t.rng);
+    t.one(c, servers, true)?;
+    crash_and_restart_all(t)?;
+    // Do another op to trigger potential bug.
+    let c = rand_cmd(&mut t.rng);
+    t.one(c, servers, true)?;
+    Ok(())
+}
