@@ -21,7 +21,7 @@ pub struct RunArgs {
     /// The scenario's name (see `raftsim list`).
     pub scenario: String,
     /// The seed.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub seed: String,
     /// Write the rendered trace to FILE.
     #[arg(long, value_name = "FILE")]

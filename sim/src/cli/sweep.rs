@@ -57,10 +57,10 @@ pub struct SweepArgs {
     pub filter: Option<String>,
     /// Seeds, half-open as in Rust (`0..20` is 20 seeds); also `A..=B` or one seed N
     /// [default: 0..10].
-    #[arg(long, value_name = "A..B")]
+    #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
     pub seeds: Option<String>,
     /// Run only the I-th (0-based) of N disjoint slices of the sweep.
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -146,9 +146,17 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
 /// # Errors
 /// `Output` when `--json` or an artifact cannot be written.
 pub fn finish(label: &str, jobs: &[Job], runner: &Runner, args: &RunnerArgs) -> Result<u8> {
+    // Create the JSON file first: a bad path should fail before a long sweep, not after.
+    let json = match &args.json {
+        Some(path) => Some((
+            path,
+            std::fs::File::create(path).map_err(|e| Error::writing(path, &e))?,
+        )),
+        None => None,
+    };
     let (records, elapsed) = execute(label, jobs, runner)?;
-    if let Some(path) = &args.json {
-        write_json(path, &records)?;
+    if let Some((path, file)) = json {
+        write_json(path, file, &records)?;
     }
     Ok(report(
         label,
@@ -277,13 +285,12 @@ fn save(job: &Job, record: &mut Record, root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Writes one JSON line per record.
-fn write_json(path: &Path, records: &[Record]) -> Result<()> {
+fn write_json(path: &Path, mut file: std::fs::File, records: &[Record]) -> Result<()> {
     let mut text = String::new();
     for r in records {
         text.push_str(&r.json());
         text.push('\n');
     }
-    let mut file = std::fs::File::create(path).map_err(|e| Error::writing(path, &e))?;
     file.write_all(text.as_bytes())
         .map_err(|e| Error::writing(path, &e))
 }
