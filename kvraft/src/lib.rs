@@ -1,2 +1,71 @@
-//! kvraft: see the crate description.
+//! A linearizable key/value service on Raft (MIT 6.5840 lab 3A/3B, 2024: lab 4A/4B), as
+//! a library with no IO: like the `raft` crate, it takes virtual time and delivered
+//! messages and hands back effects as data.
+//!
+//! # Tour
+//! - [`command`]: [`ClientId`], [`Op`] and the logged [`Command`] (client, seq, op).
+//! - [`rpc`]: the clerk's [`ClerkRequest`] and the server's [`ClerkReply`].
+//! - [`store`]: the replicated map ([`Store`]); [`session`]: the exactly-once table
+//!   ([`Sessions`], the last seq and reply per client).
+//! - [`snapshot`]: map + sessions encoded with bincode (lab 3B).
+//! - [`server`]: [`KvServer`], one replica: requests in, Raft messages in and out,
+//!   [`KvReady`] effects out (persist, send, reply, in that order).
+//! - [`clerk`]: [`Clerk`], the client as a state machine: remembers the leader, rotates
+//!   on `WrongLeader` or the driver's timeout, keeps the seq across retries.
+//! - [`error`]: [`Error`] and [`Result`].
+//!
+//! # Example
+//! One server (a cluster of one elects itself) and one clerk, driven by hand:
+//! ```
+//! use kvraft::{ClerkEvent, Clerk, ClientId, KvServer, Op};
+//! use raft::{Config, Instant, NodeId, Persisted};
+//!
+//! let mut server = KvServer::new(
+//!     NodeId(0), 1, Persisted::default(), Some(1000), Config::default(), 7, Instant(0),
+//! )
+//! .unwrap();
+//! // Fire the election timer: a single node wins at once.
+//! let now = server.next_deadline();
+//! server.tick(now);
+//! server.ready();
+//! assert!(server.raft().state().1);
+//!
+//! let mut clerk = Clerk::new(ClientId(1), 1);
+//! let mut run = |clerk: &mut Clerk, server: &mut KvServer, op: Op| -> String {
+//!     let (_index, request) = clerk.begin(op);
+//!     server.handle_request(42, request, now);
+//!     // A real driver persists, sends, then delivers replies to the clerk at address 42.
+//!     let ready = server.ready();
+//!     let (reply_to, reply) = ready.replies.into_iter().next().unwrap();
+//!     assert_eq!(reply_to, 42);
+//!     match clerk.on_reply(0, reply) {
+//!         ClerkEvent::Done { value } => value,
+//!         other => panic!("{other:?}"),
+//!     }
+//! };
+//! let put = Op::Put { key: "k".into(), value: "a".into() };
+//! let append = Op::Append { key: "k".into(), value: "b".into() };
+//! assert_eq!(run(&mut clerk, &mut server, put), "");
+//! assert_eq!(run(&mut clerk, &mut server, append), "");
+//! assert_eq!(run(&mut clerk, &mut server, Op::Get { key: "k".into() }), "ab");
+//! assert_eq!(run(&mut clerk, &mut server, Op::Get { key: "none".into() }), "");
+//! ```
 #![deny(missing_docs)]
+
+pub mod clerk;
+pub mod command;
+pub mod error;
+pub mod rpc;
+pub mod server;
+pub mod session;
+pub mod snapshot;
+pub mod store;
+
+pub use clerk::{Clerk, ClerkEvent};
+pub use command::{ClientId, Command, Op};
+pub use error::{Error, Result};
+pub use rpc::{ClerkReply, ClerkRequest};
+pub use server::{KvReady, KvServer};
+pub use session::{Session, Sessions};
+pub use snapshot::Snapshot;
+pub use store::Store;

@@ -1,0 +1,416 @@
+//! One KV replica: a Raft node, the state machine it feeds, the exactly-once sessions,
+//! and the clerk requests waiting for their log entry to be applied. No IO: the driver
+//! delivers requests and Raft messages, fires the timer, and carries out [`KvReady`].
+
+use crate::command::{ClientId, Command};
+use crate::error::{Error, Result};
+use crate::rpc::{ClerkReply, ClerkRequest};
+use crate::session::{Seen, Session, Sessions};
+use crate::snapshot;
+use crate::store::Store;
+use raft::{ApplyMsg, Config, Instant, LogIndex, Message, NodeId, Persisted, Raft, Term};
+use std::collections::BTreeMap;
+
+/// The fraction of `maxraftstate`, in tenths, at which the server snapshots: at 90 % the
+/// state is "approaching the threshold" (lab text), and the entries that arrive before
+/// the next snapshot keep it far below the tester's 8 x `maxraftstate`.
+pub const SNAPSHOT_THRESHOLD_TENTHS: usize = 9;
+
+/// The Raft state size in bytes at which a server with `maxraftstate` = `max` snapshots:
+/// [`SNAPSHOT_THRESHOLD_TENTHS`] tenths of it, rounded down.
+pub fn snapshot_threshold(max: usize) -> usize {
+    let tenths = SNAPSHOT_THRESHOLD_TENTHS as u128;
+    usize::try_from(max as u128 * tenths / 10).expect("a fraction of a usize fits a usize")
+}
+
+/// Everything a server asks of its driver since the last [`KvServer::ready`].
+///
+/// The driver carries out the parts **in this order**: save `persist` (both byte strings
+/// together, atomically), then send `messages` to the peers, then send `replies` to the
+/// clerks. A reply reports an applied (hence committed and persisted) operation, so it
+/// never depends on `persist`, but keeping the order is simplest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvReady {
+    /// The complete new durable state (Raft state and KV snapshot), if it changed.
+    pub persist: Option<Persisted>,
+    /// Raft messages to send, as (destination, message).
+    pub messages: Vec<(NodeId, Message<Command>)>,
+    /// Answers to clerks, as (the `reply_to` given to [`KvServer::handle_request`], reply).
+    pub replies: Vec<(u64, ClerkReply)>,
+}
+
+impl KvReady {
+    /// True when there is nothing to persist, send or answer.
+    pub fn is_empty(&self) -> bool {
+        self.persist.is_none() && self.messages.is_empty() && self.replies.is_empty()
+    }
+}
+
+/// A request this server started in Raft and has not answered yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pending {
+    reply_to: u64,
+    client: ClientId,
+    seq: u64,
+    /// The term in which this server, as leader, started the command.
+    term: Term,
+}
+
+/// One replica of the KV service (the lab's `KVServer`): Raft plus the state machine.
+///
+/// Entry points mirror Raft's: [`KvServer::handle_request`] for clerks,
+/// [`KvServer::step`] for peers, [`KvServer::tick`] at [`KvServer::next_deadline`]; the
+/// driver calls [`KvServer::ready`] after each of them. Every Get, Put and Append goes
+/// through the log, so a server cut off from a majority never answers one (except a
+/// retry of a request it has already applied, answered from its session).
+#[derive(Debug)]
+pub struct KvServer {
+    id: NodeId,
+    raft: Raft<Command>,
+    maxraftstate: Option<usize>,
+    store: Store,
+    sessions: Sessions,
+    /// The last log index reflected in `store` and `sessions`.
+    last_applied: LogIndex,
+    /// Started requests by log index; every index is above `last_applied`.
+    pending: BTreeMap<LogIndex, Pending>,
+    replies: Vec<(u64, ClerkReply)>,
+}
+
+impl KvServer {
+    /// Creates server `id` of `peers` from its persisted state (both parts empty for a
+    /// fresh server; the lab's `StartKVServer`). The map and the sessions are restored
+    /// from `persisted.snapshot`, and Raft resumes applying right after it.
+    ///
+    /// `maxraftstate`: snapshot when the encoded Raft state approaches this many bytes
+    /// (see [`SNAPSHOT_THRESHOLD_TENTHS`]); `None` (the lab's -1) never snapshots.
+    ///
+    /// # Errors
+    /// [`Error::CorruptSnapshot`] if the snapshot does not decode, or Raft has a
+    /// snapshot point but there are no snapshot bytes; [`Error::Raft`] if Raft refuses
+    /// the id, config or persisted state.
+    pub fn new(
+        id: NodeId,
+        peers: usize,
+        persisted: Persisted,
+        maxraftstate: Option<usize>,
+        config: Config,
+        rng_seed: u64,
+        now: Instant,
+    ) -> Result<KvServer> {
+        let restored = snapshot::decode(&persisted.snapshot)?;
+        let snapshot_empty = persisted.snapshot.is_empty();
+        let raft = Raft::new(id, peers, persisted, config, rng_seed, now)?;
+        let last_applied = raft.last_applied();
+        if snapshot_empty && last_applied != LogIndex(0) {
+            return Err(Error::CorruptSnapshot(format!(
+                "{id}: raft resumes after snapshot point {last_applied} but there are no snapshot bytes"
+            )));
+        }
+        assert_eq!(
+            last_applied,
+            raft.snapshot_index(),
+            "{id}: a restarted raft resumes at its snapshot"
+        );
+        Ok(KvServer {
+            id,
+            raft,
+            maxraftstate,
+            store: restored.store,
+            sessions: restored.sessions,
+            last_applied,
+            pending: BTreeMap::new(),
+            replies: Vec::new(),
+        })
+    }
+
+    /// Handles one clerk request; its answer comes out of [`KvServer::ready`] addressed
+    /// to `reply_to` (opaque to the server).
+    ///
+    /// - Not the leader: `WrongLeader` at once.
+    /// - `seq` is the client's last applied request: its stored reply at once, with no
+    ///   new log entry. An older `seq` is dropped without an answer (the clerk has moved
+    ///   on: it sends one request at a time).
+    /// - Otherwise the command is started in Raft and answered once applied (or with
+    ///   `WrongLeader` if the leadership is lost first). A retry of a request already
+    ///   started in the current term only redirects the answer to the new `reply_to`; a
+    ///   newer request of the same clerk drops its older pending ones.
+    pub fn handle_request(&mut self, reply_to: u64, req: ClerkRequest, now: Instant) {
+        self.sweep_pending();
+        let (term, leader) = self.raft.state();
+        if !leader {
+            self.replies
+                .push((reply_to, ClerkReply::WrongLeader { seq: req.seq }));
+            return;
+        }
+        match self.sessions.seen(req.client, req.seq) {
+            Seen::Last(value) => {
+                let value = value.to_string();
+                self.replies.push((
+                    reply_to,
+                    ClerkReply::Ok {
+                        seq: req.seq,
+                        value,
+                    },
+                ));
+                return;
+            }
+            Seen::Stale => return,
+            Seen::New => {}
+        }
+        // The clerk sent `req.seq`, so it has given up on every older request.
+        self.pending
+            .retain(|_, p| p.client != req.client || p.seq >= req.seq);
+        if let Some(p) = self
+            .pending
+            .values_mut()
+            .find(|p| p.client == req.client && p.seq == req.seq)
+        {
+            // Still in our log in this term (a leader never overwrites its own entries),
+            // so it commits unless we lose leadership, which answers WrongLeader.
+            assert_eq!(p.term, term, "{}: unswept pending of older term", self.id);
+            p.reply_to = reply_to;
+            return;
+        }
+        let command = Command {
+            client: req.client,
+            seq: req.seq,
+            op: req.op,
+        };
+        match self.raft.start(command, now) {
+            Ok((index, started)) => {
+                assert_eq!(
+                    started, term,
+                    "{}: started {index} in another term",
+                    self.id
+                );
+                assert!(
+                    index > self.last_applied,
+                    "{}: started {index} at or below applied {}",
+                    self.id,
+                    self.last_applied
+                );
+                let pending = Pending {
+                    reply_to,
+                    client: req.client,
+                    seq: req.seq,
+                    term,
+                };
+                let old = self.pending.insert(index, pending);
+                assert!(
+                    old.is_none(),
+                    "{}: two requests pending at {index}",
+                    self.id
+                );
+            }
+            Err(e) => panic!("{}: start failed while leader of {term}: {e}", self.id),
+        }
+    }
+
+    /// Hands one Raft message from peer `from` to Raft.
+    ///
+    /// # Panics
+    /// As [`Raft::step`]: if `from` is this server or not a peer.
+    pub fn step(&mut self, from: NodeId, msg: Message<Command>, now: Instant) {
+        self.raft.step(from, msg, now);
+    }
+
+    /// Fires Raft's timer (elections, heartbeats); harmless before
+    /// [`KvServer::next_deadline`].
+    pub fn tick(&mut self, now: Instant) {
+        self.raft.tick(now);
+    }
+
+    /// The earliest instant at which [`KvServer::tick`] has work; re-read it after every
+    /// call, as for [`Raft::next_deadline`].
+    pub fn next_deadline(&self) -> Instant {
+        self.raft.next_deadline()
+    }
+
+    /// Drains the effects since the last call: applies what Raft committed to the map
+    /// and the sessions, snapshots if the Raft state approaches `maxraftstate`, answers
+    /// the pending requests that were applied or can no longer be, and returns what to
+    /// persist, send and answer (see [`KvReady`] for the order).
+    ///
+    /// # Panics
+    /// If Raft installs a snapshot whose bytes do not decode: they were produced by a
+    /// peer's [`KvServer`] and carried unchanged by Raft, so that is a bug, not input.
+    pub fn ready(&mut self) -> KvReady {
+        let mut out = KvReady::default();
+        loop {
+            let rd = self.raft.ready();
+            if rd.is_empty() {
+                break;
+            }
+            // Each persist is the complete state, so the last one supersedes the others.
+            if rd.persist.is_some() {
+                out.persist = rd.persist;
+            }
+            out.messages.extend(rd.messages);
+            for msg in rd.apply {
+                self.apply(msg);
+            }
+            self.snapshot_if_due();
+        }
+        self.sweep_pending();
+        assert_eq!(
+            self.last_applied,
+            self.raft.last_applied(),
+            "{}: state machine behind raft's applied index",
+            self.id
+        );
+        out.replies = std::mem::take(&mut self.replies);
+        out
+    }
+
+    /// The Raft node, for the tester (`GetState`, state sizes).
+    pub fn raft(&self) -> &Raft<Command> {
+        &self.raft
+    }
+
+    /// The value of `key` in this replica's map, if it was ever written (for tests).
+    pub fn get_value(&self, key: &str) -> Option<&str> {
+        self.store.get(key)
+    }
+
+    /// This server's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// The last log index reflected in the map.
+    pub fn last_applied(&self) -> LogIndex {
+        self.last_applied
+    }
+
+    /// The session of `client` (its last applied seq and reply), if it has one.
+    pub fn session(&self, client: ClientId) -> Option<&Session> {
+        self.sessions.get(client)
+    }
+
+    /// The number of requests started and not yet answered.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Applies one committed item from Raft.
+    fn apply(&mut self, msg: ApplyMsg<Command>) {
+        match msg {
+            ApplyMsg::Command { index, command, .. } => self.apply_command(index, command),
+            ApplyMsg::Snapshot { index, data, .. } => self.apply_snapshot(index, &data),
+        }
+    }
+
+    /// Executes a committed command at most once per (client, seq) and answers the
+    /// request pending at its index, if any.
+    fn apply_command(&mut self, index: LogIndex, command: Command) {
+        assert_eq!(
+            index,
+            self.last_applied.next(),
+            "{}: applying {index} after {}",
+            self.id,
+            self.last_applied
+        );
+        let result = match self.sessions.seen(command.client, command.seq) {
+            Seen::New => {
+                let value = self.store.execute(&command.op);
+                self.sessions
+                    .record(command.client, command.seq, value.clone());
+                Some(value)
+            }
+            Seen::Last(value) => Some(value.to_string()),
+            Seen::Stale => None,
+        };
+        self.last_applied = index;
+        let Some(p) = self.pending.remove(&index) else {
+            return;
+        };
+        if p.client == command.client && p.seq == command.seq {
+            // Our own command committed at our index: answer even if the term has moved
+            // on since, because the entry's presence proves the operation was applied.
+            // A stale one has no waiting clerk.
+            if let Some(value) = result {
+                self.replies
+                    .push((p.reply_to, ClerkReply::Ok { seq: p.seq, value }));
+            }
+        } else {
+            // Another leader's entry won this index: ours was never committed.
+            self.replies
+                .push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
+        }
+    }
+
+    /// Replaces the map and sessions with an installed snapshot (lab 3B).
+    fn apply_snapshot(&mut self, index: LogIndex, data: &[u8]) {
+        if index <= self.last_applied {
+            // Older than what the state machine already reflects: keep the newer state.
+            return;
+        }
+        let restored = snapshot::decode(data).unwrap_or_else(|e| {
+            panic!(
+                "{}: snapshot at {index} installed by raft does not decode: {e}",
+                self.id
+            )
+        });
+        self.store = restored.store;
+        self.sessions = restored.sessions;
+        self.last_applied = index;
+        // The entries of the requests pending up to `index` were compacted away unseen:
+        // whether they committed is unknown here, so the clerks retry (exactly-once makes
+        // that safe).
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > index {
+                break;
+            }
+            let p = entry.remove();
+            self.replies
+                .push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
+        }
+        assert!(
+            self.pending.keys().all(|i| *i > index),
+            "{}: pending at or below snapshot {index}",
+            self.id
+        );
+    }
+
+    /// Snapshots through the last applied index when the Raft state approaches
+    /// `maxraftstate` (lab 3B) and something was applied since the last snapshot.
+    fn snapshot_if_due(&mut self) {
+        let Some(max) = self.maxraftstate else {
+            return;
+        };
+        if self.raft.raft_state_size() < snapshot_threshold(max)
+            || self.last_applied <= self.raft.snapshot_index()
+        {
+            return;
+        }
+        let data = snapshot::encode(&self.store, &self.sessions);
+        if let Err(e) = self.raft.snapshot(self.last_applied, data) {
+            panic!(
+                "{}: snapshot at applied {} refused: {e}",
+                self.id, self.last_applied
+            );
+        }
+        assert_eq!(
+            self.raft.snapshot_index(),
+            self.last_applied,
+            "{}: snapshot point not moved",
+            self.id
+        );
+    }
+
+    /// Answers `WrongLeader` to every pending request started in an older term, and to
+    /// all of them once this server is no longer leader: they may never commit, and the
+    /// clerk should look elsewhere.
+    fn sweep_pending(&mut self) {
+        let (term, leader) = self.raft.state();
+        let replies = &mut self.replies;
+        self.pending.retain(|_, p| {
+            let keep = leader && p.term == term;
+            if !keep {
+                replies.push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
+            }
+            keep
+        });
+    }
+}

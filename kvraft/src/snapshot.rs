@@ -1,0 +1,142 @@
+//! The service snapshot (lab 3B): the map and the sessions, encoded with bincode 2
+//! (standard config: varint integers, length-prefixed strings).
+//!
+//! The snapshot index is not stored: Raft keeps it beside the bytes and hands it over
+//! with every installed snapshot, and a restarted node resumes at its snapshot index.
+//! For TestSnapshotSize's single client (map `{x: "1"}`, one session) the encoding is
+//! about a dozen bytes, far below the 500 allowed.
+
+use crate::error::{Error, Result};
+use crate::session::Sessions;
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+
+/// The decoded snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Snapshot {
+    /// The key/value map.
+    pub store: Store,
+    /// The exactly-once table.
+    pub sessions: Sessions,
+}
+
+/// The borrowed twin of [`Snapshot`], so encoding copies nothing.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    store: &'a Store,
+    sessions: &'a Sessions,
+}
+
+/// Encodes the map and the sessions.
+///
+/// # Panics
+/// If bincode fails on in-memory strings and integers, which it cannot.
+pub fn encode(store: &Store, sessions: &Sessions) -> Vec<u8> {
+    let bytes = bincode::serde::encode_to_vec(SnapshotRef { store, sessions }, config())
+        .unwrap_or_else(|e| {
+            panic!(
+                "encoding kv snapshot of {} keys and {} sessions: {e}",
+                store.len(),
+                sessions.len()
+            )
+        });
+    assert!(!bytes.is_empty(), "kv snapshot encodes to no bytes");
+    assert!(
+        bytes.len() <= SNAPSHOT_BYTES_MAX,
+        "kv snapshot of {} keys is {} bytes, above the {SNAPSHOT_BYTES_MAX} limit",
+        store.len(),
+        bytes.len()
+    );
+    bytes
+}
+
+/// Decodes a snapshot; empty bytes (no snapshot yet) are the empty state.
+///
+/// # Errors
+/// [`Error::CorruptSnapshot`] when the bytes do not decode or have trailing garbage.
+pub fn decode(bytes: &[u8]) -> Result<Snapshot> {
+    if bytes.is_empty() {
+        return Ok(Snapshot::default());
+    }
+    let (snapshot, used): (Snapshot, usize) =
+        bincode::serde::decode_from_slice(bytes, decode_config())
+            .map_err(|e| Error::CorruptSnapshot(format!("{} bytes: {e}", bytes.len())))?;
+    if used != bytes.len() {
+        return Err(Error::CorruptSnapshot(format!(
+            "{} trailing bytes after {used}",
+            bytes.len() - used
+        )));
+    }
+    Ok(snapshot)
+}
+
+/// The largest snapshot this crate encodes or decodes. Decoding claims at most this many
+/// bytes for strings, so a corrupt length prefix cannot make it allocate gigabytes
+/// (bincode allocates a string's buffer before reading it). A KV map of the lab's tests
+/// stays orders of magnitude below it.
+pub const SNAPSHOT_BYTES_MAX: usize = 256 << 20;
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+fn decode_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<SNAPSHOT_BYTES_MAX>,
+> {
+    bincode::config::standard().with_limit::<SNAPSHOT_BYTES_MAX>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{ClientId, Op};
+
+    fn sample() -> (Store, Sessions) {
+        let mut store = Store::default();
+        let mut sessions = Sessions::default();
+        store.execute(&Op::Put {
+            key: "x".into(),
+            value: "1".into(),
+        });
+        sessions.record(ClientId(u64::MAX), 800, "1".into());
+        (store, sessions)
+    }
+
+    #[test]
+    fn snapshot_roundtrip_keeps_map_and_sessions() {
+        let (store, sessions) = sample();
+        let bytes = encode(&store, &sessions);
+        let s = decode(&bytes).expect("decode");
+        assert_eq!(s.store, store);
+        assert_eq!(s.sessions, sessions);
+    }
+
+    #[test]
+    fn snapshot_of_one_client_is_tiny() {
+        let (store, sessions) = sample();
+        let bytes = encode(&store, &sessions);
+        // TestSnapshotSize allows 500; a worst-case 64-bit client id still fits in ~20.
+        assert!(bytes.len() <= 24, "{} bytes", bytes.len());
+    }
+
+    #[test]
+    fn snapshot_decode_rejects_corrupt_input() {
+        let good = encode(&sample().0, &sample().1);
+        let mut trailing = good.clone();
+        trailing.push(0);
+        let cases = [
+            ("truncated", good[..good.len() - 1].to_vec()),
+            ("trailing", trailing),
+            ("garbage", vec![0xff; 9]),
+            // A key length of 2^62: must fail on the limit, not allocate.
+            ("huge length", vec![1, 253, 0, 0, 0, 0, 0, 0, 0, 0x40]),
+        ];
+        for (name, bytes) in cases {
+            let r = decode(&bytes);
+            assert!(matches!(r, Err(Error::CorruptSnapshot(_))), "{name}: {r:?}");
+        }
+        assert_eq!(decode(&[]).expect("empty"), Snapshot::default());
+    }
+}
