@@ -53,9 +53,13 @@
 #![deny(missing_docs)]
 
 pub mod clerk;
+#[cfg(test)]
+mod cluster;
 pub mod command;
 pub mod error;
 pub mod rpc;
+#[cfg(test)]
+mod scenarios;
 pub mod server;
 pub mod session;
 pub mod snapshot;
