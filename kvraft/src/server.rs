@@ -414,3 +414,208 @@ impl KvServer {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::Op;
+
+    /// A single-node cluster that has elected itself.
+    fn solo(maxraftstate: Option<usize>) -> KvServer {
+        let mut s = KvServer::new(
+            NodeId(0),
+            1,
+            Persisted::default(),
+            maxraftstate,
+            Config::default(),
+            1,
+            Instant(0),
+        )
+        .expect("fresh server");
+        s.tick(s.next_deadline());
+        s.ready();
+        assert!(s.raft().state().1, "a single node elects itself");
+        s
+    }
+
+    fn request(client: u64, seq: u64, op: Op) -> ClerkRequest {
+        ClerkRequest {
+            client: ClientId(client),
+            seq,
+            op,
+        }
+    }
+
+    fn put(key: &str, value: &str) -> Op {
+        Op::Put {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn server_snapshot_threshold_is_ninety_percent() {
+        let cases = [(0, 0), (9, 8), (10, 9), (1000, 900), (1001, 900)];
+        for (max, want) in cases {
+            assert_eq!(snapshot_threshold(max), want, "max {max}");
+        }
+        assert_eq!(snapshot_threshold(usize::MAX), usize::MAX / 10 * 9 + 4);
+    }
+
+    #[test]
+    fn server_applies_and_answers_in_one_ready() {
+        let mut s = solo(None);
+        s.handle_request(5, request(1, 1, put("k", "v")), Instant(0));
+        s.handle_request(6, request(2, 1, Op::Get { key: "k".into() }), Instant(0));
+        s.handle_request(7, request(3, 1, Op::Get { key: "no".into() }), Instant(0));
+        let ready = s.ready();
+        let ok = |value: &str| ClerkReply::Ok {
+            seq: 1,
+            value: value.into(),
+        };
+        assert_eq!(ready.replies, vec![(5, ok("")), (6, ok("v")), (7, ok(""))]);
+        assert!(ready.persist.is_some(), "the log grew");
+        assert_eq!(s.last_applied(), LogIndex(3));
+        assert_eq!(s.pending_count(), 0);
+    }
+
+    #[test]
+    fn server_pending_answered_wrong_leader_when_other_command_lands_at_its_index() {
+        let mut s = solo(None);
+        s.handle_request(5, request(1, 1, put("k", "mine")), Instant(0));
+        assert_eq!(s.pending_count(), 1);
+        // Another leader's entry wins index 1 (driven by hand: Raft cannot do this to
+        // a leader in its own term, but a deposed one sees exactly this).
+        let other = Command {
+            client: ClientId(2),
+            seq: 1,
+            op: put("k", "theirs"),
+        };
+        s.apply_command(LogIndex(1), other);
+        assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
+        assert_eq!(s.get_value("k"), Some("theirs"));
+        assert_eq!(s.pending_count(), 0);
+    }
+
+    #[test]
+    fn server_installed_snapshot_restores_state_and_fails_covered_pending() {
+        let mut s = solo(None);
+        s.handle_request(5, request(1, 1, put("k", "mine")), Instant(0));
+        let mut store = Store::default();
+        store.execute(&put("k", "snap"));
+        let mut sessions = Sessions::default();
+        sessions.record(ClientId(9), 4, String::new());
+        s.apply_snapshot(LogIndex(5), &snapshot::encode(&store, &sessions));
+        assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
+        assert_eq!(s.get_value("k"), Some("snap"));
+        assert_eq!(s.session(ClientId(9)).map(|x| x.last_seq), Some(4));
+        assert_eq!(s.last_applied(), LogIndex(5));
+        // An older snapshot changes nothing.
+        s.apply_snapshot(LogIndex(3), &snapshot::encode(&Store::default(), &sessions));
+        assert_eq!(s.get_value("k"), Some("snap"));
+        assert_eq!(s.last_applied(), LogIndex(5));
+    }
+
+    #[test]
+    fn server_retry_while_pending_starts_once_and_newer_seq_supersedes() {
+        // Three peers, so nothing commits while we look: the leader is made by hand by
+        // winning an election with the other two's votes.
+        let mut s = KvServer::new(
+            NodeId(0),
+            3,
+            Persisted::default(),
+            None,
+            Config::default(),
+            1,
+            Instant(0),
+        )
+        .expect("fresh server");
+        let now = s.next_deadline();
+        s.tick(now);
+        let term = s.raft().term();
+        s.ready();
+        for peer in [1, 2] {
+            let vote = raft::RequestVoteReply {
+                term,
+                vote_granted: true,
+            };
+            s.step(NodeId(peer), Message::RequestVoteReply(vote), now);
+        }
+        s.ready();
+        assert!(s.raft().state().1, "won the election");
+        let base = s.raft().last_log_index();
+        s.handle_request(5, request(1, 1, put("k", "a")), now);
+        s.handle_request(6, request(1, 1, put("k", "a")), now);
+        assert_eq!(
+            s.raft().last_log_index(),
+            base.next(),
+            "a retry is not re-started"
+        );
+        assert_eq!(s.pending_count(), 1);
+        s.handle_request(7, request(1, 2, put("k", "b")), now);
+        assert_eq!(s.raft().last_log_index(), base.plus(2));
+        assert_eq!(s.pending_count(), 1, "seq 2 supersedes seq 1");
+        assert!(s.ready().replies.is_empty(), "nothing committed yet");
+        // Deposed by a higher term: the pending request is answered WrongLeader.
+        let vote = raft::RequestVote {
+            term: term.next(),
+            last_log_index: LogIndex(0),
+            last_log_term: Term(0),
+        };
+        s.step(NodeId(1), Message::RequestVote(vote), now);
+        let ready = s.ready();
+        assert_eq!(ready.replies, vec![(7, ClerkReply::WrongLeader { seq: 2 })]);
+        assert_eq!(s.pending_count(), 0);
+    }
+
+    #[test]
+    fn server_snapshot_goes_out_with_the_same_ready() {
+        let mut s = solo(Some(0));
+        s.handle_request(5, request(1, 1, put("k", "v")), Instant(0));
+        let ready = s.ready();
+        let persisted = ready.persist.expect("state changed");
+        assert!(!persisted.snapshot.is_empty(), "snapshot persisted");
+        assert_eq!(s.raft().snapshot_index(), LogIndex(1));
+        // Restarting from it restores the map and the session.
+        let r = KvServer::new(
+            NodeId(0),
+            1,
+            persisted,
+            Some(0),
+            Config::default(),
+            2,
+            Instant(0),
+        )
+        .expect("restart");
+        assert_eq!(r.get_value("k"), Some("v"));
+        assert_eq!(r.session(ClientId(1)).map(|x| x.last_seq), Some(1));
+        assert_eq!(r.last_applied(), LogIndex(1));
+    }
+
+    #[test]
+    fn server_new_rejects_bad_input_with_errors() {
+        let mut s = solo(Some(0));
+        s.handle_request(5, request(1, 1, put("k", "v")), Instant(0));
+        let good = s.ready().persist.expect("state");
+        let no_snapshot = Persisted {
+            raft_state: good.raft_state.clone(),
+            snapshot: Vec::new(),
+        };
+        let garbage = Persisted {
+            raft_state: good.raft_state.clone(),
+            snapshot: vec![0xff; 5],
+        };
+        let start = |p: Persisted, id: u32| {
+            KvServer::new(NodeId(id), 1, p, None, Config::default(), 1, Instant(0))
+        };
+        assert!(matches!(
+            start(no_snapshot, 0),
+            Err(Error::CorruptSnapshot(_))
+        ));
+        assert!(matches!(start(garbage, 0), Err(Error::CorruptSnapshot(_))));
+        assert!(matches!(
+            start(Persisted::default(), 1),
+            Err(Error::Raft(raft::Error::NotAPeer { .. }))
+        ));
+    }
+}
