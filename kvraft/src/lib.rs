@@ -14,6 +14,19 @@
 //!   on `WrongLeader` or the driver's timeout, keeps the seq across retries.
 //! - [`error`]: [`Error`] and [`Result`].
 //!
+//! # Design
+//! - Every Get, Put and Append enters the Raft log, so a server cut off from a majority
+//!   never completes one. A request is answered once the entry at its index is applied:
+//!   `Ok` if it is the same (client, seq), `WrongLeader` if another command won the
+//!   index, or as soon as the server is no longer leader of the term it started it in.
+//! - Exactly-once: a clerk numbers its operations 1, 2, 3 ... and keeps the number
+//!   across retries; each server keeps, per client, the last applied seq and its reply,
+//!   never executes a seq twice, and answers a retry of the last one from the session.
+//! - Snapshots (lab 3B): when the encoded Raft state reaches 90 % of `maxraftstate`
+//!   ([`server::SNAPSHOT_THRESHOLD_TENTHS`]) the server encodes map + sessions with
+//!   bincode 2 (standard config) and hands them to Raft at its last applied index; the
+//!   compacted state goes out in the same [`KvReady`].
+//!
 //! # Example
 //! One server (a cluster of one elects itself) and one clerk, driven by hand:
 //! ```

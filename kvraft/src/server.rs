@@ -322,7 +322,15 @@ impl KvServer {
             Seen::Stale => None,
         };
         self.last_applied = index;
-        let Some(p) = self.pending.remove(&index) else {
+        let pending = self.pending.remove(&index);
+        assert!(
+            self.pending
+                .first_key_value()
+                .map_or(true, |(i, _)| *i > index),
+            "{}: a request pending at or below applied {index}",
+            self.id
+        );
+        let Some(p) = pending else {
             return;
         };
         if p.client == command.client && p.seq == command.seq {
@@ -412,6 +420,16 @@ impl KvServer {
             }
             keep
         });
+        assert!(
+            self.pending.values().all(|p| p.term == term),
+            "{}: pending of another term than {term} survived",
+            self.id
+        );
+        assert!(
+            leader || self.pending.is_empty(),
+            "{}: pending kept while not leader",
+            self.id
+        );
     }
 }
 
