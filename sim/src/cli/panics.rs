@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
 thread_local! {
-    /// True while this thread is inside [`run`].
-    static IN_RUN: Cell<bool> = const { Cell::new(false) };
+    /// How many runs this thread is inside: more than one when a run that uses rayon
+    /// (the checker) picks up another run's work while it waits.
+    static IN_RUN: Cell<u32> = const { Cell::new(0) };
     /// Where the last panic inside a run on this thread was raised.
     static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
@@ -28,7 +29,7 @@ pub fn install(quiet: bool) {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if IN_RUN.with(Cell::get) {
+            if IN_RUN.with(Cell::get) > 0 {
                 let at = info.location().map(ToString::to_string);
                 LOCATION.with(|l| *l.borrow_mut() = at);
                 if QUIET.load(Ordering::Relaxed) {
@@ -42,12 +43,17 @@ pub fn install(quiet: bool) {
 
 /// [`scenario::run`], adding the location to a panic's reason when the hook saw it.
 pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
-    assert!(!IN_RUN.with(Cell::get), "{}: nested run", scenario.name);
-    LOCATION.with(|l| l.borrow_mut().take());
-    IN_RUN.with(|f| f.set(true));
+    let depth = IN_RUN.with(Cell::get);
+    assert!(
+        depth < 1_000,
+        "{}: {depth} runs nested on one thread",
+        scenario.name
+    );
+    let outer = LOCATION.with(|l| l.borrow_mut().take());
+    IN_RUN.with(|d| d.set(depth + 1));
     let mut outcome = scenario::run(scenario, config);
-    IN_RUN.with(|f| f.set(false));
-    let location = LOCATION.with(|l| l.borrow_mut().take());
+    IN_RUN.with(|d| d.set(depth));
+    let location = LOCATION.with(|l| l.replace(outer));
     if let (Some(reason), Some(at)) = (&mut outcome.failure, location) {
         if reason.starts_with("panicked") {
             reason.push_str(&format!(" (at {at})"));

@@ -2,8 +2,8 @@
 //! range of seeds, in parallel across runs, each run single-threaded.
 //!
 //! Runs are listed scenario by scenario (registry order), seed by seed; `--shard` keeps
-//! every N-th; rayon's indexed `collect` puts results back in that order, so the report
-//! and the `--json` lines do not depend on `--jobs` (except for wall times).
+//! every N-th; each result goes back to its job's slot, so the report and the `--json`
+//! lines do not depend on `--jobs` (except for wall times).
 
 use super::artifacts;
 use super::catalog;
@@ -19,9 +19,10 @@ use super::stopwatch::Stopwatch;
 use super::summary;
 use crate::scenario::{RunConfig, Scenario};
 use clap::Args;
-use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The most runs one sweep (or shard) may hold: results stay in memory until the report.
@@ -203,8 +204,14 @@ pub fn plan(scenarios: &[Scenario], range: SeedRange, shard: Shard) -> Result<Ve
 /// Runs every job on `runner.threads` threads; returns the records in `jobs`' order and
 /// the wall time of the whole batch.
 ///
+/// Each pool thread loops taking the next job from a shared counter, rather than the
+/// jobs being rayon tasks: a run that itself uses rayon (the checker searches in
+/// parallel) could otherwise steal another whole run onto its stack while it waits, and
+/// time it as its own.
+///
 /// # Errors
-/// `Output` when an artifact cannot be written; `Usage` when the pool cannot start.
+/// `Output` when an artifact cannot be written (the batch stops early); `Usage` when the
+/// pool cannot start.
 pub fn execute(label: &str, jobs: &[Job], runner: &Runner) -> Result<(Vec<Record>, Duration)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(runner.threads)
@@ -220,14 +227,35 @@ pub fn execute(label: &str, jobs: &[Job], runner: &Runner) -> Result<(Vec<Record
     panics::install(true);
     let progress = Progress::new(label, jobs.len() as u64);
     let watch = Stopwatch::start();
-    let records: Result<Vec<Record>> = pool.install(|| {
-        jobs.par_iter()
-            .map(|job| run_job(job, runner, &progress))
-            .collect()
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Vec<OnceLock<Result<Record>>> = jobs.iter().map(|_| OnceLock::new()).collect();
+    pool.broadcast(|_| {
+        while !stop.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break };
+            let result = run_job(job, runner, &progress);
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            assert!(slots[i].set(result).is_ok(), "{label}: job {i} ran twice");
+        }
     });
     progress.close();
     let elapsed = watch.elapsed();
-    let records = records?;
+    let mut records = Vec::with_capacity(jobs.len());
+    let mut skipped = 0;
+    for slot in slots {
+        match slot.into_inner() {
+            Some(Ok(record)) => records.push(record),
+            Some(Err(err)) => return Err(err),
+            None => skipped += 1,
+        }
+    }
+    assert_eq!(
+        skipped, 0,
+        "{label}: {skipped} jobs never ran, and no error"
+    );
     assert_eq!(records.len(), jobs.len(), "{label}: lost runs");
     Ok((records, elapsed))
 }
