@@ -61,3 +61,50 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boom(config: &RunConfig) -> Outcome {
+        panic!("boom at seed {}", config.seed);
+    }
+
+    fn nested(config: &RunConfig) -> Outcome {
+        // A run inside a run (as rayon work-stealing can arrange) keeps its own location.
+        let inner = run(&scenario("Boom", boom), config);
+        assert!(inner.failure.is_some_and(|f| f.contains("(at ")));
+        panic!("outer at seed {}", config.seed);
+    }
+
+    fn scenario(name: &'static str, run: fn(&RunConfig) -> Outcome) -> Scenario {
+        Scenario {
+            name,
+            part: "test",
+            description: "",
+            run,
+        }
+    }
+
+    #[test]
+    fn run_panicking_scenario_reason_has_message_and_location() {
+        install(true);
+        let config = RunConfig {
+            seed: 5,
+            keep_trace: false,
+        };
+        for (s, message) in [
+            (scenario("Boom", boom), "panicked: boom at seed 5 (at "),
+            (scenario("Nested", nested), "panicked: outer at seed 5 (at "),
+        ] {
+            let reason = run(&s, &config).failure.unwrap_or_default();
+            assert!(reason.starts_with(message), "{}: {reason}", s.name);
+            assert!(
+                reason.contains("sim/src/cli/panics.rs:"),
+                "{}: {reason}",
+                s.name
+            );
+        }
+        assert_eq!(IN_RUN.with(Cell::get), 0, "depth not restored");
+    }
+}
