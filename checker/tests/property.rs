@@ -1,0 +1,193 @@
+//! Property tests: on random small histories the checker agrees with a brute-force
+//! enumeration of every order, and its reported prefix is always a valid linearization.
+
+use checker::*;
+
+/// SplitMix64: a tiny deterministic generator, so every failure replays from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Random intervals: `n` ops over `clients`, each client's ops sequential, some pending
+/// (only a client's last op), some with unknown outputs.
+fn intervals(rng: &mut Rng, n: usize, clients: u64) -> Vec<(u64, u64, Option<u64>, bool)> {
+    let mut free_at = vec![0u64; clients as usize];
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let client = rng.below(clients);
+        let call = free_at[client as usize] + rng.below(4);
+        let ret = call + rng.below(6);
+        free_at[client as usize] = ret + 1 + rng.below(2);
+        out.push((client, call, Some(ret), rng.below(6) == 0));
+    }
+    // Make some clients' last operation pending.
+    for client in 0..clients {
+        if rng.below(3) == 0 {
+            if let Some(last) = out.iter_mut().rev().find(|o| o.0 == client) {
+                last.2 = None;
+            }
+        }
+    }
+    out
+}
+
+fn operation<I, O>(shape: (u64, u64, Option<u64>, bool), input: I, output: O) -> Operation<I, O> {
+    let (client, call, ret, unknown) = shape;
+    let outcome = match ret {
+        None => Outcome::Pending,
+        Some(at) if unknown => Outcome::Unknown { at: Time(at) },
+        Some(at) => Outcome::Returned { output, at: Time(at) },
+    };
+    Operation { client: ClientId(client), input, call: Time(call), outcome }
+}
+
+/// Whether some order of all ops respects real time and the model: depth-first over
+/// every order, following every nondeterministic branch.
+fn brute_force<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> bool {
+    fn go<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], used: &mut Vec<bool>, state: &M::State) -> bool {
+        if used.iter().all(|u| *u) {
+            return true;
+        }
+        for k in 0..ops.len() {
+            if used[k] {
+                continue;
+            }
+            // k may come next iff no unused op returned before k was called.
+            let blocked = (0..ops.len()).any(|j| !used[j] && j != k && ops[j].outcome.return_time().is_some_and(|r| r < ops[k].call));
+            if blocked {
+                continue;
+            }
+            let nexts = match model.step(state, &ops[k].input, ops[k].output()) {
+                Next::Illegal => vec![],
+                Next::Same => vec![state.clone()],
+                Next::One(s) => vec![s],
+                Next::Many(v) => v,
+            };
+            for next in nexts {
+                used[k] = true;
+                let ok = go(model, ops, used, &next);
+                used[k] = false;
+                if ok {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+    go(model, ops, &mut vec![false; ops.len()], &model.init())
+}
+
+fn random_register(rng: &mut Rng) -> Vec<Operation<RegisterInput, RegisterOutput>> {
+    let n = 1 + rng.below(7) as usize;
+    intervals(rng, n, 3)
+        .into_iter()
+        .map(|shape| {
+            let value = rng.below(3) as i64;
+            match rng.below(3) {
+                0 => {
+                    let seen = if rng.below(4) == 0 { None } else { Some(rng.below(3) as i64) };
+                    operation(shape, RegisterInput::Read, RegisterOutput::Read { value: seen })
+                }
+                1 => operation(shape, RegisterInput::Write { value }, RegisterOutput::Write),
+                _ => operation(shape, RegisterInput::Cas { from: value, to: rng.below(3) as i64 }, RegisterOutput::Cas { ok: rng.below(2) == 0 }),
+            }
+        })
+        .collect()
+}
+
+fn random_kv(rng: &mut Rng) -> Vec<Operation<KvInput, KvOutput>> {
+    let n = 1 + rng.below(7) as usize;
+    let pieces = ["", "a", "b", "ab", "ba", "aa"];
+    intervals(rng, n, 3)
+        .into_iter()
+        .map(|shape| {
+            let key = if rng.below(3) == 0 { "k2" } else { "k1" };
+            let op = [KvOp::Get, KvOp::Get, KvOp::Put, KvOp::Append, KvOp::Append, KvOp::AppendReturningPrevious][rng.below(6) as usize];
+            let value = if op == KvOp::Get { "" } else { pieces[1 + rng.below(2) as usize] };
+            let output = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) { pieces[rng.below(6) as usize] } else { "" };
+            operation(shape, KvInput { op, key: key.into(), value: value.into() }, KvOutput { value: output.into() })
+        })
+        .collect()
+}
+
+fn agree<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], seed: u64) -> Verdict {
+    let expected = brute_force(model, ops);
+    let result = check_operations(model, ops, &CheckOptions { parallel: false, ..CheckOptions::default() });
+    assert_eq!(result.verdict == Verdict::Ok, expected, "seed {seed}: checker says {:?}, brute force {expected}\n{ops:#?}", result.verdict);
+    // Replaying every reported prefix must succeed (explain asserts it does).
+    let explanations = result.explain(model, ops);
+    for e in &explanations {
+        if e.verdict == PartitionVerdict::Illegal {
+            assert!(!e.rejected.is_empty() || e.prefix.len() < result.partitions[e.partition].ops.len(), "seed {seed}");
+        }
+    }
+    result.verdict
+}
+
+#[test]
+fn property_register_checker_equals_brute_force() {
+    let (mut ok, mut illegal) = (0, 0);
+    for seed in 0..3000 {
+        let mut rng = Rng(seed);
+        let ops = random_register(&mut rng);
+        match agree(&RegisterModel, &ops, seed) {
+            Verdict::Ok => ok += 1,
+            _ => illegal += 1,
+        }
+    }
+    assert!(ok > 300 && illegal > 300, "both verdicts are exercised: {ok} ok, {illegal} illegal");
+}
+
+#[test]
+fn property_kv_checker_equals_brute_force_partitioned_or_not() {
+    let (mut ok, mut illegal) = (0, 0);
+    for seed in 0..3000 {
+        let mut rng = Rng(seed ^ 0xABCD);
+        let ops = random_kv(&mut rng);
+        let verdict = agree(&KvModel::new(), &ops, seed);
+        assert_eq!(agree(&KvModel::unpartitioned(), &ops, seed), verdict, "seed {seed}: partitioning changes nothing");
+        match verdict {
+            Verdict::Ok => ok += 1,
+            _ => illegal += 1,
+        }
+    }
+    assert!(ok > 300 && illegal > 300, "both verdicts are exercised: {ok} ok, {illegal} illegal");
+}
+
+#[test]
+fn property_results_do_not_depend_on_threads() {
+    let mut histories = Vec::new();
+    for seed in 0..200 {
+        let mut rng = Rng(seed ^ 0x77);
+        let mut ops = random_kv(&mut rng);
+        // Spread over more keys so that several partitions run in parallel.
+        for (k, op) in ops.iter_mut().enumerate() {
+            op.input.key = format!("k{}", k % 4);
+        }
+        histories.push(ops);
+    }
+    let run = |threads: usize, parallel: bool| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        pool.install(|| {
+            histories
+                .iter()
+                .map(|ops| check_operations(&KvModel::new(), ops, &CheckOptions { parallel, ..CheckOptions::default() }))
+                .collect::<Vec<_>>()
+        })
+    };
+    let sequential = run(1, false);
+    assert_eq!(run(1, true), sequential);
+    assert_eq!(run(2, true), sequential);
+    assert_eq!(run(4, true), sequential);
+}
