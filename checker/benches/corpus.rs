@@ -1,1 +1,93 @@
-fn main() {}
+//! Criterion benches over the Porcupine corpus, single-threaded (`parallel: false`), to
+//! compare with Porcupine 1.3.0's figures (see the checker README).
+//!
+//! `cargo bench -p checker` measures; `cargo test` runs each bench once as a smoke test.
+//! The corpus is read from `../shared/data/porcupine` (or `RAFTSIM_PORCUPINE_DATA`); when it
+//! is missing the benches are skipped, except under `CI=true`, where that is an error.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use checker::*;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/porcupine")),
+    };
+    if dir.join("expected_verdicts.tsv").is_file() {
+        return Some(dir);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {}", dir.display());
+    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
+    None
+}
+
+fn read(dir: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn kv(dir: &std::path::Path, name: &str) -> Vec<Operation<KvInput, KvOutput>> {
+    parse_kv_edn(&read(dir, name), name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn single_core() -> CheckOptions {
+    CheckOptions { parallel: false, ..CheckOptions::default() }
+}
+
+fn jepsen(c: &mut Criterion, dir: &std::path::Path) {
+    let logs: Vec<Vec<Operation<RegisterInput, RegisterOutput>>> = (0..103)
+        .map(|k| {
+            let name = format!("jepsen/etcd_{k:03}.log");
+            parse_jepsen_log(&read(dir, &name), &name).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let mut group = c.benchmark_group("jepsen");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group.bench_function("all_103_logs", |b| {
+        b.iter(|| logs.iter().filter(|ops| check_operations(&RegisterModel, ops, &single_core()).verdict == Verdict::Ok).count())
+    });
+    for k in [2usize, 7] {
+        group.bench_with_input(BenchmarkId::new("etcd", format!("{k:03}")), &logs[k], |b, ops| {
+            b.iter(|| check_operations(&RegisterModel, ops, &single_core()).verdict)
+        });
+    }
+    group.finish();
+}
+
+fn kv_logs(c: &mut Criterion, dir: &std::path::Path) {
+    let mut group = c.benchmark_group("kv");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    let c50_ok = kv(dir, "kv/c50-ok.txt");
+    group.bench_function("c50_ok", |b| b.iter(|| check_operations(&KvModel::new(), &c50_ok, &single_core()).verdict));
+    for name in ["c10-ok", "c10-bad"] {
+        let ops = kv(dir, &format!("kv/{name}.txt"));
+        group.bench_function(format!("{name}_unpartitioned"), |b| {
+            b.iter(|| check_operations(&KvModel::unpartitioned(), &ops, &single_core()).verdict)
+        });
+    }
+    let c50_bad = kv(dir, "kv/c50-bad.txt");
+    group.bench_function("c50_bad_explain_first_failure", |b| {
+        b.iter(|| {
+            let result = check_operations(&KvModel::new(), &c50_bad, &single_core());
+            result.explain_first_failure(&KvModel::new(), &c50_bad).map(|e| e.prefix.len())
+        })
+    });
+    // Every partition to the end, memory bounded by the cache limit: the hard partitions
+    // end Unknown instead of exhausting RAM.
+    let bounded = CheckOptions { scope: Scope::AllPartitions, cache_limit: Some(400_000), ..single_core() };
+    group.bench_function("c50_bad_all_partitions_400k_limit", |b| {
+        b.iter(|| check_operations(&KvModel::new(), &c50_bad, &bounded).verdict)
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let Some(dir) = corpus() else { return };
+    jepsen(c, &dir);
+    kv_logs(c, &dir);
+}
+
+criterion_group!(corpus_benches, benches);
+criterion_main!(corpus_benches);
