@@ -14,12 +14,19 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 fn corpus() -> Option<PathBuf> {
     let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/porcupine")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/porcupine"
+        )),
     };
     if dir.join("expected_verdicts.tsv").is_file() {
         return Some(dir);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {}", dir.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "corpus missing at {}",
+        dir.display()
+    );
     eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
     None
 }
@@ -33,7 +40,10 @@ fn kv(dir: &std::path::Path, name: &str) -> Vec<Operation<KvInput, KvOutput>> {
 }
 
 fn single_core() -> CheckOptions {
-    CheckOptions { parallel: false, ..CheckOptions::default() }
+    CheckOptions {
+        parallel: false,
+        ..CheckOptions::default()
+    }
 }
 
 fn jepsen(c: &mut Criterion, dir: &std::path::Path) {
@@ -44,23 +54,37 @@ fn jepsen(c: &mut Criterion, dir: &std::path::Path) {
         })
         .collect();
     let mut group = c.benchmark_group("jepsen");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     group.bench_function("all_103_logs", |b| {
-        b.iter(|| logs.iter().filter(|ops| check_operations(&RegisterModel, ops, &single_core()).verdict == Verdict::Ok).count())
+        b.iter(|| {
+            logs.iter()
+                .filter(|ops| {
+                    check_operations(&RegisterModel, ops, &single_core()).verdict == Verdict::Ok
+                })
+                .count()
+        })
     });
     for k in [2usize, 7] {
-        group.bench_with_input(BenchmarkId::new("etcd", format!("{k:03}")), &logs[k], |b, ops| {
-            b.iter(|| check_operations(&RegisterModel, ops, &single_core()).verdict)
-        });
+        group.bench_with_input(
+            BenchmarkId::new("etcd", format!("{k:03}")),
+            &logs[k],
+            |b, ops| b.iter(|| check_operations(&RegisterModel, ops, &single_core()).verdict),
+        );
     }
     group.finish();
 }
 
 fn kv_logs(c: &mut Criterion, dir: &std::path::Path) {
     let mut group = c.benchmark_group("kv");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     let c50_ok = kv(dir, "kv/c50-ok.txt");
-    group.bench_function("c50_ok", |b| b.iter(|| check_operations(&KvModel::new(), &c50_ok, &single_core()).verdict));
+    group.bench_function("c50_ok", |b| {
+        b.iter(|| check_operations(&KvModel::new(), &c50_ok, &single_core()).verdict)
+    });
     for name in ["c10-ok", "c10-bad"] {
         let ops = kv(dir, &format!("kv/{name}.txt"));
         group.bench_function(format!("{name}_unpartitioned"), |b| {
@@ -71,12 +95,18 @@ fn kv_logs(c: &mut Criterion, dir: &std::path::Path) {
     group.bench_function("c50_bad_explain_first_failure", |b| {
         b.iter(|| {
             let result = check_operations(&KvModel::new(), &c50_bad, &single_core());
-            result.explain_first_failure(&KvModel::new(), &c50_bad).map(|e| e.prefix.len())
+            result
+                .explain_first_failure(&KvModel::new(), &c50_bad)
+                .map(|e| e.prefix.len())
         })
     });
     // Every partition to the end, memory bounded by the cache limit: the hard partitions
     // end Unknown instead of exhausting RAM.
-    let bounded = CheckOptions { scope: Scope::AllPartitions, cache_limit: Some(400_000), ..single_core() };
+    let bounded = CheckOptions {
+        scope: Scope::AllPartitions,
+        cache_limit: Some(400_000),
+        ..single_core()
+    };
     group.bench_function("c50_bad_all_partitions_400k_limit", |b| {
         b.iter(|| check_operations(&KvModel::new(), &c50_bad, &bounded).verdict)
     });

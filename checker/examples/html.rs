@@ -14,6 +14,12 @@ fn main() {
     let ops = parse_kv_edn(&text, input).unwrap_or_else(|e| panic!("{e}"));
     let result = check_operations(&KvModel::new(), &ops, &CheckOptions::default());
     let html = to_html(&KvModel::new(), &ops, &result, input);
-    println!("{:?}: {} ops, {} bytes, {} bytes/op", result.verdict, ops.len(), html.len(), html.len() / ops.len().max(1));
+    println!(
+        "{:?}: {} ops, {} bytes, {} bytes/op",
+        result.verdict,
+        ops.len(),
+        html.len(),
+        html.len() / ops.len().max(1)
+    );
     std::fs::write(output, html).unwrap_or_else(|e| panic!("{output}: {e}"));
 }

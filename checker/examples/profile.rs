@@ -20,7 +20,12 @@ fn main() {
     };
     let model = args.get(2).map_or("kv", String::as_str);
     let limit = args.get(3).and_then(|l| l.parse().ok());
-    let options = CheckOptions { parallel: false, scope: Scope::AllPartitions, cache_limit: limit, ..CheckOptions::default() };
+    let options = CheckOptions {
+        parallel: false,
+        scope: Scope::AllPartitions,
+        cache_limit: limit,
+        ..CheckOptions::default()
+    };
     let start = std::time::Instant::now();
     let result = match model {
         "etcd" => match parse_jepsen_log(&text, path) {
@@ -33,10 +38,20 @@ fn main() {
         },
         _ => match parse_kv_edn(&text, path) {
             Ok(ops) => {
-                let m = if model == "kv" { KvModel::new() } else { KvModel::unpartitioned() };
+                let m = if model == "kv" {
+                    KvModel::new()
+                } else {
+                    KvModel::unpartitioned()
+                };
                 let r = check_operations(&m, &ops, &options);
                 for (k, p) in r.partitions.iter().enumerate() {
-                    println!("partition {k}: {} ops {:?} prefix {} configs {}", p.ops.len(), p.verdict, p.linearization.len(), p.configurations);
+                    println!(
+                        "partition {k}: {} ops {:?} prefix {} configs {}",
+                        p.ops.len(),
+                        p.verdict,
+                        p.linearization.len(),
+                        p.configurations
+                    );
                 }
                 r
             }

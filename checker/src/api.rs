@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
-use crate::history::{operations_from_events, Event, Operation};
+use crate::history::{operations_from_events, Event, History, Operation};
 use crate::model::Model;
 use crate::search::{Limit, Search, SearchEnd, SearchLimits, SearchReport};
 
@@ -116,7 +116,9 @@ pub struct CheckResult {
 impl CheckResult {
     /// The index of the first (lowest-index) illegal partition, if any.
     pub fn first_failure(&self) -> Option<usize> {
-        self.partitions.iter().position(|p| p.verdict == PartitionVerdict::Illegal)
+        self.partitions
+            .iter()
+            .position(|p| p.verdict == PartitionVerdict::Illegal)
     }
 }
 
@@ -139,14 +141,23 @@ pub fn check_operations<M: Model>(
     options: &CheckOptions,
 ) -> CheckResult {
     for (k, op) in history.iter().enumerate() {
-        assert!(op.is_well_formed(), "operation {k} returns before its call at {:?}", op.call);
+        assert!(
+            op.is_well_formed(),
+            "operation {k} returns before its call at {:?}",
+            op.call
+        );
     }
     let parts = checked_partition(model, history);
     let deadline = options.timeout.map(deadline_after);
     let limit = options.cache_limit.unwrap_or(usize::MAX);
     let mut slots: Vec<Slot<'_, M>> = parts
         .iter()
-        .map(|part| Slot::Running(Search::new(model, part.iter().map(|&k| &history[k]).collect())))
+        .map(|part| {
+            Slot::Running(Box::new(Search::new(
+                model,
+                part.iter().map(|&k| &history[k]).collect(),
+            )))
+        })
         .collect();
     let mut budget = match options.scope {
         Scope::FirstFailure => FIRST_BUDGET.min(limit),
@@ -154,16 +165,25 @@ pub fn check_operations<M: Model>(
     };
     loop {
         run_round(&mut slots, options, deadline, budget, limit);
-        let illegal = slots.iter().any(|s| matches!(s, Slot::Done(r) if r.end == SearchEnd::Illegal));
+        let illegal = slots
+            .iter()
+            .any(|s| matches!(s, Slot::Done(r) if r.end == SearchEnd::Illegal));
         let running = slots.iter().any(|s| matches!(s, Slot::Running(_)));
         if illegal || !running || budget >= limit {
             break;
         }
         budget = budget.saturating_mul(8).min(limit);
     }
-    let mut partitions: Vec<PartitionResult> =
-        slots.into_iter().zip(&parts).enumerate().map(|(index, (slot, part))| partition_result(slot, part, index)).collect();
-    if let Some(first) = partitions.iter().position(|p| p.verdict == PartitionVerdict::Illegal) {
+    let mut partitions: Vec<PartitionResult> = slots
+        .into_iter()
+        .zip(&parts)
+        .enumerate()
+        .map(|(index, (slot, part))| partition_result(slot, part, index))
+        .collect();
+    if let Some(first) = partitions
+        .iter()
+        .position(|p| p.verdict == PartitionVerdict::Illegal)
+    {
         if options.scope == Scope::FirstFailure {
             // Which partitions got how far before the failure was found depends on the
             // round schedule, not on the history alone: report only finished ones before it.
@@ -174,14 +194,20 @@ pub fn check_operations<M: Model>(
             }
         }
     }
-    let verdict = if partitions.iter().any(|p| p.verdict == PartitionVerdict::Illegal) {
+    let verdict = if partitions
+        .iter()
+        .any(|p| p.verdict == PartitionVerdict::Illegal)
+    {
         Verdict::Illegal
     } else if partitions.iter().all(|p| p.verdict == PartitionVerdict::Ok) {
         Verdict::Ok
     } else {
         Verdict::Unknown
     };
-    CheckResult { verdict, partitions }
+    CheckResult {
+        verdict,
+        partitions,
+    }
 }
 
 /// The first round's memo budget per partition.
@@ -189,7 +215,7 @@ const FIRST_BUDGET: usize = 4096;
 
 /// A partition's search: still running (resumable), or done with its report.
 enum Slot<'m, M: Model> {
-    Running(Search<'m, M>),
+    Running(Box<Search<'m, M>>),
     Done(SearchReport),
 }
 
@@ -210,7 +236,11 @@ fn run_round<M: Model>(
             *slot = Slot::Done(search.report(SearchEnd::Stopped(Limit::Cancelled)));
             return;
         }
-        let limits = SearchLimits { deadline, cache_limit: budget, cancelled: &cancelled };
+        let limits = SearchLimits {
+            deadline,
+            cache_limit: budget,
+            cancelled: &cancelled,
+        };
         let end = search.run(&limits);
         match end {
             SearchEnd::Stopped(Limit::CacheLimit) if budget < limit => {} // Resumed next round.
@@ -243,7 +273,11 @@ fn partition_result<M: Model>(slot: Slot<'_, M>, part: &[usize], index: usize) -
     let mut result = PartitionResult {
         ops: part.to_vec(),
         verdict,
-        linearization: report.longest.iter().map(|&(op, _)| part[op as usize]).collect(),
+        linearization: report
+            .longest
+            .iter()
+            .map(|&(op, _)| part[op as usize])
+            .collect(),
         choices: report.longest.iter().map(|&(_, choice)| choice).collect(),
         configurations: report.configurations,
     };
@@ -267,24 +301,44 @@ pub fn check_events<M: Model>(
     model: &M,
     events: Vec<Event<M::Input, M::Output>>,
     options: &CheckOptions,
-) -> Result<(Vec<Operation<M::Input, M::Output>>, CheckResult)> {
+) -> Result<CheckedEvents<M::Input, M::Output>> {
     let ops = operations_from_events(events)?;
     let result = check_operations(model, &ops, options);
-    Ok((ops, result))
+    Ok(CheckedEvents { ops, result })
 }
 
-fn checked_partition<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>]) -> Vec<Vec<usize>> {
+/// What [`check_events`] returns: the operations built from the events (needed to explain
+/// or draw the result) and the result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedEvents<I, O> {
+    /// The operations, one per call, in call order; time `k` is event `k`.
+    pub ops: History<I, O>,
+    /// The check's result.
+    pub result: CheckResult,
+}
+
+fn checked_partition<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+) -> Vec<Vec<usize>> {
     let mut parts = model.partition(history);
     let mut seen = vec![false; history.len()];
     for part in &mut parts {
         part.sort_unstable();
         for &k in part.iter() {
-            assert!(k < history.len(), "model partition lists op {k} of {}", history.len());
+            assert!(
+                k < history.len(),
+                "model partition lists op {k} of {}",
+                history.len()
+            );
             assert!(!seen[k], "model partition lists op {k} twice");
             seen[k] = true;
         }
     }
-    assert!(seen.iter().all(|s| *s), "model partition leaves out operations");
+    assert!(
+        seen.iter().all(|s| *s),
+        "model partition leaves out operations"
+    );
     parts
 }
 

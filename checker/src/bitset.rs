@@ -13,15 +13,29 @@ pub(crate) struct Bitset {
 impl Bitset {
     /// An empty set over `0..len`.
     pub(crate) fn new(len: usize) -> Bitset {
-        let keys = (0..len as u64).map(|k| splitmix64(k ^ 0x5EED_0F_C4EC_4E12)).collect();
-        Bitset { words: vec![0; words_for(len)], keys, hash: 0, count: 0 }
+        let keys = (0..len as u64)
+            .map(|k| splitmix64(k ^ 0x005E_ED0F_C4EC_4E12))
+            .collect();
+        Bitset {
+            words: vec![0; words_for(len)],
+            keys,
+            hash: 0,
+            count: 0,
+        }
     }
 
     /// Adds `index`; it must not be a member.
     pub(crate) fn insert(&mut self, index: usize) {
         let (word, bit) = (index / 64, 1u64 << (index % 64));
-        assert!(index < self.keys.len(), "bitset insert {index} out of range {}", self.keys.len());
-        assert!(self.words[word] & bit == 0, "bitset insert {index}: already a member");
+        assert!(
+            index < self.keys.len(),
+            "bitset insert {index} out of range {}",
+            self.keys.len()
+        );
+        assert!(
+            self.words[word] & bit == 0,
+            "bitset insert {index}: already a member"
+        );
         self.words[word] |= bit;
         self.hash ^= self.keys[index];
         self.count += 1;
@@ -30,8 +44,15 @@ impl Bitset {
     /// Removes `index`; it must be a member.
     pub(crate) fn remove(&mut self, index: usize) {
         let (word, bit) = (index / 64, 1u64 << (index % 64));
-        assert!(index < self.keys.len(), "bitset remove {index} out of range {}", self.keys.len());
-        assert!(self.words[word] & bit != 0, "bitset remove {index}: not a member");
+        assert!(
+            index < self.keys.len(),
+            "bitset remove {index} out of range {}",
+            self.keys.len()
+        );
+        assert!(
+            self.words[word] & bit != 0,
+            "bitset remove {index}: not a member"
+        );
         self.words[word] &= !bit;
         self.hash ^= self.keys[index];
         self.count -= 1;
@@ -50,11 +71,18 @@ impl Bitset {
     /// Whether `other` equals this set with `index` toggled.
     pub(crate) fn equals_toggled(&self, other: &[u64], index: usize) -> bool {
         let (word, bit) = (index / 64, 1u64 << (index % 64));
-        assert!(other.len() == self.words.len(), "bitset compare: length mismatch");
-        self.words.iter().zip(other).enumerate().all(|(k, (mine, theirs))| {
-            let mine = if k == word { mine ^ bit } else { *mine };
-            mine == *theirs
-        })
+        assert!(
+            other.len() == self.words.len(),
+            "bitset compare: length mismatch"
+        );
+        self.words
+            .iter()
+            .zip(other)
+            .enumerate()
+            .all(|(k, (mine, theirs))| {
+                let mine = if k == word { mine ^ bit } else { *mine };
+                mine == *theirs
+            })
     }
 
     /// Copies the set with `index` toggled onto the end of `out`.
@@ -102,7 +130,8 @@ mod tests {
         set.push_toggled(&mut copy, 64);
         set.insert(64);
         assert_eq!(set.hash(), predicted);
-        assert!(set.equals_toggled(&copy, 5) == false && set.contains(64));
+        assert!(!set.equals_toggled(&copy, 5));
+        assert!(set.contains(64));
         assert_eq!(set.words, copy);
         assert_eq!(set.count(), 3);
         set.remove(64);

@@ -48,12 +48,16 @@ pub fn parse_kv_edn(text: &str, file: &str) -> Result<Vec<Operation<KvInput, KvO
         let missing = |name: &str| pos(line.end).error(file, format!("a `{name}` entry"), "`}`");
         let process = match field(":process") {
             Some((_, Scalar::Int(p))) => *p,
-            Some((at, other)) => return Err(pos(*at).error(file, "an integer :process", format!("{other:?}"))),
+            Some((at, other)) => {
+                return Err(pos(*at).error(file, "an integer :process", format!("{other:?}")))
+            }
             None => return Err(missing(":process")),
         };
         let keyword = |name: &str| match field(name) {
             Some((at, Scalar::Keyword(k))) => Ok((*at, k.as_str())),
-            Some((at, other)) => Err(pos(*at).error(file, format!("a keyword {name}"), format!("{other:?}"))),
+            Some((at, other)) => {
+                Err(pos(*at).error(file, format!("a keyword {name}"), format!("{other:?}")))
+            }
             None => Err(missing(name)),
         };
         let (type_at, kind) = keyword(":type")?;
@@ -63,44 +67,91 @@ pub fn parse_kv_edn(text: &str, file: &str) -> Result<Vec<Operation<KvInput, KvO
             ":put" => KvOp::Put,
             ":append" => KvOp::Append,
             ":append-returning-previous" => KvOp::AppendReturningPrevious,
-            other => return Err(pos(f_at).error(file, "one of :get :put :append :append-returning-previous", excerpt(other))),
+            other => {
+                return Err(pos(f_at).error(
+                    file,
+                    "one of :get :put :append :append-returning-previous",
+                    excerpt(other),
+                ))
+            }
         };
         let key = match field(":key") {
             Some((_, Scalar::Str(k))) => k.clone(),
-            Some((at, other)) => return Err(pos(*at).error(file, "a string :key", format!("{other:?}"))),
+            Some((at, other)) => {
+                return Err(pos(*at).error(file, "a string :key", format!("{other:?}")))
+            }
             None => return Err(missing(":key")),
         };
         let value = match field(":value") {
             Some((_, Scalar::Str(v))) => v.clone(),
             Some((_, Scalar::Nil)) | None => String::new(),
-            Some((at, other)) => return Err(pos(*at).error(file, "a string or nil :value", format!("{other:?}"))),
+            Some((at, other)) => {
+                return Err(pos(*at).error(file, "a string or nil :value", format!("{other:?}")))
+            }
         };
         let now = Time(number as u64);
         if kind == ":invoke" {
             if open.contains_key(&process) {
-                return Err(pos(type_at).error(file, format!("a completion of process {process}'s outstanding call"), "`:invoke`"));
+                return Err(pos(type_at).error(
+                    file,
+                    format!("a completion of process {process}'s outstanding call"),
+                    "`:invoke`",
+                ));
             }
-            let input = KvInput { op, value: if op == KvOp::Get { String::new() } else { value }, key };
+            let input = KvInput {
+                op,
+                value: if op == KvOp::Get {
+                    String::new()
+                } else {
+                    value
+                },
+                key,
+            };
             open.insert(process, ops.len());
-            ops.push(Some(Operation { client: ClientId(process as u64), input, call: now, outcome: Outcome::Pending }));
+            ops.push(Some(Operation {
+                client: ClientId(process as u64),
+                input,
+                call: now,
+                outcome: Outcome::Pending,
+            }));
             continue;
         }
         if !matches!(kind, ":ok" | ":info" | ":fail") {
             return Err(pos(type_at).error(file, "one of :invoke :ok :info :fail", excerpt(kind)));
         }
         let Some(index) = open.remove(&process) else {
-            return Err(pos(type_at).error(file, format!("an :invoke by process {process} before this completion (return without call)"), excerpt(kind)));
+            return Err(pos(type_at).error(
+                file,
+                format!(
+                    "an :invoke by process {process} before this completion (return without call)"
+                ),
+                excerpt(kind),
+            ));
         };
         let Some(call) = ops[index].as_mut() else {
             return Err(pos(type_at).error(file, "an open call", "a dropped call"));
         };
         if call.input.op != op || call.input.key != key {
-            return Err(pos(f_at).error(file, format!("{:?} of key {:?} as invoked by process {process}", call.input.op, call.input.key), excerpt(f)));
+            return Err(pos(f_at).error(
+                file,
+                format!(
+                    "{:?} of key {:?} as invoked by process {process}",
+                    call.input.op, call.input.key
+                ),
+                excerpt(f),
+            ));
         }
         match kind {
             ":ok" => {
-                let value = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) { value } else { String::new() };
-                call.outcome = Outcome::Returned { output: KvOutput { value }, at: now };
+                let value = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) {
+                    value
+                } else {
+                    String::new()
+                };
+                call.outcome = Outcome::Returned {
+                    output: KvOutput { value },
+                    at: now,
+                };
             }
             ":fail" => ops[index] = None,
             _ => {} // :info: indeterminate, stays pending.
@@ -134,13 +185,15 @@ fn parse_map(text: &str, line: usize, file: &str) -> Result<Line> {
             _ => {}
         }
         let key_at = at;
-        let (key, after) = parse_scalar(text, at).ok_or_else(|| pos(at).error(file, "a keyword key", rest(at)))?;
+        let (key, after) =
+            parse_scalar(text, at).ok_or_else(|| pos(at).error(file, "a keyword key", rest(at)))?;
         let Scalar::Keyword(key) = key else {
             return Err(pos(key_at).error(file, "a keyword key", rest(key_at)));
         };
         at = skip(after);
         let value_at = at;
-        let (value, after) = parse_scalar(text, at).ok_or_else(|| pos(at).error(file, format!("a value for {key}"), rest(at)))?;
+        let (value, after) = parse_scalar(text, at)
+            .ok_or_else(|| pos(at).error(file, format!("a value for {key}"), rest(at)))?;
         fields.insert(key, (value_at, value));
         at = after;
     }
@@ -211,7 +264,12 @@ pub fn to_kv_edn(ops: &[Operation<KvInput, KvOutput>]) -> String {
     out
 }
 
-fn write_line(out: &mut String, op: &Operation<KvInput, KvOutput>, kind: &str, value: Option<&str>) {
+fn write_line(
+    out: &mut String,
+    op: &Operation<KvInput, KvOutput>,
+    kind: &str,
+    value: Option<&str>,
+) {
     let f = match op.input.op {
         KvOp::Get => ":get",
         KvOp::Put => ":put",
@@ -219,7 +277,12 @@ fn write_line(out: &mut String, op: &Operation<KvInput, KvOutput>, kind: &str, v
         KvOp::AppendReturningPrevious => ":append-returning-previous",
     };
     let value = value.map_or("nil".to_string(), quote);
-    let _ = writeln!(out, "{{:process {}, :type {kind}, :f {f}, :key {}, :value {value}}}", op.client.0, quote(&op.input.key));
+    let _ = writeln!(
+        out,
+        "{{:process {}, :type {kind}, :f {f}, :key {}, :value {value}}}",
+        op.client.0,
+        quote(&op.input.key)
+    );
 }
 
 fn quote(text: &str) -> String {
@@ -268,15 +331,39 @@ mod tests {
     #[test]
     fn edn_malformed_lines_give_positions() {
         let cases = [
-            ("{:process 0, :type :invoke, :f :get, :key \"0\"", "1:46: expected a key or `}`"),
-            ("{:process x, :type :invoke}", "1:11: expected a value for :process"),
-            ("{:process 0, :type :invoke, :f :frob, :key \"0\"}", "1:32: expected one of :get"),
-            ("{:process 0, :type :ok, :f :get, :key \"0\", :value \"\"}", "return without call"),
-            ("{:process 0, :type :invoke, :f :get}", "1:36: expected a `:key` entry"),
-            ("{:process 0, :type :invoke, :f :get, :key \"0}", "expected a value for :key"),
+            (
+                "{:process 0, :type :invoke, :f :get, :key \"0\"",
+                "1:46: expected a key or `}`",
+            ),
+            (
+                "{:process x, :type :invoke}",
+                "1:11: expected a value for :process",
+            ),
+            (
+                "{:process 0, :type :invoke, :f :frob, :key \"0\"}",
+                "1:32: expected one of :get",
+            ),
+            (
+                "{:process 0, :type :ok, :f :get, :key \"0\", :value \"\"}",
+                "return without call",
+            ),
+            (
+                "{:process 0, :type :invoke, :f :get}",
+                "1:36: expected a `:key` entry",
+            ),
+            (
+                "{:process 0, :type :invoke, :f :get, :key \"0}",
+                "expected a value for :key",
+            ),
             ("[1 2]", "1:1: expected `{`"),
-            ("{:process 0, :type :bogus, :f :get, :key \"0\"}", "expected one of :invoke :ok"),
-            ("{:process 99999999999999999999999, :type :invoke}", "expected a value for :process"),
+            (
+                "{:process 0, :type :bogus, :f :get, :key \"0\"}",
+                "expected one of :invoke :ok",
+            ),
+            (
+                "{:process 99999999999999999999999, :type :invoke}",
+                "expected a value for :process",
+            ),
         ];
         for (log, expected) in cases {
             let err = parse_kv_edn(log, "t.txt").expect_err(log).to_string();

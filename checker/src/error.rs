@@ -54,7 +54,10 @@ impl Position {
     pub fn in_line(line: usize, line_text: &str, offset: usize) -> Position {
         let offset = offset.min(line_text.len());
         let prefix = line_text.get(..offset).unwrap_or(line_text);
-        Position { line, column: prefix.chars().count() + 1 }
+        Position {
+            line,
+            column: prefix.chars().count() + 1,
+        }
     }
 
     /// Builds a syntax error at this position.

@@ -53,7 +53,11 @@ impl CheckResult {
     ///
     /// # Panics
     /// If `history` or `model` is not the one this result was computed from.
-    pub fn explain<M: Model>(&self, model: &M, history: &[Operation<M::Input, M::Output>]) -> Vec<PartitionExplanation> {
+    pub fn explain<M: Model>(
+        &self,
+        model: &M,
+        history: &[Operation<M::Input, M::Output>],
+    ) -> Vec<PartitionExplanation> {
         (0..self.partitions.len())
             .filter(|&k| self.partitions[k].verdict != PartitionVerdict::Skipped)
             .map(|k| explain_partition(model, history, &self.partitions[k], k))
@@ -64,7 +68,11 @@ impl CheckResult {
     ///
     /// # Panics
     /// If `history` or `model` is not the one this result was computed from.
-    pub fn explain_first_failure<M: Model>(&self, model: &M, history: &[Operation<M::Input, M::Output>]) -> Option<PartitionExplanation> {
+    pub fn explain_first_failure<M: Model>(
+        &self,
+        model: &M,
+        history: &[Operation<M::Input, M::Output>],
+    ) -> Option<PartitionExplanation> {
         let k = self.first_failure()?;
         Some(explain_partition(model, history, &self.partitions[k], k))
     }
@@ -77,7 +85,10 @@ fn explain_partition<M: Model>(
     result: &PartitionResult,
     index: usize,
 ) -> PartitionExplanation {
-    assert!(result.linearization.len() == result.choices.len(), "partition {index}: prefix and choices differ in length");
+    assert!(
+        result.linearization.len() == result.choices.len(),
+        "partition {index}: prefix and choices differ in length"
+    );
     let mut state = model.init();
     let mut prefix = Vec::with_capacity(result.linearization.len());
     let mut done = vec![false; history.len()];
@@ -86,8 +97,12 @@ fn explain_partition<M: Model>(
         let next = match model.step(&state, &operation.input, operation.output()) {
             Next::Same if choice == 0 => state.clone(),
             Next::One(next) if choice == 0 => next,
-            Next::Many(mut nexts) if (choice as usize) < nexts.len() => nexts.swap_remove(choice as usize),
-            other => panic!("partition {index}: replay of op {op} (choice {choice}) gave {other:?}"),
+            Next::Many(mut nexts) if (choice as usize) < nexts.len() => {
+                nexts.swap_remove(choice as usize)
+            }
+            other => {
+                panic!("partition {index}: replay of op {op} (choice {choice}) gave {other:?}")
+            }
         };
         prefix.push(ExplainedStep {
             op,
@@ -101,7 +116,10 @@ fn explain_partition<M: Model>(
     }
     let remaining: Vec<usize> = result.ops.iter().copied().filter(|&k| !done[k]).collect();
     // An operation may come next iff it is called no later than the first remaining return.
-    let first_return = remaining.iter().filter_map(|&k| history[k].outcome.return_time()).min();
+    let first_return = remaining
+        .iter()
+        .filter_map(|&k| history[k].outcome.return_time())
+        .min();
     let rejected = remaining
         .iter()
         .filter(|&&k| first_return.is_none() || Some(history[k].call) <= first_return)
@@ -112,7 +130,13 @@ fn explain_partition<M: Model>(
                 Next::Same => Some(model.describe_state(&state)),
                 Next::One(next) => Some(model.describe_state(&next)),
                 Next::Many(nexts) if nexts.is_empty() => None,
-                Next::Many(nexts) => Some(nexts.iter().map(|s| model.describe_state(s)).collect::<Vec<_>>().join(" | ")),
+                Next::Many(nexts) => Some(
+                    nexts
+                        .iter()
+                        .map(|s| model.describe_state(s))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
             };
             RejectedOp {
                 op: k,
@@ -122,23 +146,55 @@ fn explain_partition<M: Model>(
             }
         })
         .collect();
-    PartitionExplanation { partition: index, verdict: result.verdict, prefix, rejected }
+    PartitionExplanation {
+        partition: index,
+        verdict: result.verdict,
+        prefix,
+        rejected,
+    }
 }
 
 impl fmt::Display for PartitionExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "partition {} ({:?}): longest linearizable prefix has {} operations", self.partition, self.verdict, self.prefix.len())?;
+        writeln!(
+            f,
+            "partition {} ({:?}): longest linearizable prefix has {} operations",
+            self.partition,
+            self.verdict,
+            self.prefix.len()
+        )?;
         for (k, step) in self.prefix.iter().enumerate() {
-            writeln!(f, "  {:>4}. op {:<5} {}   state: {} -> {}", k + 1, step.op, step.description, clip(&step.state_before), clip(&step.state_after))?;
+            writeln!(
+                f,
+                "  {:>4}. op {:<5} {}   state: {} -> {}",
+                k + 1,
+                step.op,
+                step.description,
+                clip(&step.state_before),
+                clip(&step.state_after)
+            )?;
         }
         if !self.rejected.is_empty() {
-            let state = self.rejected.first().map_or("", |r| r.state_before.as_str());
+            let state = self
+                .rejected
+                .first()
+                .map_or("", |r| r.state_before.as_str());
             writeln!(f, "  none of these can come next (state {}):", clip(state))?;
         }
         for rejected in &self.rejected {
             match &rejected.state_after {
-                None => writeln!(f, "        op {:<5} {}   illegal in this state", rejected.op, rejected.description)?,
-                Some(after) => writeln!(f, "        op {:<5} {}   -> {}, from which the rest cannot be linearized", rejected.op, rejected.description, clip(after))?,
+                None => writeln!(
+                    f,
+                    "        op {:<5} {}   illegal in this state",
+                    rejected.op, rejected.description
+                )?,
+                Some(after) => writeln!(
+                    f,
+                    "        op {:<5} {}   -> {}, from which the rest cannot be linearized",
+                    rejected.op,
+                    rejected.description,
+                    clip(after)
+                )?,
             }
         }
         Ok(())

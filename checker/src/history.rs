@@ -86,6 +86,9 @@ impl<I, O> Operation<I, O> {
     }
 }
 
+/// A history as a list of operations (in any order).
+pub type History<I, O> = Vec<Operation<I, O>>;
+
 /// An operation id that pairs a call event with its return event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -128,7 +131,10 @@ pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Oper
         match event.kind {
             EventKind::Call(input) => {
                 if by_id.contains_key(&event.id) {
-                    return Err(event_error(index, format!("second call with id {}", event.id.0)));
+                    return Err(event_error(
+                        index,
+                        format!("second call with id {}", event.id.0),
+                    ));
                 }
                 if let Some(open) = open_by_client.insert(event.client, event.id) {
                     return Err(event_error(
@@ -149,10 +155,16 @@ pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Oper
             }
             EventKind::Return(output) => {
                 let Some((op_index, returned)) = by_id.get_mut(&event.id) else {
-                    return Err(event_error(index, format!("return without call (id {})", event.id.0)));
+                    return Err(event_error(
+                        index,
+                        format!("return without call (id {})", event.id.0),
+                    ));
                 };
                 if *returned {
-                    return Err(event_error(index, format!("second return for id {}", event.id.0)));
+                    return Err(event_error(
+                        index,
+                        format!("second return for id {}", event.id.0),
+                    ));
                 }
                 *returned = true;
                 let op = &mut ops[*op_index];
@@ -200,7 +212,11 @@ pub fn events_from_operations<I: Clone, O: Clone>(ops: &[Operation<I, O>]) -> Ve
             } else {
                 EventKind::Return(op.output().cloned())
             };
-            Event { client: op.client, id: OpId(k as u64), kind }
+            Event {
+                client: op.client,
+                id: OpId(k as u64),
+                kind,
+            }
         })
         .collect()
 }
@@ -210,10 +226,18 @@ mod tests {
     use super::*;
 
     fn call(client: u64, id: u64, input: u8) -> Event<u8, u8> {
-        Event { client: ClientId(client), id: OpId(id), kind: EventKind::Call(input) }
+        Event {
+            client: ClientId(client),
+            id: OpId(id),
+            kind: EventKind::Call(input),
+        }
     }
     fn ret(client: u64, id: u64, output: Option<u8>) -> Event<u8, u8> {
-        Event { client: ClientId(client), id: OpId(id), kind: EventKind::Return(output) }
+        Event {
+            client: ClientId(client),
+            id: OpId(id),
+            kind: EventKind::Return(output),
+        }
     }
 
     #[test]
@@ -222,7 +246,13 @@ mod tests {
             .expect("valid events");
         assert_eq!(ops.len(), 2);
         assert_eq!(ops[0].outcome, Outcome::Pending);
-        assert_eq!(ops[1].outcome, Outcome::Returned { output: 3, at: Time(2) });
+        assert_eq!(
+            ops[1].outcome,
+            Outcome::Returned {
+                output: 3,
+                at: Time(2)
+            }
+        );
     }
 
     #[test]
@@ -233,13 +263,19 @@ mod tests {
 
     #[test]
     fn events_second_outstanding_call_is_error() {
-        let err = operations_from_events(vec![call(0, 0, 1), call(0, 1, 1)]).expect_err("must fail");
+        let err =
+            operations_from_events(vec![call(0, 0, 1), call(0, 1, 1)]).expect_err("must fail");
         assert!(err.to_string().contains("outstanding"), "{err}");
     }
 
     #[test]
     fn events_round_trip_keeps_order() {
-        let events = vec![call(0, 0, 1), call(1, 1, 2), ret(0, 0, Some(5)), ret(1, 1, None)];
+        let events = vec![
+            call(0, 0, 1),
+            call(1, 1, 2),
+            ret(0, 0, Some(5)),
+            ret(1, 1, None),
+        ];
         let ops = operations_from_events(events.clone()).expect("valid");
         assert_eq!(events_from_operations(&ops), events);
     }

@@ -45,8 +45,17 @@ struct PagePartition {
 ///
 /// # Panics
 /// If `history` or `model` is not the one `result` was computed from.
-pub fn to_html<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>], result: &CheckResult, title: &str) -> String {
-    let mut times: Vec<u64> = history.iter().flat_map(|op| [Some(op.call.0), op.outcome.return_time().map(|t| t.0)]).flatten().collect();
+pub fn to_html<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    result: &CheckResult,
+    title: &str,
+) -> String {
+    let mut times: Vec<u64> = history
+        .iter()
+        .flat_map(|op| [Some(op.call.0), op.outcome.return_time().map(|t| t.0)])
+        .flatten()
+        .collect();
     times.sort_unstable();
     times.dedup();
     let rank = |t: u64| times.binary_search(&t).map_or(0, |r| r as i64);
@@ -56,7 +65,11 @@ pub fn to_html<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>], 
         ids.dedup();
         ids
     };
-    let row: BTreeMap<u64, i64> = clients.iter().enumerate().map(|(k, &c)| (c, k as i64)).collect();
+    let row: BTreeMap<u64, i64> = clients
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| (c, k as i64))
+        .collect();
     let mut partition_of = vec![-1i64; history.len()];
     for (k, part) in result.partitions.iter().enumerate() {
         for &op in &part.ops {
@@ -68,21 +81,45 @@ pub fn to_html<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>], 
         .enumerate()
         .map(|(k, op)| {
             let ret = op.outcome.return_time().map_or(-1, |t| rank(t.0));
-            [row.get(&op.client.0).copied().unwrap_or(0), rank(op.call.0), ret, partition_of[k]]
+            [
+                row.get(&op.client.0).copied().unwrap_or(0),
+                rank(op.call.0),
+                ret,
+                partition_of[k],
+            ]
         })
         .collect();
-    let descriptions = history.iter().map(|op| clip_chars(&model.describe_operation(&op.input, op.output()))).collect();
+    let descriptions = history
+        .iter()
+        .map(|op| clip_chars(&model.describe_operation(&op.input, op.output())))
+        .collect();
     let explained = result.explain(model, history);
     let mut partitions: Vec<PagePartition> = result
         .partitions
         .iter()
-        .map(|p| PagePartition { verdict: verdict_name(p.verdict), initial: String::new(), path: Vec::new(), rejected: Vec::new() })
+        .map(|p| PagePartition {
+            verdict: verdict_name(p.verdict),
+            initial: String::new(),
+            path: Vec::new(),
+            rejected: Vec::new(),
+        })
         .collect();
     for explanation in explained {
         let page = &mut partitions[explanation.partition];
-        page.initial = clip_chars(&explanation.prefix.first().map_or_else(|| model.describe_state(&model.init()), |s| s.state_before.clone()));
-        page.path = explanation.prefix.iter().map(|s| (s.op, clip_chars(&s.state_after))).collect();
-        page.rejected = explanation.rejected.iter().map(|r| (r.op, r.state_after.as_deref().map(clip_chars))).collect();
+        page.initial = clip_chars(&explanation.prefix.first().map_or_else(
+            || model.describe_state(&model.init()),
+            |s| s.state_before.clone(),
+        ));
+        page.path = explanation
+            .prefix
+            .iter()
+            .map(|s| (s.op, clip_chars(&s.state_after)))
+            .collect();
+        page.rejected = explanation
+            .rejected
+            .iter()
+            .map(|r| (r.op, r.state_after.as_deref().map(clip_chars)))
+            .collect();
     }
     let page = Page {
         title: title.to_string(),
@@ -94,16 +131,29 @@ pub fn to_html<M: Model>(model: &M, history: &[Operation<M::Input, M::Output>], 
         partitions,
     };
     // `<` is escaped so that no string can close the script element.
-    let data = serde_json::to_string(&page).unwrap_or_else(|_| "null".to_string()).replace('<', "\\u003c");
-    fill(TEMPLATE, &[("@TITLE@", &escape_html(title)), ("@DATA@", &data), ("@SCRIPT@", SCRIPT)])
+    let data = serde_json::to_string(&page)
+        .unwrap_or_else(|_| "null".to_string())
+        .replace('<', "\\u003c");
+    fill(
+        TEMPLATE,
+        &[
+            ("@TITLE@", &escape_html(title)),
+            ("@DATA@", &data),
+            ("@SCRIPT@", SCRIPT),
+        ],
+    )
 }
 
 /// Replaces markers in one left-to-right pass, so inserted text is never rescanned.
 fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
     let mut rest = template;
     loop {
-        let next = values.iter().filter_map(|&(marker, value)| rest.find(marker).map(|at| (at, marker, value))).min_by_key(|m| m.0);
+        let next = values
+            .iter()
+            .filter_map(|&(marker, value)| rest.find(marker).map(|at| (at, marker, value)))
+            .min_by_key(|m| m.0);
         match next {
             Some((at, marker, value)) => {
                 out.push_str(&rest[..at]);
@@ -141,7 +191,10 @@ fn clip_chars(text: &str) -> String {
 }
 
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const TEMPLATE: &str = r#"<!DOCTYPE html>
@@ -267,14 +320,21 @@ mod tests {
     fn html_clip_keeps_both_ends() {
         let long: String = "ab".repeat(500);
         let clipped = clip_chars(&long);
-        assert!(clipped.chars().count() < DESCRIPTION_CHARS_MAX + 30, "{}", clipped.len());
+        assert!(
+            clipped.chars().count() < DESCRIPTION_CHARS_MAX + 30,
+            "{}",
+            clipped.len()
+        );
         assert!(clipped.starts_with("abab") && clipped.ends_with("abab"));
         assert_eq!(clip_chars("short"), "short");
     }
 
     #[test]
     fn html_fill_never_rescans_inserted_text() {
-        assert_eq!(fill("<@A@|@B@>", &[("@A@", "@B@"), ("@B@", "b")]), "<@B@|b>");
+        assert_eq!(
+            fill("<@A@|@B@>", &[("@A@", "@B@"), ("@B@", "b")]),
+            "<@B@|b>"
+        );
     }
 
     #[test]

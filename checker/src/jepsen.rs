@@ -1,4 +1,5 @@
-//! Reader for Jepsen etcd register logs (`INFO  jepsen.util - 2	:invoke	:cas	[3 0]`).
+//! Reader for Jepsen etcd register logs (`INFO  jepsen.util - 2 :invoke :cas [3 0]`, fields
+//! separated by tabs or runs of spaces).
 //!
 //! Lines that do not start with `INFO jepsen.util -` are not events and are ignored; an
 //! event line that does not parse is an error. Semantics follow Porcupine's tests: `:ok`
@@ -50,13 +51,19 @@ enum Kind {
 /// [`Error::Syntax`] with the line and column of a malformed event line, a completion
 /// without an `:invoke`, a second `:invoke` while one is outstanding, or a completion
 /// whose function differs from its `:invoke`.
-pub fn parse_jepsen_log(text: &str, file: &str) -> Result<Vec<Operation<RegisterInput, RegisterOutput>>> {
+pub fn parse_jepsen_log(
+    text: &str,
+    file: &str,
+) -> Result<Vec<Operation<RegisterInput, RegisterOutput>>> {
     let mut ops: Vec<Option<Operation<RegisterInput, RegisterOutput>>> = Vec::new();
     let mut open: BTreeMap<u64, usize> = BTreeMap::new();
     let mut time: u64 = 0;
     for (number, line) in text.lines().enumerate() {
         let toks = tokens(line);
-        let is_event = toks.len() >= 3 && toks[0].1 == "INFO" && toks[1].1 == "jepsen.util" && toks[2].1 == "-";
+        let is_event = toks.len() >= 3
+            && toks[0].1 == "INFO"
+            && toks[1].1 == "jepsen.util"
+            && toks[2].1 == "-";
         if !is_event {
             continue;
         }
@@ -85,15 +92,30 @@ pub fn parse_jepsen_log(text: &str, file: &str) -> Result<Vec<Operation<Register
         let now = Time(time);
         if kind == Kind::Invoke {
             if open.contains_key(&process) {
-                return Err(at(4).error(file, format!("a completion of process {process}'s outstanding call"), "`:invoke`"));
+                return Err(at(4).error(
+                    file,
+                    format!("a completion of process {process}'s outstanding call"),
+                    "`:invoke`",
+                ));
             }
             let input = parse_input(f, value, file, &at, &found)?;
             open.insert(process, ops.len());
-            ops.push(Some(Operation { client: ClientId(process), input, call: now, outcome: Outcome::Pending }));
+            ops.push(Some(Operation {
+                client: ClientId(process),
+                input,
+                call: now,
+                outcome: Outcome::Pending,
+            }));
             continue;
         }
         let Some(index) = open.remove(&process) else {
-            return Err(at(4).error(file, format!("an :invoke by process {process} before this completion (return without call)"), found(4)));
+            return Err(at(4).error(
+                file,
+                format!(
+                    "an :invoke by process {process} before this completion (return without call)"
+                ),
+                found(4),
+            ));
         };
         let Some(op) = ops[index].as_mut() else {
             return Err(at(4).error(file, "an open call", "a dropped call"));
@@ -104,19 +126,31 @@ pub fn parse_jepsen_log(text: &str, file: &str) -> Result<Vec<Operation<Register
             RegisterInput::Cas { .. } => ":cas",
         };
         if invoked != f {
-            return Err(at(5).error(file, format!("`{invoked}` as invoked by process {process}"), found(5)));
+            return Err(at(5).error(
+                file,
+                format!("`{invoked}` as invoked by process {process}"),
+                found(5),
+            ));
         }
         match (kind, op.input) {
             (Kind::Info, _) => {} // Indeterminate: stays pending to the end.
             (Kind::Ok, RegisterInput::Read) => {
                 let value = parse_read_value(value, file, &at, &found)?;
-                op.outcome = Outcome::Returned { output: RegisterOutput::Read { value }, at: now };
+                op.outcome = Outcome::Returned {
+                    output: RegisterOutput::Read { value },
+                    at: now,
+                };
             }
             (Kind::Ok, RegisterInput::Write { .. }) => {
-                op.outcome = Outcome::Returned { output: RegisterOutput::Write, at: now };
+                op.outcome = Outcome::Returned {
+                    output: RegisterOutput::Write,
+                    at: now,
+                };
             }
             (Kind::Ok | Kind::Fail, RegisterInput::Cas { .. }) => {
-                let output = RegisterOutput::Cas { ok: kind == Kind::Ok };
+                let output = RegisterOutput::Cas {
+                    ok: kind == Kind::Ok,
+                };
                 op.outcome = Outcome::Returned { output, at: now };
             }
             (Kind::Fail, RegisterInput::Read) => op.outcome = Outcome::Unknown { at: now },
@@ -137,14 +171,24 @@ fn parse_input(
     let input = match f {
         ":read" => match value.first().map(|t| t.1) {
             Some("nil") if value.len() == 1 => RegisterInput::Read,
-            _ => return Err(at(6).error(file, "`nil` as the argument of an :invoke :read", found(6))),
+            _ => {
+                return Err(at(6).error(
+                    file,
+                    "`nil` as the argument of an :invoke :read",
+                    found(6),
+                ))
+            }
         },
         ":write" => match value {
-            [(_, v)] => RegisterInput::Write { value: parse_int(v).ok_or_else(|| at(6).error(file, "an integer", found(6)))? },
+            [(_, v)] => RegisterInput::Write {
+                value: parse_int(v).ok_or_else(|| at(6).error(file, "an integer", found(6)))?,
+            },
             _ => return Err(at(6).error(file, "one integer to write", found(6))),
         },
         _ => {
-            let (from, to) = parse_pair(value).map_err(|k| at(6 + k).error(file, "a pair `[from to]` of integers", found(6 + k)))?;
+            let (from, to) = parse_pair(value).map_err(|k| {
+                at(6 + k).error(file, "a pair `[from to]` of integers", found(6 + k))
+            })?;
             RegisterInput::Cas { from, to }
         }
     };
@@ -159,7 +203,9 @@ fn parse_read_value(
 ) -> Result<Option<i64>> {
     match value {
         [(_, "nil")] => Ok(None),
-        [(_, v)] => parse_int(v).map(Some).ok_or_else(|| at(6).error(file, "an integer or `nil` read", found(6))),
+        [(_, v)] => parse_int(v)
+            .map(Some)
+            .ok_or_else(|| at(6).error(file, "an integer or `nil` read", found(6))),
         _ => Err(at(6).error(file, "one value read", found(6))),
     }
 }
@@ -170,12 +216,25 @@ fn parse_int(text: &str) -> Option<i64> {
 
 /// Parses `[a b]` split into tokens `[a` and `b]`; on error, the index of the bad token.
 fn parse_pair(value: &[Token<'_>]) -> std::result::Result<(i64, i64), usize> {
-    let first = value.first().ok_or(0usize)?.1.strip_prefix('[').ok_or(0usize)?;
-    let second = value.get(1).ok_or(1usize)?.1.strip_suffix(']').ok_or(1usize)?;
+    let first = value
+        .first()
+        .ok_or(0usize)?
+        .1
+        .strip_prefix('[')
+        .ok_or(0usize)?;
+    let second = value
+        .get(1)
+        .ok_or(1usize)?
+        .1
+        .strip_suffix(']')
+        .ok_or(1usize)?;
     if value.len() > 2 {
         return Err(2);
     }
-    Ok((parse_int(first).ok_or(0usize)?, parse_int(second).ok_or(1usize)?))
+    Ok((
+        parse_int(first).ok_or(0usize)?,
+        parse_int(second).ok_or(1usize)?,
+    ))
 }
 
 #[cfg(test)]

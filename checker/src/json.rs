@@ -78,18 +78,31 @@ fn none<O>() -> Option<O> {
 impl<I, O> RawOp<I, O> {
     fn into_operation(self) -> std::result::Result<Operation<I, O>, String> {
         let outcome = match (self.status, self.ret, self.output) {
-            (Status::Ok, Some(at), Some(output)) => Outcome::Returned { output, at: Time(at) },
+            (Status::Ok, Some(at), Some(output)) => Outcome::Returned {
+                output,
+                at: Time(at),
+            },
             (Status::Ok, None, _) => return Err("a `return` time for status ok".into()),
             (Status::Ok, _, None) => return Err("an `output` for status ok".into()),
             (Status::Unknown, Some(at), None) => Outcome::Unknown { at: Time(at) },
             (Status::Unknown, None, _) => return Err("a `return` time for status unknown".into()),
             (Status::Unknown, _, Some(_)) => return Err("no `output` for status unknown".into()),
             (Status::Pending, None, None) => Outcome::Pending,
-            (Status::Pending, _, _) => return Err("neither `return` nor `output` for status pending".into()),
+            (Status::Pending, _, _) => {
+                return Err("neither `return` nor `output` for status pending".into())
+            }
         };
-        let op = Operation { client: ClientId(self.client), input: self.input, call: Time(self.call), outcome };
+        let op = Operation {
+            client: ClientId(self.client),
+            input: self.input,
+            call: Time(self.call),
+            outcome,
+        };
         if !op.is_well_formed() {
-            return Err(format!("a `return` time at or after the call time {}", self.call));
+            return Err(format!(
+                "a `return` time at or after the call time {}",
+                self.call
+            ));
         }
         Ok(op)
     }
@@ -111,7 +124,10 @@ pub fn json_model(text: &str, file: &str) -> Result<String> {
 /// [`Error::Syntax`] with line and column for invalid JSON, a wrong `format` or `version`,
 /// an input or output the model does not know, or an inconsistent operation (e.g. status
 /// `ok` without `return`, or `return` before `call`).
-pub fn parse_json<I: DeserializeOwned, O: DeserializeOwned>(text: &str, file: &str) -> Result<JsonHistory<I, O>> {
+pub fn parse_json<I: DeserializeOwned, O: DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<JsonHistory<I, O>> {
     json_model(text, file)?;
     let raw: RawHistory<I, O> = serde_json::from_str(text).map_err(|e| json_error(&e, file))?;
     check_header(&raw.format, raw.version, file)?;
@@ -119,18 +135,30 @@ pub fn parse_json<I: DeserializeOwned, O: DeserializeOwned>(text: &str, file: &s
     for (k, op) in raw.ops.into_iter().enumerate() {
         let op = op.into_operation().map_err(|expected| {
             let (line, column) = op_position(text, k);
-            Error::Syntax { file: file.to_string(), line, column, expected, found: format!("operation {k}") }
+            Error::Syntax {
+                file: file.to_string(),
+                line,
+                column,
+                expected,
+                found: format!("operation {k}"),
+            }
         })?;
         ops.push(op);
     }
-    Ok(JsonHistory { model: raw.model, ops })
+    Ok(JsonHistory {
+        model: raw.model,
+        ops,
+    })
 }
 
 /// Writes a raftsim JSON history (one operation per line) for `model`.
 ///
 /// # Errors
 /// Only if serialising an input or output fails (never for the built-in models).
-pub fn to_json<I: Serialize + Clone, O: Serialize + Clone>(model: &str, ops: &[Operation<I, O>]) -> serde_json::Result<String> {
+pub fn to_json<I: Serialize + Clone, O: Serialize + Clone>(
+    model: &str,
+    ops: &[Operation<I, O>],
+) -> serde_json::Result<String> {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -144,7 +172,14 @@ pub fn to_json<I: Serialize + Clone, O: Serialize + Clone>(model: &str, ops: &[O
             Outcome::Unknown { at } => (Status::Unknown, Some(at.0), None),
             Outcome::Pending => (Status::Pending, None, None),
         };
-        let raw = RawOp { client: op.client.0, call: op.call.0, ret, status, input: op.input.clone(), output };
+        let raw = RawOp {
+            client: op.client.0,
+            call: op.call.0,
+            ret,
+            status,
+            input: op.input.clone(),
+            output,
+        };
         let sep = if k + 1 < ops.len() { "," } else { "" };
         let _ = writeln!(out, "{}{sep}", serde_json::to_string(&raw)?);
     }
@@ -154,10 +189,22 @@ pub fn to_json<I: Serialize + Clone, O: Serialize + Clone>(model: &str, ops: &[O
 
 fn check_header(format: &str, version: u32, file: &str) -> Result<()> {
     if format != JSON_FORMAT {
-        return Err(Error::Syntax { file: file.into(), line: 1, column: 1, expected: format!("\"format\": \"{JSON_FORMAT}\""), found: format!("{format:?}") });
+        return Err(Error::Syntax {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            expected: format!("\"format\": \"{JSON_FORMAT}\""),
+            found: format!("{format:?}"),
+        });
     }
     if version != JSON_VERSION {
-        return Err(Error::Syntax { file: file.into(), line: 1, column: 1, expected: format!("\"version\": {JSON_VERSION}"), found: version.to_string() });
+        return Err(Error::Syntax {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            expected: format!("\"version\": {JSON_VERSION}"),
+            found: version.to_string(),
+        });
     }
     Ok(())
 }
@@ -169,13 +216,22 @@ fn json_error(error: &serde_json::Error, file: &str) -> Error {
         Some(at) => message[..at].to_string(),
         None => message,
     };
-    Error::Syntax { file: file.into(), line: error.line().max(1), column: error.column().max(1), expected: "valid raftsim history JSON".into(), found: expected }
+    Error::Syntax {
+        file: file.into(),
+        line: error.line().max(1),
+        column: error.column().max(1),
+        expected: "valid raftsim history JSON".into(),
+        found: expected,
+    }
 }
 
 /// Where operation `k` starts, assuming the writer's one-operation-per-line layout (falls
 /// back to the line of the `ops` array otherwise).
 fn op_position(text: &str, k: usize) -> (usize, usize) {
-    let ops_line = text.lines().position(|l| l.contains("\"ops\"")).unwrap_or(0);
+    let ops_line = text
+        .lines()
+        .position(|l| l.contains("\"ops\""))
+        .unwrap_or(0);
     let mut seen = 0;
     for (number, line) in text.lines().enumerate().skip(ops_line + 1) {
         if line.trim_start().starts_with('{') {
@@ -194,11 +250,35 @@ mod tests {
     use crate::kv::{KvInput, KvOp, KvOutput};
 
     fn kv_ops() -> Vec<Operation<KvInput, KvOutput>> {
-        let input = |op, key: &str, value: &str| KvInput { op, key: key.into(), value: value.into() };
+        let input = |op, key: &str, value: &str| KvInput {
+            op,
+            key: key.into(),
+            value: value.into(),
+        };
         vec![
-            Operation { client: ClientId(0), input: input(KvOp::Put, "a", "1"), call: Time(0), outcome: Outcome::Returned { output: KvOutput { value: String::new() }, at: Time(5) } },
-            Operation { client: ClientId(1), input: input(KvOp::Get, "a", ""), call: Time(3), outcome: Outcome::Unknown { at: Time(9) } },
-            Operation { client: ClientId(2), input: input(KvOp::Append, "b", "x\"y"), call: Time(4), outcome: Outcome::Pending },
+            Operation {
+                client: ClientId(0),
+                input: input(KvOp::Put, "a", "1"),
+                call: Time(0),
+                outcome: Outcome::Returned {
+                    output: KvOutput {
+                        value: String::new(),
+                    },
+                    at: Time(5),
+                },
+            },
+            Operation {
+                client: ClientId(1),
+                input: input(KvOp::Get, "a", ""),
+                call: Time(3),
+                outcome: Outcome::Unknown { at: Time(9) },
+            },
+            Operation {
+                client: ClientId(2),
+                input: input(KvOp::Append, "b", "x\"y"),
+                call: Time(4),
+                outcome: Outcome::Pending,
+            },
         ]
     }
 
@@ -218,14 +298,25 @@ mod tests {
         let good = to_json("kv", &kv_ops()).expect("serialises");
         let cases = [
             (good.replace("\"put\"", "\"putx\""), "h.json:2:"),
-            (good.replace("\"return\":9,", ""), "h.json:3:1: expected a `return` time for status unknown"),
-            (good.replace("\"call\":3", "\"call\":30"), "h.json:3:1: expected a `return` time at or after"),
-            (good.replace("raftsim-history", "other"), "expected \"format\""),
+            (
+                good.replace("\"return\":9,", ""),
+                "h.json:3:1: expected a `return` time for status unknown",
+            ),
+            (
+                good.replace("\"call\":3", "\"call\":30"),
+                "h.json:3:1: expected a `return` time at or after",
+            ),
+            (
+                good.replace("raftsim-history", "other"),
+                "expected \"format\"",
+            ),
             (good[..good.len() / 2].to_string(), "h.json:"),
             (good.replace("\"client\":0", "\"client\":-1"), "h.json:2:"),
         ];
         for (text, expected) in cases {
-            let err = parse_json::<KvInput, KvOutput>(&text, "h.json").expect_err(&text).to_string();
+            let err = parse_json::<KvInput, KvOutput>(&text, "h.json")
+                .expect_err(&text)
+                .to_string();
             assert!(err.contains(expected), "{err}\n{text}");
         }
     }

@@ -74,7 +74,12 @@ impl Value {
             hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1);
         }
         len += piece.len();
-        Value(Arc::new(Node { prev, piece: piece.into(), len, hash }))
+        Value(Arc::new(Node {
+            prev,
+            piece: piece.into(),
+            len,
+            hash,
+        }))
     }
 
     /// The pieces, last first.
@@ -117,26 +122,11 @@ impl Value {
     }
 }
 
-trait PrefixOf {
-    fn is_none_or_prefix_of(self, text: &str) -> bool;
-}
-
-impl PrefixOf for Option<&Value> {
-    fn is_none_or_prefix_of(self, text: &str) -> bool {
-        self.is_none_or_check(|value| value.is_prefix_of(text))
-    }
-}
-
-trait NoneOrCheck<T> {
-    fn is_none_or_check(self, check: impl FnOnce(T) -> bool) -> bool;
-}
-
-impl<T> NoneOrCheck<T> for Option<T> {
-    fn is_none_or_check(self, check: impl FnOnce(T) -> bool) -> bool {
-        match self {
-            Some(value) => check(value),
-            None => true,
-        }
+/// Whether `value` (`None`: "") is a prefix of `text`.
+fn none_or_prefix(value: Option<&Value>, text: &str) -> bool {
+    match value {
+        Some(value) => value.is_prefix_of(text),
+        None => true,
     }
 }
 
@@ -281,11 +271,16 @@ impl Model for KvModel {
         input.op == KvOp::Get
     }
 
-    fn can_become_legal(&self, state: &KvState, input: &KvInput, output: Option<&KvOutput>) -> bool {
+    fn can_become_legal(
+        &self,
+        state: &KvState,
+        input: &KvInput,
+        output: Option<&KvOutput>,
+    ) -> bool {
         // Appends only extend a value: without a put, a get can only ever read an extension
         // of the current value.
         match (input.op, output) {
-            (KvOp::Get, Some(output)) => state.value(&input.key).is_none_or_prefix_of(&output.value),
+            (KvOp::Get, Some(output)) => none_or_prefix(state.value(&input.key), &output.value),
             _ => true,
         }
     }
@@ -315,7 +310,12 @@ impl Model for KvModel {
             KvOp::Put => format!("put({:?}, {:?})", input.key, input.value),
             KvOp::Append => format!("append({:?}, {:?})", input.key, input.value),
             KvOp::AppendReturningPrevious => {
-                format!("append_prev({:?}, {:?}) -> {}", input.key, input.value, out(output))
+                format!(
+                    "append_prev({:?}, {:?}) -> {}",
+                    input.key,
+                    input.value,
+                    out(output)
+                )
             }
         }
     }
@@ -327,8 +327,11 @@ impl Model for KvModel {
                 None => "\"\"".to_string(),
             };
         }
-        let parts: Vec<String> =
-            state.entries.iter().map(|(k, v)| format!("{k:?}: {:?}", v.to_text())).collect();
+        let parts: Vec<String> = state
+            .entries
+            .iter()
+            .map(|(k, v)| format!("{k:?}: {:?}", v.to_text()))
+            .collect();
         format!("{{{}}}", parts.join(", "))
     }
 }
@@ -338,10 +341,16 @@ mod tests {
     use super::*;
 
     fn input(op: KvOp, key: &str, value: &str) -> KvInput {
-        KvInput { op, key: key.into(), value: value.into() }
+        KvInput {
+            op,
+            key: key.into(),
+            value: value.into(),
+        }
     }
     fn out(value: &str) -> KvOutput {
-        KvOutput { value: value.into() }
+        KvOutput {
+            value: value.into(),
+        }
     }
 
     #[test]
@@ -378,12 +387,20 @@ mod tests {
     #[test]
     fn kv_values_equal_by_content_whatever_their_pieces() {
         let model = KvModel::new();
-        let apply = |state: &KvState, op, value: &str| match model.step(state, &input(op, "k", value), None) {
+        let apply = |state: &KvState, op, value: &str| match model.step(
+            state,
+            &input(op, "k", value),
+            None,
+        ) {
             Next::One(s) => s,
             other => panic!("{op:?}: {other:?}"),
         };
         let a = apply(&apply(&model.init(), KvOp::Put, "ab"), KvOp::Append, "cd");
-        let b = apply(&apply(&apply(&model.init(), KvOp::Append, "a"), KvOp::Append, "bc"), KvOp::Append, "d");
+        let b = apply(
+            &apply(&apply(&model.init(), KvOp::Append, "a"), KvOp::Append, "bc"),
+            KvOp::Append,
+            "d",
+        );
         let c = apply(&model.init(), KvOp::Put, "abce");
         assert_eq!(a, b);
         assert_eq!(crate::table::hash_of(&a), crate::table::hash_of(&b));
@@ -398,7 +415,10 @@ mod tests {
         assert!(!model.can_become_legal(&a, &g, Some(&o)));
         let (g, o) = get("ab");
         assert!(!model.can_become_legal(&a, &g, Some(&o)));
-        assert!(model.resets(&input(KvOp::Put, "k", ""), &g) && !model.resets(&input(KvOp::Put, "j", ""), &g));
+        assert!(
+            model.resets(&input(KvOp::Put, "k", ""), &g)
+                && !model.resets(&input(KvOp::Put, "j", ""), &g)
+        );
     }
 
     #[test]

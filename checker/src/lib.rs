@@ -52,15 +52,15 @@ mod search;
 mod table;
 
 pub use api::{
-    check_events, check_operations, CheckOptions, CheckResult, PartitionResult, PartitionVerdict,
-    Scope, Verdict, DEFAULT_CACHE_LIMIT,
+    check_events, check_operations, CheckOptions, CheckResult, CheckedEvents, PartitionResult,
+    PartitionVerdict, Scope, Verdict, DEFAULT_CACHE_LIMIT,
 };
 pub use edn::{parse_kv_edn, to_kv_edn};
 pub use error::{Error, Position, Result};
 pub use explain::{ExplainedStep, PartitionExplanation, RejectedOp};
 pub use history::{
-    events_from_operations, operations_from_events, ClientId, Event, EventKind, OpId, Operation,
-    Outcome, Time,
+    events_from_operations, operations_from_events, ClientId, Event, EventKind, History, OpId,
+    Operation, Outcome, Time,
 };
 pub use html::to_html;
 pub use jepsen::parse_jepsen_log;

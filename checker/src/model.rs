@@ -79,7 +79,12 @@ pub trait Model: Sync {
     /// the KV model: the value read does not extend the current value, and only appends
     /// would follow). The search then abandons a configuration early. Returning `true` is
     /// always safe.
-    fn can_become_legal(&self, _state: &Self::State, _input: &Self::Input, _output: Option<&Self::Output>) -> bool {
+    fn can_become_legal(
+        &self,
+        _state: &Self::State,
+        _input: &Self::Input,
+        _output: Option<&Self::Output>,
+    ) -> bool {
         true
     }
 

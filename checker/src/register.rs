@@ -75,9 +75,11 @@ impl Model for RegisterModel {
                 Next::One(Some(value))
             }
             (RegisterInput::Write { .. }, _) => Next::Illegal,
-            (RegisterInput::Cas { from, to }, None) => {
-                Next::One(if *state == Some(from) { Some(to) } else { *state })
-            }
+            (RegisterInput::Cas { from, to }, None) => Next::One(if *state == Some(from) {
+                Some(to)
+            } else {
+                *state
+            }),
             (RegisterInput::Cas { from, to }, Some(RegisterOutput::Cas { ok: true })) => {
                 if *state == Some(from) {
                     Next::One(Some(to))
@@ -135,13 +137,29 @@ mod tests {
         let m = RegisterModel;
         let read = |v: Option<i64>| Some(RegisterOutput::Read { value: v });
         let cas = |ok| Some(RegisterOutput::Cas { ok });
-        let cases: Vec<(Option<i64>, RegisterInput, Option<RegisterOutput>, Next<Option<i64>>)> = vec![
+        type Case = (
+            Option<i64>,
+            RegisterInput,
+            Option<RegisterOutput>,
+            Next<Option<i64>>,
+        );
+        let cases: Vec<Case> = vec![
             (None, Read, read(None), Next::Same),
             (None, Read, read(Some(1)), Next::Illegal),
             (Some(1), Read, None, Next::Same),
-            (None, Write { value: 2 }, Some(RegisterOutput::Write), Next::One(Some(2))),
+            (
+                None,
+                Write { value: 2 },
+                Some(RegisterOutput::Write),
+                Next::One(Some(2)),
+            ),
             (None, Write { value: 2 }, None, Next::One(Some(2))),
-            (Some(1), Cas { from: 1, to: 3 }, cas(true), Next::One(Some(3))),
+            (
+                Some(1),
+                Cas { from: 1, to: 3 },
+                cas(true),
+                Next::One(Some(3)),
+            ),
             (Some(2), Cas { from: 1, to: 3 }, cas(true), Next::Illegal),
             (Some(2), Cas { from: 1, to: 3 }, cas(false), Next::Same),
             (Some(1), Cas { from: 1, to: 3 }, cas(false), Next::Illegal),
@@ -150,7 +168,11 @@ mod tests {
             (Some(2), Write { value: 1 }, cas(true), Next::Illegal),
         ];
         for (state, input, output, expected) in cases {
-            assert_eq!(m.step(&state, &input, output.as_ref()), expected, "{state:?} {input:?} {output:?}");
+            assert_eq!(
+                m.step(&state, &input, output.as_ref()),
+                expected,
+                "{state:?} {input:?} {output:?}"
+            );
         }
     }
 }

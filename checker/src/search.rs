@@ -127,12 +127,18 @@ impl<'m, M: Model> Search<'m, M> {
     /// Prepares a search of `ops` (one partition, in any order) against `model`.
     pub(crate) fn new(model: &'m M, ops: Vec<&'m Operation<M::Input, M::Output>>) -> Self {
         let n = ops.len();
-        assert!(n < (u32::MAX / 2 - 1) as usize, "partition of {n} operations is too large");
+        assert!(
+            n < (u32::MAX / 2 - 1) as usize,
+            "partition of {n} operations is too large"
+        );
         // (pending?, time, 0 = call / 1 = return, op): calls sort before returns at equal
         // times, and the returns of pending operations come after everything else.
         let mut keys: Vec<(bool, u64, u8, u32)> = Vec::with_capacity(2 * n);
         for (k, op) in ops.iter().enumerate() {
-            assert!(op.is_well_formed(), "operation {k} returns before it is called");
+            assert!(
+                op.is_well_formed(),
+                "operation {k} returns before it is called"
+            );
             keys.push((false, op.call.0, 0, k as u32));
             match op.outcome.return_time() {
                 Some(at) => keys.push((false, at.0, 1, k as u32)),
@@ -142,8 +148,12 @@ impl<'m, M: Model> Search<'m, M> {
         keys.sort_unstable();
         // Entries 0..2n in sorted order form a circular list through the head sentinel 2n.
         let head = (2 * n) as u32;
-        let next: Vec<u32> = (0..=head).map(|e| if e == head { 0 } else { e + 1 }).collect();
-        let prev: Vec<u32> = (0..=head).map(|e| if e == 0 { head } else { e - 1 }).collect();
+        let next: Vec<u32> = (0..=head)
+            .map(|e| if e == head { 0 } else { e + 1 })
+            .collect();
+        let prev: Vec<u32> = (0..=head)
+            .map(|e| if e == 0 { head } else { e - 1 })
+            .collect();
         let mut call_entry = vec![NONE; n];
         let mut return_entry = vec![NONE; n];
         let mut entry_op = Vec::with_capacity(2 * n);
@@ -154,11 +164,17 @@ impl<'m, M: Model> Search<'m, M> {
             if kind == 0 {
                 call_entry[op as usize] = entry as u32;
             } else {
-                assert!(call_entry[op as usize] != NONE, "return of op {op} sorts before its call");
+                assert!(
+                    call_entry[op as usize] != NONE,
+                    "return of op {op} sorts before its call"
+                );
                 return_entry[op as usize] = entry as u32;
             }
         }
-        let read_only = ops.iter().map(|op| model.is_read_only(&op.input, op.output())).collect();
+        let read_only = ops
+            .iter()
+            .map(|op| model.is_read_only(&op.input, op.output()))
+            .collect();
         let twin = twins(&ops, &call_entry, &return_entry);
         let words = words_for(n);
         Search {
@@ -200,7 +216,11 @@ impl<'m, M: Model> Search<'m, M> {
 
     /// The report so far.
     pub(crate) fn report(&self, end: SearchEnd) -> SearchReport {
-        SearchReport { end, longest: self.longest.clone(), configurations: self.cache_state.len() }
+        SearchReport {
+            end,
+            longest: self.longest.clone(),
+            configurations: self.cache_state.len(),
+        }
     }
 
     /// Memo entries held (configurations plus transitions): what the cache limit bounds.
@@ -248,7 +268,10 @@ impl<'m, M: Model> Search<'m, M> {
             count += 1;
             entry = self.next[entry as usize];
         }
-        assert!(entry != self.head || count == 0, "a call without a return in the list");
+        assert!(
+            entry != self.head || count == 0,
+            "a call without a return in the list"
+        );
         self.entry = entry;
         self.bound = entry;
         self.left = count;
@@ -267,8 +290,15 @@ impl<'m, M: Model> Search<'m, M> {
             }
             let entry = self.entry;
             if self.next[self.head as usize] == self.head {
-                assert!(self.left == 0, "scan of an empty list has {} candidates", self.left);
-                assert!(self.linearized.count() == self.ops.len(), "ok with ops left");
+                assert!(
+                    self.left == 0,
+                    "scan of an empty list has {} candidates",
+                    self.left
+                );
+                assert!(
+                    self.linearized.count() == self.ops.len(),
+                    "ok with ops left"
+                );
                 return SearchEnd::Ok;
             }
             if self.left == 0 {
@@ -282,7 +312,11 @@ impl<'m, M: Model> Search<'m, M> {
                 }
                 continue;
             }
-            assert!(entry != self.head, "scan ran out with {} candidates left", self.left);
+            assert!(
+                entry != self.head,
+                "scan ran out with {} candidates left",
+                self.left
+            );
             self.entry = self.next[entry as usize];
             let op = self.entry_op[entry as usize];
             if self.entry_is_call[entry as usize] || self.call_entry[op as usize] >= self.bound {
@@ -291,13 +325,19 @@ impl<'m, M: Model> Search<'m, M> {
             self.left -= 1;
             let read_only = self.read_only[op as usize];
             let twin = self.twin[op as usize];
-            if self.greedy_pass != read_only || (twin != NONE && !self.linearized.contains(twin as usize)) {
+            if self.greedy_pass != read_only
+                || (twin != NONE && !self.linearized.contains(twin as usize))
+            {
                 // The greedy pass looks only at reads; the branching pass skips them since
                 // the greedy pass found every read illegal in this state. An operation
                 // waits for its twin.
                 continue;
             }
-            let step = if read_only { self.try_read(op) } else { self.try_op(op) };
+            let step = if read_only {
+                self.try_read(op)
+            } else {
+                self.try_op(op)
+            };
             match step {
                 Step::Advanced => self.begin_pass(true),
                 Step::Skip => {}
@@ -313,7 +353,8 @@ impl<'m, M: Model> Search<'m, M> {
     /// Tries to linearize read-only `op` greedily.
     fn try_read(&mut self, op: u32) -> Step {
         let ((start, end), doomed) = self.transition_index(op);
-        let Some(chosen) = (start..end).find(|&k| self.transition_alts[k as usize] == self.state) else {
+        let Some(chosen) = (start..end).find(|&k| self.transition_alts[k as usize] == self.state)
+        else {
             assert!(start == end, "model: read-only op {op} changed the state");
             // Everything that may come before this read is called before it returns; if
             // none of it can reset the state, the read can never become legal.
@@ -328,7 +369,16 @@ impl<'m, M: Model> Search<'m, M> {
             return Step::Dead;
         }
         let (bound, left) = (self.bound, self.left);
-        self.push(Frame { op, state_before: self.state, alt_start: start, alt_next: chosen + 1, alt_end: chosen + 1, greedy: true, bound, left });
+        self.push(Frame {
+            op,
+            state_before: self.state,
+            alt_start: start,
+            alt_next: chosen + 1,
+            alt_end: chosen + 1,
+            greedy: true,
+            bound,
+            left,
+        });
         self.lift(op, self.state);
         Step::Advanced
     }
@@ -345,7 +395,16 @@ impl<'m, M: Model> Search<'m, M> {
             let id = self.transition_alts[k as usize];
             if self.visit(op, id) {
                 let (bound, left) = (self.bound, self.left);
-                self.push(Frame { op, state_before: self.state, alt_start: start, alt_next: k + 1, alt_end: end, greedy: false, bound, left });
+                self.push(Frame {
+                    op,
+                    state_before: self.state,
+                    alt_start: start,
+                    alt_next: k + 1,
+                    alt_end: end,
+                    greedy: false,
+                    bound,
+                    left,
+                });
                 self.lift(op, id);
                 return Step::Advanced;
             }
@@ -364,7 +423,9 @@ impl<'m, M: Model> Search<'m, M> {
             }
             // Restore the parent's scan, just after this frame's operation.
             (self.bound, self.left) = (frame.bound, frame.left);
-            if let Step::Advanced = self.try_alternatives(frame.op, frame.alt_start, frame.alt_next, frame.alt_end) {
+            if let Step::Advanced =
+                self.try_alternatives(frame.op, frame.alt_start, frame.alt_next, frame.alt_end)
+            {
                 self.begin_pass(true);
             } else {
                 self.entry = self.next[self.return_entry[frame.op as usize] as usize];
@@ -379,7 +440,11 @@ impl<'m, M: Model> Search<'m, M> {
         self.frames.push(frame);
         if self.frames.len() > self.longest.len() {
             self.longest.clear();
-            self.longest.extend(self.frames.iter().map(|f| (f.op, f.alt_next - 1 - f.alt_start)));
+            self.longest.extend(
+                self.frames
+                    .iter()
+                    .map(|f| (f.op, f.alt_next - 1 - f.alt_start)),
+            );
         }
     }
 
@@ -389,8 +454,14 @@ impl<'m, M: Model> Search<'m, M> {
         self.state = state;
         let call = self.call_entry[op as usize];
         let ret = self.return_entry[op as usize];
-        assert!(self.entry_is_call[call as usize], "lift {op}: call entry is a return");
-        assert!(!self.entry_is_call[ret as usize], "lift {op}: return entry is a call");
+        assert!(
+            self.entry_is_call[call as usize],
+            "lift {op}: call entry is a return"
+        );
+        assert!(
+            !self.entry_is_call[ret as usize],
+            "lift {op}: return entry is a call"
+        );
         self.unlink(call);
         self.unlink(ret);
     }
@@ -410,7 +481,10 @@ impl<'m, M: Model> Search<'m, M> {
 
     fn relink(&mut self, entry: u32) {
         let (prev, next) = (self.prev[entry as usize], self.next[entry as usize]);
-        assert!(self.next[prev as usize] == next, "relink {entry}: list changed since unlink");
+        assert!(
+            self.next[prev as usize] == next,
+            "relink {entry}: list changed since unlink"
+        );
         self.next[prev as usize] = entry;
         self.prev[next as usize] = entry;
     }
@@ -426,14 +500,21 @@ impl<'m, M: Model> Search<'m, M> {
         let key = (u64::from(self.state) << 32) | u64::from(op);
         let index = self.transition_keys.len() as u32;
         let keys = &self.transition_keys;
-        if let Some(found) = self.transition_table.find_or_insert(splitmix64(key), index, |k| keys[k as usize] == key) {
+        if let Some(found) = self
+            .transition_table
+            .find_or_insert(splitmix64(key), index, |k| keys[k as usize] == key)
+        {
             let found = found as usize;
             return (self.transition_ranges[found], self.transition_doomed[found]);
         }
         self.transition_keys.push(key);
         let operation = self.ops[op as usize];
         let start = self.transition_alts.len() as u32;
-        match self.model.step(&self.states[self.state as usize], &operation.input, operation.output()) {
+        match self.model.step(
+            &self.states[self.state as usize],
+            &operation.input,
+            operation.output(),
+        ) {
             Next::Illegal => {}
             Next::Same => self.transition_alts.push(self.state),
             Next::One(next) => {
@@ -450,11 +531,21 @@ impl<'m, M: Model> Search<'m, M> {
         let range = (start, self.transition_alts.len() as u32);
         let doomed = range.0 == range.1
             && self.read_only[op as usize]
-            && !self.model.can_become_legal(&self.states[self.state as usize], &operation.input, operation.output());
+            && !self.model.can_become_legal(
+                &self.states[self.state as usize],
+                &operation.input,
+                operation.output(),
+            );
         self.transition_ranges.push(range);
         self.transition_doomed.push(doomed);
-        assert!(self.transition_ranges.len() == self.transition_keys.len(), "transition memo out of step");
-        assert!(self.transition_doomed.len() == self.transition_keys.len(), "transition memo out of step");
+        assert!(
+            self.transition_ranges.len() == self.transition_keys.len(),
+            "transition memo out of step"
+        );
+        assert!(
+            self.transition_doomed.len() == self.transition_keys.len(),
+            "transition memo out of step"
+        );
         (range, doomed)
     }
 
@@ -465,9 +556,15 @@ impl<'m, M: Model> Search<'m, M> {
         let until = self.return_entry[op as usize];
         let mut entry = self.next[self.head as usize];
         while entry != until {
-            assert!(entry != self.head, "read {op}: its return is not in the list");
+            assert!(
+                entry != self.head,
+                "read {op}: its return is not in the list"
+            );
             let other = self.entry_op[entry as usize];
-            if self.entry_is_call[entry as usize] && other != op && self.model.resets(&self.ops[other as usize].input, read) {
+            if self.entry_is_call[entry as usize]
+                && other != op
+                && self.model.resets(&self.ops[other as usize].input, read)
+            {
                 return true;
             }
             entry = self.next[entry as usize];
@@ -480,7 +577,10 @@ impl<'m, M: Model> Search<'m, M> {
         let hash = hash_of(&state);
         let id = self.states.len() as u32;
         let states = &self.states;
-        match self.state_table.find_or_insert(hash, id, |other| states[other as usize] == state) {
+        match self
+            .state_table
+            .find_or_insert(hash, id, |other| states[other as usize] == state)
+        {
             Some(existing) => existing,
             None => {
                 self.states.push(state);
@@ -498,7 +598,8 @@ impl<'m, M: Model> Search<'m, M> {
         let linearized = &self.linearized;
         let found = self.cache_table.find_or_insert(hash, new_index, |other| {
             let k = other as usize;
-            cache_state[k] == state && linearized.equals_toggled(&cache_words[k * words..(k + 1) * words], index)
+            cache_state[k] == state
+                && linearized.equals_toggled(&cache_words[k * words..(k + 1) * words], index)
         });
         if found.is_some() {
             return false;
@@ -513,7 +614,11 @@ impl<'m, M: Model> Search<'m, M> {
 /// call and return entries both come earlier (or `NONE`). If any linearization exists, one
 /// exists that puts every twin first (swap any pair out of order: the interval of the
 /// earlier twin fits wherever the later one stood, and the model sees the same steps).
-fn twins<I: PartialEq, O: PartialEq>(ops: &[&Operation<I, O>], call_entry: &[u32], return_entry: &[u32]) -> Vec<u32> {
+fn twins<I: PartialEq, O: PartialEq>(
+    ops: &[&Operation<I, O>],
+    call_entry: &[u32],
+    return_entry: &[u32],
+) -> Vec<u32> {
     let n = ops.len();
     let mut by_call: Vec<u32> = (0..n as u32).collect();
     by_call.sort_unstable_by_key(|&k| call_entry[k as usize]);
@@ -522,10 +627,15 @@ fn twins<I: PartialEq, O: PartialEq>(ops: &[&Operation<I, O>], call_entry: &[u32
         let b = b as usize;
         let earlier = by_call[..position].iter().rev().find(|&&a| {
             let a = a as usize;
-            return_entry[a] < return_entry[b] && ops[a].input == ops[b].input && ops[a].output() == ops[b].output()
+            return_entry[a] < return_entry[b]
+                && ops[a].input == ops[b].input
+                && ops[a].output() == ops[b].output()
         });
         if let Some(&a) = earlier {
-            assert!(call_entry[a as usize] < call_entry[b], "twin {a} of {b} is called later");
+            assert!(
+                call_entry[a as usize] < call_entry[b],
+                "twin {a} of {b} is called later"
+            );
             twin[b] = a;
         }
     }

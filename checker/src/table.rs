@@ -21,7 +21,11 @@ pub(crate) struct IndexTable {
 impl IndexTable {
     /// An empty table.
     pub(crate) fn new() -> IndexTable {
-        IndexTable { slots: vec![EMPTY; 1024], hashes: vec![0; 1024], len: 0 }
+        IndexTable {
+            slots: vec![EMPTY; 1024],
+            hashes: vec![0; 1024],
+            len: 0,
+        }
     }
 
     /// The number of indices stored.
@@ -38,7 +42,10 @@ impl IndexTable {
         new_index: u32,
         mut equal: impl FnMut(u32) -> bool,
     ) -> Option<u32> {
-        assert!(new_index != EMPTY, "index table: index {new_index} is reserved");
+        assert!(
+            new_index != EMPTY,
+            "index table: index {new_index} is reserved"
+        );
         let mask = self.slots.len() - 1;
         let mut slot = (hash as usize) & mask;
         loop {
@@ -76,7 +83,11 @@ impl IndexTable {
             self.slots[slot] = index;
             self.hashes[slot] = hash;
         }
-        assert!(self.len * 2 <= self.slots.len(), "index table grew to {size} for {}", self.len);
+        assert!(
+            self.len * 2 <= self.slots.len(),
+            "index table grew to {size} for {}",
+            self.len
+        );
     }
 }
 
@@ -155,6 +166,10 @@ mod tests {
             }
         }
         assert_eq!(table.len(), first.len());
-        assert!(first.len() <= 700, "at most 700 distinct keys, got {}", first.len());
+        assert!(
+            first.len() <= 700,
+            "at most 700 distinct keys, got {}",
+            first.len()
+        );
     }
 }

@@ -9,7 +9,10 @@ use checker::*;
 fn corpus() -> Option<PathBuf> {
     let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/porcupine")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/porcupine"
+        )),
     };
     if dir.join("expected_verdicts.tsv").is_file() {
         return Some(dir);
@@ -30,7 +33,8 @@ struct Row {
 }
 
 fn rows(dir: &std::path::Path) -> Vec<Row> {
-    let tsv = std::fs::read_to_string(dir.join("expected_verdicts.tsv")).expect("manifest readable");
+    let tsv =
+        std::fs::read_to_string(dir.join("expected_verdicts.tsv")).expect("manifest readable");
     tsv.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -38,13 +42,20 @@ fn rows(dir: &std::path::Path) -> Vec<Row> {
             let cols: Vec<&str> = line.split('\t').collect();
             // Column 6 is Porcupine's test assertion ("none" for the empty etcd_095, which
             // has no Go test); column 7 is the verdict observed, equal wherever both exist.
-            assert!(cols[6] == cols[7] || cols[6] == "none", "manifest row {line}");
+            assert!(
+                cols[6] == cols[7] || cols[6] == "none",
+                "manifest row {line}"
+            );
             let verdict = match cols[7] {
                 "Ok" => Verdict::Ok,
                 "Illegal" => Verdict::Illegal,
                 other => panic!("manifest verdict {other}"),
             };
-            Row { file: cols[0].to_string(), model: cols[2].to_string(), verdict }
+            Row {
+                file: cols[0].to_string(),
+                model: cols[2].to_string(),
+                verdict,
+            }
         })
         .collect()
 }
@@ -53,15 +64,25 @@ fn check_row(dir: &std::path::Path, row: &Row) -> (Verdict, usize, std::time::Du
     let text = std::fs::read_to_string(dir.join(&row.file)).expect("corpus file readable");
     #[allow(clippy::disallowed_methods)] // Reporting only.
     let start = std::time::Instant::now();
-    let options = CheckOptions { parallel: false, ..CheckOptions::default() };
+    let options = CheckOptions {
+        parallel: false,
+        ..CheckOptions::default()
+    };
     let (verdict, ops) = match row.model.as_str() {
         "etcd" => {
             let ops = parse_jepsen_log(&text, &row.file).expect("parses");
-            (check_operations(&RegisterModel, &ops, &options).verdict, ops.len())
+            (
+                check_operations(&RegisterModel, &ops, &options).verdict,
+                ops.len(),
+            )
         }
         "kv" | "kv-nopart" => {
             let ops = parse_kv_edn(&text, &row.file).expect("parses");
-            let model = if row.model == "kv" { KvModel::new() } else { KvModel::unpartitioned() };
+            let model = if row.model == "kv" {
+                KvModel::new()
+            } else {
+                KvModel::unpartitioned()
+            };
             (check_operations(&model, &ops, &options).verdict, ops.len())
         }
         other => panic!("unknown model {other}"),
@@ -73,13 +94,23 @@ fn check_row(dir: &std::path::Path, row: &Row) -> (Verdict, usize, std::time::Du
 fn corpus_every_file_matches_expected_verdict() {
     let Some(dir) = corpus() else { return };
     let rows = rows(&dir);
-    assert_eq!(rows.iter().filter(|r| r.model == "etcd").count(), 103, "manifest lists 103 Jepsen logs");
+    assert_eq!(
+        rows.iter().filter(|r| r.model == "etcd").count(),
+        103,
+        "manifest lists 103 Jepsen logs"
+    );
     let mut failures = Vec::new();
     for row in &rows {
         let (verdict, ops, elapsed) = check_row(&dir, row);
-        eprintln!("{:<24} {:<9} {:>5} ops {:?} in {:?}", row.file, row.model, ops, verdict, elapsed);
+        eprintln!(
+            "{:<24} {:<9} {:>5} ops {:?} in {:?}",
+            row.file, row.model, ops, verdict, elapsed
+        );
         if verdict != row.verdict {
-            failures.push(format!("{} ({}): got {verdict:?}, expected {:?}", row.file, row.model, row.verdict));
+            failures.push(format!(
+                "{} ({}): got {verdict:?}, expected {:?}",
+                row.file, row.model, row.verdict
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -9,12 +9,19 @@ use checker::*;
 fn corpus() -> Option<PathBuf> {
     let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/porcupine")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/porcupine"
+        )),
     };
     if dir.join("expected_verdicts.tsv").is_file() {
         return Some(dir);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {}", dir.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "corpus missing at {}",
+        dir.display()
+    );
     eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
     None
 }
@@ -29,13 +36,18 @@ fn formats_kv_corpus_round_trips_through_json_and_edn() {
     for name in ["kv/c01-bad.txt", "kv/c10-ok.txt", "kv/c50-bad.txt"] {
         let ops = parse_kv_edn(&read(&dir, name), name).expect("parses");
         let json = to_json("kv", &ops).expect("serialises");
-        let back: JsonHistory<KvInput, KvOutput> = parse_json(&json, "round.json").expect("reparses");
+        let back: JsonHistory<KvInput, KvOutput> =
+            parse_json(&json, "round.json").expect("reparses");
         assert_eq!(back.ops, ops, "{name}: JSON round trip is exact");
         let edn = to_kv_edn(&ops);
         let again = parse_kv_edn(&edn, "round.txt").expect("reparses");
         assert_eq!(again.len(), ops.len(), "{name}");
         for (a, b) in ops.iter().zip(&again) {
-            assert_eq!((&a.client, &a.input, a.output()), (&b.client, &b.input, b.output()), "{name}");
+            assert_eq!(
+                (&a.client, &a.input, a.output()),
+                (&b.client, &b.input, b.output()),
+                "{name}"
+            );
         }
         let options = CheckOptions::default();
         assert_eq!(
@@ -49,11 +61,16 @@ fn formats_kv_corpus_round_trips_through_json_and_edn() {
 #[test]
 fn formats_jepsen_corpus_round_trips_through_json() {
     let Some(dir) = corpus() else { return };
-    for name in ["jepsen/etcd_000.log", "jepsen/etcd_002.log", "jepsen/etcd_100.log"] {
+    for name in [
+        "jepsen/etcd_000.log",
+        "jepsen/etcd_002.log",
+        "jepsen/etcd_100.log",
+    ] {
         let ops = parse_jepsen_log(&read(&dir, name), name).expect("parses");
         let json = to_json("register", &ops).expect("serialises");
         assert_eq!(json_model(&json, "r.json").expect("header"), "register");
-        let back: JsonHistory<RegisterInput, RegisterOutput> = parse_json(&json, "r.json").expect("reparses");
+        let back: JsonHistory<RegisterInput, RegisterOutput> =
+            parse_json(&json, "r.json").expect("reparses");
         assert_eq!(back.ops, ops, "{name}");
     }
 }
@@ -64,10 +81,14 @@ fn mutations(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut seed: u64 = 0x1234_5678;
     let mut next = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
-    let junk = [b'"', b'{', b'}', b'[', b']', b':', b' ', b'\t', b'\n', b'x', b'9', b'-', b'\\', b',', 0xC3];
+    let junk = [
+        b'"', b'{', b'}', b'[', b']', b':', b' ', b'\t', b'\n', b'x', b'9', b'-', b'\\', b',', 0xC3,
+    ];
     for _ in 0..400 {
         let at = next() % bytes.len().max(1);
         let mut m = bytes.to_vec();
@@ -135,7 +156,10 @@ fn formats_mangled_input_gives_errors_never_panics() {
             }
         }
     }
-    assert!(errors > 300 && parsed > 50, "{errors} errors, {parsed} parsed");
+    assert!(
+        errors > 300 && parsed > 50,
+        "{errors} errors, {parsed} parsed"
+    );
 }
 
 #[test]
@@ -149,6 +173,9 @@ fn formats_error_messages_name_file_line_column_and_expectation() {
     ];
     for (result, expected) in cases {
         let message = result.expect_err(expected).to_string();
-        assert!(message.starts_with(expected), "got {message}\nwant {expected}");
+        assert!(
+            message.starts_with(expected),
+            "got {message}\nwant {expected}"
+        );
     }
 }

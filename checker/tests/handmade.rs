@@ -5,13 +5,27 @@ use checker::*;
 
 /// A register operation: `ret` is `None` for a pending call; `out` is `None` for an
 /// unknown output.
-fn reg(client: u64, call: u64, ret: Option<u64>, input: RegisterInput, out: Option<RegisterOutput>) -> Operation<RegisterInput, RegisterOutput> {
+fn reg(
+    client: u64,
+    call: u64,
+    ret: Option<u64>,
+    input: RegisterInput,
+    out: Option<RegisterOutput>,
+) -> Operation<RegisterInput, RegisterOutput> {
     let outcome = match (ret, out) {
-        (Some(at), Some(output)) => Outcome::Returned { output, at: Time(at) },
+        (Some(at), Some(output)) => Outcome::Returned {
+            output,
+            at: Time(at),
+        },
         (Some(at), None) => Outcome::Unknown { at: Time(at) },
         (None, _) => Outcome::Pending,
     };
-    Operation { client: ClientId(client), input, call: Time(call), outcome }
+    Operation {
+        client: ClientId(client),
+        input,
+        call: Time(call),
+        outcome,
+    }
 }
 
 fn write(v: i64) -> RegisterInput {
@@ -38,49 +52,73 @@ fn register_cases() -> Vec<Case> {
     vec![
         Case {
             name: "touching intervals are concurrent: a read at the write's return may precede it",
-            history: vec![reg(0, 0, Some(10), write(1), wrote()), reg(1, 10, Some(20), Read, read(None))],
+            history: vec![
+                reg(0, 0, Some(10), write(1), wrote()),
+                reg(1, 10, Some(20), Read, read(None)),
+            ],
             verdict: Verdict::Ok,
             prefix: &[],
             rejected: &[],
         },
         Case {
             name: "a read strictly after a write must see it",
-            history: vec![reg(0, 0, Some(10), write(1), wrote()), reg(1, 11, Some(20), Read, read(None))],
+            history: vec![
+                reg(0, 0, Some(10), write(1), wrote()),
+                reg(1, 11, Some(20), Read, read(None)),
+            ],
             verdict: Verdict::Illegal,
             prefix: &[0],
             rejected: &[1],
         },
         Case {
             name: "zero-length operations at the same instant are concurrent",
-            history: vec![reg(0, 5, Some(5), write(1), wrote()), reg(1, 5, Some(5), Read, read(None)), reg(2, 5, Some(5), Read, read(Some(1)))],
+            history: vec![
+                reg(0, 5, Some(5), write(1), wrote()),
+                reg(1, 5, Some(5), Read, read(None)),
+                reg(2, 5, Some(5), Read, read(Some(1))),
+            ],
             verdict: Verdict::Ok,
             prefix: &[],
             rejected: &[],
         },
         Case {
             name: "zero-length operations at different instants are ordered",
-            history: vec![reg(0, 5, Some(5), write(1), wrote()), reg(1, 6, Some(6), Read, read(None))],
+            history: vec![
+                reg(0, 5, Some(5), write(1), wrote()),
+                reg(1, 6, Some(6), Read, read(None)),
+            ],
             verdict: Verdict::Illegal,
             prefix: &[0],
             rejected: &[1],
         },
         Case {
             name: "a pending write may take effect later",
-            history: vec![reg(0, 0, None, write(1), None), reg(1, 10, Some(20), Read, read(None)), reg(1, 30, Some(40), Read, read(Some(1)))],
+            history: vec![
+                reg(0, 0, None, write(1), None),
+                reg(1, 10, Some(20), Read, read(None)),
+                reg(1, 30, Some(40), Read, read(Some(1))),
+            ],
             verdict: Verdict::Ok,
             prefix: &[],
             rejected: &[],
         },
         Case {
             name: "a pending write, once seen, cannot be unseen",
-            history: vec![reg(0, 0, None, write(1), None), reg(1, 10, Some(20), Read, read(Some(1))), reg(1, 30, Some(40), Read, read(None))],
+            history: vec![
+                reg(0, 0, None, write(1), None),
+                reg(1, 10, Some(20), Read, read(Some(1))),
+                reg(1, 30, Some(40), Read, read(None)),
+            ],
             verdict: Verdict::Illegal,
             prefix: &[0, 1],
             rejected: &[2],
         },
         Case {
             name: "a read that returned with an unknown output accepts any value",
-            history: vec![reg(0, 0, Some(10), write(1), wrote()), reg(1, 20, Some(30), Read, None)],
+            history: vec![
+                reg(0, 0, Some(10), write(1), wrote()),
+                reg(1, 20, Some(30), Read, None),
+            ],
             verdict: Verdict::Ok,
             prefix: &[],
             rejected: &[],
@@ -114,7 +152,13 @@ fn register_cases() -> Vec<Case> {
             name: "a failed cas is legal only if the compare fails",
             history: vec![
                 reg(0, 0, Some(10), write(3), wrote()),
-                reg(1, 20, Some(30), RegisterInput::Cas { from: 3, to: 4 }, Some(RegisterOutput::Cas { ok: false })),
+                reg(
+                    1,
+                    20,
+                    Some(30),
+                    RegisterInput::Cas { from: 3, to: 4 },
+                    Some(RegisterOutput::Cas { ok: false }),
+                ),
             ],
             verdict: Verdict::Illegal,
             prefix: &[0],
@@ -134,22 +178,40 @@ fn register_cases() -> Vec<Case> {
 fn handmade_register_histories_give_expected_verdicts_and_prefixes() {
     for case in register_cases() {
         for parallel in [false, true] {
-            let options = CheckOptions { parallel, ..CheckOptions::default() };
+            let options = CheckOptions {
+                parallel,
+                ..CheckOptions::default()
+            };
             let result = check_operations(&RegisterModel, &case.history, &options);
             assert_eq!(result.verdict, case.verdict, "{}", case.name);
             let explanations = result.explain(&RegisterModel, &case.history);
             if case.verdict == Verdict::Ok {
-                assert!(explanations.iter().all(|e| e.rejected.is_empty()), "{}", case.name);
+                assert!(
+                    explanations.iter().all(|e| e.rejected.is_empty()),
+                    "{}",
+                    case.name
+                );
                 let linearized: usize = explanations.iter().map(|e| e.prefix.len()).sum();
-                assert_eq!(linearized, case.history.len(), "{}: full linearization", case.name);
+                assert_eq!(
+                    linearized,
+                    case.history.len(),
+                    "{}: full linearization",
+                    case.name
+                );
                 continue;
             }
-            let why = result.explain_first_failure(&RegisterModel, &case.history).expect("a failing partition");
+            let why = result
+                .explain_first_failure(&RegisterModel, &case.history)
+                .expect("a failing partition");
             let prefix: Vec<usize> = why.prefix.iter().map(|s| s.op).collect();
             let rejected: Vec<usize> = why.rejected.iter().map(|r| r.op).collect();
             assert_eq!(prefix, case.prefix, "{}: prefix", case.name);
             assert_eq!(rejected, case.rejected, "{}: rejected", case.name);
-            assert!(why.to_string().contains("none of these can come next"), "{}", case.name);
+            assert!(
+                why.to_string().contains("none of these can come next"),
+                "{}",
+                case.name
+            );
         }
     }
 }
@@ -167,15 +229,34 @@ impl Model for MaybeCasRegister {
         0
     }
 
-    fn step(&self, state: &i64, input: &RegisterInput, output: Option<&RegisterOutput>) -> Next<i64> {
+    fn step(
+        &self,
+        state: &i64,
+        input: &RegisterInput,
+        output: Option<&RegisterOutput>,
+    ) -> Next<i64> {
         match (input, output) {
-            (RegisterInput::Cas { from, to }, None) if from == state => Next::Many(vec![*to, *state]),
+            (RegisterInput::Cas { from, to }, None) if from == state => {
+                Next::Many(vec![*to, *state])
+            }
             (RegisterInput::Cas { .. }, None) => Next::Same,
-            (RegisterInput::Read, Some(RegisterOutput::Read { value })) if *value != Some(*state) => Next::Illegal,
+            (RegisterInput::Read, Some(RegisterOutput::Read { value }))
+                if *value != Some(*state) =>
+            {
+                Next::Illegal
+            }
             (RegisterInput::Read, _) => Next::Same,
             (RegisterInput::Write { value }, _) => Next::One(*value),
-            (RegisterInput::Cas { from, to }, Some(RegisterOutput::Cas { ok: true })) if from == state => Next::One(*to),
-            (RegisterInput::Cas { from, .. }, Some(RegisterOutput::Cas { ok: false })) if from != state => Next::Same,
+            (RegisterInput::Cas { from, to }, Some(RegisterOutput::Cas { ok: true }))
+                if from == state =>
+            {
+                Next::One(*to)
+            }
+            (RegisterInput::Cas { from, .. }, Some(RegisterOutput::Cas { ok: false }))
+                if from != state =>
+            {
+                Next::Same
+            }
             _ => Next::Illegal,
         }
     }
@@ -186,29 +267,61 @@ fn handmade_nondeterministic_cas_explores_both_outcomes() {
     use RegisterInput::{Cas, Read};
     // The CAS returned (unknown outcome) before the read started; the read saw 0, so the
     // CAS must not have taken effect: only the second of the model's next states works.
-    let history = vec![reg(0, 0, Some(10), Cas { from: 0, to: 1 }, None), reg(1, 20, Some(30), Read, read(Some(0)))];
+    let history = vec![
+        reg(0, 0, Some(10), Cas { from: 0, to: 1 }, None),
+        reg(1, 20, Some(30), Read, read(Some(0))),
+    ];
     let result = check_operations(&MaybeCasRegister, &history, &CheckOptions::default());
     assert_eq!(result.verdict, Verdict::Ok);
     assert_eq!(result.partitions[0].linearization, vec![0, 1]);
-    assert_eq!(result.partitions[0].choices, vec![1, 0], "the CAS took its second outcome");
+    assert_eq!(
+        result.partitions[0].choices,
+        vec![1, 0],
+        "the CAS took its second outcome"
+    );
     let why = result.explain(&MaybeCasRegister, &history);
     assert_eq!(why[0].prefix[0].state_after, "0");
     // Seeing 1 needs the first outcome; seeing 2 needs neither.
-    let saw = |v| vec![history[0].clone(), reg(1, 20, Some(30), Read, read(Some(v)))];
-    assert_eq!(check_operations(&MaybeCasRegister, &saw(1), &CheckOptions::default()).verdict, Verdict::Ok);
+    let saw = |v| {
+        vec![
+            history[0].clone(),
+            reg(1, 20, Some(30), Read, read(Some(v))),
+        ]
+    };
+    assert_eq!(
+        check_operations(&MaybeCasRegister, &saw(1), &CheckOptions::default()).verdict,
+        Verdict::Ok
+    );
     let bad = check_operations(&MaybeCasRegister, &saw(2), &CheckOptions::default());
     assert_eq!(bad.verdict, Verdict::Illegal);
-    let why = bad.explain_first_failure(&MaybeCasRegister, &saw(2)).expect("failure");
+    let why = bad
+        .explain_first_failure(&MaybeCasRegister, &saw(2))
+        .expect("failure");
     assert_eq!(why.rejected.len(), 1);
     assert_eq!(why.rejected[0].op, 1);
 }
 
-fn kv(client: u64, call: u64, ret: u64, op: KvOp, key: &str, value: &str, out: &str) -> Operation<KvInput, KvOutput> {
+fn kv(
+    client: u64,
+    call: u64,
+    ret: u64,
+    op: KvOp,
+    key: &str,
+    value: &str,
+    out: &str,
+) -> Operation<KvInput, KvOutput> {
     Operation {
         client: ClientId(client),
-        input: KvInput { op, key: key.into(), value: value.into() },
+        input: KvInput {
+            op,
+            key: key.into(),
+            value: value.into(),
+        },
         call: Time(call),
-        outcome: Outcome::Returned { output: KvOutput { value: out.into() }, at: Time(ret) },
+        outcome: Outcome::Returned {
+            output: KvOutput { value: out.into() },
+            at: Time(ret),
+        },
     }
 }
 
@@ -227,22 +340,37 @@ fn handmade_kv_partitions_by_key_and_explains_the_failing_key() {
     assert_eq!(result.partitions.len(), 2);
     assert_eq!(result.partitions[0].verdict, PartitionVerdict::Ok);
     assert_eq!(result.first_failure(), Some(1));
-    let why = result.explain_first_failure(&KvModel::new(), &history).expect("key b fails");
+    let why = result
+        .explain_first_failure(&KvModel::new(), &history)
+        .expect("key b fails");
     let prefix: Vec<usize> = why.prefix.iter().map(|s| s.op).collect();
     assert_eq!(prefix, vec![2, 1, 4]);
-    assert_eq!(why.rejected.iter().map(|r| r.op).collect::<Vec<_>>(), vec![5]);
+    assert_eq!(
+        why.rejected.iter().map(|r| r.op).collect::<Vec<_>>(),
+        vec![5]
+    );
     assert_eq!(why.rejected[0].state_before, "\"yx\"");
     // Reading "yx" back is fine.
     let mut fixed = history.clone();
     fixed[5] = kv(2, 31, 40, KvOp::AppendReturningPrevious, "b", "z", "yx");
-    assert_eq!(check_operations(&KvModel::new(), &fixed, &CheckOptions::default()).verdict, Verdict::Ok);
-    assert_eq!(check_operations(&KvModel::unpartitioned(), &fixed, &CheckOptions::default()).verdict, Verdict::Ok);
+    assert_eq!(
+        check_operations(&KvModel::new(), &fixed, &CheckOptions::default()).verdict,
+        Verdict::Ok
+    );
+    assert_eq!(
+        check_operations(&KvModel::unpartitioned(), &fixed, &CheckOptions::default()).verdict,
+        Verdict::Ok
+    );
 }
 
 #[test]
 fn handmade_events_with_unmatched_call_are_pending_not_mischecked() {
     use RegisterInput::Read;
-    let event = |client, id, kind| Event { client: ClientId(client), id: OpId(id), kind };
+    let event = |client, id, kind| Event {
+        client: ClientId(client),
+        id: OpId(id),
+        kind,
+    };
     // The write never returns; a later read sees it: linearizable only because the write
     // is pending to the end rather than dropped.
     let events = vec![
@@ -250,7 +378,8 @@ fn handmade_events_with_unmatched_call_are_pending_not_mischecked() {
         event(1, 1, EventKind::Call(Read)),
         event(1, 1, EventKind::Return(read(Some(7)))),
     ];
-    let (ops, result) = check_events(&RegisterModel, events, &CheckOptions::default()).expect("valid events");
+    let CheckedEvents { ops, result } =
+        check_events(&RegisterModel, events, &CheckOptions::default()).expect("valid events");
     assert_eq!(ops[0].outcome, Outcome::Pending);
     assert_eq!(result.verdict, Verdict::Ok);
     let orphan = vec![event(1, 9, EventKind::Return(read(None)))];
@@ -262,11 +391,22 @@ fn handmade_cache_limit_turns_into_unknown() {
     use RegisterInput::Read;
     // Many concurrent writes and a read that no order satisfies: exhaustive search is
     // needed, and a tiny memo budget stops it first.
-    let mut history: Vec<_> = (0..12).map(|k| reg(k, 0, Some(100), write(k as i64), wrote())).collect();
+    let mut history: Vec<_> = (0..12)
+        .map(|k| reg(k, 0, Some(100), write(k as i64), wrote()))
+        .collect();
     history.push(reg(99, 200, Some(210), Read, read(Some(42))));
-    let tight = CheckOptions { cache_limit: Some(64), ..CheckOptions::default() };
+    let tight = CheckOptions {
+        cache_limit: Some(64),
+        ..CheckOptions::default()
+    };
     let result = check_operations(&RegisterModel, &history, &tight);
     assert_eq!(result.verdict, Verdict::Unknown);
-    assert_eq!(result.partitions[0].verdict, PartitionVerdict::Unknown(Limit::CacheLimit));
-    assert_eq!(check_operations(&RegisterModel, &history, &CheckOptions::default()).verdict, Verdict::Illegal);
+    assert_eq!(
+        result.partitions[0].verdict,
+        PartitionVerdict::Unknown(Limit::CacheLimit)
+    );
+    assert_eq!(
+        check_operations(&RegisterModel, &history, &CheckOptions::default()).verdict,
+        Verdict::Illegal
+    );
 }

@@ -47,15 +47,28 @@ fn operation<I, O>(shape: (u64, u64, Option<u64>, bool), input: I, output: O) ->
     let outcome = match ret {
         None => Outcome::Pending,
         Some(at) if unknown => Outcome::Unknown { at: Time(at) },
-        Some(at) => Outcome::Returned { output, at: Time(at) },
+        Some(at) => Outcome::Returned {
+            output,
+            at: Time(at),
+        },
     };
-    Operation { client: ClientId(client), input, call: Time(call), outcome }
+    Operation {
+        client: ClientId(client),
+        input,
+        call: Time(call),
+        outcome,
+    }
 }
 
 /// Whether some order of all ops respects real time and the model: depth-first over
 /// every order, following every nondeterministic branch.
 fn brute_force<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> bool {
-    fn go<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], used: &mut Vec<bool>, state: &M::State) -> bool {
+    fn go<M: Model>(
+        model: &M,
+        ops: &[Operation<M::Input, M::Output>],
+        used: &mut Vec<bool>,
+        state: &M::State,
+    ) -> bool {
         if used.iter().all(|u| *u) {
             return true;
         }
@@ -64,7 +77,14 @@ fn brute_force<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> b
                 continue;
             }
             // k may come next iff no unused op returned before k was called.
-            let blocked = (0..ops.len()).any(|j| !used[j] && j != k && ops[j].outcome.return_time().is_some_and(|r| r < ops[k].call));
+            let blocked = (0..ops.len()).any(|j| {
+                !used[j]
+                    && j != k
+                    && ops[j]
+                        .outcome
+                        .return_time()
+                        .is_some_and(|r| r < ops[k].call)
+            });
             if blocked {
                 continue;
             }
@@ -96,11 +116,28 @@ fn random_register(rng: &mut Rng) -> Vec<Operation<RegisterInput, RegisterOutput
             let value = rng.below(3) as i64;
             match rng.below(3) {
                 0 => {
-                    let seen = if rng.below(4) == 0 { None } else { Some(rng.below(3) as i64) };
-                    operation(shape, RegisterInput::Read, RegisterOutput::Read { value: seen })
+                    let seen = if rng.below(4) == 0 {
+                        None
+                    } else {
+                        Some(rng.below(3) as i64)
+                    };
+                    operation(
+                        shape,
+                        RegisterInput::Read,
+                        RegisterOutput::Read { value: seen },
+                    )
                 }
                 1 => operation(shape, RegisterInput::Write { value }, RegisterOutput::Write),
-                _ => operation(shape, RegisterInput::Cas { from: value, to: rng.below(3) as i64 }, RegisterOutput::Cas { ok: rng.below(2) == 0 }),
+                _ => operation(
+                    shape,
+                    RegisterInput::Cas {
+                        from: value,
+                        to: rng.below(3) as i64,
+                    },
+                    RegisterOutput::Cas {
+                        ok: rng.below(2) == 0,
+                    },
+                ),
             }
         })
         .collect()
@@ -113,23 +150,63 @@ fn random_kv(rng: &mut Rng) -> Vec<Operation<KvInput, KvOutput>> {
         .into_iter()
         .map(|shape| {
             let key = if rng.below(3) == 0 { "k2" } else { "k1" };
-            let op = [KvOp::Get, KvOp::Get, KvOp::Put, KvOp::Append, KvOp::Append, KvOp::AppendReturningPrevious][rng.below(6) as usize];
-            let value = if op == KvOp::Get { "" } else { pieces[1 + rng.below(2) as usize] };
-            let output = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) { pieces[rng.below(6) as usize] } else { "" };
-            operation(shape, KvInput { op, key: key.into(), value: value.into() }, KvOutput { value: output.into() })
+            let op = [
+                KvOp::Get,
+                KvOp::Get,
+                KvOp::Put,
+                KvOp::Append,
+                KvOp::Append,
+                KvOp::AppendReturningPrevious,
+            ][rng.below(6) as usize];
+            let value = if op == KvOp::Get {
+                ""
+            } else {
+                pieces[1 + rng.below(2) as usize]
+            };
+            let output = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) {
+                pieces[rng.below(6) as usize]
+            } else {
+                ""
+            };
+            operation(
+                shape,
+                KvInput {
+                    op,
+                    key: key.into(),
+                    value: value.into(),
+                },
+                KvOutput {
+                    value: output.into(),
+                },
+            )
         })
         .collect()
 }
 
 fn agree<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], seed: u64) -> Verdict {
     let expected = brute_force(model, ops);
-    let result = check_operations(model, ops, &CheckOptions { parallel: false, ..CheckOptions::default() });
-    assert_eq!(result.verdict == Verdict::Ok, expected, "seed {seed}: checker says {:?}, brute force {expected}\n{ops:#?}", result.verdict);
+    let result = check_operations(
+        model,
+        ops,
+        &CheckOptions {
+            parallel: false,
+            ..CheckOptions::default()
+        },
+    );
+    assert_eq!(
+        result.verdict == Verdict::Ok,
+        expected,
+        "seed {seed}: checker says {:?}, brute force {expected}\n{ops:#?}",
+        result.verdict
+    );
     // Replaying every reported prefix must succeed (explain asserts it does).
     let explanations = result.explain(model, ops);
     for e in &explanations {
         if e.verdict == PartitionVerdict::Illegal {
-            assert!(!e.rejected.is_empty() || e.prefix.len() < result.partitions[e.partition].ops.len(), "seed {seed}");
+            assert!(
+                !e.rejected.is_empty() || e.prefix.len() < result.partitions[e.partition].ops.len(),
+                "seed {seed}"
+            );
         }
     }
     result.verdict
@@ -146,7 +223,10 @@ fn property_register_checker_equals_brute_force() {
             _ => illegal += 1,
         }
     }
-    assert!(ok > 300 && illegal > 300, "both verdicts are exercised: {ok} ok, {illegal} illegal");
+    assert!(
+        ok > 300 && illegal > 300,
+        "both verdicts are exercised: {ok} ok, {illegal} illegal"
+    );
 }
 
 #[test]
@@ -156,13 +236,20 @@ fn property_kv_checker_equals_brute_force_partitioned_or_not() {
         let mut rng = Rng(seed ^ 0xABCD);
         let ops = random_kv(&mut rng);
         let verdict = agree(&KvModel::new(), &ops, seed);
-        assert_eq!(agree(&KvModel::unpartitioned(), &ops, seed), verdict, "seed {seed}: partitioning changes nothing");
+        assert_eq!(
+            agree(&KvModel::unpartitioned(), &ops, seed),
+            verdict,
+            "seed {seed}: partitioning changes nothing"
+        );
         match verdict {
             Verdict::Ok => ok += 1,
             _ => illegal += 1,
         }
     }
-    assert!(ok > 300 && illegal > 300, "both verdicts are exercised: {ok} ok, {illegal} illegal");
+    assert!(
+        ok > 300 && illegal > 300,
+        "both verdicts are exercised: {ok} ok, {illegal} illegal"
+    );
 }
 
 #[test]
@@ -178,11 +265,23 @@ fn property_results_do_not_depend_on_threads() {
         histories.push(ops);
     }
     let run = |threads: usize, parallel: bool| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
         pool.install(|| {
             histories
                 .iter()
-                .map(|ops| check_operations(&KvModel::new(), ops, &CheckOptions { parallel, ..CheckOptions::default() }))
+                .map(|ops| {
+                    check_operations(
+                        &KvModel::new(),
+                        ops,
+                        &CheckOptions {
+                            parallel,
+                            ..CheckOptions::default()
+                        },
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };

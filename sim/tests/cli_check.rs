@@ -8,18 +8,28 @@ use std::process::{Command, Output};
 fn corpus() -> Option<PathBuf> {
     let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/porcupine")),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/porcupine"
+        )),
     };
     if dir.join("expected_verdicts.tsv").is_file() {
         return Some(dir);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "corpus missing at {}", dir.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "corpus missing at {}",
+        dir.display()
+    );
     eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
     None
 }
 
 fn raftsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftsim")).args(args).output().expect("raftsim runs")
+    Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .args(args)
+        .output()
+        .expect("raftsim runs")
 }
 
 fn code(output: &Output) -> i32 {
@@ -48,12 +58,27 @@ fn write(dir: &Path, name: &str, contents: &str) -> String {
 fn cli_check_corpus_files_give_expected_exit_codes() {
     let Some(dir) = corpus() else { return };
     let file = |name: &str| dir.join(name).display().to_string();
-    let ok = raftsim(&["check", &file("kv/c10-ok.txt"), &file("jepsen/etcd_002.log")]);
+    let ok = raftsim(&[
+        "check",
+        &file("kv/c10-ok.txt"),
+        &file("jepsen/etcd_002.log"),
+    ]);
     assert_eq!(code(&ok), 0, "{}{}", text(&ok.stdout), text(&ok.stderr));
     let stdout = text(&ok.stdout);
-    assert!(stdout.contains("c10-ok.txt: Ok (337 ops, 10 partitions"), "{stdout}");
-    assert!(stdout.contains("checked 2 files: 2 ok, 0 illegal"), "{stdout}");
-    let bad = raftsim(&["check", &file("kv/c10-ok.txt"), &file("kv/c50-bad.txt"), "--explain"]);
+    assert!(
+        stdout.contains("c10-ok.txt: Ok (337 ops, 10 partitions"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("checked 2 files: 2 ok, 0 illegal"),
+        "{stdout}"
+    );
+    let bad = raftsim(&[
+        "check",
+        &file("kv/c10-ok.txt"),
+        &file("kv/c50-bad.txt"),
+        "--explain",
+    ]);
     assert_eq!(code(&bad), 1, "{}", text(&bad.stderr));
     let stdout = text(&bad.stdout);
     assert!(stdout.contains("c50-bad.txt: Illegal"), "{stdout}");
@@ -67,7 +92,11 @@ fn cli_check_cache_limit_gives_unknown_exit_2() {
     let file = dir.join("kv/c50-bad.txt").display().to_string();
     let out = raftsim(&["check", &file, "--cache-limit", "50"]);
     assert_eq!(code(&out), 2, "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("Unknown"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Unknown"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -83,13 +112,25 @@ fn cli_check_json_history_round_trip() {
     let ok = write(&dir, "ok.json", history);
     let out = raftsim(&["check", &ok]);
     assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
-    let bad = write(&dir, "bad.json", &history.replace("\"value\":\"a\"}}", "\"value\":\"z\"}}"));
+    let bad = write(
+        &dir,
+        "bad.json",
+        &history.replace("\"value\":\"a\"}}", "\"value\":\"z\"}}"),
+    );
     let out = raftsim(&["check", &bad, "--explain"]);
     assert_eq!(code(&out), 1, "{}{}", text(&out.stdout), text(&out.stderr));
     let register = write(&dir, "reg.json", &history.replace("\"kv\"", "\"register\""));
     let out = raftsim(&["check", &register]);
-    assert_eq!(code(&out), 65, "a kv history read as a register history is malformed");
-    assert!(text(&out.stderr).contains("reg.json:2:"), "{}", text(&out.stderr));
+    assert_eq!(
+        code(&out),
+        65,
+        "a kv history read as a register history is malformed"
+    );
+    assert!(
+        text(&out.stderr).contains("reg.json:2:"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -106,16 +147,34 @@ fn cli_check_malformed_inputs_exit_65_with_position() {
     for (name, contents, expected) in cases {
         let path = write(&dir, name, contents);
         let out = raftsim(&["check", &path]);
-        assert_eq!(code(&out), 65, "{name}: {}{}", text(&out.stdout), text(&out.stderr));
-        assert!(text(&out.stderr).contains(expected), "{name}: {}", text(&out.stderr));
-        assert!(!text(&out.stderr).contains("panicked"), "{name}: {}", text(&out.stderr));
+        assert_eq!(
+            code(&out),
+            65,
+            "{name}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stderr).contains("panicked"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
 #[test]
 fn cli_check_bad_usage_exits_64() {
     let dir = scratch("usage");
-    let log = write(&dir, "a.log", "INFO  jepsen.util - 1\t:invoke\t:read\tnil\n");
+    let log = write(
+        &dir,
+        "a.log",
+        "INFO  jepsen.util - 1\t:invoke\t:read\tnil\n",
+    );
     for args in [
         vec!["check"],
         vec!["check", log.as_str(), "--model", "frob"],
@@ -133,13 +192,24 @@ fn cli_check_bad_usage_exits_64() {
 #[test]
 fn cli_check_writes_html_per_file() {
     let dir = scratch("html");
-    let a = write(&dir, "a.log", "INFO  jepsen.util - 1\t:invoke\t:write\t1\nINFO  jepsen.util - 1\t:ok\t:write\t1\n");
-    let b = write(&dir, "b.log", "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\t5\n");
+    let a = write(
+        &dir,
+        "a.log",
+        "INFO  jepsen.util - 1\t:invoke\t:write\t1\nINFO  jepsen.util - 1\t:ok\t:write\t1\n",
+    );
+    let b = write(
+        &dir,
+        "b.log",
+        "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\t5\n",
+    );
     let out_path = dir.join("view.html").display().to_string();
     let out = raftsim(&["check", &a, &b, "--html", &out_path]);
     assert_eq!(code(&out), 1, "{}{}", text(&out.stdout), text(&out.stderr));
     for name in ["view-a.html", "view-b.html"] {
         let page = std::fs::read_to_string(dir.join(name)).expect("html written");
-        assert!(page.starts_with("<!DOCTYPE html>") && page.contains("jump to first error"), "{name}");
+        assert!(
+            page.starts_with("<!DOCTYPE html>") && page.contains("jump to first error"),
+            "{name}"
+        );
     }
 }

@@ -84,8 +84,12 @@ pub enum Format {
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => Ok(Duration::from_secs_f64(secs)),
-        _ => Err(format!("expected a positive number of seconds, found `{text}`")),
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!(
+            "expected a positive number of seconds, found `{text}`"
+        )),
     }
 }
 
@@ -102,7 +106,10 @@ enum FileOutcome {
 pub fn run(args: &CheckArgs) -> u8 {
     let mut outcomes = Vec::with_capacity(args.files.len());
     for (index, path) in args.files.iter().enumerate() {
-        let html = args.html.as_ref().map(|out| html_path(out, path, args.files.len(), index));
+        let html = args
+            .html
+            .as_ref()
+            .map(|out| html_path(out, path, args.files.len(), index));
         outcomes.push(check_file(path, args, html.as_deref()));
     }
     let count = |wanted: FileOutcome| outcomes.iter().filter(|o| **o == wanted).count();
@@ -111,7 +118,11 @@ pub fn run(args: &CheckArgs) -> u8 {
         count(FileOutcome::Judged(Verdict::Illegal)),
         count(FileOutcome::Judged(Verdict::Unknown)),
     );
-    let (malformed, unreadable, usage) = (count(FileOutcome::Malformed), count(FileOutcome::Unreadable), count(FileOutcome::Usage));
+    let (malformed, unreadable, usage) = (
+        count(FileOutcome::Malformed),
+        count(FileOutcome::Unreadable),
+        count(FileOutcome::Usage),
+    );
     println!(
         "checked {} files: {ok} ok, {illegal} illegal, {unknown} unknown, {malformed} malformed, {unreadable} unreadable",
         outcomes.len()
@@ -136,8 +147,12 @@ fn html_path(out: &Path, file: &Path, count: usize, index: usize) -> PathBuf {
     if count == 1 {
         return out.to_path_buf();
     }
-    let stem = out.file_stem().map_or_else(|| "check".into(), |s| s.to_string_lossy().into_owned());
-    let file_stem = file.file_stem().map_or_else(|| format!("{index}"), |s| s.to_string_lossy().into_owned());
+    let stem = out
+        .file_stem()
+        .map_or_else(|| "check".into(), |s| s.to_string_lossy().into_owned());
+    let file_stem = file
+        .file_stem()
+        .map_or_else(|| format!("{index}"), |s| s.to_string_lossy().into_owned());
     out.with_file_name(format!("{stem}-{file_stem}.html"))
 }
 
@@ -177,13 +192,25 @@ fn check_file(path: &Path, args: &CheckArgs, html: Option<&Path>) -> FileOutcome
         (Concrete::Jepsen, None | Some(ModelName::Register)) => ModelName::Register,
         (Concrete::PorcupineKv, None | Some(ModelName::Kv)) => ModelName::Kv,
         (format, Some(model)) => {
-            let (model, format) = (format!("{model:?}").to_lowercase(), format!("{format:?}").to_lowercase());
+            let (model, format) = (
+                format!("{model:?}").to_lowercase(),
+                format!("{format:?}").to_lowercase(),
+            );
             eprintln!("raftsim check: --model {model} does not fit the {format} format of {name}");
             return FileOutcome::Usage;
         }
     };
-    let options = CheckOptions { timeout: args.timeout, cache_limit: args.cache_limit.or(CheckOptions::default().cache_limit), ..CheckOptions::default() };
-    let judge = Judge { name: &name, options, explain: args.explain, html };
+    let options = CheckOptions {
+        timeout: args.timeout,
+        cache_limit: args.cache_limit.or(CheckOptions::default().cache_limit),
+        ..CheckOptions::default()
+    };
+    let judge = Judge {
+        name: &name,
+        options,
+        explain: args.explain,
+        html,
+    };
     match (model, format) {
         (ModelName::Kv, Concrete::Json) => match parse_json::<KvInput, KvOutput>(&text, &name) {
             Ok(history) => judge.run(&KvModel::new(), &history.ops),
@@ -193,10 +220,12 @@ fn check_file(path: &Path, args: &CheckArgs, html: Option<&Path>) -> FileOutcome
             Ok(ops) => judge.run(&KvModel::new(), &ops),
             Err(error) => malformed(&name, &error),
         },
-        (ModelName::Register, Concrete::Json) => match parse_json::<RegisterInput, RegisterOutput>(&text, &name) {
-            Ok(history) => judge.run(&RegisterModel, &history.ops),
-            Err(error) => malformed(&name, &error),
-        },
+        (ModelName::Register, Concrete::Json) => {
+            match parse_json::<RegisterInput, RegisterOutput>(&text, &name) {
+                Ok(history) => judge.run(&RegisterModel, &history.ops),
+                Err(error) => malformed(&name, &error),
+            }
+        }
         (ModelName::Register, _) => match parse_jepsen_log(&text, &name) {
             Ok(ops) => judge.run(&RegisterModel, &ops),
             Err(error) => malformed(&name, &error),
@@ -273,7 +302,12 @@ impl Judge<'_> {
         FileOutcome::Judged(result.verdict)
     }
 
-    fn print_explanation<M: Model>(&self, model: &M, ops: &[Operation<M::Input, M::Output>], result: &CheckResult) {
+    fn print_explanation<M: Model>(
+        &self,
+        model: &M,
+        ops: &[Operation<M::Input, M::Output>],
+        result: &CheckResult,
+    ) {
         match result.explain_first_failure(model, ops) {
             Some(explanation) => print!("{explanation}"),
             None if result.verdict == Verdict::Unknown => {
@@ -291,23 +325,45 @@ mod tests {
     #[test]
     fn check_detects_formats_from_first_line() {
         let cases = [
-            ("a.txt", "{:process 0, :type :invoke}", Some(Concrete::PorcupineKv)),
-            ("a.txt", "INFO  jepsen.util - 1\t:invoke\t:read\tnil", Some(Concrete::Jepsen)),
-            ("a.txt", "{\"format\": \"raftsim-history\"", Some(Concrete::Json)),
+            (
+                "a.txt",
+                "{:process 0, :type :invoke}",
+                Some(Concrete::PorcupineKv),
+            ),
+            (
+                "a.txt",
+                "INFO  jepsen.util - 1\t:invoke\t:read\tnil",
+                Some(Concrete::Jepsen),
+            ),
+            (
+                "a.txt",
+                "{\"format\": \"raftsim-history\"",
+                Some(Concrete::Json),
+            ),
             ("a.json", "garbage", Some(Concrete::Json)),
             ("a.log", "", Some(Concrete::Jepsen)),
             ("a.txt", "hello", None),
         ];
         for (path, text, expected) in cases {
-            assert_eq!(detect_format(Path::new(path), text), expected, "{path}: {text}");
+            assert_eq!(
+                detect_format(Path::new(path), text),
+                expected,
+                "{path}: {text}"
+            );
         }
     }
 
     #[test]
     fn check_html_paths_for_several_files() {
         let out = Path::new("/tmp/view.html");
-        assert_eq!(html_path(out, Path::new("a/c10-ok.txt"), 1, 0), PathBuf::from("/tmp/view.html"));
-        assert_eq!(html_path(out, Path::new("a/c10-ok.txt"), 2, 0), PathBuf::from("/tmp/view-c10-ok.html"));
+        assert_eq!(
+            html_path(out, Path::new("a/c10-ok.txt"), 1, 0),
+            PathBuf::from("/tmp/view.html")
+        );
+        assert_eq!(
+            html_path(out, Path::new("a/c10-ok.txt"), 2, 0),
+            PathBuf::from("/tmp/view-c10-ok.html")
+        );
     }
 
     #[test]
