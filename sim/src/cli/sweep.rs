@@ -342,9 +342,7 @@ pub fn report(
         println!("failures ({}):", failed.len());
     }
     for r in &failed {
-        if !verbose {
-            println!("{r}");
-        }
+        println!("{r}");
         println!("  replay: {}", r.replay_command());
         if r.failure
             .as_deref()
