@@ -1,62 +1,68 @@
-//! Prints per-partition verdicts, sizes and times for one corpus file (a diagnostic).
+//! Checks corpus files single-threaded and prints per-partition verdicts, sizes and the
+//! total wall time (a diagnostic; run it under `/usr/bin/time` for CPU time and memory).
 //!
-//! `cargo run --release -p checker --example profile -- FILE [kv|kv-nopart|etcd] [limit]`
+//! `cargo run --release -p checker --example profile -- kv|kv-nopart|etcd LIMIT FILE...`
+//! (`LIMIT`: memo entries per partition, or `-` for the default).
 
 use checker::*;
+
+fn load(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(66)
+    })
+}
+
+fn print_partitions(result: &CheckResult) {
+    for (k, p) in result.partitions.iter().enumerate() {
+        println!(
+            "  partition {k}: {} ops {:?} prefix {} configurations {}",
+            p.ops.len(),
+            p.verdict,
+            p.linearization.len(),
+            p.configurations
+        );
+    }
+}
 
 #[allow(clippy::disallowed_methods)] // Reporting only.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let Some(path) = args.get(1) else {
-        eprintln!("usage: profile FILE [kv|kv-nopart|etcd] [cache-limit]");
+    if args.len() < 4 {
+        eprintln!("usage: profile kv|kv-nopart|etcd LIMIT FILE...");
         std::process::exit(64);
-    };
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("{path}: {e}");
-            std::process::exit(66);
-        }
-    };
-    let model = args.get(2).map_or("kv", String::as_str);
-    let limit = args.get(3).and_then(|l| l.parse().ok());
+    }
+    let limit = args[2].parse().ok().or(CheckOptions::default().cache_limit);
     let options = CheckOptions {
         parallel: false,
         scope: Scope::AllPartitions,
         cache_limit: limit,
         ..CheckOptions::default()
     };
+    let texts: Vec<(String, String)> = args[3..].iter().map(|p| (p.clone(), load(p))).collect();
     let start = std::time::Instant::now();
-    let result = match model {
-        "etcd" => match parse_jepsen_log(&text, path) {
-            Ok(ops) => {
-                let r = check_operations(&RegisterModel, &ops, &options);
-                println!("configs {}", r.partitions[0].configurations);
-                r
-            }
-            Err(e) => return eprintln!("{e}"),
-        },
-        _ => match parse_kv_edn(&text, path) {
-            Ok(ops) => {
-                let m = if model == "kv" {
-                    KvModel::new()
-                } else {
-                    KvModel::unpartitioned()
-                };
-                let r = check_operations(&m, &ops, &options);
-                for (k, p) in r.partitions.iter().enumerate() {
-                    println!(
-                        "partition {k}: {} ops {:?} prefix {} configs {}",
-                        p.ops.len(),
-                        p.verdict,
-                        p.linearization.len(),
-                        p.configurations
-                    );
+    for (path, text) in &texts {
+        let result = match args[1].as_str() {
+            "etcd" => match parse_jepsen_log(text, path) {
+                Ok(ops) => check_operations(&RegisterModel, &ops, &options),
+                Err(e) => return eprintln!("{e}"),
+            },
+            model => match parse_kv_edn(text, path) {
+                Ok(ops) => {
+                    let m = if model == "kv" {
+                        KvModel::new()
+                    } else {
+                        KvModel::unpartitioned()
+                    };
+                    check_operations(&m, &ops, &options)
                 }
-                r
-            }
-            Err(e) => return eprintln!("{e}"),
-        },
-    };
-    println!("{:?} in {:?}", result.verdict, start.elapsed());
+                Err(e) => return eprintln!("{e}"),
+            },
+        };
+        println!("{path}: {:?}", result.verdict);
+        if texts.len() == 1 {
+            print_partitions(&result);
+        }
+    }
+    println!("{} files in {:?}", texts.len(), start.elapsed());
 }

@@ -50,9 +50,11 @@ pub struct CheckOptions {
     /// violation was already found. Timing-dependent: for reproducible runs use
     /// `cache_limit`.
     pub timeout: Option<Duration>,
-    /// The most configurations (linearized set, state) one partition may memoise; past it
-    /// that partition is `Unknown`. Bounds memory deterministically: each configuration
-    /// costs about `n/8 + 40` bytes for a partition of `n` operations, plus new states.
+    /// The most memo entries (configurations (linearized set, state) plus memoised model
+    /// transitions) one partition may hold; past it that partition is `Unknown`. Bounds
+    /// memory deterministically: about 40 bytes per entry for the register model and 130
+    /// for the KV model (whose new states are allocated), more for partitions of many
+    /// hundreds of operations (wider sets).
     pub cache_limit: Option<usize>,
     /// Which partitions to search to the end.
     pub scope: Scope,
@@ -71,8 +73,8 @@ impl Default for CheckOptions {
     }
 }
 
-/// The default [`CheckOptions::cache_limit`]: about 1-2 GB on the hardest histories.
-pub const DEFAULT_CACHE_LIMIT: usize = 20_000_000;
+/// The default [`CheckOptions::cache_limit`]: at most about 500 MB per partition that reaches it.
+pub const DEFAULT_CACHE_LIMIT: usize = 4_000_000;
 
 /// The verdict on one partition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

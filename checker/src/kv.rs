@@ -285,7 +285,7 @@ impl Model for KvModel {
         }
     }
 
-    fn resets(&self, input: &KvInput, read: &KvInput) -> bool {
+    fn resets(&self, input: &KvInput, read: &KvInput, _read_output: Option<&KvOutput>) -> bool {
         input.op == KvOp::Put && input.key == read.key
     }
 
@@ -416,8 +416,8 @@ mod tests {
         let (g, o) = get("ab");
         assert!(!model.can_become_legal(&a, &g, Some(&o)));
         assert!(
-            model.resets(&input(KvOp::Put, "k", ""), &g)
-                && !model.resets(&input(KvOp::Put, "j", ""), &g)
+            model.resets(&input(KvOp::Put, "k", ""), &g, Some(&o))
+                && !model.resets(&input(KvOp::Put, "j", ""), &g, Some(&o))
         );
     }
 

@@ -88,10 +88,16 @@ pub trait Model: Sync {
         true
     }
 
-    /// Whether operation `input` may undo what makes read `read` hopeless (for the KV
-    /// model: a put of the same key). Only consulted after `can_become_legal` said `false`;
-    /// returning `true` is always safe.
-    fn resets(&self, _input: &Self::Input, _read: &Self::Input) -> bool {
+    /// Whether operation `input` may undo what makes the read (`read`, `read_output`)
+    /// hopeless (for the KV model: a put of the same key; for the register: a store of
+    /// the value read). Only consulted after `can_become_legal` said `false`; returning
+    /// `true` is always safe.
+    fn resets(
+        &self,
+        _input: &Self::Input,
+        _read: &Self::Input,
+        _read_output: Option<&Self::Output>,
+    ) -> bool {
         true
     }
 

@@ -106,6 +106,45 @@ impl Model for RegisterModel {
         }
     }
 
+    fn can_become_legal(
+        &self,
+        _state: &Option<i64>,
+        input: &RegisterInput,
+        output: Option<&RegisterOutput>,
+    ) -> bool {
+        // Called only for a read-only operation that is illegal now. A read of v becomes
+        // legal only through an operation that stores v; a failed CAS from v only through
+        // one that stores something else: see `resets`.
+        !matches!(
+            (input, output),
+            (RegisterInput::Read, Some(RegisterOutput::Read { .. }))
+                | (
+                    RegisterInput::Cas { .. },
+                    Some(RegisterOutput::Cas { ok: false })
+                )
+        )
+    }
+
+    fn resets(
+        &self,
+        input: &RegisterInput,
+        read: &RegisterInput,
+        read_output: Option<&RegisterOutput>,
+    ) -> bool {
+        let stored = match *input {
+            RegisterInput::Read => return false,
+            RegisterInput::Write { value } => value,
+            RegisterInput::Cas { to, .. } => to,
+        };
+        match (*read, read_output) {
+            (RegisterInput::Read, Some(RegisterOutput::Read { value })) => *value == Some(stored),
+            (RegisterInput::Cas { from, .. }, Some(RegisterOutput::Cas { ok: false })) => {
+                stored != from
+            }
+            _ => true,
+        }
+    }
+
     fn describe_operation(&self, input: &RegisterInput, output: Option<&RegisterOutput>) -> String {
         let value = |v: &Option<i64>| v.map_or("nil".to_string(), |v| v.to_string());
         match (input, output) {
@@ -130,6 +169,32 @@ impl Model for RegisterModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn register_pruning_hints() {
+        use RegisterInput::*;
+        let m = RegisterModel;
+        let read = |v: Option<i64>| Some(RegisterOutput::Read { value: v });
+        let failed = Some(RegisterOutput::Cas { ok: false });
+        assert!(!m.can_become_legal(&Some(1), &Read, read(Some(2)).as_ref()));
+        assert!(!m.can_become_legal(&Some(1), &Cas { from: 1, to: 2 }, failed.as_ref()));
+        assert!(m.can_become_legal(&Some(1), &Read, None));
+        assert!(m.resets(&Write { value: 2 }, &Read, read(Some(2)).as_ref()));
+        assert!(m.resets(&Cas { from: 0, to: 2 }, &Read, read(Some(2)).as_ref()));
+        assert!(!m.resets(&Write { value: 3 }, &Read, read(Some(2)).as_ref()));
+        assert!(!m.resets(&Write { value: 3 }, &Read, read(None).as_ref()));
+        assert!(!m.resets(&Read, &Read, read(Some(2)).as_ref()));
+        assert!(m.resets(
+            &Write { value: 3 },
+            &Cas { from: 1, to: 2 },
+            failed.as_ref()
+        ));
+        assert!(!m.resets(
+            &Write { value: 1 },
+            &Cas { from: 1, to: 2 },
+            failed.as_ref()
+        ));
+    }
 
     #[test]
     fn register_step_table() {

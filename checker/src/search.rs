@@ -552,7 +552,7 @@ impl<'m, M: Model> Search<'m, M> {
     /// Whether some unlinearized operation that may come before read `op` (it is called
     /// before `op` returns) could reset what dooms it.
     fn reset_possible(&self, op: u32) -> bool {
-        let read = &self.ops[op as usize].input;
+        let read = self.ops[op as usize];
         let until = self.return_entry[op as usize];
         let mut entry = self.next[self.head as usize];
         while entry != until {
@@ -563,7 +563,9 @@ impl<'m, M: Model> Search<'m, M> {
             let other = self.entry_op[entry as usize];
             if self.entry_is_call[entry as usize]
                 && other != op
-                && self.model.resets(&self.ops[other as usize].input, read)
+                && self
+                    .model
+                    .resets(&self.ops[other as usize].input, &read.input, read.output())
             {
                 return true;
             }
