@@ -46,7 +46,7 @@ impl Filter {
     pub fn select(filter: Option<&Filter>, all: &[Scenario]) -> Result<Vec<Scenario>> {
         let chosen: Vec<Scenario> = all
             .iter()
-            .filter(|s| filter.map_or(true, |f| f.matches(s)))
+            .filter(|s| filter.is_none_or(|f| f.matches(s)))
             .copied()
             .collect();
         if chosen.is_empty() {
