@@ -290,3 +290,96 @@ fn property_results_do_not_depend_on_threads() {
     assert_eq!(run(2, true), sequential);
     assert_eq!(run(4, true), sequential);
 }
+
+/// A model without pruning hints (no greedy reads, no doomed reads): a slower but simpler
+/// oracle for histories too large to enumerate.
+struct Plain<M>(M);
+
+impl<M: Model> Model for Plain<M> {
+    type State = M::State;
+    type Input = M::Input;
+    type Output = M::Output;
+
+    fn init(&self) -> M::State {
+        self.0.init()
+    }
+
+    fn step(
+        &self,
+        state: &M::State,
+        input: &M::Input,
+        output: Option<&M::Output>,
+    ) -> Next<M::State> {
+        self.0.step(state, input, output)
+    }
+
+    fn partition(&self, ops: &[Operation<M::Input, M::Output>]) -> Vec<Vec<usize>> {
+        self.0.partition(ops)
+    }
+}
+
+/// A larger random history: `n` ops over `clients`.
+fn random_register_large(rng: &mut Rng, n: usize) -> Vec<Operation<RegisterInput, RegisterOutput>> {
+    intervals(rng, n, 5)
+        .into_iter()
+        .map(|shape| match rng.below(3) {
+            0 => operation(
+                shape,
+                RegisterInput::Read,
+                RegisterOutput::Read {
+                    value: Some(rng.below(3) as i64),
+                },
+            ),
+            1 => operation(
+                shape,
+                RegisterInput::Write {
+                    value: rng.below(3) as i64,
+                },
+                RegisterOutput::Write,
+            ),
+            _ => operation(
+                shape,
+                RegisterInput::Cas {
+                    from: rng.below(3) as i64,
+                    to: rng.below(3) as i64,
+                },
+                RegisterOutput::Cas {
+                    ok: rng.below(2) == 0,
+                },
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn property_pruning_hints_never_change_the_verdict() {
+    let options = CheckOptions {
+        parallel: false,
+        ..CheckOptions::default()
+    };
+    let (mut ok, mut illegal) = (0, 0);
+    for seed in 0..1500 {
+        let mut rng = Rng(seed ^ 0x5555);
+        let n = 8 + rng.below(10) as usize;
+        let ops = random_register_large(&mut rng, n);
+        let fast = check_operations(&RegisterModel, &ops, &options).verdict;
+        let plain = check_operations(&Plain(RegisterModel), &ops, &options).verdict;
+        assert_eq!(fast, plain, "register seed {seed}\n{ops:#?}");
+        let mut rng = Rng(seed ^ 0x6666);
+        let kv_ops: Vec<_> = (0..3).flat_map(|_| random_kv(&mut rng)).collect();
+        let fast_kv = check_operations(&KvModel::unpartitioned(), &kv_ops, &options).verdict;
+        assert_eq!(
+            fast_kv,
+            check_operations(&Plain(KvModel::unpartitioned()), &kv_ops, &options).verdict,
+            "kv seed {seed}"
+        );
+        match fast {
+            Verdict::Ok => ok += 1,
+            _ => illegal += 1,
+        }
+    }
+    assert!(
+        ok > 100 && illegal > 100,
+        "both verdicts are exercised: {ok} ok, {illegal} illegal"
+    );
+}
