@@ -326,7 +326,7 @@ impl KvServer {
         assert!(
             self.pending
                 .first_key_value()
-                .map_or(true, |(i, _)| *i > index),
+                .is_none_or(|(i, _)| *i > index),
             "{}: a request pending at or below applied {index}",
             self.id
         );

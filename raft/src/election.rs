@@ -43,7 +43,7 @@ impl<C: Command> Raft<C> {
     /// candidate in this term, and its log is at least as up to date as ours (§5.4.1).
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, m: RequestVote, now: Instant) {
         let grant = m.term == self.current_term
-            && self.voted_for.map_or(true, |v| v == from)
+            && self.voted_for.is_none_or(|v| v == from)
             && self.log.is_up_to_date(m.last_log_index, m.last_log_term);
         if grant {
             assert_eq!(

@@ -18,12 +18,26 @@ pub struct Entry<C> {
 
 /// The log after compaction: everything through `snapshot_index` lives in the snapshot
 /// (Figure 13's lastIncludedIndex/lastIncludedTerm), later entries are kept here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Log<C> {
     snapshot_index: LogIndex,
     snapshot_term: Term,
     entries: Vec<Entry<C>>,
+    /// Counts every change other than an append (truncation, compaction, installed
+    /// snapshot), so that a cache of the encoded entries knows when it must start over.
+    #[serde(skip)]
+    rewrites: u64,
 }
+
+impl<C: PartialEq> PartialEq for Log<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.snapshot_index == other.snapshot_index
+            && self.snapshot_term == other.snapshot_term
+            && self.entries == other.entries
+    }
+}
+
+impl<C: Eq> Eq for Log<C> {}
 
 impl<C: Clone> Default for Log<C> {
     fn default() -> Self {
@@ -38,6 +52,7 @@ impl<C: Clone> Log<C> {
             snapshot_index,
             snapshot_term,
             entries,
+            rewrites: 0,
         }
     }
 
@@ -54,6 +69,12 @@ impl<C: Clone> Log<C> {
     /// The retained entries, first one at `snapshot_index + 1`.
     pub fn entries(&self) -> &[Entry<C>] {
         &self.entries
+    }
+
+    /// How many times the log changed other than by appending (see [`crate::log`]'s
+    /// encoding cache in `persist.rs`): equal counts mean the retained entries only grew.
+    pub fn rewrites(&self) -> u64 {
+        self.rewrites
     }
 
     /// The index of the last entry (the snapshot index if no entry is retained).
@@ -143,6 +164,7 @@ impl<C: Clone> Log<C> {
         );
         if let Some(p) = self.position(from) {
             self.entries.truncate(p);
+            self.rewrites += 1;
         }
         assert!(
             self.last_index() < from,
@@ -169,6 +191,7 @@ impl<C: Clone> Log<C> {
             });
         let keep_from = (index.0 - self.snapshot_index.0) as usize;
         self.entries.drain(..keep_from);
+        self.rewrites += 1;
         self.snapshot_index = index;
         self.snapshot_term = term;
         assert!(
@@ -193,6 +216,7 @@ impl<C: Clone> Log<C> {
             self.compact_to(index);
         } else {
             self.entries.clear();
+            self.rewrites += 1;
             self.snapshot_index = index;
             self.snapshot_term = term;
         }

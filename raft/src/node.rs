@@ -63,6 +63,8 @@ pub struct Raft<C> {
     pub(crate) outbox: Vec<(NodeId, Message<C>)>,
     pub(crate) snapshot_apply_pending: bool,
     pub(crate) raft_state_size: usize,
+    /// Encodings of the retained entries, reused from save to save.
+    pub(crate) encoded_log: persist::EncodedLog,
 }
 
 impl<C: Command> Raft<C> {
@@ -120,6 +122,7 @@ impl<C: Command> Raft<C> {
             outbox: Vec::new(),
             snapshot_apply_pending: false,
             raft_state_size: persisted.raft_state.len(),
+            encoded_log: persist::EncodedLog::default(),
         };
         raft.reset_election_deadline(now);
         Ok(raft)
@@ -212,7 +215,9 @@ impl<C: Command> Raft<C> {
     /// which the driver must carry them out (persist, then send, then apply).
     pub fn ready(&mut self) -> Ready<C> {
         let persist = self.persist_pending.then(|| {
-            let raft_state = persist::encode(self.current_term, self.voted_for, &self.log);
+            let raft_state = self
+                .encoded_log
+                .encode(self.current_term, self.voted_for, &self.log);
             self.raft_state_size = raft_state.len();
             Persisted {
                 raft_state,

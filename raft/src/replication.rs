@@ -34,7 +34,7 @@ impl<C: Command> Raft<C> {
             let pr = &self.progress[peer.index()];
             let quiet = pr
                 .last_send
-                .map_or(true, |t| now.saturating_since(t) >= interval);
+                .is_none_or(|t| now.saturating_since(t) >= interval);
             if pr.probing {
                 if quiet {
                     self.send_append(peer, now);
@@ -166,7 +166,7 @@ impl<C: Command> Raft<C> {
             self.become_follower(self.current_term, now);
         }
         assert!(
-            self.leader.map_or(true, |l| l == from),
+            self.leader.is_none_or(|l| l == from),
             "{}: two leaders in term {}: {:?} and {from}",
             self.id,
             self.current_term,

@@ -125,6 +125,7 @@ pub fn registry() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(crate::demo::scenarios());
     all.extend(crate::scenarios::raft());
+    all.extend(crate::scenarios::kv());
     all
 }
 

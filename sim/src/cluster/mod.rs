@@ -1,6 +1,8 @@
 //! Raft and KV nodes driven by the engine, and the testers of the lab's suites.
 
 pub mod command;
+pub mod kv_node;
+pub mod kv_tester;
 pub mod raft_server;
 pub mod raft_tester;
 

@@ -489,6 +489,16 @@ impl<N: Node> Sim<N> {
         self.fault(from, format!("{word} {from} -> {to}"));
     }
 
+    /// Opens or closes many one-way links at once, traced as one fault described by
+    /// `describe` (a partition of a KV cluster, a clerk's connections).
+    pub fn set_links(&mut self, links: &[(NodeId, NodeId)], up: bool, describe: &str) {
+        for &(from, to) in links {
+            self.net.set_link(from, to, up);
+        }
+        let first = links.first().map_or(NodeId(0), |l| l.0);
+        self.fault(first, describe.to_string());
+    }
+
     /// Switches between reliable and unreliable (labrpc) delivery.
     pub fn set_reliable(&mut self, reliable: bool) {
         self.net.config_mut().reliable = reliable;

@@ -3,13 +3,17 @@
 //! Each lab test keeps its name (with the 2023 part suffix, 2A-2D and 3A-3B) and its
 //! steps and thresholds; the doc line of each body names the Go test it ports.
 
+mod kv_3a;
+mod kv_3b;
+mod kv_generic;
 mod raft_2a;
 mod raft_2b;
 mod raft_2c;
 mod raft_2d;
 
+use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::{RaftSetup, RaftTester};
-use crate::scenario::{Outcome, RunConfig, Scenario, Verdict};
+use crate::scenario::{Failure, Outcome, RunConfig, Scenario, Verdict};
 
 /// Every Raft scenario, in the lab's order.
 pub fn raft() -> Vec<Scenario> {
@@ -20,6 +24,99 @@ pub fn raft() -> Vec<Scenario> {
     all.extend(raft_2d::scenarios());
     all
 }
+
+/// Every KV scenario, in the lab's order.
+pub fn kv() -> Vec<Scenario> {
+    let mut all = Vec::new();
+    all.extend(kv_3a::scenarios());
+    all.extend(kv_3b::scenarios());
+    all
+}
+
+/// Runs a KV test body on a fresh cluster, then judges the recorded history with the
+/// linearizability checker (an `Illegal` or `Unknown` verdict fails the run) and
+/// packages the history (JSON, and the HTML view on failure) with the outcome.
+pub(crate) fn run_kv(
+    name: &str,
+    config: &RunConfig,
+    setup: KvSetup,
+    body: fn(&mut KvTester) -> Verdict,
+) -> Outcome {
+    let mut t = KvTester::new(config.seed, config.keep_trace, setup);
+    let mut verdict = body(&mut t).and_then(|()| t.check_time_limit());
+    let result = if setup.check_history {
+        t.check_history()
+    } else {
+        checker::CheckResult {
+            verdict: checker::Verdict::Ok,
+            partitions: Vec::new(),
+        }
+    };
+    let mut html = None;
+    match result.verdict {
+        checker::Verdict::Ok => {}
+        checker::Verdict::Illegal => {
+            html = Some(checker::to_html(
+                &checker::KvModel::new(),
+                t.history(),
+                &result,
+                name,
+            ));
+            verdict = verdict.and(Err(Failure("history is not linearizable".into())));
+        }
+        checker::Verdict::Unknown => {
+            let why =
+                "linearizability check gave up (cache limit): the history is too hard to judge";
+            verdict = verdict.and(Err(Failure(why.into())));
+        }
+    }
+    let ops = t.ops();
+    let total = t.sim.net().total();
+    let mut outcome = Outcome::from_sim(name, config, &t.sim, verdict);
+    outcome.history_json = checker::to_json("kv", t.history()).ok();
+    outcome.history_html = html;
+    outcome.metrics = std::mem::take(&mut t.metrics);
+    outcome.metrics.push(("ops".into(), ops as f64));
+    if ops > 0 {
+        outcome
+            .metrics
+            .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
+        outcome
+            .metrics
+            .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
+    }
+    outcome
+}
+
+/// Declares KV scenarios: name, part, servers, unreliable, maxraftstate, whether to check
+/// the history, description, body.
+macro_rules! kv_scenarios {
+    ($( $name:ident, $part:literal, $servers:expr, $unreliable:expr, $max:expr, $check:expr, $desc:literal, $body:path; )*) => {
+        /// This module's scenarios, in the lab's order.
+        pub fn scenarios() -> Vec<$crate::scenario::Scenario> {
+            vec![$(
+                $crate::scenario::Scenario {
+                    name: stringify!($name),
+                    part: $part,
+                    description: $desc,
+                    run: {
+                        fn run(config: &$crate::scenario::RunConfig) -> $crate::scenario::Outcome {
+                            let setup = $crate::cluster::kv_tester::KvSetup {
+                                servers: $servers,
+                                unreliable: $unreliable,
+                                maxraftstate: $max,
+                                check_history: $check,
+                            };
+                            super::run_kv(stringify!($name), config, setup, $body)
+                        }
+                        run
+                    },
+                },
+            )*]
+        }
+    };
+}
+pub(crate) use kv_scenarios;
 
 /// Runs a Raft test body on a fresh cluster and packages the outcome with its counters.
 pub(crate) fn run_raft(
