@@ -70,9 +70,11 @@ struct Frame {
     alt_next: u32,
     alt_end: u32,
     greedy: bool,
-    /// The scan of the configuration this frame left: its bound and candidates left.
-    bound: u32,
-    left: u32,
+    /// The scan of the configuration this frame left: its candidate list starts at
+    /// `pass_start` and ends at `cand_end` in `cands`; `pass_pos` is the next to try.
+    pass_start: u32,
+    pass_pos: u32,
+    cand_end: u32,
 }
 
 /// A resumable search over one partition.
@@ -111,11 +113,11 @@ pub(crate) struct Search<'m, M: Model> {
     linearized: Bitset,
     state: u32,
     frames: Vec<Frame>,
-    entry: u32,
-    /// Candidates are the operations whose call entry is below `bound` (the first remaining
-    /// return); `left` of them are still ahead of `entry` in this pass.
-    bound: u32,
-    left: u32,
+    /// A stack of candidate lists, one per configuration on the path; the current one is
+    /// `cands[pass_start..]`, and `cands[pass_pos]` is the next to try.
+    cands: Vec<u32>,
+    pass_start: u32,
+    pass_pos: u32,
     greedy_pass: bool,
     started: bool,
     finished: Option<SearchEnd>,
@@ -203,9 +205,9 @@ impl<'m, M: Model> Search<'m, M> {
             linearized: Bitset::new(n),
             state: 0,
             frames: Vec::new(),
-            entry: head,
-            bound: 0,
-            left: 0,
+            cands: Vec::new(),
+            pass_start: 0,
+            pass_pos: 0,
             greedy_pass: true,
             started: false,
             finished: None,
@@ -262,19 +264,20 @@ impl<'m, M: Model> Search<'m, M> {
     /// operation that must finish first is the likeliest to come next.
     fn begin_pass(&mut self, greedy: bool) {
         self.greedy_pass = greedy;
+        let start = self.cands.len();
         let mut entry = self.next[self.head as usize];
-        let mut count = 0;
         while entry != self.head && self.entry_is_call[entry as usize] {
-            count += 1;
+            self.cands.push(self.entry_op[entry as usize]);
             entry = self.next[entry as usize];
         }
         assert!(
-            entry != self.head || count == 0,
+            entry != self.head || start == self.cands.len(),
             "a call without a return in the list"
         );
-        self.entry = entry;
-        self.bound = entry;
-        self.left = count;
+        let return_entry = &self.return_entry;
+        self.cands[start..].sort_unstable_by_key(|&op| return_entry[op as usize]);
+        self.pass_start = start as u32;
+        self.pass_pos = start as u32;
     }
 
     fn run_loop(&mut self, limits: &SearchLimits<'_>) -> SearchEnd {
@@ -288,12 +291,10 @@ impl<'m, M: Model> Search<'m, M> {
             if self.memo_entries() > limits.cache_limit {
                 return SearchEnd::Stopped(Limit::CacheLimit);
             }
-            let entry = self.entry;
             if self.next[self.head as usize] == self.head {
                 assert!(
-                    self.left == 0,
-                    "scan of an empty list has {} candidates",
-                    self.left
+                    self.pass_pos as usize == self.cands.len(),
+                    "scan of an empty list has candidates"
                 );
                 assert!(
                     self.linearized.count() == self.ops.len(),
@@ -301,10 +302,11 @@ impl<'m, M: Model> Search<'m, M> {
                 );
                 return SearchEnd::Ok;
             }
-            if self.left == 0 {
+            if self.pass_pos as usize == self.cands.len() {
                 if self.greedy_pass {
                     // No read can be linearized greedily: now branch over the others.
-                    self.begin_pass(false);
+                    self.greedy_pass = false;
+                    self.pass_pos = self.pass_start;
                     continue;
                 }
                 if !self.backtrack() {
@@ -312,17 +314,8 @@ impl<'m, M: Model> Search<'m, M> {
                 }
                 continue;
             }
-            assert!(
-                entry != self.head,
-                "scan ran out with {} candidates left",
-                self.left
-            );
-            self.entry = self.next[entry as usize];
-            let op = self.entry_op[entry as usize];
-            if self.entry_is_call[entry as usize] || self.call_entry[op as usize] >= self.bound {
-                continue; // Not a candidate's return.
-            }
-            self.left -= 1;
+            let op = self.cands[self.pass_pos as usize];
+            self.pass_pos += 1;
             let read_only = self.read_only[op as usize];
             let twin = self.twin[op as usize];
             if self.greedy_pass != read_only
@@ -368,7 +361,8 @@ impl<'m, M: Model> Search<'m, M> {
             // whenever the current one does: the current one fails too.
             return Step::Dead;
         }
-        let (bound, left) = (self.bound, self.left);
+        let (pass_start, pass_pos, cand_end) =
+            (self.pass_start, self.pass_pos, self.cands.len() as u32);
         self.push(Frame {
             op,
             state_before: self.state,
@@ -376,8 +370,9 @@ impl<'m, M: Model> Search<'m, M> {
             alt_next: chosen + 1,
             alt_end: chosen + 1,
             greedy: true,
-            bound,
-            left,
+            pass_start,
+            pass_pos,
+            cand_end,
         });
         self.lift(op, self.state);
         Step::Advanced
@@ -394,7 +389,8 @@ impl<'m, M: Model> Search<'m, M> {
         for k in from..end {
             let id = self.transition_alts[k as usize];
             if self.visit(op, id) {
-                let (bound, left) = (self.bound, self.left);
+                let (pass_start, pass_pos, cand_end) =
+                    (self.pass_start, self.pass_pos, self.cands.len() as u32);
                 self.push(Frame {
                     op,
                     state_before: self.state,
@@ -402,8 +398,9 @@ impl<'m, M: Model> Search<'m, M> {
                     alt_next: k + 1,
                     alt_end: end,
                     greedy: false,
-                    bound,
-                    left,
+                    pass_start,
+                    pass_pos,
+                    cand_end,
                 });
                 self.lift(op, id);
                 return Step::Advanced;
@@ -422,13 +419,13 @@ impl<'m, M: Model> Search<'m, M> {
                 continue;
             }
             // Restore the parent's scan, just after this frame's operation.
-            (self.bound, self.left) = (frame.bound, frame.left);
+            self.cands.truncate(frame.cand_end as usize);
+            (self.pass_start, self.pass_pos) = (frame.pass_start, frame.pass_pos);
             if let Step::Advanced =
                 self.try_alternatives(frame.op, frame.alt_start, frame.alt_next, frame.alt_end)
             {
                 self.begin_pass(true);
             } else {
-                self.entry = self.next[self.return_entry[frame.op as usize] as usize];
                 self.greedy_pass = false;
             }
             return true;
