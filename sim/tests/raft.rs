@@ -3,74 +3,13 @@
 //! A failure names the scenario, the seed, the reason and the command that replays it.
 //! `RAFTSIM_SEEDS=N` runs N seeds per scenario instead of the default.
 
-use sim::scenario::{registry, run, RunConfig, Scenario};
+mod common;
 
 /// Seeds per scenario in `cargo test` (the CI budget; sweeps run many more).
 const SEEDS_DEFAULT: u64 = 10;
 
-fn seeds() -> u64 {
-    std::env::var("RAFTSIM_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(SEEDS_DEFAULT)
-}
-
-fn scenario(name: &str) -> Scenario {
-    registry()
-        .into_iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("scenario {name} is not registered"))
-}
-
-/// Runs `name` over the seeds; checks every run passes and seed 0 replays identically.
-fn check(name: &str) {
-    let s = scenario(name);
-    let mut failures = Vec::new();
-    for seed in 0..seeds() {
-        let o = run(
-            &s,
-            &RunConfig {
-                seed,
-                keep_trace: false,
-            },
-        );
-        if let Some(reason) = &o.failure {
-            failures.push(format!(
-                "FAIL {name} seed={seed}: {reason}\n  replay: {}",
-                o.replay_command()
-            ));
-        }
-        if seed == 0 {
-            let again = run(
-                &s,
-                &RunConfig {
-                    seed,
-                    keep_trace: false,
-                },
-            );
-            assert_eq!(
-                (o.trace_hash, o.events),
-                (again.trace_hash, again.events),
-                "{name} seed=0 is not deterministic; replay: {}",
-                o.replay_command()
-            );
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-macro_rules! scenario_tests {
-    ($($test:ident => $name:literal,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                check($name);
-            }
-        )*
-    };
-}
-
 scenario_tests! {
+    SEEDS_DEFAULT;
     initial_election_2a => "InitialElection2A",
     re_election_2a => "ReElection2A",
     many_elections_2a => "ManyElections2A",
