@@ -134,6 +134,12 @@ impl KvTester {
         &self.history
     }
 
+    /// The recorded history, to corrupt on purpose in tests of the checking path.
+    #[cfg(test)]
+    pub(crate) fn history_mut(&mut self) -> &mut KvHistory {
+        &mut self.history
+    }
+
     /// Both directions between server `i` and each server of `to`.
     fn server_pairs(&self, i: usize, to: &[usize]) -> Vec<(NodeId, NodeId)> {
         let a = self.servers[i];

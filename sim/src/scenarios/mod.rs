@@ -165,3 +165,63 @@ macro_rules! raft_scenarios {
     };
 }
 pub(crate) use raft_scenarios;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Put, then a Get whose recorded output is corrupted to a value never written.
+    fn tampered(t: &mut KvTester) -> Verdict {
+        let ck = t.make_client(&t.all());
+        t.put(ck, "k", "v")?;
+        let got = t.get(ck, "k")?;
+        assert_eq!(got, "v", "the service itself is right");
+        let last = t.history_mut().last_mut().expect("two ops recorded");
+        last.outcome = checker::Outcome::Returned {
+            output: checker::KvOutput {
+                value: "never written".into(),
+            },
+            at: last.outcome.return_time().expect("returned"),
+        };
+        Ok(())
+    }
+
+    #[test]
+    fn run_kv_illegal_history_fails_with_its_html_view() {
+        let setup = KvSetup {
+            servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            check_history: true,
+        };
+        let config = RunConfig {
+            seed: 1,
+            keep_trace: false,
+        };
+        let o = run_kv("Tampered", &config, setup, tampered);
+        assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
+        let html = o.history_html.expect("an HTML view of the failing history");
+        assert!(html.contains("<svg") && html.contains("never written"));
+        let json = o.history_json.expect("the history as JSON");
+        assert!(json.contains("\"never written\""));
+    }
+
+    #[test]
+    fn run_kv_legal_history_passes_without_html() {
+        fn body(t: &mut KvTester) -> Verdict {
+            let ck = t.make_client(&t.all());
+            t.put(ck, "k", "v")?;
+            t.check(ck, "k", "v")
+        }
+        let setup = KvSetup {
+            servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            check_history: true,
+        };
+        let o = run_kv("Legal", &RunConfig::default(), setup, body);
+        assert!(o.passed(), "{:?}", o.failure);
+        assert!(o.history_html.is_none());
+        assert!(o.metrics.iter().any(|(k, v)| k == "ops" && *v == 2.0));
+    }
+}
