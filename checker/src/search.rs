@@ -610,9 +610,10 @@ impl<'m, M: Model> Search<'m, M> {
 }
 
 /// For each operation, its closest twin: an operation with equal input and output whose
-/// call and return entries both come earlier (or `NONE`). If any linearization exists, one
-/// exists that puts every twin first (swap any pair out of order: the interval of the
-/// earlier twin fits wherever the later one stood, and the model sees the same steps).
+/// call and return entries both come earlier, and which returns after it is called (or
+/// `NONE`). If any linearization exists, one exists that puts every twin first (swap any
+/// pair out of order: the interval of the earlier twin fits wherever the later one stood,
+/// and the model sees the same steps).
 fn twins<I: PartialEq, O: PartialEq>(
     ops: &[&Operation<I, O>],
     call_entry: &[u32],
@@ -624,9 +625,14 @@ fn twins<I: PartialEq, O: PartialEq>(
     let mut twin = vec![NONE; n];
     for (position, &b) in by_call.iter().enumerate() {
         let b = b as usize;
+        // Only a twin that overlaps `b` can change the search: one that returned before
+        // `b` was called precedes it in real time anyway. Testing that first keeps the
+        // scan to integer compares on long sequential histories, whose inputs and outputs
+        // (a KV key's whole value) can be long.
         let earlier = by_call[..position].iter().rev().find(|&&a| {
             let a = a as usize;
             return_entry[a] < return_entry[b]
+                && return_entry[a] > call_entry[b]
                 && ops[a].input == ops[b].input
                 && ops[a].output() == ops[b].output()
         });
