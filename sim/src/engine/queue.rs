@@ -7,10 +7,24 @@ use super::time::Instant;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// Bits of a heap key that hold the insertion sequence (a trillion events per run).
+const SEQ_BITS: u32 = 40;
+/// Bits of a heap key that hold the payload's slot (16 million pending events).
+const SLOT_BITS: u32 = 24;
+
+/// A heap key: time in the high 64 bits, then the insertion sequence, then the slot. One
+/// `u128` compare orders by (time, sequence); the slot never decides, as sequences are
+/// unique. Packing keeps the heap's sift loops short and branch-light.
+fn key(time: Instant, seq: u64, slot: u32) -> u128 {
+    assert!(seq < 1 << SEQ_BITS, "event sequence {seq} overflows the key");
+    assert!(slot < 1 << SLOT_BITS, "event slot {slot} overflows the key");
+    (u128::from(time.0) << 64) | (u128::from(seq) << SLOT_BITS) | u128::from(slot)
+}
+
 /// A min-queue of events of type `E`, ordered by time then by insertion order.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(Instant, u64, u32)>>,
+    heap: BinaryHeap<Reverse<u128>>,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -52,12 +66,13 @@ impl<E> EventQueue<E> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse((time, seq, slot)));
+        self.heap.push(Reverse(key(time, seq, slot)));
     }
 
     /// Removes and returns the earliest event with its time.
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        let Reverse((time, _seq, slot)) = self.heap.pop()?;
+        let Reverse(k) = self.heap.pop()?;
+        let (time, slot) = (Instant((k >> 64) as u64), (k as u32) & ((1 << SLOT_BITS) - 1));
         let event = self.slots[slot as usize]
             .take()
             .expect("queue slot empty while its key was in the heap");
@@ -67,7 +82,7 @@ impl<E> EventQueue<E> {
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((time, _, _))| *time)
+        self.heap.peek().map(|Reverse(k)| Instant((k >> 64) as u64))
     }
 
     /// Number of pending events.
@@ -84,15 +99,16 @@ impl<E> EventQueue<E> {
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
         let slots = &mut self.slots;
         let free = &mut self.free;
-        self.heap.retain(|Reverse((_, _, slot))| {
-            let event = slots[*slot as usize]
+        self.heap.retain(|Reverse(k)| {
+            let slot = (*k as u32) & ((1 << SLOT_BITS) - 1);
+            let event = slots[slot as usize]
                 .as_ref()
                 .expect("heap key without event");
             if keep(event) {
                 true
             } else {
-                slots[*slot as usize] = None;
-                free.push(*slot);
+                slots[slot as usize] = None;
+                free.push(slot);
                 false
             }
         });
