@@ -16,7 +16,10 @@ const SLOT_BITS: u32 = 24;
 /// `u128` compare orders by (time, sequence); the slot never decides, as sequences are
 /// unique. Packing keeps the heap's sift loops short and branch-light.
 fn key(time: Instant, seq: u64, slot: u32) -> u128 {
-    assert!(seq < 1 << SEQ_BITS, "event sequence {seq} overflows the key");
+    assert!(
+        seq < 1 << SEQ_BITS,
+        "event sequence {seq} overflows the key"
+    );
     assert!(slot < 1 << SLOT_BITS, "event slot {slot} overflows the key");
     (u128::from(time.0) << 64) | (u128::from(seq) << SLOT_BITS) | u128::from(slot)
 }
@@ -72,7 +75,10 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event with its time.
     pub fn pop(&mut self) -> Option<(Instant, E)> {
         let Reverse(k) = self.heap.pop()?;
-        let (time, slot) = (Instant((k >> 64) as u64), (k as u32) & ((1 << SLOT_BITS) - 1));
+        let (time, slot) = (
+            Instant((k >> 64) as u64),
+            (k as u32) & ((1 << SLOT_BITS) - 1),
+        );
         let event = self.slots[slot as usize]
             .take()
             .expect("queue slot empty while its key was in the heap");
