@@ -46,6 +46,9 @@ pub struct RunConfig {
     pub seed: u64,
     /// Keep the rendered trace in the outcome.
     pub keep_trace: bool,
+    /// Keep the recorded client history (as JSON) in the outcome even when the run passes
+    /// (a failing KV run always keeps it). Off in sweeps: a history can be large.
+    pub keep_history: bool,
 }
 
 /// Everything a run produced.
@@ -65,7 +68,8 @@ pub struct Outcome {
     pub events: u64,
     /// The rendered trace, when asked for.
     pub trace: Option<String>,
-    /// The recorded client history as raftsim JSON (KV scenarios).
+    /// The recorded client history as raftsim JSON (KV scenarios that failed, or ran with
+    /// [`RunConfig::keep_history`]).
     pub history_json: Option<String>,
     /// The checker's HTML view of the history (KV scenarios that failed the check).
     pub history_html: Option<String>,

@@ -7,7 +7,12 @@ use sim::scenario::{find, run, Outcome, RunConfig};
 
 fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
     let scenario = find("PingFaults").expect("PingFaults is registered");
-    run(&scenario, &RunConfig { seed, keep_trace })
+    let config = RunConfig {
+        seed,
+        keep_trace,
+        keep_history: false,
+    };
+    run(&scenario, &config)
 }
 
 #[test]

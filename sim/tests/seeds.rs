@@ -30,6 +30,7 @@ fn seeds_every_entry_passes() {
                 &RunConfig {
                     seed: *seed,
                     keep_trace: false,
+                    keep_history: false,
                 },
             );
             outcome.failure.map(|reason| {

@@ -33,6 +33,7 @@ pub fn rerun_with_trace(scenario: &Scenario, seed: u64, hash: u64) -> (Outcome, 
         &RunConfig {
             seed,
             keep_trace: true,
+            keep_history: true,
         },
     );
     let drift = (again.trace_hash != hash).then(|| {

@@ -26,6 +26,7 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
     let config = RunConfig {
         seed: first.seed,
         keep_trace: true,
+        keep_history: false,
     };
     let a = panics::run(scenario, &config);
     let b = panics::run(scenario, &config);

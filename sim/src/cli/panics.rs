@@ -92,6 +92,7 @@ mod tests {
         let config = RunConfig {
             seed: 5,
             keep_trace: false,
+            keep_history: false,
         };
         for (s, message) in [
             (scenario("Boom", boom), "panicked: boom at seed 5 (at "),

@@ -48,6 +48,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let config = RunConfig {
         seed,
         keep_trace: args.trace.is_some(),
+        keep_history: args.history.is_some(),
     };
     // One run: let the panic, if any, print in full with its backtrace.
     panics::install(false);

@@ -265,6 +265,7 @@ fn run_job(job: &Job, runner: &Runner, progress: &Progress) -> Result<Record> {
     let config = RunConfig {
         seed: job.seed,
         keep_trace: false,
+        keep_history: false,
     };
     let watch = Stopwatch::start();
     let outcome = panics::run(&job.scenario, &config);

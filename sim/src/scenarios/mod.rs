@@ -73,7 +73,9 @@ pub(crate) fn run_kv(
     let ops = t.ops();
     let total = t.sim.net().total();
     let mut outcome = Outcome::from_sim(name, config, &t.sim, verdict);
-    outcome.history_json = checker::to_json("kv", t.history()).ok();
+    if config.keep_history || !outcome.passed() {
+        outcome.history_json = checker::to_json("kv", t.history()).ok();
+    }
     outcome.history_html = html;
     outcome.metrics = std::mem::take(&mut t.metrics);
     outcome.metrics.push(("ops".into(), ops as f64));
@@ -197,6 +199,7 @@ mod tests {
         let config = RunConfig {
             seed: 1,
             keep_trace: false,
+            keep_history: false,
         };
         let o = run_kv("Tampered", &config, setup, tampered);
         assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
@@ -222,6 +225,16 @@ mod tests {
         let o = run_kv("Legal", &RunConfig::default(), setup, body);
         assert!(o.passed(), "{:?}", o.failure);
         assert!(o.history_html.is_none());
+        assert!(
+            o.history_json.is_none(),
+            "a passing run keeps no history unless asked"
+        );
+        let keep = RunConfig {
+            keep_history: true,
+            ..RunConfig::default()
+        };
+        let o = run_kv("Legal", &keep, setup, body);
+        assert!(o.history_json.is_some_and(|j| j.contains("\"put\"")));
         assert!(o.metrics.iter().any(|(k, v)| k == "ops" && *v == 2.0));
     }
 }

@@ -22,6 +22,7 @@ pub fn check(name: &str, seeds: u64) {
             &RunConfig {
                 seed,
                 keep_trace: false,
+                keep_history: false,
             },
         );
         if let Some(reason) = &o.failure {
@@ -36,6 +37,7 @@ pub fn check(name: &str, seeds: u64) {
                 &RunConfig {
                     seed,
                     keep_trace: false,
+                    keep_history: false,
                 },
             );
             assert_eq!(
