@@ -5,31 +5,14 @@
 //! The corpus is read from `../shared/data/porcupine` (or `RAFTSIM_PORCUPINE_DATA`); when it
 //! is missing the benches are skipped, except under `CI=true`, where that is an error.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use checker::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/porcupine"
-        )),
-    };
-    if dir.join("expected_verdicts.tsv").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus missing at {}",
-        dir.display()
-    );
-    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
-    None
-}
+#[path = "../tests/support/corpus.rs"]
+mod support;
+use support::corpus;
 
 fn read(dir: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))

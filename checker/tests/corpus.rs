@@ -1,30 +1,10 @@
 //! The Porcupine corpus: every file gives the verdict listed in `expected_verdicts.tsv`.
 
-use std::path::PathBuf;
-
 use checker::*;
 
-/// The corpus folder (`RAFTSIM_PORCUPINE_DATA` overrides), or `None` if it is missing
-/// outside CI (the caller then skips). In CI (`CI=true`) a missing corpus fails.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/porcupine"
-        )),
-    };
-    if dir.join("expected_verdicts.tsv").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus missing at {} (set RAFTSIM_PORCUPINE_DATA)",
-        dir.display()
-    );
-    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
-    None
-}
+#[path = "support/corpus.rs"]
+mod support;
+use support::corpus;
 
 struct Row {
     file: String,

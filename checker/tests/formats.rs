@@ -1,30 +1,11 @@
 //! The readers and writers: round trips over the corpus, and mangled input that must give
 //! errors with positions, never panics.
 
-use std::path::PathBuf;
-
 use checker::*;
 
-/// The corpus folder, or `None` (skip) when it is missing outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/porcupine"
-        )),
-    };
-    if dir.join("expected_verdicts.tsv").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus missing at {}",
-        dir.display()
-    );
-    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
-    None
-}
+#[path = "support/corpus.rs"]
+mod support;
+use support::corpus;
 
 fn read(dir: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).expect("corpus file readable")

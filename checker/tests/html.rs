@@ -1,7 +1,7 @@
 //! The HTML view: size bounds, and a real headless browser that must load it without
 //! script errors and draw one box per operation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -13,21 +13,9 @@ fn in_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/porcupine"
-        )),
-    };
-    if dir.join("expected_verdicts.tsv").is_file() {
-        return Some(dir);
-    }
-    assert!(!in_ci(), "corpus missing at {}", dir.display());
-    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
-    None
-}
+#[path = "support/corpus.rs"]
+mod support;
+use support::corpus;
 
 /// A failing KV history over several clients and keys, with a pending call and a string
 /// that would end a script element if it were not escaped.

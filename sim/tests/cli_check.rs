@@ -3,27 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The Porcupine corpus (`RAFTSIM_PORCUPINE_DATA` overrides), or `None` if it is missing
-/// outside CI (the caller then skips). In CI (`CI=true`) a missing corpus fails.
-fn corpus() -> Option<PathBuf> {
-    let dir = match std::env::var_os("RAFTSIM_PORCUPINE_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/porcupine"
-        )),
-    };
-    if dir.join("expected_verdicts.tsv").is_file() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus missing at {}",
-        dir.display()
-    );
-    eprintln!("skipped: Porcupine corpus not found at {}", dir.display());
-    None
-}
+#[path = "../../checker/tests/support/corpus.rs"]
+mod support;
+use support::corpus;
 
 fn raftsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_raftsim"))
