@@ -6,6 +6,7 @@
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
 use super::kv_node::{KvNode, KvOutput};
+use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::ensure;
 use crate::scenario::{Failure, Verdict};
@@ -15,9 +16,6 @@ use std::collections::BTreeMap;
 
 /// The lab's `electionTimeout` in the kvraft tests.
 pub const ELECTION_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// The lab's per-test limit.
-pub const TEST_LIMIT: Duration = Duration::from_secs(120);
 
 /// How a KV scenario's cluster is built.
 #[derive(Clone, Copy, Debug)]
@@ -476,16 +474,6 @@ impl KvTester {
             ..CheckOptions::default()
         };
         checker::check_operations(&KvModel::new(), &self.history, &options)
-    }
-
-    /// The lab's end-of-test check: the whole test must fit in 120 s.
-    pub fn check_time_limit(&self) -> Verdict {
-        let took = self.now().saturating_since(Instant::ZERO);
-        ensure!(
-            took <= TEST_LIMIT,
-            "test took longer than 120 seconds ({took} of virtual time)"
-        );
-        Ok(())
     }
 }
 

@@ -7,5 +7,23 @@ pub mod raft_server;
 pub mod raft_tester;
 
 pub use command::Cmd;
+
+use crate::engine::{Duration, Instant};
+use crate::ensure;
+use crate::scenario::Verdict;
+
+/// The lab's per-test limit (`checkTimeout` in the Raft tests, the same 120 s in kvraft),
+/// checked when a scenario ends and used as the deadline of blocking KV operations.
+pub const TEST_LIMIT: Duration = Duration::from_secs(120);
+
+/// The lab's end-of-test check: the whole test must fit in 120 s of virtual time.
+pub fn check_test_limit(now: Instant) -> Verdict {
+    let took = now.saturating_since(Instant::ZERO);
+    ensure!(
+        took <= TEST_LIMIT,
+        "test took longer than 120 seconds ({took} of virtual time)"
+    );
+    Ok(())
+}
 pub use raft_server::{RaftOutput, RaftServer, Tick};
 pub use raft_tester::{OneOp, RaftSetup, RaftTester, Task, ELECTION_TIMEOUT};

@@ -25,36 +25,24 @@ kv_scenarios! {
     PersistPartitionUnreliableLinearizable3A, "3A", 7, true, None, true, "15 clients on random keys, 7 servers, restarts, partitions, unreliable network", persist_partition_unreliable_linearizable;
 }
 
-fn g(clients: usize, crash: bool, partitions: bool, random_keys: bool) -> Generic {
-    Generic {
-        clients,
-        crash,
-        partitions,
-        random_keys,
-    }
-}
-
 /// TestBasic.
 fn basic(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(1, false, false, false), None)
+    generic_test(t, Generic::new(1, false, false, false), None)
 }
 
 /// TestSpeed (GenericTestSpeed with maxraftstate -1).
 fn speed(t: &mut KvTester) -> Verdict {
-    let per_op = generic_test_speed(t)?;
-    t.metrics
-        .push(("latency_per_op_ms".into(), per_op.as_nanos() as f64 / 1e6));
-    Ok(())
+    generic_test_speed(t)
 }
 
 /// TestConcurrent.
 fn concurrent(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, false, false, false), None)
+    generic_test(t, Generic::new(5, false, false, false), None)
 }
 
 /// TestUnreliable.
 fn unreliable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, false, false, false), None)
+    generic_test(t, Generic::new(5, false, false, false), None)
 }
 
 /// TestUnreliableOneKey: concurrent appends to one key, each applied exactly once.
@@ -70,7 +58,7 @@ fn unreliable_one_key(t: &mut KvTester) -> Verdict {
         next[me] = 1;
     }
     // Each client appends its next value as soon as its previous append returns.
-    let deadline = t.now() + crate::cluster::kv_tester::TEST_LIMIT;
+    let deadline = t.now() + crate::cluster::TEST_LIMIT;
     while next.iter().any(|&n| n <= UPTO) {
         let progressed = t.run_until(deadline, |t| clerks.iter().any(|&c| t.has_result(c)))?;
         ensure!(progressed, "appends did not complete by the 120 s limit");
@@ -146,40 +134,40 @@ fn one_partition(t: &mut KvTester) -> Verdict {
 
 /// TestManyPartitionsOneClient.
 fn many_partitions_one_client(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(1, false, true, false), None)
+    generic_test(t, Generic::new(1, false, true, false), None)
 }
 
 /// TestManyPartitionsManyClients.
 fn many_partitions_many_clients(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, false, true, false), None)
+    generic_test(t, Generic::new(5, false, true, false), None)
 }
 
 /// TestPersistOneClient.
 fn persist_one_client(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(1, true, false, false), None)
+    generic_test(t, Generic::new(1, true, false, false), None)
 }
 
 /// TestPersistConcurrent.
 fn persist_concurrent(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, false, false), None)
+    generic_test(t, Generic::new(5, true, false, false), None)
 }
 
 /// TestPersistConcurrentUnreliable.
 fn persist_concurrent_unreliable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, false, false), None)
+    generic_test(t, Generic::new(5, true, false, false), None)
 }
 
 /// TestPersistPartition.
 fn persist_partition(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, true, false), None)
+    generic_test(t, Generic::new(5, true, true, false), None)
 }
 
 /// TestPersistPartitionUnreliable.
 fn persist_partition_unreliable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, true, false), None)
+    generic_test(t, Generic::new(5, true, true, false), None)
 }
 
 /// TestPersistPartitionUnreliableLinearizable.
 fn persist_partition_unreliable_linearizable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(15, true, true, true), None)
+    generic_test(t, Generic::new(15, true, true, true), None)
 }

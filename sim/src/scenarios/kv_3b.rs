@@ -21,15 +21,6 @@ kv_scenarios! {
     SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B, "3B", 7, true, Some(1000), true, "15 clients on random keys, 7 servers, unreliable, restarts, partitions, snapshots", snapshot_unreliable_recover_concurrent_partition_linearizable;
 }
 
-fn g(clients: usize, crash: bool, partitions: bool, random_keys: bool) -> Generic {
-    Generic {
-        clients,
-        crash,
-        partitions,
-        random_keys,
-    }
-}
-
 /// TestSnapshotRPC: the majority trims its log while a server lags, and that server
 /// later catches up through InstallSnapshot.
 fn snapshot_rpc(t: &mut KvTester) -> Verdict {
@@ -108,38 +99,35 @@ fn snapshot_size(t: &mut KvTester) -> Verdict {
 
 /// TestSpeed (GenericTestSpeed with maxraftstate 1000).
 fn speed(t: &mut KvTester) -> Verdict {
-    let per_op = generic_test_speed(t)?;
-    t.metrics
-        .push(("latency_per_op_ms".into(), per_op.as_nanos() as f64 / 1e6));
-    Ok(())
+    generic_test_speed(t)
 }
 
 /// TestSnapshotRecover.
 fn snapshot_recover(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(1, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(1, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotRecoverManyClients.
 fn snapshot_recover_many_clients(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(20, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(20, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliable.
 fn snapshot_unreliable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, false, false, false), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(5, false, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecover.
 fn snapshot_unreliable_recover(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(5, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartition.
 fn snapshot_unreliable_recover_concurrent_partition(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(5, true, true, false), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(5, true, true, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable.
 fn snapshot_unreliable_recover_concurrent_partition_linearizable(t: &mut KvTester) -> Verdict {
-    generic_test(t, g(15, true, true, true), Some(MAXRAFTSTATE))
+    generic_test(t, Generic::new(15, true, true, true), Some(MAXRAFTSTATE))
 }

@@ -21,6 +21,18 @@ pub struct Generic {
     pub random_keys: bool,
 }
 
+impl Generic {
+    /// `GenericTest`'s options: clients, crash, partitions, random keys.
+    pub fn new(clients: usize, crash: bool, partitions: bool, random_keys: bool) -> Generic {
+        Generic {
+            clients,
+            crash,
+            partitions,
+            random_keys,
+        }
+    }
+}
+
 /// What a client is waiting for.
 #[derive(Debug)]
 enum Waiting {
@@ -179,7 +191,7 @@ pub fn generic_test(t: &mut KvTester, g: Generic, maxraftstate: Option<usize>) -
             t.connect_all();
         }
         // The lab's `j := <-clnts[i]`: wait for every client's last operation.
-        let deadline = (Instant::ZERO + crate::cluster::kv_tester::TEST_LIMIT).max(t.now());
+        let deadline = (Instant::ZERO + crate::cluster::TEST_LIMIT).max(t.now());
         let all_done = t.run_until(deadline, |_| done.borrow().iter().all(Option::is_some))?;
         ensure!(
             all_done,
@@ -218,8 +230,8 @@ pub fn check_sizes(t: &KvTester, maxraftstate: Option<usize>) -> Verdict {
 
 /// The lab's `GenericTestSpeed`: 1000 sequential appends by one clerk, each at most
 /// 33.3 ms (a third of a 100 ms heartbeat interval) on average, in virtual time.
-/// Returns the mean latency per append.
-pub fn generic_test_speed(t: &mut KvTester) -> Result<Duration, Failure> {
+/// Reports the mean latency per append as the metric `latency_per_op_ms`.
+pub fn generic_test_speed(t: &mut KvTester) -> Verdict {
     const NUM_OPS: u64 = 1000;
     let ck = t.make_client(&t.all());
     // Wait until the first op completes, so we know a leader is elected.
@@ -237,5 +249,7 @@ pub fn generic_test_speed(t: &mut KvTester) -> Result<Duration, Failure> {
     if dur > time_per_op * NUM_OPS {
         fail!("Operations completed too slowly {per_op}/op > {time_per_op}/op");
     }
-    Ok(per_op)
+    t.metrics
+        .push(("latency_per_op_ms".into(), per_op.as_nanos() as f64 / 1e6));
+    Ok(())
 }

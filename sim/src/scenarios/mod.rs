@@ -12,7 +12,7 @@ mod raft_2c;
 mod raft_2d;
 
 use crate::cluster::kv_tester::{KvSetup, KvTester};
-use crate::cluster::{RaftSetup, RaftTester};
+use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
 use crate::scenario::{Failure, Outcome, RunConfig, Scenario, Verdict};
 
 /// Every Raft scenario, in the lab's order.
@@ -43,7 +43,7 @@ pub(crate) fn run_kv(
     body: fn(&mut KvTester) -> Verdict,
 ) -> Outcome {
     let mut t = KvTester::new(config.seed, config.keep_trace, setup);
-    let mut verdict = body(&mut t).and_then(|()| t.check_time_limit());
+    let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let result = if setup.check_history {
         t.check_history()
     } else {
@@ -128,7 +128,7 @@ pub(crate) fn run_raft(
     body: fn(&mut RaftTester) -> Verdict,
 ) -> Outcome {
     let mut t = RaftTester::new(config.seed, config.keep_trace, setup);
-    let verdict = body(&mut t).and_then(|()| t.check_time_limit());
+    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let mut outcome = Outcome::from_sim(name, config, &t.sim, verdict);
     outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
     outcome
