@@ -98,7 +98,7 @@ impl KvServer {
         rng_seed: u64,
         now: Instant,
     ) -> Result<KvServer> {
-        let restored = snapshot::decode(&persisted.snapshot)?;
+        let restored = snapshot::decode(&persisted.snapshot.contiguous())?;
         let snapshot_empty = persisted.snapshot.is_empty();
         let raft = Raft::new(id, peers, persisted, config, rng_seed, now)?;
         let last_applied = raft.last_applied();
@@ -617,11 +617,11 @@ mod tests {
         let good = s.ready().persist.expect("state");
         let no_snapshot = Persisted {
             raft_state: good.raft_state.clone(),
-            snapshot: Vec::new(),
+            snapshot: Vec::new().into(),
         };
         let garbage = Persisted {
             raft_state: good.raft_state.clone(),
-            snapshot: vec![0xff; 5],
+            snapshot: vec![0xff; 5].into(),
         };
         let start = |p: Persisted, id: u32| {
             KvServer::new(NodeId(id), 1, p, None, Config::default(), 1, Instant(0))

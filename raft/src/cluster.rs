@@ -119,7 +119,7 @@ impl Cluster {
         self.service[i] = if disk.snapshot.is_empty() {
             Vec::new()
         } else {
-            decode_snapshot(&disk.snapshot)
+            decode_snapshot(&disk.snapshot.contiguous())
         };
         let seed = self.seed.wrapping_mul(1000).wrapping_add(self.restarts);
         let node = Raft::new(

@@ -63,6 +63,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bytes;
 #[cfg(test)]
 mod cluster;
 pub mod config;
@@ -83,6 +84,7 @@ mod snapshot;
 mod testutil;
 pub mod types;
 
+pub use bytes::SharedBytes;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use log::Entry;

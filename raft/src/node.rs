@@ -2,6 +2,7 @@
 //! buffer. The protocol logic of each concern lives in `election.rs`,
 //! `replication.rs` and `snapshot.rs`.
 
+use crate::bytes::SharedBytes;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log::{Entry, Log};
@@ -46,7 +47,7 @@ pub struct Raft<C> {
     pub(crate) current_term: Term,
     pub(crate) voted_for: Option<NodeId>,
     pub(crate) log: Log<C>,
-    pub(crate) snapshot_data: Vec<u8>,
+    pub(crate) snapshot_data: SharedBytes,
     // Volatile state.
     pub(crate) role: Role,
     pub(crate) leader: Option<NodeId>,
@@ -99,7 +100,7 @@ impl<C: Command> Raft<C> {
                 persisted.snapshot.len()
             )));
         }
-        let state = persist::decode::<C>(&persisted.raft_state, peers)?;
+        let state = persist::decode::<C>(&persisted.raft_state.contiguous(), peers)?;
         let log = Log::new(state.snapshot_index, state.snapshot_term, state.entries);
         let mut raft = Raft {
             id,
@@ -248,7 +249,7 @@ impl<C: Command> Raft<C> {
             apply.push(ApplyMsg::Snapshot {
                 index,
                 term: self.log.snapshot_term(),
-                data: self.snapshot_data.clone(),
+                data: self.snapshot_data.to_vec(),
             });
             self.last_applied = index;
         }

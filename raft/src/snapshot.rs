@@ -1,6 +1,7 @@
 //! Log compaction (§7, Figure 13; lab 2D): the service's snapshots, and InstallSnapshot
 //! for followers that need entries the leader has discarded.
 
+use crate::bytes::SharedBytes;
 use crate::error::{Error, Result};
 use crate::message::{InstallSnapshot, InstallSnapshotReply, Message};
 use crate::node::{Command, Raft, Role};
@@ -34,7 +35,7 @@ impl<C: Command> Raft<C> {
             self.commit_index
         );
         self.log.compact_to(index);
-        self.snapshot_data = data;
+        self.snapshot_data = SharedBytes::from(data);
         // Figure 13's state and the snapshot are saved together (lab: Save(state, snap)).
         self.persist_pending = true;
         assert_eq!(self.log.snapshot_index(), index, "{}: compaction", self.id);
@@ -58,7 +59,7 @@ impl<C: Command> Raft<C> {
             term: self.current_term,
             last_included_index: self.log.snapshot_index(),
             last_included_term: self.log.snapshot_term(),
-            data: self.snapshot_data.clone(),
+            data: self.snapshot_data.to_vec(),
         };
         self.send(peer, Message::InstallSnapshot(m));
     }
@@ -87,7 +88,7 @@ impl<C: Command> Raft<C> {
             // 6-7. Keep a matching suffix, else discard the whole log.
             self.log
                 .install_snapshot(m.last_included_index, m.last_included_term);
-            self.snapshot_data = m.data;
+            self.snapshot_data = SharedBytes::from(m.data);
             self.commit_index = m.last_included_index;
             self.snapshot_apply_pending = true;
             self.persist_pending = true;
@@ -348,8 +349,8 @@ mod tests {
     #[test]
     fn raft_new_rejects_corrupt_state_and_bad_ids() {
         let corrupt = Persisted {
-            raft_state: vec![0xff, 0xff, 0xff],
-            snapshot: Vec::new(),
+            raft_state: vec![0xff, 0xff, 0xff].into(),
+            snapshot: Vec::new().into(),
         };
         let r: crate::Result<Raft<u64>> =
             Raft::new(NodeId(0), 3, corrupt, Config::default(), 1, ms(0));
@@ -364,8 +365,8 @@ mod tests {
         );
         assert!(matches!(r, Err(Error::NotAPeer { .. })));
         let orphan = Persisted {
-            raft_state: Vec::new(),
-            snapshot: vec![1],
+            raft_state: Vec::new().into(),
+            snapshot: vec![1].into(),
         };
         let r: crate::Result<Raft<u64>> =
             Raft::new(NodeId(0), 3, orphan, Config::default(), 1, ms(0));

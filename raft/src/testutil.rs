@@ -40,8 +40,8 @@ pub(crate) fn follower_with_log(id: u32, n: usize, terms: &[u64]) -> Raft<u64> {
         crate::NodeId(id),
         n,
         Persisted {
-            raft_state,
-            snapshot: Vec::new(),
+            raft_state: raft_state.into(),
+            snapshot: Vec::new().into(),
         },
         Config::default(),
         u64::from(id),

@@ -7,7 +7,7 @@
 
 use crate::engine::{Context, Duration, Instant, Node, NodeId, NodeInit, Payload, TimerId};
 use kvraft::{ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
-use raft::{Config, Message, Persisted};
+use raft::{Config, Message};
 use serde::{Deserialize, Serialize};
 
 /// How long a clerk waits for an answer before it tries the next server. labrpc fails a
@@ -99,10 +99,7 @@ impl KvNode {
     /// # Panics
     /// If its disk does not decode: only the server writes it, so that is a bug.
     pub fn server(init: NodeInit<'_>, peers: usize, maxraftstate: Option<usize>) -> KvNode {
-        let persisted = Persisted {
-            raft_state: init.disk.raft_state().to_vec(),
-            snapshot: init.disk.snapshot().to_vec(),
-        };
+        let persisted = super::persisted_on(init.disk);
         let me = raft::NodeId(init.id.0);
         let kv = KvServer::new(
             me,
@@ -162,7 +159,7 @@ impl ServerNode {
     fn drive(&mut self, ctx: &mut Context<'_, KvNode>) {
         let ready = self.kv.ready();
         if let Some(p) = ready.persist {
-            ctx.save(p.raft_state, p.snapshot);
+            super::save_persisted(ctx, &p);
         }
         for (to, msg) in ready.messages {
             ctx.send(NodeId(to.0), KvMsg::Raft(msg));

@@ -8,9 +8,10 @@ pub mod raft_tester;
 
 pub use command::Cmd;
 
-use crate::engine::{Duration, Instant};
+use crate::engine::{Context, Disk, Duration, Instant, Node};
 use crate::ensure;
 use crate::scenario::Verdict;
+use raft::{Persisted, SharedBytes};
 
 /// The lab's per-test limit (`checkTimeout` in the Raft tests, the same 120 s in kvraft),
 /// checked when a scenario ends and used as the deadline of blocking KV operations.
@@ -25,5 +26,18 @@ pub fn check_test_limit(now: Instant) -> Verdict {
     );
     Ok(())
 }
+/// What a Raft-based node finds on its disk at start: the saved chunks, shared.
+pub fn persisted_on(disk: &Disk) -> Persisted {
+    Persisted {
+        raft_state: SharedBytes::from_chunks(disk.raft_state_chunks().iter().cloned()),
+        snapshot: SharedBytes::from_chunks(disk.snapshot_chunks().iter().cloned()),
+    }
+}
+
+/// Saves a Raft-based node's state to its disk, sharing its chunks.
+pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: &Persisted) {
+    ctx.save_chunks(p.raft_state.chunks(), p.snapshot.chunks());
+}
+
 pub use raft_server::{RaftOutput, RaftServer, Tick};
 pub use raft_tester::{OneOp, RaftSetup, RaftTester, Task, ELECTION_TIMEOUT};

@@ -6,7 +6,7 @@
 
 use super::command::Cmd;
 use crate::engine::{Context, Duration, Instant, Node, NodeId, NodeInit, Payload, TimerId};
-use raft::{ApplyMsg, Config, LogIndex, Message, Persisted, Raft, Term};
+use raft::{ApplyMsg, Config, LogIndex, Message, Raft, Term};
 
 impl Payload for Message<Cmd> {
     fn is_request(&self) -> bool {
@@ -42,10 +42,7 @@ impl RaftServer {
     /// # Panics
     /// If the store does not decode: only Raft itself writes it, so that is a Raft bug.
     pub fn new(init: NodeInit<'_>, peers: usize, config: Config) -> RaftServer {
-        let persisted = Persisted {
-            raft_state: init.disk.raft_state().to_vec(),
-            snapshot: init.disk.snapshot().to_vec(),
-        };
+        let persisted = super::persisted_on(init.disk);
         let me = raft::NodeId(init.id.0);
         let raft = Raft::new(me, peers, persisted, config, init.seed, to_raft(init.now))
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
@@ -90,7 +87,7 @@ impl RaftServer {
     fn drive(&mut self, ctx: &mut Context<'_, Self>) {
         let ready = self.raft.ready();
         if let Some(p) = ready.persist {
-            ctx.save(p.raft_state, p.snapshot);
+            super::save_persisted(ctx, &p);
         }
         for (to, msg) in ready.messages {
             ctx.send(NodeId(to.0), msg);

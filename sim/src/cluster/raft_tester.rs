@@ -149,7 +149,7 @@ impl RaftTester {
         self.crash1(i);
         self.last_applied[i] = 0;
         if self.snapshot {
-            let snap = self.sim.disk(self.ids[i]).snapshot().to_vec();
+            let snap = self.sim.disk(self.ids[i]).snapshot();
             if !snap.is_empty() {
                 self.ingest_snapshot(i, &snap, None)?;
             }

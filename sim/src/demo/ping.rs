@@ -79,7 +79,7 @@ impl PingNode {
     /// A server, restored from its durable count if it has one.
     pub fn server(init: NodeInit<'_>) -> PingNode {
         let bytes = init.disk.raft_state();
-        let served = match <[u8; 8]>::try_from(bytes) {
+        let served = match <[u8; 8]>::try_from(bytes.as_slice()) {
             Ok(b) => u64::from_le_bytes(b),
             Err(_) => {
                 assert!(bytes.is_empty(), "ping server {}: corrupt disk", init.id);

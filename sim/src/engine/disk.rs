@@ -4,12 +4,50 @@
 //! was saved before it; reads after a restart return those bytes. Sizes are exposed
 //! because tests bound them (the lab's `RaftStateSize` and `SnapshotSize`).
 
+use std::sync::Arc;
+
 /// The durable state of one node: two byte blobs saved together.
+///
+/// Each blob is kept as a list of shared chunks, so a node whose saves share bytes (a
+/// log that grows at its end, an unchanged snapshot) hands them over without copying;
+/// a whole-state save per message then costs pointer copies, not a copy of the log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Disk {
-    raft_state: Vec<u8>,
-    snapshot: Vec<u8>,
+    raft_state: Blob,
+    snapshot: Blob,
     saves: u64,
+}
+
+/// One saved byte string, as the chunks it was saved in. Equal by content.
+#[derive(Clone, Debug, Default)]
+struct Blob {
+    chunks: Vec<Arc<[u8]>>,
+    len: usize,
+}
+
+impl PartialEq for Blob {
+    fn eq(&self, other: &Blob) -> bool {
+        self.len == other.len && self.to_vec() == other.to_vec()
+    }
+}
+
+impl Eq for Blob {}
+
+impl Blob {
+    fn new(chunks: &[Arc<[u8]>]) -> Blob {
+        Blob {
+            chunks: chunks.to_vec(),
+            len: chunks.iter().map(|c| c.len()).sum(),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len);
+        for c in &self.chunks {
+            out.extend_from_slice(c);
+        }
+        out
+    }
 }
 
 impl Disk {
@@ -20,29 +58,45 @@ impl Disk {
 
     /// Replaces both blobs at once, as the lab's `Persister.Save(raftstate, snapshot)`.
     pub fn save(&mut self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
-        self.raft_state = raft_state;
-        self.snapshot = snapshot;
+        self.save_chunks(&[Arc::from(raft_state)], &[Arc::from(snapshot)]);
+    }
+
+    /// Replaces both blobs at once, each given as the concatenation of its chunks. The
+    /// chunks are shared, not copied.
+    pub fn save_chunks(&mut self, raft_state: &[Arc<[u8]>], snapshot: &[Arc<[u8]>]) {
+        self.raft_state = Blob::new(raft_state);
+        self.snapshot = Blob::new(snapshot);
         self.saves += 1;
     }
 
-    /// The last saved Raft state (empty if never saved).
-    pub fn raft_state(&self) -> &[u8] {
-        &self.raft_state
+    /// A copy of the last saved Raft state (empty if never saved).
+    pub fn raft_state(&self) -> Vec<u8> {
+        self.raft_state.to_vec()
     }
 
-    /// The last saved snapshot (empty if never saved).
-    pub fn snapshot(&self) -> &[u8] {
-        &self.snapshot
+    /// The last saved Raft state as the chunks it was saved in.
+    pub fn raft_state_chunks(&self) -> &[Arc<[u8]>] {
+        &self.raft_state.chunks
+    }
+
+    /// A copy of the last saved snapshot (empty if never saved).
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.snapshot.to_vec()
+    }
+
+    /// The last saved snapshot as the chunks it was saved in.
+    pub fn snapshot_chunks(&self) -> &[Arc<[u8]>] {
+        &self.snapshot.chunks
     }
 
     /// Size in bytes of the saved Raft state (the lab's `RaftStateSize`).
     pub fn raft_state_size(&self) -> usize {
-        self.raft_state.len()
+        self.raft_state.len
     }
 
     /// Size in bytes of the saved snapshot (the lab's `SnapshotSize`).
     pub fn snapshot_size(&self) -> usize {
-        self.snapshot.len()
+        self.snapshot.len
     }
 
     /// How many times `save` was called over the node's whole history.
@@ -80,5 +134,20 @@ mod tests {
         d.save(vec![3], vec![4]);
         assert_eq!(copy.raft_state(), &[1]);
         assert_eq!(copy.snapshot(), &[2]);
+    }
+
+    #[test]
+    fn disk_keeps_chunks_shared_and_compares_by_content() {
+        let log: Arc<[u8]> = Arc::from(vec![5u8; 100]);
+        let mut d = Disk::new();
+        d.save_chunks(&[Arc::from(&[1u8][..]), log.clone()], &[]);
+        assert!(Arc::ptr_eq(&d.raft_state_chunks()[1], &log), "not copied");
+        assert_eq!(d.raft_state_size(), 101);
+        let mut flat = vec![1u8];
+        flat.extend([5u8; 100]);
+        assert_eq!(d.raft_state(), flat);
+        let mut e = Disk::new();
+        e.save(flat, Vec::new());
+        assert_eq!(d, e, "same bytes, other chunking");
     }
 }

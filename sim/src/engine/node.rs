@@ -11,6 +11,7 @@ use super::net::NodeId;
 use super::time::{Duration, Instant};
 use serde::Serialize;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 /// A message the network can carry.
 pub trait Payload: Clone + Debug + Serialize {
@@ -136,6 +137,13 @@ impl<N: Node + ?Sized> Context<'_, N> {
     /// durable at once: a crash after this handler keeps it.
     pub fn save(&mut self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
         self.disk.save(raft_state, snapshot);
+        self.effects.saves += 1;
+    }
+
+    /// As [`Context::save`], each blob given as the concatenation of shared chunks,
+    /// which the disk keeps without copying (see [`Disk::save_chunks`]).
+    pub fn save_chunks(&mut self, raft_state: &[Arc<[u8]>], snapshot: &[Arc<[u8]>]) {
+        self.disk.save_chunks(raft_state, snapshot);
         self.effects.saves += 1;
     }
 
