@@ -177,7 +177,7 @@ impl<'m, M: Model> Search<'m, M> {
             .iter()
             .map(|op| model.is_read_only(&op.input, op.output()))
             .collect();
-        let twin = twins(&ops, &call_entry, &return_entry);
+        let twin = twins(&ops, &entry_op, &entry_is_call, &call_entry, &return_entry);
         let words = words_for(n);
         Search {
             model,
@@ -616,23 +616,30 @@ impl<'m, M: Model> Search<'m, M> {
 /// and the model sees the same steps).
 fn twins<I: PartialEq, O: PartialEq>(
     ops: &[&Operation<I, O>],
+    entry_op: &[u32],
+    entry_is_call: &[bool],
     call_entry: &[u32],
     return_entry: &[u32],
 ) -> Vec<u32> {
-    let n = ops.len();
-    let mut by_call: Vec<u32> = (0..n as u32).collect();
-    by_call.sort_unstable_by_key(|&k| call_entry[k as usize]);
-    let mut twin = vec![NONE; n];
-    for (position, &b) in by_call.iter().enumerate() {
-        let b = b as usize;
-        // Only a twin that overlaps `b` can change the search: one that returned before
-        // `b` was called precedes it in real time anyway. Testing that first keeps the
-        // scan to integer compares on long sequential histories, whose inputs and outputs
-        // (a KV key's whole value) can be long.
-        let earlier = by_call[..position].iter().rev().find(|&&a| {
+    let mut twin = vec![NONE; ops.len()];
+    // Only a twin that overlaps `b` can change the search: one that returned before `b`
+    // was called precedes it in real time anyway. So the candidates for `b` are the
+    // operations open when it is called, found by a sweep over the entries in time
+    // order; they are few (about the history's concurrency), where scanning every
+    // earlier operation made this quadratic in the length of a partition.
+    let mut open: Vec<u32> = Vec::new();
+    for (&op, &is_call) in entry_op.iter().zip(entry_is_call) {
+        let b = op as usize;
+        if !is_call {
+            let at = open.iter().position(|&a| a == op);
+            open.remove(at.expect("a return closes an open operation"));
+            continue;
+        }
+        // The latest-called open operation that returns before `b` with equal input and
+        // output.
+        let earlier = open.iter().rev().find(|&&a| {
             let a = a as usize;
             return_entry[a] < return_entry[b]
-                && return_entry[a] > call_entry[b]
                 && ops[a].input == ops[b].input
                 && ops[a].output() == ops[b].output()
         });
@@ -643,6 +650,7 @@ fn twins<I: PartialEq, O: PartialEq>(
             );
             twin[b] = a;
         }
+        open.push(op);
     }
     twin
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// never the bytes. Two values are equal when their bytes are, however they are chunked.
 #[derive(Clone, Default)]
 pub struct SharedBytes {
-    chunks: Vec<Arc<[u8]>>,
+    chunks: Vec<Arc<Vec<u8>>>,
     len: usize,
 }
 
@@ -26,8 +26,8 @@ impl SharedBytes {
     }
 
     /// The concatenation of `chunks`, in order. Empty chunks are dropped.
-    pub fn from_chunks(chunks: impl IntoIterator<Item = Arc<[u8]>>) -> SharedBytes {
-        let chunks: Vec<Arc<[u8]>> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
+    pub fn from_chunks(chunks: impl IntoIterator<Item = Arc<Vec<u8>>>) -> SharedBytes {
+        let chunks: Vec<Arc<Vec<u8>>> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
         let len = chunks.iter().map(|c| c.len()).sum();
         SharedBytes { chunks, len }
     }
@@ -43,7 +43,7 @@ impl SharedBytes {
     }
 
     /// The chunks, in order; none is empty. A driver that stores them keeps sharing.
-    pub fn chunks(&self) -> &[Arc<[u8]>] {
+    pub fn chunks(&self) -> &[Arc<Vec<u8>>] {
         &self.chunks
     }
 
@@ -73,18 +73,18 @@ impl SharedBytes {
 
 impl From<Vec<u8>> for SharedBytes {
     fn from(bytes: Vec<u8>) -> SharedBytes {
-        SharedBytes::from(Arc::<[u8]>::from(bytes))
+        SharedBytes::from(Arc::new(bytes))
     }
 }
 
 impl From<&[u8]> for SharedBytes {
     fn from(bytes: &[u8]) -> SharedBytes {
-        SharedBytes::from(Arc::<[u8]>::from(bytes))
+        SharedBytes::from(bytes.to_vec())
     }
 }
 
-impl From<Arc<[u8]>> for SharedBytes {
-    fn from(chunk: Arc<[u8]>) -> SharedBytes {
+impl From<Arc<Vec<u8>>> for SharedBytes {
+    fn from(chunk: Arc<Vec<u8>>) -> SharedBytes {
         SharedBytes::from_chunks([chunk])
     }
 }
@@ -128,9 +128,9 @@ mod tests {
     fn shared_bytes_equal_by_content_whatever_the_chunking() {
         let one = SharedBytes::from(vec![1, 2, 3, 4]);
         let two = SharedBytes::from_chunks([
-            Arc::<[u8]>::from(&[1u8, 2][..]),
-            Arc::from(&[][..]),
-            Arc::from(&[3u8, 4][..]),
+            Arc::new(vec![1u8, 2]),
+            Arc::new(vec![]),
+            Arc::new(vec![3u8, 4]),
         ]);
         assert_eq!(one, two);
         assert_eq!(two.chunks().len(), 2, "empty chunks are dropped");

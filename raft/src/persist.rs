@@ -91,7 +91,7 @@ pub(crate) struct EncodedLog {
     /// How many retained entries `chunks` holds.
     count: usize,
     /// Their bincode encodings, concatenated across the chunks.
-    chunks: Vec<Arc<[u8]>>,
+    chunks: Vec<Arc<Vec<u8>>>,
     /// Bytes copied by merges so far (for tests of the merge rule).
     #[cfg(test)]
     merged_bytes: usize,
@@ -146,13 +146,13 @@ impl EncodedLog {
         let header = bincode::serde::encode_to_vec(header, config)
             .unwrap_or_else(|e| panic!("encoding raft state at term {current_term}: {e}"));
         SharedBytes::from_chunks(
-            std::iter::once(Arc::from(header)).chain(self.chunks.iter().cloned()),
+            std::iter::once(Arc::new(header)).chain(self.chunks.iter().cloned()),
         )
     }
 
     /// Appends a chunk, then merges the last two while they are of comparable size.
     fn push_chunk(&mut self, fresh: Vec<u8>) {
-        self.chunks.push(Arc::from(fresh));
+        self.chunks.push(Arc::new(fresh));
         while let [.., before, last] = self.chunks.as_slice() {
             if before.len() > MERGE_RATIO * last.len() {
                 break;
@@ -165,7 +165,7 @@ impl EncodedLog {
                 self.merged_bytes += merged.len();
             }
             self.chunks.truncate(self.chunks.len() - 2);
-            self.chunks.push(Arc::from(merged));
+            self.chunks.push(Arc::new(merged));
         }
     }
 

@@ -476,25 +476,3 @@ impl KvTester {
         checker::check_operations(&KvModel::new(), &self.history, &options)
     }
 }
-
-/// The lab's `checkClntAppends`: every "x clnt j y" for j < count appears exactly once,
-/// in order.
-pub fn check_clnt_appends(clnt: usize, v: &str, count: u64) -> Verdict {
-    let mut last_off = None;
-    for j in 0..count {
-        let wanted = format!("x {clnt} {j} y");
-        let Some(off) = v.find(&wanted) else {
-            crate::fail!("{clnt} missing element {wanted} in Append result {v}");
-        };
-        ensure!(
-            v.rfind(&wanted) == Some(off),
-            "duplicate element {wanted} in Append result"
-        );
-        ensure!(
-            last_off.is_none_or(|l| off > l),
-            "wrong order for element {wanted} in Append result"
-        );
-        last_off = Some(off);
-    }
-    Ok(())
-}

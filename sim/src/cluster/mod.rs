@@ -1,5 +1,6 @@
 //! Raft and KV nodes driven by the engine, and the testers of the lab's suites.
 
+pub mod appends;
 pub mod command;
 pub mod kv_node;
 pub mod kv_tester;

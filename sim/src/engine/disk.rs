@@ -21,7 +21,7 @@ pub struct Disk {
 /// One saved byte string, as the chunks it was saved in. Equal by content.
 #[derive(Clone, Debug, Default)]
 struct Blob {
-    chunks: Vec<Arc<[u8]>>,
+    chunks: Vec<Arc<Vec<u8>>>,
     len: usize,
 }
 
@@ -34,7 +34,7 @@ impl PartialEq for Blob {
 impl Eq for Blob {}
 
 impl Blob {
-    fn new(chunks: &[Arc<[u8]>]) -> Blob {
+    fn new(chunks: &[Arc<Vec<u8>>]) -> Blob {
         Blob {
             chunks: chunks.to_vec(),
             len: chunks.iter().map(|c| c.len()).sum(),
@@ -58,12 +58,12 @@ impl Disk {
 
     /// Replaces both blobs at once, as the lab's `Persister.Save(raftstate, snapshot)`.
     pub fn save(&mut self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
-        self.save_chunks(&[Arc::from(raft_state)], &[Arc::from(snapshot)]);
+        self.save_chunks(&[Arc::new(raft_state)], &[Arc::new(snapshot)]);
     }
 
     /// Replaces both blobs at once, each given as the concatenation of its chunks. The
     /// chunks are shared, not copied.
-    pub fn save_chunks(&mut self, raft_state: &[Arc<[u8]>], snapshot: &[Arc<[u8]>]) {
+    pub fn save_chunks(&mut self, raft_state: &[Arc<Vec<u8>>], snapshot: &[Arc<Vec<u8>>]) {
         self.raft_state = Blob::new(raft_state);
         self.snapshot = Blob::new(snapshot);
         self.saves += 1;
@@ -75,7 +75,7 @@ impl Disk {
     }
 
     /// The last saved Raft state as the chunks it was saved in.
-    pub fn raft_state_chunks(&self) -> &[Arc<[u8]>] {
+    pub fn raft_state_chunks(&self) -> &[Arc<Vec<u8>>] {
         &self.raft_state.chunks
     }
 
@@ -85,7 +85,7 @@ impl Disk {
     }
 
     /// The last saved snapshot as the chunks it was saved in.
-    pub fn snapshot_chunks(&self) -> &[Arc<[u8]>] {
+    pub fn snapshot_chunks(&self) -> &[Arc<Vec<u8>>] {
         &self.snapshot.chunks
     }
 
@@ -138,9 +138,9 @@ mod tests {
 
     #[test]
     fn disk_keeps_chunks_shared_and_compares_by_content() {
-        let log: Arc<[u8]> = Arc::from(vec![5u8; 100]);
+        let log: Arc<Vec<u8>> = Arc::new(vec![5u8; 100]);
         let mut d = Disk::new();
-        d.save_chunks(&[Arc::from(&[1u8][..]), log.clone()], &[]);
+        d.save_chunks(&[Arc::new(vec![1u8]), log.clone()], &[]);
         assert!(Arc::ptr_eq(&d.raft_state_chunks()[1], &log), "not copied");
         assert_eq!(d.raft_state_size(), 101);
         let mut flat = vec![1u8];

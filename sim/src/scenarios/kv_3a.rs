@@ -73,7 +73,7 @@ fn unreliable_one_key(t: &mut KvTester) -> Verdict {
     }
     let v = t.get(ck, "k")?;
     for me in 0..CLIENTS {
-        crate::cluster::kv_tester::check_clnt_appends(me, &v, UPTO)?;
+        crate::cluster::appends::check_clnt_appends(me, &v, UPTO)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The lab's `GenericTest` and `GenericTestSpeed`, shared by the 3A and 3B scenarios.
 
-use crate::cluster::kv_tester::{check_clnt_appends, KvTask, KvTester, Wake, ELECTION_TIMEOUT};
+use crate::cluster::appends::check_clnt_appends;
+use crate::cluster::kv_tester::{KvTask, KvTester, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::scenario::{Failure, Verdict};
 use crate::{ensure, fail};
