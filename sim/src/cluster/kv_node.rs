@@ -5,6 +5,7 @@
 //! A clerk hosts a `kvraft::Clerk` and owns its retry timer: when no answer comes within
 //! [`CLERK_RETRY`] it tries the next server, as the lab's clerk does when a call fails.
 
+use super::deadline::DeadlineTimer;
 use crate::engine::{Context, Duration, Instant, Node, NodeId, NodeInit, Payload, TimerId};
 use kvraft::{ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft::{Config, Message};
@@ -76,7 +77,7 @@ pub enum KvNode {
 #[derive(Debug)]
 pub struct ServerNode {
     kv: KvServer,
-    timer: Option<(TimerId, Instant)>,
+    timer: DeadlineTimer,
     /// InstallSnapshot messages delivered to this incarnation.
     pub snapshots_received: u64,
 }
@@ -113,7 +114,7 @@ impl KvNode {
         .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         KvNode::Server(Box::new(ServerNode {
             kv,
-            timer: None,
+            timer: DeadlineTimer::new(),
             snapshots_received: 0,
         }))
     }
@@ -169,13 +170,7 @@ impl ServerNode {
             ctx.send(NodeId(to), KvMsg::Reply(reply));
         }
         let deadline = Instant(self.kv.next_deadline().0);
-        if self.timer.map(|(_, at)| at) != Some(deadline) {
-            if let Some((id, _)) = self.timer.take() {
-                ctx.cancel_timer(id);
-            }
-            let id = ctx.set_timer(deadline.saturating_since(ctx.now()), KvTimer::Raft);
-            self.timer = Some((id, deadline));
-        }
+        self.timer.arm(ctx, deadline, KvTimer::Raft);
     }
 }
 
@@ -238,7 +233,7 @@ impl Node for KvNode {
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: KvTimer) {
         match (self, timer) {
             (KvNode::Server(s), KvTimer::Raft) => {
-                s.timer = None;
+                s.timer.fired();
                 s.kv.tick(to_raft(ctx.now()));
                 s.drive(ctx);
             }

@@ -2,6 +2,7 @@
 
 pub mod appends;
 pub mod command;
+pub mod deadline;
 pub mod kv_node;
 pub mod kv_tester;
 pub mod raft_server;

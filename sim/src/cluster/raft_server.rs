@@ -5,7 +5,8 @@
 //! engine timer, set for `next_deadline()`.
 
 use super::command::Cmd;
-use crate::engine::{Context, Duration, Instant, Node, NodeId, NodeInit, Payload, TimerId};
+use super::deadline::DeadlineTimer;
+use crate::engine::{Context, Instant, Node, NodeId, NodeInit, Payload};
 use raft::{ApplyMsg, Config, LogIndex, Message, Raft, Term};
 
 impl Payload for Message<Cmd> {
@@ -29,7 +30,7 @@ pub type RaftOutput = ApplyMsg<Cmd>;
 #[derive(Debug)]
 pub struct RaftServer {
     raft: Raft<Cmd>,
-    timer: Option<(TimerId, Instant)>,
+    timer: DeadlineTimer,
 }
 
 fn to_raft(t: Instant) -> raft::Instant {
@@ -46,7 +47,10 @@ impl RaftServer {
         let me = raft::NodeId(init.id.0);
         let raft = Raft::new(me, peers, persisted, config, init.seed, to_raft(init.now))
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
-        RaftServer { raft, timer: None }
+        RaftServer {
+            raft,
+            timer: DeadlineTimer::new(),
+        }
     }
 
     /// The Raft node inside.
@@ -96,14 +100,7 @@ impl RaftServer {
             ctx.output(item);
         }
         let deadline = Instant(self.raft.next_deadline().0);
-        if self.timer.map(|(_, at)| at) != Some(deadline) {
-            if let Some((id, _)) = self.timer.take() {
-                ctx.cancel_timer(id);
-            }
-            let after = deadline.saturating_since(ctx.now());
-            let id = ctx.set_timer(after.max(Duration::ZERO), Tick);
-            self.timer = Some((id, deadline));
-        }
+        self.timer.arm(ctx, deadline, Tick);
     }
 }
 
@@ -123,7 +120,7 @@ impl Node for RaftServer {
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, _tick: Tick) {
-        self.timer = None;
+        self.timer.fired();
         self.raft.tick(to_raft(ctx.now()));
         self.drive(ctx);
     }
