@@ -392,7 +392,8 @@ impl KvServer {
         {
             return;
         }
-        let data = snapshot::encode(&self.store, &self.sessions);
+        let last = self.raft.snapshot_size();
+        let data = snapshot::encode_sized(&self.store, &self.sessions, last + last / 16);
         if let Err(e) = self.raft.snapshot(self.last_applied, data) {
             panic!(
                 "{}: snapshot at applied {} refused: {e}",

@@ -32,7 +32,18 @@ struct SnapshotRef<'a> {
 /// # Panics
 /// If bincode fails on in-memory strings and integers, which it cannot.
 pub fn encode(store: &Store, sessions: &Sessions) -> Vec<u8> {
-    let bytes = bincode::serde::encode_to_vec(SnapshotRef { store, sessions }, config())
+    encode_sized(store, sessions, 0)
+}
+
+/// As [`encode`], into a buffer of `size_hint` bytes to start with. A server passes the
+/// size of its previous snapshot: a snapshot grows little between two, and growing the
+/// buffer by doubling from empty copied a large store several times over.
+///
+/// # Panics
+/// As [`encode`].
+pub fn encode_sized(store: &Store, sessions: &Sessions, size_hint: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(size_hint);
+    bincode::serde::encode_into_std_write(SnapshotRef { store, sessions }, &mut bytes, config())
         .unwrap_or_else(|e| {
             panic!(
                 "encoding kv snapshot of {} keys and {} sessions: {e}",

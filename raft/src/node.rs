@@ -312,6 +312,11 @@ impl<C: Command> Raft<C> {
         self.log.snapshot_index()
     }
 
+    /// The size in bytes of the service's current snapshot (0 before the first).
+    pub fn snapshot_size(&self) -> usize {
+        self.snapshot_data.len()
+    }
+
     /// The size in bytes of the raft state as last handed out for persistence (the lab's
     /// `RaftStateSize`; excludes the snapshot).
     pub fn raft_state_size(&self) -> usize {

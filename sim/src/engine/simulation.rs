@@ -163,6 +163,11 @@ impl<N: Node> Sim<N> {
         &self.slots[id.index()].disk
     }
 
+    /// True when nodes reported observations not yet taken.
+    pub fn has_outputs(&self) -> bool {
+        !self.outputs.is_empty()
+    }
+
     /// Observations reported by nodes since the last call, in the order they were made.
     pub fn take_outputs(&mut self) -> Vec<(NodeId, N::Output)> {
         std::mem::take(&mut self.outputs)
