@@ -7,6 +7,8 @@
 //! to hand out instead of a copy of the whole log: over a run whose log reaches
 //! thousands of entries, copying made saving quadratic.
 
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
@@ -109,6 +111,47 @@ impl PartialEq<Vec<u8>> for SharedBytes {
     }
 }
 
+/// Serialized as one byte string (serde's `bytes`): bincode writes its length and then
+/// the bytes, exactly as it writes a `Vec<u8>`, but in one piece rather than byte by byte.
+impl Serialize for SharedBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.contiguous())
+    }
+}
+
+/// Reads what [`Serialize`] writes, and also a sequence of bytes (a `Vec<u8>`).
+impl<'de> Deserialize<'de> for SharedBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SharedBytes, D::Error> {
+        deserializer.deserialize_byte_buf(BytesVisitor)
+    }
+}
+
+struct BytesVisitor;
+
+impl<'de> Visitor<'de> for BytesVisitor {
+    type Value = SharedBytes;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a byte string")
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<SharedBytes, E> {
+        Ok(SharedBytes::from(v))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<SharedBytes, E> {
+        Ok(SharedBytes::from(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SharedBytes, A::Error> {
+        let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+        while let Some(b) = seq.next_element::<u8>()? {
+            bytes.push(b);
+        }
+        Ok(SharedBytes::from(bytes))
+    }
+}
+
 impl fmt::Debug for SharedBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -142,6 +185,24 @@ mod tests {
         assert!(one == *[1u8, 2, 3, 4].as_slice());
         assert!(SharedBytes::new().is_empty());
         assert_eq!(&*SharedBytes::new().contiguous(), &[] as &[u8]);
+    }
+
+    #[test]
+    fn shared_bytes_encode_as_a_vec_does() {
+        let config = bincode::config::standard();
+        let chunked = SharedBytes::from_chunks([Arc::new(vec![1u8, 2]), Arc::new(vec![3u8; 300])]);
+        let flat = chunked.to_vec();
+        let bytes = bincode::serde::encode_to_vec(&chunked, config).expect("encodes");
+        assert_eq!(
+            bytes,
+            bincode::serde::encode_to_vec(&flat, config).expect("encodes")
+        );
+        let (back, used): (SharedBytes, usize) =
+            bincode::serde::decode_from_slice(&bytes, config).expect("decodes");
+        assert_eq!((back, used), (chunked, bytes.len()));
+        let json = serde_json::to_string(&flat).expect("json");
+        let from_seq: SharedBytes = serde_json::from_str(&json).expect("a sequence decodes");
+        assert_eq!(from_seq, flat);
     }
 
     #[test]

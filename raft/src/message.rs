@@ -4,6 +4,7 @@
 //! Replies echo what they answer (the request's term and index range), so a reply that
 //! arrives late, twice or out of order is matched to its request without any RPC ids.
 
+use crate::bytes::SharedBytes;
 use crate::log::Entry;
 use crate::types::{LogIndex, Term};
 use serde::{Deserialize, Serialize};
@@ -76,8 +77,8 @@ pub struct InstallSnapshot {
     pub last_included_index: LogIndex,
     /// The term of `last_included_index`.
     pub last_included_term: Term,
-    /// The service's snapshot bytes.
-    pub data: Vec<u8>,
+    /// The service's snapshot bytes, shared with the sender's copy.
+    pub data: SharedBytes,
 }
 
 /// InstallSnapshot results (Figure 13), echoing the snapshot's index.
@@ -225,7 +226,7 @@ mod tests {
             term: Term(9),
             last_included_index: LogIndex(19),
             last_included_term: Term(8),
-            data: vec![1, 2, 3],
+            data: vec![1, 2, 3].into(),
         });
         let cfg = bincode::config::standard();
         let bytes = bincode::serde::encode_to_vec(&m, cfg).expect("encode");

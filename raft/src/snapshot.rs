@@ -59,7 +59,7 @@ impl<C: Command> Raft<C> {
             term: self.current_term,
             last_included_index: self.log.snapshot_index(),
             last_included_term: self.log.snapshot_term(),
-            data: self.snapshot_data.to_vec(),
+            data: self.snapshot_data.clone(),
         };
         self.send(peer, Message::InstallSnapshot(m));
     }
@@ -88,7 +88,7 @@ impl<C: Command> Raft<C> {
             // 6-7. Keep a matching suffix, else discard the whole log.
             self.log
                 .install_snapshot(m.last_included_index, m.last_included_term);
-            self.snapshot_data = SharedBytes::from(m.data);
+            self.snapshot_data = m.data;
             self.commit_index = m.last_included_index;
             self.snapshot_apply_pending = true;
             self.persist_pending = true;
@@ -153,7 +153,7 @@ mod tests {
             term: Term(term),
             last_included_index: LogIndex(index),
             last_included_term: Term(last_term),
-            data: data.to_vec(),
+            data: data.to_vec().into(),
         })
     }
 
@@ -329,7 +329,7 @@ mod tests {
         };
         assert_eq!(
             (s.last_included_index, s.data.clone()),
-            (LogIndex(4), b"s4".to_vec())
+            (LogIndex(4), b"s4".to_vec().into())
         );
         // New commands do not re-send the snapshot while it is in flight...
         r.start(60, now).expect("leader");
