@@ -88,6 +88,48 @@ fn kv_lost_reply_then_retry_applies_once() {
     c.assert_replicas_agree(&["k"]);
 }
 
+/// A Get whose answer was lost is not answered from the session (sessions keep no
+/// values): it goes through the log again and reads the value at its new index.
+#[test]
+fn kv_lost_get_reply_is_read_again_through_the_log() {
+    let mut c = Cluster::new(3, None, 1);
+    let (reader, writer) = (c.add_clerk(), c.add_clerk());
+    c.put(writer, "k", "v1");
+    c.clerks[reader].drop_ok_replies = 1;
+    assert_eq!(
+        c.get(reader, "k"),
+        "v1",
+        "the retried Get reads through the log"
+    );
+    assert_eq!(c.clerks[reader].drop_ok_replies, 0, "the reply was dropped");
+    c.put(writer, "k", "v2");
+    let leader = c.leader().expect("leader");
+    let before = c.server(leader).raft().last_log_index();
+    // The same (client, seq) once more, straight to the leader: it is logged again and
+    // answered with the value at its new index, which the writer changed meanwhile.
+    let req = ClerkRequest {
+        client: c.clerks[reader].clerk.id(),
+        seq: c.clerks[reader].clerk.seq(),
+        op: Op::Get { key: "k".into() },
+    };
+    c.deliver_request(reader, leader, req.clone());
+    c.run_for(Duration::from_millis(50));
+    assert_eq!(
+        c.server(leader).raft().last_log_index(),
+        before.next(),
+        "a repeated Get enters the log"
+    );
+    assert_eq!(
+        c.clerks[reader].replies.last(),
+        Some(&ClerkReply::Ok {
+            seq: req.seq,
+            value: "v2".into()
+        }),
+        "read at its new index"
+    );
+    c.assert_replicas_agree(&["k"]);
+}
+
 /// A follower answers WrongLeader at once and starts nothing.
 #[test]
 fn kv_follower_answers_wrong_leader_at_once() {

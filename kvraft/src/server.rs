@@ -2,7 +2,7 @@
 //! and the clerk requests waiting for their log entry to be applied. No IO: the driver
 //! delivers requests and Raft messages, fires the timer, and carries out [`KvReady`].
 
-use crate::command::{ClientId, Command};
+use crate::command::{ClientId, Command, Op};
 use crate::error::{Error, Result};
 use crate::rpc::{ClerkReply, ClerkRequest};
 use crate::session::{Seen, Session, Sessions};
@@ -144,17 +144,21 @@ impl KvServer {
             return;
         }
         match self.sessions.seen(req.client, req.seq) {
-            Seen::Last(value) => {
-                let value = value.to_string();
+            // A Put or Append applied already: its answer is "" whenever it is given.
+            Seen::Last if !matches!(req.op, Op::Get { .. }) => {
                 self.replies.push((
                     reply_to,
                     ClerkReply::Ok {
                         seq: req.seq,
-                        value,
+                        value: String::new(),
                     },
                 ));
                 return;
             }
+            // A Get applied already whose answer was lost: sessions keep no values, and
+            // reading here could be stale (we may no longer lead), so it goes through the
+            // log again and reads at its new index, within the request's interval.
+            Seen::Last => {}
             Seen::Stale => return,
             Seen::New => {}
         }
@@ -311,15 +315,17 @@ impl KvServer {
             self.id,
             self.last_applied
         );
-        let result = match self.sessions.seen(command.client, command.seq) {
+        let answerable = match self.sessions.seen(command.client, command.seq) {
             Seen::New => {
-                let value = self.store.execute(&command.op);
-                self.sessions
-                    .record(command.client, command.seq, value.clone());
-                Some(value)
+                self.store.apply(&command.op);
+                self.sessions.record(command.client, command.seq);
+                true
             }
-            Seen::Last(value) => Some(value.to_string()),
-            Seen::Stale => None,
+            // Logged twice (a retry reached a new leader): executed once; a Get reads
+            // the value as it is at this index, a point within the request's interval
+            // since its clerk still waits.
+            Seen::Last => true,
+            Seen::Stale => false,
         };
         self.last_applied = index;
         let pending = self.pending.remove(&index);
@@ -337,7 +343,8 @@ impl KvServer {
             // Our own command committed at our index: answer even if the term has moved
             // on since, because the entry's presence proves the operation was applied.
             // A stale one has no waiting clerk.
-            if let Some(value) = result {
+            if answerable {
+                let value = self.store.reply(&command.op);
                 self.replies
                     .push((p.reply_to, ClerkReply::Ok { seq: p.seq, value }));
             }
@@ -521,9 +528,9 @@ mod tests {
         let mut s = solo(None);
         s.handle_request(5, request(1, 1, put("k", "mine")), Instant(0));
         let mut store = Store::default();
-        store.execute(&put("k", "snap"));
+        store.apply(&put("k", "snap"));
         let mut sessions = Sessions::default();
-        sessions.record(ClientId(9), 4, String::new());
+        sessions.record(ClientId(9), 4);
         s.apply_snapshot(LogIndex(5), &snapshot::encode(&store, &sessions));
         assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
         assert_eq!(s.get_value("k"), Some("snap"));

@@ -4,8 +4,12 @@
 //! a higher number implies the clerk has seen the reply to every earlier one (lab text:
 //! "free server memory quickly ... by letting each RPC imply that the client has seen
 //! the reply to its previous RPC"). A session therefore keeps only the last applied
-//! sequence number and that request's reply, which keeps snapshots small (TestSnapshotSize
-//! allows 500 bytes).
+//! sequence number, which keeps snapshots small (TestSnapshotSize allows 500 bytes).
+//!
+//! It keeps no reply: a Put or Append answers "", and a Get that was applied already
+//! and is asked again is read again through the log (see [`crate::KvServer`]). Storing
+//! each Get's value instead copied the value on every replica at every Get and put every
+//! client's last read value into every snapshot.
 
 use crate::command::ClientId;
 use serde::{Deserialize, Serialize};
@@ -16,17 +20,16 @@ use std::collections::BTreeMap;
 pub struct Session {
     /// The highest sequence number applied for this client (0: none yet).
     pub last_seq: u64,
-    /// The reply of request `last_seq`: the Get's value, or "" for Put and Append.
-    pub reply: String,
 }
 
 /// How a (client, seq) pair relates to its client's session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Seen<'a> {
+pub enum Seen {
     /// Not applied yet: execute it.
     New,
-    /// The last applied request: answer with its stored reply, do not execute again.
-    Last(&'a str),
+    /// The last applied request: do not execute it again. Its clerk may still wait for
+    /// the answer.
+    Last,
     /// Older than the last applied request: the clerk has moved on and no longer waits
     /// for an answer; do not execute it and do not answer.
     Stale,
@@ -41,21 +44,21 @@ pub struct Sessions {
 
 impl Sessions {
     /// Classifies request `seq` of `client`.
-    pub fn seen(&self, client: ClientId, seq: u64) -> Seen<'_> {
+    pub fn seen(&self, client: ClientId, seq: u64) -> Seen {
         match self.by_client.get(&client) {
             None => Seen::New,
             Some(s) if seq > s.last_seq => Seen::New,
-            Some(s) if seq == s.last_seq => Seen::Last(&s.reply),
+            Some(s) if seq == s.last_seq => Seen::Last,
             Some(_) => Seen::Stale,
         }
     }
 
-    /// Records that request `seq` of `client` was executed with result `reply`.
+    /// Records that request `seq` of `client` was executed.
     ///
     /// # Panics
     /// If `seq` is not beyond the session's last applied seq (that request would have
     /// been executed twice).
-    pub fn record(&mut self, client: ClientId, seq: u64, reply: String) {
+    pub fn record(&mut self, client: ClientId, seq: u64) {
         let session = self.by_client.entry(client).or_default();
         assert!(
             seq > session.last_seq,
@@ -63,7 +66,6 @@ impl Sessions {
             session.last_seq
         );
         session.last_seq = seq;
-        session.reply = reply;
         assert_eq!(session.last_seq, seq, "{client}: session not updated");
     }
 
@@ -92,9 +94,9 @@ mod tests {
         let mut s = Sessions::default();
         let c = ClientId(1);
         assert_eq!(s.seen(c, 1), Seen::New);
-        s.record(c, 1, String::new());
-        s.record(c, 2, "v".into());
-        let cases = [(1, Seen::Stale), (2, Seen::Last("v")), (3, Seen::New)];
+        s.record(c, 1);
+        s.record(c, 2);
+        let cases = [(1, Seen::Stale), (2, Seen::Last), (3, Seen::New)];
         for (seq, want) in cases {
             assert_eq!(s.seen(c, seq), want, "seq {seq}");
         }
@@ -106,7 +108,7 @@ mod tests {
     #[should_panic(expected = "executing seq 2 again")]
     fn sessions_record_twice_panics() {
         let mut s = Sessions::default();
-        s.record(ClientId(1), 2, String::new());
-        s.record(ClientId(1), 2, String::new());
+        s.record(ClientId(1), 2);
+        s.record(ClientId(1), 2);
     }
 }

@@ -107,11 +107,11 @@ mod tests {
     fn sample() -> (Store, Sessions) {
         let mut store = Store::default();
         let mut sessions = Sessions::default();
-        store.execute(&Op::Put {
+        store.apply(&Op::Put {
             key: "x".into(),
             value: "1".into(),
         });
-        sessions.record(ClientId(u64::MAX), 800, "1".into());
+        sessions.record(ClientId(u64::MAX), 800);
         (store, sessions)
     }
 

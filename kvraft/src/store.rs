@@ -13,19 +13,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Executes `op` and returns its result: the value read for a Get ("" for a missing
-    /// key), "" for Put and Append.
-    pub fn execute(&mut self, op: &Op) -> String {
+    /// Executes `op`: Put and Append write, Get changes nothing.
+    pub fn apply(&mut self, op: &Op) {
         match op {
-            Op::Get { key } => self.get(key).unwrap_or_default().to_string(),
+            Op::Get { .. } => {}
             Op::Put { key, value } => {
                 self.map.insert(key.clone(), value.clone());
-                String::new()
             }
             Op::Append { key, value } => {
                 self.map.entry(key.clone()).or_default().push_str(value);
-                String::new()
             }
+        }
+    }
+
+    /// The answer to `op` in the current state: the value read for a Get ("" for a
+    /// missing key), "" for Put and Append. Only a replica that answers a clerk asks,
+    /// so the others never copy a value.
+    pub fn reply(&self, op: &Op) -> String {
+        match op {
+            Op::Get { key } => self.get(key).unwrap_or_default().to_string(),
+            Op::Put { .. } | Op::Append { .. } => String::new(),
         }
     }
 
@@ -73,7 +80,8 @@ mod tests {
         ];
         let mut s = Store::default();
         for (i, (op, want)) in script.iter().enumerate() {
-            assert_eq!(s.execute(op), *want, "step {i}: {op}");
+            s.apply(op);
+            assert_eq!(s.reply(op), *want, "step {i}: {op}");
         }
         assert_eq!(s.get("a"), Some("z"));
         assert_eq!(s.get("b"), None);
