@@ -6,7 +6,8 @@
 //! - [`command`]: [`ClientId`], [`Op`] and the logged [`Command`] (client, seq, op).
 //! - [`rpc`]: the clerk's [`ClerkRequest`] and the server's [`ClerkReply`].
 //! - [`store`]: the replicated map ([`Store`]); [`session`]: the exactly-once table
-//!   ([`Sessions`], the last seq and reply per client).
+//!   ([`Sessions`], the last applied seq per client; a repeated Get is read again
+//!   through the log, so no values are kept).
 //! - [`snapshot`]: map + sessions encoded with bincode (lab 3B).
 //! - [`server`]: [`KvServer`], one replica: requests in, Raft messages in and out,
 //!   [`KvReady`] effects out (persist, send, reply, in that order).
