@@ -218,9 +218,14 @@ impl<'m, M: Model> Search<'m, M> {
 
     /// The report so far.
     pub(crate) fn report(&self, end: SearchEnd) -> SearchReport {
+        let longest = if self.frames.len() > self.longest.len() {
+            self.path()
+        } else {
+            self.longest.clone()
+        };
         SearchReport {
             end,
-            longest: self.longest.clone(),
+            longest,
             configurations: self.cache_state.len(),
         }
     }
@@ -412,6 +417,7 @@ impl<'m, M: Model> Search<'m, M> {
     /// Undoes frames until one has an untried alternative or can resume its scan. Returns
     /// false if the stack is exhausted (no linearization exists).
     fn backtrack(&mut self) -> bool {
+        self.note_longest();
         while let Some(frame) = self.frames.pop() {
             self.unlift(frame.op);
             self.state = frame.state_before;
@@ -435,13 +441,23 @@ impl<'m, M: Model> Search<'m, M> {
 
     fn push(&mut self, frame: Frame) {
         self.frames.push(frame);
+    }
+
+    /// The current path as (operation, chosen alternative) pairs.
+    fn path(&self) -> Vec<(u32, u32)> {
+        self.frames
+            .iter()
+            .map(|f| (f.op, f.alt_next - 1 - f.alt_start))
+            .collect()
+    }
+
+    /// Keeps the current path if it is the longest so far. Called before the stack
+    /// shrinks (and by [`Self::report`]): the stack only grows between two backtracks, so
+    /// a longest path is still whole then. Copying it at every push made a search
+    /// quadratic in the length of a partition that linearizes straight through.
+    fn note_longest(&mut self) {
         if self.frames.len() > self.longest.len() {
-            self.longest.clear();
-            self.longest.extend(
-                self.frames
-                    .iter()
-                    .map(|f| (f.op, f.alt_next - 1 - f.alt_start)),
-            );
+            self.longest = self.path();
         }
     }
 
