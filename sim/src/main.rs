@@ -9,6 +9,13 @@ use std::process::ExitCode;
 
 use sim::cli;
 
+/// The simulator allocates and frees small objects at a high rate (messages, log
+/// entries, effects); mimalloc does that in about half the instructions of glibc's
+/// allocator. Allocation does not feed into any simulated choice, so runs are the same
+/// byte for byte with either.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for bad usage (sysexits' EX_USAGE).
 const EXIT_USAGE: u8 = cli::error::EXIT_USAGE;
 
