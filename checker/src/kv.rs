@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::history::Operation;
 use crate::model::{Model, Next};
@@ -45,22 +45,26 @@ pub struct KvOutput {
 
 /// The state of the KV model: the non-empty values, sorted by key.
 ///
-/// Values are persistent ropes (a value is its predecessor plus an appended piece), so an
-/// append costs O(piece), hashing a state O(keys) and comparing states O(keys) in the
-/// common case where equal values share their nodes.
+/// A value is a prefix of a shared, append-only buffer, so an append costs O(piece) in the
+/// common case, hashing a state O(keys), and comparing a value with a read one memcmp.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct KvState {
     entries: Vec<(Arc<str>, Value)>,
 }
 
-/// A string value as a persistent rope: `prev` followed by `piece`.
+/// A string value: the first `len` bytes of a shared buffer that only ever grows.
+///
+/// Appending to the value that ends its buffer (the usual case: each state extends the
+/// last) pushes the piece onto the buffer in place; the values that end earlier are not
+/// affected, since they read only their prefix. Appending to any other value (a search
+/// that came back to an earlier state and branches) copies its text into a new buffer.
+/// A persistent rope of pieces did the same in O(piece) always, but comparing a value
+/// with a read walked one node and one memcmp per appended piece.
 #[derive(Clone)]
-struct Value(Arc<Node>);
-
-struct Node {
-    prev: Option<Value>,
-    piece: Box<str>,
+struct Value {
+    buf: Arc<Mutex<String>>,
     len: usize,
+    /// The polynomial rolling hash of the text, extended with each piece.
     hash: u64,
 }
 
@@ -69,56 +73,61 @@ const BASE: u64 = 0x100_0000_01B3;
 
 impl Value {
     fn new(prev: Option<Value>, piece: &str) -> Value {
-        let (mut hash, mut len) = prev.as_ref().map_or((0, 0), |p| (p.0.hash, p.0.len));
+        let (mut hash, len) = prev.as_ref().map_or((0, 0), |p| (p.hash, p.len));
         for byte in piece.bytes() {
             hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1);
         }
-        len += piece.len();
-        Value(Arc::new(Node {
-            prev,
-            piece: piece.into(),
-            len,
-            hash,
-        }))
-    }
-
-    /// The pieces, last first.
-    fn pieces(&self) -> impl Iterator<Item = &str> {
-        let mut node = Some(self);
-        std::iter::from_fn(move || {
-            let current = node?;
-            node = current.0.prev.as_ref();
-            Some(&*current.0.piece)
-        })
-    }
-
-    /// Whether the value equals `text` (compares from the end, piece by piece).
-    fn equals_str(&self, text: &str) -> bool {
-        if self.0.len != text.len() {
-            return false;
-        }
-        let mut rest = text.as_bytes();
-        for piece in self.pieces() {
-            match rest.strip_suffix(piece.as_bytes()) {
-                Some(shorter) => rest = shorter,
-                None => return false,
+        let buf = match prev {
+            Some(prev) => {
+                let mut text = prev.lock();
+                if text.len() == prev.len {
+                    text.push_str(piece);
+                    drop(text);
+                    prev.buf
+                } else {
+                    let mut copy = String::with_capacity(prev.len + piece.len());
+                    copy.push_str(&text[..prev.len]);
+                    copy.push_str(piece);
+                    Arc::new(Mutex::new(copy))
+                }
             }
+            None => Arc::new(Mutex::new(piece.to_string())),
+        };
+        Value {
+            buf,
+            len: len + piece.len(),
+            hash,
         }
-        rest.is_empty()
+    }
+
+    /// The buffer, whole. Its first `len` bytes are this value; a panic elsewhere cannot
+    /// have left them half-written (pushes only add after them), so poisoning is ignored.
+    fn lock(&self) -> MutexGuard<'_, String> {
+        self.buf
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Calls `f` with the value's text.
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(&self.lock()[..self.len])
+    }
+
+    /// Whether the value equals `text`.
+    fn equals_str(&self, text: &str) -> bool {
+        self.len == text.len() && self.with_text(|mine| mine == text)
     }
 
     /// Whether the value is a prefix of `text`.
     fn is_prefix_of(&self, text: &str) -> bool {
-        match text.as_bytes().get(..self.0.len) {
-            Some(head) => std::str::from_utf8(head).is_ok_and(|head| self.equals_str(head)),
+        match text.as_bytes().get(..self.len) {
+            Some(head) => self.with_text(|mine| mine.as_bytes() == head),
             None => false,
         }
     }
 
     fn to_text(&self) -> String {
-        let mut pieces: Vec<&str> = self.pieces().collect();
-        pieces.reverse();
-        pieces.concat()
+        self.with_text(str::to_string)
     }
 }
 
@@ -132,25 +141,15 @@ fn none_or_prefix(value: Option<&Value>, text: &str) -> bool {
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        if Arc::ptr_eq(&self.0, &other.0) {
-            return true;
-        }
-        if self.0.len != other.0.len || self.0.hash != other.0.hash {
+        if self.len != other.len || self.hash != other.hash {
             return false;
         }
-        // Same pieces on top of a shared node (the usual case), else compare the text.
-        let (mut a, mut b) = (self, other);
-        loop {
-            if a.0.piece != b.0.piece {
-                return self.to_text() == other.to_text();
-            }
-            match (&a.0.prev, &b.0.prev) {
-                (Some(pa), Some(pb)) if Arc::ptr_eq(&pa.0, &pb.0) => return true,
-                (Some(pa), Some(pb)) => (a, b) = (pa, pb),
-                (None, None) => return true,
-                _ => return self.to_text() == other.to_text(),
-            }
+        if Arc::ptr_eq(&self.buf, &other.buf) {
+            return true;
         }
+        // Equal hashes over different buffers: compare the text (one lock at a time).
+        let mine = self.to_text();
+        other.equals_str(&mine)
     }
 }
 
@@ -158,8 +157,8 @@ impl Eq for Value {}
 
 impl std::hash::Hash for Value {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0.hash);
-        state.write_usize(self.0.len);
+        state.write_u64(self.hash);
+        state.write_usize(self.len);
     }
 }
 
@@ -382,6 +381,38 @@ mod tests {
                 (got, expected) => panic!("{op:?} {value}: got {got:?}, expected {expected:?}"),
             }
         }
+    }
+
+    #[test]
+    fn kv_values_branching_from_one_state_keep_their_own_text() {
+        let model = KvModel::new();
+        let append = |state: &KvState, value: &str| match model.step(
+            state,
+            &input(KvOp::Append, "k", value),
+            None,
+        ) {
+            Next::One(s) => s,
+            other => panic!("{other:?}"),
+        };
+        let ab = append(&append(&model.init(), "a"), "b");
+        let abc = append(&ab, "c"); // extends the shared buffer in place
+        let abd = append(&ab, "d"); // ab no longer ends the buffer: copied
+        let abcx = append(&abc, "x");
+        let abdy = append(&abd, "y");
+        for (state, text) in [(&ab, "ab"), (&abc, "abc"), (&abd, "abd")] {
+            assert!(state.reads("k", text), "{state:?} reads {text}");
+            assert_eq!(state.get("k"), text);
+        }
+        assert_eq!(
+            (abcx.get("k"), abdy.get("k")),
+            ("abcx".into(), "abdy".into())
+        );
+        assert_ne!(abc, abd);
+        assert_eq!(
+            abd,
+            append(&append(&ab, ""), "d"),
+            "same text, other buffer"
+        );
     }
 
     #[test]
