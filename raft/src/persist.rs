@@ -92,6 +92,8 @@ pub(crate) struct EncodedLog {
     count: usize,
     /// Their bincode encodings, concatenated across the chunks.
     chunks: Vec<Arc<Vec<u8>>>,
+    /// Where new entries are encoded before they become a chunk.
+    scratch: Vec<u8>,
     /// Bytes copied by merges so far (for tests of the merge rule).
     #[cfg(test)]
     merged_bytes: usize,
@@ -125,12 +127,15 @@ impl EncodedLog {
         }
         let config = bincode::config::standard();
         if self.count < entries.len() {
-            let mut fresh = Vec::new();
+            // Encoded into a scratch buffer that keeps its capacity, then copied once at
+            // its exact size: growing a fresh buffer reallocated it several times a save.
+            self.scratch.clear();
             for entry in &entries[self.count..] {
-                bincode::serde::encode_into_std_write(entry, &mut fresh, config)
+                bincode::serde::encode_into_std_write(entry, &mut self.scratch, config)
                     .unwrap_or_else(|e| panic!("encoding a log entry at term {current_term}: {e}"));
             }
             self.count = entries.len();
+            let fresh = self.scratch.clone();
             self.push_chunk(fresh);
         }
         // A struct encodes as its fields in order and a slice as its length then its
