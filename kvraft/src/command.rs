@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// The identity of one clerk, unique across the run (the lab's `nrand()` client id; the
 /// driver hands them out, so they are deterministic). Sessions are keyed by it.
@@ -70,8 +71,10 @@ pub struct Command {
     /// The clerk's sequence number for this request (1 for its first request; retries
     /// of the same request keep it).
     pub seq: u64,
-    /// What to do.
-    pub op: Op,
+    /// What to do. Shared: Raft copies a command into every AppendEntries that carries
+    /// it and into its apply stream, and copying an `Arc` allocates nothing. It encodes
+    /// exactly as the `Op` itself.
+    pub op: Arc<Op>,
 }
 
 impl fmt::Display for Command {
@@ -113,7 +116,7 @@ mod tests {
         let c = Command {
             client: ClientId(7),
             seq: 3,
-            op: Op::Get { key: "k".into() },
+            op: Arc::new(Op::Get { key: "k".into() }),
         };
         assert_eq!(c.to_string(), "c7#3 Get(\"k\")");
     }

@@ -10,6 +10,7 @@ use crate::snapshot;
 use crate::store::Store;
 use raft::{ApplyMsg, Config, Instant, LogIndex, Message, NodeId, Persisted, Raft, Term};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The fraction of `maxraftstate`, in tenths, at which the server snapshots: at 90 % the
 /// state is "approaching the threshold" (lab text), and the entries that arrive before
@@ -179,7 +180,7 @@ impl KvServer {
         let command = Command {
             client: req.client,
             seq: req.seq,
-            op: req.op,
+            op: Arc::new(req.op),
         };
         match self.raft.start(command, now) {
             Ok((index, started)) => {
@@ -515,7 +516,7 @@ mod tests {
         let other = Command {
             client: ClientId(2),
             seq: 1,
-            op: put("k", "theirs"),
+            op: Arc::new(put("k", "theirs")),
         };
         s.apply_command(LogIndex(1), other);
         assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
