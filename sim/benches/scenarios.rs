@@ -1,0 +1,62 @@
+//! The issue-8 speed target: one seed of every lab scenario (2A-3B) in under 3 s of one
+//! core's time. One iteration runs each scenario once with seed 0, one after another on
+//! one thread, exactly as `raftsim sweep --seeds 0 --jobs 1` does, and fails the bench if
+//! any run fails (a fast wrong answer is no result). The KV scenarios dominate; the
+//! heaviest, SnapshotRecoverManyClients3B, is benched alone as well.
+//!
+//! Run with `cargo bench -p sim --bench scenarios`; `cargo test` runs each once.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use sim::scenario::{self, RunConfig, Scenario};
+use std::time::Duration;
+
+/// The allocator the `raftsim` binary uses, so the figures match its reports.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn lab_scenarios() -> Vec<Scenario> {
+    scenario::registry()
+        .into_iter()
+        .filter(|s| ["2A", "2B", "2C", "2D", "3A", "3B"].contains(&s.part))
+        .collect()
+}
+
+fn run_all(scenarios: &[Scenario]) {
+    let config = RunConfig {
+        seed: 0,
+        keep_trace: false,
+        keep_history: false,
+    };
+    for s in scenarios {
+        let outcome = scenario::run(s, &config);
+        assert!(
+            outcome.failure.is_none(),
+            "{} seed 0 failed: {:?}",
+            s.name,
+            outcome.failure
+        );
+    }
+}
+
+fn scenarios(c: &mut Criterion) {
+    let all = lab_scenarios();
+    assert_eq!(all.len(), 51, "every 2A-3B scenario");
+    let heaviest: Vec<Scenario> = lab_scenarios()
+        .into_iter()
+        .filter(|s| s.name == "SnapshotRecoverManyClients3B")
+        .collect();
+    assert_eq!(heaviest.len(), 1);
+    let mut group = c.benchmark_group("scenarios");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(40));
+    group.bench_function("one_seed_of_every_2a_3b_scenario", |b| {
+        b.iter(|| run_all(&all))
+    });
+    group.bench_function("SnapshotRecoverManyClients3B_seed_0", |b| {
+        b.iter(|| run_all(&heaviest))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scenarios);
+criterion_main!(benches);
