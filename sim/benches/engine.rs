@@ -7,6 +7,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use sim::demo::{build, PingNode, PingPlan};
 use sim::engine::{Duration, Sim};
 
+/// The allocator the `raftsim` binary uses, so the figures match what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs 50 clients pinging one server for one virtual second; returns events processed.
 fn ping_second(seed: u64, keep_trace: bool) -> u64 {
     let plan = PingPlan {
