@@ -251,7 +251,11 @@ impl KvServer {
             if rd.persist.is_some() {
                 out.persist = rd.persist;
             }
-            out.messages.extend(rd.messages);
+            if out.messages.is_empty() {
+                out.messages = rd.messages;
+            } else {
+                out.messages.extend(rd.messages);
+            }
             for msg in rd.apply {
                 self.apply(msg);
             }

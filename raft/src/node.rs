@@ -228,7 +228,9 @@ impl<C: Command> Raft<C> {
         self.persist_pending = false;
         Ready {
             persist,
-            messages: std::mem::take(&mut self.outbox),
+            // Sized for a message to each peer, the usual batch, so sending does not
+            // grow the vector one reallocation at a time.
+            messages: std::mem::replace(&mut self.outbox, Vec::with_capacity(self.peers)),
             apply: self.take_committed(),
         }
     }

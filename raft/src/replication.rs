@@ -310,13 +310,23 @@ impl<C: Command> Raft<C> {
         if self.role != Role::Leader {
             return;
         }
-        let mut matched: Vec<LogIndex> = self
-            .others()
-            .map(|p| self.progress[p.index()].match_index)
-            .collect();
-        matched.push(self.log.last_index());
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched[self.quorum() - 1];
+        // The highest index that a majority (the leader included) has: the quorum-th
+        // largest match index, found by counting rather than sorting a fresh vector,
+        // since this runs at every acknowledgement.
+        let last = self.log.last_index();
+        let me = self.id.index();
+        let matched = |p: usize| {
+            if p == me {
+                last
+            } else {
+                self.progress[p].match_index
+            }
+        };
+        let candidate = (0..self.peers)
+            .map(matched)
+            .filter(|&m| (0..self.peers).filter(|&q| matched(q) >= m).count() >= self.quorum())
+            .max()
+            .expect("every server has at least the smallest match index");
         if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.current_term) {
             self.commit_index = candidate;
         }
