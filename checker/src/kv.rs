@@ -45,27 +45,32 @@ pub struct KvOutput {
 
 /// The state of the KV model: the non-empty values, sorted by key.
 ///
-/// A value is a prefix of a shared, append-only buffer, so an append costs O(piece) in the
-/// common case, hashing a state O(keys), and comparing a value with a read one memcmp.
+/// Values are persistent ropes (a value is its predecessor plus an appended piece), so an
+/// append costs O(piece), hashing a state O(keys) and comparing states O(keys) in the
+/// common case where equal values share their nodes. A value built by appends that never
+/// branched also has its whole text in one shared buffer, so comparing it with a read
+/// value is one memcmp rather than one per appended piece.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct KvState {
     entries: Vec<(Arc<str>, Value)>,
 }
 
-/// A string value: the first `len` bytes of a shared buffer that only ever grows.
-///
-/// Appending to the value that ends its buffer (the usual case: each state extends the
-/// last) pushes the piece onto the buffer in place; the values that end earlier are not
-/// affected, since they read only their prefix. Appending to any other value (a search
-/// that came back to an earlier state and branches) copies its text into a new buffer.
-/// A persistent rope of pieces did the same in O(piece) always, but comparing a value
-/// with a read walked one node and one memcmp per appended piece.
+/// A string value as a persistent rope: `prev` followed by `piece`.
 #[derive(Clone)]
-struct Value {
-    buf: Arc<Mutex<String>>,
+struct Value(Arc<Node>);
+
+struct Node {
+    prev: Option<Value>,
+    piece: Box<str>,
     len: usize,
-    /// The polynomial rolling hash of the text, extended with each piece.
     hash: u64,
+    /// The whole text as the first `len` bytes of a buffer shared along a chain of
+    /// appends, or `None` past a branch. Appending to the value that ends its buffer
+    /// (each state extending the last: the usual case in a recorded history) pushes the
+    /// piece in place, which leaves the shorter values' prefixes as they were. A value
+    /// appended to a second time (a search that came back and branches) gives its new
+    /// child no buffer instead of copying the text; that child reads piece by piece.
+    flat: Option<Arc<Mutex<String>>>,
 }
 
 /// The base of the polynomial rolling hash of values (odd, so multiplication is a bijection).
@@ -73,61 +78,100 @@ const BASE: u64 = 0x100_0000_01B3;
 
 impl Value {
     fn new(prev: Option<Value>, piece: &str) -> Value {
-        let (mut hash, len) = prev.as_ref().map_or((0, 0), |p| (p.hash, p.len));
+        let (mut hash, mut len) = prev.as_ref().map_or((0, 0), |p| (p.0.hash, p.0.len));
         for byte in piece.bytes() {
             hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(byte) + 1);
         }
-        let buf = match prev {
-            Some(prev) => {
-                let mut text = prev.lock();
-                if text.len() == prev.len {
+        let flat = match &prev {
+            None => Some(Arc::new(Mutex::new(piece.to_string()))),
+            Some(p) => p.0.flat.as_ref().and_then(|buf| {
+                let mut text = lock(buf);
+                (text.len() == len).then(|| {
                     text.push_str(piece);
-                    drop(text);
-                    prev.buf
-                } else {
-                    let mut copy = String::with_capacity(prev.len + piece.len());
-                    copy.push_str(&text[..prev.len]);
-                    copy.push_str(piece);
-                    Arc::new(Mutex::new(copy))
-                }
-            }
-            None => Arc::new(Mutex::new(piece.to_string())),
+                    buf.clone()
+                })
+            }),
         };
-        Value {
-            buf,
-            len: len + piece.len(),
+        len += piece.len();
+        Value(Arc::new(Node {
+            prev,
+            piece: piece.into(),
+            len,
             hash,
+            flat,
+        }))
+    }
+
+    /// The pieces, last first.
+    fn pieces(&self) -> impl Iterator<Item = &str> {
+        let mut node = Some(self);
+        std::iter::from_fn(move || {
+            let current = node?;
+            node = current.0.prev.as_ref();
+            Some(&*current.0.piece)
+        })
+    }
+
+    /// Whether the value's text is `text`: one comparison with the shared buffer if the
+    /// value has one, else from the end, piece by piece.
+    fn equals_bytes(&self, text: &[u8]) -> bool {
+        if self.0.len != text.len() {
+            return false;
         }
-    }
-
-    /// The buffer, whole. Its first `len` bytes are this value; a panic elsewhere cannot
-    /// have left them half-written (pushes only add after them), so poisoning is ignored.
-    fn lock(&self) -> MutexGuard<'_, String> {
-        self.buf
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Calls `f` with the value's text.
-    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        f(&self.lock()[..self.len])
+        if let Some(buf) = &self.0.flat {
+            return lock(buf).as_bytes()[..self.0.len] == *text;
+        }
+        let mut rest = text;
+        for piece in self.pieces() {
+            match rest.strip_suffix(piece.as_bytes()) {
+                Some(shorter) => rest = shorter,
+                None => return false,
+            }
+        }
+        rest.is_empty()
     }
 
     /// Whether the value equals `text`.
     fn equals_str(&self, text: &str) -> bool {
-        self.len == text.len() && self.with_text(|mine| mine == text)
+        self.equals_bytes(text.as_bytes())
     }
 
     /// Whether the value is a prefix of `text`.
     fn is_prefix_of(&self, text: &str) -> bool {
-        match text.as_bytes().get(..self.len) {
-            Some(head) => self.with_text(|mine| mine.as_bytes() == head),
+        match text.as_bytes().get(..self.0.len) {
+            Some(head) => self.equals_bytes(head),
             None => false,
         }
     }
 
     fn to_text(&self) -> String {
-        self.with_text(str::to_string)
+        if let Some(buf) = &self.0.flat {
+            return lock(buf)[..self.0.len].to_string();
+        }
+        let mut pieces: Vec<&str> = self.pieces().collect();
+        pieces.reverse();
+        pieces.concat()
+    }
+}
+
+/// A value's shared buffer. Its first `len` bytes belong to the value; a panic elsewhere
+/// cannot have left them half-written (pushes only add after them), so poisoning is
+/// ignored.
+fn lock(buf: &Mutex<String>) -> MutexGuard<'_, String> {
+    buf.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Drops a long chain of predecessors one node at a time, not by recursion, which would
+/// exhaust the stack on a key with a long history of appends.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let mut next = self.prev.take();
+        while let Some(Value(node)) = next {
+            next = match Arc::try_unwrap(node) {
+                Ok(mut node) => node.prev.take(),
+                Err(_) => None,
+            };
+        }
     }
 }
 
@@ -141,15 +185,25 @@ fn none_or_prefix(value: Option<&Value>, text: &str) -> bool {
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        if self.len != other.len || self.hash != other.hash {
-            return false;
-        }
-        if Arc::ptr_eq(&self.buf, &other.buf) {
+        if Arc::ptr_eq(&self.0, &other.0) {
             return true;
         }
-        // Equal hashes over different buffers: compare the text (one lock at a time).
-        let mine = self.to_text();
-        other.equals_str(&mine)
+        if self.0.len != other.0.len || self.0.hash != other.0.hash {
+            return false;
+        }
+        // Same pieces on top of a shared node (the usual case), else compare the text.
+        let (mut a, mut b) = (self, other);
+        loop {
+            if a.0.piece != b.0.piece {
+                return self.to_text() == other.to_text();
+            }
+            match (&a.0.prev, &b.0.prev) {
+                (Some(pa), Some(pb)) if Arc::ptr_eq(&pa.0, &pb.0) => return true,
+                (Some(pa), Some(pb)) => (a, b) = (pa, pb),
+                (None, None) => return true,
+                _ => return self.to_text() == other.to_text(),
+            }
+        }
     }
 }
 
@@ -157,8 +211,8 @@ impl Eq for Value {}
 
 impl std::hash::Hash for Value {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-        state.write_usize(self.len);
+        state.write_u64(self.0.hash);
+        state.write_usize(self.0.len);
     }
 }
 
@@ -396,7 +450,7 @@ mod tests {
         };
         let ab = append(&append(&model.init(), "a"), "b");
         let abc = append(&ab, "c"); // extends the shared buffer in place
-        let abd = append(&ab, "d"); // ab no longer ends the buffer: copied
+        let abd = append(&ab, "d"); // ab no longer ends the buffer: a branch, no buffer
         let abcx = append(&abc, "x");
         let abdy = append(&abd, "y");
         for (state, text) in [(&ab, "ab"), (&abc, "abc"), (&abd, "abd")] {
@@ -413,6 +467,29 @@ mod tests {
             append(&append(&ab, ""), "d"),
             "same text, other buffer"
         );
+    }
+
+    #[test]
+    fn kv_value_with_a_long_history_compares_and_drops() {
+        // 100,000 appends on one chain, then the same after a branch (no buffer): both
+        // compare by content, and dropping either must not recurse 100,000 deep.
+        let mut straight = Value::new(None, "");
+        let mut branched = Value::new(None, "");
+        let _taken = Value::new(Some(branched.clone()), "x");
+        let mut text = String::new();
+        for _ in 0..100_000 {
+            straight = Value::new(Some(straight), "y");
+            branched = Value::new(Some(branched), "y");
+            text.push('y');
+        }
+        assert!(straight.0.flat.is_some() && branched.0.flat.is_none());
+        for value in [&straight, &branched] {
+            assert!(value.equals_str(&text) && !value.equals_str(&text[1..]));
+            assert!(value.is_prefix_of(&format!("{text}z")));
+            assert_eq!(value.to_text(), text);
+        }
+        assert!(straight == branched);
+        drop((straight, branched));
     }
 
     #[test]
