@@ -49,6 +49,12 @@ impl SharedBytes {
         &self.chunks
     }
 
+    /// The chunks, by value (a driver that keeps them takes them without copying the
+    /// list).
+    pub fn into_chunks(self) -> Vec<Arc<Vec<u8>>> {
+        self.chunks
+    }
+
     /// The bytes in one slice: borrowed when there is at most one chunk, else copied.
     pub fn contiguous(&self) -> Cow<'_, [u8]> {
         match self.chunks.as_slice() {

@@ -160,7 +160,7 @@ impl ServerNode {
     fn drive(&mut self, ctx: &mut Context<'_, KvNode>) {
         let ready = self.kv.ready();
         if let Some(p) = ready.persist {
-            super::save_persisted(ctx, &p);
+            super::save_persisted(ctx, p);
         }
         for (to, msg) in ready.messages {
             ctx.send(NodeId(to.0), KvMsg::Raft(msg));

@@ -37,8 +37,8 @@ pub fn persisted_on(disk: &Disk) -> Persisted {
 }
 
 /// Saves a Raft-based node's state to its disk, sharing its chunks.
-pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: &Persisted) {
-    ctx.save_chunks(p.raft_state.chunks(), p.snapshot.chunks());
+pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: Persisted) {
+    ctx.save_chunks(p.raft_state.into_chunks(), p.snapshot.into_chunks());
 }
 
 pub use raft_server::{RaftOutput, RaftServer, Tick};

@@ -91,7 +91,7 @@ impl RaftServer {
     fn drive(&mut self, ctx: &mut Context<'_, Self>) {
         let ready = self.raft.ready();
         if let Some(p) = ready.persist {
-            super::save_persisted(ctx, &p);
+            super::save_persisted(ctx, p);
         }
         for (to, msg) in ready.messages {
             ctx.send(NodeId(to.0), msg);

@@ -34,11 +34,9 @@ impl PartialEq for Blob {
 impl Eq for Blob {}
 
 impl Blob {
-    fn new(chunks: &[Arc<Vec<u8>>]) -> Blob {
-        Blob {
-            chunks: chunks.to_vec(),
-            len: chunks.iter().map(|c| c.len()).sum(),
-        }
+    fn new(chunks: Vec<Arc<Vec<u8>>>) -> Blob {
+        let len = chunks.iter().map(|c| c.len()).sum();
+        Blob { chunks, len }
     }
 
     fn to_vec(&self) -> Vec<u8> {
@@ -58,12 +56,12 @@ impl Disk {
 
     /// Replaces both blobs at once, as the lab's `Persister.Save(raftstate, snapshot)`.
     pub fn save(&mut self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
-        self.save_chunks(&[Arc::new(raft_state)], &[Arc::new(snapshot)]);
+        self.save_chunks(vec![Arc::new(raft_state)], vec![Arc::new(snapshot)]);
     }
 
     /// Replaces both blobs at once, each given as the concatenation of its chunks. The
     /// chunks are shared, not copied.
-    pub fn save_chunks(&mut self, raft_state: &[Arc<Vec<u8>>], snapshot: &[Arc<Vec<u8>>]) {
+    pub fn save_chunks(&mut self, raft_state: Vec<Arc<Vec<u8>>>, snapshot: Vec<Arc<Vec<u8>>>) {
         self.raft_state = Blob::new(raft_state);
         self.snapshot = Blob::new(snapshot);
         self.saves += 1;
@@ -140,7 +138,7 @@ mod tests {
     fn disk_keeps_chunks_shared_and_compares_by_content() {
         let log: Arc<Vec<u8>> = Arc::new(vec![5u8; 100]);
         let mut d = Disk::new();
-        d.save_chunks(&[Arc::new(vec![1u8]), log.clone()], &[]);
+        d.save_chunks(vec![Arc::new(vec![1u8]), log.clone()], Vec::new());
         assert!(Arc::ptr_eq(&d.raft_state_chunks()[1], &log), "not copied");
         assert_eq!(d.raft_state_size(), 101);
         let mut flat = vec![1u8];

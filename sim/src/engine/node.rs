@@ -142,7 +142,7 @@ impl<N: Node + ?Sized> Context<'_, N> {
 
     /// As [`Context::save`], each blob given as the concatenation of shared chunks,
     /// which the disk keeps without copying (see [`Disk::save_chunks`]).
-    pub fn save_chunks(&mut self, raft_state: &[Arc<Vec<u8>>], snapshot: &[Arc<Vec<u8>>]) {
+    pub fn save_chunks(&mut self, raft_state: Vec<Arc<Vec<u8>>>, snapshot: Vec<Arc<Vec<u8>>>) {
         self.disk.save_chunks(raft_state, snapshot);
         self.effects.saves += 1;
     }
