@@ -201,6 +201,13 @@ impl KvServer {
                     seq: req.seq,
                     term,
                 };
+                // The invariant the O(1) sweep relies on, checked where it could break:
+                // every pending request belongs to the current term.
+                assert!(
+                    self.pending.values().next().is_none_or(|p| p.term == term),
+                    "{}: pending of an older term at a start in term {term}",
+                    self.id
+                );
                 let old = self.pending.insert(index, pending);
                 assert!(
                     old.is_none(),
@@ -432,11 +439,6 @@ impl KvServer {
             return;
         };
         if leader && first.term == term {
-            debug_assert!(
-                self.pending.values().all(|p| p.term == term),
-                "{}: pending of another term than {term}",
-                self.id
-            );
             return;
         }
         for (_, p) in std::mem::take(&mut self.pending) {
