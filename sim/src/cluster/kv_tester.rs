@@ -71,6 +71,8 @@ pub struct KvTester {
     open: BTreeMap<NodeId, usize>,
     /// Results of returned operations not yet taken by whoever waits for them.
     completed: BTreeMap<NodeId, String>,
+    /// When each clerk's last operation returned: its next call comes strictly later.
+    last_return: BTreeMap<NodeId, Instant>,
     tasks: Vec<(Wake, Box<dyn KvTask>)>,
     ops: u64,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
@@ -96,6 +98,7 @@ impl KvTester {
             history: Vec::new(),
             open: BTreeMap::new(),
             completed: BTreeMap::new(),
+            last_return: BTreeMap::new(),
             tasks: Vec::new(),
             ops: 0,
             metrics: Vec::new(),
@@ -279,11 +282,22 @@ impl KvTester {
     }
 
     /// Starts an operation on `clerk` and records its call in the history.
+    ///
+    /// A clerk's next call comes strictly after its previous return: if that return
+    /// happened at this very instant, the simulation first moves on by one nanosecond.
+    /// Intervals are closed, so a call recorded at the instant of the same client's
+    /// return would read as concurrent with it, and a Get that missed the client's own
+    /// write just before would pass the check.
     pub fn begin(&mut self, clerk: NodeId, op: Op) {
         assert!(
             !self.open.contains_key(&clerk),
             "{clerk} has an operation in flight"
         );
+        if let Some(&returned) = self.last_return.get(&clerk) {
+            if returned >= self.now() {
+                self.advance_to(returned + Duration(1));
+            }
+        }
         let input = match &op {
             Op::Get { key } => KvInput {
                 op: KvOp::Get,
@@ -301,17 +315,29 @@ impl KvTester {
                 value: value.clone(),
             },
         };
+        let call = self.now();
+        assert!(
+            self.last_return.get(&clerk).is_none_or(|&r| r < call),
+            "{clerk}: call at {call} not after its previous return"
+        );
         let client = checker::ClientId(self.clerk_ids[&clerk]);
         self.open.insert(clerk, self.history.len());
         self.history.push(Operation {
             client,
             input,
-            call: Time(self.now().as_nanos()),
+            call: Time(call.as_nanos()),
             outcome: checker::Outcome::Pending,
         });
         self.sim
             .with_node(clerk, |c, ctx| c.begin(ctx, op))
             .expect("clerks never crash");
+    }
+
+    /// Runs every event due by `at` and moves the clock there, recording the operations
+    /// that return meanwhile (tasks are polled by the caller's loop, not here).
+    fn advance_to(&mut self, at: Instant) {
+        while self.sim.step_until(at) {}
+        self.process_outputs();
     }
 
     /// True when `clerk`'s operation returned and its result was not taken yet.
@@ -324,8 +350,11 @@ impl KvTester {
         self.completed.remove(&clerk)
     }
 
+    /// Records the return of every operation that completed since the last call, at the
+    /// virtual time its clerk reported it.
     fn process_outputs(&mut self) {
-        for (clerk, KvOutput::Done { value }) in self.sim.take_outputs() {
+        for obs in self.sim.take_outputs() {
+            let (clerk, KvOutput::Done { value }) = (obs.node, obs.output);
             let index = self
                 .open
                 .remove(&clerk)
@@ -336,10 +365,16 @@ impl KvTester {
             } else {
                 String::new()
             };
+            assert!(
+                obs.at.as_nanos() >= op.call.0,
+                "{clerk}: returned at {} before its call",
+                obs.at
+            );
             op.outcome = checker::Outcome::Returned {
                 output: CheckedOutput { value: output },
-                at: Time(self.sim.now().as_nanos()),
+                at: Time(obs.at.as_nanos()),
             };
+            self.last_return.insert(clerk, obs.at);
             self.ops += 1;
             self.completed.insert(clerk, value);
         }

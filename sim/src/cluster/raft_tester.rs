@@ -294,9 +294,9 @@ impl RaftTester {
             if outputs.is_empty() {
                 return;
             }
-            for (node, item) in outputs {
-                let i = node.index();
-                if let Err(e) = self.check_apply(i, item) {
+            for obs in outputs {
+                let i = obs.node.index();
+                if let Err(e) = self.check_apply(i, obs.output) {
                     self.apply_err.get_or_insert(e.0);
                 }
             }

@@ -65,7 +65,8 @@ fn faults(sim: &mut Sim<PingNode>, plan: PingPlan) -> Verdict {
         .collect();
     let mut highest = 0;
     let mut check = |sim: &mut Sim<PingNode>| -> Verdict {
-        for (node, PingOutput::Done { seq, served }) in sim.take_outputs() {
+        for obs in sim.take_outputs() {
+            let (node, PingOutput::Done { seq, served }) = (obs.node, obs.output);
             ensure!(
                 served >= seq,
                 "{node}: ping #{seq} answered with served={served}"

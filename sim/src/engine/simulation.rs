@@ -13,6 +13,19 @@ use super::rng::SimRng;
 use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
 
+/// An observation a node reported to the scenario, stamped with the virtual time at
+/// which its handler ran (testers record operation returns at that time, whenever they
+/// get to read it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation<O> {
+    /// When the node reported it.
+    pub at: Instant,
+    /// Who reported it.
+    pub node: NodeId,
+    /// What it reported.
+    pub output: O,
+}
+
 /// Settings of one run that are not part of the network.
 #[derive(Clone, Debug, Default)]
 pub struct SimOptions {
@@ -84,7 +97,7 @@ pub struct Sim<N: Node> {
     trace: Trace,
     live_timers: TimerSet,
     next_timer: u64,
-    outputs: Vec<(NodeId, N::Output)>,
+    outputs: Vec<Observation<N::Output>>,
     effects: Effects<N>,
     events: u64,
 }
@@ -169,7 +182,7 @@ impl<N: Node> Sim<N> {
     }
 
     /// Observations reported by nodes since the last call, in the order they were made.
-    pub fn take_outputs(&mut self) -> Vec<(NodeId, N::Output)> {
+    pub fn take_outputs(&mut self) -> Vec<Observation<N::Output>> {
         std::mem::take(&mut self.outputs)
     }
 
@@ -296,7 +309,11 @@ impl<N: Node> Sim<N> {
             self.queue.push(time + after, event);
         }
         self.outputs
-            .extend(effects.outputs.drain(..).map(|out| (id, out)));
+            .extend(effects.outputs.drain(..).map(|output| Observation {
+                at: time,
+                node: id,
+                output,
+            }));
         self.effects = effects;
     }
 

@@ -171,6 +171,7 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.
     fn tampered(t: &mut KvTester) -> Verdict {
@@ -207,6 +208,40 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("never written"));
         let json = o.history_json.expect("the history as JSON");
         assert!(json.contains("\"never written\""));
+    }
+
+    /// Every clerk's next call is recorded strictly after its previous return, in a
+    /// real scenario with concurrent clients, partitions and an unreliable network.
+    #[test]
+    fn kv_history_calls_come_strictly_after_the_same_clients_return() {
+        let config = RunConfig {
+            seed: 3,
+            keep_trace: false,
+            keep_history: true,
+        };
+        let scenario = crate::scenario::find("PersistPartitionUnreliable3A").expect("registered");
+        let outcome = crate::scenario::run(&scenario, &config);
+        assert!(outcome.passed(), "{:?}", outcome.failure);
+        let json = outcome.history_json.expect("history kept");
+        let history = checker::parse_json::<checker::KvInput, checker::KvOutput>(&json, "h")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut pairs = 0;
+        for op in &history.ops {
+            if let Some(&ret) = last.get(&op.client.0) {
+                assert!(
+                    op.call.0 > ret,
+                    "client {} called at {} but returned at {ret}",
+                    op.client.0,
+                    op.call.0
+                );
+                pairs += 1;
+            }
+            if let Some(at) = op.outcome.return_time() {
+                last.insert(op.client.0, at.0);
+            }
+        }
+        assert!(pairs > 100, "only {pairs} consecutive pairs");
     }
 
     #[test]
