@@ -1,7 +1,7 @@
 //! What a leader knows about each follower's log (Figure 2's nextIndex[] and
 //! matchIndex[]), plus the flow control that keeps each entry sent about once.
 
-use crate::types::{Instant, LogIndex};
+use raft_contract::{Instant, LogIndex};
 
 /// A leader's replication state for one follower.
 ///

@@ -2,8 +2,9 @@
 //! consistency check, and the fast log backup of the lab (conflict term / index hints).
 
 use crate::message::{AppendEntries, AppendEntriesReply, Message};
-use crate::node::{Command, Raft, Role};
-use crate::types::{Instant, LogIndex, NodeId};
+use crate::node::Raft;
+use raft_contract::{Command, Role};
+use raft_contract::{Instant, LogIndex, NodeId};
 
 impl<C: Command> Raft<C> {
     /// Leader: sends new entries to each replicating follower that has no entries in
@@ -356,9 +357,9 @@ impl<C: Command> Raft<C> {
 #[cfg(test)]
 mod tests {
     use crate::message::{AppendEntries, AppendEntriesReply, Message};
-    use crate::node::Role;
     use crate::testutil::{ack, appends, elect, entries, follower_with_log, fresh, log_terms, ms};
-    use crate::types::{LogIndex, NodeId, Term};
+    use raft_contract::Role;
+    use raft_contract::{LogIndex, NodeId, Term};
 
     fn ae(term: u64, prev: u64, prev_term: u64, terms: &[u64], commit: u64) -> Message<u64> {
         Message::AppendEntries(AppendEntries {

@@ -384,6 +384,7 @@ mod tests {
         Scenario {
             name,
             part: "demo",
+            implementation: "",
             description: "",
             run: never,
         }

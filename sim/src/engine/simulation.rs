@@ -100,6 +100,8 @@ pub struct Sim<N: Node> {
     outputs: Vec<Observation<N::Output>>,
     effects: Effects<N>,
     events: u64,
+    /// The node whose handler ran for the last event, if any (for testers' monitors).
+    handled: Option<NodeId>,
 }
 
 impl<N: Node> Sim<N> {
@@ -117,6 +119,7 @@ impl<N: Node> Sim<N> {
             outputs: Vec::new(),
             effects: Effects::default(),
             events: 0,
+            handled: None,
         }
     }
 
@@ -372,8 +375,15 @@ impl<N: Node> Sim<N> {
         }
     }
 
+    /// The node whose handler ran for the last event [`Sim::step`] processed: `None` when
+    /// that event reached no live handler (a dropped message, a cancelled timer).
+    pub fn last_handled(&self) -> Option<NodeId> {
+        self.handled
+    }
+
     /// Processes the next event. Returns false when the queue is empty.
     pub fn step(&mut self) -> bool {
+        self.handled = None;
         let Some((time, event)) = self.queue.pop() else {
             return false;
         };
@@ -407,6 +417,7 @@ impl<N: Node> Sim<N> {
                     .record(time, EventKind::Deliver, to, Some(from), hash, || {
                         msg.label()
                     });
+                self.handled = Some(to);
                 self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
             }
             Event::Timer {
@@ -424,6 +435,7 @@ impl<N: Node> Sim<N> {
                     .record(time, EventKind::Timer, node, None, id.0, || {
                         format!("{tag:?}")
                     });
+                self.handled = Some(node);
                 self.dispatch(node, |n, ctx| n.on_timer(ctx, tag));
             }
         }
