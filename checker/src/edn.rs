@@ -165,7 +165,7 @@ impl Log {
         (op, key): (KvOp, String),
         now: Time,
     ) -> Result<()> {
-        let Some((slot, line)) = self.calls.complete(process) else {
+        let Some((slot, line)) = self.calls.complete(process, entry.number, kind == ":info") else {
             let expected = format!(
                 "an :invoke by process {process} before this completion (return without call)"
             );
@@ -554,6 +554,22 @@ mod tests {
             err,
             "o.txt:3: client 0's operations overlap: the :get of key \"1\" invoked on line 3 \
              begins before the :append of key \"0\" invoked on line 1 ended"
+        );
+    }
+
+    #[test]
+    fn edn_call_after_info_by_the_same_process_overlaps() {
+        let log = "{:process 2, :type :invoke, :f :append, :key \"0\", :value \"x\"}\n\
+                   {:process 2, :type :info, :f :append, :key \"0\", :value nil}\n\
+                   {:process 2, :type :invoke, :f :get, :key \"0\", :value nil}\n";
+        let err = parse_kv_edn(log, "i.txt").expect_err("overlap").to_string();
+        assert!(
+            err.starts_with("i.txt:3: client 2's operations overlap: the :get of key \"0\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("left open to the end by its :info on line 2"),
+            "{err}"
         );
     }
 

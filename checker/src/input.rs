@@ -94,11 +94,27 @@ pub fn decode_utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str> {
 /// The operations of an event log (Jepsen, Porcupine KV: one call or completion per line)
 /// as they are read: a process has at most one call outstanding, and a call that did not
 /// happen (`:fail`) is dropped.
+///
+/// A call whose completion is indeterminate (`:info`) stays outstanding to the end of the
+/// history: it may take effect at any later time. Jepsen gives such a process's thread a
+/// new process id, so a later call by the same id overlaps it (Porcupine reads such a log
+/// by silently losing the first call; here it is an error).
 pub(crate) struct Calls<I, O> {
     /// In call order; `None` once dropped.
     ops: Vec<Option<Operation<I, O>>>,
-    /// Process -> (index into `ops`, line of its call).
-    open: BTreeMap<u64, (usize, usize)>,
+    /// Each process's outstanding call.
+    open: BTreeMap<u64, Open>,
+}
+
+/// A call not yet completed, or completed indeterminately.
+#[derive(Clone, Copy)]
+struct Open {
+    /// Index into `ops`.
+    index: usize,
+    /// The line of the call.
+    line: usize,
+    /// The line of its indeterminate completion, if it had one.
+    info_line: Option<usize>,
 }
 
 impl<I, O> Calls<I, O> {
@@ -122,20 +138,32 @@ impl<I, O> Calls<I, O> {
         now: Time,
         describe: impl Fn(&I) -> String,
     ) -> Result<()> {
-        if let Some(&(index, first_line)) = self.open.get(&process) {
-            let first = self.ops[index].as_ref().map(|o| describe(&o.input));
+        if let Some(open) = self.open.get(&process) {
+            let first = self.ops[open.index].as_ref().map(|o| describe(&o.input));
+            let mut first = format!(
+                "the {} invoked on line {}",
+                first.unwrap_or_default(),
+                open.line
+            );
+            if let Some(info_line) = open.info_line {
+                first.push_str(&format!(
+                    " (left open to the end by its :info on line {info_line})"
+                ));
+            }
             return Err(Error::Overlap {
                 file: file.to_string(),
                 line,
                 client: process,
-                first: format!(
-                    "the {} invoked on line {first_line}",
-                    first.unwrap_or_default()
-                ),
+                first,
                 second: format!("the {} invoked on line {line}", describe(&input)),
             });
         }
-        self.open.insert(process, (self.ops.len(), line));
+        let open = Open {
+            index: self.ops.len(),
+            line,
+            info_line: None,
+        };
+        self.open.insert(process, open);
         self.ops.push(Some(Operation {
             client: ClientId(process),
             input,
@@ -145,14 +173,30 @@ impl<I, O> Calls<I, O> {
         Ok(())
     }
 
-    /// Takes `process`'s outstanding call, which is completing: its operation and the line
-    /// of its call, or `None` if it has none.
+    /// Takes `process`'s outstanding call, which completes on line `line` (`info`: with
+    /// an indeterminate outcome, so the call stays outstanding to the end): its operation
+    /// and the line of its call, or `None` if it has no call waiting for a completion.
     pub(crate) fn complete(
         &mut self,
         process: u64,
+        line: usize,
+        info: bool,
     ) -> Option<(&mut Option<Operation<I, O>>, usize)> {
-        let (index, line) = self.open.remove(&process)?;
-        Some((&mut self.ops[index], line))
+        let open = self
+            .open
+            .get_mut(&process)
+            .filter(|o| o.info_line.is_none())?;
+        let Open {
+            index,
+            line: call_line,
+            ..
+        } = *open;
+        if info {
+            open.info_line = Some(line);
+        } else {
+            self.open.remove(&process);
+        }
+        Some((&mut self.ops[index], call_line))
     }
 
     /// The operations, less those dropped.

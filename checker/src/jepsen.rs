@@ -199,7 +199,10 @@ impl Log {
         f: &str,
         now: Time,
     ) -> Result<()> {
-        let Some((slot, line)) = self.calls.complete(process) else {
+        let Some((slot, line)) = self
+            .calls
+            .complete(process, event.number, kind == Kind::Info)
+        else {
             return Err(event.error(
                 1,
                 format!(
@@ -476,6 +479,32 @@ mod tests {
             "o.log:3: client 4's operations overlap: the :read invoked on line 3 begins \
              before the :write 3 invoked on line 1 ended"
         );
+    }
+
+    /// Jepsen gives a thread a new process id after an `:info`: the old id calling again
+    /// would overlap the indeterminate call, which stays open to the end.
+    #[test]
+    fn jepsen_call_after_info_by_the_same_process_overlaps() {
+        let log = "INFO  jepsen.util - 0\t:invoke\t:cas\t[2 2]\nINFO  jepsen.util - 0\t:info\t:cas\t:timed-out\n\
+                   INFO  jepsen.util - 0\t:invoke\t:write\t1\n";
+        let err = parse_jepsen_log(log, "i.log")
+            .expect_err("overlap")
+            .to_string();
+        assert_eq!(
+            err,
+            "i.log:3: client 0's operations overlap: the :write 1 invoked on line 3 begins before \
+             the :cas [2 2] invoked on line 1 (left open to the end by its :info on line 2) ended"
+        );
+        let again = "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:info\t:read\t:timed-out\n\
+                     INFO  jepsen.util - 0\t:ok\t:read\tnil\n";
+        let err = parse_jepsen_log(again, "i.log")
+            .expect_err("second completion")
+            .to_string();
+        assert!(err.contains("return without call"), "{err}");
+        // The same thread as a new process (Jepsen's way) is fine.
+        let renamed = log.replace("- 0\t:invoke\t:write", "- 5\t:invoke\t:write");
+        let ops = parse_jepsen_log(&renamed, "i.log").expect("a new process");
+        assert_eq!(ops[0].outcome, Outcome::Pending);
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 #[path = "../../checker/tests/support/corpus.rs"]
 mod support;
 use support::corpus;
+#[path = "../../checker/tests/support/fuzz.rs"]
+mod fuzz;
 
 fn raftsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_raftsim"))
@@ -621,4 +623,41 @@ fn cli_check_full_stdout_exits_74_unless_illegal() {
             .expect("raftsim runs");
         expect(&out, exit, "", "cannot write standard output");
     }
+}
+
+/// A few of the readers' fuzz inputs (`checker/tests/fuzz.rs` runs thousands through the
+/// library) through the binary: a verdict or a documented error, never a panic, never an
+/// `Ok` on nothing.
+#[test]
+fn cli_check_fuzzed_inputs_exit_with_documented_codes() {
+    let dir = scratch("fuzz");
+    let mut codes = std::collections::BTreeSet::new();
+    for seed in 0..36u64 {
+        let mut rng = fuzz::Rng(seed);
+        let shape = fuzz::Shape::ALL[seed as usize % fuzz::Shape::ALL.len()];
+        let bytes = fuzz::generated(&mut rng, shape);
+        let path = dir.join(format!("{seed}-{}", shape.file_name()));
+        std::fs::write(&path, &bytes).expect("scratch file");
+        let out = raftsim(&["check", &path.display().to_string(), "--explain"]);
+        let shown = format!(
+            "seed {seed}: {}\n{}{}",
+            fuzz::shown(&bytes),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!([0, 1, 2, 65].contains(&code(&out)), "{shown}");
+        assert!(!text(&out.stderr).contains("panicked"), "{shown}");
+        assert!(!text(&out.stdout).contains("Ok (0 ops"), "{shown}");
+        if code(&out) == 65 {
+            assert!(
+                text(&out.stderr).contains(&format!("{seed}-")),
+                "the error names the file: {shown}"
+            );
+        }
+        codes.insert(code(&out));
+    }
+    assert!(
+        codes.contains(&0) && codes.contains(&1) && codes.contains(&65),
+        "{codes:?}"
+    );
 }
