@@ -97,8 +97,9 @@ pub fn decode_utf8<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str> {
 ///
 /// A call whose completion is indeterminate (`:info`) stays outstanding to the end of the
 /// history: it may take effect at any later time. Jepsen gives such a process's thread a
-/// new process id, so a later call by the same id overlaps it (Porcupine reads such a log
-/// by silently losing the first call; here it is an error).
+/// new process id, so a later call by the same id overlaps it (Porcupine's reader would
+/// forget the first call's id there and leave it without any return; here it is an
+/// error).
 pub(crate) struct Calls<I, O> {
     /// In call order; `None` once dropped.
     ops: Vec<Option<Operation<I, O>>>,
