@@ -79,7 +79,7 @@ pub use clerk::{Clerk, ClerkEvent};
 pub use command::{ClientId, Command, Op};
 pub use error::{Error, Result};
 pub use rpc::{ClerkReply, ClerkRequest};
-pub use server::{KvReady, KvServer};
+pub use server::{AppliedItem, KvReady, KvServer};
 pub use session::{Session, Sessions};
 pub use snapshot::Snapshot;
 pub use store::Store;

@@ -38,6 +38,18 @@ pub struct KvReady<M> {
     pub messages: Vec<(NodeId, M)>,
     /// Answers to clerks, as (the `reply_to` given to [`KvServer::handle_request`], reply).
     pub replies: Vec<(u64, ClerkReply)>,
+    /// What Raft's apply stream delivered and the state machine applied, in order: for
+    /// testers that watch every replica apply the same commands at the same indices.
+    pub applied: Vec<AppliedItem>,
+}
+
+/// One item of the apply stream, as a [`KvReady`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppliedItem {
+    /// A committed command at its apply index.
+    Command(LogIndex, Command),
+    /// A snapshot installed from the leader, through its apply index.
+    Snapshot(LogIndex),
 }
 
 impl<M> Default for KvReady<M> {
@@ -46,14 +58,18 @@ impl<M> Default for KvReady<M> {
             persist: None,
             messages: Vec::new(),
             replies: Vec::new(),
+            applied: Vec::new(),
         }
     }
 }
 
 impl<M> KvReady<M> {
-    /// True when there is nothing to persist, send or answer.
+    /// True when there is nothing to persist, send, answer or report as applied.
     pub fn is_empty(&self) -> bool {
-        self.persist.is_none() && self.messages.is_empty() && self.replies.is_empty()
+        self.persist.is_none()
+            && self.messages.is_empty()
+            && self.replies.is_empty()
+            && self.applied.is_empty()
     }
 }
 
@@ -281,6 +297,12 @@ impl<R: RaftNode<Command>> KvServer<R> {
                 out.messages.extend(rd.messages);
             }
             for msg in rd.apply {
+                out.applied.push(match &msg {
+                    ApplyMsg::Command { index, command, .. } => {
+                        AppliedItem::Command(*index, command.clone())
+                    }
+                    ApplyMsg::Snapshot { index, .. } => AppliedItem::Snapshot(*index),
+                });
                 self.apply(msg);
             }
             self.snapshot_if_due();

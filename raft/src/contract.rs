@@ -31,11 +31,12 @@ impl<C: Command> RaftMessage for Message<C> {
         Message::term(self)
     }
 
-    /// A granted vote, and an AppendEntries success through the last entry the request
-    /// carried. An InstallSnapshot reply carries no success flag (a refusal answers with
-    /// the follower's higher term), so it acknowledges nothing here.
+    /// A candidacy, a granted vote, and an AppendEntries success through the last entry
+    /// the request carried. An InstallSnapshot reply carries no success flag (a refusal
+    /// answers with the follower's higher term), so it acknowledges nothing here.
     fn ack(&self) -> Option<Ack> {
         match self {
+            Message::RequestVote(m) => Some(Ack::Candidacy { term: m.term }),
             Message::RequestVoteReply(m) if m.vote_granted => Some(Ack::Vote { term: m.term }),
             Message::AppendEntriesReply(m) if m.success => Some(Ack::Append {
                 term: m.term,
@@ -106,7 +107,13 @@ mod tests {
     use crate::testutil::{elect, fresh};
 
     #[test]
-    fn contract_acks_are_granted_votes_and_append_successes_only() {
+    fn contract_acks_are_candidacies_granted_votes_and_append_successes_only() {
+        let ask = Message::<u64>::RequestVote(crate::message::RequestVote {
+            term: Term(4),
+            last_log_index: LogIndex(0),
+            last_log_term: Term(0),
+        });
+        assert_eq!(ask.ack(), Some(Ack::Candidacy { term: Term(4) }));
         let vote = |granted| {
             Message::<u64>::RequestVoteReply(RequestVoteReply {
                 term: Term(4),

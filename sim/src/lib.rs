@@ -5,5 +5,6 @@ pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod implementation;
+pub mod monitor;
 pub mod scenario;
 pub mod scenarios;

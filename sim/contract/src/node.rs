@@ -25,8 +25,14 @@ pub enum Ack {
         /// The term of the vote.
         term: Term,
     },
+    /// A candidacy in `term`: the sender voted for itself (a RequestVote), so its term
+    /// and its vote must be on disk, or a restart could vote again in that term.
+    Candidacy {
+        /// The term of the election.
+        term: Term,
+    },
     /// Entries accepted in `term`: the sender's log matches the leader's through
-    /// `last_index` (an AppendEntries success, or an installed snapshot's point).
+    /// `last_index` (an AppendEntries success).
     Append {
         /// The leader's term the answer is for.
         term: Term,

@@ -7,9 +7,10 @@
 
 use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
+use super::observed::{Applied, Observed};
 use super::raft_server::boot_of;
 use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
-use kvraft::{ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
+use kvraft::{AppliedItem, ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft_contract::{RaftMessage, RaftNode};
 use serde::Serialize;
 
@@ -78,6 +79,7 @@ pub enum KvNode<R> {
 pub struct ServerNode<R> {
     kv: KvServer<R>,
     timer: DeadlineTimer,
+    observed: Observed,
 }
 
 /// A clerk, its servers in its own (shuffled) order, and its retry timer.
@@ -99,6 +101,7 @@ impl<R: RaftNode<Command>> KvNode<R> {
         KvNode::Server(Box::new(ServerNode {
             kv,
             timer: DeadlineTimer::new(),
+            observed: Observed::default(),
         }))
     }
 
@@ -139,6 +142,11 @@ impl<R: RaftNode<Command>> ServerNode<R> {
         &self.kv
     }
 
+    /// What the last entry point did, for the monitors.
+    pub fn observed(&self) -> &Observed {
+        &self.observed
+    }
+
     /// Carries out effects in order (save, Raft messages, replies) and re-arms the timer.
     fn drive(&mut self, ctx: &mut Context<'_, KvNode<R>>) {
         let ready = self.kv.ready();
@@ -146,7 +154,14 @@ impl<R: RaftNode<Command>> ServerNode<R> {
             super::save_persisted(ctx, p);
         }
         for (to, msg) in ready.messages {
+            self.observed.sent(to, &msg);
             ctx.send(NodeId(to.0), KvMsg::Raft(msg));
+        }
+        for item in &ready.applied {
+            self.observed.applied.push(match item {
+                AppliedItem::Command(index, command) => Applied::command(*index, command),
+                AppliedItem::Snapshot(index) => Applied::Snapshot { index: *index },
+            });
         }
         for (to, reply) in ready.replies {
             let to = u32::try_from(to).expect("reply address is a node id");
@@ -201,6 +216,7 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
 
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
         if let KvNode::Server(s) = self {
+            s.observed.clear();
             s.drive(ctx);
         }
     }
@@ -208,10 +224,13 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         match (self, msg) {
             (KvNode::Server(s), KvMsg::Raft(m)) => {
+                s.observed.clear();
+                s.observed.handled_term = Some(m.term());
                 s.kv.step(raft_contract::NodeId(from.0), m, to_contract(ctx.now()));
                 s.drive(ctx);
             }
             (KvNode::Server(s), KvMsg::Request(r)) => {
+                s.observed.clear();
                 s.kv.handle_request(u64::from(from.0), r, to_contract(ctx.now()));
                 s.drive(ctx);
             }
@@ -223,6 +242,7 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: KvTimer) {
         match (self, timer) {
             (KvNode::Server(s), KvTimer::Raft) => {
+                s.observed.clear();
                 s.timer.fired();
                 s.kv.tick(to_contract(ctx.now()));
                 s.drive(ctx);

@@ -11,6 +11,7 @@ use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::ensure;
 use crate::implementation::Implementation;
+use crate::monitor::Monitors;
 use crate::scenario::{Failure, Verdict};
 use checker::{CheckOptions, KvInput, KvModel, KvOp, KvOutput as CheckedOutput, Operation, Time};
 use kvraft::Op;
@@ -57,6 +58,8 @@ pub struct KvTester<I: Implementation> {
     /// When each clerk's last operation returned: its next call comes strictly later.
     last_return: BTreeMap<NodeId, Instant>,
     tasks: Tasks<KvTester<I>>,
+    /// The safety monitors, run on every server after every event it handles.
+    pub monitors: Monitors,
     ops: u64,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
     pub metrics: Vec<(String, f64)>,
@@ -86,8 +89,18 @@ impl<I: Implementation> Harness for KvTester<I> {
         self.completed.contains_key(&node)
     }
 
-    fn watch(&mut self, _node: NodeId) -> Verdict {
-        Ok(())
+    fn watch(&mut self, node: NodeId) -> Verdict {
+        let Some(server) = self.sim.node(node).and_then(KvNode::as_server) else {
+            return Ok(());
+        };
+        self.monitors.watch(
+            node,
+            self.sim.incarnation(node),
+            self.sim.events(),
+            server.kv().raft(),
+            server.observed(),
+            self.sim.trace().text(),
+        )
     }
 }
 
@@ -112,6 +125,7 @@ impl<I: Implementation> KvTester<I> {
             completed: BTreeMap::new(),
             last_return: BTreeMap::new(),
             tasks: Tasks::default(),
+            monitors: Monitors::new(),
             ops: 0,
             metrics: Vec::new(),
         };
@@ -256,10 +270,14 @@ impl<I: Implementation> KvTester<I> {
 
     /// The lab's `StartServer(i)`: restart from the disk (links to other servers stay
     /// down until `connect_all`).
-    pub fn start_server(&mut self, i: usize) {
+    ///
+    /// # Errors
+    /// A monitor's violation in the restarted server (Durability is checked here).
+    pub fn start_server(&mut self, i: usize) -> Verdict {
         let (n, max) = (self.n(), self.maxraftstate);
         self.sim
             .restart(self.servers[i], |init| KvNode::server(init, n, max));
+        self.watch(self.servers[i])
     }
 
     /// The lab's `LogSize()`: the largest saved Raft state.

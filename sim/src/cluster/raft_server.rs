@@ -8,6 +8,7 @@
 use super::clock::{from_contract, to_contract};
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
+use super::observed::{Applied, Observed};
 use crate::engine::{Context, Node, NodeId, NodeInit, Payload};
 use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Term};
 use serde::Serialize;
@@ -51,6 +52,7 @@ pub fn boot_of(init: &NodeInit<'_>, peers: usize) -> Boot {
 pub struct RaftServer<R> {
     raft: R,
     timer: DeadlineTimer,
+    observed: Observed,
 }
 
 impl<R: RaftNode<Cmd>> RaftServer<R> {
@@ -65,6 +67,7 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
         RaftServer {
             raft,
             timer: DeadlineTimer::new(),
+            observed: Observed::default(),
         }
     }
 
@@ -73,8 +76,14 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
         &self.raft
     }
 
+    /// What the last entry point did, for the monitors.
+    pub fn observed(&self) -> &Observed {
+        &self.observed
+    }
+
     /// The lab's `Start(cmd)`: `Some((index, term))` if this server is the leader.
     pub fn start(&mut self, ctx: &mut Context<'_, Self>, cmd: Cmd) -> Option<(LogIndex, Term)> {
+        self.observed.clear();
         let result = self.raft.start(cmd, to_contract(ctx.now()));
         self.drive(ctx);
         result
@@ -90,6 +99,7 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
         index: LogIndex,
         data: Vec<u8>,
     ) -> Result<(), raft_contract::Error> {
+        self.observed.clear();
         let result = self.raft.snapshot(index, data);
         self.drive(ctx);
         result
@@ -102,9 +112,11 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
             super::save_persisted(ctx, p);
         }
         for (to, msg) in ready.messages {
+            self.observed.sent(to, &msg);
             ctx.send(NodeId(to.0), RaftWire(msg));
         }
         for item in ready.apply {
+            self.observed.applied.push(Applied::of(&item));
             ctx.output(item);
         }
         let deadline = from_contract(self.raft.next_deadline());
@@ -118,16 +130,20 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
     type Output = RaftOutput;
 
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
+        self.observed.clear();
         self.drive(ctx);
     }
 
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
+        self.observed.clear();
+        self.observed.handled_term = Some(msg.0.term());
         let from = raft_contract::NodeId(from.0);
         self.raft.step(from, msg.0, to_contract(ctx.now()));
         self.drive(ctx);
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, _tick: Tick) {
+        self.observed.clear();
         self.timer.fired();
         self.raft.tick(to_contract(ctx.now()));
         self.drive(ctx);

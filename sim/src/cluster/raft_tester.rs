@@ -12,6 +12,7 @@ use super::raft_server::{RaftOutput, RaftServer};
 use super::scheduler::{self, Harness, Task, Tasks, Wake};
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::implementation::Implementation;
+use crate::monitor::Monitors;
 use crate::scenario::{Failure, Verdict};
 use crate::{ensure, fail};
 use raft_contract::{ApplyMsg, LogIndex, RaftNode};
@@ -55,6 +56,8 @@ pub struct RaftTester<I: Implementation> {
     starts: usize,
     /// Concurrent client "goroutines" of the lab's tests.
     tasks: Tasks<RaftTester<I>>,
+    /// The safety monitors, run on every node after every event it handles.
+    pub monitors: Monitors,
 }
 
 impl<I: Implementation> Harness for RaftTester<I> {
@@ -81,8 +84,18 @@ impl<I: Implementation> Harness for RaftTester<I> {
         false
     }
 
-    fn watch(&mut self, _node: NodeId) -> Verdict {
-        Ok(())
+    fn watch(&mut self, node: NodeId) -> Verdict {
+        let Some(server) = self.sim.node(node) else {
+            return Ok(());
+        };
+        self.monitors.watch(
+            node,
+            self.sim.incarnation(node),
+            self.sim.events(),
+            server.raft(),
+            server.observed(),
+            self.sim.trace().text(),
+        )
     }
 }
 
@@ -107,6 +120,7 @@ impl<I: Implementation> RaftTester<I> {
             max_index: 0,
             starts: 0,
             tasks: Tasks::default(),
+            monitors: Monitors::new(),
         };
         for i in 0..n {
             t.connect(i);

@@ -174,6 +174,12 @@ impl<N: Node> Sim<N> {
         self.slots[id.index()].node.is_some()
     }
 
+    /// How many times the node crashed: a restarted node is a new incarnation, with
+    /// none of the volatile state of the ones before.
+    pub fn incarnation(&self, id: NodeId) -> u32 {
+        self.slots[id.index()].incarnation
+    }
+
     /// The node's durable store.
     pub fn disk(&self, id: NodeId) -> &Disk {
         &self.slots[id.index()].disk

@@ -193,7 +193,7 @@ pub fn generic_test<I: Implementation>(
             // Wait for a while for servers to shut down.
             t.sleep(ELECTION_TIMEOUT)?;
             for i in 0..t.n() {
-                t.start_server(i);
+                t.start_server(i)?;
             }
             t.connect_all();
         }

@@ -1,0 +1,183 @@
+//! Safety monitors: the Raft paper's Figure 3 properties, and what Figure 2 asks of each
+//! node, checked after every event that reaches a node, through the contract's status
+//! view only (no reliance on an implementation's own assertions).
+//!
+//! One checker per property, each in its own file: [`election_safety`],
+//! [`leader_append_only`], [`log_matching`], [`leader_completeness`] (with the agreement
+//! of committed entries), [`state_machine_safety`], [`apply_order`], [`durability`] and
+//! [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
+//! checks look only at what changed. A violation fails the run at once, naming the
+//! property, the nodes, the term, the index and the event ([`Violation`]).
+
+pub mod apply_order;
+pub mod durability;
+pub mod election_safety;
+pub mod leader_append_only;
+pub mod leader_completeness;
+pub mod log_matching;
+pub mod log_shadow;
+pub mod state_machine_safety;
+pub mod term_rule;
+#[cfg(test)]
+mod testkit;
+pub mod view;
+pub mod violation;
+
+pub use view::NodeView;
+pub use violation::{Property, Violation};
+
+use apply_order::ApplyOrder;
+use durability::Durability;
+use election_safety::ElectionSafety;
+use leader_append_only::LeaderAppendOnly;
+use leader_completeness::LeaderCompleteness;
+use log_matching::LogMatching;
+use log_shadow::LogShadow;
+use raft_contract::Status;
+use state_machine_safety::StateMachineSafety;
+use term_rule::TermRule;
+
+/// What the monitors remember of one incarnation of a node.
+#[derive(Clone, Debug, Default)]
+struct Incarnation {
+    number: u32,
+    previous: Option<Status>,
+    shadow: LogShadow,
+    apply_order: ApplyOrder,
+}
+
+/// Every monitor, over every node of a run.
+#[derive(Clone, Debug)]
+pub struct Monitors {
+    enabled: bool,
+    nodes: Vec<Option<Incarnation>>,
+    election: ElectionSafety,
+    matching: LogMatching,
+    completeness: LeaderCompleteness,
+    state_machine: StateMachineSafety,
+    durability: Durability,
+}
+
+impl Default for Monitors {
+    fn default() -> Self {
+        Monitors::new()
+    }
+}
+
+impl Monitors {
+    /// Monitors that check every property.
+    pub fn new() -> Monitors {
+        Monitors {
+            enabled: true,
+            nodes: Vec::new(),
+            election: ElectionSafety::default(),
+            matching: LogMatching::default(),
+            completeness: LeaderCompleteness::default(),
+            state_machine: StateMachineSafety::default(),
+            durability: Durability::default(),
+        }
+    }
+
+    /// Monitors that check nothing: only to measure what checking costs.
+    pub fn off() -> Monitors {
+        Monitors {
+            enabled: false,
+            ..Monitors::new()
+        }
+    }
+
+    /// True when checks run.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Checks one node after an event it handled (or its boot).
+    ///
+    /// # Errors
+    /// The first property violated.
+    pub fn check(&mut self, view: &NodeView<'_>) -> Result<(), Violation> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let slot = view.node.index();
+        if slot >= self.nodes.len() {
+            self.nodes.resize(slot + 1, None);
+        }
+        let fresh = self.nodes[slot]
+            .as_ref()
+            .is_none_or(|n| n.number != view.incarnation);
+        if fresh {
+            if let Some(old) = self.nodes[slot].take() {
+                self.durability.restarted(&old.shadow, view)?;
+            }
+            self.nodes[slot] = Some(Incarnation {
+                number: view.incarnation,
+                ..Incarnation::default()
+            });
+        }
+        let node = self.nodes[slot].as_mut().expect("just set");
+        let previous = node.previous;
+        TermRule.check(previous.as_ref(), view)?;
+        self.election.check(view)?;
+        let changes = node.shadow.reconcile(view);
+        LeaderAppendOnly.check(previous.as_ref(), view, &changes)?;
+        self.matching.check(view, &changes)?;
+        self.completeness.check(previous.as_ref(), view, &changes)?;
+        node.apply_order.check(previous.as_ref(), view)?;
+        self.state_machine.check(view)?;
+        self.durability.record(view);
+        node.previous = Some(view.status);
+        Ok(())
+    }
+}
+
+/// The last lines of a trace kept as text: what led to a violation, for its report.
+pub const TRACE_LINES_IN_REPORT: usize = 12;
+
+impl Monitors {
+    /// Checks node `node` of implementation `R` through its status view and what its
+    /// handler did; a violation becomes the run's failure, with the last lines of the
+    /// trace when it is kept as text.
+    ///
+    /// # Errors
+    /// The violation, as a failure.
+    #[allow(clippy::too_many_arguments)]
+    pub fn watch<C: raft_contract::Command, R: raft_contract::RaftNode<C>>(
+        &mut self,
+        node: crate::engine::NodeId,
+        incarnation: u32,
+        event: u64,
+        raft: &R,
+        observed: &crate::cluster::observed::Observed,
+        trace: Option<&str>,
+    ) -> crate::scenario::Verdict {
+        if !self.enabled {
+            return Ok(());
+        }
+        let log = |i| raft.log_term(i);
+        let view = NodeView {
+            node: raft_contract::NodeId(node.0),
+            incarnation,
+            event,
+            status: raft.status(),
+            log: &log,
+            observed,
+        };
+        self.check(&view).map_err(|v| failure(&v, trace))
+    }
+}
+
+/// A violation as a run's failure: its report, then the trace lines that led to it.
+pub fn failure(v: &Violation, trace: Option<&str>) -> crate::scenario::Failure {
+    let mut text = v.to_string();
+    if let Some(trace) = trace {
+        let lines: Vec<&str> = trace.lines().collect();
+        let from = lines.len().saturating_sub(TRACE_LINES_IN_REPORT);
+        text.push_str("\nlast trace lines:");
+        for line in &lines[from..] {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+    }
+    crate::scenario::Failure(text)
+}
