@@ -22,10 +22,14 @@ const POLLS_MAX: u32 = 12_000;
 
 /// A pipe whose reader has already exited: every write to it fails with EPIPE.
 fn closed_pipe() -> Stdio {
-    let mut reader = Command::new("true")
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start true: {e}"));
+    let mut reader = {
+        // No other child may be forked while this process holds the read end.
+        let _alone = SPAWN.write().unwrap_or_else(|p| p.into_inner());
+        Command::new("true")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start true: {e}"))
+    };
     let writer = reader
         .stdin
         .take()
@@ -48,11 +52,7 @@ fn full_device() -> Stdio {
 fn finish_within(cmd: &mut Command, dir: &Path) -> Run {
     let (out, err) = (dir.join("stdout"), dir.join("stderr"));
     let file = |p: &Path| File::create(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut child = cmd
-        .stdout(file(&out))
-        .stderr(file(&err))
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start raftsim: {e}"));
+    let mut child = spawn(cmd.stdout(file(&out)).stderr(file(&err)));
     let status = wait_within(&mut child);
     Run {
         code: status.code().unwrap_or(-1),
@@ -294,24 +294,24 @@ fn sweep_interrupted_by(signal: &str, code: i32) {
     let dir = scratch(&format!("robust_interrupt_{signal}"));
     let json = dir.join("out.json");
     let planned = 200_000;
-    let mut child = command(
-        &[
-            "sweep",
-            "--filter",
-            "PingFaults",
-            "--seeds",
-            &format!("0..{planned}"),
-            "--jobs",
-            "2",
-            "--json",
-            &json.to_string_lossy(),
-        ],
-        false,
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap_or_else(|e| panic!("cannot start raftsim: {e}"));
+    let mut child = spawn(
+        command(
+            &[
+                "sweep",
+                "--filter",
+                "PingFaults",
+                "--seeds",
+                &format!("0..{planned}"),
+                "--jobs",
+                "2",
+                "--json",
+                &json.to_string_lossy(),
+            ],
+            false,
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped()),
+    );
     let mut polls = 0;
     while std::fs::read_to_string(&json).map_or(true, |t| !t.contains('\n')) {
         let ended = child.try_wait().unwrap_or_else(|e| panic!("{e}"));
@@ -323,9 +323,8 @@ fn sweep_interrupted_by(signal: &str, code: i32) {
         assert!(polls < POLLS_MAX, "no --json line after {polls} polls");
         std::thread::sleep(POLL);
     }
-    let sent = Command::new("kill")
-        .args([format!("-{signal}"), child.id().to_string()])
-        .status()
+    let sent = spawn(Command::new("kill").args([format!("-{signal}"), child.id().to_string()]))
+        .wait()
         .unwrap_or_else(|e| panic!("kill: {e}"));
     assert!(sent.success(), "kill -{signal} failed");
     let out: Run = child

@@ -8,7 +8,8 @@
 
 use regex::Regex;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+use std::sync::RwLock;
 
 pub const USAGE: i32 = 64;
 pub const DATA: i32 = 65;
@@ -59,8 +60,23 @@ pub fn command(args: &[&str], selftest: bool) -> Command {
     cmd
 }
 
-/// Runs `cmd` to the end, capturing what it printed.
+/// Taken for reading by every process this test binary starts, and for writing by a
+/// test that makes a pipe whose reader must be gone (`cli_robust.rs`): a child forked
+/// by another thread gets a copy of every open file until it execs, the pipe's read end
+/// included, and a write into a pipe that still has a reader succeeds.
+pub static SPAWN: RwLock<()> = RwLock::new(());
+
+/// Starts `cmd` (see [`SPAWN`]).
+pub fn spawn(cmd: &mut Command) -> Child {
+    let _shared = SPAWN.read().unwrap_or_else(|p| p.into_inner());
+    cmd.spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"))
+}
+
+/// Runs `cmd` to the end, capturing what it printed (see [`SPAWN`]: the lock is held
+/// until the end because `output` starts and waits in one call).
 pub fn finish(cmd: &mut Command) -> Run {
+    let _shared = SPAWN.read().unwrap_or_else(|p| p.into_inner());
     cmd.output()
         .unwrap_or_else(|e| panic!("cannot start raftsim: {e}"))
         .into()
