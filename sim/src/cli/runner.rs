@@ -150,12 +150,7 @@ pub fn execute(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(runner.threads)
         .build()
-        .map_err(|e| {
-            Error::Usage(format!(
-                "cannot start {} worker threads: {e}",
-                runner.threads
-            ))
-        })?;
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", runner.threads)))?;
     // The failure reports carry each panic's message and location; `raftsim run`
     // shows the full panic.
     panics::install(true);
@@ -182,15 +177,14 @@ pub fn execute(
             }
         });
         let mut told = false;
-        workers.wait(|| match interrupt.signal() {
-            Some(signal) if !told => {
+        workers.wait(|| {
+            if let (Some(signal), false) = (interrupt.signal(), told) {
                 told = true;
                 progress.say(&format!(
                     "raftsim: {}: stopping once the runs in progress finish; send it again to stop at once",
                     signal.name()
                 ));
             }
-            _ => {}
         });
     });
     progress.close();
