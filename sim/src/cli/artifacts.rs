@@ -46,7 +46,7 @@ pub fn rerun_with_trace(scenario: &Scenario, seed: u64, hash: u64) -> (Outcome, 
     (again, drift)
 }
 
-/// The files [`write`] may put in a run's folder, in the order written.
+/// The files [`write()`] may put in a run's folder, in the order written.
 pub const FILE_NAMES: [&str; 4] = ["failure.txt", "trace.txt", "history.json", "history.html"];
 
 /// What became of the files meant for one run's outputs.

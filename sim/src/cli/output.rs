@@ -3,7 +3,7 @@
 //!
 //! `print!` and `println!` panic when stdout cannot be written, which ends the process
 //! with exit 101 and loses everything after. Every line a command prints goes through
-//! [`line`] (or [`text`] for a block that already ends in newlines) instead, which
+//! [`line()`] (or [`text`] for a block that already ends in newlines) instead, which
 //! returns:
 //!
 //! * [`Error::Closed`] when the reader has closed the pipe (`raftsim list | head -1`).
@@ -48,25 +48,25 @@ pub fn line(text: impl Display) -> Result<()> {
 /// Prints `block` on stdout as it is (it carries its own newlines).
 ///
 /// # Errors
-/// As for [`line`].
+/// As for [`line()`].
 pub fn text(block: &str) -> Result<()> {
     write_text(&mut io::stdout().lock(), block)
 }
 
-/// Writes `text` and a newline to `out` and flushes it, mapping errors as [`line`] does.
+/// Writes `text` and a newline to `out` and flushes it, mapping errors as [`line()`] does.
 ///
 /// # Errors
-/// As for [`line`].
+/// As for [`line()`].
 pub fn write_line(out: &mut impl Write, text: impl Display) -> Result<()> {
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .map_err(stdout_error)
 }
 
-/// Writes `block` to `out` and flushes it, mapping errors as [`line`] does.
+/// Writes `block` to `out` and flushes it, mapping errors as [`line()`] does.
 ///
 /// # Errors
-/// As for [`line`].
+/// As for [`line()`].
 pub fn write_text(out: &mut impl Write, block: &str) -> Result<()> {
     out.write_all(block.as_bytes())
         .and_then(|()| out.flush())
