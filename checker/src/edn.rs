@@ -3,15 +3,19 @@
 //!
 //! Recognised keys: `:process` (integer), `:type` (`:invoke`, `:ok`, `:info`, `:fail`), `:f`
 //! (`:get`, `:put`, `:append`, and raftsim's `:append-returning-previous`), `:key` (string)
-//! and `:value` (string or `nil`); other keys with scalar values are ignored. `:info` leaves
-//! the call pending; `:fail` means the operation did not happen and drops it. Line `k`
-//! happens at time `k`.
+//! and `:value` (string or `nil`); other keys with scalar values are ignored. Strings take
+//! EDN's escapes (`\"`, `\\`, `\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX`). `:info` leaves the
+//! call pending; `:fail` means the operation did not happen and drops it. A completion
+//! repeats its call's `:f` and `:key`, and a put's or append's `:ok` its `:value`. A process
+//! has at most one call outstanding. Lines of the nemesis (`:process :nemesis`) are not
+//! operations and are skipped. Line `k` happens at time `k`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::error::{excerpt, Position, Result};
-use crate::history::{events_from_operations, ClientId, EventKind, Operation, Outcome, Time};
+use crate::error::{excerpt, Error, Position, Result};
+use crate::history::{events_from_operations, EventKind, Operation, Outcome, Time};
+use crate::input::{Calls, Format};
 use crate::kv::{KvInput, KvOp, KvOutput};
 
 /// One EDN scalar.
@@ -30,134 +34,207 @@ struct Line {
     end: usize,
 }
 
+/// One line of the log with what is needed to report errors in it.
+struct Entry<'a> {
+    file: &'a str,
+    number: usize,
+    text: &'a str,
+    map: Line,
+}
+
+impl Entry<'_> {
+    fn pos(&self, offset: usize) -> Position {
+        Position::in_line(self.number, self.text, offset)
+    }
+
+    fn field(&self, name: &str) -> Option<&(usize, Scalar)> {
+        self.map.fields.get(name)
+    }
+
+    /// An error at the field's position (or at the closing `}` if it is missing).
+    fn error(&self, name: &str, expected: impl Into<String>, found: impl Into<String>) -> Error {
+        let at = self.field(name).map_or(self.map.end, |f| f.0);
+        self.pos(at).error(self.file, expected, found)
+    }
+
+    fn missing(&self, name: &str) -> Error {
+        self.error(name, format!("a `{name}` entry"), "`}`")
+    }
+
+    fn keyword(&self, name: &str) -> Result<&str> {
+        match self.field(name) {
+            Some((_, Scalar::Keyword(k))) => Ok(k.as_str()),
+            Some((_, other)) => {
+                Err(self.error(name, format!("a keyword {name}"), format!("{other:?}")))
+            }
+            None => Err(self.missing(name)),
+        }
+    }
+
+    /// The `:value`: `None` for `nil` or no entry.
+    fn value(&self) -> Result<Option<&str>> {
+        match self.field(":value") {
+            Some((_, Scalar::Str(v))) => Ok(Some(v.as_str())),
+            Some((_, Scalar::Nil)) | None => Ok(None),
+            Some((_, other)) => {
+                Err(self.error(":value", "a string or nil :value", format!("{other:?}")))
+            }
+        }
+    }
+}
+
 /// Reads a Porcupine KV EDN log into KV operations, in call order.
 ///
 /// # Errors
 /// [`crate::Error::Syntax`] with line and column for malformed EDN, missing or mistyped
-/// keys, unknown `:f` or `:type`, a completion without a call, or a second outstanding call.
+/// keys, unknown `:f` or `:type`, a completion without a call, or one that does not repeat
+/// its call; [`crate::Error::Overlap`] for a second call while the process's call is
+/// outstanding; [`crate::Error::Empty`] if no operation remains.
 pub fn parse_kv_edn(text: &str, file: &str) -> Result<Vec<Operation<KvInput, KvOutput>>> {
-    let mut ops: Vec<Option<Operation<KvInput, KvOutput>>> = Vec::new();
-    let mut open: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut log = Log {
+        calls: Calls::new(),
+    };
     for (number, text_line) in text.lines().enumerate() {
         if text_line.trim().is_empty() {
             continue;
         }
-        let pos = |offset: usize| Position::in_line(number + 1, text_line, offset);
-        let line = parse_map(text_line, number + 1, file)?;
-        let field = |name: &str| line.fields.get(name);
-        let missing = |name: &str| pos(line.end).error(file, format!("a `{name}` entry"), "`}`");
-        let process = match field(":process") {
-            Some((_, Scalar::Int(p))) => *p,
-            Some((at, other)) => {
-                return Err(pos(*at).error(file, "an integer :process", format!("{other:?}")))
-            }
-            None => return Err(missing(":process")),
+        let entry = Entry {
+            file,
+            number: number + 1,
+            text: text_line,
+            map: parse_map(text_line, number + 1, file)?,
         };
-        let keyword = |name: &str| match field(name) {
-            Some((at, Scalar::Keyword(k))) => Ok((*at, k.as_str())),
-            Some((at, other)) => {
-                Err(pos(*at).error(file, format!("a keyword {name}"), format!("{other:?}")))
+        log.read(&entry, Time(number as u64))?;
+    }
+    log.calls.finish(file, Format::PorcupineKv)
+}
+
+/// The operations read so far.
+struct Log {
+    calls: Calls<KvInput, KvOutput>,
+}
+
+impl Log {
+    fn read(&mut self, entry: &Entry<'_>, now: Time) -> Result<()> {
+        let process = match entry.field(":process") {
+            // The nemesis's own events (partitions, crashes) are not operations.
+            Some((_, Scalar::Keyword(k))) if k == ":nemesis" => return Ok(()),
+            Some((_, Scalar::Int(p))) => u64::try_from(*p)
+                .map_err(|_| entry.error(":process", "a non-negative :process", p.to_string()))?,
+            Some((_, other)) => {
+                return Err(entry.error(":process", "an integer :process", format!("{other:?}")))
             }
-            None => Err(missing(name)),
+            None => return Err(entry.missing(":process")),
         };
-        let (type_at, kind) = keyword(":type")?;
-        let (f_at, f) = keyword(":f")?;
-        let op = match f {
+        let kind = entry.keyword(":type")?;
+        let op = match entry.keyword(":f")? {
             ":get" => KvOp::Get,
             ":put" => KvOp::Put,
             ":append" => KvOp::Append,
             ":append-returning-previous" => KvOp::AppendReturningPrevious,
             other => {
-                return Err(pos(f_at).error(
-                    file,
-                    "one of :get :put :append :append-returning-previous",
-                    excerpt(other),
-                ))
+                let expected = "one of :get :put :append :append-returning-previous";
+                return Err(entry.error(":f", expected, excerpt(other)));
             }
         };
-        let key = match field(":key") {
+        let key = match entry.field(":key") {
             Some((_, Scalar::Str(k))) => k.clone(),
-            Some((at, other)) => {
-                return Err(pos(*at).error(file, "a string :key", format!("{other:?}")))
+            Some((_, other)) => {
+                return Err(entry.error(":key", "a string :key", format!("{other:?}")))
             }
-            None => return Err(missing(":key")),
+            None => return Err(entry.missing(":key")),
         };
-        let value = match field(":value") {
-            Some((_, Scalar::Str(v))) => v.clone(),
-            Some((_, Scalar::Nil)) | None => String::new(),
-            Some((at, other)) => {
-                return Err(pos(*at).error(file, "a string or nil :value", format!("{other:?}")))
-            }
-        };
-        let now = Time(number as u64);
-        if kind == ":invoke" {
-            if open.contains_key(&process) {
-                return Err(pos(type_at).error(
-                    file,
-                    format!("a completion of process {process}'s outstanding call"),
-                    "`:invoke`",
-                ));
-            }
-            let input = KvInput {
-                op,
-                value: if op == KvOp::Get {
-                    String::new()
-                } else {
-                    value
-                },
-                key,
-            };
-            open.insert(process, ops.len());
-            ops.push(Some(Operation {
-                client: ClientId(process as u64),
-                input,
-                call: now,
-                outcome: Outcome::Pending,
-            }));
-            continue;
+        let value = entry.value()?;
+        match kind {
+            ":invoke" => self.invoke(entry, process, invoked(op, key, value), now),
+            ":ok" | ":info" | ":fail" => self.complete(entry, process, kind, (op, key), now),
+            _ => Err(entry.error(":type", "one of :invoke :ok :info :fail", excerpt(kind))),
         }
-        if !matches!(kind, ":ok" | ":info" | ":fail") {
-            return Err(pos(type_at).error(file, "one of :invoke :ok :info :fail", excerpt(kind)));
-        }
-        let Some(index) = open.remove(&process) else {
-            return Err(pos(type_at).error(
-                file,
-                format!(
-                    "an :invoke by process {process} before this completion (return without call)"
-                ),
-                excerpt(kind),
-            ));
+    }
+
+    fn invoke(&mut self, entry: &Entry<'_>, process: u64, input: KvInput, now: Time) -> Result<()> {
+        let place = (entry.file, entry.number);
+        self.calls.invoke(place, process, input, now, describe)
+    }
+
+    fn complete(
+        &mut self,
+        entry: &Entry<'_>,
+        process: u64,
+        kind: &str,
+        (op, key): (KvOp, String),
+        now: Time,
+    ) -> Result<()> {
+        let Some((slot, line)) = self.calls.complete(process, entry.number, kind == ":info") else {
+            let expected = format!(
+                "an :invoke by process {process} before this completion (return without call)"
+            );
+            return Err(entry.error(":type", expected, excerpt(kind)));
         };
-        let Some(call) = ops[index].as_mut() else {
-            return Err(pos(type_at).error(file, "an open call", "a dropped call"));
+        let Some(call) = slot.as_mut() else {
+            return Err(entry.error(":type", "an open call", "a dropped call"));
         };
         if call.input.op != op || call.input.key != key {
-            return Err(pos(f_at).error(
-                file,
-                format!(
-                    "{:?} of key {:?} as invoked by process {process}",
-                    call.input.op, call.input.key
-                ),
-                excerpt(f),
-            ));
+            let expected = format!(
+                "{} as invoked by process {process} on line {line}",
+                describe(&call.input)
+            );
+            return Err(entry.error(":f", expected, excerpt(entry.text)));
+        }
+        let value = entry.value()?;
+        let writes = matches!(op, KvOp::Put | KvOp::Append);
+        // A write's completion repeats what it wrote (`:info` and `:fail` may say `nil`).
+        if writes && value != Some(call.input.value.as_str()) && (kind == ":ok" || value.is_some())
+        {
+            let expected = format!(
+                "the :value {:?} as invoked on line {line}",
+                call.input.value
+            );
+            let found = value.map_or_else(|| "nil".to_string(), |v| format!("{v:?}"));
+            return Err(entry.error(":value", expected, found));
         }
         match kind {
             ":ok" => {
-                let value = if matches!(op, KvOp::Get | KvOp::AppendReturningPrevious) {
-                    value
+                let value = if writes {
+                    ""
                 } else {
-                    String::new()
+                    value.unwrap_or_default()
                 };
                 call.outcome = Outcome::Returned {
-                    output: KvOutput { value },
+                    output: KvOutput {
+                        value: value.to_string(),
+                    },
                     at: now,
                 };
             }
-            ":fail" => ops[index] = None,
+            ":fail" => *slot = None,
             _ => {} // :info: indeterminate, stays pending.
         }
+        Ok(())
     }
-    Ok(ops.into_iter().flatten().collect())
+}
+
+/// The input of an `:invoke` line: a get's `:value` is ignored (it is `nil`).
+fn invoked(op: KvOp, key: String, value: Option<&str>) -> KvInput {
+    let value = match op {
+        KvOp::Get => String::new(),
+        _ => value.unwrap_or_default().to_string(),
+    };
+    KvInput { op, key, value }
+}
+
+/// An input as the log writes it, for error messages: `:append of key "0"`.
+fn describe(input: &KvInput) -> String {
+    format!("{} of key {}", function(input.op), quote(&input.key))
+}
+
+fn function(op: KvOp) -> &'static str {
+    match op {
+        KvOp::Get => ":get",
+        KvOp::Put => ":put",
+        KvOp::Append => ":append",
+        KvOp::AppendReturningPrevious => ":append-returning-previous",
+    }
 }
 
 /// Parses one line holding one EDN map of scalars.
@@ -208,22 +285,7 @@ fn parse_map(text: &str, line: usize, file: &str) -> Result<Line> {
 fn parse_scalar(text: &str, at: usize) -> Option<(Scalar, usize)> {
     let bytes = text.as_bytes();
     if bytes.get(at) == Some(&b'"') {
-        let mut out = String::new();
-        let mut chars = text.get(at + 1..)?.char_indices();
-        while let Some((k, c)) = chars.next() {
-            match c {
-                '"' => return Some((Scalar::Str(out), at + 1 + k + 1)),
-                '\\' => out.push(match chars.next()?.1 {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    c @ ('"' | '\\') => c,
-                    _ => return None,
-                }),
-                c => out.push(c),
-            }
-        }
-        return None;
+        return parse_string(text, at);
     }
     let end = text[at..]
         .find(|c: char| c.is_whitespace() || c == ',' || c == '}' || c == '{')
@@ -238,6 +300,55 @@ fn parse_scalar(text: &str, at: usize) -> Option<(Scalar, usize)> {
         w => Scalar::Int(w.parse().ok()?),
     };
     Some((scalar, end))
+}
+
+/// Parses a string literal whose opening quote is at byte `at`, with EDN's escapes;
+/// returns it and the offset after the closing quote.
+fn parse_string(text: &str, at: usize) -> Option<(Scalar, usize)> {
+    let mut out = String::new();
+    let mut chars = text.get(at + 1..)?.char_indices();
+    while let Some((k, c)) = chars.next() {
+        match c {
+            '"' => return Some((Scalar::Str(out), at + 1 + k + 1)),
+            '\\' => out.push(match chars.next()?.1 {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'u' => unicode_escape(&mut chars)?,
+                c @ ('"' | '\\') => c,
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Reads the four hex digits after `\u` (and, for a UTF-16 high surrogate, the `\uXXXX`
+/// of its low surrogate, as Clojure writes characters outside the basic plane).
+fn unicode_escape(chars: &mut std::str::CharIndices<'_>) -> Option<char> {
+    let hex4 = |chars: &mut std::str::CharIndices<'_>| -> Option<u32> {
+        let mut unit = 0;
+        for _ in 0..4 {
+            unit = unit * 16 + chars.next()?.1.to_digit(16)?;
+        }
+        Some(unit)
+    };
+    let unit = hex4(chars)?;
+    if !(0xD800..0xDC00).contains(&unit) {
+        // A lone low surrogate is not a character: `from_u32` refuses it.
+        return char::from_u32(unit);
+    }
+    if chars.next()?.1 != '\\' || chars.next()?.1 != 'u' {
+        return None;
+    }
+    let low = hex4(chars)?;
+    if !(0xDC00..0xE000).contains(&low) {
+        return None;
+    }
+    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
 }
 
 /// Writes KV operations as a Porcupine KV EDN log (one event per line, calls before
@@ -270,12 +381,7 @@ fn write_line(
     kind: &str,
     value: Option<&str>,
 ) {
-    let f = match op.input.op {
-        KvOp::Get => ":get",
-        KvOp::Put => ":put",
-        KvOp::Append => ":append",
-        KvOp::AppendReturningPrevious => ":append-returning-previous",
-    };
+    let f = function(op.input.op);
     let value = value.map_or("nil".to_string(), quote);
     let _ = writeln!(
         out,
@@ -295,6 +401,10 @@ fn quote(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
+            // Other control characters as `\uXXXX`, so that every entry stays on one line.
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -305,6 +415,7 @@ fn quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::ClientId;
 
     #[test]
     fn edn_round_trip_keeps_operations() {
@@ -326,6 +437,165 @@ mod tests {
             assert_eq!(a.client, b.client);
         }
         assert!(written.contains(":type :info"), "{written}");
+    }
+
+    #[test]
+    fn edn_unicode_escapes_are_read() {
+        let line = |value: &str| {
+            format!("{{:process 0, :type :invoke, :f :put, :key \"k\", :value \"{value}\"}}\n")
+        };
+        let cases = [
+            (r"caf\u00e9", "café"),
+            (r"\u00E9\u0041", "éA"),
+            (r"\ud83d\ude00!", "😀!"),
+            (r"a\bb\fc", "a\u{8}b\u{c}c"),
+            (r"\u0000", "\u{0}"),
+        ];
+        for (escaped, expected) in cases {
+            let ops = parse_kv_edn(&line(escaped), "u.txt").expect(escaped);
+            assert_eq!(ops[0].input.value, expected, "{escaped}");
+        }
+        for bad in [
+            r"\u00e",
+            r"\u00eg",
+            r"\ud83d",
+            r"\ud83d\u0041",
+            r"\ude00",
+            r"\x41",
+        ] {
+            let err = parse_kv_edn(&line(bad), "u.txt")
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                err.starts_with("u.txt:1:55: expected a value for :value"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn edn_writer_escapes_round_trip_any_string() {
+        let value = "a\"b\\c\nd\te\rf\u{0}g\u{1b}h\u{7f}i\u{85}jé😀";
+        let ops = vec![Operation {
+            client: ClientId(3),
+            input: KvInput {
+                op: KvOp::Put,
+                key: value.into(),
+                value: value.into(),
+            },
+            call: Time(0),
+            outcome: Outcome::Returned {
+                output: KvOutput {
+                    value: String::new(),
+                },
+                at: Time(1),
+            },
+        }];
+        let text = to_kv_edn(&ops);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        let back = parse_kv_edn(&text, "w.txt").expect(&text);
+        assert_eq!(back[0].input, ops[0].input);
+    }
+
+    #[test]
+    fn edn_completion_must_repeat_its_call() {
+        let log = |complete: &str| {
+            format!(
+                "{{:process 1, :type :invoke, :f :put, :key \"k\", :value \"a\"}}\n{complete}\n"
+            )
+        };
+        let bad = [
+            (
+                "{:process 1, :type :ok, :f :put, :key \"k\", :value \"b\"}",
+                "t.txt:2:51: expected the :value \"a\" as invoked on line 1, found \"b\"",
+            ),
+            (
+                "{:process 1, :type :ok, :f :put, :key \"k\", :value nil}",
+                "found nil",
+            ),
+            (
+                "{:process 1, :type :info, :f :put, :key \"k\", :value \"b\"}",
+                "expected the :value \"a\"",
+            ),
+            (
+                "{:process 1, :type :ok, :f :put, :key \"j\", :value \"a\"}",
+                "expected :put of key \"k\" as invoked by process 1 on line 1",
+            ),
+            (
+                "{:process 1, :type :ok, :f :append, :key \"k\", :value \"a\"}",
+                "expected :put of key \"k\" as invoked",
+            ),
+        ];
+        for (complete, expected) in bad {
+            let err = parse_kv_edn(&log(complete), "t.txt")
+                .expect_err(complete)
+                .to_string();
+            assert!(
+                err.starts_with(expected) || err.contains(expected),
+                "{complete}: {err}"
+            );
+        }
+        for good in [
+            "{:process 1, :type :ok, :f :put, :key \"k\", :value \"a\"}",
+            "{:process 1, :type :info, :f :put, :key \"k\", :value nil}",
+            "{:process 1, :type :info, :f :put, :key \"k\"}",
+        ] {
+            parse_kv_edn(&log(good), "t.txt").expect(good);
+        }
+    }
+
+    #[test]
+    fn edn_overlap_names_process_and_both_lines() {
+        let log = "{:process 0, :type :invoke, :f :append, :key \"0\", :value \"x\"}\n\
+                   {:process :nemesis, :type :info, :f :start, :value nil}\n\
+                   {:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n";
+        let err = parse_kv_edn(log, "o.txt").expect_err("overlap").to_string();
+        assert_eq!(
+            err,
+            "o.txt:3: client 0's operations overlap: the :get of key \"1\" invoked on line 3 \
+             begins before the :append of key \"0\" invoked on line 1 ended"
+        );
+    }
+
+    #[test]
+    fn edn_call_after_info_by_the_same_process_overlaps() {
+        let log = "{:process 2, :type :invoke, :f :append, :key \"0\", :value \"x\"}\n\
+                   {:process 2, :type :info, :f :append, :key \"0\", :value nil}\n\
+                   {:process 2, :type :invoke, :f :get, :key \"0\", :value nil}\n";
+        let err = parse_kv_edn(log, "i.txt").expect_err("overlap").to_string();
+        assert!(
+            err.starts_with("i.txt:3: client 2's operations overlap: the :get of key \"0\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("left open to the end by its :info on line 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn edn_without_operations_is_an_error_naming_the_format() {
+        let cases = [
+            ("", "e.txt: no operations read as a Porcupine KV EDN log"),
+            (
+                "\n  \n",
+                "e.txt: no operations read as a Porcupine KV EDN log",
+            ),
+            (
+                "{:process :nemesis, :type :info, :f :start, :value nil}",
+                "no operations",
+            ),
+            (
+                "{:process 0, :type :invoke, :f :put, :key \"k\", :value \"a\"}\n\
+                 {:process 0, :type :fail, :f :put, :key \"k\", :value \"a\"}",
+                "e.txt: no operations read as a Porcupine KV EDN log (1 read, all :fail",
+            ),
+        ];
+        for (log, expected) in cases {
+            let err = parse_kv_edn(log, "e.txt").expect_err(log);
+            assert!(matches!(err, crate::Error::Empty { .. }), "{err:?}");
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 
     #[test]

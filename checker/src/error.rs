@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::input::Format;
+
 /// Everything that can go wrong reading or converting a history. Never a panic.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,6 +21,34 @@ pub enum Error {
         /// What it found instead.
         found: String,
     },
+    /// Two operations of one client overlap in time: a client has at most one operation
+    /// outstanding, so a history where it has two is malformed.
+    #[error(
+        "{file}:{line}: client {client}'s operations overlap: {second} begins before {first} ended"
+    )]
+    Overlap {
+        /// The file name.
+        file: String,
+        /// 1-based line of the second operation.
+        line: usize,
+        /// The client (a Jepsen or Porcupine process).
+        client: u64,
+        /// The operation that was still outstanding, with its line (and times).
+        first: String,
+        /// The operation that began while it was, with its line (and times).
+        second: String,
+    },
+    /// The input holds no operation in the format it was read as: a check of it would
+    /// say nothing, so it is an error rather than a vacuous `Ok`.
+    #[error("{file}: no operations read as {format}{}", dropped_note(*.dropped))]
+    Empty {
+        /// The file name.
+        file: String,
+        /// The format it was read as.
+        format: Format,
+        /// Operations read but dropped because they did not happen (`:fail`).
+        dropped: usize,
+    },
     /// An ordered event list is inconsistent (e.g. a return without a call).
     #[error("event {index}: {message}")]
     Event {
@@ -35,6 +65,13 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+fn dropped_note(dropped: usize) -> String {
+    match dropped {
+        0 => String::new(),
+        n => format!(" ({n} read, all :fail, which did not happen)"),
+    }
 }
 
 /// The crate's result type.

@@ -89,6 +89,58 @@ impl<I, O> Operation<I, O> {
 /// A history as a list of operations (in any order).
 pub type History<I, O> = Vec<Operation<I, O>>;
 
+/// Two operations of one client that overlap in time, found by [`client_overlap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientOverlap {
+    /// The client.
+    pub client: ClientId,
+    /// Index of the operation that was still outstanding (returned later, or never).
+    pub first: usize,
+    /// Index of the operation called while `first` was outstanding.
+    pub second: usize,
+}
+
+/// Finds two operations of one client that overlap, if any: a client has at most one
+/// outstanding operation, so each of its calls must come at or after its previous return.
+///
+/// A call at the same instant as the same client's previous return counts as after it
+/// (the client saw the reply, then called). A pending operation is outstanding to the end
+/// of the history, so no later call by its client is allowed. Among several overlaps the
+/// one whose second operation is called first (then has the lowest index) is reported, so
+/// the answer depends only on the history.
+pub fn client_overlap<I, O>(ops: &[Operation<I, O>]) -> Option<ClientOverlap> {
+    // (client, call, return or "never", index): sorted, each client's operations are
+    // adjacent and in call order, a zero-length operation before a longer one at its call.
+    let mut keys: Vec<(ClientId, Time, Option<Time>, usize)> = ops
+        .iter()
+        .enumerate()
+        .map(|(k, op)| (op.client, op.call, op.outcome.return_time(), k))
+        .collect();
+    keys.sort_unstable_by_key(|&(client, call, ret, k)| (client, call, ret.is_none(), ret, k));
+    let mut found: Option<ClientOverlap> = None;
+    for pair in keys.windows(2) {
+        let ((client, _, ret, first), (next_client, call, _, second)) = (pair[0], pair[1]);
+        if client != next_client {
+            continue;
+        }
+        // With each call at or after the previous return, the client's operations form
+        // a chain, so checking neighbours in call order finds any overlap.
+        let overlaps = ret.is_none_or(|ret| call < ret);
+        if !overlaps {
+            continue;
+        }
+        let earlier = found.is_none_or(|f| (call, second) < (ops[f.second].call, f.second));
+        if earlier {
+            found = Some(ClientOverlap {
+                client,
+                first,
+                second,
+            });
+        }
+    }
+    found
+}
+
 /// An operation id that pairs a call event with its return event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -266,6 +318,69 @@ mod tests {
         let err =
             operations_from_events(vec![call(0, 0, 1), call(0, 1, 1)]).expect_err("must fail");
         assert!(err.to_string().contains("outstanding"), "{err}");
+    }
+
+    /// (client, call, return or pending).
+    type Span = (u64, u64, Option<u64>);
+
+    /// Operations with these spans.
+    fn spans(spans: &[Span]) -> Vec<Operation<u8, u8>> {
+        spans
+            .iter()
+            .map(|&(client, call, ret)| Operation {
+                client: ClientId(client),
+                input: 0,
+                call: Time(call),
+                outcome: ret.map_or(Outcome::Pending, |at| Outcome::Returned {
+                    output: 0,
+                    at: Time(at),
+                }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn client_overlap_finds_the_first_overlapping_pair() {
+        let overlap = |client, first, second| {
+            Some(ClientOverlap {
+                client: ClientId(client),
+                first,
+                second,
+            })
+        };
+        let cases: [(&[Span], Option<ClientOverlap>); 8] = [
+            (&[], None),
+            // Touching is not overlapping; other clients may overlap freely.
+            (
+                &[
+                    (0, 0, Some(10)),
+                    (0, 10, Some(20)),
+                    (1, 5, Some(15)),
+                    (1, 15, None),
+                ],
+                None,
+            ),
+            (&[(0, 3, Some(3)), (0, 3, Some(3)), (0, 3, Some(4))], None),
+            (&[(0, 0, Some(10)), (0, 9, Some(20))], overlap(0, 0, 1)),
+            // Given out of order, and nested.
+            (&[(0, 5, Some(6)), (0, 0, Some(10))], overlap(0, 1, 0)),
+            // A pending operation is outstanding to the end.
+            (&[(2, 0, None), (2, 100, Some(200))], overlap(2, 0, 1)),
+            (&[(2, 7, None), (2, 7, None)], overlap(2, 0, 1)),
+            // The overlap whose second call is earliest, whatever the client.
+            (
+                &[
+                    (1, 0, Some(50)),
+                    (1, 40, Some(60)),
+                    (0, 0, Some(30)),
+                    (0, 20, Some(25)),
+                ],
+                overlap(0, 2, 3),
+            ),
+        ];
+        for (shape, expected) in cases {
+            assert_eq!(client_overlap(&spans(shape)), expected, "{shape:?}");
+        }
     }
 
     #[test]

@@ -10,15 +10,19 @@
 //! `status` is the explicit marker of how an operation ended: `ok` (returned `output` at
 //! `return`), `unknown` (returned at `return`, output unknown) or `pending` (never
 //! returned: no `return`, no `output`). Times are unsigned integers in any unit (raftsim
-//! writes virtual nanoseconds); `return >= call`. Inputs and outputs are the model's
-//! (see [`crate::KvInput`], [`crate::RegisterInput`] and their outputs).
+//! writes virtual nanoseconds); `return >= call`. A client has at most one operation
+//! outstanding: each of its calls comes at or after its previous return (at the same
+//! instant counts as after), and a pending operation is its client's last. Inputs and
+//! outputs are the model's (see [`crate::KvInput`], [`crate::RegisterInput`] and their
+//! outputs). A history needs at least one operation.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::history::{ClientId, Operation, Outcome, Time};
+use crate::history::{client_overlap, ClientId, Operation, Outcome, Time};
+use crate::input::Format;
 
 /// The value of the `format` field.
 pub const JSON_FORMAT: &str = "raftsim-history";
@@ -123,7 +127,8 @@ pub fn json_model(text: &str, file: &str) -> Result<String> {
 /// # Errors
 /// [`Error::Syntax`] with line and column for invalid JSON, a wrong `format` or `version`,
 /// an input or output the model does not know, or an inconsistent operation (e.g. status
-/// `ok` without `return`, or `return` before `call`).
+/// `ok` without `return`, or `return` before `call`); [`Error::Overlap`] if two
+/// operations of one client overlap; [`Error::Empty`] if `ops` is empty.
 pub fn parse_json<I: DeserializeOwned, O: DeserializeOwned>(
     text: &str,
     file: &str,
@@ -144,6 +149,36 @@ pub fn parse_json<I: DeserializeOwned, O: DeserializeOwned>(
             }
         })?;
         ops.push(op);
+    }
+    if ops.is_empty() {
+        return Err(Error::Empty {
+            file: file.to_string(),
+            format: Format::Json,
+            dropped: 0,
+        });
+    }
+    if let Some(overlap) = client_overlap(&ops) {
+        let describe = |k: usize| {
+            let op: &Operation<I, O> = &ops[k];
+            let line = op_position(text, k).0;
+            match op.outcome.return_time() {
+                Some(at) => format!(
+                    "operation {k} (line {line}: called at {}, returned at {})",
+                    op.call.0, at.0
+                ),
+                None => format!(
+                    "operation {k} (line {line}: called at {}, never returned)",
+                    op.call.0
+                ),
+            }
+        };
+        return Err(Error::Overlap {
+            file: file.to_string(),
+            line: op_position(text, overlap.second).0,
+            client: overlap.client.0,
+            first: describe(overlap.first),
+            second: describe(overlap.second),
+        });
     }
     Ok(JsonHistory {
         model: raw.model,
@@ -291,6 +326,69 @@ mod tests {
         assert_eq!(back.model, "kv");
         assert_eq!(back.ops, ops);
         assert!(text.contains("\"status\":\"pending\""), "{text}");
+    }
+
+    /// (call, return or pending).
+    type Span = (u64, Option<u64>);
+
+    /// A history of client 0 with the given spans, one operation per line.
+    fn intervals(spans: &[Span]) -> String {
+        let ops: Vec<String> = spans
+            .iter()
+            .map(|&(call, ret)| match ret {
+                Some(ret) => format!("{{\"client\":0,\"call\":{call},\"return\":{ret},\"status\":\"ok\",\"input\":{{\"op\":\"get\",\"key\":\"k\"}},\"output\":{{\"value\":\"\"}}}}"),
+                None => format!("{{\"client\":0,\"call\":{call},\"status\":\"pending\",\"input\":{{\"op\":\"get\",\"key\":\"k\"}}}}"),
+            })
+            .collect();
+        format!(
+            "{{\"format\": \"raftsim-history\", \"version\": 1, \"model\": \"kv\", \"ops\": [\n{}\n]}}\n",
+            ops.join(",\n")
+        )
+    }
+
+    #[test]
+    fn json_client_operations_may_touch_but_not_overlap() {
+        let ok: [&[Span]; 3] = [
+            &[(0, Some(10)), (10, Some(20))],
+            &[(10, Some(20)), (0, Some(10)), (20, None)],
+            &[(5, Some(5)), (5, Some(7))],
+        ];
+        for spans in ok {
+            parse_json::<KvInput, KvOutput>(&intervals(spans), "h.json")
+                .unwrap_or_else(|e| panic!("{spans:?}: {e}"));
+        }
+        let bad: [(&[Span], &str); 3] = [
+            (
+                &[(0, Some(10)), (9, Some(20))],
+                "h.json:3: client 0's operations overlap: operation 1 (line 3: called at 9, \
+                 returned at 20) begins before operation 0 (line 2: called at 0, returned at 10) ended",
+            ),
+            (
+                &[(0, None), (30, Some(40))],
+                "h.json:3: client 0's operations overlap: operation 1 (line 3: called at 30, \
+                 returned at 40) begins before operation 0 (line 2: called at 0, never returned) ended",
+            ),
+            (
+                &[(50, Some(60)), (0, Some(100))],
+                "h.json:2: client 0's operations overlap: operation 0 (line 2: called at 50, \
+                 returned at 60) begins before operation 1 (line 3: called at 0, returned at 100) ended",
+            ),
+        ];
+        for (spans, expected) in bad {
+            let err =
+                parse_json::<KvInput, KvOutput>(&intervals(spans), "h.json").expect_err(expected);
+            assert_eq!(err.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn json_without_operations_is_an_error() {
+        let text = to_json::<KvInput, KvOutput>("kv", &[]).expect("serialises");
+        let err = parse_json::<KvInput, KvOutput>(&text, "e.json").expect_err("empty");
+        assert_eq!(
+            err.to_string(),
+            "e.json: no operations read as a raftsim JSON history"
+        );
     }
 
     #[test]

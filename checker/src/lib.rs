@@ -14,7 +14,9 @@
 //! Built-in models: [`KvModel`] (MIT 6.5840 get/put/append, partitioned by key) and
 //! [`RegisterModel`] (read/write/CAS, the etcd model of the Jepsen logs). Readers and
 //! writers: raftsim JSON ([`parse_json`], [`to_json`]), Porcupine KV EDN ([`parse_kv_edn`],
-//! [`to_kv_edn`]) and Jepsen etcd logs ([`parse_jepsen_log`]).
+//! [`to_kv_edn`]) and Jepsen etcd logs ([`parse_jepsen_log`]); [`decode_utf8`] and
+//! [`Format::detect`] take a file's bytes to one of them. Every reader rejects a history in
+//! which a client's operations overlap ([`client_overlap`]) or that holds no operation.
 //!
 //! ```
 //! use checker::*;
@@ -43,6 +45,7 @@ mod error;
 mod explain;
 mod history;
 mod html;
+mod input;
 mod jepsen;
 mod json;
 mod kv;
@@ -59,10 +62,11 @@ pub use edn::{parse_kv_edn, to_kv_edn};
 pub use error::{Error, Position, Result};
 pub use explain::{ExplainedStep, PartitionExplanation, RejectedOp};
 pub use history::{
-    events_from_operations, operations_from_events, ClientId, Event, EventKind, History, OpId,
-    Operation, Outcome, Time,
+    client_overlap, events_from_operations, operations_from_events, ClientId, ClientOverlap, Event,
+    EventKind, History, OpId, Operation, Outcome, Time,
 };
 pub use html::to_html;
+pub use input::{decode_utf8, Format};
 pub use jepsen::parse_jepsen_log;
 pub use json::{json_model, parse_json, to_json, JsonHistory, JSON_FORMAT, JSON_VERSION};
 pub use kv::{KvInput, KvModel, KvOp, KvOutput, KvState};

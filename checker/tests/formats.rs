@@ -148,7 +148,7 @@ fn formats_error_messages_name_file_line_column_and_expectation() {
     let cases: Vec<(Result<()>, &str)> = vec![
         (parse_kv_edn("{:process 0, :type :invoke, :f :get, :key \"0\"}\n{:process 0, :type :ok, :f :get, :key \"0\", :value 12x}", "a.txt").map(drop), "a.txt:2:51: expected a value for :value, found `12x}`"),
         (parse_jepsen_log("INFO  jepsen.util - 1\t:invoke\t:cas\t[1 x]", "b.log").map(drop), "b.log:1:39: expected a pair `[from to]` of integers, found `x]`"),
-        (parse_jepsen_log("INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:invoke\t:read\tnil", "c.log").map(drop), "c.log:2:23: expected a completion of process 1's outstanding call"),
+        (parse_jepsen_log("INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:invoke\t:read\tnil", "c.log").map(drop), "c.log:2: client 1's operations overlap: the :read invoked on line 2 begins before the :read invoked on line 1 ended"),
         (parse_json::<KvInput, KvOutput>("{\"format\": \"raftsim-history\", \"version\": 1, \"model\": \"kv\", \"ops\": [\n{\"client\": 0, \"call\": 1, \"status\": \"ok\", \"input\": {\"op\": \"get\", \"key\": \"k\"}}]}", "d.json").map(drop), "d.json:2:1: expected a `return` time for status ok"),
         (parse_json::<KvInput, KvOutput>("{\"format\": \"raftsim-history\", \"version\": 2, \"model\": \"kv\", \"ops\": []}", "e.json").map(drop), "e.json:1:1: expected \"version\": 1, found 2"),
     ];

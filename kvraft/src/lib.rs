@@ -10,7 +10,8 @@
 //!   through the log, so no values are kept).
 //! - [`snapshot`]: map + sessions encoded with bincode (lab 3B).
 //! - [`server`]: [`KvServer`], one replica: requests in, Raft messages in and out,
-//!   [`KvReady`] effects out (persist, send, reply, in that order).
+//!   [`KvReady`] effects out (persist, send, reply, in that order). It is generic over
+//!   the Raft under test: any `raft_contract::RaftNode` carries it.
 //! - [`clerk`]: [`Clerk`], the client as a state machine: remembers the leader, rotates
 //!   on `WrongLeader` or the driver's timeout, keeps the seq across retries.
 //! - [`error`]: [`Error`] and [`Result`].
@@ -23,21 +24,20 @@
 //! - Exactly-once: a clerk numbers its operations 1, 2, 3 ... and keeps the number
 //!   across retries; each server keeps, per client, the last applied seq and its reply,
 //!   never executes a seq twice, and answers a retry of the last one from the session.
-//! - Snapshots (lab 3B): when the encoded Raft state reaches 90 % of `maxraftstate`
-//!   ([`server::SNAPSHOT_THRESHOLD_TENTHS`]) the server encodes map + sessions with
-//!   bincode 2 (standard config) and hands them to Raft at its last applied index; the
-//!   compacted state goes out in the same [`KvReady`].
+//! - Snapshots (lab 3B): when the saved Raft state reaches 90 % of `maxraftstate`
+//!   ([`server::SNAPSHOT_THRESHOLD_TENTHS`]) the server encodes its applied index, map
+//!   and sessions with bincode 2 (standard config) and hands them to Raft at that
+//!   index; the compacted state goes out in the same [`KvReady`].
 //!
 //! # Example
 //! One server (a cluster of one elects itself) and one clerk, driven by hand:
 //! ```
-//! use kvraft::{ClerkEvent, Clerk, ClientId, KvServer, Op};
-//! use raft::{Config, Instant, NodeId, Persisted};
+//! use kvraft::{ClerkEvent, Clerk, ClientId, Command, KvServer, Op};
+//! use raft_contract::{Boot, Instant, NodeId, Persisted, RaftNode};
 //!
-//! let mut server = KvServer::new(
-//!     NodeId(0), 1, Persisted::default(), Some(1000), Config::default(), 7, Instant(0),
-//! )
-//! .unwrap();
+//! // raftsim's own Raft carries it here; any `RaftNode<Command>` would do.
+//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0) };
+//! let mut server = KvServer::<raft::Raft<Command>>::new(boot, Some(1000)).unwrap();
 //! // Fire the election timer: a single node wins at once.
 //! let now = server.next_deadline();
 //! server.tick(now);
@@ -45,7 +45,7 @@
 //! assert!(server.raft().state().1);
 //!
 //! let mut clerk = Clerk::new(ClientId(1), 1);
-//! let mut run = |clerk: &mut Clerk, server: &mut KvServer, op: Op| -> String {
+//! let mut run = |clerk: &mut Clerk, server: &mut KvServer<raft::Raft<Command>>, op: Op| -> String {
 //!     let (_index, request) = clerk.begin(op);
 //!     server.handle_request(42, request, now);
 //!     // A real driver persists, sends, then delivers replies to the clerk at address 42.
@@ -67,13 +67,9 @@
 #![deny(missing_docs)]
 
 pub mod clerk;
-#[cfg(test)]
-mod cluster;
 pub mod command;
 pub mod error;
 pub mod rpc;
-#[cfg(test)]
-mod scenarios;
 pub mod server;
 pub mod session;
 pub mod snapshot;

@@ -8,7 +8,7 @@ use crate::rpc::{ClerkReply, ClerkRequest};
 use crate::session::{Seen, Session, Sessions};
 use crate::snapshot;
 use crate::store::Store;
-use raft::{ApplyMsg, Config, Instant, LogIndex, Message, NodeId, Persisted, Raft, Term};
+use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode, Term};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,17 +30,27 @@ pub fn snapshot_threshold(max: usize) -> usize {
 /// together, atomically), then send `messages` to the peers, then send `replies` to the
 /// clerks. A reply reports an applied (hence committed and persisted) operation, so it
 /// never depends on `persist`, but keeping the order is simplest.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KvReady {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvReady<M> {
     /// The complete new durable state (Raft state and KV snapshot), if it changed.
     pub persist: Option<Persisted>,
     /// Raft messages to send, as (destination, message).
-    pub messages: Vec<(NodeId, Message<Command>)>,
+    pub messages: Vec<(NodeId, M)>,
     /// Answers to clerks, as (the `reply_to` given to [`KvServer::handle_request`], reply).
     pub replies: Vec<(u64, ClerkReply)>,
 }
 
-impl KvReady {
+impl<M> Default for KvReady<M> {
+    fn default() -> Self {
+        KvReady {
+            persist: None,
+            messages: Vec::new(),
+            replies: Vec::new(),
+        }
+    }
+}
+
+impl<M> KvReady<M> {
     /// True when there is nothing to persist, send or answer.
     pub fn is_empty(&self) -> bool {
         self.persist.is_none() && self.messages.is_empty() && self.replies.is_empty()
@@ -64,11 +74,23 @@ struct Pending {
 /// driver calls [`KvServer::ready`] after each of them. Every Get, Put and Append goes
 /// through the log, so a server cut off from a majority never answers one (except a
 /// retry of a request it has already applied, answered from its session).
+///
+/// Generic over the Raft under test: it talks to Raft only through the contract's
+/// [`RaftNode`], so any implementation can carry the service. Log indices here are the
+/// contract's apply indices (those of [`ApplyMsg`] and [`RaftNode::start`]).
 #[derive(Debug)]
-pub struct KvServer {
+pub struct KvServer<R> {
     id: NodeId,
-    raft: Raft<Command>,
+    raft: R,
     maxraftstate: Option<usize>,
+    /// Bytes of the Raft state as last saved (the lab's `persister.RaftStateSize()`).
+    raft_state_size: usize,
+    /// Bytes of the snapshot as last saved, to size the next encoding.
+    snapshot_size: usize,
+    /// The index of the last snapshot this server took or installed.
+    snapshot_index: LogIndex,
+    /// Snapshots Raft installed from a leader since this server started.
+    snapshots_installed: u64,
     store: Store,
     sessions: Sessions,
     /// The last log index reflected in `store` and `sessions`.
@@ -78,48 +100,40 @@ pub struct KvServer {
     replies: Vec<(u64, ClerkReply)>,
 }
 
-impl KvServer {
-    /// Creates server `id` of `peers` from its persisted state (both parts empty for a
-    /// fresh server; the lab's `StartKVServer`). The map and the sessions are restored
-    /// from `persisted.snapshot`, and Raft resumes applying right after it.
+impl<R: RaftNode<Command>> KvServer<R> {
+    /// Creates a server from its persisted state (both parts empty for a fresh server;
+    /// the lab's `StartKVServer`). The map, the sessions and the index they reflect are
+    /// restored from `boot.persisted.snapshot`, and Raft resumes applying right after it.
     ///
-    /// `maxraftstate`: snapshot when the encoded Raft state approaches this many bytes
+    /// `maxraftstate`: snapshot when the saved Raft state approaches this many bytes
     /// (see [`SNAPSHOT_THRESHOLD_TENTHS`]); `None` (the lab's -1) never snapshots.
     ///
     /// # Errors
-    /// [`Error::CorruptSnapshot`] if the snapshot does not decode, or Raft has a
-    /// snapshot point but there are no snapshot bytes; [`Error::Raft`] if Raft refuses
-    /// the id, config or persisted state.
-    pub fn new(
-        id: NodeId,
-        peers: usize,
-        persisted: Persisted,
-        maxraftstate: Option<usize>,
-        config: Config,
-        rng_seed: u64,
-        now: Instant,
-    ) -> Result<KvServer> {
-        let restored = snapshot::decode(&persisted.snapshot.contiguous())?;
-        let snapshot_empty = persisted.snapshot.is_empty();
-        let raft = Raft::new(id, peers, persisted, config, rng_seed, now)?;
-        let last_applied = raft.last_applied();
-        if snapshot_empty && last_applied != LogIndex(0) {
+    /// [`Error::CorruptSnapshot`] if the snapshot does not decode; [`Error::Raft`] if the
+    /// Raft node refuses to boot from its persisted state.
+    pub fn new(boot: Boot, maxraftstate: Option<usize>) -> Result<KvServer<R>> {
+        let id = boot.id;
+        let restored = snapshot::decode(&boot.persisted.snapshot.contiguous())?;
+        let raft_state_size = boot.persisted.raft_state.len();
+        let snapshot_size = boot.persisted.snapshot.len();
+        let raft = R::boot(boot).map_err(|e| Error::Raft(e.to_string()))?;
+        let compacted = raft.status().snapshot_index;
+        if snapshot_size == 0 && compacted > LogIndex(0) {
             return Err(Error::CorruptSnapshot(format!(
-                "{id}: raft resumes after snapshot point {last_applied} but there are no snapshot bytes"
+                "{id}: raft resumes after its snapshot point {compacted} but there are no snapshot bytes"
             )));
         }
-        assert_eq!(
-            last_applied,
-            raft.snapshot_index(),
-            "{id}: a restarted raft resumes at its snapshot"
-        );
         Ok(KvServer {
             id,
             raft,
             maxraftstate,
+            raft_state_size,
+            snapshot_size,
+            snapshot_index: restored.index,
+            snapshots_installed: 0,
             store: restored.store,
             sessions: restored.sessions,
-            last_applied,
+            last_applied: restored.index,
             pending: BTreeMap::new(),
             replies: Vec::new(),
         })
@@ -183,7 +197,7 @@ impl KvServer {
             op: Arc::new(req.op),
         };
         match self.raft.start(command, now) {
-            Ok((index, started)) => {
+            Some((index, started)) => {
                 assert_eq!(
                     started, term,
                     "{}: started {index} in another term",
@@ -215,15 +229,16 @@ impl KvServer {
                     self.id
                 );
             }
-            Err(e) => panic!("{}: start failed while leader of {term}: {e}", self.id),
+            None => panic!("{}: start refused while leader of {term}", self.id),
         }
     }
 
     /// Hands one Raft message from peer `from` to Raft.
     ///
     /// # Panics
-    /// As [`Raft::step`]: if `from` is this server or not a peer.
-    pub fn step(&mut self, from: NodeId, msg: Message<Command>, now: Instant) {
+    /// As the Raft implementation's `step` (raftsim's Raft panics if `from` is this
+    /// server or not a peer).
+    pub fn step(&mut self, from: NodeId, msg: R::Message, now: Instant) {
         self.raft.step(from, msg, now);
     }
 
@@ -234,7 +249,7 @@ impl KvServer {
     }
 
     /// The earliest instant at which [`KvServer::tick`] has work; re-read it after every
-    /// call, as for [`Raft::next_deadline`].
+    /// call, as for [`RaftNode::next_deadline`].
     pub fn next_deadline(&self) -> Instant {
         self.raft.next_deadline()
     }
@@ -247,7 +262,7 @@ impl KvServer {
     /// # Panics
     /// If Raft installs a snapshot whose bytes do not decode: they were produced by a
     /// peer's [`KvServer`] and carried unchanged by Raft, so that is a bug, not input.
-    pub fn ready(&mut self) -> KvReady {
+    pub fn ready(&mut self) -> KvReady<R::Message> {
         let mut out = KvReady::default();
         loop {
             let rd = self.raft.ready();
@@ -255,8 +270,10 @@ impl KvServer {
                 break;
             }
             // Each persist is the complete state, so the last one supersedes the others.
-            if rd.persist.is_some() {
-                out.persist = rd.persist;
+            if let Some(p) = rd.persist {
+                self.raft_state_size = p.raft_state.len();
+                self.snapshot_size = p.snapshot.len();
+                out.persist = Some(p);
             }
             if out.messages.is_empty() {
                 out.messages = rd.messages;
@@ -269,19 +286,24 @@ impl KvServer {
             self.snapshot_if_due();
         }
         self.sweep_pending();
-        assert_eq!(
-            self.last_applied,
-            self.raft.last_applied(),
-            "{}: state machine behind raft's applied index",
-            self.id
-        );
         out.replies = std::mem::take(&mut self.replies);
         out
     }
 
-    /// The Raft node, for the tester (`GetState`, state sizes).
-    pub fn raft(&self) -> &Raft<Command> {
+    /// The Raft node, for the tester (`GetState`, its status view).
+    pub fn raft(&self) -> &R {
         &self.raft
+    }
+
+    /// Bytes of the Raft state as last saved (the lab's `RaftStateSize`).
+    pub fn raft_state_size(&self) -> usize {
+        self.raft_state_size
+    }
+
+    /// Snapshots Raft installed from a leader (InstallSnapshot) and this server applied,
+    /// since it started.
+    pub fn snapshots_installed(&self) -> u64 {
+        self.snapshots_installed
     }
 
     /// The value of `key` in this replica's map, if it was ever written (for tests).
@@ -379,9 +401,16 @@ impl KvServer {
                 self.id
             )
         });
+        assert_eq!(
+            restored.index, index,
+            "{}: raft installed a snapshot at {index} that the service took at {}",
+            self.id, restored.index
+        );
         self.store = restored.store;
         self.sessions = restored.sessions;
         self.last_applied = index;
+        self.snapshot_index = index;
+        self.snapshots_installed += 1;
         // The entries of the requests pending up to `index` were compacted away unseen:
         // whether they committed is unknown here, so the clerks retry (exactly-once makes
         // that safe).
@@ -406,25 +435,20 @@ impl KvServer {
         let Some(max) = self.maxraftstate else {
             return;
         };
-        if self.raft.raft_state_size() < snapshot_threshold(max)
-            || self.last_applied <= self.raft.snapshot_index()
+        if self.raft_state_size < snapshot_threshold(max)
+            || self.last_applied <= self.snapshot_index
         {
             return;
         }
-        let last = self.raft.snapshot_size();
-        let data = snapshot::encode_sized(&self.store, &self.sessions, last + last / 16);
+        let hint = self.snapshot_size + self.snapshot_size / 16;
+        let data = snapshot::encode_sized(self.last_applied, &self.store, &self.sessions, hint);
         if let Err(e) = self.raft.snapshot(self.last_applied, data) {
             panic!(
                 "{}: snapshot at applied {} refused: {e}",
                 self.id, self.last_applied
             );
         }
-        assert_eq!(
-            self.raft.snapshot_index(),
-            self.last_applied,
-            "{}: snapshot point not moved",
-            self.id
-        );
+        self.snapshot_index = self.last_applied;
     }
 
     /// Answers `WrongLeader` to every pending request started in an older term, and to
@@ -452,19 +476,26 @@ impl KvServer {
 mod tests {
     use super::*;
     use crate::command::Op;
+    use raft::Message;
+
+    /// A server on raftsim's own Raft.
+    type Server = KvServer<raft::Raft<Command>>;
+
+    /// What node `id` of `peers` boots from.
+    fn boot(id: u32, peers: usize, persisted: Persisted, seed: u64) -> Boot {
+        Boot {
+            id: NodeId(id),
+            peers,
+            persisted,
+            seed,
+            now: Instant(0),
+        }
+    }
 
     /// A single-node cluster that has elected itself.
-    fn solo(maxraftstate: Option<usize>) -> KvServer {
-        let mut s = KvServer::new(
-            NodeId(0),
-            1,
-            Persisted::default(),
-            maxraftstate,
-            Config::default(),
-            1,
-            Instant(0),
-        )
-        .expect("fresh server");
+    fn solo(maxraftstate: Option<usize>) -> Server {
+        let mut s =
+            Server::new(boot(0, 1, Persisted::default(), 1), maxraftstate).expect("fresh server");
         s.tick(s.next_deadline());
         s.ready();
         assert!(s.raft().state().1, "a single node elects itself");
@@ -538,13 +569,17 @@ mod tests {
         store.apply(&put("k", "snap"));
         let mut sessions = Sessions::default();
         sessions.record(ClientId(9), 4);
-        s.apply_snapshot(LogIndex(5), &snapshot::encode(&store, &sessions));
+        s.apply_snapshot(
+            LogIndex(5),
+            &snapshot::encode(LogIndex(5), &store, &sessions),
+        );
         assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
         assert_eq!(s.get_value("k"), Some("snap"));
         assert_eq!(s.session(ClientId(9)).map(|x| x.last_seq), Some(4));
         assert_eq!(s.last_applied(), LogIndex(5));
         // An older snapshot changes nothing.
-        s.apply_snapshot(LogIndex(3), &snapshot::encode(&Store::default(), &sessions));
+        let older = snapshot::encode(LogIndex(3), &Store::default(), &sessions);
+        s.apply_snapshot(LogIndex(3), &older);
         assert_eq!(s.get_value("k"), Some("snap"));
         assert_eq!(s.last_applied(), LogIndex(5));
     }
@@ -553,16 +588,7 @@ mod tests {
     fn server_retry_while_pending_starts_once_and_newer_seq_supersedes() {
         // Three peers, so nothing commits while we look: the leader is made by hand by
         // winning an election with the other two's votes.
-        let mut s = KvServer::new(
-            NodeId(0),
-            3,
-            Persisted::default(),
-            None,
-            Config::default(),
-            1,
-            Instant(0),
-        )
-        .expect("fresh server");
+        let mut s = Server::new(boot(0, 3, Persisted::default(), 1), None).expect("fresh server");
         let now = s.next_deadline();
         s.tick(now);
         let term = s.raft().term();
@@ -610,16 +636,7 @@ mod tests {
         assert!(!persisted.snapshot.is_empty(), "snapshot persisted");
         assert_eq!(s.raft().snapshot_index(), LogIndex(1));
         // Restarting from it restores the map and the session.
-        let r = KvServer::new(
-            NodeId(0),
-            1,
-            persisted,
-            Some(0),
-            Config::default(),
-            2,
-            Instant(0),
-        )
-        .expect("restart");
+        let r = Server::new(boot(0, 1, persisted, 2), Some(0)).expect("restart");
         assert_eq!(r.get_value("k"), Some("v"));
         assert_eq!(r.session(ClientId(1)).map(|x| x.last_seq), Some(1));
         assert_eq!(r.last_applied(), LogIndex(1));
@@ -638,9 +655,7 @@ mod tests {
             raft_state: good.raft_state.clone(),
             snapshot: vec![0xff; 5].into(),
         };
-        let start = |p: Persisted, id: u32| {
-            KvServer::new(NodeId(id), 1, p, None, Config::default(), 1, Instant(0))
-        };
+        let start = |p: Persisted, id: u32| Server::new(boot(id, 1, p, 1), None);
         assert!(matches!(
             start(no_snapshot, 0),
             Err(Error::CorruptSnapshot(_))
@@ -648,7 +663,7 @@ mod tests {
         assert!(matches!(start(garbage, 0), Err(Error::CorruptSnapshot(_))));
         assert!(matches!(
             start(Persisted::default(), 1),
-            Err(Error::Raft(raft::Error::NotAPeer { .. }))
+            Err(Error::Raft(_))
         ));
     }
 }

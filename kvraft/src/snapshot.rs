@@ -1,19 +1,24 @@
-//! The service snapshot (lab 3B): the map and the sessions, encoded with bincode 2
-//! (standard config: varint integers, length-prefixed strings).
+//! The service snapshot (lab 3B): the index it reflects, the map and the sessions,
+//! encoded with bincode 2 (standard config: varint integers, length-prefixed strings).
 //!
-//! The snapshot index is not stored: Raft keeps it beside the bytes and hands it over
-//! with every installed snapshot, and a restarted node resumes at its snapshot index.
-//! For TestSnapshotSize's single client (map `{x: "1"}`, one session) the encoding is
-//! about a dozen bytes, far below the 500 allowed.
+//! The index is stored with the state because a restarted server must know where its
+//! state stands without asking Raft: the contract's apply indices need not be the Raft
+//! implementation's own log positions (an implementation that logs no-op entries counts
+//! them in its log, not in the apply stream). For TestSnapshotSize's single client (map
+//! `{x: "1"}`, one session) the encoding is about a dozen bytes, far below the 500
+//! allowed.
 
 use crate::error::{Error, Result};
 use crate::session::Sessions;
 use crate::store::Store;
+use raft_contract::LogIndex;
 use serde::{Deserialize, Serialize};
 
 /// The decoded snapshot.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Snapshot {
+    /// The last log (apply) index whose command the state reflects.
+    pub index: LogIndex,
     /// The key/value map.
     pub store: Store,
     /// The exactly-once table.
@@ -23,16 +28,17 @@ pub struct Snapshot {
 /// The borrowed twin of [`Snapshot`], so encoding copies nothing.
 #[derive(Serialize)]
 struct SnapshotRef<'a> {
+    index: LogIndex,
     store: &'a Store,
     sessions: &'a Sessions,
 }
 
-/// Encodes the map and the sessions.
+/// Encodes the state through `index`: the map and the sessions.
 ///
 /// # Panics
 /// If bincode fails on in-memory strings and integers, which it cannot.
-pub fn encode(store: &Store, sessions: &Sessions) -> Vec<u8> {
-    encode_sized(store, sessions, 0)
+pub fn encode(index: LogIndex, store: &Store, sessions: &Sessions) -> Vec<u8> {
+    encode_sized(index, store, sessions, 0)
 }
 
 /// As [`encode`], into a buffer of `size_hint` bytes to start with. A server passes the
@@ -41,16 +47,25 @@ pub fn encode(store: &Store, sessions: &Sessions) -> Vec<u8> {
 ///
 /// # Panics
 /// As [`encode`].
-pub fn encode_sized(store: &Store, sessions: &Sessions, size_hint: usize) -> Vec<u8> {
+pub fn encode_sized(
+    index: LogIndex,
+    store: &Store,
+    sessions: &Sessions,
+    size_hint: usize,
+) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(size_hint);
-    bincode::serde::encode_into_std_write(SnapshotRef { store, sessions }, &mut bytes, config())
-        .unwrap_or_else(|e| {
-            panic!(
-                "encoding kv snapshot of {} keys and {} sessions: {e}",
-                store.len(),
-                sessions.len()
-            )
-        });
+    let snapshot = SnapshotRef {
+        index,
+        store,
+        sessions,
+    };
+    bincode::serde::encode_into_std_write(snapshot, &mut bytes, config()).unwrap_or_else(|e| {
+        panic!(
+            "encoding kv snapshot of {} keys and {} sessions: {e}",
+            store.len(),
+            sessions.len()
+        )
+    });
     assert!(!bytes.is_empty(), "kv snapshot encodes to no bytes");
     assert!(
         bytes.len() <= SNAPSHOT_BYTES_MAX,
@@ -118,8 +133,9 @@ mod tests {
     #[test]
     fn snapshot_roundtrip_keeps_map_and_sessions() {
         let (store, sessions) = sample();
-        let bytes = encode(&store, &sessions);
+        let bytes = encode(LogIndex(17), &store, &sessions);
         let s = decode(&bytes).expect("decode");
+        assert_eq!(s.index, LogIndex(17));
         assert_eq!(s.store, store);
         assert_eq!(s.sessions, sessions);
     }
@@ -127,14 +143,14 @@ mod tests {
     #[test]
     fn snapshot_of_one_client_is_tiny() {
         let (store, sessions) = sample();
-        let bytes = encode(&store, &sessions);
-        // TestSnapshotSize allows 500; a worst-case 64-bit client id still fits in ~20.
-        assert!(bytes.len() <= 24, "{} bytes", bytes.len());
+        let bytes = encode(LogIndex(u64::MAX), &store, &sessions);
+        // TestSnapshotSize allows 500; worst-case 64-bit index and client id fit in ~30.
+        assert!(bytes.len() <= 32, "{} bytes", bytes.len());
     }
 
     #[test]
     fn snapshot_decode_rejects_corrupt_input() {
-        let good = encode(&sample().0, &sample().1);
+        let good = encode(LogIndex(3), &sample().0, &sample().1);
         let mut trailing = good.clone();
         trailing.push(0);
         let cases = [
@@ -142,7 +158,7 @@ mod tests {
             ("trailing", trailing),
             ("garbage", vec![0xff; 9]),
             // A key length of 2^62: must fail on the limit, not allocate.
-            ("huge length", vec![1, 253, 0, 0, 0, 0, 0, 0, 0, 0x40]),
+            ("huge length", vec![3, 1, 253, 0, 0, 0, 0, 0, 0, 0, 0x40]),
         ];
         for (name, bytes) in cases {
             let r = decode(&bytes);

@@ -1,6 +1,6 @@
 //! Tunables of one Raft node, with defaults chosen for the MIT 6.5840 tester.
 
-use crate::types::Duration;
+use raft_contract::Duration;
 
 /// Timing and size limits of one Raft node.
 ///

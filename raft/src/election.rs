@@ -2,9 +2,10 @@
 //! transition to leader.
 
 use crate::message::{Message, RequestVote, RequestVoteReply};
-use crate::node::{Command, Raft, Role};
+use crate::node::Raft;
 use crate::progress::Progress;
-use crate::types::{Instant, NodeId};
+use raft_contract::{Command, Role};
+use raft_contract::{Instant, NodeId};
 
 impl<C: Command> Raft<C> {
     /// Starts an election: new term, vote for self, ask every peer (§5.2).
@@ -117,9 +118,9 @@ impl<C: Command> Raft<C> {
 #[cfg(test)]
 mod tests {
     use crate::message::{Message, RequestVote, RequestVoteReply};
-    use crate::node::Role;
     use crate::testutil::{follower_with_log, fresh, ms};
-    use crate::types::{LogIndex, NodeId, Term};
+    use raft_contract::Role;
+    use raft_contract::{LogIndex, NodeId, Term};
 
     #[test]
     fn election_timeout_makes_candidate_and_asks_everyone() {
@@ -237,7 +238,7 @@ mod tests {
             let mut r = follower_with_log(0, 3, &terms);
             if let Some(v) = voted {
                 r.voted_for = Some(NodeId(v));
-                r.current_term = r.current_term.max(crate::types::Term(term));
+                r.current_term = r.current_term.max(raft_contract::Term(term));
             }
             let m = Message::RequestVote(RequestVote {
                 term: Term(term),

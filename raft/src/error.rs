@@ -1,6 +1,6 @@
 //! The crate's error type.
 
-use crate::types::{LogIndex, NodeId};
+use raft_contract::{LogIndex, NodeId};
 
 /// Expected failures of the Raft API. Invariant violations are panics, not errors.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

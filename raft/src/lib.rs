@@ -3,8 +3,10 @@
 //! to apply, in that order.
 //!
 //! # Tour
-//! - [`types`]: the newtypes [`NodeId`], [`Term`], [`LogIndex`], [`Instant`],
-//!   [`Duration`].
+//! - The newtypes [`NodeId`], [`Term`], [`LogIndex`], [`Instant`], [`Duration`], and
+//!   [`ApplyMsg`], [`Persisted`], [`SharedBytes`], [`Role`], [`Status`], come from
+//!   `raft-contract`, the contract raftsim tests any Raft through; [`Raft`] implements
+//!   its `RaftNode` trait, and [`Family`] registers it.
 //! - [`Config`]: election timeout range and heartbeat interval (lab defaults).
 //! - [`Raft`]: one node. Entry points: [`Raft::new`], [`Raft::start`], [`Raft::step`],
 //!   [`Raft::tick`], [`Raft::snapshot`]; effects via [`Raft::ready`]; the driver sets a
@@ -63,10 +65,8 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod bytes;
-#[cfg(test)]
-mod cluster;
 pub mod config;
+mod contract;
 mod election;
 pub mod error;
 pub mod log;
@@ -76,23 +76,22 @@ pub mod persist;
 mod progress;
 pub mod ready;
 mod replication;
-pub mod rng;
-#[cfg(test)]
-mod scenarios;
+mod rng;
 mod snapshot;
 #[cfg(test)]
 mod testutil;
-pub mod types;
 
-pub use bytes::SharedBytes;
 pub use config::Config;
+pub use contract::Family;
 pub use error::{Error, Result};
 pub use log::Entry;
 pub use message::{
     AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply, Message, RequestVote,
     RequestVoteReply,
 };
-pub use node::{Command, Raft, Role};
-pub use persist::Persisted;
-pub use ready::{ApplyMsg, Ready};
-pub use types::{Duration, Instant, LogIndex, NodeId, Term};
+pub use node::Raft;
+pub use raft_contract::{
+    ApplyMsg, Command, Duration, Instant, LogIndex, NodeId, Persisted, Role, SharedBytes, Status,
+    Term,
+};
+pub use ready::Ready;

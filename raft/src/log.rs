@@ -4,7 +4,7 @@
 //! retained vector (lab 2D: "all index arithmetic through one place"). Everything else
 //! speaks in global indices.
 
-use crate::types::{LogIndex, Term};
+use raft_contract::{LogIndex, Term};
 use serde::{Deserialize, Serialize};
 
 /// One log entry: the command and the term in which a leader received it (§5.3).

@@ -4,9 +4,9 @@
 //! Replies echo what they answer (the request's term and index range), so a reply that
 //! arrives late, twice or out of order is matched to its request without any RPC ids.
 
-use crate::bytes::SharedBytes;
 use crate::log::Entry;
-use crate::types::{LogIndex, Term};
+use raft_contract::SharedBytes;
+use raft_contract::{LogIndex, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -2,36 +2,17 @@
 //! buffer. The protocol logic of each concern lives in `election.rs`,
 //! `replication.rs` and `snapshot.rs`.
 
-use crate::bytes::SharedBytes;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log::{Entry, Log};
 use crate::message::Message;
-use crate::persist::{self, Persisted};
+use crate::persist;
 use crate::progress::Progress;
-use crate::ready::{ApplyMsg, Ready};
+use crate::ready::Ready;
 use crate::rng::Rng;
-use crate::types::{Instant, LogIndex, NodeId, Term};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use std::fmt::Debug;
-
-/// What a command must be to travel in a log: cloneable, comparable (for tests and the
-/// tester's cross-checks), printable and serializable with serde.
-pub trait Command: Clone + Debug + PartialEq + Serialize + DeserializeOwned {}
-
-impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned> Command for T {}
-
-/// The role of a node in its current term (§5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Passive: answers leaders and candidates.
-    Follower,
-    /// Asking for votes to become leader of its term.
-    Candidate,
-    /// Accepts commands and replicates them.
-    Leader,
-}
+use raft_contract::Persisted;
+use raft_contract::SharedBytes;
+use raft_contract::{ApplyMsg, Command, Instant, LogIndex, NodeId, Role, Status, Term};
 
 /// One Raft peer, driven by its caller: no IO, no clock, no global randomness.
 ///
@@ -274,6 +255,19 @@ impl<C: Command> Raft<C> {
         apply
     }
 
+    /// What this node is now (the contract's status view for testers and monitors).
+    pub fn status(&self) -> Status {
+        Status {
+            term: self.current_term,
+            role: self.role,
+            voted_for: self.voted_for,
+            commit_index: self.commit_index,
+            snapshot_index: self.log.snapshot_index(),
+            snapshot_term: self.log.snapshot_term(),
+            last_index: self.log.last_index(),
+        }
+    }
+
     /// This node's id.
     pub fn id(&self) -> NodeId {
         self.id
@@ -334,7 +328,7 @@ impl<C: Command> Raft<C> {
     pub(crate) fn reset_election_deadline(&mut self, now: Instant) {
         let min = self.config.election_timeout_min.0;
         let max = self.config.election_timeout_max.0;
-        let timeout = crate::types::Duration(self.rng.range(min, max));
+        let timeout = raft_contract::Duration(self.rng.range(min, max));
         self.election_deadline = now + timeout;
     }
 

@@ -5,28 +5,13 @@
 //! the encoded state, never inside it, so the service can read its snapshot without
 //! decoding Raft's state and the lab's `RaftStateSize` excludes it.
 
-use crate::bytes::SharedBytes;
 use crate::error::{Error, Result};
 use crate::log::{Entry, Log};
-use crate::types::{LogIndex, NodeId, Term};
+use raft_contract::SharedBytes;
+use raft_contract::{LogIndex, NodeId, Term};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// The durable state of a node, as the lab's `Persister.Save(raftstate, snapshot)` stores
-/// it: both parts replaced together, atomically. Both empty for a fresh node.
-///
-/// Both parts are [`SharedBytes`]: successive saves share the bytes they have in common
-/// (the log's prefix, an unchanged snapshot), so handing out a save and keeping it cost
-/// no copy of the state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Persisted {
-    /// The encoded Raft state (term, vote, snapshot point, retained log).
-    pub raft_state: SharedBytes,
-    /// The service's snapshot bytes, covering the log through the snapshot point. Empty
-    /// until the service first calls [`crate::Raft::snapshot`] or a snapshot is installed.
-    pub snapshot: SharedBytes,
-}
 
 /// The decoded form of `raft_state`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

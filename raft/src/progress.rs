@@ -1,7 +1,7 @@
 //! What a leader knows about each follower's log (Figure 2's nextIndex[] and
 //! matchIndex[]), plus the flow control that keeps each entry sent about once.
 
-use crate::types::{Instant, LogIndex};
+use raft_contract::{Instant, LogIndex};
 
 /// A leader's replication state for one follower.
 ///
@@ -11,8 +11,10 @@ use crate::types::{Instant, LogIndex};
 ///   for the answer or the next heartbeat before sending again, so a long backlog is not
 ///   re-sent on every `start` (lab TestRPCBytes).
 /// - **replicating**: the follower's log matches through `match_index`. New entries are
-///   sent as soon as they exist and `next_index` moves past them optimistically, so each
-///   entry is sent once; entries in flight are `match_index + 1 .. next_index`.
+///   sent as soon as nothing is in flight, and `next_index` moves past them
+///   optimistically, so each entry is sent once; entries in flight are
+///   `match_index + 1 .. next_index`, in one AppendEntries (entries that arrive
+///   meanwhile wait for its answer and leave together).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Progress {
     /// Highest index known to be replicated on the follower (Figure 2's matchIndex).
@@ -69,6 +71,12 @@ impl Progress {
         );
         self.next_index = next_index;
         self.probing = true;
+    }
+
+    /// True when new entries may be sent now: replicating, with nothing in flight (at
+    /// most one AppendEntries carrying entries is unacknowledged per follower).
+    pub(crate) fn ready_for_entries(&self) -> bool {
+        !self.probing && !self.has_in_flight()
     }
 
     /// True if entries sent optimistically have not been acknowledged yet.

@@ -1,11 +1,12 @@
 //! Log compaction (§7, Figure 13; lab 2D): the service's snapshots, and InstallSnapshot
 //! for followers that need entries the leader has discarded.
 
-use crate::bytes::SharedBytes;
 use crate::error::{Error, Result};
 use crate::message::{InstallSnapshot, InstallSnapshotReply, Message};
-use crate::node::{Command, Raft, Role};
-use crate::types::{Instant, LogIndex, NodeId};
+use crate::node::Raft;
+use raft_contract::SharedBytes;
+use raft_contract::{Command, Role};
+use raft_contract::{Instant, LogIndex, NodeId};
 
 impl<C: Command> Raft<C> {
     /// The service's snapshot of its state through `index` (the lab's `Snapshot`): Raft
@@ -127,11 +128,11 @@ impl<C: Command> Raft<C> {
 #[cfg(test)]
 mod tests {
     use crate::message::{AppendEntries, InstallSnapshot, Message};
-    use crate::persist::Persisted;
-    use crate::ready::ApplyMsg;
     use crate::testutil::{ack, appends, elect, entries, follower_with_log, log_terms, ms};
-    use crate::types::{LogIndex, NodeId, Term};
     use crate::{Config, Error, Raft};
+    use raft_contract::ApplyMsg;
+    use raft_contract::Persisted;
+    use raft_contract::{LogIndex, NodeId, Term};
 
     /// A follower with log terms [1, 1, 1, 2, 2] of which 1..=3 are committed and applied.
     fn applied_follower() -> Raft<u64> {

@@ -3,8 +3,9 @@
 use crate::config::Config;
 use crate::log::{Entry, Log};
 use crate::node::Raft;
-use crate::persist::{self, Persisted};
-use crate::types::{Instant, Term};
+use crate::persist;
+use raft_contract::Persisted;
+use raft_contract::{Instant, Term};
 
 /// `ms` milliseconds of virtual time.
 pub(crate) fn ms(ms: u64) -> Instant {

@@ -4,5 +4,6 @@ pub mod cli;
 pub mod cluster;
 pub mod demo;
 pub mod engine;
+pub mod implementation;
 pub mod scenario;
 pub mod scenarios;

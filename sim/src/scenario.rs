@@ -56,6 +56,8 @@ pub struct RunConfig {
 pub struct Outcome {
     /// Scenario name.
     pub scenario: String,
+    /// The Raft implementation it ran on (`ours`, `raft-rs`; empty for the demo).
+    pub implementation: String,
     /// The run's seed.
     pub seed: u64,
     /// `None` on pass; the reason on failure.
@@ -81,12 +83,14 @@ impl Outcome {
     /// The outcome of a finished simulation with the scenario's verdict.
     pub fn from_sim<N: Node>(
         name: &str,
+        implementation: &str,
         config: &RunConfig,
         sim: &Sim<N>,
         verdict: Verdict,
     ) -> Outcome {
         Outcome {
             scenario: name.to_string(),
+            implementation: implementation.to_string(),
             seed: config.seed,
             failure: verdict.err().map(|f| f.0),
             trace_hash: sim.trace().hash(),
@@ -118,6 +122,9 @@ pub struct Scenario {
     pub name: &'static str,
     /// The lab part it ports (`2A` .. `3B`), or `demo`/`extra` for our own.
     pub part: &'static str,
+    /// The Raft implementation it runs on (`ours`, `raft-rs`; empty for scenarios with
+    /// no Raft, such as the engine demo).
+    pub implementation: &'static str,
     /// One line saying what it checks.
     pub description: &'static str,
     /// Runs it.
@@ -128,8 +135,8 @@ pub struct Scenario {
 pub fn registry() -> Vec<Scenario> {
     let mut all = Vec::new();
     all.extend(crate::demo::scenarios());
-    all.extend(crate::scenarios::raft());
-    all.extend(crate::scenarios::kv());
+    all.extend(crate::scenarios::raft::<raft::Family>());
+    all.extend(crate::scenarios::kv::<raft::Family>());
     all
 }
 

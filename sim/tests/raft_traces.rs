@@ -6,8 +6,12 @@
 
 use sim::cluster::{Cmd, RaftSetup, RaftTester};
 use sim::engine::Duration;
+use sim::implementation::Implementation;
 
-fn tester(servers: usize, snapshot: bool, seed: u64) -> RaftTester {
+/// raftsim's own Raft.
+type Ours = raft::Family;
+
+fn tester<I: Implementation>(servers: usize, snapshot: bool, seed: u64) -> RaftTester<I> {
     let setup = RaftSetup {
         servers,
         unreliable: false,
@@ -17,22 +21,22 @@ fn tester(servers: usize, snapshot: bool, seed: u64) -> RaftTester {
 }
 
 /// The trace written since `mark` (a byte offset taken from an earlier `trace_len`).
-fn trace_since(t: &RaftTester, mark: usize) -> String {
+fn trace_since<I: Implementation>(t: &RaftTester<I>, mark: usize) -> String {
     t.sim.trace().text().expect("trace kept")[mark..].to_string()
 }
 
-fn trace_len(t: &RaftTester) -> usize {
+fn trace_len<I: Implementation>(t: &RaftTester<I>) -> usize {
     t.sim.trace().text().expect("trace kept").len()
 }
 
-fn leader(t: &RaftTester) -> Option<usize> {
+fn leader<I: Implementation>(t: &RaftTester<I>) -> Option<usize> {
     (0..t.n()).find(|&i| t.is_connected(i) && matches!(t.state(i), Some((_, true))))
 }
 
 /// Three servers elect a leader: timeouts, votes, and the first heartbeats.
 #[test]
 fn raft_trace_election() {
-    let mut t = tester(3, false, 1);
+    let mut t = tester::<Ours>(3, false, 1);
     let deadline = t.now() + Duration::from_secs(2);
     let elected = t
         .run_until(deadline, |t| leader(t).is_some())
@@ -54,7 +58,7 @@ fn raft_trace_election() {
 /// The leader is cut off; the other two elect a new one in a higher term.
 #[test]
 fn raft_trace_re_election() {
-    let mut t = tester(3, false, 2);
+    let mut t = tester::<Ours>(3, false, 2);
     let old = t.check_one_leader().expect("a leader");
     let (old_term, _) = t.state(old).expect("alive");
     let mark = trace_len(&t);
@@ -73,13 +77,13 @@ fn raft_trace_re_election() {
 /// leader's AppendEntries are rejected with a conflict hint and the log is repaired.
 #[test]
 fn raft_trace_conflicting_log_repaired() {
-    let mut t = tester(3, false, 3);
+    let mut t = tester::<Ours>(3, false, 3);
     t.one(Cmd::Int(101), 3, false).expect("agreement");
     let old = t.check_one_leader().expect("a leader");
     t.disconnect(old);
     for x in 102..=104 {
         assert!(
-            t.start(old, Cmd::Int(x)).is_some(),
+            t.start(old, Cmd::Int(x)).expect("no failure").is_some(),
             "isolated leader accepts"
         );
     }
@@ -103,7 +107,7 @@ fn raft_trace_conflicting_log_repaired() {
 /// together with an entry of the current term.
 #[test]
 fn raft_trace_figure8() {
-    let mut t = tester(5, false, 4);
+    let mut t = tester::<Ours>(5, false, 4);
     t.one(Cmd::Int(1), 5, false).expect("agreement");
     let s1 = t.check_one_leader().expect("a leader");
     let s2 = (s1 + 1) % 5;
@@ -112,7 +116,10 @@ fn raft_trace_figure8() {
     for i in [s3, s4, s5] {
         t.disconnect(i);
     }
-    let (index, old_term) = t.start(s1, Cmd::Int(2)).expect("S1 leads");
+    let (index, old_term) = t
+        .start(s1, Cmd::Int(2))
+        .expect("no failure")
+        .expect("S1 leads");
     assert_eq!(index, 2);
     t.sleep(Duration::from_millis(50)).expect("no failure");
     // (b) S5 wins a later term with S3 and S4, appends its own index 2, and is cut off
@@ -133,7 +140,7 @@ fn raft_trace_figure8() {
             t.disconnect(i);
         }
     }
-    assert!(t.start(l2, Cmd::Int(3)).is_some());
+    assert!(t.start(l2, Cmd::Int(3)).expect("no failure").is_some());
     t.disconnect(l2);
     // (c) S1 and S2 return with the other two; one of S1/S2 wins (their logs are more
     // up to date) and brings index 2 of the old term to a majority.
@@ -162,7 +169,10 @@ fn raft_trace_figure8() {
         .expect("no failure");
     assert!(led, "no leader among the four");
     let l3 = leader(&t).expect("leader");
-    let (i4, _) = t.start(l3, Cmd::Int(4)).expect("leads");
+    let (i4, _) = t
+        .start(l3, Cmd::Int(4))
+        .expect("no failure")
+        .expect("leads");
     assert_eq!(i4, 3);
     let deadline = t.now() + Duration::from_secs(2);
     t.run_until(deadline, |t| t.n_committed(3).is_ok_and(|(n, _)| n >= 3))
@@ -180,7 +190,7 @@ fn raft_trace_figure8() {
 /// to date by InstallSnapshot and the entries after it.
 #[test]
 fn raft_trace_install_snapshot() {
-    let mut t = tester(3, true, 5);
+    let mut t = tester::<Ours>(3, true, 5);
     t.one(Cmd::Int(1), 3, false).expect("agreement");
     let l = t.check_one_leader().expect("a leader");
     let lagging = (l + 1) % 3;

@@ -4,21 +4,36 @@
 //! raftsim check FILE... [--model kv|register] [--format auto|jepsen|porcupine-kv|json]
 //!               [--timeout SECS] [--cache-limit N] [--html OUT.html] [--explain]
 //! ```
-//! Prints one verdict line per file and a summary. Exit codes: 0 all linearizable, 1 some
-//! history is not linearizable, 2 some verdict is unknown (timeout or cache limit) and
-//! none is illegal, 65 some file is malformed (the error says where), 66 some file cannot
-//! be read, 64 bad usage (from clap, or a model that does not fit the format). The most
-//! severe wins in the order 66, 65, 1, 2.
+//! `FILE` may be `-` (standard input, once). Prints one verdict line per file and a
+//! summary, always first: an output that cannot be written (`--html`, a full stdout) is
+//! reported beside the verdicts, never instead of them, and a closed stdout (`| head -1`)
+//! ends the report quietly. Before the first check, `--html` paths are planned: a view
+//! that would overwrite an input or another view is refused (see [`views`]).
+//!
+//! Exit codes, the most severe winning in this order:
+//! 64 bad usage (from clap, a model that does not fit the format, standard input twice, an
+//! `--html` path that would overwrite an input); 66 some file cannot be read; 65 some file
+//! is malformed (the error says where; also a file with no operations, or not UTF-8);
+//! 1 some history is not linearizable; 74 some output could not be written (an HTML view,
+//! or stdout other than a closed pipe); 2 some verdict is unknown (timeout or cache
+//! limit); 0 every history is linearizable. An unwritten output never hides an illegal
+//! verdict (1 wins over 74), but it does make an otherwise clean run fail.
 
+mod console;
+pub mod views;
+
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use checker::{
-    check_operations, json_model, parse_jepsen_log, parse_json, parse_kv_edn, to_html,
+    check_operations, decode_utf8, json_model, parse_jepsen_log, parse_json, parse_kv_edn, to_html,
     CheckOptions, CheckResult, KvInput, KvModel, KvOutput, Model, Operation, RegisterInput,
     RegisterModel, RegisterOutput, Verdict,
 };
 use clap::{Args, ValueEnum};
+
+pub use console::{Console, Delivery};
 
 /// Exit code: every history is linearizable.
 pub const EXIT_OK: u8 = 0;
@@ -32,11 +47,13 @@ pub const EXIT_USAGE: u8 = 64;
 pub const EXIT_MALFORMED: u8 = 65;
 /// Exit code: a file cannot be read (sysexits' EX_NOINPUT).
 pub const EXIT_NO_INPUT: u8 = 66;
+/// Exit code: an output cannot be written (sysexits' EX_IOERR).
+pub const EXIT_OUTPUT: u8 = 74;
 
 /// Arguments of `raftsim check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// History files to check.
+    /// History files to check (`-`: standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The model to check against (default: the format's, or the JSON file's `model`).
@@ -51,7 +68,8 @@ pub struct CheckArgs {
     /// Memo entries one partition may hold before its verdict is Unknown (bounds memory).
     #[arg(long, value_name = "N")]
     pub cache_limit: Option<usize>,
-    /// Write the HTML view here (with several files: OUT-<file stem>.html beside it).
+    /// Write the HTML view here (with several files: OUT-<file stem>.html beside it;
+    /// equal stems also get the file's position, OUT-<stem>-<k>.html).
     #[arg(long, value_name = "OUT.html")]
     pub html: Option<PathBuf>,
     /// Explain a failure: the longest linearizable prefix of the first failing partition
@@ -102,165 +120,198 @@ enum FileOutcome {
     Usage,
 }
 
+/// The outcomes of all files, and whether every output was written.
+#[derive(Default)]
+struct Tally {
+    outcomes: Vec<FileOutcome>,
+    /// HTML views that could not be written.
+    views_lost: usize,
+}
+
+impl Tally {
+    fn count(&self, wanted: FileOutcome) -> usize {
+        self.outcomes.iter().filter(|o| **o == wanted).count()
+    }
+
+    fn summary(&self) -> String {
+        let mut line = format!(
+            "checked {} files: {} ok, {} illegal, {} unknown, {} malformed, {} unreadable",
+            self.outcomes.len(),
+            self.count(FileOutcome::Judged(Verdict::Ok)),
+            self.count(FileOutcome::Judged(Verdict::Illegal)),
+            self.count(FileOutcome::Judged(Verdict::Unknown)),
+            self.count(FileOutcome::Malformed),
+            self.count(FileOutcome::Unreadable),
+        );
+        match self.views_lost {
+            0 => {}
+            1 => line.push_str(", 1 output not written"),
+            n => line.push_str(&format!(", {n} outputs not written")),
+        }
+        line
+    }
+
+    /// The exit code: the most severe of the outcomes, in the order of the module docs.
+    fn exit_code(&self, stdout: Delivery) -> u8 {
+        let output_lost = self.views_lost > 0 || stdout == Delivery::Failed;
+        let codes = [
+            (self.count(FileOutcome::Usage) > 0, EXIT_USAGE),
+            (self.count(FileOutcome::Unreadable) > 0, EXIT_NO_INPUT),
+            (self.count(FileOutcome::Malformed) > 0, EXIT_MALFORMED),
+            (
+                self.count(FileOutcome::Judged(Verdict::Illegal)) > 0,
+                EXIT_ILLEGAL,
+            ),
+            (output_lost, EXIT_OUTPUT),
+            (
+                self.count(FileOutcome::Judged(Verdict::Unknown)) > 0,
+                EXIT_UNKNOWN,
+            ),
+        ];
+        codes
+            .into_iter()
+            .find_map(|(any, code)| any.then_some(code))
+            .unwrap_or(EXIT_OK)
+    }
+}
+
 /// Runs `raftsim check` and returns the process exit code.
 pub fn run(args: &CheckArgs) -> u8 {
-    let mut outcomes = Vec::with_capacity(args.files.len());
-    for (index, path) in args.files.iter().enumerate() {
-        let html = args
-            .html
-            .as_ref()
-            .map(|out| html_path(out, path, args.files.len(), index));
-        outcomes.push(check_file(path, args, html.as_deref()));
-    }
-    let count = |wanted: FileOutcome| outcomes.iter().filter(|o| **o == wanted).count();
-    let (ok, illegal, unknown) = (
-        count(FileOutcome::Judged(Verdict::Ok)),
-        count(FileOutcome::Judged(Verdict::Illegal)),
-        count(FileOutcome::Judged(Verdict::Unknown)),
-    );
-    let (malformed, unreadable, usage) = (
-        count(FileOutcome::Malformed),
-        count(FileOutcome::Unreadable),
-        count(FileOutcome::Usage),
-    );
-    println!(
-        "checked {} files: {ok} ok, {illegal} illegal, {unknown} unknown, {malformed} malformed, {unreadable} unreadable",
-        outcomes.len()
-    );
-    if usage > 0 {
-        EXIT_USAGE
-    } else if unreadable > 0 {
-        EXIT_NO_INPUT
-    } else if malformed > 0 {
-        EXIT_MALFORMED
-    } else if illegal > 0 {
-        EXIT_ILLEGAL
-    } else if unknown > 0 {
-        EXIT_UNKNOWN
-    } else {
-        EXIT_OK
-    }
-}
-
-/// Where the HTML view of file `index` of `count` goes.
-fn html_path(out: &Path, file: &Path, count: usize, index: usize) -> PathBuf {
-    if count == 1 {
-        return out.to_path_buf();
-    }
-    let stem = out
-        .file_stem()
-        .map_or_else(|| "check".into(), |s| s.to_string_lossy().into_owned());
-    let file_stem = file
-        .file_stem()
-        .map_or_else(|| format!("{index}"), |s| s.to_string_lossy().into_owned());
-    out.with_file_name(format!("{stem}-{file_stem}.html"))
-}
-
-fn check_file(path: &Path, args: &CheckArgs, html: Option<&Path>) -> FileOutcome {
-    let name = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!("{name}: cannot read: {error}");
-            println!("{name}: unreadable");
-            return FileOutcome::Unreadable;
+    let mut console = Console::stdout();
+    let html = match plan_outputs(args) {
+        Ok(html) => html,
+        Err(message) => {
+            console.warn(format_args!("raftsim check: {message}"));
+            return EXIT_USAGE;
         }
+    };
+    let mut tally = Tally::default();
+    for (index, path) in args.files.iter().enumerate() {
+        let html = html.as_ref().map(|views| views[index].as_path());
+        let (outcome, view_written) = check_file(path, args, html, &mut console);
+        tally.outcomes.push(outcome);
+        if !view_written {
+            tally.views_lost += 1;
+        }
+    }
+    console.line(format_args!("{}", tally.summary()));
+    tally.exit_code(console.finish())
+}
+
+/// Checks the arguments that clap cannot, before any file is read: standard input at
+/// most once, and `--html` views that overwrite nothing (see [`views::plan`]).
+fn plan_outputs(args: &CheckArgs) -> Result<Option<Vec<PathBuf>>, String> {
+    if args.files.iter().filter(|f| views::is_stdin(f)).count() > 1 {
+        return Err("standard input (`-`) can be checked only once".into());
+    }
+    args.html
+        .as_ref()
+        .map(|out| views::plan(out, &args.files))
+        .transpose()
+}
+
+/// Reads a file, or standard input for `-`: its name for messages, and its bytes.
+fn read_input(path: &Path) -> (String, std::io::Result<Vec<u8>>) {
+    if views::is_stdin(path) {
+        let mut bytes = Vec::new();
+        let read = std::io::stdin().read_to_end(&mut bytes).map(|_| bytes);
+        return (views::STDIN_NAME.to_string(), read);
+    }
+    (path.display().to_string(), std::fs::read(path))
+}
+
+/// Checks one file and reports on it; the second value is false if its HTML view could
+/// not be written.
+fn check_file(
+    path: &Path,
+    args: &CheckArgs,
+    html: Option<&Path>,
+    console: &mut Console,
+) -> (FileOutcome, bool) {
+    let (name, bytes) = read_input(path);
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            console.warn(format_args!("{name}: cannot read: {error}"));
+            console.line(format_args!("{name}: unreadable"));
+            return (FileOutcome::Unreadable, true);
+        }
+    };
+    let text = match decode_utf8(&bytes, &name) {
+        Ok(text) => text,
+        Err(error) => return (malformed(&name, &error, console), true),
     };
     let format = match args.format {
-        Format::Auto => detect_format(path, &text),
-        Format::Jepsen => Some(Concrete::Jepsen),
-        Format::PorcupineKv => Some(Concrete::PorcupineKv),
-        Format::Json => Some(Concrete::Json),
+        Format::Auto => checker::Format::detect(&name, text),
+        Format::Jepsen => Some(checker::Format::Jepsen),
+        Format::PorcupineKv => Some(checker::Format::PorcupineKv),
+        Format::Json => Some(checker::Format::Json),
     };
     let Some(format) = format else {
-        eprintln!("{name}: cannot tell the format (use --format jepsen|porcupine-kv|json)");
-        println!("{name}: malformed");
-        return FileOutcome::Malformed;
+        console.warn(format_args!(
+            "{name}: cannot tell the format (use --format jepsen|porcupine-kv|json)"
+        ));
+        console.line(format_args!("{name}: malformed"));
+        return (FileOutcome::Malformed, true);
     };
-    let model = match (format, args.model) {
-        (Concrete::Json, Some(model)) => model,
-        (Concrete::Json, None) => match json_model(&text, &name) {
-            Ok(model) if model == "kv" => ModelName::Kv,
-            Ok(model) if model == "register" => ModelName::Register,
-            Ok(model) => {
-                eprintln!("{name}: unknown model `{model}` (this build knows kv and register)");
-                println!("{name}: malformed");
-                return FileOutcome::Malformed;
-            }
-            Err(error) => return malformed(&name, &error),
-        },
-        (Concrete::Jepsen, None | Some(ModelName::Register)) => ModelName::Register,
-        (Concrete::PorcupineKv, None | Some(ModelName::Kv)) => ModelName::Kv,
-        (format, Some(model)) => {
-            let (model, format) = (
-                format!("{model:?}").to_lowercase(),
-                format!("{format:?}").to_lowercase(),
-            );
-            eprintln!("raftsim check: --model {model} does not fit the {format} format of {name}");
-            return FileOutcome::Usage;
-        }
+    let model = match choose_model(&name, text, format, args.model, console) {
+        Ok(model) => model,
+        Err(outcome) => return (outcome, true),
     };
     let options = CheckOptions {
         timeout: args.timeout,
         cache_limit: args.cache_limit.or(CheckOptions::default().cache_limit),
         ..CheckOptions::default()
     };
-    let judge = Judge {
+    let mut judge = Judge {
         name: &name,
         options,
         explain: args.explain,
         html,
+        console,
     };
-    match (model, format) {
-        (ModelName::Kv, Concrete::Json) => match parse_json::<KvInput, KvOutput>(&text, &name) {
-            Ok(history) => judge.run(&KvModel::new(), &history.ops),
-            Err(error) => malformed(&name, &error),
-        },
-        (ModelName::Kv, _) => match parse_kv_edn(&text, &name) {
-            Ok(ops) => judge.run(&KvModel::new(), &ops),
-            Err(error) => malformed(&name, &error),
-        },
-        (ModelName::Register, Concrete::Json) => {
-            match parse_json::<RegisterInput, RegisterOutput>(&text, &name) {
-                Ok(history) => judge.run(&RegisterModel, &history.ops),
-                Err(error) => malformed(&name, &error),
+    judge.parse_and_run(model, format, text)
+}
+
+/// The model for a file: `--model`, or the format's, or a JSON file's `model` field.
+fn choose_model(
+    name: &str,
+    text: &str,
+    format: checker::Format,
+    model: Option<ModelName>,
+    console: &mut Console,
+) -> Result<ModelName, FileOutcome> {
+    use checker::Format as F;
+    match (format, model) {
+        (F::Json, Some(model)) => Ok(model),
+        (F::Json, None) => match json_model(text, name) {
+            Ok(model) if model == "kv" => Ok(ModelName::Kv),
+            Ok(model) if model == "register" => Ok(ModelName::Register),
+            Ok(model) => {
+                console.warn(format_args!(
+                    "{name}: unknown model `{model}` (this build knows kv and register)"
+                ));
+                console.line(format_args!("{name}: malformed"));
+                Err(FileOutcome::Malformed)
             }
-        }
-        (ModelName::Register, _) => match parse_jepsen_log(&text, &name) {
-            Ok(ops) => judge.run(&RegisterModel, &ops),
-            Err(error) => malformed(&name, &error),
+            Err(error) => Err(malformed(name, &error, console)),
         },
+        (F::Jepsen, None | Some(ModelName::Register)) => Ok(ModelName::Register),
+        (F::PorcupineKv, None | Some(ModelName::Kv)) => Ok(ModelName::Kv),
+        (format, Some(model)) => {
+            let model = format!("{model:?}").to_lowercase();
+            console.warn(format_args!(
+                "raftsim check: --model {model} does not fit {format}, the format of {name}"
+            ));
+            Err(FileOutcome::Usage)
+        }
     }
 }
 
-fn malformed(name: &str, error: &checker::Error) -> FileOutcome {
-    eprintln!("{error}");
-    println!("{name}: malformed");
+fn malformed(name: &str, error: &checker::Error, console: &mut Console) -> FileOutcome {
+    console.warn(format_args!("{error}"));
+    console.line(format_args!("{name}: malformed"));
     FileOutcome::Malformed
-}
-
-/// A format once `auto` is resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Concrete {
-    Jepsen,
-    PorcupineKv,
-    Json,
-}
-
-/// Guesses a file's format from its extension and first non-blank line.
-fn detect_format(path: &Path, text: &str) -> Option<Concrete> {
-    if path.extension().is_some_and(|e| e == "json") {
-        return Some(Concrete::Json);
-    }
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty());
-    match first {
-        Some(line) if line.starts_with("{\"") || line == "{" => Some(Concrete::Json),
-        Some(line) if line.starts_with("{:") => Some(Concrete::PorcupineKv),
-        Some(line) if line.contains("jepsen.util") => Some(Concrete::Jepsen),
-        // An empty log (Jepsen runs that never started) has no events: judge it as one.
-        None if path.extension().is_some_and(|e| e == "log") => Some(Concrete::Jepsen),
-        _ => None,
-    }
 }
 
 /// Checks one parsed history and reports on it.
@@ -269,50 +320,91 @@ struct Judge<'a> {
     options: CheckOptions,
     explain: bool,
     html: Option<&'a Path>,
+    console: &'a mut Console,
 }
 
 impl Judge<'_> {
-    fn run<M: Model>(&self, model: &M, ops: &[Operation<M::Input, M::Output>]) -> FileOutcome {
+    /// Parses `text` in `format` for `model`, then checks it.
+    fn parse_and_run(
+        &mut self,
+        model: ModelName,
+        format: checker::Format,
+        text: &str,
+    ) -> (FileOutcome, bool) {
+        use checker::Format as F;
+        let name = self.name;
+        let parsed = match (model, format) {
+            (ModelName::Kv, F::Json) => parse_json::<KvInput, KvOutput>(text, name)
+                .map(|history| self.run(&KvModel::new(), &history.ops)),
+            (ModelName::Kv, _) => {
+                parse_kv_edn(text, name).map(|ops| self.run(&KvModel::new(), &ops))
+            }
+            (ModelName::Register, F::Json) => {
+                parse_json::<RegisterInput, RegisterOutput>(text, name)
+                    .map(|history| self.run(&RegisterModel, &history.ops))
+            }
+            (ModelName::Register, _) => {
+                parse_jepsen_log(text, name).map(|ops| self.run(&RegisterModel, &ops))
+            }
+        };
+        parsed.unwrap_or_else(|error| (malformed(name, &error, self.console), true))
+    }
+
+    /// Prints the verdict first, then the explanation, then writes the view.
+    fn run<M: Model>(
+        &mut self,
+        model: &M,
+        ops: &[Operation<M::Input, M::Output>],
+    ) -> (FileOutcome, bool) {
         // Wall-clock time is reported only; the verdict never depends on it.
         #[allow(clippy::disallowed_methods)]
         let start = std::time::Instant::now();
         let result = check_operations(model, ops, &self.options);
         let elapsed = start.elapsed();
-        println!(
+        self.console.line(format_args!(
             "{}: {} ({} ops, {} partitions, {:.1} ms)",
             self.name,
             result.verdict,
             ops.len(),
             result.partitions.len(),
             elapsed.as_secs_f64() * 1e3
-        );
+        ));
         if self.explain {
             self.print_explanation(model, ops, &result);
         }
-        if let Some(out) = self.html {
-            let page = to_html(model, ops, &result, self.name);
-            match std::fs::write(out, page) {
-                Ok(()) => println!("{}: wrote {}", self.name, out.display()),
-                Err(error) => {
-                    eprintln!("{}: cannot write {}: {error}", self.name, out.display());
-                    return FileOutcome::Unreadable;
-                }
+        let outcome = FileOutcome::Judged(result.verdict);
+        let Some(out) = self.html else {
+            return (outcome, true);
+        };
+        let page = to_html(model, ops, &result, self.name);
+        match std::fs::write(out, page) {
+            Ok(()) => {
+                self.console
+                    .line(format_args!("{}: wrote {}", self.name, out.display()));
+                (outcome, true)
+            }
+            Err(error) => {
+                self.console.warn(format_args!(
+                    "{}: cannot write {}: {error}",
+                    self.name,
+                    out.display()
+                ));
+                (outcome, false)
             }
         }
-        FileOutcome::Judged(result.verdict)
     }
 
     fn print_explanation<M: Model>(
-        &self,
+        &mut self,
         model: &M,
         ops: &[Operation<M::Input, M::Output>],
         result: &CheckResult,
     ) {
         match result.explain_first_failure(model, ops) {
-            Some(explanation) => print!("{explanation}"),
-            None if result.verdict == Verdict::Unknown => {
-                println!("  no failure found before the search stopped; try a larger --timeout or --cache-limit")
-            }
+            Some(explanation) => self.console.text(&explanation.to_string()),
+            None if result.verdict == Verdict::Unknown => self.console.line(format_args!(
+                "  no failure found before the search stopped; try a larger --timeout or --cache-limit"
+            )),
             None => {}
         }
     }
@@ -323,54 +415,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn check_detects_formats_from_first_line() {
-        let cases = [
-            (
-                "a.txt",
-                "{:process 0, :type :invoke}",
-                Some(Concrete::PorcupineKv),
-            ),
-            (
-                "a.txt",
-                "INFO  jepsen.util - 1\t:invoke\t:read\tnil",
-                Some(Concrete::Jepsen),
-            ),
-            (
-                "a.txt",
-                "{\"format\": \"raftsim-history\"",
-                Some(Concrete::Json),
-            ),
-            ("a.json", "garbage", Some(Concrete::Json)),
-            ("a.log", "", Some(Concrete::Jepsen)),
-            ("a.txt", "hello", None),
-        ];
-        for (path, text, expected) in cases {
-            assert_eq!(
-                detect_format(Path::new(path), text),
-                expected,
-                "{path}: {text}"
-            );
-        }
-    }
-
-    #[test]
-    fn check_html_paths_for_several_files() {
-        let out = Path::new("/tmp/view.html");
-        assert_eq!(
-            html_path(out, Path::new("a/c10-ok.txt"), 1, 0),
-            PathBuf::from("/tmp/view.html")
-        );
-        assert_eq!(
-            html_path(out, Path::new("a/c10-ok.txt"), 2, 0),
-            PathBuf::from("/tmp/view-c10-ok.html")
-        );
-    }
-
-    #[test]
     fn check_timeout_must_be_positive() {
         assert!(parse_seconds("0.5").is_ok());
         for bad in ["0", "-1", "nan", "x", "inf"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Each row: the files' outcomes, views lost, stdout's delivery, the exit code.
+    #[test]
+    fn check_exit_code_precedence_table() {
+        use FileOutcome::*;
+        use Verdict::*;
+        let cases = [
+            (vec![Judged(Ok)], 0, Delivery::Complete, EXIT_OK),
+            (vec![Judged(Ok)], 0, Delivery::ReaderGone, EXIT_OK),
+            (vec![Judged(Illegal)], 0, Delivery::ReaderGone, EXIT_ILLEGAL),
+            (vec![Judged(Ok)], 1, Delivery::Complete, EXIT_OUTPUT),
+            (vec![Judged(Ok)], 0, Delivery::Failed, EXIT_OUTPUT),
+            (vec![Judged(Unknown)], 1, Delivery::Complete, EXIT_OUTPUT),
+            (
+                vec![Judged(Unknown), Judged(Ok)],
+                0,
+                Delivery::Complete,
+                EXIT_UNKNOWN,
+            ),
+            (vec![Judged(Illegal)], 1, Delivery::Failed, EXIT_ILLEGAL),
+            (
+                vec![Judged(Illegal), Judged(Unknown)],
+                0,
+                Delivery::Complete,
+                EXIT_ILLEGAL,
+            ),
+            (
+                vec![Judged(Illegal), Malformed],
+                0,
+                Delivery::Complete,
+                EXIT_MALFORMED,
+            ),
+            (
+                vec![Malformed, Unreadable],
+                1,
+                Delivery::Complete,
+                EXIT_NO_INPUT,
+            ),
+            (vec![Unreadable, Usage], 0, Delivery::Complete, EXIT_USAGE),
+        ];
+        for (outcomes, views_lost, delivery, expected) in cases {
+            let tally = Tally {
+                outcomes: outcomes.clone(),
+                views_lost,
+            };
+            assert_eq!(
+                tally.exit_code(delivery),
+                expected,
+                "{outcomes:?} views_lost={views_lost} {delivery:?}"
+            );
         }
     }
 }

@@ -79,6 +79,7 @@ mod tests {
         Scenario {
             name,
             part,
+            implementation: "",
             description: "",
             run: never,
         }

@@ -81,6 +81,7 @@ mod tests {
         Scenario {
             name,
             part: "test",
+            implementation: "",
             description: "",
             run,
         }

@@ -18,18 +18,21 @@ pub fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "SelfTestFail",
             part: "selftest",
+            implementation: "",
             description: "always fails, with a history and an HTML view (CLI tests only)",
             run: run_fail,
         },
         Scenario {
             name: "SelfTestPanic",
             part: "selftest",
+            implementation: "",
             description: "always panics (CLI tests only)",
             run: run_panic,
         },
         Scenario {
             name: "SelfTestNondeterministic",
             part: "selftest",
+            implementation: "",
             description: "differs between two runs of one seed in one process (CLI tests only)",
             run: run_nondeterministic,
         },
@@ -41,7 +44,7 @@ fn ping(config: &RunConfig, pings: u64) -> Outcome {
     let plan = PingPlan { clients: 1, pings };
     let mut sim = build(config.seed, config.keep_trace, plan);
     sim.run_for(Duration::from_millis(50));
-    Outcome::from_sim("", config, &sim, Ok(()))
+    Outcome::from_sim("", "", config, &sim, Ok(()))
 }
 
 fn run_fail(config: &RunConfig) -> Outcome {

@@ -5,29 +5,31 @@
 //! A clerk hosts a `kvraft::Clerk` and owns its retry timer: when no answer comes within
 //! [`CLERK_RETRY`] it tries the next server, as the lab's clerk does when a call fails.
 
+use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
-use crate::engine::{Context, Duration, Instant, Node, NodeId, NodeInit, Payload, TimerId};
+use super::raft_server::boot_of;
+use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
 use kvraft::{ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
-use raft::{Config, Message};
-use serde::{Deserialize, Serialize};
+use raft_contract::{RaftMessage, RaftNode};
+use serde::Serialize;
 
 /// How long a clerk waits for an answer before it tries the next server. labrpc fails a
 /// call to a dead or disconnected server within 0-99 ms; a live server that cannot commit
 /// (in a minority) never answers, so the clerk must give up on it by itself.
 pub const CLERK_RETRY: Duration = Duration::from_millis(100);
 
-/// Every message of a KV simulation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum KvMsg {
+/// Every message of a KV simulation, around the Raft implementation's messages `M`.
+#[derive(Clone, Debug, Serialize)]
+pub enum KvMsg<M> {
     /// Between servers.
-    Raft(Message<Command>),
+    Raft(M),
     /// From a clerk to a server.
     Request(ClerkRequest),
     /// From a server to a clerk.
     Reply(ClerkReply),
 }
 
-impl Payload for KvMsg {
+impl<M: RaftMessage> Payload for KvMsg<M> {
     fn is_request(&self) -> bool {
         match self {
             KvMsg::Raft(m) => m.is_request(),
@@ -38,7 +40,7 @@ impl Payload for KvMsg {
 
     fn label(&self) -> String {
         match self {
-            KvMsg::Raft(m) => m.to_string(),
+            KvMsg::Raft(m) => m.label(),
             KvMsg::Request(r) => format!("Request c{} #{} {:?}", r.client.0, r.seq, r.op),
             KvMsg::Reply(r) => format!("Reply {r:?}"),
         }
@@ -64,22 +66,18 @@ pub enum KvOutput {
     },
 }
 
-/// A KV server or a clerk.
-#[derive(Debug)]
-pub enum KvNode {
+/// A KV server on Raft implementation `R`, or a clerk.
+pub enum KvNode<R> {
     /// A replica.
-    Server(Box<ServerNode>),
+    Server(Box<ServerNode<R>>),
     /// A client.
     Clerk(Box<ClerkNode>),
 }
 
 /// A KV replica and its single Raft timer.
-#[derive(Debug)]
-pub struct ServerNode {
-    kv: KvServer,
+pub struct ServerNode<R> {
+    kv: KvServer<R>,
     timer: DeadlineTimer,
-    /// InstallSnapshot messages delivered to this incarnation.
-    pub snapshots_received: u64,
 }
 
 /// A clerk, its servers in its own (shuffled) order, and its retry timer.
@@ -90,37 +88,22 @@ pub struct ClerkNode {
     timer: Option<TimerId>,
 }
 
-fn to_raft(t: Instant) -> raft::Instant {
-    raft::Instant(t.as_nanos())
-}
-
-impl KvNode {
+impl<R: RaftNode<Command>> KvNode<R> {
     /// A server of `peers` replicas, restored from its disk.
     ///
     /// # Panics
     /// If its disk does not decode: only the server writes it, so that is a bug.
-    pub fn server(init: NodeInit<'_>, peers: usize, maxraftstate: Option<usize>) -> KvNode {
-        let persisted = super::persisted_on(init.disk);
-        let me = raft::NodeId(init.id.0);
-        let kv = KvServer::new(
-            me,
-            peers,
-            persisted,
-            maxraftstate,
-            Config::default(),
-            init.seed,
-            to_raft(init.now),
-        )
-        .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
+    pub fn server(init: NodeInit<'_>, peers: usize, maxraftstate: Option<usize>) -> KvNode<R> {
+        let kv = KvServer::new(boot_of(&init, peers), maxraftstate)
+            .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         KvNode::Server(Box::new(ServerNode {
             kv,
             timer: DeadlineTimer::new(),
-            snapshots_received: 0,
         }))
     }
 
     /// A clerk with id `client` that sees the servers in the order `servers`.
-    pub fn clerk(client: kvraft::ClientId, servers: Vec<NodeId>) -> KvNode {
+    pub fn clerk(client: kvraft::ClientId, servers: Vec<NodeId>) -> KvNode<R> {
         let clerk = kvraft::Clerk::new(client, servers.len());
         KvNode::Clerk(Box::new(ClerkNode {
             clerk,
@@ -130,7 +113,7 @@ impl KvNode {
     }
 
     /// The server inside, if this is a server.
-    pub fn as_server(&self) -> Option<&ServerNode> {
+    pub fn as_server(&self) -> Option<&ServerNode<R>> {
         match self {
             KvNode::Server(s) => Some(s),
             KvNode::Clerk(_) => None,
@@ -141,7 +124,7 @@ impl KvNode {
     ///
     /// # Panics
     /// If this is not a clerk, or it has an operation in flight.
-    pub fn begin(&mut self, ctx: &mut Context<'_, KvNode>, op: Op) {
+    pub fn begin(&mut self, ctx: &mut Context<'_, KvNode<R>>, op: Op) {
         let KvNode::Clerk(c) = self else {
             panic!("{}: begin() on a server", ctx.me());
         };
@@ -150,14 +133,14 @@ impl KvNode {
     }
 }
 
-impl ServerNode {
+impl<R: RaftNode<Command>> ServerNode<R> {
     /// The replica's state machine and Raft.
-    pub fn kv(&self) -> &KvServer {
+    pub fn kv(&self) -> &KvServer<R> {
         &self.kv
     }
 
     /// Carries out effects in order (save, Raft messages, replies) and re-arms the timer.
-    fn drive(&mut self, ctx: &mut Context<'_, KvNode>) {
+    fn drive(&mut self, ctx: &mut Context<'_, KvNode<R>>) {
         let ready = self.kv.ready();
         if let Some(p) = ready.persist {
             super::save_persisted(ctx, p);
@@ -169,13 +152,18 @@ impl ServerNode {
             let to = u32::try_from(to).expect("reply address is a node id");
             ctx.send(NodeId(to), KvMsg::Reply(reply));
         }
-        let deadline = Instant(self.kv.next_deadline().0);
+        let deadline = from_contract(self.kv.next_deadline());
         self.timer.arm(ctx, deadline, KvTimer::Raft);
     }
 }
 
 impl ClerkNode {
-    fn send(&mut self, ctx: &mut Context<'_, KvNode>, server: usize, request: ClerkRequest) {
+    fn send<R: RaftNode<Command>>(
+        &mut self,
+        ctx: &mut Context<'_, KvNode<R>>,
+        server: usize,
+        request: ClerkRequest,
+    ) {
         if let Some(t) = self.timer.take() {
             ctx.cancel_timer(t);
         }
@@ -184,7 +172,12 @@ impl ClerkNode {
         self.timer = Some(ctx.set_timer(CLERK_RETRY, KvTimer::Retry(seq)));
     }
 
-    fn on_reply(&mut self, ctx: &mut Context<'_, KvNode>, from: NodeId, reply: ClerkReply) {
+    fn on_reply<R: RaftNode<Command>>(
+        &mut self,
+        ctx: &mut Context<'_, KvNode<R>>,
+        from: NodeId,
+        reply: ClerkReply,
+    ) {
         let Some(server) = self.servers.iter().position(|&s| s == from) else {
             return;
         };
@@ -201,8 +194,8 @@ impl ClerkNode {
     }
 }
 
-impl Node for KvNode {
-    type Msg = KvMsg;
+impl<R: RaftNode<Command>> Node for KvNode<R> {
+    type Msg = KvMsg<R::Message>;
     type Timer = KvTimer;
     type Output = KvOutput;
 
@@ -212,21 +205,18 @@ impl Node for KvNode {
         }
     }
 
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: KvMsg) {
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         match (self, msg) {
             (KvNode::Server(s), KvMsg::Raft(m)) => {
-                if matches!(m, Message::InstallSnapshot(_)) {
-                    s.snapshots_received += 1;
-                }
-                s.kv.step(raft::NodeId(from.0), m, to_raft(ctx.now()));
+                s.kv.step(raft_contract::NodeId(from.0), m, to_contract(ctx.now()));
                 s.drive(ctx);
             }
             (KvNode::Server(s), KvMsg::Request(r)) => {
-                s.kv.handle_request(u64::from(from.0), r, to_raft(ctx.now()));
+                s.kv.handle_request(u64::from(from.0), r, to_contract(ctx.now()));
                 s.drive(ctx);
             }
             (KvNode::Clerk(c), KvMsg::Reply(r)) => c.on_reply(ctx, from, r),
-            (node, msg) => panic!("{}: unexpected {msg:?} for {node:?}", ctx.me()),
+            (_, msg) => panic!("{}: unexpected {msg:?}", ctx.me()),
         }
     }
 
@@ -234,7 +224,7 @@ impl Node for KvNode {
         match (self, timer) {
             (KvNode::Server(s), KvTimer::Raft) => {
                 s.timer.fired();
-                s.kv.tick(to_raft(ctx.now()));
+                s.kv.tick(to_contract(ctx.now()));
                 s.drive(ctx);
             }
             (KvNode::Clerk(c), KvTimer::Retry(_)) => {
@@ -243,7 +233,7 @@ impl Node for KvNode {
                     c.send(ctx, server, request);
                 }
             }
-            (node, timer) => panic!("{}: unexpected timer {timer:?} for {node:?}", ctx.me()),
+            (_, timer) => panic!("{}: unexpected timer {timer:?}", ctx.me()),
         }
     }
 }

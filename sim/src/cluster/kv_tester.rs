@@ -6,16 +6,19 @@
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
 use super::kv_node::{KvNode, KvOutput};
+use super::scheduler::{self, Harness, Task, Tasks};
 use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::ensure;
+use crate::implementation::Implementation;
 use crate::scenario::{Failure, Verdict};
 use checker::{CheckOptions, KvInput, KvModel, KvOp, KvOutput as CheckedOutput, Operation, Time};
 use kvraft::Op;
+use raft_contract::RaftNode;
 use std::collections::BTreeMap;
 
-/// The lab's `electionTimeout` in the kvraft tests.
-pub const ELECTION_TIMEOUT: Duration = Duration::from_secs(1);
+/// The node type of implementation `I` under the KV service.
+pub type KvNodeOf<I> = KvNode<<I as raft_contract::RaftFamily>::Node<kvraft::Command>>;
 
 /// How a KV scenario's cluster is built.
 #[derive(Clone, Copy, Debug)]
@@ -32,33 +35,13 @@ pub struct KvSetup {
     pub check_history: bool,
 }
 
-/// When a task wants to be polled again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wake {
-    /// At this virtual time.
-    At(Instant),
-    /// When this clerk's operation returns.
-    Op(NodeId),
-    /// Never: the task is finished.
-    Done,
-}
-
-/// A concurrent activity of a KV test (a client goroutine, the partitioner).
-pub trait KvTask {
-    /// Does one step and says when to be polled next.
-    ///
-    /// # Errors
-    /// A failure ends the scenario, as `t.Fatalf` in a goroutine ends the lab's test.
-    fn poll(&mut self, t: &mut KvTester) -> Result<Wake, Failure>;
-}
-
 /// A history of KV operations as the checker reads them.
 pub type KvHistory = Vec<Operation<KvInput, CheckedOutput>>;
 
-/// A KV cluster under test.
-pub struct KvTester {
+/// A KV cluster on Raft implementation `I` under test.
+pub struct KvTester<I: Implementation> {
     /// The simulation.
-    pub sim: Sim<KvNode>,
+    pub sim: Sim<KvNodeOf<I>>,
     /// The scenario's own random choices.
     pub rng: SimRng,
     servers: Vec<NodeId>,
@@ -71,15 +54,46 @@ pub struct KvTester {
     open: BTreeMap<NodeId, usize>,
     /// Results of returned operations not yet taken by whoever waits for them.
     completed: BTreeMap<NodeId, String>,
-    tasks: Vec<(Wake, Box<dyn KvTask>)>,
+    /// When each clerk's last operation returned: its next call comes strictly later.
+    last_return: BTreeMap<NodeId, Instant>,
+    tasks: Tasks<KvTester<I>>,
     ops: u64,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
     pub metrics: Vec<(String, f64)>,
 }
 
-impl KvTester {
+impl<I: Implementation> Harness for KvTester<I> {
+    type Node = KvNodeOf<I>;
+
+    fn sim(&self) -> &Sim<Self::Node> {
+        &self.sim
+    }
+
+    fn sim_mut(&mut self) -> &mut Sim<Self::Node> {
+        &mut self.sim
+    }
+
+    fn tasks(&mut self) -> &mut Tasks<Self> {
+        &mut self.tasks
+    }
+
+    fn absorb_outputs(&mut self) -> Verdict {
+        self.process_outputs();
+        Ok(())
+    }
+
+    fn output_ready(&self, node: NodeId) -> bool {
+        self.completed.contains_key(&node)
+    }
+
+    fn watch(&mut self, _node: NodeId) -> Verdict {
+        Ok(())
+    }
+}
+
+impl<I: Implementation> KvTester<I> {
     /// The lab's `make_config(t, n, unreliable, maxraftstate)`.
-    pub fn new(seed: u64, keep_trace: bool, setup: KvSetup) -> KvTester {
+    pub fn new(seed: u64, keep_trace: bool, setup: KvSetup) -> KvTester<I> {
         let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
         let rng = sim.fork_rng();
         let n = setup.servers;
@@ -96,7 +110,8 @@ impl KvTester {
             history: Vec::new(),
             open: BTreeMap::new(),
             completed: BTreeMap::new(),
-            tasks: Vec::new(),
+            last_return: BTreeMap::new(),
+            tasks: Tasks::default(),
             ops: 0,
             metrics: Vec::new(),
         };
@@ -270,20 +285,34 @@ impl KvTester {
             .unwrap_or(0)
     }
 
-    /// InstallSnapshot messages delivered to server `i` since it last started.
-    pub fn snapshots_received(&self, i: usize) -> u64 {
+    /// Snapshots server `i` installed from a leader since it last started.
+    pub fn snapshots_installed(&self, i: usize) -> u64 {
         self.sim
             .node(self.servers[i])
             .and_then(KvNode::as_server)
-            .map_or(0, |s| s.snapshots_received)
+            .map_or(0, |s| s.kv().snapshots_installed())
     }
 
     /// Starts an operation on `clerk` and records its call in the history.
-    pub fn begin(&mut self, clerk: NodeId, op: Op) {
+    ///
+    /// A clerk's next call comes strictly after its previous return: if that return
+    /// happened at this very instant, the simulation first moves on by one nanosecond.
+    /// Intervals are closed, so a call recorded at the instant of the same client's
+    /// return would read as concurrent with it, and a Get that missed the client's own
+    /// write just before would pass the check.
+    ///
+    /// # Errors
+    /// A monitor's violation in the events of that nanosecond.
+    pub fn begin(&mut self, clerk: NodeId, op: Op) -> Verdict {
         assert!(
             !self.open.contains_key(&clerk),
             "{clerk} has an operation in flight"
         );
+        if let Some(&returned) = self.last_return.get(&clerk) {
+            if returned >= self.now() {
+                self.advance_to(returned + Duration(1))?;
+            }
+        }
         let input = match &op {
             Op::Get { key } => KvInput {
                 op: KvOp::Get,
@@ -301,17 +330,33 @@ impl KvTester {
                 value: value.clone(),
             },
         };
+        let call = self.now();
+        assert!(
+            self.last_return.get(&clerk).is_none_or(|&r| r < call),
+            "{clerk}: call at {call} not after its previous return"
+        );
         let client = checker::ClientId(self.clerk_ids[&clerk]);
         self.open.insert(clerk, self.history.len());
         self.history.push(Operation {
             client,
             input,
-            call: Time(self.now().as_nanos()),
+            call: Time(call.as_nanos()),
             outcome: checker::Outcome::Pending,
         });
-        self.sim
-            .with_node(clerk, |c, ctx| c.begin(ctx, op))
-            .expect("clerks never crash");
+        scheduler::with_node(self, clerk, |c, ctx| c.begin(ctx, op))?.expect("clerks never crash");
+        Ok(())
+    }
+
+    /// Runs every event due by `at` and moves the clock there, recording the operations
+    /// that return meanwhile (tasks are polled by the caller's loop, not here).
+    fn advance_to(&mut self, at: Instant) -> Verdict {
+        while self.sim.step_until(at) {
+            if let Some(node) = self.sim.last_handled() {
+                self.watch(node)?;
+            }
+        }
+        self.process_outputs();
+        Ok(())
     }
 
     /// True when `clerk`'s operation returned and its result was not taken yet.
@@ -324,8 +369,11 @@ impl KvTester {
         self.completed.remove(&clerk)
     }
 
+    /// Records the return of every operation that completed since the last call, at the
+    /// virtual time its clerk reported it.
     fn process_outputs(&mut self) {
-        for (clerk, KvOutput::Done { value }) in self.sim.take_outputs() {
+        for obs in self.sim.take_outputs() {
+            let (clerk, KvOutput::Done { value }) = (obs.node, obs.output);
             let index = self
                 .open
                 .remove(&clerk)
@@ -336,19 +384,24 @@ impl KvTester {
             } else {
                 String::new()
             };
+            assert!(
+                obs.at.as_nanos() >= op.call.0,
+                "{clerk}: returned at {} before its call",
+                obs.at
+            );
             op.outcome = checker::Outcome::Returned {
                 output: CheckedOutput { value: output },
-                at: Time(self.sim.now().as_nanos()),
+                at: Time(obs.at.as_nanos()),
             };
+            self.last_return.insert(clerk, obs.at);
             self.ops += 1;
             self.completed.insert(clerk, value);
         }
     }
 
     /// Starts a concurrent task, first polled now.
-    pub fn spawn(&mut self, task: impl KvTask + 'static) {
-        let now = self.now();
-        self.tasks.push((Wake::At(now), Box::new(task)));
+    pub fn spawn(&mut self, task: impl Task<KvTester<I>> + 'static) {
+        scheduler::spawn(self, task);
     }
 
     /// Number of tasks still running.
@@ -356,69 +409,17 @@ impl KvTester {
         self.tasks.len()
     }
 
-    fn due(&self, wake: Wake) -> bool {
-        match wake {
-            Wake::At(at) => at <= self.now(),
-            Wake::Op(clerk) => self.completed.contains_key(&clerk),
-            Wake::Done => false,
-        }
-    }
-
-    fn poll_tasks(&mut self) -> Verdict {
-        while self.tasks.iter().any(|(w, _)| self.due(*w)) {
-            let tasks = std::mem::take(&mut self.tasks);
-            let mut keep = Vec::with_capacity(tasks.len());
-            for (wake, mut task) in tasks {
-                if !self.due(wake) {
-                    keep.push((wake, task));
-                    continue;
-                }
-                match task.poll(self)? {
-                    Wake::Done => {}
-                    next => keep.push((next, task)),
-                }
-                self.process_outputs();
-            }
-            keep.append(&mut self.tasks);
-            self.tasks = keep;
-        }
-        Ok(())
-    }
-
     /// Runs until `done` holds or `deadline` passes, polling tasks. Returns whether
     /// `done` held.
+    ///
+    /// # Errors
+    /// The first failure of a task or a monitor.
     pub fn run_until(
         &mut self,
         deadline: Instant,
-        mut done: impl FnMut(&KvTester) -> bool,
+        done: impl FnMut(&KvTester<I>) -> bool,
     ) -> Result<bool, Failure> {
-        loop {
-            self.process_outputs();
-            self.poll_tasks()?;
-            if done(self) {
-                return Ok(true);
-            }
-            let wake = self
-                .tasks
-                .iter()
-                .filter_map(|(w, _)| match w {
-                    Wake::At(at) => Some(*at),
-                    _ => None,
-                })
-                .min();
-            let until = wake.map_or(deadline, |w| w.min(deadline));
-            // Tasks and `done` only change with an output or at a task's wake time, so
-            // the events before either run in one batch, without polling after each.
-            let mut stepped = self.sim.step_until(until);
-            while stepped && !self.sim.has_outputs() && self.sim.now() < until {
-                stepped = self.sim.step_until(until);
-            }
-            if !stepped && until == deadline {
-                self.process_outputs();
-                self.poll_tasks()?;
-                return Ok(done(self));
-            }
-        }
+        scheduler::run_until(self, deadline, done)
     }
 
     /// The lab's `time.Sleep(d)`.
@@ -431,7 +432,7 @@ impl KvTester {
     /// it returns, at the latest until the test's 120 s limit.
     pub fn op(&mut self, clerk: NodeId, op: Op) -> Result<String, Failure> {
         let what = format!("{op:?}");
-        self.begin(clerk, op);
+        self.begin(clerk, op)?;
         let deadline = (Instant::ZERO + TEST_LIMIT).max(self.now());
         let done = self.run_until(deadline, |t| t.completed.contains_key(&clerk))?;
         ensure!(

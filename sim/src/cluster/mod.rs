@@ -1,19 +1,23 @@
 //! Raft and KV nodes driven by the engine, and the testers of the lab's suites.
 
 pub mod appends;
+pub mod clock;
 pub mod command;
 pub mod deadline;
 pub mod kv_node;
 pub mod kv_tester;
 pub mod raft_server;
 pub mod raft_tester;
+pub mod scheduler;
 
+pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
+pub use scheduler::{Harness, Task, Tasks, Wake};
 
 use crate::engine::{Context, Disk, Duration, Instant, Node};
 use crate::ensure;
 use crate::scenario::Verdict;
-use raft::{Persisted, SharedBytes};
+use raft_contract::{Persisted, SharedBytes};
 
 /// The lab's per-test limit (`checkTimeout` in the Raft tests, the same 120 s in kvraft),
 /// checked when a scenario ends and used as the deadline of blocking KV operations.
@@ -42,4 +46,4 @@ pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: Persisted) {
 }
 
 pub use raft_server::{RaftOutput, RaftServer, Tick};
-pub use raft_tester::{OneOp, RaftSetup, RaftTester, Task, ELECTION_TIMEOUT};
+pub use raft_tester::{OneOp, RaftSetup, RaftTester};

@@ -1,21 +1,30 @@
-//! A Raft node as a simulated process: the glue between `raft::Raft` and the engine.
+//! A Raft node as a simulated process: the glue between a Raft under test and the
+//! engine.
 //!
-//! After every call into Raft the server drains `ready()` in the order Raft documents:
-//! save to the disk, then send, then report applied items as outputs. It keeps exactly one
-//! engine timer, set for `next_deadline()`.
+//! After every call into the node the server drains its `ready()` in the order the
+//! contract documents: save to the disk, then send, then report applied items as
+//! outputs. It keeps exactly one engine timer, set for `next_deadline()`.
 
+use super::clock::{from_contract, to_contract};
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
-use crate::engine::{Context, Instant, Node, NodeId, NodeInit, Payload};
-use raft::{ApplyMsg, Config, LogIndex, Message, Raft, Term};
+use crate::engine::{Context, Node, NodeId, NodeInit, Payload};
+use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Term};
+use serde::Serialize;
 
-impl Payload for Message<Cmd> {
+/// A Raft message on the simulated network: the implementation's message, serialized
+/// as itself (so its bytes and trace hash are the message's own).
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct RaftWire<M>(pub M);
+
+impl<M: RaftMessage> Payload for RaftWire<M> {
     fn is_request(&self) -> bool {
-        Message::is_request(self)
+        self.0.is_request()
     }
 
     fn label(&self) -> String {
-        self.to_string()
+        self.0.label()
     }
 }
 
@@ -26,26 +35,32 @@ pub struct Tick;
 /// What a Raft server reports to the tester: an item from its apply stream.
 pub type RaftOutput = ApplyMsg<Cmd>;
 
-/// A simulated Raft server.
+/// The boot record of node `init.id` of `peers`, from its disk.
+pub fn boot_of(init: &NodeInit<'_>, peers: usize) -> Boot {
+    Boot {
+        id: raft_contract::NodeId(init.id.0),
+        peers,
+        persisted: super::persisted_on(init.disk),
+        seed: init.seed,
+        now: to_contract(init.now),
+    }
+}
+
+/// A simulated Raft server around node `R`.
 #[derive(Debug)]
-pub struct RaftServer {
-    raft: Raft<Cmd>,
+pub struct RaftServer<R> {
+    raft: R,
     timer: DeadlineTimer,
 }
 
-fn to_raft(t: Instant) -> raft::Instant {
-    raft::Instant(t.as_nanos())
-}
-
-impl RaftServer {
+impl<R: RaftNode<Cmd>> RaftServer<R> {
     /// Builds a server of a cluster of `peers` from its durable store.
     ///
     /// # Panics
-    /// If the store does not decode: only Raft itself writes it, so that is a Raft bug.
-    pub fn new(init: NodeInit<'_>, peers: usize, config: Config) -> RaftServer {
-        let persisted = super::persisted_on(init.disk);
-        let me = raft::NodeId(init.id.0);
-        let raft = Raft::new(me, peers, persisted, config, init.seed, to_raft(init.now))
+    /// If the node refuses to boot from its disk: only the node itself writes it, so
+    /// that is a bug of the implementation, reported as the run's failure.
+    pub fn new(init: NodeInit<'_>, peers: usize) -> RaftServer<R> {
+        let raft = R::boot(boot_of(&init, peers))
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         RaftServer {
             raft,
@@ -54,58 +69,51 @@ impl RaftServer {
     }
 
     /// The Raft node inside.
-    pub fn raft(&self) -> &Raft<Cmd> {
+    pub fn raft(&self) -> &R {
         &self.raft
     }
 
-    /// The lab's `Start(cmd)`.
-    ///
-    /// # Errors
-    /// `raft::Error::NotLeader` when this server is not the leader.
-    pub fn start(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        cmd: Cmd,
-    ) -> raft::Result<(LogIndex, Term)> {
-        let result = self.raft.start(cmd, to_raft(ctx.now()));
+    /// The lab's `Start(cmd)`: `Some((index, term))` if this server is the leader.
+    pub fn start(&mut self, ctx: &mut Context<'_, Self>, cmd: Cmd) -> Option<(LogIndex, Term)> {
+        let result = self.raft.start(cmd, to_contract(ctx.now()));
         self.drive(ctx);
         result
     }
 
-    /// The lab's `Snapshot(index, data)`, called by the service (or the tester's applier).
+    /// The lab's `Snapshot(index, data)`, called by the tester's snapshot applier.
     ///
     /// # Errors
-    /// As `raft::Raft::snapshot`.
+    /// As the node's `snapshot`.
     pub fn snapshot(
         &mut self,
         ctx: &mut Context<'_, Self>,
         index: LogIndex,
         data: Vec<u8>,
-    ) -> raft::Result<()> {
+    ) -> Result<(), raft_contract::Error> {
         let result = self.raft.snapshot(index, data);
         self.drive(ctx);
         result
     }
 
-    /// Carries out Raft's effects in order (save, send, apply) and re-arms the timer.
+    /// Carries out the node's effects in order (save, send, apply) and re-arms the timer.
     fn drive(&mut self, ctx: &mut Context<'_, Self>) {
         let ready = self.raft.ready();
         if let Some(p) = ready.persist {
             super::save_persisted(ctx, p);
         }
         for (to, msg) in ready.messages {
-            ctx.send(NodeId(to.0), msg);
+            ctx.send(NodeId(to.0), RaftWire(msg));
         }
         for item in ready.apply {
             ctx.output(item);
         }
-        let deadline = Instant(self.raft.next_deadline().0);
+        let deadline = from_contract(self.raft.next_deadline());
         self.timer.arm(ctx, deadline, Tick);
     }
 }
 
-impl Node for RaftServer {
-    type Msg = Message<Cmd>;
+impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
+    type Msg = RaftWire<R::Message>;
     type Timer = Tick;
     type Output = RaftOutput;
 
@@ -113,15 +121,15 @@ impl Node for RaftServer {
         self.drive(ctx);
     }
 
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Message<Cmd>) {
-        self.raft
-            .step(raft::NodeId(from.0), msg, to_raft(ctx.now()));
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
+        let from = raft_contract::NodeId(from.0);
+        self.raft.step(from, msg.0, to_contract(ctx.now()));
         self.drive(ctx);
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, _tick: Tick) {
         self.timer.fired();
-        self.raft.tick(to_raft(ctx.now()));
+        self.raft.tick(to_contract(ctx.now()));
         self.drive(ctx);
     }
 }

@@ -9,15 +9,16 @@
 
 use super::command::Cmd;
 use super::raft_server::{RaftOutput, RaftServer};
+use super::scheduler::{self, Harness, Task, Tasks, Wake};
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
+use crate::implementation::Implementation;
 use crate::scenario::{Failure, Verdict};
 use crate::{ensure, fail};
-use raft::{ApplyMsg, Config, LogIndex};
+use raft_contract::{ApplyMsg, LogIndex, RaftNode};
 use std::collections::BTreeMap;
 
-/// The lab's `RaftElectionTimeout`: "the tester generously allows solutions to complete
-/// elections in one second".
-pub const ELECTION_TIMEOUT: Duration = Duration::from_secs(1);
+/// The node type of implementation `I` in the Raft tests.
+pub type NodeOf<I> = <I as raft_contract::RaftFamily>::Node<Cmd>;
 
 /// The lab's `SnapShotInterval`: the snapshot applier snapshots at indices 9, 19, 29, ...
 pub const SNAPSHOT_INTERVAL: u64 = 10;
@@ -37,10 +38,10 @@ pub struct RaftSetup {
     pub snapshot: bool,
 }
 
-/// A cluster of Raft servers under test.
-pub struct RaftTester {
+/// A cluster of Raft servers of implementation `I` under test.
+pub struct RaftTester<I: Implementation> {
     /// The simulation (exposed for counters and faults the helpers do not cover).
-    pub sim: Sim<RaftServer>,
+    pub sim: Sim<RaftServer<NodeOf<I>>>,
     /// The scenario's own random choices.
     pub rng: SimRng,
     ids: Vec<NodeId>,
@@ -52,28 +53,47 @@ pub struct RaftTester {
     snapshot: bool,
     max_index: u64,
     starts: usize,
-    /// Concurrent client "goroutines" of the lab's tests, each with its next wake time.
-    background: Vec<(Instant, Box<dyn Task>)>,
+    /// Concurrent client "goroutines" of the lab's tests.
+    tasks: Tasks<RaftTester<I>>,
 }
 
-/// A concurrent activity of a test (the lab's goroutines): polled at the virtual time it
-/// asked for, it does a bounded amount of work and says when to poll it next.
-pub trait Task {
-    /// Does one step. `Ok(Some(t))`: poll again at `t`; `Ok(None)`: finished.
-    ///
-    /// # Errors
-    /// The failure ends the whole scenario, as `t.Fatalf` in a goroutine ends the lab's.
-    fn poll(&mut self, t: &mut RaftTester) -> Result<Option<Instant>, Failure>;
+impl<I: Implementation> Harness for RaftTester<I> {
+    type Node = RaftServer<NodeOf<I>>;
+
+    fn sim(&self) -> &Sim<Self::Node> {
+        &self.sim
+    }
+
+    fn sim_mut(&mut self) -> &mut Sim<Self::Node> {
+        &mut self.sim
+    }
+
+    fn tasks(&mut self) -> &mut Tasks<Self> {
+        &mut self.tasks
+    }
+
+    fn absorb_outputs(&mut self) -> Verdict {
+        self.process_outputs();
+        self.status()
+    }
+
+    fn output_ready(&self, _node: NodeId) -> bool {
+        false
+    }
+
+    fn watch(&mut self, _node: NodeId) -> Verdict {
+        Ok(())
+    }
 }
 
-impl RaftTester {
+impl<I: Implementation> RaftTester<I> {
     /// The lab's `make_config(t, n, unreliable, snapshot)`: starts and connects `n` servers.
-    pub fn new(seed: u64, keep_trace: bool, setup: RaftSetup) -> RaftTester {
+    pub fn new(seed: u64, keep_trace: bool, setup: RaftSetup) -> RaftTester<I> {
         let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
         let rng = sim.fork_rng();
         let n = setup.servers;
         let ids: Vec<NodeId> = (0..n)
-            .map(|_| sim.add_node(|init| RaftServer::new(init, n, Config::default())))
+            .map(|_| sim.add_node(|init| RaftServer::new(init, n)))
             .collect();
         let mut t = RaftTester {
             sim,
@@ -86,7 +106,7 @@ impl RaftTester {
             snapshot: setup.snapshot,
             max_index: 0,
             starts: 0,
-            background: Vec::new(),
+            tasks: Tasks::default(),
         };
         for i in 0..n {
             t.connect(i);
@@ -155,10 +175,10 @@ impl RaftTester {
             }
         }
         let n = self.n();
-        self.sim.restart(self.ids[i], |init| {
-            RaftServer::new(init, n, Config::default())
-        });
+        self.sim
+            .restart(self.ids[i], |init| RaftServer::new(init, n));
         self.process_outputs();
+        self.watch(self.ids[i])?;
         self.status()
     }
 
@@ -170,12 +190,13 @@ impl RaftTester {
     }
 
     /// The lab's `rf.Start(cmd)` on server `i`: `Some((index, term))` if it is the leader.
-    pub fn start(&mut self, i: usize, cmd: Cmd) -> Option<(u64, u64)> {
-        let result = self
-            .sim
-            .with_node(self.ids[i], |s, ctx| s.start(ctx, cmd))?;
+    ///
+    /// # Errors
+    /// A monitor's violation in the node after the call.
+    pub fn start(&mut self, i: usize, cmd: Cmd) -> Result<Option<(u64, u64)>, Failure> {
+        let result = scheduler::with_node(self, self.ids[i], |s, ctx| s.start(ctx, cmd))?;
         self.process_outputs();
-        result.ok().map(|(index, term)| (index.0, term.0))
+        Ok(result.flatten().map(|(index, term)| (index.0, term.0)))
     }
 
     /// Bytes of server `i`'s saved Raft state (the lab's `RaftStateSize`).
@@ -221,64 +242,25 @@ impl RaftTester {
 
     /// Runs the simulation until `done` holds or `deadline` passes, checking every
     /// applied item along the way. Returns whether `done` held.
+    ///
+    /// # Errors
+    /// The first failure of a check, a monitor or a task.
     pub fn run_until(
         &mut self,
         deadline: Instant,
-        mut done: impl FnMut(&RaftTester) -> bool,
+        done: impl FnMut(&RaftTester<I>) -> bool,
     ) -> Result<bool, Failure> {
-        loop {
-            self.process_outputs();
-            self.status()?;
-            self.poll_background()?;
-            if done(self) {
-                return Ok(true);
-            }
-            let wake = self.background.iter().map(|(at, _)| *at).min();
-            let until = wake.map_or(deadline, |w| w.min(deadline));
-            if !self.sim.step_until(until) && until == deadline {
-                self.process_outputs();
-                self.status()?;
-                return Ok(done(self));
-            }
-        }
+        scheduler::run_until(self, deadline, done)
     }
 
     /// Starts a concurrent task, first polled now.
-    pub fn spawn(&mut self, task: impl Task + 'static) {
-        let now = self.now();
-        self.background.push((now, Box::new(task)));
+    pub fn spawn(&mut self, task: impl Task<RaftTester<I>> + 'static) {
+        scheduler::spawn(self, task);
     }
 
     /// Number of concurrent tasks still running.
     pub fn background_len(&self) -> usize {
-        self.background.len()
-    }
-
-    /// Polls every task that is due, in the order they were spawned.
-    fn poll_background(&mut self) -> Verdict {
-        while self.background.iter().any(|(at, _)| *at <= self.now()) {
-            let tasks = std::mem::take(&mut self.background);
-            let mut keep = Vec::with_capacity(tasks.len());
-            for (at, mut task) in tasks {
-                if at > self.now() {
-                    keep.push((at, task));
-                    continue;
-                }
-                if let Some(next) = task.poll(self)? {
-                    assert!(next >= self.now(), "a task asked to wake in the past");
-                    keep.push((next, task));
-                }
-            }
-            // Tasks spawned by tasks go after the ones that were already running.
-            keep.append(&mut self.background);
-            self.background = keep;
-            self.process_outputs();
-            self.status()?;
-            if self.background.iter().all(|(at, _)| *at > self.now()) {
-                break;
-            }
-        }
-        Ok(())
+        self.tasks.len()
     }
 
     /// The lab's `time.Sleep(d)`: lets `d` of virtual time pass.
@@ -294,9 +276,9 @@ impl RaftTester {
             if outputs.is_empty() {
                 return;
             }
-            for (node, item) in outputs {
-                let i = node.index();
-                if let Err(e) = self.check_apply(i, item) {
+            for obs in outputs {
+                let i = obs.node.index();
+                if let Err(e) = self.check_apply(i, obs.output) {
                     self.apply_err.get_or_insert(e.0);
                 }
             }
@@ -508,25 +490,26 @@ impl RaftTester {
         let mut op = OneOp::new(cmd, expected, retry, self.now());
         loop {
             match op.poll(self)? {
-                Some(wake) => {
+                Wake::At(wake) => {
                     self.run_until(wake, |_| false)?;
                 }
-                None => return Ok(op.index.expect("a finished one() has an index")),
+                Wake::Done => return Ok(op.index.expect("a finished one() has an index")),
+                Wake::Output(node) => unreachable!("one() waits for time, not {node}"),
             }
         }
     }
 
     /// Round-robin over connected servers (the lab's `starts`) until one accepts `cmd`.
-    fn submit_round_robin(&mut self, cmd: &Cmd) -> Option<u64> {
+    fn submit_round_robin(&mut self, cmd: &Cmd) -> Result<Option<u64>, Failure> {
         for _ in 0..self.n() {
             self.starts = (self.starts + 1) % self.n();
             if self.connected[self.starts] {
-                if let Some((index, _)) = self.start(self.starts, cmd.clone()) {
-                    return Some(index);
+                if let Some((index, _)) = self.start(self.starts, cmd.clone())? {
+                    return Ok(Some(index));
                 }
             }
         }
-        None
+        Ok(None)
     }
 }
 
@@ -557,17 +540,17 @@ impl OneOp {
     }
 }
 
-impl Task for OneOp {
-    fn poll(&mut self, t: &mut RaftTester) -> Result<Option<Instant>, Failure> {
+impl<I: Implementation> Task<RaftTester<I>> for OneOp {
+    fn poll(&mut self, t: &mut RaftTester<I>) -> Result<Wake, Failure> {
         let now = t.now();
         if let Some((index, t1)) = self.waiting {
             if now < t1 + Duration::from_secs(2) {
                 let (nd, got) = t.n_committed(index)?;
                 if nd > 0 && nd >= self.expected && got.as_ref() == Some(&self.cmd) {
                     self.index = Some(index);
-                    return Ok(None);
+                    return Ok(Wake::Done);
                 }
-                return Ok(Some(now + Duration::from_millis(20)));
+                return Ok(Wake::At(now + Duration::from_millis(20)));
             }
             ensure!(self.retry, "one({}) failed to reach agreement", self.cmd);
             self.waiting = None;
@@ -577,13 +560,13 @@ impl Task for OneOp {
             "one({}) failed to reach agreement",
             self.cmd
         );
-        match t.submit_round_robin(&self.cmd) {
+        match t.submit_round_robin(&self.cmd)? {
             Some(index) => {
                 self.waiting = Some((index, now));
                 // Check at once, as the lab does before its first 20 ms sleep.
                 self.poll(t)
             }
-            None => Ok(Some(now + Duration::from_millis(50))),
+            None => Ok(Wake::At(now + Duration::from_millis(50))),
         }
     }
 }

@@ -10,6 +10,7 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![Scenario {
         name: "PingFaults",
         part: "demo",
+        implementation: "",
         description: "ping/echo with retries through loss, delay, partitions, one-way cuts, crash/restart, reordering and duplication",
         run: run_ping_faults,
     }]
@@ -31,7 +32,7 @@ fn run_ping_faults(config: &RunConfig) -> Outcome {
     };
     let mut sim = build(config.seed, config.keep_trace, plan);
     let verdict = faults(&mut sim, plan);
-    Outcome::from_sim("PingFaults", config, &sim, verdict)
+    Outcome::from_sim("PingFaults", "", config, &sim, verdict)
 }
 
 /// A simulation with one ping server (node 0) and `plan.clients` clients, all connected.
@@ -65,7 +66,8 @@ fn faults(sim: &mut Sim<PingNode>, plan: PingPlan) -> Verdict {
         .collect();
     let mut highest = 0;
     let mut check = |sim: &mut Sim<PingNode>| -> Verdict {
-        for (node, PingOutput::Done { seq, served }) in sim.take_outputs() {
+        for obs in sim.take_outputs() {
+            let (node, PingOutput::Done { seq, served }) = (obs.node, obs.output);
             ensure!(
                 served >= seq,
                 "{node}: ping #{seq} answered with served={served}"

@@ -20,6 +20,6 @@ pub use net::{DropReason, NetConfig, NetStats, Network, NodeId};
 pub use node::{Context, Node, NodeInit, Payload, TimerId};
 pub use queue::EventQueue;
 pub use rng::SimRng;
-pub use simulation::{Sim, SimOptions};
+pub use simulation::{Observation, Sim, SimOptions};
 pub use time::{Duration, Instant};
 pub use trace::{EventKind, Trace};

@@ -13,6 +13,19 @@ use super::rng::SimRng;
 use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
 
+/// An observation a node reported to the scenario, stamped with the virtual time at
+/// which its handler ran (testers record operation returns at that time, whenever they
+/// get to read it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation<O> {
+    /// When the node reported it.
+    pub at: Instant,
+    /// Who reported it.
+    pub node: NodeId,
+    /// What it reported.
+    pub output: O,
+}
+
 /// Settings of one run that are not part of the network.
 #[derive(Clone, Debug, Default)]
 pub struct SimOptions {
@@ -84,9 +97,11 @@ pub struct Sim<N: Node> {
     trace: Trace,
     live_timers: TimerSet,
     next_timer: u64,
-    outputs: Vec<(NodeId, N::Output)>,
+    outputs: Vec<Observation<N::Output>>,
     effects: Effects<N>,
     events: u64,
+    /// The node whose handler ran for the last event, if any (for testers' monitors).
+    handled: Option<NodeId>,
 }
 
 impl<N: Node> Sim<N> {
@@ -104,6 +119,7 @@ impl<N: Node> Sim<N> {
             outputs: Vec::new(),
             effects: Effects::default(),
             events: 0,
+            handled: None,
         }
     }
 
@@ -169,7 +185,7 @@ impl<N: Node> Sim<N> {
     }
 
     /// Observations reported by nodes since the last call, in the order they were made.
-    pub fn take_outputs(&mut self) -> Vec<(NodeId, N::Output)> {
+    pub fn take_outputs(&mut self) -> Vec<Observation<N::Output>> {
         std::mem::take(&mut self.outputs)
     }
 
@@ -296,7 +312,11 @@ impl<N: Node> Sim<N> {
             self.queue.push(time + after, event);
         }
         self.outputs
-            .extend(effects.outputs.drain(..).map(|out| (id, out)));
+            .extend(effects.outputs.drain(..).map(|output| Observation {
+                at: time,
+                node: id,
+                output,
+            }));
         self.effects = effects;
     }
 
@@ -355,8 +375,15 @@ impl<N: Node> Sim<N> {
         }
     }
 
+    /// The node whose handler ran for the last event [`Sim::step`] processed: `None` when
+    /// that event reached no live handler (a dropped message, a cancelled timer).
+    pub fn last_handled(&self) -> Option<NodeId> {
+        self.handled
+    }
+
     /// Processes the next event. Returns false when the queue is empty.
     pub fn step(&mut self) -> bool {
+        self.handled = None;
         let Some((time, event)) = self.queue.pop() else {
             return false;
         };
@@ -390,6 +417,7 @@ impl<N: Node> Sim<N> {
                     .record(time, EventKind::Deliver, to, Some(from), hash, || {
                         msg.label()
                     });
+                self.handled = Some(to);
                 self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
             }
             Event::Timer {
@@ -407,6 +435,7 @@ impl<N: Node> Sim<N> {
                     .record(time, EventKind::Timer, node, None, id.0, || {
                         format!("{tag:?}")
                     });
+                self.handled = Some(node);
                 self.dispatch(node, |n, ctx| n.on_timer(ctx, tag));
             }
         }

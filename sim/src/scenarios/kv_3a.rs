@@ -2,51 +2,165 @@
 
 use super::kv_generic::{generic_test, generic_test_speed, Generic};
 use super::kv_scenarios;
-use crate::cluster::kv_tester::{KvTester, ELECTION_TIMEOUT};
+use crate::cluster::kv_tester::KvTester;
+use crate::cluster::ELECTION_TIMEOUT;
 use crate::engine::Duration;
+use crate::implementation::Implementation;
 use crate::scenario::Verdict;
 use crate::{ensure, fail};
 use kvraft::Op;
 
 kv_scenarios! {
-    Basic3A, "3A", 5, false, None, true, "one client, 3 x 5 s of load, reliable", basic;
-    Speed3A, "3A", 3, false, None, true, "1000 sequential appends at most 33.3 ms each (virtual)", speed;
-    Concurrent3A, "3A", 5, false, None, true, "5 concurrent clients", concurrent;
-    Unreliable3A, "3A", 5, true, None, true, "5 clients on an unreliable network", unreliable;
-    UnreliableOneKey3A, "3A", 3, true, None, false, "5 clients appending to one key on an unreliable network: each append exactly once", unreliable_one_key;
-    OnePartition3A, "3A", 5, false, None, true, "progress in the majority, none in the minority within 1 s, completion within 3 s of healing", one_partition;
-    ManyPartitionsOneClient3A, "3A", 5, false, None, true, "one client under a partitioner", many_partitions_one_client;
-    ManyPartitionsManyClients3A, "3A", 5, false, None, true, "5 clients under a partitioner", many_partitions_many_clients;
-    PersistOneClient3A, "3A", 5, false, None, true, "one client, all servers restarted after each iteration", persist_one_client;
-    PersistConcurrent3A, "3A", 5, false, None, true, "5 clients, restarts", persist_concurrent;
-    PersistConcurrentUnreliable3A, "3A", 5, true, None, true, "5 clients, restarts, unreliable network", persist_concurrent_unreliable;
-    PersistPartition3A, "3A", 5, false, None, true, "5 clients, restarts, partitions", persist_partition;
-    PersistPartitionUnreliable3A, "3A", 5, true, None, true, "5 clients, restarts, partitions, unreliable network", persist_partition_unreliable;
-    PersistPartitionUnreliableLinearizable3A, "3A", 7, true, None, true, "15 clients on random keys, 7 servers, restarts, partitions, unreliable network", persist_partition_unreliable_linearizable;
+    Basic3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "one client, 3 x 5 s of load, reliable",
+        body: basic,
+    }
+    Speed3A {
+        part: "3A",
+        servers: 3,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "1000 sequential appends at most 33.3 ms each (virtual)",
+        body: speed,
+    }
+    Concurrent3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 concurrent clients",
+        body: concurrent,
+    }
+    Unreliable3A {
+        part: "3A",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients on an unreliable network",
+        body: unreliable,
+    }
+    UnreliableOneKey3A {
+        part: "3A",
+        servers: 3,
+        unreliable: true,
+        maxraftstate: None,
+        check_history: false,
+        about: "5 clients appending to one key on an unreliable network: each append exactly once",
+        body: unreliable_one_key,
+    }
+    OnePartition3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "progress in the majority, none in the minority within 1 s, completion within 3 s of healing",
+        body: one_partition,
+    }
+    ManyPartitionsOneClient3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "one client under a partitioner",
+        body: many_partitions_one_client,
+    }
+    ManyPartitionsManyClients3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients under a partitioner",
+        body: many_partitions_many_clients,
+    }
+    PersistOneClient3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "one client, all servers restarted after each iteration",
+        body: persist_one_client,
+    }
+    PersistConcurrent3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients, restarts",
+        body: persist_concurrent,
+    }
+    PersistConcurrentUnreliable3A {
+        part: "3A",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients, restarts, unreliable network",
+        body: persist_concurrent_unreliable,
+    }
+    PersistPartition3A {
+        part: "3A",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients, restarts, partitions",
+        body: persist_partition,
+    }
+    PersistPartitionUnreliable3A {
+        part: "3A",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: None,
+        check_history: true,
+        about: "5 clients, restarts, partitions, unreliable network",
+        body: persist_partition_unreliable,
+    }
+    PersistPartitionUnreliableLinearizable3A {
+        part: "3A",
+        servers: 7,
+        unreliable: true,
+        maxraftstate: None,
+        check_history: true,
+        about: "15 clients on random keys, 7 servers, restarts, partitions, unreliable network",
+        body: persist_partition_unreliable_linearizable,
+    }
 }
 
 /// TestBasic.
-fn basic(t: &mut KvTester) -> Verdict {
+fn basic<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(1, false, false, false), None)
 }
 
 /// TestSpeed (GenericTestSpeed with maxraftstate -1).
-fn speed(t: &mut KvTester) -> Verdict {
+fn speed<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test_speed(t)
 }
 
 /// TestConcurrent.
-fn concurrent(t: &mut KvTester) -> Verdict {
+fn concurrent<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, false, false, false), None)
 }
 
 /// TestUnreliable.
-fn unreliable(t: &mut KvTester) -> Verdict {
+fn unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, false, false, false), None)
 }
 
 /// TestUnreliableOneKey: concurrent appends to one key, each applied exactly once.
-fn unreliable_one_key(t: &mut KvTester) -> Verdict {
+fn unreliable_one_key<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     const CLIENTS: usize = 5;
     const UPTO: u64 = 10;
     let ck = t.make_client(&t.all());
@@ -54,7 +168,7 @@ fn unreliable_one_key(t: &mut KvTester) -> Verdict {
     let clerks: Vec<_> = (0..CLIENTS).map(|_| t.make_client(&t.all())).collect();
     let mut next = [0u64; CLIENTS];
     for (me, &clerk) in clerks.iter().enumerate() {
-        t.begin(clerk, append_op(me, 0));
+        t.begin(clerk, append_op(me, 0))?;
         next[me] = 1;
     }
     // Each client appends its next value as soon as its previous append returns.
@@ -65,7 +179,7 @@ fn unreliable_one_key(t: &mut KvTester) -> Verdict {
         for (me, &clerk) in clerks.iter().enumerate() {
             if t.take_result(clerk).is_some() {
                 if next[me] < UPTO {
-                    t.begin(clerk, append_op(me, next[me]));
+                    t.begin(clerk, append_op(me, next[me]))?;
                 }
                 next[me] += 1;
             }
@@ -87,7 +201,7 @@ fn append_op(me: usize, n: u64) -> Op {
 
 /// TestOnePartition: progress in the majority, none in the minority, completion after
 /// the partition heals.
-fn one_partition(t: &mut KvTester) -> Verdict {
+fn one_partition<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     let ck = t.make_client(&t.all());
     t.put(ck, "1", "13")?;
     // Progress in majority.
@@ -105,8 +219,8 @@ fn one_partition(t: &mut KvTester) -> Verdict {
             key: "1".into(),
             value: "15".into(),
         },
-    );
-    t.begin(ckp2b, Op::Get { key: "1".into() });
+    )?;
+    t.begin(ckp2b, Op::Get { key: "1".into() })?;
     let deadline = t.now() + Duration::from_secs(1);
     t.run_until(deadline, |t| t.has_result(ckp2a) || t.has_result(ckp2b))?;
     if t.has_result(ckp2a) {
@@ -133,41 +247,41 @@ fn one_partition(t: &mut KvTester) -> Verdict {
 }
 
 /// TestManyPartitionsOneClient.
-fn many_partitions_one_client(t: &mut KvTester) -> Verdict {
+fn many_partitions_one_client<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(1, false, true, false), None)
 }
 
 /// TestManyPartitionsManyClients.
-fn many_partitions_many_clients(t: &mut KvTester) -> Verdict {
+fn many_partitions_many_clients<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, false, true, false), None)
 }
 
 /// TestPersistOneClient.
-fn persist_one_client(t: &mut KvTester) -> Verdict {
+fn persist_one_client<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(1, true, false, false), None)
 }
 
 /// TestPersistConcurrent.
-fn persist_concurrent(t: &mut KvTester) -> Verdict {
+fn persist_concurrent<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, true, false, false), None)
 }
 
 /// TestPersistConcurrentUnreliable.
-fn persist_concurrent_unreliable(t: &mut KvTester) -> Verdict {
+fn persist_concurrent_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, true, false, false), None)
 }
 
 /// TestPersistPartition.
-fn persist_partition(t: &mut KvTester) -> Verdict {
+fn persist_partition<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, true, true, false), None)
 }
 
 /// TestPersistPartitionUnreliable.
-fn persist_partition_unreliable(t: &mut KvTester) -> Verdict {
+fn persist_partition_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, true, true, false), None)
 }
 
 /// TestPersistPartitionUnreliableLinearizable.
-fn persist_partition_unreliable_linearizable(t: &mut KvTester) -> Verdict {
+fn persist_partition_unreliable_linearizable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(15, true, true, true), None)
 }

@@ -2,28 +2,102 @@
 
 use super::kv_generic::{generic_test, generic_test_speed, Generic};
 use super::kv_scenarios;
-use crate::cluster::kv_tester::{KvTester, ELECTION_TIMEOUT};
+use crate::cluster::kv_tester::KvTester;
+use crate::cluster::ELECTION_TIMEOUT;
 use crate::ensure;
+use crate::implementation::Implementation;
 use crate::scenario::Verdict;
 
 /// The lab's `maxraftstate` in every 3B test.
 const MAXRAFTSTATE: usize = 1000;
 
 kv_scenarios! {
-    SnapshotRPC3B, "3B", 3, false, Some(1000), true, "a lagging server catches up through InstallSnapshot; the majority trims its log", snapshot_rpc;
-    SnapshotSize3B, "3B", 3, false, Some(1000), true, "400 puts and gets: Raft state <= 8000 bytes, snapshot <= 500 bytes", snapshot_size;
-    Speed3B, "3B", 3, false, Some(1000), true, "1000 sequential appends at most 33.3 ms each with snapshots", speed;
-    SnapshotRecover3B, "3B", 5, false, Some(1000), true, "one client, restarts, snapshots", snapshot_recover;
-    SnapshotRecoverManyClients3B, "3B", 5, false, Some(1000), true, "20 clients, restarts, snapshots", snapshot_recover_many_clients;
-    SnapshotUnreliable3B, "3B", 5, true, Some(1000), true, "5 clients, unreliable network, snapshots", snapshot_unreliable;
-    SnapshotUnreliableRecover3B, "3B", 5, true, Some(1000), true, "5 clients, unreliable network, restarts, snapshots", snapshot_unreliable_recover;
-    SnapshotUnreliableRecoverConcurrentPartition3B, "3B", 5, true, Some(1000), true, "5 clients, unreliable network, restarts, partitions, snapshots", snapshot_unreliable_recover_concurrent_partition;
-    SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B, "3B", 7, true, Some(1000), true, "15 clients on random keys, 7 servers, unreliable, restarts, partitions, snapshots", snapshot_unreliable_recover_concurrent_partition_linearizable;
+    SnapshotRPC3B {
+        part: "3B",
+        servers: 3,
+        unreliable: false,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "a lagging server catches up through InstallSnapshot; the majority trims its log",
+        body: snapshot_rpc,
+    }
+    SnapshotSize3B {
+        part: "3B",
+        servers: 3,
+        unreliable: false,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "400 puts and gets: Raft state <= 8000 bytes, snapshot <= 500 bytes",
+        body: snapshot_size,
+    }
+    Speed3B {
+        part: "3B",
+        servers: 3,
+        unreliable: false,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "1000 sequential appends at most 33.3 ms each with snapshots",
+        body: speed,
+    }
+    SnapshotRecover3B {
+        part: "3B",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "one client, restarts, snapshots",
+        body: snapshot_recover,
+    }
+    SnapshotRecoverManyClients3B {
+        part: "3B",
+        servers: 5,
+        unreliable: false,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "20 clients, restarts, snapshots",
+        body: snapshot_recover_many_clients,
+    }
+    SnapshotUnreliable3B {
+        part: "3B",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "5 clients, unreliable network, snapshots",
+        body: snapshot_unreliable,
+    }
+    SnapshotUnreliableRecover3B {
+        part: "3B",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "5 clients, unreliable network, restarts, snapshots",
+        body: snapshot_unreliable_recover,
+    }
+    SnapshotUnreliableRecoverConcurrentPartition3B {
+        part: "3B",
+        servers: 5,
+        unreliable: true,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "5 clients, unreliable network, restarts, partitions, snapshots",
+        body: snapshot_unreliable_recover_concurrent_partition,
+    }
+    SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B {
+        part: "3B",
+        servers: 7,
+        unreliable: true,
+        maxraftstate: Some(1000),
+        check_history: true,
+        about: "15 clients on random keys, 7 servers, unreliable, restarts, partitions, snapshots",
+        body: snapshot_unreliable_recover_concurrent_partition_linearizable,
+    }
 }
 
 /// TestSnapshotRPC: the majority trims its log while a server lags, and that server
 /// later catches up through InstallSnapshot.
-fn snapshot_rpc(t: &mut KvTester) -> Verdict {
+fn snapshot_rpc<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     let ck = t.make_client(&t.all());
     t.put(ck, "a", "A")?;
     t.check(ck, "a", "A")?;
@@ -60,8 +134,8 @@ fn snapshot_rpc(t: &mut KvTester) -> Verdict {
     t.check(ck2, "1", "1")?;
     t.check(ck2, "49", "49")?;
     ensure!(
-        t.snapshots_received(2) > 0,
-        "server 2 caught up without an InstallSnapshot"
+        t.snapshots_installed(2) > 0,
+        "server 2 caught up without installing a snapshot"
     );
     // Now everybody.
     t.partition(&[0, 1, 2], &[]);
@@ -73,7 +147,7 @@ fn snapshot_rpc(t: &mut KvTester) -> Verdict {
 }
 
 /// TestSnapshotSize: the Raft state stays trimmed and the snapshot small.
-fn snapshot_size(t: &mut KvTester) -> Verdict {
+fn snapshot_size<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     const SNAPSHOT_MAX: usize = 500;
     let ck = t.make_client(&t.all());
     for _ in 0..200 {
@@ -98,36 +172,40 @@ fn snapshot_size(t: &mut KvTester) -> Verdict {
 }
 
 /// TestSpeed (GenericTestSpeed with maxraftstate 1000).
-fn speed(t: &mut KvTester) -> Verdict {
+fn speed<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test_speed(t)
 }
 
 /// TestSnapshotRecover.
-fn snapshot_recover(t: &mut KvTester) -> Verdict {
+fn snapshot_recover<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(1, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotRecoverManyClients.
-fn snapshot_recover_many_clients(t: &mut KvTester) -> Verdict {
+fn snapshot_recover_many_clients<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(20, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliable.
-fn snapshot_unreliable(t: &mut KvTester) -> Verdict {
+fn snapshot_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, false, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecover.
-fn snapshot_unreliable_recover(t: &mut KvTester) -> Verdict {
+fn snapshot_unreliable_recover<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     generic_test(t, Generic::new(5, true, false, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartition.
-fn snapshot_unreliable_recover_concurrent_partition(t: &mut KvTester) -> Verdict {
+fn snapshot_unreliable_recover_concurrent_partition<I: Implementation>(
+    t: &mut KvTester<I>,
+) -> Verdict {
     generic_test(t, Generic::new(5, true, true, false), Some(MAXRAFTSTATE))
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable.
-fn snapshot_unreliable_recover_concurrent_partition_linearizable(t: &mut KvTester) -> Verdict {
+fn snapshot_unreliable_recover_concurrent_partition_linearizable<I: Implementation>(
+    t: &mut KvTester<I>,
+) -> Verdict {
     generic_test(t, Generic::new(15, true, true, true), Some(MAXRAFTSTATE))
 }

@@ -1,8 +1,10 @@
 //! The lab's `GenericTest` and `GenericTestSpeed`, shared by the 3A and 3B scenarios.
 
 use crate::cluster::appends::check_clnt_appends;
-use crate::cluster::kv_tester::{KvTask, KvTester, Wake, ELECTION_TIMEOUT};
+use crate::cluster::kv_tester::KvTester;
+use crate::cluster::{Task, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, Instant, NodeId};
+use crate::implementation::Implementation;
 use crate::scenario::{Failure, Verdict};
 use crate::{ensure, fail};
 use kvraft::Op;
@@ -58,8 +60,8 @@ struct Client {
     waiting: Waiting,
 }
 
-impl KvTask for Client {
-    fn poll(&mut self, t: &mut KvTester) -> Result<Wake, Failure> {
+impl<I: Implementation> Task<KvTester<I>> for Client {
+    fn poll(&mut self, t: &mut KvTester<I>) -> Result<Wake, Failure> {
         match std::mem::replace(&mut self.waiting, Waiting::Nothing) {
             Waiting::Nothing => {}
             Waiting::Get(key) => {
@@ -83,9 +85,9 @@ impl KvTask for Client {
                     key: self.cli.to_string(),
                     value: String::new(),
                 };
-                t.begin(self.clerk, op);
+                t.begin(self.clerk, op)?;
                 self.waiting = Waiting::Put;
-                return Ok(Wake::Op(self.clerk));
+                return Ok(Wake::Output(self.clerk));
             }
         }
         if self.stop.get() {
@@ -101,17 +103,17 @@ impl KvTask for Client {
         if t.rng.below(1000) < 500 {
             self.last.push_str(&nv);
             self.j += 1;
-            t.begin(self.clerk, Op::Append { key, value: nv });
+            t.begin(self.clerk, Op::Append { key, value: nv })?;
             self.waiting = Waiting::Append;
         } else if self.random_keys && t.rng.below(1000) < 100 {
             self.j += 1;
-            t.begin(self.clerk, Op::Put { key, value: nv });
+            t.begin(self.clerk, Op::Put { key, value: nv })?;
             self.waiting = Waiting::Put;
         } else {
-            t.begin(self.clerk, Op::Get { key: key.clone() });
+            t.begin(self.clerk, Op::Get { key: key.clone() })?;
             self.waiting = Waiting::Get(key);
         }
-        Ok(Wake::Op(self.clerk))
+        Ok(Wake::Output(self.clerk))
     }
 }
 
@@ -121,8 +123,8 @@ struct Partitioner {
     finished: Rc<Cell<bool>>,
 }
 
-impl KvTask for Partitioner {
-    fn poll(&mut self, t: &mut KvTester) -> Result<Wake, Failure> {
+impl<I: Implementation> Task<KvTester<I>> for Partitioner {
+    fn poll(&mut self, t: &mut KvTester<I>) -> Result<Wake, Failure> {
         if self.stop.get() {
             self.finished.set(true);
             return Ok(Wake::Done);
@@ -139,7 +141,11 @@ impl KvTask for Partitioner {
 /// The lab's `GenericTest`: 3 iterations of 5 s of client load with the chosen faults,
 /// then per-client append checks and log/snapshot size checks. (The history's
 /// linearizability is judged by the scenario runner afterwards.)
-pub fn generic_test(t: &mut KvTester, g: Generic, maxraftstate: Option<usize>) -> Verdict {
+pub fn generic_test<I: Implementation>(
+    t: &mut KvTester<I>,
+    g: Generic,
+    maxraftstate: Option<usize>,
+) -> Verdict {
     let ck = t.make_client(&t.all());
     for _ in 0..3 {
         let stop = Rc::new(Cell::new(false));
@@ -212,7 +218,7 @@ pub fn generic_test(t: &mut KvTester, g: Generic, maxraftstate: Option<usize>) -
 
 /// The per-iteration size checks: Raft state at most 8 x maxraftstate, or no snapshot at
 /// all when snapshots are off.
-pub fn check_sizes(t: &KvTester, maxraftstate: Option<usize>) -> Verdict {
+pub fn check_sizes<I: Implementation>(t: &KvTester<I>, maxraftstate: Option<usize>) -> Verdict {
     match maxraftstate {
         Some(m) => {
             let sz = t.log_size();
@@ -232,7 +238,7 @@ pub fn check_sizes(t: &KvTester, maxraftstate: Option<usize>) -> Verdict {
 /// The lab's `GenericTestSpeed`: 1000 sequential appends by one clerk, each at most
 /// 33.3 ms (a third of a 100 ms heartbeat interval) on average, in virtual time.
 /// Reports the mean latency per append as the metric `latency_per_op_ms`.
-pub fn generic_test_speed(t: &mut KvTester) -> Verdict {
+pub fn generic_test_speed<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
     const NUM_OPS: u64 = 1000;
     let ck = t.make_client(&t.all());
     // Wait until the first op completes, so we know a leader is elected.

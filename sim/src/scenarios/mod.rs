@@ -13,36 +13,41 @@ mod raft_2d;
 
 use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
+use crate::implementation::Implementation;
 use crate::scenario::{Failure, Outcome, RunConfig, Scenario, Verdict};
 
-/// Every Raft scenario, in the lab's order.
-pub fn raft() -> Vec<Scenario> {
+/// Every Raft scenario implementation `I` supports, in the lab's order.
+pub fn raft<I: Implementation>() -> Vec<Scenario> {
     let mut all = Vec::new();
-    all.extend(raft_2a::scenarios());
-    all.extend(raft_2b::scenarios());
-    all.extend(raft_2c::scenarios());
-    all.extend(raft_2d::scenarios());
+    all.extend(raft_2a::scenarios::<I>());
+    all.extend(raft_2b::scenarios::<I>());
+    all.extend(raft_2c::scenarios::<I>());
+    if I::options().snapshots {
+        all.extend(raft_2d::scenarios::<I>());
+    }
     all
 }
 
-/// Every KV scenario, in the lab's order.
-pub fn kv() -> Vec<Scenario> {
+/// Every KV scenario implementation `I` supports, in the lab's order.
+pub fn kv<I: Implementation>() -> Vec<Scenario> {
     let mut all = Vec::new();
-    all.extend(kv_3a::scenarios());
-    all.extend(kv_3b::scenarios());
+    all.extend(kv_3a::scenarios::<I>());
+    if I::options().snapshots {
+        all.extend(kv_3b::scenarios::<I>());
+    }
     all
 }
 
 /// Runs a KV test body on a fresh cluster, then judges the recorded history with the
 /// linearizability checker (an `Illegal` or `Unknown` verdict fails the run) and
 /// packages the history (JSON, and the HTML view on failure) with the outcome.
-pub(crate) fn run_kv(
+pub(crate) fn run_kv<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: KvSetup,
-    body: fn(&mut KvTester) -> Verdict,
+    body: fn(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
-    let mut t = KvTester::new(config.seed, config.keep_trace, setup);
+    let mut t = KvTester::<I>::new(config.seed, config.keep_trace, setup);
     let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let result = if setup.check_history {
         t.check_history()
@@ -72,7 +77,7 @@ pub(crate) fn run_kv(
     }
     let ops = t.ops();
     let total = t.sim.net().total();
-    let mut outcome = Outcome::from_sim(name, config, &t.sim, verdict);
+    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
     if config.keep_history || !outcome.passed() {
         outcome.history_json = checker::to_json("kv", t.history()).ok();
     }
@@ -90,28 +95,39 @@ pub(crate) fn run_kv(
     outcome
 }
 
-/// Declares KV scenarios: name, part, servers, unreliable, maxraftstate, whether to check
-/// the history, description, body.
+/// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
+/// module's `scenarios::<I>()` for any implementation `I`.
 macro_rules! kv_scenarios {
-    ($( $name:ident, $part:literal, $servers:expr, $unreliable:expr, $max:expr, $check:expr, $desc:literal, $body:path; )*) => {
-        /// This module's scenarios, in the lab's order.
-        pub fn scenarios() -> Vec<$crate::scenario::Scenario> {
+    ($( $name:ident {
+        part: $part:literal,
+        servers: $servers:expr,
+        unreliable: $unreliable:expr,
+        maxraftstate: $max:expr,
+        check_history: $check:expr,
+        about: $desc:literal,
+        body: $body:ident,
+    } )*) => {
+        /// This module's scenarios for implementation `I`, in the lab's order.
+        pub fn scenarios<I: $crate::implementation::Implementation>() -> Vec<$crate::scenario::Scenario> {
             vec![$(
                 $crate::scenario::Scenario {
                     name: stringify!($name),
                     part: $part,
+                    implementation: I::NAME,
                     description: $desc,
                     run: {
-                        fn run(config: &$crate::scenario::RunConfig) -> $crate::scenario::Outcome {
+                        fn run<I: $crate::implementation::Implementation>(
+                            config: &$crate::scenario::RunConfig,
+                        ) -> $crate::scenario::Outcome {
                             let setup = $crate::cluster::kv_tester::KvSetup {
                                 servers: $servers,
                                 unreliable: $unreliable,
                                 maxraftstate: $max,
                                 check_history: $check,
                             };
-                            super::run_kv(stringify!($name), config, setup, $body)
+                            super::run_kv::<I>(stringify!($name), config, setup, $body::<I>)
                         }
-                        run
+                        run::<I>
                     },
                 },
             )*]
@@ -121,15 +137,15 @@ macro_rules! kv_scenarios {
 pub(crate) use kv_scenarios;
 
 /// Runs a Raft test body on a fresh cluster and packages the outcome with its counters.
-pub(crate) fn run_raft(
+pub(crate) fn run_raft<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: RaftSetup,
-    body: fn(&mut RaftTester) -> Verdict,
+    body: fn(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
-    let mut t = RaftTester::new(config.seed, config.keep_trace, setup);
+    let mut t = RaftTester::<I>::new(config.seed, config.keep_trace, setup);
     let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    let mut outcome = Outcome::from_sim(name, config, &t.sim, verdict);
+    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
     outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
     outcome
         .metrics
@@ -140,26 +156,37 @@ pub(crate) fn run_raft(
     outcome
 }
 
-/// Declares Raft scenarios: name, part, servers, unreliable, snapshot, description, body.
+/// Declares Raft scenarios, one named-field entry each (see `raft_2a.rs`), as the
+/// module's `scenarios::<I>()` for any implementation `I`.
 macro_rules! raft_scenarios {
-    ($( $name:ident, $part:literal, $servers:expr, $unreliable:expr, $snapshot:expr, $desc:literal, $body:path; )*) => {
-        /// This module's scenarios, in the lab's order.
-        pub fn scenarios() -> Vec<$crate::scenario::Scenario> {
+    ($( $name:ident {
+        part: $part:literal,
+        servers: $servers:expr,
+        unreliable: $unreliable:expr,
+        snapshot: $snapshot:expr,
+        about: $desc:literal,
+        body: $body:ident,
+    } )*) => {
+        /// This module's scenarios for implementation `I`, in the lab's order.
+        pub fn scenarios<I: $crate::implementation::Implementation>() -> Vec<$crate::scenario::Scenario> {
             vec![$(
                 $crate::scenario::Scenario {
                     name: stringify!($name),
                     part: $part,
+                    implementation: I::NAME,
                     description: $desc,
                     run: {
-                        fn run(config: &$crate::scenario::RunConfig) -> $crate::scenario::Outcome {
+                        fn run<I: $crate::implementation::Implementation>(
+                            config: &$crate::scenario::RunConfig,
+                        ) -> $crate::scenario::Outcome {
                             let setup = $crate::cluster::RaftSetup {
                                 servers: $servers,
                                 unreliable: $unreliable,
                                 snapshot: $snapshot,
                             };
-                            super::run_raft(stringify!($name), config, setup, $body)
+                            super::run_raft::<I>(stringify!($name), config, setup, $body::<I>)
                         }
-                        run
+                        run::<I>
                     },
                 },
             )*]
@@ -171,9 +198,12 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.
-    fn tampered(t: &mut KvTester) -> Verdict {
+    type Ours = raft::Family;
+
+    fn tampered(t: &mut KvTester<Ours>) -> Verdict {
         let ck = t.make_client(&t.all());
         t.put(ck, "k", "v")?;
         let got = t.get(ck, "k")?;
@@ -201,7 +231,7 @@ mod tests {
             keep_trace: false,
             keep_history: false,
         };
-        let o = run_kv("Tampered", &config, setup, tampered);
+        let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
         assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
         let html = o.history_html.expect("an HTML view of the failing history");
         assert!(html.contains("<svg") && html.contains("never written"));
@@ -209,9 +239,43 @@ mod tests {
         assert!(json.contains("\"never written\""));
     }
 
+    /// Every clerk's next call is recorded strictly after its previous return, in a
+    /// real scenario with concurrent clients, partitions and an unreliable network.
+    #[test]
+    fn kv_history_calls_come_strictly_after_the_same_clients_return() {
+        let config = RunConfig {
+            seed: 3,
+            keep_trace: false,
+            keep_history: true,
+        };
+        let scenario = crate::scenario::find("PersistPartitionUnreliable3A").expect("registered");
+        let outcome = crate::scenario::run(&scenario, &config);
+        assert!(outcome.passed(), "{:?}", outcome.failure);
+        let json = outcome.history_json.expect("history kept");
+        let history = checker::parse_json::<checker::KvInput, checker::KvOutput>(&json, "h")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut pairs = 0;
+        for op in &history.ops {
+            if let Some(&ret) = last.get(&op.client.0) {
+                assert!(
+                    op.call.0 > ret,
+                    "client {} called at {} but returned at {ret}",
+                    op.client.0,
+                    op.call.0
+                );
+                pairs += 1;
+            }
+            if let Some(at) = op.outcome.return_time() {
+                last.insert(op.client.0, at.0);
+            }
+        }
+        assert!(pairs > 100, "only {pairs} consecutive pairs");
+    }
+
     #[test]
     fn run_kv_legal_history_passes_without_html() {
-        fn body(t: &mut KvTester) -> Verdict {
+        fn body(t: &mut KvTester<Ours>) -> Verdict {
             let ck = t.make_client(&t.all());
             t.put(ck, "k", "v")?;
             t.check(ck, "k", "v")
@@ -222,7 +286,7 @@ mod tests {
             maxraftstate: None,
             check_history: true,
         };
-        let o = run_kv("Legal", &RunConfig::default(), setup, body);
+        let o = run_kv::<Ours>("Legal", &RunConfig::default(), setup, body);
         assert!(o.passed(), "{:?}", o.failure);
         assert!(o.history_html.is_none());
         assert!(
@@ -233,7 +297,7 @@ mod tests {
             keep_history: true,
             ..RunConfig::default()
         };
-        let o = run_kv("Legal", &keep, setup, body);
+        let o = run_kv::<Ours>("Legal", &keep, setup, body);
         assert!(o.history_json.is_some_and(|j| j.contains("\"put\"")));
         assert!(o.metrics.iter().any(|(k, v)| k == "ops" && *v == 2.0));
     }

@@ -3,17 +3,39 @@
 use super::raft_scenarios;
 use crate::cluster::{RaftTester, ELECTION_TIMEOUT};
 use crate::ensure;
+use crate::implementation::Implementation;
 use crate::scenario::Verdict;
 
 raft_scenarios! {
-    InitialElection2A, "2A", 3, false, false, "a leader is elected, terms agree, and stay put without failures", initial_election;
-    ReElection2A, "2A", 3, false, false, "a new leader after the leader is cut off; none without a majority", re_election;
-    ManyElections2A, "2A", 7, false, false, "7 servers, 9 rounds of cutting off 3 random ones: always one leader", many_elections;
+    InitialElection2A {
+        part: "2A",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "a leader is elected, terms agree, and stay put without failures",
+        body: initial_election,
+    }
+    ReElection2A {
+        part: "2A",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "a new leader after the leader is cut off; none without a majority",
+        body: re_election,
+    }
+    ManyElections2A {
+        part: "2A",
+        servers: 7,
+        unreliable: false,
+        snapshot: false,
+        about: "7 servers, 9 rounds of cutting off 3 random ones: always one leader",
+        body: many_elections,
+    }
 }
 
 /// TestInitialElection: one leader, every server on the same term (>= 1), and no term
 /// change without failures.
-fn initial_election(t: &mut RaftTester) -> Verdict {
+fn initial_election<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.check_one_leader()?;
     // Sleep a bit to avoid racing with followers learning of the election.
     t.sleep(crate::engine::Duration::from_millis(50))?;
@@ -32,7 +54,7 @@ fn initial_election(t: &mut RaftTester) -> Verdict {
 
 /// TestReElection: a new leader when the old one is disconnected; the old leader's
 /// return does not disturb it; no leader without a quorum.
-fn re_election(t: &mut RaftTester) -> Verdict {
+fn re_election<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
     t.check_one_leader()?;
@@ -50,7 +72,7 @@ fn re_election(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestManyElections: 9 rounds of disconnecting three random servers of seven.
-fn many_elections(t: &mut RaftTester) -> Verdict {
+fn many_elections<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let n = t.n();
     t.check_one_leader()?;
     for _ in 0..9 {

@@ -3,20 +3,91 @@
 use super::raft_scenarios;
 use crate::cluster::{Cmd, RaftTester, ELECTION_TIMEOUT};
 use crate::engine::{Duration, SimRng};
+use crate::implementation::Implementation;
 use crate::scenario::Verdict;
 use crate::{ensure, fail};
 
 raft_scenarios! {
-    BasicAgree2B, "2B", 3, false, false, "three commands agreed at indices 1, 2, 3, none committed before Start", basic_agree;
-    RPCBytes2B, "2B", 3, false, false, "each 5000-byte command is sent to each peer about once (<= 3 x payload + 50 kB)", rpc_bytes;
-    FollowerFailure2B, "2B", 3, false, false, "progress with one follower gone; nothing commits with both gone", follower_failure;
-    LeaderFailure2B, "2B", 3, false, false, "progress after the leader is gone; nothing commits with two leaders gone", leader_failure;
-    FailAgree2B, "2B", 3, false, false, "agreement after a disconnected follower reconnects", fail_agree;
-    FailNoAgree2B, "2B", 5, false, false, "no agreement without a majority; recovery after the majority returns", fail_no_agree;
-    ConcurrentStarts2B, "2B", 3, false, false, "five concurrent Start()s all commit", concurrent_starts;
-    Rejoin2B, "2B", 3, false, false, "a partitioned leader with uncommitted entries rejoins", rejoin;
-    Backup2B, "2B", 5, false, false, "a leader backs up quickly over 50-entry divergent follower logs", backup;
-    Count2B, "2B", 3, false, false, "RPC counts: <= 30 to elect, <= 42 for 10 entries, <= 60 per idle second", count;
+    BasicAgree2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "three commands agreed at indices 1, 2, 3, none committed before Start",
+        body: basic_agree,
+    }
+    RPCBytes2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "each 5000-byte command is sent to each peer about once (<= 3 x payload + 50 kB)",
+        body: rpc_bytes,
+    }
+    FollowerFailure2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "progress with one follower gone; nothing commits with both gone",
+        body: follower_failure,
+    }
+    LeaderFailure2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "progress after the leader is gone; nothing commits with two leaders gone",
+        body: leader_failure,
+    }
+    FailAgree2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "agreement after a disconnected follower reconnects",
+        body: fail_agree,
+    }
+    FailNoAgree2B {
+        part: "2B",
+        servers: 5,
+        unreliable: false,
+        snapshot: false,
+        about: "no agreement without a majority; recovery after the majority returns",
+        body: fail_no_agree,
+    }
+    ConcurrentStarts2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "five concurrent Start()s all commit",
+        body: concurrent_starts,
+    }
+    Rejoin2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "a partitioned leader with uncommitted entries rejoins",
+        body: rejoin,
+    }
+    Backup2B {
+        part: "2B",
+        servers: 5,
+        unreliable: false,
+        snapshot: false,
+        about: "a leader backs up quickly over 50-entry divergent follower logs",
+        body: backup,
+    }
+    Count2B {
+        part: "2B",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "RPC counts: <= 30 to elect, <= 42 for 10 entries, <= 60 per idle second",
+        body: count,
+    }
 }
 
 /// A random command, like the lab's `rand.Int()`.
@@ -25,7 +96,7 @@ pub(crate) fn rand_cmd(rng: &mut SimRng) -> Cmd {
 }
 
 /// TestBasicAgree.
-fn basic_agree(t: &mut RaftTester) -> Verdict {
+fn basic_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     for index in 1..=3u64 {
         let (nd, _) = t.n_committed(index)?;
         ensure!(nd == 0, "some have committed before Start()");
@@ -44,7 +115,7 @@ fn rand_string(rng: &mut SimRng, len: usize) -> String {
 }
 
 /// TestRPCBytes: total bytes at most 3 x payload + 50,000 (encoded sizes).
-fn rpc_bytes(t: &mut RaftTester) -> Verdict {
+fn rpc_bytes<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(99), 3, false)?;
     let bytes0 = t.bytes_total();
     let mut sent = 0u64;
@@ -64,7 +135,7 @@ fn rpc_bytes(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestFollowerFailure.
-fn follower_failure(t: &mut RaftTester) -> Verdict {
+fn follower_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(101), 3, false)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect((leader1 + 1) % 3);
@@ -75,7 +146,7 @@ fn follower_failure(t: &mut RaftTester) -> Verdict {
     let leader2 = t.check_one_leader()?;
     t.disconnect((leader2 + 1) % 3);
     t.disconnect((leader2 + 2) % 3);
-    let Some((index, _)) = t.start(leader2, Cmd::Int(104)) else {
+    let Some((index, _)) = t.start(leader2, Cmd::Int(104))? else {
         fail!("leader rejected Start()");
     };
     ensure!(index == 4, "expected index 4, got {index}");
@@ -86,7 +157,7 @@ fn follower_failure(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestLeaderFailure.
-fn leader_failure(t: &mut RaftTester) -> Verdict {
+fn leader_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(101), 3, false)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
@@ -96,7 +167,7 @@ fn leader_failure(t: &mut RaftTester) -> Verdict {
     let leader2 = t.check_one_leader()?;
     t.disconnect(leader2);
     for i in 0..3 {
-        t.start(i, Cmd::Int(104));
+        t.start(i, Cmd::Int(104))?;
     }
     t.sleep(ELECTION_TIMEOUT * 2)?;
     let (nd, _) = t.n_committed(4)?;
@@ -105,7 +176,7 @@ fn leader_failure(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestFailAgree: agreement after a follower reconnects.
-fn fail_agree(t: &mut RaftTester) -> Verdict {
+fn fail_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(101), 3, false)?;
     let leader = t.check_one_leader()?;
     t.disconnect((leader + 1) % 3);
@@ -122,13 +193,13 @@ fn fail_agree(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestFailNoAgree: no agreement if too many followers disconnect.
-fn fail_no_agree(t: &mut RaftTester) -> Verdict {
+fn fail_no_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(10), 5, false)?;
     let leader = t.check_one_leader()?;
     for k in 1..=3 {
         t.disconnect((leader + k) % 5);
     }
-    let Some((index, _)) = t.start(leader, Cmd::Int(20)) else {
+    let Some((index, _)) = t.start(leader, Cmd::Int(20))? else {
         fail!("leader rejected Start()");
     };
     ensure!(index == 2, "expected index 2, got {index}");
@@ -141,7 +212,7 @@ fn fail_no_agree(t: &mut RaftTester) -> Verdict {
     // The disconnected majority may have chosen a leader from among their own ranks,
     // forgetting index 2.
     let leader2 = t.check_one_leader()?;
-    let Some((index2, _)) = t.start(leader2, Cmd::Int(30)) else {
+    let Some((index2, _)) = t.start(leader2, Cmd::Int(30))? else {
         fail!("leader2 rejected Start()");
     };
     ensure!((2..=3).contains(&index2), "unexpected index {index2}");
@@ -150,20 +221,20 @@ fn fail_no_agree(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestConcurrentStarts: five Start()s at the same instant all commit.
-fn concurrent_starts(t: &mut RaftTester) -> Verdict {
+fn concurrent_starts<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     'attempt: for attempt in 0..5 {
         if attempt > 0 {
             // Give the solution some time to settle.
             t.sleep(Duration::from_secs(3))?;
         }
         let leader = t.check_one_leader()?;
-        let Some((_, term)) = t.start(leader, Cmd::Int(1)) else {
+        let Some((_, term)) = t.start(leader, Cmd::Int(1))? else {
             // Leader moved on really quickly.
             continue;
         };
         let mut indices = Vec::new();
         for i in 0..5u64 {
-            if let Some((index, term1)) = t.start(leader, Cmd::Int(100 + i)) {
+            if let Some((index, term1)) = t.start(leader, Cmd::Int(100 + i))? {
                 if term1 == term {
                     indices.push(index);
                 }
@@ -194,13 +265,13 @@ fn concurrent_starts(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestRejoin: a partitioned leader's uncommitted entries are overwritten on rejoin.
-fn rejoin(t: &mut RaftTester) -> Verdict {
+fn rejoin<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(101), 3, true)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
     // Make the old leader try to agree on some entries.
     for x in 102..=104 {
-        t.start(leader1, Cmd::Int(x));
+        t.start(leader1, Cmd::Int(x))?;
     }
     // The new leader commits, also for index 2.
     t.one(Cmd::Int(103), 2, true)?;
@@ -214,7 +285,7 @@ fn rejoin(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestBackup: a leader backs up quickly over incorrect follower logs.
-fn backup(t: &mut RaftTester) -> Verdict {
+fn backup<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let c = rand_cmd(&mut t.rng);
     t.one(c, 5, true)?;
     // Put the leader and one follower in a partition.
@@ -225,7 +296,7 @@ fn backup(t: &mut RaftTester) -> Verdict {
     // Submit lots of commands that won't commit.
     for _ in 0..50 {
         let c = rand_cmd(&mut t.rng);
-        t.start(leader1, c);
+        t.start(leader1, c)?;
     }
     t.sleep(ELECTION_TIMEOUT / 2)?;
     t.disconnect(leader1 % 5);
@@ -249,7 +320,7 @@ fn backup(t: &mut RaftTester) -> Verdict {
     // Lots more commands that won't commit.
     for _ in 0..50 {
         let c = rand_cmd(&mut t.rng);
-        t.start(leader2, c);
+        t.start(leader2, c)?;
     }
     t.sleep(ELECTION_TIMEOUT / 2)?;
     // Bring the original leader back to life.
@@ -274,7 +345,7 @@ fn backup(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestCount: RPC counts are not too high.
-fn count(t: &mut RaftTester) -> Verdict {
+fn count<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = 3u64;
     t.check_one_leader()?;
     let total1 = t.rpc_total();
@@ -292,7 +363,7 @@ fn count(t: &mut RaftTester) -> Verdict {
         let leader = t.check_one_leader()?;
         let total1 = t.rpc_total();
         let iters = 10u64;
-        let Some((starti, term)) = t.start(leader, Cmd::Int(1)) else {
+        let Some((starti, term)) = t.start(leader, Cmd::Int(1))? else {
             // Leader moved on really quickly.
             continue;
         };
@@ -300,7 +371,7 @@ fn count(t: &mut RaftTester) -> Verdict {
         for i in 1..iters + 2 {
             let x = rand_cmd(&mut t.rng);
             cmds.push(x.clone());
-            let Some((index1, term1)) = t.start(leader, x) else {
+            let Some((index1, term1)) = t.start(leader, x)? else {
                 // No longer the leader, so the term has changed.
                 continue 'attempt;
             };

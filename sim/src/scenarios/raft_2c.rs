@@ -2,26 +2,83 @@
 
 use super::raft_2b::rand_cmd;
 use super::raft_scenarios;
-use crate::cluster::{Cmd, OneOp, RaftTester, Task, ELECTION_TIMEOUT};
-use crate::engine::{Duration, Instant};
+use crate::cluster::{Cmd, OneOp, RaftTester, Task, Wake, ELECTION_TIMEOUT};
+use crate::engine::Duration;
+use crate::implementation::Implementation;
 use crate::scenario::{Failure, Verdict};
 use crate::{ensure, fail};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 raft_scenarios! {
-    Persist12C, "2C", 3, false, false, "basic persistence: restarts of all, of the leader, of a follower", persist1;
-    Persist22C, "2C", 5, false, false, "more persistence: 5 rounds of partial crashes and restarts", persist2;
-    Persist32C, "2C", 3, false, false, "partitioned leader and one follower crash, leader restarts", persist3;
-    Figure82C, "2C", 5, false, false, "Figure 8: 1000 rounds of leader crashes at random moments", figure8;
-    UnreliableAgree2C, "2C", 5, true, false, "agreement on an unreliable network with concurrent clients", unreliable_agree;
-    Figure8Unreliable2C, "2C", 5, true, false, "Figure 8 on an unreliable network with long reordering", figure8_unreliable;
-    ReliableChurn2C, "2C", 5, false, false, "three clients through 20 rounds of disconnects, crashes and restarts", reliable_churn;
-    UnreliableChurn2C, "2C", 5, true, false, "churn on an unreliable network", unreliable_churn;
+    Persist12C {
+        part: "2C",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "basic persistence: restarts of all, of the leader, of a follower",
+        body: persist1,
+    }
+    Persist22C {
+        part: "2C",
+        servers: 5,
+        unreliable: false,
+        snapshot: false,
+        about: "more persistence: 5 rounds of partial crashes and restarts",
+        body: persist2,
+    }
+    Persist32C {
+        part: "2C",
+        servers: 3,
+        unreliable: false,
+        snapshot: false,
+        about: "partitioned leader and one follower crash, leader restarts",
+        body: persist3,
+    }
+    Figure82C {
+        part: "2C",
+        servers: 5,
+        unreliable: false,
+        snapshot: false,
+        about: "Figure 8: 1000 rounds of leader crashes at random moments",
+        body: figure8,
+    }
+    UnreliableAgree2C {
+        part: "2C",
+        servers: 5,
+        unreliable: true,
+        snapshot: false,
+        about: "agreement on an unreliable network with concurrent clients",
+        body: unreliable_agree,
+    }
+    Figure8Unreliable2C {
+        part: "2C",
+        servers: 5,
+        unreliable: true,
+        snapshot: false,
+        about: "Figure 8 on an unreliable network with long reordering",
+        body: figure8_unreliable,
+    }
+    ReliableChurn2C {
+        part: "2C",
+        servers: 5,
+        unreliable: false,
+        snapshot: false,
+        about: "three clients through 20 rounds of disconnects, crashes and restarts",
+        body: reliable_churn,
+    }
+    UnreliableChurn2C {
+        part: "2C",
+        servers: 5,
+        unreliable: true,
+        snapshot: false,
+        about: "churn on an unreliable network",
+        body: unreliable_churn,
+    }
 }
 
 /// TestPersist1: basic persistence.
-fn persist1(t: &mut RaftTester) -> Verdict {
+fn persist1<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(11), 3, true)?;
     // Crash and re-start all.
     for i in 0..3 {
@@ -54,7 +111,7 @@ fn persist1(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestPersist2: more persistence.
-fn persist2(t: &mut RaftTester) -> Verdict {
+fn persist2<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let mut index = 1;
     for _ in 0..5 {
         t.one(Cmd::Int(10 + index), 5, true)?;
@@ -84,7 +141,7 @@ fn persist2(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestPersist3: partitioned leader and one follower crash, leader restarts.
-fn persist3(t: &mut RaftTester) -> Verdict {
+fn persist3<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.one(Cmd::Int(101), 3, true)?;
     let leader = t.check_one_leader()?;
     t.disconnect((leader + 2) % 3);
@@ -103,7 +160,7 @@ fn persist3(t: &mut RaftTester) -> Verdict {
 
 /// The Figure 8 tests' sleep: with 10% probability up to half an election timeout, else
 /// up to 12 ms.
-fn figure8_sleep(t: &mut RaftTester) -> Verdict {
+fn figure8_sleep<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let ms = if t.rng.below(1000) < 100 {
         t.rng.below(ELECTION_TIMEOUT.as_millis() / 2)
     } else {
@@ -113,7 +170,7 @@ fn figure8_sleep(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestFigure8: leaders crash at random moments; whatever was committed stays committed.
-fn figure8(t: &mut RaftTester) -> Verdict {
+fn figure8<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
     t.one(c, 1, true)?;
@@ -123,7 +180,7 @@ fn figure8(t: &mut RaftTester) -> Verdict {
         for i in 0..servers {
             if t.is_alive(i) {
                 let c = rand_cmd(&mut t.rng);
-                if t.start(i, c).is_some() {
+                if t.start(i, c)?.is_some() {
                     leader = Some(i);
                 }
             }
@@ -155,7 +212,7 @@ fn figure8(t: &mut RaftTester) -> Verdict {
 
 /// TestUnreliableAgree: 4 concurrent clients and one sequential one, on an unreliable
 /// network.
-fn unreliable_agree(t: &mut RaftTester) -> Verdict {
+fn unreliable_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     for iters in 1..50u64 {
         for j in 0..4u64 {
@@ -175,7 +232,7 @@ fn unreliable_agree(t: &mut RaftTester) -> Verdict {
 
 /// TestFigure8Unreliable: Figure 8 with disconnects instead of crashes, an unreliable
 /// network, and long reordering from iteration 200 on.
-fn figure8_unreliable(t: &mut RaftTester) -> Verdict {
+fn figure8_unreliable<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = Cmd::Int(t.rng.below(10_000));
     t.one(c, 1, true)?;
@@ -187,7 +244,7 @@ fn figure8_unreliable(t: &mut RaftTester) -> Verdict {
         let mut leader = None;
         for i in 0..servers {
             let c = Cmd::Int(t.rng.below(10_000));
-            if t.start(i, c).is_some() && t.is_connected(i) {
+            if t.start(i, c)?.is_some() && t.is_connected(i) {
                 leader = Some(i);
             }
         }
@@ -228,8 +285,8 @@ struct ChurnClient {
 /// The churn client's polling sleeps, in milliseconds.
 const CHURN_POLLS_MS: [u64; 5] = [10, 20, 50, 100, 200];
 
-impl Task for ChurnClient {
-    fn poll(&mut self, t: &mut RaftTester) -> Result<Option<Instant>, Failure> {
+impl<I: Implementation> Task<RaftTester<I>> for ChurnClient {
+    fn poll(&mut self, t: &mut RaftTester<I>) -> Result<Wake, Failure> {
         let now = t.now();
         // Poll, sleep, poll, ... five times; after the last sleep, move on unchecked.
         if let Some((x, index, polls)) = self.pending.take() {
@@ -238,7 +295,7 @@ impl Task for ChurnClient {
                 if nd == 0 {
                     let wake = now + Duration::from_millis(CHURN_POLLS_MS[polls]);
                     self.pending = Some((x, index, polls + 1));
-                    return Ok(Some(wake));
+                    return Ok(Wake::At(wake));
                 }
                 if cmd.as_ref() == Some(&x) {
                     self.values.borrow_mut().push(x);
@@ -246,13 +303,13 @@ impl Task for ChurnClient {
             }
         }
         if *self.stop.borrow() {
-            return Ok(None);
+            return Ok(Wake::Done);
         }
         let x = rand_cmd(&mut t.rng);
         let mut accepted = None;
         for i in 0..t.n() {
             // Start() on every live server, connected or not, as the lab's client does.
-            if let Some((index, _)) = t.start(i, x.clone()) {
+            if let Some((index, _)) = t.start(i, x.clone())? {
                 accepted = Some(index);
             }
         }
@@ -261,13 +318,13 @@ impl Task for ChurnClient {
                 self.pending = Some((x, index, 0));
                 self.poll(t)
             }
-            None => Ok(Some(now + Duration::from_millis(79 + self.me * 17))),
+            None => Ok(Wake::At(now + Duration::from_millis(79 + self.me * 17))),
         }
     }
 }
 
 /// The lab's `internalChurn(unreliable)`.
-fn churn(t: &mut RaftTester, unreliable: bool) -> Verdict {
+fn churn<I: Implementation>(t: &mut RaftTester<I>, unreliable: bool) -> Verdict {
     let servers = t.n();
     let stop = Rc::new(RefCell::new(false));
     let values = Rc::new(RefCell::new(Vec::new()));
@@ -333,10 +390,10 @@ fn churn(t: &mut RaftTester, unreliable: bool) -> Verdict {
     Ok(())
 }
 
-fn reliable_churn(t: &mut RaftTester) -> Verdict {
+fn reliable_churn<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     churn(t, false)
 }
 
-fn unreliable_churn(t: &mut RaftTester) -> Verdict {
+fn unreliable_churn<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     churn(t, true)
 }

@@ -5,16 +5,66 @@ use super::raft_scenarios;
 use crate::cluster::raft_tester::SNAPSHOT_INTERVAL;
 use crate::cluster::RaftTester;
 use crate::ensure;
+use crate::implementation::Implementation;
 use crate::scenario::Verdict;
 
 raft_scenarios! {
-    SnapshotBasic2D, "2D", 3, false, true, "30 rounds of snapshots with every follower caught up", snapshot_basic;
-    SnapshotInstall2D, "2D", 3, false, true, "a disconnected follower catches up through InstallSnapshot", snapshot_install;
-    SnapshotInstallUnreliable2D, "2D", 3, true, true, "InstallSnapshot catch-up on an unreliable network", snapshot_install_unreliable;
-    SnapshotInstallCrash2D, "2D", 3, false, true, "a crashed follower restarts from its snapshot and catches up", snapshot_install_crash;
-    SnapshotInstallUnCrash2D, "2D", 3, true, true, "crash and snapshot catch-up on an unreliable network", snapshot_install_uncrash;
-    SnapshotAllCrash2D, "2D", 3, false, true, "crash and restart all servers: indices never go back", snapshot_all_crash;
-    SnapshotInit2D, "2D", 3, false, true, "a restarted server keeps its snapshot in later saves", snapshot_init;
+    SnapshotBasic2D {
+        part: "2D",
+        servers: 3,
+        unreliable: false,
+        snapshot: true,
+        about: "30 rounds of snapshots with every follower caught up",
+        body: snapshot_basic,
+    }
+    SnapshotInstall2D {
+        part: "2D",
+        servers: 3,
+        unreliable: false,
+        snapshot: true,
+        about: "a disconnected follower catches up through InstallSnapshot",
+        body: snapshot_install,
+    }
+    SnapshotInstallUnreliable2D {
+        part: "2D",
+        servers: 3,
+        unreliable: true,
+        snapshot: true,
+        about: "InstallSnapshot catch-up on an unreliable network",
+        body: snapshot_install_unreliable,
+    }
+    SnapshotInstallCrash2D {
+        part: "2D",
+        servers: 3,
+        unreliable: false,
+        snapshot: true,
+        about: "a crashed follower restarts from its snapshot and catches up",
+        body: snapshot_install_crash,
+    }
+    SnapshotInstallUnCrash2D {
+        part: "2D",
+        servers: 3,
+        unreliable: true,
+        snapshot: true,
+        about: "crash and snapshot catch-up on an unreliable network",
+        body: snapshot_install_uncrash,
+    }
+    SnapshotAllCrash2D {
+        part: "2D",
+        servers: 3,
+        unreliable: false,
+        snapshot: true,
+        about: "crash and restart all servers: indices never go back",
+        body: snapshot_all_crash,
+    }
+    SnapshotInit2D {
+        part: "2D",
+        servers: 3,
+        unreliable: false,
+        snapshot: true,
+        about: "a restarted server keeps its snapshot in later saves",
+        body: snapshot_init,
+    }
 }
 
 /// The lab's `MAXLOGSIZE`: the encoded Raft state must stay below 2000 bytes.
@@ -22,7 +72,7 @@ const LOG_SIZE_MAX: usize = 2000;
 
 /// The lab's `snapcommon(name, disconnect, reliable, crash)` (reliability is set up by
 /// the scenario's declaration).
-fn snap_common(t: &mut RaftTester, disconnect: bool, crash: bool) -> Verdict {
+fn snap_common<I: Implementation>(t: &mut RaftTester<I>, disconnect: bool, crash: bool) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
     t.one(c, servers, true)?;
@@ -47,7 +97,7 @@ fn snap_common(t: &mut RaftTester, disconnect: bool, crash: bool) -> Verdict {
         let nn = SNAPSHOT_INTERVAL / 2 + t.rng.below(SNAPSHOT_INTERVAL);
         for _ in 0..nn {
             let c = rand_cmd(&mut t.rng);
-            t.start(sender, c);
+            t.start(sender, c)?;
         }
         // Let applier threads catch up with the Start()s.
         let c = rand_cmd(&mut t.rng);
@@ -79,31 +129,31 @@ fn snap_common(t: &mut RaftTester, disconnect: bool, crash: bool) -> Verdict {
 }
 
 /// TestSnapshotBasic.
-fn snapshot_basic(t: &mut RaftTester) -> Verdict {
+fn snapshot_basic<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     snap_common(t, false, false)
 }
 
 /// TestSnapshotInstall.
-fn snapshot_install(t: &mut RaftTester) -> Verdict {
+fn snapshot_install<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     snap_common(t, true, false)
 }
 
 /// TestSnapshotInstallUnreliable.
-fn snapshot_install_unreliable(t: &mut RaftTester) -> Verdict {
+fn snapshot_install_unreliable<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     snap_common(t, true, false)
 }
 
 /// TestSnapshotInstallCrash.
-fn snapshot_install_crash(t: &mut RaftTester) -> Verdict {
+fn snapshot_install_crash<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     snap_common(t, false, true)
 }
 
 /// TestSnapshotInstallUnCrash.
-fn snapshot_install_uncrash(t: &mut RaftTester) -> Verdict {
+fn snapshot_install_uncrash<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     snap_common(t, false, true)
 }
 
-fn crash_and_restart_all(t: &mut RaftTester) -> Verdict {
+fn crash_and_restart_all<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     for i in 0..t.n() {
         t.crash1(i);
     }
@@ -115,7 +165,7 @@ fn crash_and_restart_all(t: &mut RaftTester) -> Verdict {
 }
 
 /// TestSnapshotAllCrash: crash and restart all servers; the log index never decreases.
-fn snapshot_all_crash(t: &mut RaftTester) -> Verdict {
+fn snapshot_all_crash<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
     t.one(c, servers, true)?;
@@ -138,7 +188,7 @@ fn snapshot_all_crash(t: &mut RaftTester) -> Verdict {
 
 /// TestSnapshotInit: a server that forgets its snapshot after a restart and then saves
 /// `Save(state, nil)` loses it at the next restart.
-fn snapshot_init(t: &mut RaftTester) -> Verdict {
+fn snapshot_init<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
     t.one(c, servers, true)?;

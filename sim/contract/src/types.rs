@@ -20,7 +20,7 @@ pub struct Term(pub u64);
 /// prefix (the entry "before" the first one, whose term is `Term(0)`).
 ///
 /// Global indices never shift when the log is compacted; converting them to positions in
-/// the retained entries happens in exactly one place, [`crate::log::Log`].
+/// the retained entries is the implementation's business (in raftsim's Raft, `raft::log::Log`).
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]

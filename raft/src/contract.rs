@@ -1,0 +1,156 @@
+//! raftsim's Raft as a Raft under test: the contract's [`RaftNode`] for [`Raft`], and
+//! [`RaftMessage`] for its [`Message`]s.
+
+use crate::config::Config;
+use crate::message::Message;
+use crate::node::Raft;
+use crate::ready::Ready;
+use raft_contract::{
+    Ack, Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftMessage, RaftNode,
+    Status, Term,
+};
+
+/// raftsim's Raft, registered for every command type (`--raft ours`).
+#[derive(Clone, Copy, Debug)]
+pub struct Family;
+
+impl RaftFamily for Family {
+    type Node<C: Command> = Raft<C>;
+}
+
+impl<C: Command> RaftMessage for Message<C> {
+    fn is_request(&self) -> bool {
+        Message::is_request(self)
+    }
+
+    fn label(&self) -> String {
+        self.to_string()
+    }
+
+    fn term(&self) -> Term {
+        Message::term(self)
+    }
+
+    /// A granted vote, and an AppendEntries success through the last entry the request
+    /// carried. An InstallSnapshot reply carries no success flag (a refusal answers with
+    /// the follower's higher term), so it acknowledges nothing here.
+    fn ack(&self) -> Option<Ack> {
+        match self {
+            Message::RequestVoteReply(m) if m.vote_granted => Some(Ack::Vote { term: m.term }),
+            Message::AppendEntriesReply(m) if m.success => Some(Ack::Append {
+                term: m.term,
+                last_index: m.prev_log_index.plus(m.entries_len),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl<C: Command> RaftNode<C> for Raft<C> {
+    type Message = Message<C>;
+
+    /// Boots with the lab's timing ([`Config::default`]).
+    fn boot(boot: Boot) -> Result<Self, Error> {
+        Raft::new(
+            boot.id,
+            boot.peers,
+            boot.persisted,
+            Config::default(),
+            boot.seed,
+            boot.now,
+        )
+        .map_err(|e| Error::Boot(e.to_string()))
+    }
+
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)> {
+        Raft::start(self, command, now).ok()
+    }
+
+    fn state(&self) -> (Term, bool) {
+        Raft::state(self)
+    }
+
+    fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<(), Error> {
+        Raft::snapshot(self, index, data).map_err(|e| Error::SnapshotRefused(e.to_string()))
+    }
+
+    fn step(&mut self, from: NodeId, msg: Message<C>, now: Instant) {
+        Raft::step(self, from, msg, now);
+    }
+
+    fn tick(&mut self, now: Instant) {
+        Raft::tick(self, now);
+    }
+
+    fn next_deadline(&self) -> Instant {
+        Raft::next_deadline(self)
+    }
+
+    fn ready(&mut self) -> Ready<C> {
+        Raft::ready(self)
+    }
+
+    fn status(&self) -> Status {
+        Raft::status(self)
+    }
+
+    fn log_term(&self, index: LogIndex) -> Option<Term> {
+        self.log.term_at(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{AppendEntriesReply, InstallSnapshotReply, RequestVoteReply};
+    use crate::testutil::{elect, fresh};
+
+    #[test]
+    fn contract_acks_are_granted_votes_and_append_successes_only() {
+        let vote = |granted| {
+            Message::<u64>::RequestVoteReply(RequestVoteReply {
+                term: Term(4),
+                vote_granted: granted,
+            })
+        };
+        assert_eq!(vote(true).ack(), Some(Ack::Vote { term: Term(4) }));
+        assert_eq!(vote(false).ack(), None);
+        let append = |success| {
+            Message::<u64>::AppendEntriesReply(AppendEntriesReply {
+                term: Term(4),
+                success,
+                prev_log_index: LogIndex(3),
+                entries_len: 2,
+                conflict_index: LogIndex(0),
+                conflict_term: None,
+            })
+        };
+        let acked = Ack::Append {
+            term: Term(4),
+            last_index: LogIndex(5),
+        };
+        assert_eq!(append(true).ack(), Some(acked));
+        assert_eq!(append(false).ack(), None);
+        let installed = Message::<u64>::InstallSnapshotReply(InstallSnapshotReply {
+            term: Term(4),
+            last_included_index: LogIndex(9),
+        });
+        assert_eq!(installed.ack(), None);
+        assert_eq!(installed.term(), Term(4));
+    }
+
+    #[test]
+    fn contract_status_and_log_terms_follow_the_node() {
+        let mut r = fresh(0, 3);
+        elect(&mut r);
+        let now = r.next_deadline();
+        RaftNode::start(&mut r, 7, now).expect("leader");
+        let s = RaftNode::<u64>::status(&r);
+        assert_eq!(s.role, raft_contract::Role::Leader);
+        assert_eq!(s.voted_for, Some(NodeId(0)));
+        assert_eq!((s.last_index, s.snapshot_index), (LogIndex(1), LogIndex(0)));
+        assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(0)), Some(Term(0)));
+        assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(1)), Some(s.term));
+        assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(2)), None);
+    }
+}

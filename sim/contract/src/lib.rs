@@ -1,0 +1,36 @@
+//! The contract between raftsim and a Raft under test.
+//!
+//! raftsim tests any Rust Raft that implements [`RaftNode`]: the lab's `Make`, `Start`,
+//! `GetState` and `Snapshot`, in sans-IO form. The simulator delivers messages and lets
+//! time pass; the node hands back, in one [`Ready`] value, what to save, what to send
+//! and what to apply, which the simulator carries out in that order. A read-only
+//! [`Status`] view (term, role, vote, commit index, snapshot point, the terms of the
+//! entries held) lets the testers' safety monitors watch every node after every event
+//! without relying on the implementation's own assertions.
+//!
+//! # Tour
+//! - [`types`]: the newtypes [`NodeId`], [`Term`], [`LogIndex`], [`Instant`],
+//!   [`Duration`] that cross the API.
+//! - [`node`]: [`RaftNode`] (one peer), [`RaftMessage`] (what the network needs of a
+//!   message), [`RaftFamily`] (an implementation, for every command type), [`Boot`].
+//! - [`ready`]: [`Ready`] and [`ApplyMsg`]; [`persisted`]: [`Persisted`], the two byte
+//!   strings of the lab's `Persister`; [`bytes`]: [`SharedBytes`], their shared chunks.
+//! - [`status`]: [`Status`] and [`Role`].
+//!
+//! raftsim's own Raft (the `raft` crate) implements the trait directly; tikv's raft-rs
+//! through an adapter crate. The README's "Test your own Raft" shows a skeleton.
+#![deny(missing_docs)]
+
+pub mod bytes;
+pub mod node;
+pub mod persisted;
+pub mod ready;
+pub mod status;
+pub mod types;
+
+pub use bytes::SharedBytes;
+pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
+pub use persisted::Persisted;
+pub use ready::{ApplyMsg, Ready};
+pub use status::{Role, Status};
+pub use types::{Duration, Instant, LogIndex, NodeId, Term};

@@ -1,0 +1,192 @@
+//! The trait a Raft implementation implements to be tested by raftsim.
+
+use crate::persisted::Persisted;
+use crate::ready::Ready;
+use crate::status::Status;
+use crate::types::{Instant, LogIndex, NodeId, Term};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::{self, Debug};
+
+/// What a command must be to travel in a log: cloneable, comparable (the testers check
+/// that every node applies the same command at each index), printable and serializable
+/// with serde (an implementation that keeps bytes encodes it; see the raft-rs adapter).
+pub trait Command: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static {}
+
+impl<T: Clone + Debug + PartialEq + Serialize + DeserializeOwned + 'static> Command for T {}
+
+/// What a node acknowledged by sending a message, for the durability monitor: a node
+/// must not answer before what it answers is on its disk (Figure 2, "respond to RPCs
+/// after updating stable storage").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ack {
+    /// A granted vote in `term`, for the message's destination.
+    Vote {
+        /// The term of the vote.
+        term: Term,
+    },
+    /// Entries accepted in `term`: the sender's log matches the leader's through
+    /// `last_index` (an AppendEntries success, or an installed snapshot's point).
+    Append {
+        /// The leader's term the answer is for.
+        term: Term,
+        /// The last index the answer vouches for.
+        last_index: LogIndex,
+    },
+}
+
+/// A message between two nodes, as the simulator sees it.
+///
+/// The network treats it as opaque: it serializes it (with serde, to count its bytes as
+/// labrpc counts them and to hash it into the trace), asks whether it is a request (the
+/// lab counts requests, and labrpc's faults differ for requests and replies) and prints
+/// its label in traces. [`RaftMessage::term`] and [`RaftMessage::ack`] feed only the
+/// safety monitors of the tester.
+pub trait RaftMessage: Clone + Debug + Serialize + 'static {
+    /// True for a request (RequestVote, AppendEntries, InstallSnapshot and the like),
+    /// false for a reply.
+    fn is_request(&self) -> bool;
+
+    /// One short line for traces.
+    fn label(&self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The sender's term, which every Raft message carries (Figure 2).
+    fn term(&self) -> Term;
+
+    /// What sending this message acknowledges, if anything.
+    fn ack(&self) -> Option<Ack>;
+}
+
+/// What a node is built from: the lab's `Make(peers, me, persister, applyCh)`.
+#[derive(Clone, Debug)]
+pub struct Boot {
+    /// This node's id: `NodeId(0)..NodeId(peers - 1)`.
+    pub id: NodeId,
+    /// The number of nodes in the cluster (fixed: no membership changes).
+    pub peers: usize,
+    /// What the node saved before it last stopped (both parts empty for a fresh node).
+    pub persisted: Persisted,
+    /// Seed for every random choice the node makes (election timeouts). An
+    /// implementation must draw from nothing else, or runs stop being reproducible.
+    pub seed: u64,
+    /// The virtual time at which the node starts.
+    pub now: Instant,
+}
+
+/// Why a call was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The node cannot start from what its disk holds.
+    Boot(String),
+    /// The node refused a snapshot from its service.
+    SnapshotRefused(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Boot(why) => write!(f, "cannot boot: {why}"),
+            Error::SnapshotRefused(why) => write!(f, "snapshot refused: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// One Raft peer as the tester drives it: the lab's contract in sans-IO form.
+///
+/// The node never reads a clock, never draws randomness but from [`Boot::seed`], and
+/// never does IO: time, messages and commands come in through the calls below, and
+/// everything it wants done comes out of [`RaftNode::ready`], which the driver calls
+/// after every other call and carries out as [`Ready`] documents (save, then send, then
+/// apply). A timer is the driver's job: it calls [`RaftNode::tick`] at
+/// [`RaftNode::next_deadline`].
+pub trait RaftNode<C: Command>: Sized {
+    /// The messages nodes of this implementation exchange.
+    type Message: RaftMessage;
+
+    /// Builds a node from its durable state (the lab's `Make` plus `readPersist`). A
+    /// restarted node resumes after its snapshot; the service restores its own state
+    /// from [`Persisted::snapshot`], which is not applied again.
+    ///
+    /// # Errors
+    /// [`Error::Boot`] when the persisted state does not decode or is inconsistent.
+    fn boot(boot: Boot) -> Result<Self, Error>;
+
+    /// Proposes `command` (the lab's `Start`): `Some((index, term))` if this node is the
+    /// leader and appended it, `None` otherwise. There is no guarantee it will commit.
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)>;
+
+    /// The current term and whether this node believes it is the leader (the lab's
+    /// `GetState`).
+    fn state(&self) -> (Term, bool);
+
+    /// The service's snapshot of everything through `index` (the lab's `Snapshot`): the
+    /// node may discard its log through `index` and must keep `data` with its state.
+    ///
+    /// # Errors
+    /// [`Error::SnapshotRefused`] when `index` is not a point the node can snapshot at
+    /// (not applied yet, or not newer than its snapshot).
+    fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<(), Error>;
+
+    /// Handles a message from peer `from`. Messages may be stale, duplicated, reordered
+    /// or never arrive.
+    fn step(&mut self, from: NodeId, msg: Self::Message, now: Instant);
+
+    /// Lets time pass: handles every deadline that expired by `now`. Called at
+    /// [`RaftNode::next_deadline`] or later; a call before it does nothing.
+    fn tick(&mut self, now: Instant);
+
+    /// The earliest instant at which [`RaftNode::tick`] has work. Read again after every
+    /// call: any call may move it.
+    fn next_deadline(&self) -> Instant;
+
+    /// Drains everything to save, send and apply since the last call (see [`Ready`]).
+    fn ready(&mut self) -> Ready<C, Self::Message>;
+
+    /// The node's state as Figure 2 names it, for testers and safety monitors.
+    fn status(&self) -> Status;
+
+    /// The term of the entry at `index`: `Some` for every index from
+    /// [`Status::snapshot_index`] (the snapshot's term) through [`Status::last_index`],
+    /// `None` outside.
+    fn log_term(&self, index: LogIndex) -> Option<Term>;
+}
+
+/// A Raft implementation: its node type for any command type. The testers need nodes
+/// for two command types (the Raft tests' integers and strings, and the KV service's
+/// operations), so an implementation is registered by a type that names both.
+///
+/// ```
+/// # use raft_contract::*;
+/// # struct MyRaft<C>(std::marker::PhantomData<C>);
+/// # impl<C: Command> RaftNode<C> for MyRaft<C> {
+/// #     type Message = MyMsg;
+/// #     fn boot(_: Boot) -> Result<Self, Error> { Err(Error::Boot("sketch".into())) }
+/// #     fn start(&mut self, _: C, _: Instant) -> Option<(LogIndex, Term)> { None }
+/// #     fn state(&self) -> (Term, bool) { (Term(0), false) }
+/// #     fn snapshot(&mut self, _: LogIndex, _: Vec<u8>) -> Result<(), Error> { Ok(()) }
+/// #     fn step(&mut self, _: NodeId, _: MyMsg, _: Instant) {}
+/// #     fn tick(&mut self, _: Instant) {}
+/// #     fn next_deadline(&self) -> Instant { Instant(0) }
+/// #     fn ready(&mut self) -> Ready<C, MyMsg> { Ready::default() }
+/// #     fn status(&self) -> Status { unimplemented!() }
+/// #     fn log_term(&self, _: LogIndex) -> Option<Term> { None }
+/// # }
+/// # #[derive(Clone, Debug, serde::Serialize)] struct MyMsg;
+/// # impl RaftMessage for MyMsg {
+/// #     fn is_request(&self) -> bool { true }
+/// #     fn term(&self) -> Term { Term(0) }
+/// #     fn ack(&self) -> Option<Ack> { None }
+/// # }
+/// struct Mine;
+/// impl RaftFamily for Mine {
+///     type Node<C: Command> = MyRaft<C>;
+/// }
+/// ```
+pub trait RaftFamily: 'static {
+    /// The node type for commands of type `C`.
+    type Node<C: Command>: RaftNode<C>;
+}
