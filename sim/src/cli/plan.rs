@@ -69,6 +69,7 @@ mod tests {
         Scenario {
             name,
             part: "demo",
+            implementation: "",
             description: "",
             run: never,
         }
