@@ -2,7 +2,9 @@
 //!
 //! With no command it runs the main job, a sweep of every scenario over the default seeds
 //! on all cores. Exit codes: 0 all runs passed, 1 some run failed, 64 bad usage, 65 a
-//! malformed seeds file, 66 a missing input file, 74 an output file that cannot be written.
+//! malformed seeds file, 66 a missing input file, 74 an output file (or stdout) that
+//! cannot be written, 130/143 a sweep stopped by SIGINT/SIGTERM, 141 stdout closed by its
+//! reader (see `sim::cli::output`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -48,9 +50,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version requests are not errors; everything else is bad usage.
-            let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = err.print();
-            return ExitCode::from(code);
+            if err.use_stderr() {
+                let _ = err.print();
+                return ExitCode::from(EXIT_USAGE);
+            }
+            // Help goes to stdout, which may be closed or full like any other output.
+            return ExitCode::from(match err.print().map_err(cli::output::stdout_error) {
+                Ok(()) => 0,
+                Err(err) => report(&err),
+            });
         }
     };
     let result = match cli.command {
@@ -61,12 +69,14 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => Ok(cli::check::run(&args)),
         None => cli::sweep::run(&cli::sweep::SweepArgs::default()),
     };
-    let code = match result {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("raftsim: {}", err.one_line());
-            err.exit_code()
-        }
-    };
-    ExitCode::from(code)
+    ExitCode::from(result.unwrap_or_else(|err| report(&err)))
+}
+
+/// Says what went wrong (on stderr, one line) and returns its exit code. A closed stdout
+/// is not worth a word: the reader left on purpose (`| head`).
+fn report(err: &cli::Error) -> u8 {
+    if !matches!(err, cli::Error::Closed) {
+        cli::output::warn(err.one_line());
+    }
+    err.exit_code()
 }

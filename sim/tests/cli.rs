@@ -1,104 +1,13 @@
 //! The `raftsim` binary, run as a user runs it: every command, every exit code.
 //!
 //! Kept fast: sweeps use `--filter PingFaults` and a few seeds. Failure paths use the
-//! self-test scenarios (`RAFTSIM_SELFTEST=1`, see `sim/src/cli/selftest.rs`), which always
-//! fail, panic or differ between two runs.
+//! self-test scenarios (see `cli_harness`). `cli_robust.rs` covers closed and full
+//! stdout, unwritable and colliding outputs, interruption and hostile inputs.
 
-use regex::Regex;
+mod cli_harness;
+
+use cli_harness::*;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const USAGE: i32 = 64;
-const DATA: i32 = 65;
-const NO_INPUT: i32 = 66;
-const OUTPUT: i32 = 74;
-
-/// What one invocation printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn last_line(&self) -> &str {
-        self.stdout.lines().last().unwrap_or("")
-    }
-
-    /// Asserts a one-line error on stderr containing `what`, with exit code `code`.
-    fn assert_error(&self, code: i32, what: &str) {
-        assert_eq!(self.code, code, "{self:#?}");
-        assert_eq!(self.stderr.lines().count(), 1, "not one line: {self:#?}");
-        assert!(self.stderr.starts_with("raftsim: "), "{self:#?}");
-        assert!(self.stderr.contains(what), "no {what:?} in {self:#?}");
-        assert!(!self.stderr.contains("panicked"), "{self:#?}");
-    }
-}
-
-fn raftsim_with(args: &[&str], selftest: bool, target: Option<&Path>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_raftsim"));
-    cmd.args(args).env_remove("RAFTSIM_SELFTEST");
-    if selftest {
-        cmd.env("RAFTSIM_SELFTEST", "1");
-    }
-    if let Some(dir) = target {
-        cmd.env("CARGO_TARGET_DIR", dir);
-    }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start raftsim: {e}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn raftsim(args: &[&str]) -> Run {
-    raftsim_with(args, false, None)
-}
-
-fn selftest(args: &[&str]) -> Run {
-    raftsim_with(args, true, None)
-}
-
-/// A fresh, empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn verdict_line() -> Regex {
-    Regex::new(
-        r"^(PASS|FAIL) (\S+) seed=(\d+) trace=([0-9a-f]{16}) virtual=\d+\.\d+s events=\d+ wall=\d+\.\d+s( reason: .+)?$",
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The `--json` lines of a sweep without their wall times (the one field that differs
-/// between two runs of the same sweep).
-fn json_without_wall(path: &Path) -> Vec<serde_json::Value> {
-    read(path)
-        .lines()
-        .map(|line| {
-            let mut v: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
-            let wall = v.as_object_mut().and_then(|o| o.remove("wall_s"));
-            assert!(wall.is_some_and(|w| w.is_f64()), "no wall_s in {line}");
-            v
-        })
-        .collect()
-}
 
 #[test]
 fn help_and_version_exit_0_unknown_command_exits_64() {
@@ -438,9 +347,10 @@ fn sweep_shards_0_and_1_of_2_cover_the_unsharded_sweep() {
 
 #[test]
 fn sweep_bad_input_is_one_line_usage_error() {
-    let table: [(&[&str], &str); 11] = [
-        (&["--seeds", "5..2"], "empty seed range"),
-        (&["--seeds", "5..5"], "empty seed range"),
+    let table: [(&[&str], &str); 12] = [
+        (&["--seeds", "5..2"], "empty seed range 5..2:"),
+        (&["--seeds", "5..5"], "empty seed range 5..5:"),
+        (&["--seeds", "5..=4"], "empty seed range 5..=4:"),
         (&["--seeds", "x..3"], "bad seed range"),
         (&["--seeds", "three"], "bad seed range"),
         (&["--seeds", "-1..3"], "bad seed range"),

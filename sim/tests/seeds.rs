@@ -1,11 +1,15 @@
-//! The seeds corpus (`seeds/*.txt`): every entry names a known scenario and passes.
+//! The seeds corpus (`seeds/*.txt`): every entry names a known scenario and passes; and
+//! the seeds-file parser, fuzzed: any bytes give entries or a documented error.
 //!
 //! Each entry is a run that once failed; replaying it keeps the fixed bug fixed. A
 //! failure prints the entry's `file:line`, its note and the command that replays it.
 
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use sim::cli::record::replay_command;
 use sim::cli::seeds;
+use sim::cli::Error;
 use sim::scenario::{self, RunConfig};
 use std::path::Path;
 
@@ -14,11 +18,11 @@ fn seeds_every_entry_passes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("seeds");
-    let entries = seeds::load(&dir).unwrap_or_else(|e| panic!("seeds corpus: {e}"));
-    assert!(!entries.is_empty(), "{}: no entries", dir.display());
+    let corpus = seeds::load(&[dir]).unwrap_or_else(|e| panic!("seeds corpus: {e}"));
+    let entries = corpus.entries();
     // An unknown scenario is an error, not a skip: a renamed scenario must carry its
     // seeds along.
-    let runs = seeds::resolve(&entries, &scenario::registry())
+    let runs = seeds::resolve(entries, &scenario::registry())
         .unwrap_or_else(|e| panic!("seeds corpus: {e}"));
     assert_eq!(runs.len(), entries.len(), "resolve lost entries");
     let failures: Vec<String> = runs
@@ -51,4 +55,112 @@ fn seeds_every_entry_passes() {
         entries.len(),
         failures.join("\n")
     );
+}
+
+/// Pieces the fuzzer strings together: the format's own tokens, its edge cases (the
+/// largest seed and one past it, a BOM, CR, tabs, a NUL) and bytes that are not UTF-8.
+const PIECES: [&[u8]; 26] = [
+    b"PingFaults",
+    b"Foo2B",
+    b"x",
+    b" ",
+    b"  ",
+    b"\t",
+    b"#",
+    b"# note",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"0",
+    b"7",
+    b"-1",
+    b"18446744073709551615",
+    b"18446744073709551616",
+    b"007",
+    b"\xef\xbb\xbf",
+    "é".as_bytes(),
+    "\u{2028}".as_bytes(),
+    b"\0",
+    b"\xff",
+    b"\xc3",
+    b"\xe2\x82",
+    b"..",
+    b"1 # a # b",
+];
+
+/// One random input of up to 40 pieces.
+fn input(rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let pieces = rng.next_u32() % 41;
+    let mut bytes = Vec::new();
+    for _ in 0..pieces {
+        let i = usize::try_from(rng.next_u32()).unwrap_or(0) % PIECES.len();
+        bytes.extend_from_slice(PIECES[i]);
+    }
+    bytes
+}
+
+/// The property: entries that render back to the same entries, or a `Data` error that
+/// names `fuzz.txt:LINE` with a line that exists. Never a panic (which fails the test
+/// with the input printed).
+fn check(bytes: &[u8]) {
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let result =
+        std::panic::catch_unwind(|| seeds::parse("fuzz.txt", bytes)).unwrap_or_else(|_| {
+            panic!(
+                "the parser panicked on {:?}",
+                String::from_utf8_lossy(bytes)
+            )
+        });
+    match result {
+        Ok(entries) => {
+            let rendered: String = entries
+                .iter()
+                .map(|e| format!("{} {} # {}\n", e.scenario, e.seed, e.note))
+                .collect();
+            let again = seeds::parse("fuzz.txt", &rendered)
+                .unwrap_or_else(|e| panic!("{rendered:?} from {bytes:?}: {e}"));
+            let key = |e: &seeds::Entry| (e.scenario.clone(), e.seed, e.note.clone());
+            assert_eq!(
+                again.iter().map(key).collect::<Vec<_>>(),
+                entries.iter().map(key).collect::<Vec<_>>(),
+                "{bytes:?}"
+            );
+            for e in &entries {
+                let line: usize = e
+                    .origin
+                    .trim_start_matches("fuzz.txt:")
+                    .parse()
+                    .unwrap_or(0);
+                assert!((1..=lines).contains(&line), "{e:?} from {bytes:?}");
+            }
+        }
+        Err(Error::Data(msg)) => {
+            let line: usize = msg
+                .strip_prefix("fuzz.txt:")
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no fuzz.txt:LINE in {msg:?} for {bytes:?}"));
+            assert!((1..=lines).contains(&line), "{msg} for {bytes:?}");
+            assert_eq!(msg.lines().count(), 1, "{msg:?}");
+        }
+        Err(other) => panic!("undocumented error {other:?} for {bytes:?}"),
+    }
+}
+
+#[test]
+fn seeds_parser_random_inputs_give_entries_or_a_documented_error() {
+    // Bounded and seeded: the same 20,000 inputs on every run (well under a second).
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (mut ok, mut bad) = (0, 0);
+    for _ in 0..20_000 {
+        let bytes = input(&mut rng);
+        check(&bytes);
+        if seeds::parse("fuzz.txt", &bytes).is_ok() {
+            ok += 1;
+        } else {
+            bad += 1;
+        }
+    }
+    // Both paths must be exercised, or the property says little.
+    assert!(ok > 1_000 && bad > 1_000, "{ok} accepted, {bad} refused");
 }

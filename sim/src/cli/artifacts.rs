@@ -6,6 +6,7 @@
 //! text, the failing (scenario, seed) runs again with `keep_trace`; determinism makes it
 //! the same run, and a different trace hash is reported as a failure of its own.
 
+use super::claims::Claims;
 use super::error::{Error, Result};
 use super::panics;
 use super::record::replay_command;
@@ -45,41 +46,90 @@ pub fn rerun_with_trace(scenario: &Scenario, seed: u64, hash: u64) -> (Outcome, 
     (again, drift)
 }
 
-/// Writes the files of a failed run into `dir` and returns their paths.
+/// The files [`write()`] may put in a run's folder, in the order written.
+pub const FILE_NAMES: [&str; 4] = ["failure.txt", "trace.txt", "history.json", "history.html"];
+
+/// What became of the files meant for one run's outputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Saved {
+    /// Files written.
+    pub written: Vec<PathBuf>,
+    /// Files not written, each as `PATH: why`.
+    pub unwritten: Vec<String>,
+}
+
+impl Saved {
+    /// Writes `contents` to `path` and records whether that worked.
+    pub fn write(&mut self, path: &Path, contents: &str) {
+        match std::fs::write(path, contents) {
+            Ok(()) => self.written.push(path.to_path_buf()),
+            Err(e) => self.unwritten.push(format!("{}: {e}", path.display())),
+        }
+    }
+}
+
+/// Writes the files of a failed run into `dir`, skipping any path in `claims` (the
+/// command's inputs and other outputs).
 ///
 /// `reason` is the failure being reported (the first run's); `outcome` is the rerun that
-/// kept the trace.
-///
-/// # Errors
-/// `Output` when the folder or a file cannot be written.
-pub fn write(dir: &Path, outcome: &Outcome, reason: &str) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::writing(dir, &e))?;
+/// kept the trace. A file that cannot be written is recorded, not an error: the run's
+/// verdict is what matters, and it is reported whatever happens to its files.
+pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Saved {
+    let mut saved = Saved::default();
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        saved.unwritten.push(format!("{}: {e}", dir.display()));
+        return saved;
+    }
     let summary = format!(
         "scenario: {}\nseed: {}\nreason: {reason}\nreplay: {}\n",
         outcome.scenario,
         outcome.seed,
         replay_command(&outcome.scenario, outcome.seed)
     );
-    let files = [
-        ("failure.txt", Some(summary.as_str())),
-        ("trace.txt", outcome.trace.as_deref()),
-        ("history.json", outcome.history_json.as_deref()),
-        ("history.html", outcome.history_html.as_deref()),
+    let contents = [
+        Some(summary.as_str()),
+        outcome.trace.as_deref(),
+        outcome.history_json.as_deref(),
+        outcome.history_html.as_deref(),
     ];
-    let mut written = Vec::new();
-    for (name, contents) in files {
-        let Some(contents) = contents else { continue };
+    for (name, text) in FILE_NAMES.iter().zip(contents) {
+        let Some(text) = text else { continue };
         let path = dir.join(name);
-        std::fs::write(&path, contents).map_err(|e| Error::writing(&path, &e))?;
-        written.push(path);
+        match claims.claimed_by(&path) {
+            Some(owner) => saved
+                .unwritten
+                .push(format!("{}: would overwrite {owner}", path.display())),
+            None => saved.write(&path, text),
+        }
     }
-    Ok(written)
+    saved
 }
 
-/// Writes `contents` to a file the user named (`run --trace FILE` and the like).
+/// Checks before any run that a file the user named can be written, without changing
+/// it: an existing file is opened for writing, not truncated; a missing one is created
+/// and removed again.
 ///
 /// # Errors
-/// `Output` when it cannot be written.
-pub fn write_file(path: &Path, contents: &str) -> Result<()> {
-    std::fs::write(path, contents).map_err(|e| Error::writing(path, &e))
+/// `Output` when it cannot be opened for writing.
+pub fn probe_file(path: &Path) -> Result<()> {
+    let existed = std::fs::symlink_metadata(path).is_ok();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| Error::writing(path, &e))?;
+    if !existed {
+        // Created by the probe: leave no empty file behind if the run writes nothing.
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+/// Creates the folder the user named for failures' files, before any run.
+///
+/// # Errors
+/// `Output` when it cannot be created or is not a directory.
+pub fn probe_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::writing(dir, &e))
 }

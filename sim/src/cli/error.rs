@@ -16,8 +16,10 @@ pub const EXIT_USAGE: u8 = 64;
 pub const EXIT_DATA: u8 = 65;
 /// An input file or directory that does not exist or cannot be read (EX_NOINPUT).
 pub const EXIT_NO_INPUT: u8 = 66;
-/// An output file that cannot be written (EX_IOERR).
+/// An output file, or stdout, that cannot be written (EX_IOERR).
 pub const EXIT_OUTPUT: u8 = 74;
+/// Stdout closed by its reader: see [`super::output::EXIT_CLOSED`].
+pub const EXIT_CLOSED: u8 = super::output::EXIT_CLOSED;
 
 /// Why a command could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +33,12 @@ pub enum Error {
     /// An input file is missing or unreadable.
     #[error("{0}")]
     NoInput(String),
-    /// An output file could not be written.
+    /// An output file, or stdout, could not be written.
     #[error("{0}")]
     Output(String),
+    /// Stdout was closed by its reader (`| head`): the command stops quietly.
+    #[error("stdout was closed by its reader")]
+    Closed,
 }
 
 impl Error {
@@ -44,6 +49,7 @@ impl Error {
             Error::Data(_) => EXIT_DATA,
             Error::NoInput(_) => EXIT_NO_INPUT,
             Error::Output(_) => EXIT_OUTPUT,
+            Error::Closed => EXIT_CLOSED,
         }
     }
 
@@ -93,6 +99,7 @@ mod tests {
             Error::Data(String::new()).exit_code(),
             Error::NoInput(String::new()).exit_code(),
             Error::Output(String::new()).exit_code(),
+            Error::Closed.exit_code(),
         ];
         for (i, a) in codes.iter().enumerate() {
             assert!(*a > EXIT_FAIL, "error code {a} collides with a verdict");

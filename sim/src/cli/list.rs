@@ -3,6 +3,7 @@
 use super::catalog;
 use super::error::{Result, EXIT_PASS};
 use super::filter::{self, Filter};
+use super::output;
 use clap::Args;
 
 /// Arguments of `raftsim list`.
@@ -16,17 +17,18 @@ pub struct ListArgs {
 /// Runs `raftsim list` and returns the exit code.
 ///
 /// # Errors
-/// `Usage` for a bad filter or one that matches nothing.
+/// `Usage` for a bad filter or one that matches nothing; `Output` or `Closed` when stdout
+/// cannot be written.
 pub fn run(args: &ListArgs) -> Result<u8> {
     let filter = filter::parse_optional(args.filter.as_deref())?;
     let chosen = Filter::select(filter.as_ref(), &catalog::scenarios())?;
     let name_width = chosen.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let part_width = chosen.iter().map(|s| s.part.len()).max().unwrap_or(0);
     for s in &chosen {
-        println!(
+        output::line(format_args!(
             "{:<name_width$}  {:<part_width$}  {}",
             s.name, s.part, s.description
-        );
+        ))?;
     }
     Ok(EXIT_PASS)
 }

@@ -2,7 +2,12 @@
 //!
 //! * [`list`], [`run`], [`sweep`] (also the main job), [`replay`], [`check`]: the commands;
 //! * [`filter`], [`seed_range`], [`shard`], [`seeds`]: parsing what users type;
-//! * [`record`], [`summary`], [`progress`], [`artifacts`], [`determinism`]: reporting;
+//! * [`plan`]: a sweep's run list; [`runner`]: running a list in parallel;
+//!   [`interrupt`]: SIGINT and SIGTERM during a sweep;
+//! * [`output`]: every line a command prints (a closed pipe or a full disk is an exit
+//!   code, not a panic); [`claims`]: no output overwrites an input or another output;
+//! * [`record`], [`report`], [`summary`], [`progress`], [`json_lines`], [`artifacts`],
+//!   [`determinism`]: reporting;
 //! * [`catalog`], [`selftest`]: which scenarios the CLI sees;
 //! * [`panics`]: where a run panicked, kept quiet in sweeps;
 //! * [`stopwatch`]: the only wall clock in `sim`;
@@ -11,15 +16,22 @@
 pub mod artifacts;
 pub mod catalog;
 pub mod check;
+pub mod claims;
 pub mod determinism;
 pub mod error;
 pub mod filter;
+pub mod interrupt;
+pub mod json_lines;
 pub mod list;
+pub mod output;
 pub mod panics;
+pub mod plan;
 pub mod progress;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod run;
+pub mod runner;
 pub mod seed_range;
 pub mod seeds;
 pub mod selftest;

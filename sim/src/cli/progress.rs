@@ -4,6 +4,7 @@
 //! Failures are announced here as they happen, in completion order; the report on stdout
 //! lists them again in the sweep's stable order.
 
+use super::output;
 use super::record::Record;
 use super::stopwatch::Stopwatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -72,7 +73,11 @@ impl Progress {
             self.failed.load(Ordering::Relaxed)
         } else {
             let failed = self.failed.fetch_add(1, Ordering::Relaxed) + 1;
-            self.say(&format!("{record}\n  replay: {}", record.replay_command()));
+            let mut text = format!("{record}\n  replay: {}", record.replay_command());
+            for unwritten in &record.unwritten {
+                text.push_str(&format!("\n  not written: {unwritten}"));
+            }
+            self.say(&text);
             failed
         };
         match &self.view {
@@ -85,12 +90,12 @@ impl Progress {
                 let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
                 if done == self.total || now.saturating_sub(*last) >= PLAIN_EVERY {
                     *last = now;
-                    eprintln!(
+                    output::note(format_args!(
                         "{}: {done}/{} runs, {failed} failed, {:.1}s",
                         self.label,
                         self.total,
                         now.as_secs_f64()
-                    );
+                    ));
                 }
             }
         }
@@ -103,10 +108,11 @@ impl Progress {
         }
     }
 
-    fn say(&self, text: &str) {
+    /// Prints `text` on stderr above the bar (or as plain lines).
+    pub fn say(&self, text: &str) {
         match &self.view {
             View::Bar(bar) => bar.println(text),
-            View::Plain(_) => eprintln!("{text}"),
+            View::Plain(_) => output::note(text),
         }
     }
 }

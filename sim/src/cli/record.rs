@@ -28,6 +28,8 @@ pub struct Record {
     pub wall: Duration,
     /// Files written for a failure (trace, history, HTML view).
     pub artifacts: Vec<PathBuf>,
+    /// A failure's files that could not be written, each as `PATH: why`.
+    pub unwritten: Vec<String>,
 }
 
 /// A record as one line of `--json` output.
@@ -44,6 +46,8 @@ struct JsonLine<'a> {
     trace_hash: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     artifacts: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unwritten: &'a [String],
 }
 
 impl Record {
@@ -59,6 +63,7 @@ impl Record {
             events: outcome.events,
             wall,
             artifacts: Vec::new(),
+            unwritten: Vec::new(),
         }
     }
 
@@ -89,6 +94,7 @@ impl Record {
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect(),
+            unwritten: &self.unwritten,
         };
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_string(&line).expect("a record serialises to JSON")
@@ -138,6 +144,7 @@ mod tests {
             events: 42,
             wall: Duration::from_millis(12),
             artifacts: Vec::new(),
+            unwritten: Vec::new(),
         }
     }
 
@@ -166,5 +173,6 @@ mod tests {
         assert_eq!(v["trace_hash"], "00000000000000ab");
         assert!(v["wall_s"].is_f64());
         assert!(v.get("artifacts").is_none());
+        assert!(v.get("unwritten").is_none());
     }
 }

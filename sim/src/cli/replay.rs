@@ -3,8 +3,10 @@
 
 use super::catalog;
 use super::error::Result;
+use super::plan::Job;
+use super::runner::{Runner, RunnerArgs};
 use super::seeds;
-use super::sweep::{self, Job, Runner, RunnerArgs};
+use super::sweep;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -22,29 +24,32 @@ pub struct ReplayArgs {
 /// Runs `raftsim replay` and returns the exit code.
 ///
 /// # Errors
-/// `NoInput` for a missing path; `Data` for a malformed entry or an unknown scenario;
-/// `Usage` for a bad `--jobs`; `Output` when `--json` or an artifact cannot be written.
+/// `NoInput` for a missing path; `Data` for a malformed or repeated entry, an unknown
+/// scenario or a selection with no entry; `Usage` for a bad `--jobs` or an output that
+/// would overwrite a seeds file; `Output` when `--json`, `--artifacts` or stdout cannot
+/// be written; `Closed`.
 pub fn run(args: &ReplayArgs) -> Result<u8> {
-    let runner = Runner::from_args(&args.runner)?;
+    let mut runner = Runner::from_args(&args.runner)?;
     let paths = if args.paths.is_empty() {
         vec![seeds::default_dir()]
     } else {
         args.paths.clone()
     };
-    let mut entries = Vec::new();
-    for path in &paths {
-        entries.extend(seeds::load(path)?);
-    }
-    let jobs: Vec<Job> = seeds::resolve(&entries, &catalog::scenarios())?
+    let corpus = seeds::load(&paths)?;
+    let jobs: Vec<Job> = seeds::resolve(corpus.entries(), &catalog::scenarios())?
         .into_iter()
         .map(|(scenario, seed)| Job { scenario, seed })
         .collect();
+    for file in corpus.files() {
+        runner.claims.input(file, "the seeds file");
+    }
+    runner.fit(jobs.len());
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    println!(
+    let header = format!(
         "replay: {} seed(s) from {} on {} thread(s)",
         jobs.len(),
         shown.join(", "),
         runner.threads
     );
-    sweep::finish("replay", &jobs, &runner, &args.runner)
+    sweep::finish("replay", &header, &jobs, runner, &args.runner)
 }

@@ -2,18 +2,23 @@
 //!
 //! The last line is the verdict line (see [`Record`]'s `Display`). On failure, the lines
 //! before it give the reason, the replay command and the files written under
-//! `--artifacts DIR` (default [`artifacts::default_root`]).
+//! `--artifacts DIR` (default [`artifacts::default_root`]). The verdict, the replay
+//! command and the exit code never depend on the files: one that cannot be written is
+//! listed as `not written: PATH: why` and named on stderr.
 
-use super::artifacts;
+use super::artifacts::{self, Saved};
 use super::catalog;
-use super::error::{Result, EXIT_FAIL, EXIT_PASS};
+use super::claims::Claims;
+use super::error::{Error, Result, EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS};
+use super::output;
 use super::panics;
 use super::record::Record;
+use super::runner::add_reason;
 use super::seed_range::parse_seed;
 use super::stopwatch::Stopwatch;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `raftsim run`.
 #[derive(Debug, Args)]
@@ -38,13 +43,32 @@ pub struct RunArgs {
     pub artifacts: Option<PathBuf>,
 }
 
-/// Runs `raftsim run` and returns the exit code.
+impl RunArgs {
+    /// The files the user named, with their flags.
+    fn requested(&self) -> [(&Option<PathBuf>, &'static str); 3] {
+        [
+            (&self.trace, "--trace"),
+            (&self.history, "--history"),
+            (&self.html, "--html"),
+        ]
+    }
+}
+
+/// Runs `raftsim run` and returns the exit code: 1 when the run failed, else 74 when a
+/// file could not be written, else 0.
 ///
 /// # Errors
-/// `Usage` for an unknown scenario or a bad seed; `Output` when a file cannot be written.
+/// `Usage` for an unknown scenario, a bad seed or output paths that collide; `Output`
+/// when a named file or `--artifacts` cannot be opened before the run, or stdout cannot
+/// be written; `Closed` when stdout was closed.
 pub fn run(args: &RunArgs) -> Result<u8> {
     let scenario = catalog::find(&args.scenario)?;
     let seed = parse_seed(&args.seed)?;
+    let root = args
+        .artifacts
+        .clone()
+        .unwrap_or_else(artifacts::default_root);
+    let claims = check_outputs(args, &scenario, seed, &root)?;
     let config = RunConfig {
         seed,
         keep_trace: args.trace.is_some(),
@@ -60,84 +84,130 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         "{}: outcome of another seed",
         scenario.name
     );
-    write_requested(args, &scenario, &outcome)?;
     for (name, value) in &outcome.metrics {
-        println!("metric {name} = {value}");
+        output::line(format_args!("metric {name} = {value}"))?;
     }
     let mut record = Record::new(scenario.part, outcome.clone(), wall);
     record.scenario = scenario.name.to_string();
+    let mut saved = Saved::default();
     if !record.passed() {
-        report_failure(args, &scenario, outcome, &mut record)?;
+        report_failure(&scenario, &outcome, &mut record, &root, &claims, &mut saved)?;
     }
-    println!("{record}");
-    Ok(if record.passed() {
-        EXIT_PASS
-    } else {
+    write_requested(args, &scenario, &outcome, &mut saved)?;
+    output::line(&record)?;
+    for why in &saved.unwritten {
+        output::warn(format_args!("cannot write {why}"));
+    }
+    Ok(if !record.passed() {
         EXIT_FAIL
+    } else if !saved.unwritten.is_empty() {
+        EXIT_OUTPUT
+    } else {
+        EXIT_PASS
     })
 }
 
+/// Before the run: the named files are distinct, and none is where a failure's files
+/// go; each can be opened for writing, and so can `--artifacts`.
+fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) -> Result<Claims> {
+    let mut claims = Claims::default();
+    for (path, flag) in args.requested() {
+        if let Some(path) = path {
+            claims.output(path, flag)?;
+        }
+    }
+    let folder = artifacts::folder(root, scenario.name, seed);
+    for name in artifacts::FILE_NAMES {
+        if let Some(owner) = claims.claimed_by(&folder.join(name)) {
+            return Err(Error::Usage(format!(
+                "{owner} is where a failure's {name} goes (under {}): give each output its own file",
+                root.display()
+            )));
+        }
+    }
+    for path in args.requested().into_iter().filter_map(|(p, _)| p.as_ref()) {
+        artifacts::probe_file(path)?;
+    }
+    if let Some(dir) = &args.artifacts {
+        artifacts::probe_dir(dir)?;
+    }
+    Ok(claims)
+}
+
 /// Writes the files named by `--trace`, `--history` and `--html`.
-fn write_requested(args: &RunArgs, scenario: &Scenario, outcome: &Outcome) -> Result<()> {
-    let files = [
-        (&args.trace, outcome.trace.as_deref(), "trace"),
-        (
-            &args.history,
-            outcome.history_json.as_deref(),
-            "client history",
-        ),
-        (&args.html, outcome.history_html.as_deref(), "HTML view"),
+fn write_requested(
+    args: &RunArgs,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    saved: &mut Saved,
+) -> Result<()> {
+    let contents = [
+        (outcome.trace.as_deref(), "trace"),
+        (outcome.history_json.as_deref(), "client history"),
+        (outcome.history_html.as_deref(), "HTML view"),
     ];
-    for (path, contents, what) in files {
+    for ((path, _), (text, what)) in args.requested().into_iter().zip(contents) {
         let Some(path) = path else { continue };
-        match contents {
-            Some(text) => {
-                artifacts::write_file(path, text)?;
-                println!("{what}: {}", path.display());
-            }
-            None => eprintln!(
-                "raftsim: {} seed={} produced no {what}; {} not written",
+        let Some(text) = text else {
+            output::warn(format_args!(
+                "{} seed={} produced no {what}; {} not written",
                 scenario.name,
                 outcome.seed,
                 path.display()
-            ),
+            ));
+            continue;
+        };
+        let failed_before = saved.unwritten.len();
+        saved.write(path, text);
+        match saved.unwritten.get(failed_before) {
+            None => output::line(format_args!("{what}: {}", path.display()))?,
+            Some(why) => output::line(format_args!("not written: {why}"))?,
         }
     }
     Ok(())
 }
 
-/// Prints the reason and replay command and writes the failure's files.
+/// Prints the reason and replay command, then writes the failure's files.
 fn report_failure(
-    args: &RunArgs,
     scenario: &Scenario,
-    outcome: Outcome,
+    outcome: &Outcome,
     record: &mut Record,
+    root: &Path,
+    claims: &Claims,
+    saved: &mut Saved,
 ) -> Result<()> {
+    let rerun;
     let traced = if outcome.trace.is_some() {
         outcome
     } else {
         // The rerun repeats the run exactly: its panic, if any, was shown already.
         panics::install(true);
-        let (traced, drift) = artifacts::rerun_with_trace(scenario, record.seed, record.trace_hash);
+        let (again, drift) = artifacts::rerun_with_trace(scenario, record.seed, record.trace_hash);
         if let Some(why) = drift {
-            let first = record.failure.take().unwrap_or_default();
-            record.failure = Some(format!("{first}; also {why}"));
+            add_reason(record, why);
         }
-        traced
+        rerun = again;
+        &rerun
     };
     let reason = record.failure.clone().unwrap_or_default();
-    println!("failure: {} seed={}", scenario.name, record.seed);
+    output::line(format_args!(
+        "failure: {} seed={}",
+        scenario.name, record.seed
+    ))?;
     for (i, line) in reason.lines().enumerate() {
-        println!("  {} {line}", if i == 0 { "reason:" } else { "       " });
+        let label = if i == 0 { "reason:" } else { "       " };
+        output::line(format_args!("  {label} {line}"))?;
     }
-    println!("  replay: {}", record.replay_command());
-    let root = args
-        .artifacts
-        .clone()
-        .unwrap_or_else(artifacts::default_root);
-    let dir = artifacts::folder(&root, scenario.name, record.seed);
-    for path in artifacts::write(&dir, &traced, &reason)? {
-        println!("  artifact: {}", path.display());
+    output::line(format_args!("  replay: {}", record.replay_command()))?;
+    let dir = artifacts::folder(root, scenario.name, record.seed);
+    let files = artifacts::write(&dir, traced, &reason, claims);
+    for path in &files.written {
+        output::line(format_args!("  artifact: {}", path.display()))?;
     }
+    for why in &files.unwritten {
+        output::line(format_args!("  not written: {why}"))?;
+    }
+    saved.written.extend(files.written);
+    saved.unwritten.extend(files.unwritten);
     Ok(())
 }

@@ -50,8 +50,26 @@ impl Shard {
     }
 
     /// True when run number `k` of the sweep belongs to this shard.
-    pub fn owns(&self, k: u64) -> bool {
-        k % self.count == self.index
+    pub fn owns(&self, k: u128) -> bool {
+        k % u128::from(self.count) == u128::from(self.index)
+    }
+
+    /// How many of a sweep's `total` runs belong to this shard, computed rather than
+    /// counted: a sweep may have 2^64 runs or more.
+    pub fn share(&self, total: u128) -> u128 {
+        let (index, count) = (u128::from(self.index), u128::from(self.count));
+        if total <= index {
+            0
+        } else {
+            (total - index - 1) / count + 1
+        }
+    }
+
+    /// The sweep's run number of this shard's `j`-th run (0-based).
+    pub fn run(&self, j: u128) -> u128 {
+        let k = u128::from(self.index) + j * u128::from(self.count);
+        assert!(self.owns(k), "shard {self}: run {k} is not ours");
+        k
     }
 }
 
@@ -76,6 +94,28 @@ mod tests {
             assert_eq!(owners, 1, "run {k} owned by {owners} shards");
         }
         assert!(Shard::ALL.owns(17));
+    }
+
+    #[test]
+    fn share_and_run_match_counting_owned_runs() {
+        for text in ["0/1", "0/3", "1/3", "2/3", "4/5"] {
+            let shard = Shard::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            for total in 0..20u128 {
+                let owned: Vec<u128> = (0..total).filter(|&k| shard.owns(k)).collect();
+                assert_eq!(shard.share(total), owned.len() as u128, "{text} of {total}");
+                let computed: Vec<u128> = (0..shard.share(total)).map(|j| shard.run(j)).collect();
+                assert_eq!(computed, owned, "{text} of {total}");
+            }
+        }
+    }
+
+    #[test]
+    fn share_of_huge_sweep_is_arithmetic() {
+        let shard = Shard::parse("1/4611686018427387904").unwrap_or_else(|e| panic!("{e}"));
+        let total = u128::from(u64::MAX);
+        assert_eq!(shard.share(total), 4);
+        assert_eq!(shard.run(3), 1 + 3 * (1 << 62));
+        assert_eq!(Shard::ALL.share(52 << 64), 52 << 64);
     }
 
     #[test]

@@ -111,6 +111,7 @@ mod tests {
             events: 100,
             wall: Duration::from_millis(10),
             artifacts: Vec::new(),
+            unwritten: Vec::new(),
         }
     }
 

@@ -1,0 +1,143 @@
+//! The run list of a sweep: every (scenario, seed) in a stable order, sliced by
+//! `--shard`. This is the one place that builds it; `replay` builds its list from the
+//! seeds files instead and hands it to the same runner.
+//!
+//! Runs are listed scenario by scenario (in the order given, the registry's), seed by
+//! seed. Run number `k` is scenario `k / seeds` at seed `start + k % seeds`, so a shard's
+//! runs are computed directly, never found by walking a sweep that may have 2^64 runs or
+//! more.
+
+use super::error::{Error, Result};
+use super::seed_range::SeedRange;
+use super::shard::Shard;
+use crate::scenario::Scenario;
+
+/// The most runs one sweep (or shard) may hold: results stay in memory until the report.
+pub const RUNS_MAX: u128 = 1_000_000;
+
+/// One run to do.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Every (scenario, seed) of the sweep in its stable order, keeping `shard`'s slice.
+///
+/// # Errors
+/// `Usage` when the slice would hold more than [`RUNS_MAX`] runs.
+pub fn plan(scenarios: &[Scenario], range: SeedRange, shard: Shard) -> Result<Vec<Job>> {
+    assert!(!scenarios.is_empty(), "a sweep with no scenario");
+    let per_scenario = range.len();
+    // At most 2^64 seeds times a few hundred scenarios: far inside u128.
+    let total = scenarios.len() as u128 * per_scenario;
+    let share = shard.share(total);
+    if share > RUNS_MAX {
+        return Err(Error::Usage(format!(
+            "{} scenario(s) x seeds {range} is {share} runs for shard {shard}, more than {RUNS_MAX}: narrow --seeds or split with --shard",
+            scenarios.len()
+        )));
+    }
+    let jobs: Vec<Job> = (0..share)
+        .map(|j| {
+            let k = shard.run(j);
+            let scenario = usize::try_from(k / per_scenario)
+                .ok()
+                .and_then(|i| scenarios.get(i))
+                .unwrap_or_else(|| panic!("run {k} of {total} has no scenario"));
+            Job {
+                scenario: *scenario,
+                seed: range.nth(k % per_scenario),
+            }
+        })
+        .collect();
+    assert_eq!(jobs.len() as u128, share, "shard {shard}: lost runs");
+    Ok(jobs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Outcome, RunConfig};
+
+    fn scenario(name: &'static str) -> Scenario {
+        fn never(_: &RunConfig) -> Outcome {
+            Outcome::default()
+        }
+        Scenario {
+            name,
+            part: "demo",
+            implementation: "",
+            description: "",
+            run: never,
+        }
+    }
+
+    fn names(jobs: &[Job]) -> Vec<(&'static str, u64)> {
+        jobs.iter().map(|j| (j.scenario.name, j.seed)).collect()
+    }
+
+    fn parse<T>(text: &str, f: fn(&str) -> Result<T>) -> T {
+        f(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn plan_shards_cover_the_whole_sweep_once() {
+        let all = [scenario("A"), scenario("B")];
+        let range = parse("3..6", SeedRange::parse);
+        let whole = names(&plan(&all, range, Shard::ALL).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(
+            whole,
+            [("A", 3), ("A", 4), ("A", 5), ("B", 3), ("B", 4), ("B", 5)]
+        );
+        let mut union = Vec::new();
+        for text in ["0/4", "1/4", "2/4", "3/4"] {
+            let shard = parse(text, Shard::parse);
+            union.extend(names(
+                &plan(&all, range, shard).unwrap_or_else(|e| panic!("{e}")),
+            ));
+        }
+        union.sort();
+        let mut sorted = whole.clone();
+        sorted.sort();
+        assert_eq!(union, sorted);
+    }
+
+    #[test]
+    fn plan_too_many_runs_is_usage_error() {
+        let range = parse("0..18446744073709551615", SeedRange::parse);
+        assert!(matches!(
+            plan(&[scenario("A")], range, Shard::ALL),
+            Err(Error::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn plan_huge_range_thin_shard_is_computed_not_walked() {
+        let range = parse("0..18446744073709551615", SeedRange::parse);
+        let shard = parse("1/4611686018427387904", Shard::parse);
+        let jobs = plan(&[scenario("A")], range, shard).unwrap_or_else(|e| panic!("{e}"));
+        let seeds: Vec<u64> = jobs.iter().map(|j| j.seed).collect();
+        assert_eq!(seeds, [1, 1 + (1 << 62), 1 + (1 << 63), 1 + 3 * (1 << 62)]);
+        // Two scenarios over every u64 seed: 2^65 runs, sliced in 2^63.
+        let every = parse("0..=18446744073709551615", SeedRange::parse);
+        let shard = parse("9223372036854775807/9223372036854775808", Shard::parse);
+        let jobs =
+            plan(&[scenario("A"), scenario("B")], every, shard).unwrap_or_else(|e| panic!("{e}"));
+        let half = (1 << 63) - 1;
+        assert_eq!(
+            names(&jobs),
+            [("A", half), ("A", u64::MAX), ("B", half), ("B", u64::MAX)],
+            "the last seed of each half of each scenario"
+        );
+    }
+
+    #[test]
+    fn plan_largest_seed_alone() {
+        let range = parse("18446744073709551615", SeedRange::parse);
+        let jobs = plan(&[scenario("A")], range, Shard::ALL).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(&jobs), [("A", u64::MAX)]);
+    }
+}

@@ -1,0 +1,108 @@
+//! The report that ends `sweep` and `replay` (stdout, in the batch's order): every
+//! failure with its replay command and files, the summary, then one verdict line; and
+//! the exit code that goes with it.
+//!
+//! The verdict line and the exit code come first: a file that could not be written is
+//! listed beside its run (`not written: PATH: why`) and counted on the verdict line,
+//! never in place of it.
+
+use super::error::{Result, EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS};
+use super::output;
+use super::record::Record;
+use super::runner::Batch;
+use super::summary;
+
+/// Prints the report of `batch`; `json_error` is `PATH: why` when `--json` could not be
+/// written. Returns the exit code: 128 + the signal when interrupted, else 1 when a run
+/// failed, else 74 when an output could not be written, else 0.
+///
+/// # Errors
+/// `Output` or `Closed` when stdout cannot be written.
+pub fn print(label: &str, batch: &Batch, verbose: bool, json_error: Option<String>) -> Result<u8> {
+    let records = &batch.records;
+    if verbose {
+        for r in records {
+            output::line(r)?;
+        }
+    }
+    let failed: Vec<&Record> = records.iter().filter(|r| !r.passed()).collect();
+    if !failed.is_empty() {
+        output::line(format_args!("failures ({}):", failed.len()))?;
+    }
+    for r in &failed {
+        failure(r)?;
+    }
+    output::text(&summary::render(records, batch.elapsed, batch.threads))?;
+    let mut unwritten: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.unwritten.iter().map(String::as_str))
+        .collect();
+    if let Some(err) = &json_error {
+        output::line(format_args!("not written: {err}"))?;
+        unwritten.push(err);
+    }
+    let (line, code) = verdict(label, batch, failed.len(), unwritten.len());
+    output::line(&line)?;
+    if let Some(first) = unwritten.first() {
+        output::warn(format_args!(
+            "{} output(s) could not be written, the first: {first}",
+            unwritten.len()
+        ));
+    }
+    Ok(code)
+}
+
+/// One failure: its verdict line, replay command and files.
+fn failure(r: &Record) -> Result<()> {
+    output::line(r)?;
+    output::line(format_args!("  replay: {}", r.replay_command()))?;
+    if r.failure
+        .as_deref()
+        .is_some_and(|f| f.contains("nondeterministic"))
+    {
+        output::line(format_args!(
+            "  recheck: cargo run --release -- sweep --filter '^{}$' --seeds {} --check-determinism",
+            r.scenario, r.seed
+        ))?;
+    }
+    for path in &r.artifacts {
+        output::line(format_args!("  artifact: {}", path.display()))?;
+    }
+    for why in &r.unwritten {
+        output::line(format_args!("  not written: {why}"))?;
+    }
+    Ok(())
+}
+
+/// The last line and the exit code.
+fn verdict(label: &str, batch: &Batch, failed: usize, unwritten: usize) -> (String, u8) {
+    let ran = batch.records.len();
+    assert!(failed <= ran, "{label}: {failed} failures in {ran} runs");
+    let lost = if unwritten > 0 {
+        format!("; {unwritten} output(s) not written")
+    } else {
+        String::new()
+    };
+    if let Some(signal) = batch.interrupted {
+        let line = format!(
+            "FAIL {label}: interrupted by {} after {ran} of {} run(s), {failed} failed{lost}",
+            signal.name(),
+            batch.planned
+        );
+        return (line, signal.exit_code());
+    }
+    assert_eq!(ran, batch.planned, "{label}: runs lost without a signal");
+    if failed > 0 {
+        (
+            format!("FAIL {label}: {failed} of {ran} run(s) failed{lost}"),
+            EXIT_FAIL,
+        )
+    } else if unwritten > 0 {
+        (
+            format!("PASS {label}: {ran} run(s), 0 failed{lost}"),
+            EXIT_OUTPUT,
+        )
+    } else {
+        (format!("PASS {label}: {ran} run(s), 0 failed"), EXIT_PASS)
+    }
+}
