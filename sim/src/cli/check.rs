@@ -153,6 +153,9 @@ impl Tally {
 
     /// The exit code: the most severe of the outcomes, in the order of the module docs.
     fn exit_code(&self, stdout: Delivery) -> u8 {
+        if stdout == Delivery::ReaderGone {
+            return crate::cli::output::EXIT_CLOSED;
+        }
         let output_lost = self.views_lost > 0 || stdout == Delivery::Failed;
         let codes = [
             (self.count(FileOutcome::Usage) > 0, EXIT_USAGE),
@@ -192,6 +195,9 @@ pub fn run(args: &CheckArgs) -> u8 {
         tally.outcomes.push(outcome);
         if !view_written {
             tally.views_lost += 1;
+        }
+        if console.reader_gone() {
+            break;
         }
     }
     console.line(format_args!("{}", tally.summary()));
@@ -429,8 +435,18 @@ mod tests {
         use Verdict::*;
         let cases = [
             (vec![Judged(Ok)], 0, Delivery::Complete, EXIT_OK),
-            (vec![Judged(Ok)], 0, Delivery::ReaderGone, EXIT_OK),
-            (vec![Judged(Illegal)], 0, Delivery::ReaderGone, EXIT_ILLEGAL),
+            (
+                vec![Judged(Ok)],
+                0,
+                Delivery::ReaderGone,
+                crate::cli::output::EXIT_CLOSED,
+            ),
+            (
+                vec![Judged(Illegal)],
+                0,
+                Delivery::ReaderGone,
+                crate::cli::output::EXIT_CLOSED,
+            ),
             (vec![Judged(Ok)], 1, Delivery::Complete, EXIT_OUTPUT),
             (vec![Judged(Ok)], 0, Delivery::Failed, EXIT_OUTPUT),
             (vec![Judged(Unknown)], 1, Delivery::Complete, EXIT_OUTPUT),

@@ -3,17 +3,18 @@
 //!
 //! `println!` panics when stdout fails (exit 101): `raftsim check ... | head -1` closes the
 //! pipe after one line, `> /dev/full` fails every write. A [`Console`] writes each line
-//! itself and remembers what happened:
-//! * the reader went away (broken pipe): nobody reads any more, so later lines are dropped
-//!   quietly and the command ends as it would have (its exit code still carries its
-//!   verdict);
+//! itself, classifies a failure as every command does ([`crate::cli::output`]), and
+//! remembers it, so that `check` can finish its verdicts and let the most severe exit
+//! code win:
+//! * the reader went away (broken pipe): later lines are dropped, `check` stops, and it
+//!   exits with [`crate::cli::output::EXIT_CLOSED`] (141), quietly, as every command
+//!   does;
 //! * any other failure (a full disk): said once on stderr, later lines are dropped, and
-//!   [`Console::finish`] reports [`Delivery::Failed`], which the command turns into exit 74
+//!   [`Console::finish`] reports [`Delivery::Failed`], which `check` turns into exit 74
 //!   unless its verdict is more severe.
-//!
-//! Standard error is written the same way, ignoring failures there (nowhere is left to
-//! report them). Nothing here is specific to `check`; other commands can take it as is.
 
+use crate::cli::error::Error;
+use crate::cli::output;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -63,7 +64,12 @@ impl<W: Write> Console<W> {
     /// Writes one line to standard error. A failure there is ignored: there is nowhere
     /// left to report it, and it must not end the command.
     pub fn warn(&mut self, args: fmt::Arguments<'_>) {
-        let _ = writeln!(io::stderr(), "{args}");
+        output::note(args);
+    }
+
+    /// True once the reader of the output has gone away.
+    pub fn reader_gone(&self) -> bool {
+        self.delivery == Delivery::ReaderGone
     }
 
     /// Flushes the output and says how it was delivered.
@@ -76,16 +82,14 @@ impl<W: Write> Console<W> {
         if self.delivery != Delivery::Complete {
             return;
         }
-        match write(&mut self.out) {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                self.delivery = Delivery::ReaderGone;
-            }
-            Err(error) => {
+        let Err(error) = write(&mut self.out) else {
+            return;
+        };
+        match output::stdout_error(error) {
+            Error::Closed => self.delivery = Delivery::ReaderGone,
+            other => {
                 self.delivery = Delivery::Failed;
-                self.warn(format_args!(
-                    "raftsim: cannot write standard output: {error}"
-                ));
+                output::warn(other);
             }
         }
     }
