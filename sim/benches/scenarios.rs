@@ -7,7 +7,8 @@
 //! Run with `cargo bench -p sim --bench scenarios`; `cargo test` runs each once.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sim::scenario::{self, RunConfig, Scenario};
+use sim::registry;
+use sim::scenario::{RunConfig, Scenario};
 use std::time::Duration;
 
 /// The allocator the `raftsim` binary uses, so the figures match its reports.
@@ -15,7 +16,7 @@ use std::time::Duration;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn lab_scenarios() -> Vec<Scenario> {
-    scenario::registry()
+    registry::registry()
         .into_iter()
         .filter(|s| ["2A", "2B", "2C", "2D", "3A", "3B"].contains(&s.part))
         .collect()
@@ -28,7 +29,7 @@ fn run_all(scenarios: &[Scenario]) {
         keep_history: false,
     };
     for s in scenarios {
-        let outcome = scenario::run(s, &config);
+        let outcome = registry::run(s, &config);
         assert!(
             outcome.failure.is_none(),
             "{} seed 0 failed: {:?}",

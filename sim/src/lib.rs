@@ -6,5 +6,7 @@ pub mod demo;
 pub mod engine;
 pub mod implementation;
 pub mod monitor;
+pub mod registry;
 pub mod scenario;
 pub mod scenarios;
+pub mod selftest;

@@ -1,12 +1,13 @@
-//! The scenario registry: every runnable scenario by name, and the outcome of a run.
+//! The vocabulary of runs: a [`Scenario`], how to run it ([`RunConfig`]), its
+//! [`Verdict`] and [`Failure`], and what it produced ([`Outcome`]). The registry of
+//! scenarios is [`crate::registry`]; this file imports nothing that uses it.
 //!
-//! A run is identified by (scenario, seed). Its [`Outcome`] carries the verdict, the trace
-//! hash, the virtual time simulated and the number of events, so that the CLI, the tests
-//! and the seed corpus can all report and replay it the same way.
+//! A run is identified by (implementation, scenario, seed). Its [`Outcome`] carries the
+//! verdict, the trace hash, the virtual time simulated and the number of events, so that
+//! the CLI, the tests and the seed corpus can all report and replay it the same way.
 
 use crate::engine::{Instant, Node, Sim};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Why a scenario failed: one human-readable sentence (with ids, terms and indices).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,11 +109,22 @@ impl Outcome {
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        format!(
-            "cargo run --release -- run {} --seed {}",
-            self.scenario, self.seed
-        )
+        replay_command(&self.implementation, &self.scenario, self.seed)
     }
+}
+
+/// The implementation runs use when `--raft` is not given.
+pub const DEFAULT_RAFT: &str = "ours";
+
+/// The command that replays (implementation, scenario, seed) from the repository root;
+/// `--raft` is left out for the default implementation (or none, for the demo). The one
+/// place that spells it.
+pub fn replay_command(implementation: &str, scenario: &str, seed: u64) -> String {
+    let raft = match implementation {
+        "" | DEFAULT_RAFT => String::new(),
+        name => format!(" --raft {name}"),
+    };
+    format!("cargo run --release -- run {scenario} --seed {seed}{raft}")
 }
 
 /// A runnable scenario.
@@ -129,39 +141,4 @@ pub struct Scenario {
     pub description: &'static str,
     /// Runs it.
     pub run: fn(&RunConfig) -> Outcome,
-}
-
-/// Every scenario, in a stable order.
-pub fn registry() -> Vec<Scenario> {
-    let mut all = Vec::new();
-    all.extend(crate::demo::scenarios());
-    all.extend(crate::scenarios::raft::<raft::Family>());
-    all.extend(crate::scenarios::kv::<raft::Family>());
-    all
-}
-
-/// The scenario with this exact name.
-pub fn find(name: &str) -> Option<Scenario> {
-    registry().into_iter().find(|s| s.name == name)
-}
-
-/// Runs a scenario, turning a panic (a broken invariant in Raft, KV or the engine) into
-/// a failed outcome that still names the scenario and seed.
-pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
-    match catch_unwind(AssertUnwindSafe(|| (scenario.run)(config))) {
-        Ok(outcome) => outcome,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic payload".to_string());
-            Outcome {
-                scenario: scenario.name.to_string(),
-                seed: config.seed,
-                failure: Some(format!("panicked: {message}")),
-                ..Outcome::default()
-            }
-        }
-    }
 }

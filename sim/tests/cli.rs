@@ -197,7 +197,7 @@ fn run_panic_reports_message_and_location_exits_1() {
     let last = out.last_line();
     assert!(last.starts_with("FAIL SelfTestPanic seed=9 "), "{out:#?}");
     assert!(
-        last.contains("panicked: deliberate panic at seed 9 (at sim/src/cli/selftest.rs:"),
+        last.contains("panicked: deliberate panic at seed 9 (at sim/src/selftest.rs:"),
         "{last}"
     );
     assert!(out
@@ -243,7 +243,8 @@ fn sweep_pass_prints_summary_progress_and_exits_0() {
     ]);
     assert_eq!(out.code, 0, "{out:#?}");
     assert!(
-        out.stdout.starts_with("sweep: 1 scenario(s) x seeds 0..4"),
+        out.stdout
+            .starts_with("sweep: 1 scenario(s) of raft=ours x seeds 0..4"),
         "{out:#?}"
     );
     let row = out
@@ -426,10 +427,7 @@ fn sweep_failures_exit_1_with_replay_and_artifacts() {
         "artifacts for a pass"
     );
     // A panic inside a sweep is reported, not printed with its backtrace.
-    assert!(
-        out.stdout.contains("(at sim/src/cli/selftest.rs:"),
-        "{out:#?}"
-    );
+    assert!(out.stdout.contains("(at sim/src/selftest.rs:"), "{out:#?}");
     assert!(!out.stderr.contains("stack backtrace"), "{out:#?}");
     let verdicts: Vec<String> = json_without_wall(&json)
         .iter()
@@ -568,4 +566,59 @@ fn main_job_sweeps_every_scenario_over_default_seeds() {
     assert!(out.stdout.contains("x seeds 0..10"), "{out:#?}");
     assert_eq!(out.code, 0, "{out:#?}");
     assert!(out.last_line().starts_with("PASS sweep: "), "{out:#?}");
+}
+
+#[test]
+fn raft_flag_picks_an_implementation_and_unknown_names_exit_64() {
+    let out = raftsim(&["list", "--raft", "ours", "--filter", "2A"]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(out.stdout.contains("InitialElection2A"), "{out:#?}");
+    for cmd in [
+        &["list", "--raft", "nope"][..],
+        &["run", "InitialElection2A", "--seed", "1", "--raft", "nope"],
+        &[
+            "sweep",
+            "--filter",
+            "InitialElection2A",
+            "--seeds",
+            "1",
+            "--raft",
+            "nope",
+        ],
+        &["replay", "--raft", "nope"],
+    ] {
+        raftsim(cmd).assert_error(USAGE, "unknown Raft implementation \"nope\" (known: ours");
+    }
+    let dir = scratch("raftflag");
+    let json = dir.join("r.json");
+    let json_path = json.to_string_lossy().into_owned();
+    let out = raftsim(&[
+        "sweep",
+        "--filter",
+        "^InitialElection2A$",
+        "--seeds",
+        "2",
+        "--raft",
+        "ours",
+        "--json",
+        &json_path,
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(out.stdout.contains("of raft=ours"), "{out:#?}");
+    let lines = json_without_wall(&json);
+    assert_eq!(lines[0]["raft"], "ours", "{lines:?}");
+}
+
+#[test]
+fn replay_entry_naming_an_unknown_raft_exits_65_with_its_line() {
+    let dir = scratch("replayraft");
+    let file = dir.join("s.txt");
+    write(
+        &file,
+        "InitialElection2A 1 raft=ours  # fine\nInitialElection2A 1 raft=nope  # no such\n",
+    );
+    let path = file.to_string_lossy().into_owned();
+    raftsim(&["replay", &path]).assert_error(65, "s.txt:2: unknown Raft implementation");
+    write(&file, "InitialElection2A 1 raft=ours  # fine\n");
+    assert_eq!(raftsim(&["replay", &path]).code, 0);
 }

@@ -3,10 +3,11 @@
 
 use sim::demo::{build, PingNode, PingPlan};
 use sim::engine::{Duration, NetConfig, NodeId, Sim, SimOptions};
-use sim::scenario::{find, run, Outcome, RunConfig};
+use sim::registry::{find, registry, run};
+use sim::scenario::{Outcome, RunConfig};
 
 fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
-    let scenario = find("PingFaults").expect("PingFaults is registered");
+    let scenario = find(&registry(), "PingFaults").expect("PingFaults is registered");
     let config = RunConfig {
         seed,
         keep_trace,

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use sim::cli::record::replay_command;
 use sim::cli::seeds;
 use sim::cli::Error;
-use sim::scenario::{self, RunConfig};
+use sim::registry;
+use sim::scenario::RunConfig;
 use std::path::Path;
 
 #[test]
@@ -22,14 +23,14 @@ fn seeds_every_entry_passes() {
     let entries = corpus.entries();
     // An unknown scenario is an error, not a skip: a renamed scenario must carry its
     // seeds along.
-    let runs = seeds::resolve(entries, &scenario::registry())
+    let runs = seeds::resolve(entries, registry::DEFAULT_RAFT)
         .unwrap_or_else(|e| panic!("seeds corpus: {e}"));
     assert_eq!(runs.len(), entries.len(), "resolve lost entries");
     let failures: Vec<String> = runs
         .par_iter()
         .zip(entries.par_iter())
         .filter_map(|((s, seed), entry)| {
-            let outcome = scenario::run(
+            let outcome = registry::run(
                 s,
                 &RunConfig {
                     seed: *seed,
@@ -43,7 +44,7 @@ fn seeds_every_entry_passes() {
                     entry.origin,
                     entry.note,
                     s.name,
-                    replay_command(s.name, *seed)
+                    replay_command(s.implementation, s.name, *seed)
                 )
             })
         })

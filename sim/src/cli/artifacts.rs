@@ -22,8 +22,11 @@ pub fn default_root() -> PathBuf {
 }
 
 /// The folder of one run's files under `root`.
-pub fn folder(root: &Path, scenario: &str, seed: u64) -> PathBuf {
-    root.join(format!("{scenario}-seed{seed}"))
+pub fn folder(root: &Path, implementation: &str, scenario: &str, seed: u64) -> PathBuf {
+    match implementation {
+        "" | crate::registry::DEFAULT_RAFT => root.join(format!("{scenario}-seed{seed}")),
+        raft => root.join(format!("{scenario}-seed{seed}-{raft}")),
+    }
 }
 
 /// Runs (scenario, seed) again keeping the trace text. Returns the outcome and, if the
@@ -80,11 +83,15 @@ pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Sa
         saved.unwritten.push(format!("{}: {e}", dir.display()));
         return saved;
     }
+    let raft = match outcome.implementation.as_str() {
+        "" => "none",
+        name => name,
+    };
     let summary = format!(
-        "scenario: {}\nseed: {}\nreason: {reason}\nreplay: {}\n",
+        "scenario: {}\nraft: {raft}\nseed: {}\nreason: {reason}\nreplay: {}\n",
         outcome.scenario,
         outcome.seed,
-        replay_command(&outcome.scenario, outcome.seed)
+        replay_command(&outcome.implementation, &outcome.scenario, outcome.seed)
     );
     let contents = [
         Some(summary.as_str()),

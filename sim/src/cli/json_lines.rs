@@ -116,6 +116,7 @@ mod tests {
     fn record(seed: u64) -> Record {
         Record {
             scenario: "PingFaults".into(),
+            implementation: String::new(),
             part: "demo",
             seed,
             failure: None,

@@ -1,9 +1,10 @@
-//! `raftsim list [--filter PAT]`: each scenario's name, part and description.
+//! `raftsim list [--filter PAT] [--raft NAME]`: each scenario an implementation supports,
+//! with its part and description.
 
-use super::catalog;
 use super::error::{Result, EXIT_PASS};
 use super::filter::{self, Filter};
 use super::output;
+use super::raft_arg::RaftArg;
 use clap::Args;
 
 /// Arguments of `raftsim list`.
@@ -12,16 +13,20 @@ pub struct ListArgs {
     /// Only scenarios whose name matches this regular expression, or whose part is PAT.
     #[arg(long, value_name = "PAT")]
     pub filter: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub raft: RaftArg,
 }
 
 /// Runs `raftsim list` and returns the exit code.
 ///
 /// # Errors
-/// `Usage` for a bad filter or one that matches nothing; `Output` or `Closed` when stdout
-/// cannot be written.
+/// `Usage` for an unknown `--raft`, a bad filter or one that matches nothing; `Output` or
+/// `Closed` when stdout cannot be written.
 pub fn run(args: &ListArgs) -> Result<u8> {
+    let implementation = args.raft.implementation()?;
     let filter = filter::parse_optional(args.filter.as_deref())?;
-    let chosen = Filter::select(filter.as_ref(), &catalog::scenarios())?;
+    let chosen = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let name_width = chosen.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let part_width = chosen.iter().map(|s| s.part.len()).max().unwrap_or(0);
     for s in &chosen {

@@ -8,13 +8,12 @@
 //!   code, not a panic); [`claims`]: no output overwrites an input or another output;
 //! * [`record`], [`report`], [`summary`], [`progress`], [`json_lines`], [`artifacts`],
 //!   [`determinism`]: reporting;
-//! * [`catalog`], [`selftest`]: which scenarios the CLI sees;
+//! * [`raft_arg`]: `--raft NAME`, which implementation's scenarios the CLI sees;
 //! * [`panics`]: where a run panicked, kept quiet in sweeps;
 //! * [`stopwatch`]: the only wall clock in `sim`;
 //! * [`error`]: what can go wrong, and the exit code for each.
 
 pub mod artifacts;
-pub mod catalog;
 pub mod check;
 pub mod claims;
 pub mod determinism;
@@ -27,6 +26,7 @@ pub mod output;
 pub mod panics;
 pub mod plan;
 pub mod progress;
+pub mod raft_arg;
 pub mod record;
 pub mod replay;
 pub mod report;
@@ -34,7 +34,6 @@ pub mod run;
 pub mod runner;
 pub mod seed_range;
 pub mod seeds;
-pub mod selftest;
 pub mod shard;
 pub mod stopwatch;
 pub mod summary;

@@ -1,12 +1,12 @@
 //! Panics inside runs: where they happened, and whether the default hook prints them.
 //!
-//! `scenario::run` turns a panic (a broken invariant) into a failed outcome with the
+//! `registry::run` turns a panic (a broken invariant) into a failed outcome with the
 //! panic's message. The hook installed here adds where it was raised (`file:line:col`),
 //! and, in sweeps, keeps hundreds of backtraces off the terminal: the failure report has
 //! the message, the location and the replay command, and `raftsim run` shows the full
 //! panic. Panics outside a run (bugs in the CLI itself) always reach the previous hook.
 
-use crate::scenario::{self, Outcome, RunConfig, Scenario};
+use crate::scenario::{Outcome, RunConfig, Scenario};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
@@ -41,7 +41,7 @@ pub fn install(quiet: bool) {
     });
 }
 
-/// [`scenario::run`], adding the location to a panic's reason when the hook saw it.
+/// [`crate::registry::run`], adding the location to a panic's reason when the hook saw it.
 pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
     let depth = IN_RUN.with(Cell::get);
     assert!(
@@ -51,7 +51,7 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
     );
     let outer = LOCATION.with(|l| l.borrow_mut().take());
     IN_RUN.with(|d| d.set(depth + 1));
-    let mut outcome = scenario::run(scenario, config);
+    let mut outcome = crate::registry::run(scenario, config);
     IN_RUN.with(|d| d.set(depth));
     let location = LOCATION.with(|l| l.replace(outer));
     if let (Some(reason), Some(at)) = (&mut outcome.failure, location) {

@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct Record {
     /// The scenario's name.
     pub scenario: String,
+    /// The Raft implementation it ran on (empty for the demo, which has none).
+    pub implementation: String,
     /// Its part (`2A` .. `3B`, `demo`).
     pub part: &'static str,
     /// The run's seed.
@@ -36,6 +38,7 @@ pub struct Record {
 #[derive(Serialize)]
 struct JsonLine<'a> {
     scenario: &'a str,
+    raft: Option<&'a str>,
     part: &'a str,
     seed: u64,
     verdict: &'a str,
@@ -55,6 +58,7 @@ impl Record {
     pub fn new(part: &'static str, outcome: Outcome, wall: Duration) -> Record {
         Record {
             scenario: outcome.scenario,
+            implementation: outcome.implementation,
             part,
             seed: outcome.seed,
             failure: outcome.failure,
@@ -74,13 +78,14 @@ impl Record {
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        replay_command(&self.scenario, self.seed)
+        replay_command(&self.implementation, &self.scenario, self.seed)
     }
 
     /// The `--json` line (no trailing newline).
     pub fn json(&self) -> String {
         let line = JsonLine {
             scenario: &self.scenario,
+            raft: Some(self.implementation.as_str()).filter(|r| !r.is_empty()),
             part: self.part,
             seed: self.seed,
             verdict: if self.passed() { "pass" } else { "fail" },
@@ -101,19 +106,22 @@ impl Record {
     }
 }
 
-/// The command that replays `scenario` at `seed`, from the repository root.
-pub fn replay_command(scenario: &str, seed: u64) -> String {
-    format!("cargo run --release -- run {scenario} --seed {seed}")
-}
+pub use crate::scenario::replay_command;
 
 /// The verdict line:
-/// `PASS|FAIL <scenario> seed=<n> trace=<16 hex> virtual=<secs>s events=<n> wall=<secs>s`,
-/// followed on failure by ` reason: <the reason on one line>`.
+/// `PASS|FAIL <scenario> seed=<n> [raft=<name>] trace=<16 hex> virtual=<secs>s events=<n>
+/// wall=<secs>s`, followed on failure by ` reason: <the reason on one line>` (`raft=`
+/// only for an implementation other than the default; a monitor's trace lines stay out
+/// of the line, they are for the report above it).
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raft = match self.implementation.as_str() {
+            "" | crate::registry::DEFAULT_RAFT => String::new(),
+            name => format!(" raft={name}"),
+        };
         write!(
             f,
-            "{} {} seed={} trace={:016x} virtual={:.6}s events={} wall={:.6}s",
+            "{} {} seed={}{raft} trace={:016x} virtual={:.6}s events={} wall={:.6}s",
             if self.passed() { "PASS" } else { "FAIL" },
             self.scenario,
             self.seed,
@@ -123,7 +131,10 @@ impl fmt::Display for Record {
             self.wall.as_secs_f64()
         )?;
         if let Some(reason) = &self.failure {
-            write!(f, " reason: {}", super::error::one_line(reason))?;
+            let summary = reason
+                .split_once(crate::monitor::TRACE_LINES_HEADER)
+                .map_or(reason.as_str(), |(head, _)| head);
+            write!(f, " reason: {}", super::error::one_line(summary))?;
         }
         Ok(())
     }
@@ -136,6 +147,7 @@ mod tests {
     fn record(failure: Option<&str>) -> Record {
         Record {
             scenario: "PingFaults".into(),
+            implementation: String::new(),
             part: "demo",
             seed: 7,
             failure: failure.map(str::to_string),
@@ -158,6 +170,25 @@ mod tests {
             record(Some("two\nlines")).to_string(),
             "FAIL PingFaults seed=7 trace=00000000000000ab virtual=1.500000s events=42 wall=0.012000s reason: two; lines"
         );
+    }
+
+    #[test]
+    fn record_of_another_raft_names_it_in_line_json_and_replay() {
+        let mut r = record(Some("bad\nlast trace lines:\n  0.1s deliver n0 -> n1"));
+        r.implementation = "raft-rs".into();
+        let line = r.to_string();
+        assert!(line.contains(" seed=7 raft=raft-rs trace="), "{line}");
+        assert!(
+            line.ends_with("reason: bad"),
+            "trace lines stay out: {line}"
+        );
+        assert!(r.replay_command().ends_with("--seed 7 --raft raft-rs"));
+        let v: serde_json::Value =
+            serde_json::from_str(&r.json()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v["raft"], "raft-rs");
+        r.implementation = "ours".into();
+        assert!(!r.to_string().contains("raft="));
+        assert!(r.replay_command().ends_with("--seed 7"));
     }
 
     #[test]

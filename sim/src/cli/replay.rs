@@ -1,9 +1,9 @@
 //! `raftsim replay [PATH...]`: runs every entry of the seeds corpus and reports as
 //! `sweep` does. See [`super::seeds`] for the format.
 
-use super::catalog;
 use super::error::Result;
 use super::plan::Job;
+use super::raft_arg::RaftArg;
 use super::runner::{Runner, RunnerArgs};
 use super::seeds;
 use super::sweep;
@@ -16,6 +16,9 @@ pub struct ReplayArgs {
     /// Seeds files, or directories whose `*.txt` files are read [default: seeds/].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The implementation of entries that name none (`raft=NAME` in the file wins).
+    #[command(flatten)]
+    pub raft: RaftArg,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub runner: RunnerArgs,
@@ -29,6 +32,7 @@ pub struct ReplayArgs {
 /// would overwrite a seeds file; `Output` when `--json`, `--artifacts` or stdout cannot
 /// be written; `Closed`.
 pub fn run(args: &ReplayArgs) -> Result<u8> {
+    let default_raft = args.raft.implementation()?.name;
     let mut runner = Runner::from_args(&args.runner)?;
     let paths = if args.paths.is_empty() {
         vec![seeds::default_dir()]
@@ -36,7 +40,7 @@ pub fn run(args: &ReplayArgs) -> Result<u8> {
         args.paths.clone()
     };
     let corpus = seeds::load(&paths)?;
-    let jobs: Vec<Job> = seeds::resolve(corpus.entries(), &catalog::scenarios())?
+    let jobs: Vec<Job> = seeds::resolve(corpus.entries(), default_raft)?
         .into_iter()
         .map(|(scenario, seed)| Job { scenario, seed })
         .collect();

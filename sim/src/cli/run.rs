@@ -7,15 +7,16 @@
 //! listed as `not written: PATH: why` and named on stderr.
 
 use super::artifacts::{self, Saved};
-use super::catalog;
 use super::claims::Claims;
 use super::error::{Error, Result, EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS};
 use super::output;
 use super::panics;
+use super::raft_arg::RaftArg;
 use super::record::Record;
 use super::runner::add_reason;
 use super::seed_range::parse_seed;
 use super::stopwatch::Stopwatch;
+use crate::registry;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,9 @@ pub struct RunArgs {
     /// raftsim-failures/].
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub raft: RaftArg,
 }
 
 impl RunArgs {
@@ -62,7 +66,8 @@ impl RunArgs {
 /// when a named file or `--artifacts` cannot be opened before the run, or stdout cannot
 /// be written; `Closed` when stdout was closed.
 pub fn run(args: &RunArgs) -> Result<u8> {
-    let scenario = catalog::find(&args.scenario)?;
+    let scenarios = args.raft.implementation()?.scenarios();
+    let scenario = registry::find(&scenarios, &args.scenario).map_err(Error::Usage)?;
     let seed = parse_seed(&args.seed)?;
     let root = args
         .artifacts
@@ -116,7 +121,7 @@ fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) ->
             claims.output(path, flag)?;
         }
     }
-    let folder = artifacts::folder(root, scenario.name, seed);
+    let folder = artifacts::folder(root, scenario.implementation, scenario.name, seed);
     for name in artifacts::FILE_NAMES {
         if let Some(owner) = claims.claimed_by(&folder.join(name)) {
             return Err(Error::Usage(format!(
@@ -199,7 +204,7 @@ fn report_failure(
         output::line(format_args!("  {label} {line}"))?;
     }
     output::line(format_args!("  replay: {}", record.replay_command()))?;
-    let dir = artifacts::folder(root, scenario.name, record.seed);
+    let dir = artifacts::folder(root, scenario.implementation, scenario.name, record.seed);
     let files = artifacts::write(&dir, traced, &reason, claims);
     for path in &files.written {
         output::line(format_args!("  artifact: {}", path.display()))?;

@@ -255,7 +255,12 @@ fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims) {
         add_reason(record, why);
     }
     let reason = record.failure.clone().unwrap_or_default();
-    let dir = artifacts::folder(root, job.scenario.name, job.seed);
+    let dir = artifacts::folder(
+        root,
+        job.scenario.implementation,
+        job.scenario.name,
+        job.seed,
+    );
     let saved = artifacts::write(&dir, &traced, &reason, claims);
     record.artifacts = saved.written;
     record.unwritten = saved.unwritten;

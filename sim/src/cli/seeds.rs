@@ -6,10 +6,13 @@
 //! ```text
 //! # comment lines and blank lines are ignored
 //! SCENARIO SEED  # why this seed is here (the bug it found, the fix)
+//! SCENARIO SEED raft=NAME  # the same, for another Raft implementation
 //! ```
 //!
-//! `SCENARIO` is a name from `raftsim list`; `SEED` a decimal `u64`; the `#` note is
-//! required, so that every seed says why it is kept. Every `*.txt` file in the directory
+//! `SCENARIO` is a name from `raftsim list`; `SEED` a decimal `u64`; `raft=NAME` names
+//! the implementation (`raftsim list --raft NAME`), else the one `replay --raft` gives
+//! (by default `ours`); the `#` note is required, so that every seed says why it is
+//! kept. Every `*.txt` file in the directory
 //! is read, in name order. Files are UTF-8 (a leading byte-order mark is skipped); lines
 //! end in `\n` or `\r\n`. An entry may appear once in a whole selection: a repeat, in the
 //! same file or another, is an error naming both places. A selection with no entry at
@@ -22,6 +25,7 @@
 //! ```
 
 use super::error::{Error, Result};
+use crate::registry;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +37,8 @@ pub struct Entry {
     pub scenario: String,
     /// The seed to replay.
     pub seed: u64,
+    /// The Raft implementation it names, if any.
+    pub raft: Option<String>,
     /// Why it is in the corpus.
     pub note: String,
     /// Where it was read: `file:line`.
@@ -44,9 +50,9 @@ pub struct Entry {
 pub struct Corpus {
     entries: Vec<Entry>,
     files: Vec<PathBuf>,
-    /// The index in `entries` of each (scenario, seed): repeats are found in O(log n),
-    /// so a file of 40,000 entries parses in milliseconds.
-    seen: BTreeMap<(String, u64), usize>,
+    /// The index in `entries` of each (scenario, seed, implementation): repeats are
+    /// found in O(log n), so a file of 40,000 entries parses in milliseconds.
+    seen: BTreeMap<(String, u64, Option<String>), usize>,
 }
 
 impl Corpus {
@@ -68,23 +74,25 @@ impl Corpus {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (i, raw) in text.lines().enumerate() {
             let origin = format!("{file}:{}", i + 1);
-            let Some((scenario, seed, note)) =
+            let Some(line) =
                 parse_line(raw).map_err(|why| Error::Data(format!("{origin}: {why}")))?
             else {
                 continue;
             };
-            let key = (scenario.to_string(), seed);
+            let raft = line.raft.map(str::to_string);
+            let key = (line.scenario.to_string(), line.seed, raft.clone());
             if let Some(&first) = self.seen.get(&key) {
                 return Err(Error::Data(format!(
-                    "{origin}: {scenario} {seed} repeats the entry at {}",
-                    self.entries[first].origin
+                    "{origin}: {} {} repeats the entry at {}",
+                    line.scenario, line.seed, self.entries[first].origin
                 )));
             }
             self.seen.insert(key, self.entries.len());
             self.entries.push(Entry {
-                scenario: scenario.to_string(),
-                seed,
-                note: note.to_string(),
+                scenario: line.scenario.to_string(),
+                seed: line.seed,
+                raft,
+                note: line.note.to_string(),
                 origin,
             });
         }
@@ -131,9 +139,17 @@ pub fn parse(file: &str, text: impl AsRef<[u8]>) -> Result<Vec<Entry>> {
     Ok(corpus.entries)
 }
 
-/// One line: `None` for a blank or comment line, else (scenario, seed, note); the error
-/// says what is wrong, without the place.
-fn parse_line(raw: &str) -> std::result::Result<Option<(&str, u64, &str)>, String> {
+/// The parts of one entry line.
+struct Line<'a> {
+    scenario: &'a str,
+    seed: u64,
+    raft: Option<&'a str>,
+    note: &'a str,
+}
+
+/// One line: `None` for a blank or comment line, else its parts; the error says what is
+/// wrong, without the place.
+fn parse_line(raw: &str) -> std::result::Result<Option<Line<'_>>, String> {
     let line = raw.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
@@ -147,17 +163,33 @@ fn parse_line(raw: &str) -> std::result::Result<Option<(&str, u64, &str)>, Strin
         }
     };
     let words: Vec<&str> = body.split_whitespace().collect();
-    let [scenario, seed] = words[..] else {
-        return Err(format!(
-            "expected `SCENARIO SEED # note`, found {} word(s) before `#`: {:?}",
-            words.len(),
-            body.trim()
-        ));
+    let (scenario, seed, raft) = match words[..] {
+        [scenario, seed] => (scenario, seed, None),
+        [scenario, seed, raft] => match raft.strip_prefix("raft=") {
+            Some(name) if !name.is_empty() => (scenario, seed, Some(name)),
+            _ => {
+                return Err(format!(
+                    "the third word must be `raft=NAME`, found {raft:?}"
+                ))
+            }
+        },
+        _ => {
+            return Err(format!(
+                "expected `SCENARIO SEED [raft=NAME] # note`, found {} word(s) before `#`: {:?}",
+                words.len(),
+                body.trim()
+            ))
+        }
     };
     let seed: u64 = seed
         .parse()
         .map_err(|_| format!("seed {seed:?} is not a non-negative integer"))?;
-    Ok(Some((scenario, seed, note)))
+    Ok(Some(Line {
+        scenario,
+        seed,
+        raft,
+        note,
+    }))
 }
 
 /// Reads every path (a seeds file, or a directory of them) into one corpus.
@@ -200,20 +232,35 @@ fn files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The scenario of each entry, in order.
+/// The scenario of each entry, in order: of the implementation the entry names, else
+/// of `default_raft`.
 ///
 /// # Errors
-/// `Data` naming `file:line` for an entry whose scenario does not exist.
-pub fn resolve(entries: &[Entry], all: &[Scenario]) -> Result<Vec<(Scenario, u64)>> {
-    let by_name: BTreeMap<&str, &Scenario> = all.iter().map(|s| (s.name, s)).collect();
+/// `Data` naming `file:line` for an entry whose implementation or scenario does not
+/// exist (or whose implementation does not support the scenario).
+pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u64)>> {
+    let mut lists: BTreeMap<&str, BTreeMap<&'static str, Scenario>> = BTreeMap::new();
     entries
         .iter()
-        .map(|e| match by_name.get(e.scenario.as_str()) {
-            Some(s) => Ok((**s, e.seed)),
-            None => Err(Error::Data(format!(
-                "{}: unknown scenario {:?} (`raftsim list` shows every scenario)",
-                e.origin, e.scenario
-            ))),
+        .map(|e| {
+            let raft = e.raft.as_deref().unwrap_or(default_raft);
+            if !lists.contains_key(raft) {
+                let implementation = registry::implementation(raft)
+                    .map_err(|why| Error::Data(format!("{}: {why}", e.origin)))?;
+                let by_name = implementation
+                    .scenarios()
+                    .into_iter()
+                    .map(|s| (s.name, s))
+                    .collect();
+                lists.insert(raft, by_name);
+            }
+            match lists[raft].get(e.scenario.as_str()) {
+                Some(s) => Ok((*s, e.seed)),
+                None => Err(Error::Data(format!(
+                    "{}: unknown scenario {:?} for raft={raft} (`raftsim list --raft {raft}` shows its scenarios)",
+                    e.origin, e.scenario
+                ))),
+            }
         })
         .collect()
 }
@@ -245,6 +292,7 @@ mod tests {
             Entry {
                 scenario: "PingFaults".into(),
                 seed: 3,
+                raft: None,
                 note: "example".into(),
                 origin: "s.txt:3".into()
             }
@@ -254,12 +302,33 @@ mod tests {
     }
 
     #[test]
+    fn parse_entry_may_name_its_raft_and_repeats_count_per_raft() {
+        let text = "Count2B 3 # ours\nCount2B 3 raft=raft-rs # theirs\n";
+        let got = parse("s.txt", text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got[0].raft, None);
+        assert_eq!(got[1].raft.as_deref(), Some("raft-rs"));
+        let resolved = resolve(&got[..1], registry::DEFAULT_RAFT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(resolved[0].0.implementation, "ours");
+        let unknown = parse("s.txt", "Count2B 3 raft=nope # ?\n").unwrap_or_else(|e| panic!("{e}"));
+        match resolve(&unknown, registry::DEFAULT_RAFT) {
+            Err(Error::Data(msg)) => assert!(msg.contains("unknown Raft implementation"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn parse_malformed_lines_name_file_line_and_problem() {
         let table = [
             ("PingFaults 3\n", "s.txt:1", "no `# note`"),
             ("PingFaults 3 #\n", "s.txt:1", "no `# note`"),
             ("# c\nPingFaults # why\n", "s.txt:2", "found 1 word"),
-            ("PingFaults 3 4 # why\n", "s.txt:1", "found 3 word"),
+            ("PingFaults 3 4 # why\n", "s.txt:1", "must be `raft=NAME`"),
+            (
+                "PingFaults 3 raft= # why\n",
+                "s.txt:1",
+                "must be `raft=NAME`",
+            ),
+            ("PingFaults 3 raft=a b # why\n", "s.txt:1", "found 4 word"),
             ("PingFaults x # why\n", "s.txt:1", "seed \"x\""),
             ("PingFaults -1 # why\n", "s.txt:1", "seed \"-1\""),
             (
@@ -354,7 +423,7 @@ mod tests {
     #[test]
     fn resolve_unknown_scenario_is_data_error() {
         let entries = parse("s.txt", "NoSuchScenario 1 # why\n").unwrap_or_else(|e| panic!("{e}"));
-        match resolve(&entries, &crate::scenario::registry()) {
+        match resolve(&entries, registry::DEFAULT_RAFT) {
             Err(Error::Data(msg)) => assert!(msg.starts_with("s.txt:1: unknown scenario"), "{msg}"),
             other => panic!("resolved: {other:?}"),
         }

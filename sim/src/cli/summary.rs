@@ -103,6 +103,7 @@ mod tests {
     fn record(scenario: &str, seed: u64, failed: bool, virtual_s: u64) -> Record {
         Record {
             scenario: scenario.into(),
+            implementation: String::new(),
             part: "demo",
             seed,
             failure: failed.then(|| "bad".to_string()),

@@ -6,12 +6,12 @@
 //! report with [`super::report`].
 
 use super::artifacts;
-use super::catalog;
 use super::error::Result;
 use super::filter::{self, Filter};
 use super::json_lines::JsonLines;
 use super::output;
 use super::plan::{plan, Job};
+use super::raft_arg::RaftArg;
 use super::report;
 use super::runner::{self, Runner, RunnerArgs};
 use super::seed_range::{SeedRange, DEFAULT_SEEDS};
@@ -34,6 +34,9 @@ pub struct SweepArgs {
     pub shard: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub raft: RaftArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub runner: RunnerArgs,
 }
 
@@ -43,6 +46,7 @@ pub struct SweepArgs {
 /// `Usage` for a bad filter, seed range, shard, `--jobs` or output path; `Output` when
 /// `--json`, `--artifacts` or stdout cannot be written; `Closed` when stdout was closed.
 pub fn run(args: &SweepArgs) -> Result<u8> {
+    let implementation = args.raft.implementation()?;
     let filter = filter::parse_optional(args.filter.as_deref())?;
     let range = args
         .seeds
@@ -50,12 +54,13 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
         .map_or(Ok(DEFAULT_SEEDS), SeedRange::parse)?;
     let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
     let mut runner = Runner::from_args(&args.runner)?;
-    let scenarios = Filter::select(filter.as_ref(), &catalog::scenarios())?;
+    let scenarios = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let jobs = plan(&scenarios, range, shard)?;
     runner.fit(jobs.len());
     let header = format!(
-        "sweep: {} scenario(s) x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",
+        "sweep: {} scenario(s) of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",
         scenarios.len(),
+        implementation.name,
         jobs.len(),
         runner.threads,
         if runner.check_determinism {

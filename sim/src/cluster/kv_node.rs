@@ -7,9 +7,9 @@
 
 use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
-use super::observed::{Applied, Observed};
 use super::raft_server::boot_of;
 use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
+use crate::monitor::observed::{Applied, Observed};
 use kvraft::{AppliedItem, ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft_contract::{RaftMessage, RaftNode};
 use serde::Serialize;

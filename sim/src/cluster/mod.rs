@@ -6,7 +6,6 @@ pub mod command;
 pub mod deadline;
 pub mod kv_node;
 pub mod kv_tester;
-pub mod observed;
 pub mod raft_server;
 pub mod raft_tester;
 pub mod scheduler;

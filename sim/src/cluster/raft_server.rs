@@ -8,8 +8,8 @@
 use super::clock::{from_contract, to_contract};
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
-use super::observed::{Applied, Observed};
 use crate::engine::{Context, Node, NodeId, NodeInit, Payload};
+use crate::monitor::observed::{Applied, Observed};
 use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Term};
 use serde::Serialize;
 

@@ -3,7 +3,7 @@
 
 use super::view::NodeView;
 use super::violation::{Property, Violation};
-use crate::cluster::observed::Applied;
+use crate::monitor::observed::Applied;
 use raft_contract::{LogIndex, Status};
 
 /// What one incarnation of a node applied last.
@@ -70,7 +70,7 @@ impl ApplyOrder {
 
 #[cfg(test)]
 mod tests {
-    use crate::cluster::observed::Applied;
+    use crate::monitor::observed::Applied;
     use crate::monitor::testkit::Fake;
     use crate::monitor::{Monitors, Property};
     use raft_contract::LogIndex;

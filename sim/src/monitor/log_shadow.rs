@@ -153,7 +153,7 @@ impl LogShadow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::observed::Observed;
+    use crate::monitor::observed::Observed;
     use raft_contract::{NodeId, Role, Status};
 
     fn view_of<'a>(

@@ -16,6 +16,7 @@ pub mod leader_append_only;
 pub mod leader_completeness;
 pub mod log_matching;
 pub mod log_shadow;
+pub mod observed;
 pub mod state_machine_safety;
 pub mod term_rule;
 #[cfg(test)]
@@ -134,6 +135,9 @@ impl Monitors {
 /// The last lines of a trace kept as text: what led to a violation, for its report.
 pub const TRACE_LINES_IN_REPORT: usize = 12;
 
+/// The line that opens them in a failure's reason.
+pub const TRACE_LINES_HEADER: &str = "last trace lines:";
+
 impl Monitors {
     /// Checks node `node` of implementation `R` through its status view and what its
     /// handler did; a violation becomes the run's failure, with the last lines of the
@@ -148,7 +152,7 @@ impl Monitors {
         incarnation: u32,
         event: u64,
         raft: &R,
-        observed: &crate::cluster::observed::Observed,
+        observed: &crate::monitor::observed::Observed,
         trace: Option<&str>,
     ) -> crate::scenario::Verdict {
         if !self.enabled {
@@ -173,7 +177,8 @@ pub fn failure(v: &Violation, trace: Option<&str>) -> crate::scenario::Failure {
     if let Some(trace) = trace {
         let lines: Vec<&str> = trace.lines().collect();
         let from = lines.len().saturating_sub(TRACE_LINES_IN_REPORT);
-        text.push_str("\nlast trace lines:");
+        text.push('\n');
+        text.push_str(TRACE_LINES_HEADER);
         for line in &lines[from..] {
             text.push_str("\n  ");
             text.push_str(line);

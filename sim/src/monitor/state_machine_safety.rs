@@ -4,7 +4,7 @@
 
 use super::view::NodeView;
 use super::violation::{Property, Violation};
-use crate::cluster::observed::Applied;
+use crate::monitor::observed::Applied;
 use raft_contract::{LogIndex, NodeId};
 
 /// The first command applied at each apply index, by hash, and by whom.

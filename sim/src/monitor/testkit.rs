@@ -3,7 +3,7 @@
 
 use super::view::NodeView;
 use super::{Monitors, Violation};
-use crate::cluster::observed::{Applied, Observed};
+use crate::monitor::observed::{Applied, Observed};
 use raft_contract::{Ack, LogIndex, NodeId, Role, Status, Term};
 
 /// A node as a test scripts it.

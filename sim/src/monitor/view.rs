@@ -1,6 +1,6 @@
 //! What the monitors see of one node after one event.
 
-use crate::cluster::observed::Observed;
+use crate::monitor::observed::Observed;
 use raft_contract::{LogIndex, NodeId, Status, Term};
 
 /// One node as the monitors see it right after an event it handled: its status view,

@@ -248,8 +248,11 @@ mod tests {
             keep_trace: false,
             keep_history: true,
         };
-        let scenario = crate::scenario::find("PersistPartitionUnreliable3A").expect("registered");
-        let outcome = crate::scenario::run(&scenario, &config);
+        let scenario = kv::<Ours>()
+            .into_iter()
+            .find(|s| s.name == "PersistPartitionUnreliable3A")
+            .expect("registered");
+        let outcome = (scenario.run)(&config);
         assert!(outcome.passed(), "{:?}", outcome.failure);
         let json = outcome.history_json.expect("history kept");
         let history = checker::parse_json::<checker::KvInput, checker::KvOutput>(&json, "h")

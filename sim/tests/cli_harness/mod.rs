@@ -118,7 +118,7 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) {
 
 pub fn verdict_line() -> Regex {
     Regex::new(
-        r"^(PASS|FAIL) (\S+) seed=(\d+) trace=([0-9a-f]{16}) virtual=\d+\.\d+s events=\d+ wall=\d+\.\d+s( reason: .+)?$",
+        r"^(PASS|FAIL) (\S+) seed=(\d+)(?: raft=\S+)? trace=([0-9a-f]{16}) virtual=\d+\.\d+s events=\d+ wall=\d+\.\d+s( reason: .+)?$",
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }

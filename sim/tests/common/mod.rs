@@ -1,7 +1,8 @@
 //! What the scenario test binaries share: running a scenario over seeds, with a
 //! determinism check, and reporting every failure with its replay command.
 
-use sim::scenario::{find, run, RunConfig};
+use sim::registry::{find, registry, run};
+use sim::scenario::RunConfig;
 
 /// Seeds per scenario: `RAFTSIM_SEEDS` if set, else `default`.
 pub fn seeds(default: u64) -> u64 {
@@ -14,7 +15,7 @@ pub fn seeds(default: u64) -> u64 {
 /// Runs `name` over seeds `0..seeds`; every run must pass, and seed 0 must replay with
 /// the same trace hash and event count.
 pub fn check(name: &str, seeds: u64) {
-    let s = find(name).unwrap_or_else(|| panic!("scenario {name} is not registered"));
+    let s = find(&registry(), name).unwrap_or_else(|e| panic!("{e}"));
     let mut failures = Vec::new();
     for seed in 0..seeds {
         let o = run(

@@ -12,6 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Set to `1` to add the self-test scenarios to the catalog.
 pub const SELFTEST_ENV: &str = "RAFTSIM_SELFTEST";
 
+/// True when the environment asks for the self-test scenarios.
+pub fn enabled() -> bool {
+    std::env::var(SELFTEST_ENV).as_deref() == Ok("1")
+}
+
 /// The self-test scenarios.
 pub fn scenarios() -> Vec<Scenario> {
     vec![

@@ -1,0 +1,29 @@
+//! `--raft NAME`: which Raft implementation the scenarios run on.
+
+use super::error::{Error, Result};
+use crate::registry::{self, Registered};
+use clap::Args;
+
+/// The `--raft` flag of `list`, `run`, `sweep`, `replay`.
+#[derive(Debug, Default, Args)]
+pub struct RaftArg {
+    /// The Raft implementation under test: `ours` (the reference) or `raft-rs` (tikv's,
+    /// through its adapter) [default: ours].
+    #[arg(long = "raft", value_name = "NAME")]
+    pub raft: Option<String>,
+}
+
+impl RaftArg {
+    /// The implementation's name, as given or the default.
+    pub fn name(&self) -> &str {
+        self.raft.as_deref().unwrap_or(registry::DEFAULT_RAFT)
+    }
+
+    /// The implementation it names.
+    ///
+    /// # Errors
+    /// `Usage` (exit 64) for a name no implementation has, listing the known ones.
+    pub fn implementation(&self) -> Result<Registered> {
+        registry::implementation(self.name()).map_err(Error::Usage)
+    }
+}

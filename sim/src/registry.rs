@@ -1,0 +1,146 @@
+//! The registry: every Raft implementation raftsim can test, the scenarios each one runs,
+//! and the one way to find and run a scenario by name.
+//!
+//! `--raft NAME` picks an implementation ([`implementation`]); its scenarios are the lab
+//! ports it supports ([`Registered::scenarios`]), plus the engine demo for the default
+//! implementation. The self-test scenarios ([`crate::selftest`]) join the list only when
+//! their environment variable asks for them.
+
+use crate::implementation::Implementation;
+use crate::scenario::{Outcome, RunConfig, Scenario};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use crate::scenario::DEFAULT_RAFT;
+
+/// A Raft implementation as the command line offers it.
+#[derive(Clone, Copy, Debug)]
+pub struct Registered {
+    /// The name `--raft` takes.
+    pub name: &'static str,
+    /// One line for `raftsim list`.
+    pub description: &'static str,
+    scenarios: fn() -> Vec<Scenario>,
+}
+
+impl Registered {
+    /// Registers implementation `I`.
+    pub fn of<I: Implementation>() -> Registered {
+        Registered {
+            name: I::NAME,
+            description: I::DESCRIPTION,
+            scenarios: scenarios_of::<I>,
+        }
+    }
+
+    /// Every scenario it supports, in registry order (with the self-test scenarios last
+    /// when [`crate::selftest::SELFTEST_ENV`] is `1`).
+    pub fn scenarios(&self) -> Vec<Scenario> {
+        let mut all = (self.scenarios)();
+        if self.name == DEFAULT_RAFT {
+            all.splice(0..0, crate::demo::scenarios());
+            if crate::selftest::enabled() {
+                all.extend(crate::selftest::scenarios());
+            }
+        }
+        all
+    }
+}
+
+/// The lab ports implementation `I` supports: Raft, then KV.
+fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
+    let mut all = crate::scenarios::raft::<I>();
+    all.extend(crate::scenarios::kv::<I>());
+    all
+}
+
+/// Every registered implementation, the default first.
+pub fn implementations() -> Vec<Registered> {
+    vec![Registered::of::<raft::Family>()]
+}
+
+/// The implementation called `name`.
+///
+/// # Errors
+/// A sentence naming the known implementations when there is none.
+pub fn implementation(name: &str) -> Result<Registered, String> {
+    let all = implementations();
+    all.iter().find(|r| r.name == name).copied().ok_or_else(|| {
+        let known: Vec<&str> = all.iter().map(|r| r.name).collect();
+        format!(
+            "unknown Raft implementation {name:?} (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
+/// The default implementation's scenarios: what `raftsim` runs without `--raft`.
+pub fn registry() -> Vec<Scenario> {
+    implementation(DEFAULT_RAFT)
+        .expect("the default implementation is registered")
+        .scenarios()
+}
+
+/// The scenario called `name` among `all`.
+///
+/// # Errors
+/// A sentence naming it, with a suggestion when only the case differs.
+pub fn find(all: &[Scenario], name: &str) -> Result<Scenario, String> {
+    if let Some(s) = all.iter().find(|s| s.name == name) {
+        return Ok(*s);
+    }
+    let hint = match all.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
+        Some(s) => format!(" (did you mean {}?)", s.name),
+        None => " (`raftsim list` shows every scenario)".to_string(),
+    };
+    Err(format!("unknown scenario {name:?}{hint}"))
+}
+
+/// Runs a scenario, turning a panic (a broken invariant in Raft, KV or the engine) into
+/// a failed outcome that still names the scenario and seed.
+pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| (scenario.run)(config))) {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic payload".to_string());
+            Outcome {
+                scenario: scenario.name.to_string(),
+                implementation: scenario.implementation.to_string(),
+                seed: config.seed,
+                failure: Some(format!("panicked: {message}")),
+                ..Outcome::default()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_unknown_names_are_errors_with_hints() {
+        let e = implementation("nope").expect_err("unknown");
+        assert!(e.contains("known: ours"), "{e}");
+        let all = registry();
+        let e = find(&all, "initialelection2a").expect_err("case differs");
+        assert!(e.contains("did you mean InitialElection2A"), "{e}");
+        assert!(find(&all, "InitialElection2A").is_ok());
+    }
+
+    #[test]
+    fn registry_default_lists_the_demo_first_and_every_lab_part() {
+        let all = registry();
+        assert_eq!(all[0].name, "PingFaults");
+        for part in ["2A", "2B", "2C", "2D", "3A", "3B"] {
+            assert!(all.iter().any(|s| s.part == part), "no {part}");
+        }
+        assert!(all
+            .iter()
+            .filter(|s| s.part != "demo")
+            .all(|s| s.implementation == DEFAULT_RAFT));
+    }
+}
