@@ -27,6 +27,7 @@ fn run_all(scenarios: &[Scenario]) {
         seed: 0,
         keep_trace: false,
         keep_history: false,
+        schedule: None,
     };
     for s in scenarios {
         let outcome = registry::run(s, &config);

@@ -10,3 +10,4 @@ pub mod registry;
 pub mod scenario;
 pub mod scenarios;
 pub mod selftest;
+pub mod swarm;

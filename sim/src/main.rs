@@ -39,6 +39,10 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run scenarios over a range of seeds, in parallel, with a summary.
     Sweep(cli::sweep::SweepArgs),
+    /// Swarm runs: each seed draws its own fault profile, then a liveness phase.
+    Swarm(cli::swarm::SwarmArgs),
+    /// Reduce a failing swarm run to a smaller schedule that fails the same way.
+    Shrink(cli::shrink::ShrinkArgs),
     /// Run every entry of the seeds corpus (seeds/).
     Replay(cli::replay::ReplayArgs),
     /// Check history files for linearizability.
@@ -65,6 +69,8 @@ fn main() -> ExitCode {
         Some(Command::List(args)) => cli::list::run(&args),
         Some(Command::Run(args)) => cli::run::run(&args),
         Some(Command::Sweep(args)) => cli::sweep::run(&args),
+        Some(Command::Swarm(args)) => cli::swarm::run(&args),
+        Some(Command::Shrink(args)) => cli::shrink::run(&args),
         Some(Command::Replay(args)) => cli::replay::run(&args),
         Some(Command::Check(args)) => Ok(cli::check::run(&args)),
         None => cli::sweep::run(&cli::sweep::SweepArgs::default()),

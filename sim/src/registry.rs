@@ -46,10 +46,11 @@ impl Registered {
     }
 }
 
-/// The lab ports implementation `I` supports: Raft, then KV.
+/// The lab ports implementation `I` supports (Raft, then KV), then its swarm runs.
 fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
     let mut all = crate::scenarios::raft::<I>();
     all.extend(crate::scenarios::kv::<I>());
+    all.extend(crate::swarm::scenarios::<I>());
     all
 }
 

@@ -8,6 +8,7 @@
 
 use crate::engine::{Instant, Node, Sim};
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a scenario failed: one human-readable sentence (with ids, terms and indices).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +51,18 @@ pub struct RunConfig {
     /// Keep the recorded client history (as JSON) in the outcome even when the run passes
     /// (a failing KV run always keeps it). Off in sweeps: a history can be large.
     pub keep_history: bool,
+    /// A swarm run's schedule to follow instead of the one its seed draws (`raftsim run
+    /// --schedule FILE`, `raftsim shrink`).
+    pub schedule: Option<Arc<Schedule>>,
+}
+
+/// A schedule file's text, and where it came from (for the replay command).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// The file's path as the user gave it (empty for a schedule held in memory).
+    pub path: String,
+    /// The file's JSON text.
+    pub json: String,
 }
 
 /// Everything a run produced.
@@ -78,6 +91,10 @@ pub struct Outcome {
     pub history_html: Option<String>,
     /// Scenario-specific figures (latency per op, messages per op, ...).
     pub metrics: Vec<(String, f64)>,
+    /// A swarm run's fault profile, on one line.
+    pub profile: Option<String>,
+    /// The schedule file the run followed, if it followed one.
+    pub schedule: Option<String>,
 }
 
 impl Outcome {
@@ -98,6 +115,7 @@ impl Outcome {
             virtual_time: sim.now(),
             events: sim.events(),
             trace: sim.trace().text().map(str::to_string),
+            schedule: config.schedule.as_ref().map(|s| s.path.clone()),
             ..Outcome::default()
         }
     }
@@ -109,22 +127,37 @@ impl Outcome {
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        replay_command(&self.implementation, &self.scenario, self.seed)
+        replay_command(
+            &self.implementation,
+            &self.scenario,
+            self.seed,
+            self.schedule.as_deref(),
+        )
     }
 }
 
 /// The implementation runs use when `--raft` is not given.
 pub const DEFAULT_RAFT: &str = "ours";
 
-/// The command that replays (implementation, scenario, seed) from the repository root;
-/// `--raft` is left out for the default implementation (or none, for the demo). The one
-/// place that spells it.
-pub fn replay_command(implementation: &str, scenario: &str, seed: u64) -> String {
+/// The command that replays (implementation, scenario, seed), or a schedule file, from
+/// the repository root; `--raft` is left out for the default implementation (or none,
+/// for the demo). The one place that spells it.
+pub fn replay_command(
+    implementation: &str,
+    scenario: &str,
+    seed: u64,
+    schedule: Option<&str>,
+) -> String {
     let raft = match implementation {
         "" | DEFAULT_RAFT => String::new(),
         name => format!(" --raft {name}"),
     };
-    format!("cargo run --release -- run {scenario} --seed {seed}{raft}")
+    match schedule {
+        Some(path) if !path.is_empty() => {
+            format!("cargo run --release -- run --schedule {path}{raft}")
+        }
+        _ => format!("cargo run --release -- run {scenario} --seed {seed}{raft}"),
+    }
 }
 
 /// A runnable scenario.

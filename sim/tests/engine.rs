@@ -12,6 +12,7 @@ fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
         seed,
         keep_trace,
         keep_history: false,
+        schedule: None,
     };
     run(&scenario, &config)
 }

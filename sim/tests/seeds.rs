@@ -36,6 +36,7 @@ fn seeds_every_entry_passes() {
                     seed: *seed,
                     keep_trace: false,
                     keep_history: false,
+                    schedule: None,
                 },
             );
             outcome.failure.map(|reason| {
@@ -44,7 +45,7 @@ fn seeds_every_entry_passes() {
                     entry.origin,
                     entry.note,
                     s.name,
-                    replay_command(s.implementation, s.name, *seed)
+                    replay_command(s.implementation, s.name, *seed, None)
                 )
             })
         })

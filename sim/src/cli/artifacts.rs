@@ -9,7 +9,6 @@
 use super::claims::Claims;
 use super::error::{Error, Result};
 use super::panics;
-use super::record::replay_command;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -31,13 +30,17 @@ pub fn folder(root: &Path, implementation: &str, scenario: &str, seed: u64) -> P
 
 /// Runs (scenario, seed) again keeping the trace text. Returns the outcome and, if the
 /// rerun's trace hash differs from `hash`, a sentence saying so.
-pub fn rerun_with_trace(scenario: &Scenario, seed: u64, hash: u64) -> (Outcome, Option<String>) {
+pub fn rerun_with_trace(
+    scenario: &Scenario,
+    config: &RunConfig,
+    hash: u64,
+) -> (Outcome, Option<String>) {
     let again = panics::run(
         scenario,
         &RunConfig {
-            seed,
             keep_trace: true,
             keep_history: true,
+            ..config.clone()
         },
     );
     let drift = (again.trace_hash != hash).then(|| {
@@ -91,7 +94,7 @@ pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Sa
         "scenario: {}\nraft: {raft}\nseed: {}\nreason: {reason}\nreplay: {}\n",
         outcome.scenario,
         outcome.seed,
-        replay_command(&outcome.implementation, &outcome.scenario, outcome.seed)
+        outcome.replay_command()
     );
     let contents = [
         Some(summary.as_str()),

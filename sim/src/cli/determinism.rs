@@ -27,6 +27,7 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
         seed: first.seed,
         keep_trace: true,
         keep_history: false,
+        schedule: None,
     };
     let a = panics::run(scenario, &config);
     let b = panics::run(scenario, &config);

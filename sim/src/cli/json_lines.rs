@@ -126,6 +126,8 @@ mod tests {
             wall: Duration::ZERO,
             artifacts: Vec::new(),
             unwritten: Vec::new(),
+            profile: None,
+            schedule: None,
         }
     }
 

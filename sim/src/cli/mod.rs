@@ -1,6 +1,7 @@
 //! The `raftsim` command line: one module per subcommand, plus the pieces they share.
 //!
-//! * [`list`], [`run`], [`sweep`] (also the main job), [`replay`], [`check`]: the commands;
+//! * [`list`], [`run`], [`sweep`] (also the main job), [`swarm`], [`shrink`], [`replay`],
+//!   [`check`]: the commands;
 //! * [`filter`], [`seed_range`], [`shard`], [`seeds`]: parsing what users type;
 //! * [`plan`]: a sweep's run list; [`runner`]: running a list in parallel;
 //!   [`interrupt`]: SIGINT and SIGTERM during a sweep;
@@ -35,8 +36,10 @@ pub mod runner;
 pub mod seed_range;
 pub mod seeds;
 pub mod shard;
+pub mod shrink;
 pub mod stopwatch;
 pub mod summary;
+pub mod swarm;
 pub mod sweep;
 
 pub use error::{Error, Result};

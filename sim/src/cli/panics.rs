@@ -94,6 +94,7 @@ mod tests {
             seed: 5,
             keep_trace: false,
             keep_history: false,
+            schedule: None,
         };
         for (s, message) in [
             (scenario("Boom", boom), "panicked: boom at seed 5 (at "),

@@ -32,6 +32,10 @@ pub struct Record {
     pub artifacts: Vec<PathBuf>,
     /// A failure's files that could not be written, each as `PATH: why`.
     pub unwritten: Vec<String>,
+    /// A swarm run's fault profile, on one line.
+    pub profile: Option<String>,
+    /// The schedule file the run followed, if it followed one.
+    pub schedule: Option<String>,
 }
 
 /// A record as one line of `--json` output.
@@ -51,6 +55,8 @@ struct JsonLine<'a> {
     artifacts: Vec<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     unwritten: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
 }
 
 impl Record {
@@ -68,6 +74,8 @@ impl Record {
             wall,
             artifacts: Vec::new(),
             unwritten: Vec::new(),
+            profile: outcome.profile,
+            schedule: outcome.schedule,
         }
     }
 
@@ -78,7 +86,12 @@ impl Record {
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        replay_command(&self.implementation, &self.scenario, self.seed)
+        replay_command(
+            &self.implementation,
+            &self.scenario,
+            self.seed,
+            self.schedule.as_deref(),
+        )
     }
 
     /// The `--json` line (no trailing newline).
@@ -100,6 +113,7 @@ impl Record {
                 .map(|p| p.display().to_string())
                 .collect(),
             unwritten: &self.unwritten,
+            profile: self.profile.as_deref(),
         };
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_string(&line).expect("a record serialises to JSON")
@@ -157,6 +171,8 @@ mod tests {
             wall: Duration::from_millis(12),
             artifacts: Vec::new(),
             unwritten: Vec::new(),
+            profile: None,
+            schedule: None,
         }
     }
 

@@ -55,13 +55,20 @@ pub fn print(label: &str, batch: &Batch, verbose: bool, json_error: Option<Strin
 /// One failure: its verdict line, replay command and files.
 fn failure(r: &Record) -> Result<()> {
     output::line(r)?;
+    if let Some(profile) = &r.profile {
+        output::line(format_args!("  profile: {profile}"))?;
+    }
     output::line(format_args!("  replay: {}", r.replay_command()))?;
     if r.failure
         .as_deref()
         .is_some_and(|f| f.contains("nondeterministic"))
     {
+        let raft = match r.implementation.as_str() {
+            "" | crate::scenario::DEFAULT_RAFT => String::new(),
+            name => format!(" --raft {name}"),
+        };
         output::line(format_args!(
-            "  recheck: cargo run --release -- sweep --filter '^{}$' --seeds {} --check-determinism",
+            "  recheck: cargo run --release -- sweep --filter '^{}$' --seeds {}{raft} --check-determinism",
             r.scenario, r.seed
         ))?;
     }

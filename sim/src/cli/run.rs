@@ -25,10 +25,20 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario's name (see `raftsim list`).
-    pub scenario: String,
+    #[arg(required_unless_present = "schedule")]
+    pub scenario: Option<String>,
     /// The seed.
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub seed: String,
+    #[arg(
+        long,
+        value_name = "N",
+        allow_hyphen_values = true,
+        required_unless_present = "schedule"
+    )]
+    pub seed: Option<String>,
+    /// Replay a swarm schedule file (as `raftsim shrink` writes) instead of a scenario
+    /// and seed; the file names its seed and implementation (`--raft` overrides it).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seed"])]
+    pub schedule: Option<PathBuf>,
     /// Write the rendered trace to FILE.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
@@ -66,19 +76,28 @@ impl RunArgs {
 /// when a named file or `--artifacts` cannot be opened before the run, or stdout cannot
 /// be written; `Closed` when stdout was closed.
 pub fn run(args: &RunArgs) -> Result<u8> {
-    let scenarios = args.raft.implementation()?.scenarios();
-    let scenario = registry::find(&scenarios, &args.scenario).map_err(Error::Usage)?;
-    let seed = parse_seed(&args.seed)?;
+    let (scenario, mut config) = match &args.schedule {
+        Some(path) => scheduled(args, path)?,
+        None => {
+            let scenarios = args.raft.implementation()?.scenarios();
+            let name = args.scenario.as_deref().unwrap_or_default();
+            let scenario = registry::find(&scenarios, name).map_err(Error::Usage)?;
+            let seed = parse_seed(args.seed.as_deref().unwrap_or_default())?;
+            let config = RunConfig {
+                seed,
+                ..RunConfig::default()
+            };
+            (scenario, config)
+        }
+    };
+    config.keep_trace = args.trace.is_some();
+    config.keep_history = args.history.is_some();
+    let seed = config.seed;
     let root = args
         .artifacts
         .clone()
         .unwrap_or_else(artifacts::default_root);
     let claims = check_outputs(args, &scenario, seed, &root)?;
-    let config = RunConfig {
-        seed,
-        keep_trace: args.trace.is_some(),
-        keep_history: args.history.is_some(),
-    };
     // One run: let the panic, if any, print in full with its backtrace.
     panics::install(false);
     let watch = Stopwatch::start();
@@ -96,7 +115,12 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     record.scenario = scenario.name.to_string();
     let mut saved = Saved::default();
     if !record.passed() {
-        report_failure(&scenario, &outcome, &mut record, &root, &claims, &mut saved)?;
+        let failed = Failed {
+            scenario: &scenario,
+            config: &config,
+            outcome: &outcome,
+        };
+        report_failure(&failed, &mut record, &root, &claims, &mut saved)?;
     }
     write_requested(args, &scenario, &outcome, &mut saved)?;
     output::line(&record)?;
@@ -172,22 +196,61 @@ fn write_requested(
     Ok(())
 }
 
+/// The swarm scenario and the run configuration a schedule file asks for.
+///
+/// # Errors
+/// `NoInput` when the file cannot be read; `Data` when it is not a valid schedule;
+/// `Usage` for an unknown implementation or one without that workload.
+fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::reading(path, &e))?;
+    let shown = path.display().to_string();
+    let json = String::from_utf8(bytes).map_err(|e| {
+        Error::Data(format!(
+            "{shown}: not UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let plan = crate::swarm::Plan::from_json(&json)
+        .map_err(|why| Error::Data(format!("{shown}: {why}")))?;
+    let raft = args.raft.raft.clone().unwrap_or_else(|| plan.raft.clone());
+    let implementation = registry::implementation(&raft).map_err(Error::Usage)?;
+    let name = crate::swarm::scenario_name(plan.profile.workload);
+    let scenario = registry::find(&implementation.scenarios(), name).map_err(Error::Usage)?;
+    let config = RunConfig {
+        seed: plan.seed,
+        schedule: Some(std::sync::Arc::new(crate::scenario::Schedule {
+            path: shown,
+            json,
+        })),
+        ..RunConfig::default()
+    };
+    Ok((scenario, config))
+}
+
+/// A failed run: what ran, how, and what it produced.
+struct Failed<'a> {
+    scenario: &'a Scenario,
+    config: &'a RunConfig,
+    outcome: &'a Outcome,
+}
+
 /// Prints the reason and replay command, then writes the failure's files.
 fn report_failure(
-    scenario: &Scenario,
-    outcome: &Outcome,
+    failed: &Failed<'_>,
     record: &mut Record,
     root: &Path,
     claims: &Claims,
     saved: &mut Saved,
 ) -> Result<()> {
+    let (scenario, outcome) = (failed.scenario, failed.outcome);
     let rerun;
     let traced = if outcome.trace.is_some() {
         outcome
     } else {
         // The rerun repeats the run exactly: its panic, if any, was shown already.
         panics::install(true);
-        let (again, drift) = artifacts::rerun_with_trace(scenario, record.seed, record.trace_hash);
+        let (again, drift) =
+            artifacts::rerun_with_trace(scenario, failed.config, record.trace_hash);
         if let Some(why) = drift {
             add_reason(record, why);
         }

@@ -213,6 +213,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         seed: job.seed,
         keep_trace: false,
         keep_history: false,
+        schedule: None,
     };
     let watch = Stopwatch::start();
     let outcome = panics::run(&job.scenario, &config);
@@ -250,7 +251,11 @@ pub fn add_reason(record: &mut Record, why: String) {
 
 /// Writes a failed run's files under `root`, rerunning it to render the trace.
 fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims) {
-    let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, job.seed, record.trace_hash);
+    let config = RunConfig {
+        seed: job.seed,
+        ..RunConfig::default()
+    };
+    let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, &config, record.trace_hash);
     if let Some(why) = drift {
         add_reason(record, why);
     }

@@ -113,6 +113,8 @@ mod tests {
             wall: Duration::from_millis(10),
             artifacts: Vec::new(),
             unwritten: Vec::new(),
+            profile: None,
+            schedule: None,
         }
     }
 

@@ -5,8 +5,10 @@
 //! checker to judge it (per-key partitions). Concurrent clients and the partitioner are
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
+use super::fault_target::FaultTarget;
 use super::kv_node::{KvNode, KvOutput};
 use super::scheduler::{self, Harness, Task, Tasks};
+use super::trap::{self, Trap};
 use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::ensure;
@@ -60,6 +62,8 @@ pub struct KvTester<I: Implementation> {
     tasks: Tasks<KvTester<I>>,
     /// The safety monitors, run on every server after every event it handles.
     pub monitors: Monitors,
+    /// A trap armed by fault injection, checked after every event.
+    pub trap: Option<Trap>,
     ops: u64,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
     pub metrics: Vec<(String, f64)>,
@@ -100,7 +104,53 @@ impl<I: Implementation> Harness for KvTester<I> {
             server.kv().raft(),
             server.observed(),
             self.sim.trace().text(),
-        )
+        )?;
+        if self.trap.is_some() {
+            let observed = server.observed().clone();
+            let status = Some(server.kv().raft().status());
+            trap::check(self, node, status, &observed)?;
+        }
+        Ok(())
+    }
+}
+
+impl<I: Implementation> FaultTarget for KvTester<I> {
+    fn server_ids(&self) -> Vec<NodeId> {
+        self.servers.clone()
+    }
+
+    fn leader_index(&self) -> Option<usize> {
+        self.leader()
+    }
+
+    fn crash_server(&mut self, i: usize) {
+        self.sim.crash(self.servers[i]);
+    }
+
+    fn restart_server(&mut self, i: usize) -> Verdict {
+        if self.sim.is_alive(self.servers[i]) {
+            return Ok(());
+        }
+        self.start_server(i)
+    }
+
+    fn trap(&mut self) -> &mut Option<Trap> {
+        &mut self.trap
+    }
+
+    fn describe(&self, i: usize) -> String {
+        match self.sim.node(self.servers[i]).and_then(KvNode::as_server) {
+            None => format!("server {i}: down"),
+            Some(s) => {
+                let raft = s.kv().raft();
+                let st = raft.status();
+                let last = raft.log_term(st.last_index).map_or(0, |t| t.0);
+                format!(
+                    "server {i}: {st} (last term {last}), applied {}",
+                    s.kv().last_applied()
+                )
+            }
+        }
     }
 }
 
@@ -126,6 +176,7 @@ impl<I: Implementation> KvTester<I> {
             last_return: BTreeMap::new(),
             tasks: Tasks::default(),
             monitors: Monitors::new(),
+            trap: None,
             ops: 0,
             metrics: Vec::new(),
         };

@@ -4,11 +4,13 @@ pub mod appends;
 pub mod clock;
 pub mod command;
 pub mod deadline;
+pub mod fault_target;
 pub mod kv_node;
 pub mod kv_tester;
 pub mod raft_server;
 pub mod raft_tester;
 pub mod scheduler;
+pub mod trap;
 
 pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;

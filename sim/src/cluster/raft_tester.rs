@@ -8,8 +8,10 @@
 //! where the lab calls `t.Fatalf`, a scenario here returns the failure.
 
 use super::command::Cmd;
+use super::fault_target::FaultTarget;
 use super::raft_server::{RaftOutput, RaftServer};
 use super::scheduler::{self, Harness, Task, Tasks, Wake};
+use super::trap::{self, Trap};
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
 use crate::implementation::Implementation;
 use crate::monitor::Monitors;
@@ -58,6 +60,10 @@ pub struct RaftTester<I: Implementation> {
     tasks: Tasks<RaftTester<I>>,
     /// The safety monitors, run on every node after every event it handles.
     pub monitors: Monitors,
+    /// A trap armed by fault injection, checked after every event.
+    pub trap: Option<Trap>,
+    /// The snapshot applier snapshots when `(index + 1) % snapshot_interval == 0`.
+    snapshot_interval: u64,
 }
 
 impl<I: Implementation> Harness for RaftTester<I> {
@@ -95,7 +101,51 @@ impl<I: Implementation> Harness for RaftTester<I> {
             server.raft(),
             server.observed(),
             self.sim.trace().text(),
-        )
+        )?;
+        if self.trap.is_some() {
+            let observed = server.observed().clone();
+            let status = Some(server.raft().status());
+            trap::check(self, node, status, &observed)?;
+        }
+        Ok(())
+    }
+}
+
+impl<I: Implementation> FaultTarget for RaftTester<I> {
+    fn server_ids(&self) -> Vec<NodeId> {
+        self.ids.clone()
+    }
+
+    fn leader_index(&self) -> Option<usize> {
+        (0..self.n()).find(|&i| matches!(self.state(i), Some((_, true))))
+    }
+
+    fn crash_server(&mut self, i: usize) {
+        self.sim.crash(self.ids[i]);
+    }
+
+    fn restart_server(&mut self, i: usize) -> Verdict {
+        if self.is_alive(i) {
+            return Ok(());
+        }
+        self.restart_from_disk(i)
+    }
+
+    fn trap(&mut self) -> &mut Option<Trap> {
+        &mut self.trap
+    }
+
+    fn describe(&self, i: usize) -> String {
+        match self.sim.node(self.ids[i]) {
+            None => format!("server {i}: down"),
+            Some(s) => format!(
+                "server {i}: {} (last term {})",
+                s.raft().status(),
+                s.raft()
+                    .log_term(s.raft().status().last_index)
+                    .map_or(0, |t| t.0)
+            ),
+        }
     }
 }
 
@@ -121,6 +171,8 @@ impl<I: Implementation> RaftTester<I> {
             starts: 0,
             tasks: Tasks::default(),
             monitors: Monitors::new(),
+            trap: None,
+            snapshot_interval: SNAPSHOT_INTERVAL,
         };
         for i in 0..n {
             t.connect(i);
@@ -134,6 +186,16 @@ impl<I: Implementation> RaftTester<I> {
     /// Number of servers.
     pub fn n(&self) -> usize {
         self.ids.len()
+    }
+
+    /// Makes the snapshot applier snapshot every `every` entries instead of the lab's
+    /// [`SNAPSHOT_INTERVAL`] (it snapshots at indices `every - 1`, `2 * every - 1`, ...).
+    ///
+    /// # Panics
+    /// If `every` is zero.
+    pub fn set_snapshot_interval(&mut self, every: u64) {
+        assert!(every > 0, "a snapshot interval of 0");
+        self.snapshot_interval = every;
     }
 
     /// The current virtual time.
@@ -181,6 +243,12 @@ impl<I: Implementation> RaftTester<I> {
     /// snapshot is ingested first, as the lab's "mimic KV server" step does.
     pub fn start1(&mut self, i: usize) -> Verdict {
         self.crash1(i);
+        self.restart_from_disk(i)
+    }
+
+    /// Restarts crashed server `i` from its disk, leaving its links as they are. Under
+    /// the snapshot applier a saved snapshot is ingested first.
+    fn restart_from_disk(&mut self, i: usize) -> Verdict {
         self.last_applied[i] = 0;
         if self.snapshot {
             let snap = self.sim.disk(self.ids[i]).snapshot();
@@ -322,7 +390,7 @@ impl<I: Implementation> RaftTester<I> {
                     "server {i} apply out of order {index}"
                 );
                 self.last_applied[i] = index;
-                if self.snapshot && (index + 1) % SNAPSHOT_INTERVAL == 0 {
+                if self.snapshot && (index + 1) % self.snapshot_interval == 0 {
                     self.snapshot_at(i, index);
                 }
                 Ok(())

@@ -36,12 +36,16 @@ pub trait Task<T> {
 /// The running tasks of a tester, each with its wake condition, in spawn order.
 pub struct Tasks<T> {
     running: Vec<(Wake, Box<dyn Task<T>>)>,
+    /// A task was spawned while events were running (by a node's handler's aftermath,
+    /// such as a trap): the event loop stops to take its wake time into account.
+    fresh: bool,
 }
 
 impl<T> Default for Tasks<T> {
     fn default() -> Self {
         Tasks {
             running: Vec::new(),
+            fresh: false,
         }
     }
 }
@@ -103,7 +107,14 @@ pub trait Harness: Sized {
 /// Starts a concurrent task, first polled now.
 pub fn spawn<H: Harness>(h: &mut H, task: impl Task<H> + 'static) {
     let now = h.sim().now();
-    h.tasks().running.push((Wake::At(now), Box::new(task)));
+    spawn_at(h, now, task);
+}
+
+/// Starts a concurrent task, first polled at `at`.
+pub fn spawn_at<H: Harness>(h: &mut H, at: Instant, task: impl Task<H> + 'static) {
+    let tasks = h.tasks();
+    tasks.running.push((Wake::At(at), Box::new(task)));
+    tasks.fresh = true;
 }
 
 fn due<H: Harness>(h: &H, wake: Wake) -> bool {
@@ -178,6 +189,7 @@ pub fn run_until<H: Harness>(
             return Ok(true);
         }
         let until = h.tasks().earliest().map_or(deadline, |w| w.min(deadline));
+        h.tasks().fresh = false;
         loop {
             if !h.sim_mut().step_until(until) {
                 if until == deadline {
@@ -190,7 +202,7 @@ pub fn run_until<H: Harness>(
             if let Some(node) = h.sim().last_handled() {
                 h.watch(node)?;
             }
-            if h.sim().has_outputs() || h.sim().now() >= until {
+            if h.sim().has_outputs() || h.sim().now() >= until || h.tasks().fresh {
                 break;
             }
             if done(h) {

@@ -545,6 +545,33 @@ impl<N: Node> Sim<N> {
         self.fault(NodeId(0), format!("reliable={reliable}"));
     }
 
+    /// Replaces every fault setting of the network at once (a swarm run's network
+    /// faults), traced as one fault.
+    ///
+    /// # Panics
+    /// If a probability is outside [0, 1] or the latency range is empty.
+    pub fn set_net_config(&mut self, config: NetConfig) {
+        for p in [config.drop_probability, config.duplicate_probability] {
+            assert!((0.0..=1.0).contains(&p), "probability {p} outside [0, 1]");
+        }
+        assert!(
+            config.latency_min <= config.latency_max,
+            "latency range {}..{} is empty",
+            config.latency_min,
+            config.latency_max
+        );
+        let describe = format!(
+            "net reliable={} loss={} dup={} delay<={} long_reordering={}",
+            config.reliable,
+            config.drop_probability,
+            config.duplicate_probability,
+            config.unreliable_delay_max,
+            config.long_reordering
+        );
+        *self.net.config_mut() = config;
+        self.fault(NodeId(0), describe);
+    }
+
     /// Turns labrpc's long reordering of replies on or off.
     pub fn set_long_reordering(&mut self, on: bool) {
         self.net.config_mut().long_reordering = on;

@@ -45,7 +45,7 @@ pub(crate) fn run_kv<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: KvSetup,
-    body: fn(&mut KvTester<I>) -> Verdict,
+    body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
     let mut t = KvTester::<I>::new(config.seed, config.keep_trace, setup);
     let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
@@ -141,7 +141,7 @@ pub(crate) fn run_raft<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: RaftSetup,
-    body: fn(&mut RaftTester<I>) -> Verdict,
+    body: impl FnOnce(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
     let mut t = RaftTester::<I>::new(config.seed, config.keep_trace, setup);
     let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
@@ -230,6 +230,7 @@ mod tests {
             seed: 1,
             keep_trace: false,
             keep_history: false,
+            schedule: None,
         };
         let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
         assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
@@ -247,6 +248,7 @@ mod tests {
             seed: 3,
             keep_trace: false,
             keep_history: true,
+            schedule: None,
         };
         let scenario = kv::<Ours>()
             .into_iter()

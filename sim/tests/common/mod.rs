@@ -24,6 +24,7 @@ pub fn check(name: &str, seeds: u64) {
                 seed,
                 keep_trace: false,
                 keep_history: false,
+                schedule: None,
             },
         );
         if let Some(reason) = &o.failure {
@@ -39,6 +40,7 @@ pub fn check(name: &str, seeds: u64) {
                     seed,
                     keep_trace: false,
                     keep_history: false,
+                    schedule: None,
                 },
             );
             assert_eq!(

@@ -1,0 +1,90 @@
+//! `raftsim swarm`: swarm runs over a range of seeds. Each seed draws its own fault
+//! profile (see [`crate::swarm`]); the runs are the implementation's `SwarmRaft` and
+//! `SwarmKv` scenarios, run and reported as `sweep` runs and reports them, with each
+//! failure's profile beside its replay command and in its `--json` line.
+
+use super::error::{Error, Result};
+use super::plan::plan;
+use super::raft_arg::RaftArg;
+use super::runner::{Runner, RunnerArgs};
+use super::seed_range::SeedRange;
+use super::shard::Shard;
+use super::sweep;
+use crate::swarm::{scenario_name, Workload};
+use clap::{Args, ValueEnum};
+
+/// The seeds of `swarm` without `--seeds`.
+pub const SWARM_SEEDS_DEFAULT: &str = "0..100";
+
+/// A workload as `--workload` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadArg {
+    /// Commands started at random servers (the Raft tester's checks).
+    Raft,
+    /// Clerks on a few keys, the history checked for linearizability.
+    Kv,
+}
+
+/// Arguments of `raftsim swarm`.
+#[derive(Debug, Default, Args)]
+pub struct SwarmArgs {
+    /// Seeds, half-open (`0..1000`), `A..=B` or one seed N [default: 0..100].
+    #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
+    pub seeds: Option<String>,
+    /// The workload [default: both].
+    #[arg(long, value_enum)]
+    pub workload: Option<WorkloadArg>,
+    /// Run only the I-th (0-based) of N disjoint slices of the runs.
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub raft: RaftArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub runner: RunnerArgs,
+}
+
+/// Runs `raftsim swarm` and returns the exit code.
+///
+/// # Errors
+/// As `sweep`: `Usage` for a bad seed range, shard, `--jobs`, `--raft` or output path;
+/// `Output` or `Closed` when an output cannot be written.
+pub fn run(args: &SwarmArgs) -> Result<u8> {
+    let implementation = args.raft.implementation()?;
+    let range = SeedRange::parse(args.seeds.as_deref().unwrap_or(SWARM_SEEDS_DEFAULT))?;
+    let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
+    let workloads: Vec<Workload> = match args.workload {
+        Some(WorkloadArg::Raft) => vec![Workload::Raft],
+        Some(WorkloadArg::Kv) => vec![Workload::Kv],
+        None => vec![Workload::Raft, Workload::Kv],
+    };
+    let names: Vec<&str> = workloads.iter().map(|w| scenario_name(*w)).collect();
+    let scenarios: Vec<_> = implementation
+        .scenarios()
+        .into_iter()
+        .filter(|s| names.contains(&s.name))
+        .collect();
+    if scenarios.is_empty() {
+        return Err(Error::Usage(format!(
+            "raft={} has no swarm scenario for {names:?}",
+            implementation.name
+        )));
+    }
+    let mut runner = Runner::from_args(&args.runner)?;
+    let jobs = plan(&scenarios, range, shard)?;
+    runner.fit(jobs.len());
+    let header = format!(
+        "swarm: {} of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",
+        names.join(" and "),
+        implementation.name,
+        jobs.len(),
+        runner.threads,
+        if runner.check_determinism {
+            ", each run twice"
+        } else {
+            ""
+        }
+    );
+    sweep::finish("swarm", &header, &jobs, runner, &args.runner)
+}

@@ -1,0 +1,266 @@
+//! The task that carries out a schedule's faults at their times, on any tester.
+
+use super::schedule::{Fault, Scheduled, Target, TrapOn};
+use crate::cluster::fault_target::FaultTarget;
+use crate::cluster::scheduler::{Task, Wake};
+use crate::cluster::trap::{Springs, Trap};
+use crate::engine::{Duration, Instant, NetConfig, NodeId};
+use crate::scenario::Failure;
+
+/// Something the driver owes the cluster later: the rest of a flap, or a restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Later {
+    /// Link a <-> b up or down.
+    Link(usize, usize, bool),
+    /// Restart a crashed server.
+    Restart(usize),
+}
+
+/// Carries out a schedule on a tester, then stops (or when told to, for the liveness
+/// phase).
+pub struct FaultDriver {
+    stop: std::rc::Rc<std::cell::Cell<bool>>,
+    faults: Vec<Scheduled>,
+    next: usize,
+    later: Vec<(Instant, Later)>,
+    /// The network as the run started, which a Network fault changes.
+    base: NetConfig,
+}
+
+impl FaultDriver {
+    /// A driver for `faults` (in time order) on a network that starts as `base`; it
+    /// quits at its next wake once `stop` is set.
+    pub fn new(
+        faults: Vec<Scheduled>,
+        base: NetConfig,
+        stop: std::rc::Rc<std::cell::Cell<bool>>,
+    ) -> FaultDriver {
+        FaultDriver {
+            stop,
+            faults,
+            next: 0,
+            later: Vec::new(),
+            base,
+        }
+    }
+
+    /// When it next has something to do.
+    fn wake(&self) -> Wake {
+        let fault = self
+            .faults
+            .get(self.next)
+            .map(|s| Instant::ZERO + Duration::from_millis(s.at_ms));
+        let later = self.later.iter().map(|(at, _)| *at).min();
+        match (fault, later) {
+            (None, None) => Wake::Done,
+            (a, b) => Wake::At(a.into_iter().chain(b).min().expect("one of them")),
+        }
+    }
+}
+
+impl<T: FaultTarget> Task<T> for FaultDriver {
+    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure> {
+        if self.stop.get() {
+            return Ok(Wake::Done);
+        }
+        let now = t.sim().now();
+        // What was owed first, in the order it was scheduled, then the faults due.
+        let (due, rest): (Vec<_>, Vec<_>) = self.later.drain(..).partition(|(at, _)| *at <= now);
+        self.later = rest;
+        for (_, later) in due {
+            match later {
+                Later::Link(a, b, up) => link(t, a, b, up),
+                Later::Restart(i) => t.restart_server(i)?,
+            }
+        }
+        while let Some(s) = self.faults.get(self.next) {
+            if Instant::ZERO + Duration::from_millis(s.at_ms) > now {
+                break;
+            }
+            let fault = s.fault.clone();
+            self.next += 1;
+            self.apply(t, &fault, now)?;
+        }
+        Ok(self.wake())
+    }
+}
+
+impl FaultDriver {
+    fn apply<T: FaultTarget>(
+        &mut self,
+        t: &mut T,
+        fault: &Fault,
+        now: Instant,
+    ) -> Result<(), Failure> {
+        let n = t.server_ids().len();
+        match fault {
+            Fault::Partition { sides } => {
+                let refs: Vec<&[usize]> = sides.iter().map(Vec::as_slice).collect();
+                split(t, &refs, "partition");
+            }
+            Fault::IsolateLeader => {
+                if let Some(l) = t.leader_index() {
+                    let others: Vec<usize> = (0..n).filter(|&i| i != l).collect();
+                    split(t, &[&[l], &others], "isolate the leader");
+                }
+            }
+            Fault::OneWay { from, to } => {
+                let ids = t.server_ids();
+                let (a, b) = (ids[*from], ids[*to]);
+                t.sim_mut()
+                    .set_links(&[(a, b)], false, &format!("cut {a} -> {b}"));
+            }
+            Fault::Bridge {
+                bridge,
+                left,
+                right,
+            } => {
+                heal(t);
+                let ids = t.server_ids();
+                let mut cut = Vec::new();
+                for &l in left {
+                    for &r in right {
+                        cut.push((ids[l], ids[r]));
+                        cut.push((ids[r], ids[l]));
+                    }
+                }
+                let describe = format!("bridge {left:?} <-{bridge}-> {right:?}");
+                t.sim_mut().set_links(&cut, false, &describe);
+            }
+            Fault::Flap {
+                a,
+                b,
+                period_ms,
+                times,
+            } => {
+                // Down now, up a period later, down again a period after that, ...
+                let period = Duration::from_millis((*period_ms).max(1));
+                link(t, *a, *b, false);
+                for k in 0..u64::from(*times) {
+                    if k > 0 {
+                        self.later
+                            .push((now + period * (2 * k), Later::Link(*a, *b, false)));
+                    }
+                    self.later
+                        .push((now + period * (2 * k + 1), Later::Link(*a, *b, true)));
+                }
+            }
+            Fault::Heal => heal(t),
+            Fault::Crash { nodes, down_ms } => {
+                let back = now + Duration::from_millis(*down_ms);
+                for target in nodes {
+                    let Some(i) = resolve(t, *target) else {
+                        continue;
+                    };
+                    if t.sim().is_alive(t.server_ids()[i]) {
+                        t.crash_server(i);
+                        self.later.push((back, Later::Restart(i)));
+                    }
+                }
+            }
+            Fault::Trap {
+                node,
+                on,
+                within_ms,
+                down_ms,
+            } => {
+                if let Some(i) = resolve(t, *node) {
+                    let springs = match on {
+                        TrapOn::VoteOrTerm => Springs::VoteOrTerm,
+                        TrapOn::Ack => Springs::Ack,
+                    };
+                    let until = now + Duration::from_millis(*within_ms);
+                    *t.trap() = Some(Trap::new(
+                        i,
+                        springs,
+                        until,
+                        Duration::from_millis(*down_ms),
+                    ));
+                }
+            }
+            Fault::Network {
+                loss,
+                duplicate,
+                delay_ms_max,
+                long_reordering,
+            } => {
+                let config = network(
+                    &self.base,
+                    *loss,
+                    *duplicate,
+                    *delay_ms_max,
+                    *long_reordering,
+                );
+                t.sim_mut().set_net_config(config);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The server a target names now.
+fn resolve<T: FaultTarget>(t: &T, target: Target) -> Option<usize> {
+    match target {
+        Target::Node(i) => Some(i),
+        Target::Leader => t.leader_index(),
+    }
+}
+
+/// Both directions between servers `a` and `b`.
+fn link<T: FaultTarget>(t: &mut T, a: usize, b: usize, up: bool) {
+    let ids = t.server_ids();
+    let (x, y) = (ids[a], ids[b]);
+    let word = if up { "link" } else { "cut" };
+    t.sim_mut()
+        .set_links(&[(x, y), (y, x)], up, &format!("{word} {x} <-> {y}"));
+}
+
+/// Servers talk within their side only (between servers; clerks keep their links).
+pub fn split<T: FaultTarget>(t: &mut T, sides: &[&[usize]], what: &str) {
+    let ids = t.server_ids();
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    for (si, side) in sides.iter().enumerate() {
+        for (sj, other) in sides.iter().enumerate() {
+            for &a in side.iter() {
+                for &b in other.iter() {
+                    if a != b {
+                        let pair: (NodeId, NodeId) = (ids[a], ids[b]);
+                        if si == sj {
+                            up.push(pair);
+                        } else {
+                            down.push(pair);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let describe = format!("{what} {sides:?}");
+    t.sim_mut().set_links(&down, false, &describe);
+    t.sim_mut().set_links(&up, true, &describe);
+}
+
+/// Every link between servers up.
+pub fn heal<T: FaultTarget>(t: &mut T) {
+    let all: Vec<usize> = (0..t.server_ids().len()).collect();
+    split(t, &[&all], "heal");
+}
+
+/// The network of a profile or a Network fault: lossy and slow only if asked.
+pub fn network(
+    base: &NetConfig,
+    loss: f64,
+    duplicate: f64,
+    delay_ms_max: u64,
+    long_reordering: bool,
+) -> NetConfig {
+    NetConfig {
+        reliable: loss == 0.0 && delay_ms_max == 0,
+        drop_probability: loss,
+        unreliable_delay_max: Duration::from_millis(delay_ms_max),
+        duplicate_probability: duplicate,
+        long_reordering,
+        ..base.clone()
+    }
+}

@@ -1,0 +1,89 @@
+//! Swarm testing: runs whose faults are drawn from the seed, each from its own profile
+//! (cluster size, network faults, snapshot frequency, a mix of partitions, one-way
+//! links, bridges, flapping links, crashes short and long, crashes of a majority, and
+//! traps that crash a server right after it saved a vote or acknowledged entries),
+//! followed by a liveness phase.
+//!
+//! - [`profile`]: the [`Profile`] drawn from a seed; [`schedule`]: the [`Plan`] (seed,
+//!   profile and faults at times), which is also the schedule file `raftsim shrink`
+//!   writes and `raftsim run --schedule` replays;
+//! - [`driver`]: the task that carries out a schedule on any tester;
+//! - [`run`]: the raft and kv workloads and the liveness phase;
+//! - [`shrink`]: reducing a failing plan while the same property still fails.
+//!
+//! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, part `swarm`) of every
+//! implementation, so `raftsim swarm`, sweeps, replays, artifacts and the determinism
+//! check treat them like any other run.
+
+pub mod driver;
+pub mod profile;
+pub mod run;
+pub mod schedule;
+pub mod shrink;
+
+pub use profile::{Profile, Workload};
+pub use schedule::Plan;
+
+use crate::implementation::Implementation;
+use crate::scenario::{Outcome, RunConfig, Scenario};
+
+/// The scenario name of a workload's swarm runs.
+pub fn scenario_name(workload: Workload) -> &'static str {
+    match workload {
+        Workload::Raft => "SwarmRaft",
+        Workload::Kv => "SwarmKv",
+    }
+}
+
+/// Runs the schedule `config` names, else the one its seed draws for `workload`.
+fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Outcome {
+    let name = scenario_name(workload);
+    let plan = match &config.schedule {
+        None => Plan::generate(workload, I::NAME, config.seed),
+        Some(schedule) => match Plan::from_json(&schedule.json) {
+            Ok(plan) if plan.profile.workload == workload && plan.seed == config.seed => plan,
+            Ok(_) => return refused(name, config, "the schedule is of another workload or seed"),
+            Err(why) => return refused(name, config, &why),
+        },
+    };
+    run::execute::<I>(name, &plan, config)
+}
+
+/// A run that did not start because its schedule is unusable.
+fn refused(name: &str, config: &RunConfig, why: &str) -> Outcome {
+    Outcome {
+        scenario: name.to_string(),
+        seed: config.seed,
+        failure: Some(format!("unusable schedule: {why}")),
+        ..Outcome::default()
+    }
+}
+
+fn run_raft<I: Implementation>(config: &RunConfig) -> Outcome {
+    run_workload::<I>(Workload::Raft, config)
+}
+
+fn run_kv<I: Implementation>(config: &RunConfig) -> Outcome {
+    run_workload::<I>(Workload::Kv, config)
+}
+
+/// The swarm scenarios of implementation `I`: the raft workload, and the kv workload
+/// where the implementation can carry the KV service.
+pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: scenario_name(Workload::Raft),
+            part: "swarm",
+            implementation: I::NAME,
+            description: "random fault profile from the seed, commands at random servers, then liveness",
+            run: run_raft::<I>,
+        },
+        Scenario {
+            name: scenario_name(Workload::Kv),
+            part: "swarm",
+            implementation: I::NAME,
+            description: "random fault profile from the seed, clerks on a few keys (history checked), then liveness",
+            run: run_kv::<I>,
+        },
+    ]
+}

@@ -1,0 +1,217 @@
+//! A swarm run's fault profile: the cluster's size, the network's faults, how often
+//! nodes snapshot, and the mix of faults the schedule draws from, all from the seed.
+//!
+//! Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012) varies which faults a run
+//! uses rather than giving every run every fault a little: a run of only partitions,
+//! or of only crashes right after votes, reaches states a uniform mix rarely does.
+
+use crate::engine::SimRng;
+use serde::{Deserialize, Serialize};
+
+/// What kind of work the clients do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    /// Commands started at random nodes; the lab's appliers check what is applied.
+    Raft,
+    /// Clerks doing gets, puts and appends on a few keys; the history is checked for
+    /// linearizability at the end.
+    Kv,
+}
+
+impl Workload {
+    /// The name `--workload` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Raft => "raft",
+            Workload::Kv => "kv",
+        }
+    }
+}
+
+/// How likely each kind of fault is in a run's schedule (weights, 0 = never).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultMix {
+    /// Splits into sides (majority/minority, several sides).
+    pub partition: u32,
+    /// The leader cut off from everyone.
+    pub isolate_leader: u32,
+    /// A link cut in one direction only.
+    pub one_way: u32,
+    /// Two sides that reach each other only through one bridge node.
+    pub bridge: u32,
+    /// A link that goes down and up repeatedly.
+    pub flap: u32,
+    /// A crash and a restart after a while.
+    pub crash: u32,
+    /// A crash of a majority at once.
+    pub crash_majority: u32,
+    /// A crash right after a node saves a new vote or term (or acknowledges), with a
+    /// quick restart: the moment a forgotten vote or an unsaved acknowledgement shows.
+    pub trap: u32,
+    /// A change of the network's loss, duplication and delay.
+    pub network: u32,
+}
+
+/// Everything about a run that is drawn from its seed before it starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Raft or KV work.
+    pub workload: Workload,
+    /// Number of servers: 3, 5 or 7.
+    pub servers: usize,
+    /// Probability that the network loses a message (requests and replies alike).
+    pub loss: f64,
+    /// Probability that a delivered message is delivered twice.
+    pub duplicate: f64,
+    /// Largest extra delay of a request, in milliseconds (labrpc: 26).
+    pub delay_ms_max: u64,
+    /// labrpc's long reordering of replies (200-2200 ms).
+    pub long_reordering: bool,
+    /// Raft workload: the tester's applier snapshots every this many entries (`None`:
+    /// never).
+    pub snapshot_every: Option<u64>,
+    /// KV workload: the servers' `maxraftstate` (`None`: never snapshot).
+    pub maxraftstate: Option<usize>,
+    /// Raft workload: a command is started every this many milliseconds. KV workload:
+    /// the number of clerks.
+    pub clients: u64,
+    /// KV workload: the keys the clerks use.
+    pub keys: u64,
+    /// How long faults are injected, in milliseconds, before the liveness phase.
+    pub span_ms: u64,
+    /// How many faults the schedule holds.
+    pub faults: usize,
+    /// The mix the faults are drawn from.
+    pub mix: FaultMix,
+}
+
+/// The seed of the generator that draws a run's profile and schedule: a fixed
+/// scrambling of the run's seed, so that these draws and the simulation's own never
+/// share a stream.
+pub fn plan_seed(seed: u64) -> u64 {
+    // SplitMix64's finaliser.
+    let mut z = seed ^ 0x5357_4152_4d5f_504c; // "SWARM_PL"
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn pick<T: Copy>(rng: &mut SimRng, choices: &[T]) -> T {
+    choices[rng.below(choices.len() as u64) as usize]
+}
+
+/// A weight: off in a third of the runs, else 1 to 4.
+fn weight(rng: &mut SimRng) -> u32 {
+    if rng.below(3) == 0 {
+        0
+    } else {
+        1 + rng.below(4) as u32
+    }
+}
+
+impl Profile {
+    /// The profile of the run with `seed` and this workload.
+    pub fn draw(workload: Workload, rng: &mut SimRng) -> Profile {
+        let mut mix = FaultMix {
+            partition: weight(rng),
+            isolate_leader: weight(rng),
+            one_way: weight(rng),
+            bridge: weight(rng),
+            flap: weight(rng),
+            crash: weight(rng),
+            crash_majority: weight(rng),
+            trap: weight(rng),
+            network: weight(rng),
+        };
+        if mix.total() == 0 {
+            mix.crash = 1;
+        }
+        let kv = workload == Workload::Kv;
+        Profile {
+            workload,
+            servers: pick(rng, &[3, 5, 7]),
+            loss: pick(rng, &[0.0, 0.0, 0.01, 0.05, 0.1, 0.2]),
+            duplicate: pick(rng, &[0.0, 0.0, 0.01, 0.05, 0.2]),
+            delay_ms_max: pick(rng, &[0, 5, 26, 100]),
+            long_reordering: rng.below(8) == 0,
+            snapshot_every: if kv {
+                None
+            } else {
+                pick(rng, &[None, Some(3), Some(10), Some(40)])
+            },
+            maxraftstate: if kv {
+                pick(rng, &[None, Some(300), Some(1000), Some(5000)])
+            } else {
+                None
+            },
+            clients: if kv {
+                1 + rng.below(5)
+            } else {
+                pick(rng, &[5, 20, 50, 200])
+            },
+            keys: if kv { 1 + rng.below(3) } else { 0 },
+            span_ms: pick(rng, &[3_000, 6_000, 12_000]),
+            faults: pick(rng, &[2, 5, 10, 20]),
+            mix,
+        }
+    }
+
+    /// One line for reports: the size, the network and the fault mix.
+    pub fn summary(&self) -> String {
+        let m = &self.mix;
+        let mut kinds = Vec::new();
+        for (name, w) in [
+            ("partition", m.partition),
+            ("isolate", m.isolate_leader),
+            ("one-way", m.one_way),
+            ("bridge", m.bridge),
+            ("flap", m.flap),
+            ("crash", m.crash),
+            ("crash-majority", m.crash_majority),
+            ("trap", m.trap),
+            ("network", m.network),
+        ] {
+            if w > 0 {
+                kinds.push(format!("{name}:{w}"));
+            }
+        }
+        let snap = match (self.snapshot_every, self.maxraftstate) {
+            (Some(n), _) => format!(" snapshot-every={n}"),
+            (_, Some(m)) => format!(" maxraftstate={m}"),
+            _ => String::new(),
+        };
+        format!(
+            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]",
+            self.workload.name(),
+            self.servers,
+            self.loss,
+            self.duplicate,
+            self.delay_ms_max,
+            if self.long_reordering {
+                " long-reorder"
+            } else {
+                ""
+            },
+            snap,
+            self.span_ms / 1000,
+            self.faults,
+            kinds.join(" ")
+        )
+    }
+}
+
+impl FaultMix {
+    /// The sum of the weights.
+    pub fn total(&self) -> u32 {
+        self.partition
+            + self.isolate_leader
+            + self.one_way
+            + self.bridge
+            + self.flap
+            + self.crash
+            + self.crash_majority
+            + self.trap
+            + self.network
+    }
+}

@@ -1,0 +1,147 @@
+//! Swarm runs: every kind of fault is drawn by some seed, each such run is
+//! deterministic (two runs, one trace hash) and passes on the reference Raft, a plan
+//! survives its schedule file, and `run --schedule` replays the run of its seed.
+
+use sim::registry::{find, registry, run};
+use sim::scenario::{RunConfig, Schedule};
+use sim::swarm::schedule::Fault;
+use sim::swarm::{scenario_name, Plan, Workload};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The kind of a fault, for coverage.
+fn kind(f: &Fault) -> &'static str {
+    match f {
+        Fault::Partition { .. } => "partition",
+        Fault::IsolateLeader => "isolate",
+        Fault::OneWay { .. } => "one-way",
+        Fault::Bridge { .. } => "bridge",
+        Fault::Flap { .. } => "flap",
+        Fault::Heal => "heal",
+        Fault::Crash { nodes, .. } if nodes.len() > 1 => "crash-many",
+        Fault::Crash { .. } => "crash",
+        Fault::Trap { .. } => "trap",
+        Fault::Network { .. } => "network",
+    }
+}
+
+fn config(seed: u64) -> RunConfig {
+    RunConfig {
+        seed,
+        ..RunConfig::default()
+    }
+}
+
+/// Seeds until every fault kind and every cluster size showed up, for a workload: each
+/// run twice, with the same trace hash, passing.
+fn every_kind_deterministic_and_passing(workload: Workload) {
+    let all = registry();
+    let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
+    let wanted = [
+        "partition",
+        "isolate",
+        "one-way",
+        "bridge",
+        "flap",
+        "crash",
+        "crash-many",
+        "trap",
+        "network",
+    ];
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut sizes = BTreeSet::new();
+    let mut seed = 0;
+    while (seen.len() < wanted.len() || sizes.len() < 3) && seed < 200 {
+        let plan = Plan::generate(workload, "ours", seed);
+        let new: Vec<&str> = plan
+            .faults
+            .iter()
+            .map(|s| kind(&s.fault))
+            .filter(|k| !seen.contains(k))
+            .collect();
+        if !new.is_empty() || !sizes.contains(&plan.profile.servers) {
+            let a = run(&scenario, &config(seed));
+            let b = run(&scenario, &config(seed));
+            assert!(a.passed(), "{} seed {seed}: {:?}", scenario.name, a.failure);
+            assert_eq!(
+                (a.trace_hash, a.events),
+                (b.trace_hash, b.events),
+                "{} seed {seed} is not deterministic: {}",
+                scenario.name,
+                a.replay_command()
+            );
+            seen.extend(new);
+            sizes.insert(plan.profile.servers);
+        }
+        seed += 1;
+    }
+    assert_eq!(
+        seen.len(),
+        wanted.len(),
+        "kinds seen by seed {seed}: {seen:?}"
+    );
+    assert_eq!(sizes.len(), 3, "sizes seen: {sizes:?}");
+}
+
+#[test]
+fn swarm_raft_every_fault_kind_runs_deterministically_and_passes() {
+    every_kind_deterministic_and_passing(Workload::Raft);
+}
+
+#[test]
+fn swarm_kv_every_fault_kind_runs_deterministically_and_passes() {
+    every_kind_deterministic_and_passing(Workload::Kv);
+}
+
+#[test]
+fn swarm_plan_survives_its_schedule_file_and_replays_its_seed() {
+    for workload in [Workload::Raft, Workload::Kv] {
+        let plan = Plan::generate(workload, "ours", 11);
+        let text = plan.to_json();
+        assert_eq!(Plan::from_json(&text).as_ref(), Ok(&plan));
+        let all = registry();
+        let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
+        let by_seed = run(&scenario, &config(11));
+        let scheduled = RunConfig {
+            schedule: Some(Arc::new(Schedule {
+                path: "s.json".into(),
+                json: text,
+            })),
+            ..config(11)
+        };
+        let by_file = run(&scenario, &scheduled);
+        assert_eq!(by_seed.trace_hash, by_file.trace_hash, "{workload:?}");
+        assert_eq!(
+            by_file.replay_command(),
+            "cargo run --release -- run --schedule s.json"
+        );
+    }
+}
+
+#[test]
+fn swarm_schedule_errors_name_what_is_wrong() {
+    let plan = Plan::generate(Workload::Raft, "ours", 2);
+    let cases: Vec<(String, &str)> = vec![
+        ("{".into(), "line 1"),
+        (
+            plan.to_json().replace("raftsim-schedule", "other"),
+            "format",
+        ),
+        (
+            plan.to_json()
+                .replace("\"servers\": ", "\"servers\": 40, \"x\": "),
+            "servers is 40",
+        ),
+        (
+            plan.to_json()
+                .replacen("\"version\": 1", "\"version\": 9", 1),
+            "version 9",
+        ),
+    ];
+    for (text, why) in cases {
+        match Plan::from_json(&text) {
+            Err(e) => assert!(e.contains(why), "{why}: {e}"),
+            Ok(_) => panic!("accepted: {why}"),
+        }
+    }
+}
