@@ -688,4 +688,87 @@ mod tests {
             Err(Error::Raft(_))
         ));
     }
+
+    fn ok(seq: u64, value: &str) -> ClerkReply {
+        ClerkReply::Ok {
+            seq,
+            value: value.into(),
+        }
+    }
+
+    /// A request re-delivered after its reply was lost is answered from the session and
+    /// never enters the log again (exactly-once).
+    #[test]
+    fn server_repeated_put_is_answered_from_the_session_without_a_new_entry() {
+        let mut s = solo(None);
+        let append = Op::Append {
+            key: "k".into(),
+            value: "x".into(),
+        };
+        s.handle_request(5, request(1, 1, append.clone()), Instant(0));
+        assert_eq!(s.ready().replies, vec![(5, ok(1, ""))]);
+        let before = s.raft().last_log_index();
+        s.handle_request(6, request(1, 1, append), Instant(0));
+        assert_eq!(s.ready().replies, vec![(6, ok(1, ""))]);
+        assert_eq!(s.raft().last_log_index(), before, "no second entry");
+        assert_eq!(s.get_value("k"), Some("x"), "applied once");
+        // An older request of the same clerk is dropped without an answer.
+        s.handle_request(7, request(1, 0, Op::Get { key: "k".into() }), Instant(0));
+        assert!(s.ready().replies.is_empty());
+    }
+
+    /// A Get whose answer was lost goes through the log again (sessions keep no values)
+    /// and reads the value at its new index.
+    #[test]
+    fn server_repeated_get_is_read_again_at_its_new_index() {
+        let mut s = solo(None);
+        s.handle_request(5, request(2, 1, put("k", "v1")), Instant(0));
+        s.handle_request(6, request(1, 1, Op::Get { key: "k".into() }), Instant(0));
+        assert_eq!(s.ready().replies[1], (6, ok(1, "v1")));
+        s.handle_request(7, request(2, 2, put("k", "v2")), Instant(0));
+        s.ready();
+        let before = s.raft().last_log_index();
+        s.handle_request(8, request(1, 1, Op::Get { key: "k".into() }), Instant(0));
+        assert_eq!(s.ready().replies, vec![(8, ok(1, "v2"))]);
+        assert_eq!(s.raft().last_log_index(), before.next(), "logged again");
+    }
+
+    /// A server that does not lead answers WrongLeader at once and starts nothing.
+    #[test]
+    fn server_follower_answers_wrong_leader_at_once() {
+        let mut s = Server::new(boot(1, 3, Persisted::default(), 1), None).expect("fresh");
+        let before = s.raft().last_log_index();
+        s.handle_request(5, request(1, 1, put("k", "v")), Instant(0));
+        assert_eq!(
+            s.ready().replies,
+            vec![(5, ClerkReply::WrongLeader { seq: 1 })]
+        );
+        assert_eq!(s.raft().last_log_index(), before);
+        assert_eq!(s.pending_count(), 0);
+    }
+
+    /// Exactly-once survives a snapshot and a restart: the session is in the snapshot,
+    /// so the restarted server answers the last request from it and ignores an older one.
+    #[test]
+    fn server_duplicates_detected_across_snapshot_and_restart() {
+        let mut s = solo(Some(0));
+        s.handle_request(5, request(1, 1, put("k", "a")), Instant(0));
+        s.handle_request(6, request(1, 2, put("k", "ab")), Instant(0));
+        let persisted = s.ready().persist.expect("state saved");
+        assert!(!persisted.snapshot.is_empty(), "snapshotted");
+        let mut r = Server::new(boot(0, 1, persisted, 2), Some(0)).expect("restart");
+        r.tick(r.next_deadline());
+        r.ready();
+        assert!(r.raft().state().1, "leads again");
+        let before = r.raft().last_log_index();
+        r.handle_request(7, request(1, 1, put("k", "a")), Instant(0));
+        r.handle_request(8, request(1, 2, put("k", "ab")), Instant(0));
+        assert_eq!(
+            r.ready().replies,
+            vec![(8, ok(2, ""))],
+            "only the last is answered"
+        );
+        assert_eq!(r.raft().last_log_index(), before, "neither entered the log");
+        assert_eq!(r.get_value("k"), Some("ab"));
+    }
 }
