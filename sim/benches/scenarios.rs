@@ -4,6 +4,10 @@
 //! any run fails (a fast wrong answer is no result). The KV scenarios dominate; the
 //! heaviest, SnapshotRecoverManyClients3B, is benched alone as well.
 //!
+//! The monitors' cost (issue 14: at most 15% of a sweep's time) is the difference
+//! between `one_seed_of_every_2a_3b_scenario` and the same pass with the safety monitors
+//! off (`..._unmonitored`).
+//!
 //! Run with `cargo bench -p sim --bench scenarios`; `cargo test` runs each once.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -22,12 +26,11 @@ fn lab_scenarios() -> Vec<Scenario> {
         .collect()
 }
 
-fn run_all(scenarios: &[Scenario]) {
+fn run_all(scenarios: &[Scenario], unmonitored: bool) {
     let config = RunConfig {
         seed: 0,
-        keep_trace: false,
-        keep_history: false,
-        schedule: None,
+        unmonitored,
+        ..RunConfig::default()
     };
     for s in scenarios {
         let outcome = registry::run(s, &config);
@@ -52,10 +55,13 @@ fn scenarios(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(40));
     group.bench_function("one_seed_of_every_2a_3b_scenario", |b| {
-        b.iter(|| run_all(&all))
+        b.iter(|| run_all(&all, false))
+    });
+    group.bench_function("one_seed_of_every_2a_3b_scenario_unmonitored", |b| {
+        b.iter(|| run_all(&all, true))
     });
     group.bench_function("SnapshotRecoverManyClients3B_seed_0", |b| {
-        b.iter(|| run_all(&heaviest))
+        b.iter(|| run_all(&heaviest, false))
     });
     group.finish();
 }

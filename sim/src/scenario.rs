@@ -54,6 +54,9 @@ pub struct RunConfig {
     /// A swarm run's schedule to follow instead of the one its seed draws (`raftsim run
     /// --schedule FILE`, `raftsim shrink`).
     pub schedule: Option<Arc<Schedule>>,
+    /// Run without the safety monitors: only to measure what they cost (the monitors
+    /// bench). Never set by the command line.
+    pub unmonitored: bool,
 }
 
 /// A schedule file's text, and where it came from (for the replay command).

@@ -13,6 +13,7 @@ fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
         keep_trace,
         keep_history: false,
         schedule: None,
+        unmonitored: false,
     };
     run(&scenario, &config)
 }

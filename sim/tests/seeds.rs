@@ -37,6 +37,7 @@ fn seeds_every_entry_passes() {
                     keep_trace: false,
                     keep_history: false,
                     schedule: None,
+                    unmonitored: false,
                 },
             );
             outcome.failure.map(|reason| {

@@ -28,6 +28,7 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
         keep_trace: true,
         keep_history: false,
         schedule: None,
+        unmonitored: false,
     };
     let a = panics::run(scenario, &config);
     let b = panics::run(scenario, &config);

@@ -95,6 +95,7 @@ mod tests {
             keep_trace: false,
             keep_history: false,
             schedule: None,
+            unmonitored: false,
         };
         for (s, message) in [
             (scenario("Boom", boom), "panicked: boom at seed 5 (at "),

@@ -214,6 +214,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         keep_trace: false,
         keep_history: false,
         schedule: None,
+        unmonitored: false,
     };
     let watch = Stopwatch::start();
     let outcome = panics::run(&job.scenario, &config);

@@ -48,6 +48,9 @@ pub(crate) fn run_kv<I: Implementation>(
     body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
     let mut t = KvTester::<I>::new(config.seed, config.keep_trace, setup);
+    if config.unmonitored {
+        t.monitors = crate::monitor::Monitors::off();
+    }
     let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let result = if setup.check_history {
         t.check_history()
@@ -144,6 +147,9 @@ pub(crate) fn run_raft<I: Implementation>(
     body: impl FnOnce(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
     let mut t = RaftTester::<I>::new(config.seed, config.keep_trace, setup);
+    if config.unmonitored {
+        t.monitors = crate::monitor::Monitors::off();
+    }
     let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
     outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
@@ -231,6 +237,7 @@ mod tests {
             keep_trace: false,
             keep_history: false,
             schedule: None,
+            unmonitored: false,
         };
         let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
         assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
@@ -249,6 +256,7 @@ mod tests {
             keep_trace: false,
             keep_history: true,
             schedule: None,
+            unmonitored: false,
         };
         let scenario = kv::<Ours>()
             .into_iter()

@@ -25,6 +25,7 @@ pub fn check(name: &str, seeds: u64) {
                 keep_trace: false,
                 keep_history: false,
                 schedule: None,
+                unmonitored: false,
             },
         );
         if let Some(reason) = &o.failure {
@@ -41,6 +42,7 @@ pub fn check(name: &str, seeds: u64) {
                     keep_trace: false,
                     keep_history: false,
                     schedule: None,
+                    unmonitored: false,
                 },
             );
             assert_eq!(
