@@ -489,3 +489,38 @@ fn handmade_register_equal_writes_are_not_swapped_across_client_order() {
     assert_eq!(result.verdict, Verdict::Ok);
     assert_eq!(result.partitions[0].linearization, vec![2, 3, 0, 4, 1, 5]);
 }
+
+#[test]
+fn handmade_kv_cross_key_cycle_at_one_instant_is_seen_whole_not_per_key() {
+    // Clients 0 and 1 each write one key and, at the instant the write returns, read the
+    // other key and miss the other's write. Per key each read may precede the other
+    // client's write (touching across clients), but client order closes a cycle: w0 <
+    // r0 < w1 < r1 < w0. With client order, precedence is no interval order, so checking
+    // per key (P-compositionality) can accept what the whole history refutes. Only
+    // histories with a client's call at its previous return are affected.
+    let history = vec![
+        kv(0, 0, 10, KvOp::Put, "x", "1", ""),
+        kv(0, 10, 20, KvOp::Get, "y", "", ""),
+        kv(1, 0, 10, KvOp::Put, "y", "1", ""),
+        kv(1, 10, 20, KvOp::Get, "x", "", ""),
+    ];
+    let options = CheckOptions::default();
+    assert_eq!(
+        check_operations(&KvModel::new(), &history, &options).verdict,
+        Verdict::Ok
+    );
+    assert_eq!(
+        check_operations(&KvModel::unpartitioned(), &history, &options).verdict,
+        Verdict::Illegal
+    );
+    // A gap after each client's write restores locality: both say Illegal.
+    let mut gapped = history.clone();
+    gapped[1].call = Time(11);
+    gapped[3].call = Time(11);
+    for model in [KvModel::new(), KvModel::unpartitioned()] {
+        assert_eq!(
+            check_operations(&model, &gapped, &options).verdict,
+            Verdict::Illegal
+        );
+    }
+}
