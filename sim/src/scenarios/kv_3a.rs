@@ -13,7 +13,7 @@ kv_scenarios! {
     Speed3A, "3A", 3, false, None, true, "1000 sequential appends at most 33.3 ms each (virtual)", speed;
     Concurrent3A, "3A", 5, false, None, true, "5 concurrent clients", concurrent;
     Unreliable3A, "3A", 5, true, None, true, "5 clients on an unreliable network", unreliable;
-    UnreliableOneKey3A, "3A", 3, true, None, false, "5 clients appending to one key on an unreliable network: each append exactly once", unreliable_one_key;
+    UnreliableOneKey3A, "3A", 3, true, None, true, "5 clients appending to one key on an unreliable network: each append exactly once", unreliable_one_key;
     OnePartition3A, "3A", 5, false, None, true, "progress in the majority, none in the minority within 1 s, completion within 3 s of healing", one_partition;
     ManyPartitionsOneClient3A, "3A", 5, false, None, true, "one client under a partitioner", many_partitions_one_client;
     ManyPartitionsManyClients3A, "3A", 5, false, None, true, "5 clients under a partitioner", many_partitions_many_clients;
