@@ -5,7 +5,8 @@
 //! `cargo run --release -p checker --example synthetic -- SHAPE N [LIMIT]`, where SHAPE is
 //! `gets` (N sequential gets), `mix` (N sequential put, get, append, get), `one-key` (N
 //! clients appending 10 values each to one key, then a read: TestUnreliableOneKey has
-//! N = 5) or `concurrent` (N concurrent appends and a read); `LIMIT` is the cache limit.
+//! N = 5) or `concurrent` (N concurrent appends and a read); `LIMIT` is the cache limit
+//! (`-` or none: the default).
 
 use checker::*;
 
@@ -16,7 +17,7 @@ mod synthetic;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: synthetic gets|mix|one-key|concurrent N [LIMIT]");
+        eprintln!("usage: synthetic gets|mix|one-key|concurrent N [LIMIT|-]");
         std::process::exit(64)
     };
     let Some(n) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
@@ -31,9 +32,10 @@ fn main() {
     };
     let options = CheckOptions {
         parallel: false,
-        cache_limit: args
-            .get(3)
-            .map(|limit| limit.parse().unwrap_or_else(|_| usage())),
+        cache_limit: match args.get(3).map(String::as_str) {
+            None | Some("-") => CheckOptions::default().cache_limit,
+            Some(limit) => Some(limit.parse().unwrap_or_else(|_| usage())),
+        },
         ..CheckOptions::default()
     };
     let start = std::time::Instant::now();

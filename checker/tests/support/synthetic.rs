@@ -45,9 +45,11 @@ impl Rng {
 /// TestUnreliableOneKey's shape: client 0 puts "" on the key; then `clients` clients each
 /// append `per_client` distinct values ("x c j y"), each append called at the instant the
 /// client's previous one returned (the first ones at the put's return), with random
-/// latencies; then client 0 reads the key. Each append takes effect at its return, so
-/// the read's value is the appends in return order: the history is linearizable.
-/// Returns the history and the order the appends took effect in (history indices).
+/// latencies; then client 0 reads the key. Each append takes effect at a random instant
+/// within its interval (as a server applies it before the reply arrives), and the read
+/// shows the appends in that order, which is not the order of their returns: the history
+/// is linearizable. Returns the history and the order the appends took effect in
+/// (history indices).
 pub fn one_key_appends(
     clients: u64,
     per_client: u64,
@@ -56,26 +58,27 @@ pub fn one_key_appends(
     let mut rng = Rng(seed);
     let put_return = 1000;
     let mut history = vec![kv_op(0, (0, put_return), KvOp::Put, "", "")];
-    // (return time, client, index in that client's sequence, call time)
-    let mut open: Vec<(u64, u64, u64, u64)> = (1..=clients)
-        .map(|c| (put_return + 50 + rng.below(200), c, 0, put_return))
-        .collect();
-    let mut applied = Vec::new();
-    let mut value = String::new();
-    while let Some(at) = (0..open.len()).min_by_key(|&k| (open[k].0, open[k].1)) {
-        let (ret, client, j, call) = open.swap_remove(at);
-        let piece = format!("x {} {j} y", client - 1);
-        applied.push(history.len());
-        history.push(kv_op(client, (call, ret), KvOp::Append, &piece, ""));
-        value.push_str(&piece);
-        if j + 1 < per_client {
-            open.push((ret + 50 + rng.below(200), client, j + 1, ret));
+    // The appends as (effect time, history index).
+    let mut effects: Vec<(u64, usize)> = Vec::new();
+    let mut pieces: Vec<String> = vec![String::new()];
+    for client in 1..=clients {
+        let mut call = put_return;
+        for j in 0..per_client {
+            let ret = call + 50 + rng.below(200);
+            let effect = call + 1 + rng.below(ret - call);
+            let piece = format!("x {} {j} y", client - 1);
+            effects.push((effect, history.len()));
+            history.push(kv_op(client, (call, ret), KvOp::Append, &piece, ""));
+            pieces.push(piece);
+            call = ret;
         }
     }
+    effects.sort_unstable();
+    let value: String = effects.iter().map(|&(_, k)| pieces[k].as_str()).collect();
     let end = history.iter().filter_map(|o| o.outcome.return_time()).max();
     let after = end.map_or(0, |t| t.0 + 10);
     history.push(kv_op(0, (after, after + 100), KvOp::Get, "", &value));
-    (history, applied)
+    (history, effects.into_iter().map(|(_, k)| k).collect())
 }
 
 /// `n` appends of distinct values by `n` clients, all called at 0 and returning at 100,
