@@ -17,10 +17,11 @@
 //!
 //! A read whose output is known and that can never become legal again (the model says so
 //! through [`Model::can_become_legal`], and no operation that may still come before it
-//! [`Model::resets`] it) dooms the configuration. The search tests the next few such reads
-//! by return time in every configuration it branches from, not only reads that may come
-//! next: a final read of a key that many clients appended to concurrently then admits one
-//! order of the appends instead of all of them.
+//! [`Model::resets`] it) dooms the configuration. The search tests the reads that may come
+//! next, and, in every configuration where two or more state-changing operations may come
+//! next, the next few such reads by return time as well: a final read of a key that many
+//! clients appended to concurrently then admits one order of the appends instead of all
+//! of them.
 
 use std::time::Instant;
 
