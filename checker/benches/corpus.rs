@@ -1,9 +1,12 @@
 //! Criterion benches over the Porcupine corpus, single-threaded (`parallel: false`), to
-//! compare with Porcupine 1.3.0's figures (see the checker README).
+//! compare with Porcupine 1.3.0's figures (see the checker README), and over synthetic KV
+//! histories: long sequential ones (memory linear in the length) and concurrent appends
+//! with a final read (TestUnreliableOneKey's shape).
 //!
 //! `cargo bench -p checker` measures; `cargo test` runs each bench once as a smoke test.
 //! The corpus is read from `../shared/data/porcupine` (or `RAFTSIM_PORCUPINE_DATA`); when it
-//! is missing the benches are skipped, except under `CI=true`, where that is an error.
+//! is missing the corpus benches are skipped, except under `CI=true`, where that is an
+//! error.
 
 use std::time::Duration;
 
@@ -13,6 +16,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 #[path = "../tests/support/corpus.rs"]
 mod support;
 use support::corpus;
+
+#[path = "../tests/support/synthetic.rs"]
+mod synthetic;
 
 fn read(dir: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -102,7 +108,34 @@ fn kv_logs(c: &mut Criterion, dir: &std::path::Path) {
     group.finish();
 }
 
+fn synthetic_histories(c: &mut Criterion) {
+    let mut group = c.benchmark_group("synthetic");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    let order: Vec<usize> = (0..10).rev().collect();
+    let cases = [
+        ("sequential_gets_100k", synthetic::sequential_gets(100_000)),
+        ("sequential_mix_100k", synthetic::sequential_mix(100_000)),
+        (
+            "concurrent_appends_10",
+            synthetic::concurrent_appends(10, &order),
+        ),
+        (
+            "one_key_appends_5x10",
+            synthetic::one_key_appends(5, 10, 0).0,
+        ),
+    ];
+    for (name, ops) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| check_operations(&KvModel::new(), ops, &single_core()).verdict)
+        });
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    synthetic_histories(c);
     let Some(dir) = corpus() else { return };
     jepsen(c, &dir);
     kv_logs(c, &dir);

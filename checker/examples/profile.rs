@@ -2,7 +2,8 @@
 //! total wall time (a diagnostic; run it under `/usr/bin/time` for CPU time and memory).
 //!
 //! `cargo run --release -p checker --example profile -- kv|kv-nopart|etcd LIMIT FILE...`
-//! (`LIMIT`: memo entries per partition, or `-` for the default).
+//! (`LIMIT`: memo entries per partition, or `-` for the default). KV files are Porcupine
+//! EDN logs, or raftsim JSON histories if their name ends in `.json`.
 
 use checker::*;
 
@@ -22,6 +23,14 @@ fn print_partitions(result: &CheckResult) {
             p.linearization.len(),
             p.configurations
         );
+    }
+}
+
+fn kv_history(text: &str, path: &str) -> Result<Vec<Operation<KvInput, KvOutput>>> {
+    if path.ends_with(".json") {
+        parse_json(text, path).map(|history| history.ops)
+    } else {
+        parse_kv_edn(text, path)
     }
 }
 
@@ -47,7 +56,7 @@ fn main() {
                 Ok(ops) => check_operations(&RegisterModel, &ops, &options),
                 Err(e) => return eprintln!("{e}"),
             },
-            model => match parse_kv_edn(text, path) {
+            model => match kv_history(text, path) {
                 Ok(ops) => {
                     let m = if model == "kv" {
                         KvModel::new()
@@ -59,7 +68,7 @@ fn main() {
                 Err(e) => return eprintln!("{e}"),
             },
         };
-        println!("{path}: {:?}", result.verdict);
+        println!("{path}: {:?} at {:?}", result.verdict, start.elapsed());
         if texts.len() == 1 {
             print_partitions(&result);
         }

@@ -50,11 +50,13 @@ pub struct CheckOptions {
     /// violation was already found. Timing-dependent: for reproducible runs use
     /// `cache_limit`.
     pub timeout: Option<Duration>,
-    /// The most memo entries (configurations (linearized set, state) plus memoised model
-    /// transitions) one partition may hold; past it that partition is `Unknown`. Bounds
-    /// memory deterministically: about 40 bytes per entry for the register model and 130
-    /// for the KV model (whose new states are allocated), more for partitions of many
-    /// hundreds of operations (wider sets).
+    /// The most memo entries one partition may hold; past it that partition is
+    /// `Unknown`. An entry is a memoised model transition, or a configuration (linearized
+    /// set, state), which counts once more per 64 operations in its window (the operations
+    /// open when its first unlinearized operation returns: none for sequential clients,
+    /// about the concurrency otherwise). So the limit bounds memory deterministically,
+    /// whatever the partition's length: about 90 bytes per entry for the KV model on a hard
+    /// partition, its new states included (350 MB at the default limit on c50-bad).
     pub cache_limit: Option<usize>,
     /// Which partitions to search to the end.
     pub scope: Scope,
@@ -73,7 +75,7 @@ impl Default for CheckOptions {
     }
 }
 
-/// The default [`CheckOptions::cache_limit`]: at most about 500 MB per partition that reaches it.
+/// The default [`CheckOptions::cache_limit`]: about 400 MB per partition that reaches it.
 pub const DEFAULT_CACHE_LIMIT: usize = 4_000_000;
 
 /// The verdict on one partition.

@@ -63,33 +63,52 @@ impl Bitset {
         self.words[index / 64] & (1u64 << (index % 64)) != 0
     }
 
-    /// The hash the set would have with `index` toggled.
-    pub(crate) fn hash_toggled(&self, index: usize) -> u64 {
+    /// The hash the set would have with `index` added (it must not be a member).
+    pub(crate) fn hash_with(&self, index: usize) -> u64 {
+        assert!(!self.contains(index), "bitset hash with {index}: a member");
         self.hash ^ self.keys[index]
     }
 
-    /// Whether `other` equals this set with `index` toggled.
-    pub(crate) fn equals_toggled(&self, other: &[u64], index: usize) -> bool {
-        let (word, bit) = (index / 64, 1u64 << (index % 64));
+    /// The first index in `from..limit` that is not a member, or `limit`.
+    pub(crate) fn next_absent(&self, from: usize, limit: usize) -> usize {
         assert!(
-            other.len() == self.words.len(),
-            "bitset compare: length mismatch"
+            limit <= self.keys.len(),
+            "bitset scan to {limit} out of range {}",
+            self.keys.len()
         );
-        self.words
-            .iter()
-            .zip(other)
-            .enumerate()
-            .all(|(k, (mine, theirs))| {
-                let mine = if k == word { mine ^ bit } else { *mine };
-                mine == *theirs
-            })
+        let mut index = from;
+        while index < limit {
+            let free = !self.words[index / 64] >> (index % 64);
+            if free != 0 {
+                return (index + free.trailing_zeros() as usize).min(limit);
+            }
+            index = (index / 64 + 1) * 64;
+        }
+        limit
     }
 
-    /// Copies the set with `index` toggled onto the end of `out`.
-    pub(crate) fn push_toggled(&self, out: &mut Vec<u64>, index: usize) {
-        let start = out.len();
-        out.extend_from_slice(&self.words);
-        out[start + index / 64] ^= 1u64 << (index % 64);
+    /// Appends the members among `start..end` to `out` as bits packed into words (member
+    /// `start + k` is bit `k % 64` of word `k / 64`; unused high bits are zero).
+    pub(crate) fn push_range(&self, out: &mut Vec<u64>, start: usize, end: usize) {
+        assert!(
+            start <= end && end <= self.keys.len(),
+            "bitset range {start}..{end} out of range {}",
+            self.keys.len()
+        );
+        let mut at = start;
+        while at < end {
+            let (word, shift) = (at / 64, at % 64);
+            let mut bits = self.words[word] >> shift;
+            if shift != 0 && word + 1 < self.words.len() {
+                bits |= self.words[word + 1] << (64 - shift);
+            }
+            let len = (end - at).min(64);
+            if len < 64 {
+                bits &= (1u64 << len) - 1;
+            }
+            out.push(bits);
+            at += len;
+        }
     }
 
     /// The number of members.
@@ -121,22 +140,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bitset_toggle_hash_matches_insert() {
-        let mut set = Bitset::new(130);
-        set.insert(3);
-        set.insert(129);
-        let predicted = set.hash_toggled(64);
-        let mut copy = Vec::new();
-        set.push_toggled(&mut copy, 64);
-        set.insert(64);
-        assert_eq!(set.hash(), predicted);
-        assert!(!set.equals_toggled(&copy, 5));
-        assert!(set.contains(64));
-        assert_eq!(set.words, copy);
-        assert_eq!(set.count(), 3);
-        set.remove(64);
-        assert!(set.equals_toggled(&copy, 64));
-        assert_eq!(set.count(), 2);
+    fn bitset_hash_is_order_free_and_undone_by_remove() {
+        let (mut a, mut b) = (Bitset::new(130), Bitset::new(130));
+        for k in [3, 129, 64] {
+            a.insert(k);
+        }
+        for k in [64, 3, 129] {
+            b.insert(k);
+        }
+        assert_eq!((a.hash(), a.count()), (b.hash(), 3));
+        a.remove(64);
+        assert_eq!(a.hash_with(64), b.hash());
+        assert_ne!(a.hash(), b.hash());
+        assert!(a.contains(129) && !a.contains(64));
+        b.remove(64);
+        assert_eq!(a.hash(), b.hash());
+    }
+
+    #[test]
+    fn bitset_next_absent_skips_full_words() {
+        let mut set = Bitset::new(200);
+        for k in 5..150 {
+            set.insert(k);
+        }
+        assert_eq!(set.next_absent(0, 200), 0);
+        assert_eq!(set.next_absent(5, 200), 150);
+        assert_eq!(set.next_absent(5, 100), 100, "stops at the limit");
+        assert_eq!(set.next_absent(150, 200), 150);
+        assert_eq!(set.next_absent(7, 7), 7);
+    }
+
+    #[test]
+    fn bitset_push_range_packs_any_alignment() {
+        let mut set = Bitset::new(300);
+        let members = [0usize, 1, 63, 64, 65, 127, 128, 200, 299];
+        for &k in &members {
+            set.insert(k);
+        }
+        for (start, end) in [
+            (0, 300),
+            (1, 130),
+            (63, 66),
+            (64, 64),
+            (100, 299),
+            (250, 300),
+        ] {
+            let mut out = Vec::new();
+            set.push_range(&mut out, start, end);
+            assert_eq!(out.len(), (end - start).div_ceil(64), "{start}..{end}");
+            let got: Vec<usize> = (0..end - start)
+                .filter(|k| out[k / 64] >> (k % 64) & 1 == 1)
+                .map(|k| start + k)
+                .collect();
+            let want: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|k| (start..end).contains(k))
+                .collect();
+            assert_eq!(got, want, "{start}..{end}");
+            let counted: usize = out.iter().map(|w| w.count_ones() as usize).sum();
+            assert_eq!(counted, want.len(), "{start}..{end}: no stray high bits");
+        }
     }
 
     #[test]

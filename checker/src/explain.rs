@@ -6,6 +6,7 @@ use std::fmt;
 use crate::api::{CheckResult, PartitionResult, PartitionVerdict};
 use crate::history::Operation;
 use crate::model::{Model, Next};
+use crate::timeline::{client_predecessors, NONE};
 
 /// One linearized operation of the prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +45,8 @@ pub struct PartitionExplanation {
     /// The longest linearizable prefix found (a full linearization if `Ok`).
     pub prefix: Vec<ExplainedStep>,
     /// The operations that may come next after the prefix (their call precedes every
-    /// remaining return) but cannot: empty for an `Ok` partition.
+    /// remaining return and their client's previous operation is in the prefix) but
+    /// cannot: empty for an `Ok` partition.
     pub rejected: Vec<RejectedOp>,
 }
 
@@ -115,14 +117,27 @@ fn explain_partition<M: Model>(
         state = next;
     }
     let remaining: Vec<usize> = result.ops.iter().copied().filter(|&k| !done[k]).collect();
-    // An operation may come next iff it is called no later than the first remaining return.
+    // An operation may come next iff it is called no later than the first remaining return
+    // and its client predecessor (within the partition, as the search sees it) is done.
     let first_return = remaining
         .iter()
         .filter_map(|&k| history[k].outcome.return_time())
         .min();
+    let part: Vec<&Operation<M::Input, M::Output>> =
+        result.ops.iter().map(|&k| &history[k]).collect();
+    let client_prev = client_predecessors(&part);
+    let waits = |k: usize| {
+        let at = result
+            .ops
+            .binary_search(&k)
+            .expect("a remaining op of the partition");
+        let prev = client_prev[at];
+        prev != NONE && !done[result.ops[prev as usize]]
+    };
     let rejected = remaining
         .iter()
         .filter(|&&k| first_return.is_none() || Some(history[k].call) <= first_return)
+        .filter(|&&k| !waits(k))
         .map(|&k| {
             let operation = &history[k];
             let state_after = match model.step(&state, &operation.input, operation.output()) {

@@ -1,16 +1,21 @@
 //! Histories: operations with call and return times, and ordered call/return events.
 //!
 //! Intervals are closed: an operation that returns at time `t` is concurrent with one that
-//! is called at `t` (on equal times a call sorts before a return). An operation that never
-//! returned is [`Outcome::Pending`]: it stays open until after every other event and the
-//! model sees its output as unknown.
+//! another client calls at `t` (on equal times a call sorts before a return). A client's
+//! operations never overlap: one that the same client calls at `t` comes after it (how
+//! histories recorded with a client's next call at its previous return are read). An
+//! operation that never returned is [`Outcome::Pending`]: it stays open until after every
+//! other event and the model sees its output as unknown.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 
-/// A client (process) id. A client has at most one outstanding operation at a time.
+/// A client (process) id. A client has at most one outstanding operation at a time, and
+/// the checker orders its operations: one called at the instant the client's previous one
+/// returned comes after it. (Where a client's operations overlap anyway, which the history
+/// readers reject, those are ordered by real time alone, like two clients' operations.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClientId(pub u64);

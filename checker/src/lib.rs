@@ -8,8 +8,11 @@
 //! human explanation and [`to_html`] a self-contained visual report.
 //!
 //! The search is Lowe's just-in-time linearization over Wing & Gong's algorithm with a
-//! memo cache of (linearized set, state), iterative, per partition (P-compositionality),
-//! deterministic, and greedy for reads (see [`Model::is_read_only`]).
+//! memo cache of (linearized set, state) in space linear in the history, iterative, per
+//! partition (P-compositionality), deterministic, greedy for reads (see
+//! [`Model::is_read_only`]), and it abandons a configuration as soon as one of the next
+//! reads can never become legal (see [`Model::can_become_legal`]). Intervals are closed
+//! across clients; each client's operations are in sequence (see [`ClientId`]).
 //!
 //! Built-in models: [`KvModel`] (MIT 6.5840 get/put/append, partitioned by key) and
 //! [`RegisterModel`] (read/write/CAS, the etcd model of the Jepsen logs). Readers and
@@ -49,10 +52,13 @@ mod input;
 mod jepsen;
 mod json;
 mod kv;
+mod links;
+mod memo;
 mod model;
 mod register;
 mod search;
 mod table;
+mod timeline;
 
 pub use api::{
     check_events, check_operations, CheckOptions, CheckResult, CheckedEvents, PartitionResult,

@@ -74,10 +74,13 @@ pub trait Model: Sync {
         false
     }
 
-    /// A pruning hint for a read-only operation that is illegal in `state`: return `false`
-    /// if no sequence of operations that do not [`Model::resets`] it can make it legal (for
-    /// the KV model: the value read does not extend the current value, and only appends
-    /// would follow). The search then abandons a configuration early. Returning `true` is
+    /// A pruning hint for a read-only operation with a known output that is illegal in
+    /// `state`: return `false` if no sequence of operations that do not [`Model::resets`]
+    /// it can make it legal (for the KV model: the value read does not extend the current
+    /// value, and only appends would follow). The search then abandons a configuration
+    /// early: when the read may come next, and also when it is one of the next reads ahead
+    /// (by return time) of a configuration that branches, which lets a final read of a key
+    /// that many clients appended to decide the order of the appends. Returning `true` is
     /// always safe.
     fn can_become_legal(
         &self,

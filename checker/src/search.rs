@@ -1,24 +1,37 @@
 //! The search for one partition: Lowe's just-in-time linearization over Wing & Gong.
 //!
-//! The history is a doubly linked list of call and return entries in real-time order. From
-//! a configuration (the set of linearized operations and the model state) the search may
-//! linearize any operation whose call comes before the first remaining return; reaching a
-//! return means the operation that returns there can no longer be linearized later, so the
-//! search backtracks. Every configuration reached is memoised, so a configuration is never
-//! explored twice. The search is iterative (an explicit stack of frames), allocates nothing
-//! per step beyond what the model's `step` allocates, and is deterministic.
+//! The history is a doubly linked list of call and return entries in real-time order
+//! ([`Timeline`]). From a configuration (the set of linearized operations and the model
+//! state) the search may linearize any operation whose call comes before the first
+//! remaining return and whose client predecessor is linearized; reaching a return means
+//! the operation that returns there can no longer be linearized later, so the search
+//! backtracks. Every configuration reached is memoised ([`Memo`]), so a configuration is
+//! never explored twice. The search is iterative (an explicit stack of frames), allocates
+//! nothing per step beyond what the model's `step` allocates, and is deterministic.
 //!
 //! A read-only operation that is legal in the current state is linearized at once, with no
 //! alternative explored: if any linearization exists from here, moving that read to the
 //! front keeps it valid (the read cannot be ordered after an operation that returned before
-//! its call, since every remaining return follows its call, and it changes no state).
+//! its call, since every remaining return follows its call; its client predecessor is
+//! already linearized; and it changes no state).
+//!
+//! A read whose output is known and that can never become legal again (the model says so
+//! through [`Model::can_become_legal`], and no operation that may still come before it
+//! [`Model::resets`] it) dooms the configuration. The search tests the reads that may come
+//! next, and, in every configuration where two or more state-changing operations may come
+//! next, the next few such reads by return time as well: a final read of a key that many
+//! clients appended to concurrently then admits one order of the appends instead of all
+//! of them.
 
 use std::time::Instant;
 
-use crate::bitset::{splitmix64, words_for, Bitset};
+use crate::bitset::{splitmix64, Bitset};
 use crate::history::Operation;
+use crate::links::Links;
+use crate::memo::Memo;
 use crate::model::{Model, Next};
 use crate::table::{hash_of, IndexTable};
+use crate::timeline::{Timeline, NONE};
 
 /// Why a search stopped without a verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,7 +71,10 @@ pub(crate) struct SearchLimits<'a> {
     pub(crate) cancelled: &'a dyn Fn() -> bool,
 }
 
-const NONE: u32 = u32::MAX;
+/// How many known-output reads ahead (by return time) are tested for doom after a step
+/// that changes the state. Any number is sound; each costs a memoised transition per new
+/// state, and the nearest reads constrain the next steps most.
+const WATCHED_READS: usize = 4;
 
 /// One linearized operation on the search stack. Its possible next states are
 /// `transition_alts[alt_start..alt_end]`; `alt_next` is the first not yet tried.
@@ -77,22 +93,19 @@ struct Frame {
     cand_end: u32,
 }
 
-/// A resumable search over one partition.
+/// A resumable search over one partition. Operations are numbered by their slots in the
+/// [`Timeline`]; reports translate them back.
 pub(crate) struct Search<'m, M: Model> {
     model: &'m M,
     ops: Vec<&'m Operation<M::Input, M::Output>>,
     read_only: Vec<bool>,
-    /// `twin[b] = a`: an operation with the same input and output whose interval starts and
-    /// ends no later; some linearization (if any exists) puts `a` before `b`, so `b` waits.
-    twin: Vec<u32>,
-    // The entry list: entries 0..2n, head sentinel at 2n.
-    head: u32,
-    next: Vec<u32>,
-    prev: Vec<u32>,
-    entry_op: Vec<u32>,
-    entry_is_call: Vec<bool>,
-    call_entry: Vec<u32>,
-    return_entry: Vec<u32>,
+    timeline: Timeline,
+    /// The reads with a known output not yet linearized, in order of their returns: the
+    /// positions in `watch_op` still linked; `watch_at[op]` is an op's position (`NONE` if
+    /// it is no such read).
+    watch: Links,
+    watch_op: Vec<u32>,
+    watch_at: Vec<u32>,
     // Interned states: id -> state.
     states: Vec<M::State>,
     state_table: IndexTable,
@@ -104,13 +117,13 @@ pub(crate) struct Search<'m, M: Model> {
     transition_doomed: Vec<bool>,
     transition_alts: Vec<u32>,
     transition_table: IndexTable,
-    // The memo cache: configuration k is (cache_words[k*w..(k+1)*w], cache_state[k]).
-    words: usize,
-    cache_words: Vec<u64>,
-    cache_state: Vec<u32>,
-    cache_table: IndexTable,
+    memo: Memo,
+    /// Scratch space for the window of the configuration being memoised.
+    window: Vec<u64>,
     // The current configuration and where the scan is.
     linearized: Bitset,
+    /// The first returned slot not linearized (`timeline.returned` if none is left).
+    first: u32,
     state: u32,
     frames: Vec<Frame>,
     /// A stack of candidate lists, one per configuration on the path; the current one is
@@ -118,6 +131,9 @@ pub(crate) struct Search<'m, M: Model> {
     cands: Vec<u32>,
     pass_start: u32,
     pass_pos: u32,
+    /// The first remaining return entry when the current pass began (the head if none):
+    /// the operations called before it are the candidates.
+    frontier: u32,
     greedy_pass: bool,
     started: bool,
     finished: Option<SearchEnd>,
@@ -127,70 +143,40 @@ pub(crate) struct Search<'m, M: Model> {
 
 impl<'m, M: Model> Search<'m, M> {
     /// Prepares a search of `ops` (one partition, in any order) against `model`.
+    ///
+    /// # Panics
+    /// If an operation returns before it is called.
     pub(crate) fn new(model: &'m M, ops: Vec<&'m Operation<M::Input, M::Output>>) -> Self {
-        let n = ops.len();
-        assert!(
-            n < (u32::MAX / 2 - 1) as usize,
-            "partition of {n} operations is too large"
-        );
-        // (pending?, time, 0 = call / 1 = return, op): calls sort before returns at equal
-        // times, and the returns of pending operations come after everything else.
-        let mut keys: Vec<(bool, u64, u8, u32)> = Vec::with_capacity(2 * n);
-        for (k, op) in ops.iter().enumerate() {
-            assert!(
-                op.is_well_formed(),
-                "operation {k} returns before it is called"
-            );
-            keys.push((false, op.call.0, 0, k as u32));
-            match op.outcome.return_time() {
-                Some(at) => keys.push((false, at.0, 1, k as u32)),
-                None => keys.push((true, 0, 1, k as u32)),
-            }
-        }
-        keys.sort_unstable();
-        // Entries 0..2n in sorted order form a circular list through the head sentinel 2n.
-        let head = (2 * n) as u32;
-        let next: Vec<u32> = (0..=head)
-            .map(|e| if e == head { 0 } else { e + 1 })
-            .collect();
-        let prev: Vec<u32> = (0..=head)
-            .map(|e| if e == 0 { head } else { e - 1 })
-            .collect();
-        let mut call_entry = vec![NONE; n];
-        let mut return_entry = vec![NONE; n];
-        let mut entry_op = Vec::with_capacity(2 * n);
-        let mut entry_is_call = Vec::with_capacity(2 * n);
-        for (entry, &(_, _, kind, op)) in keys.iter().enumerate() {
-            entry_op.push(op);
-            entry_is_call.push(kind == 0);
-            if kind == 0 {
-                call_entry[op as usize] = entry as u32;
-            } else {
-                assert!(
-                    call_entry[op as usize] != NONE,
-                    "return of op {op} sorts before its call"
-                );
-                return_entry[op as usize] = entry as u32;
-            }
-        }
-        let read_only = ops
+        let timeline = Timeline::new(&ops);
+        let ops: Vec<_> = timeline.original.iter().map(|&k| ops[k as usize]).collect();
+        let read_only: Vec<bool> = ops
             .iter()
             .map(|op| model.is_read_only(&op.input, op.output()))
             .collect();
-        let twin = twins(&ops, &entry_op, &entry_is_call, &call_entry, &return_entry);
-        let words = words_for(n);
+        // Reads with a known output, by return entry.
+        let watch_op: Vec<u32> = timeline
+            .entry_op
+            .iter()
+            .zip(&timeline.entry_is_call)
+            .filter(|&(&op, &call)| {
+                !call && read_only[op as usize] && ops[op as usize].output().is_some()
+            })
+            .map(|(&op, _)| op)
+            .collect();
+        let mut watch_at = vec![NONE; ops.len()];
+        for (at, &op) in watch_op.iter().enumerate() {
+            watch_at[op as usize] = at as u32;
+        }
+        let n = ops.len();
         Search {
             model,
             ops,
             read_only,
-            twin,
-            head,
-            next,
-            prev,
-            entry_op,
-            entry_is_call,
-            call_entry,
-            return_entry,
+            watch: Links::new(watch_op.len()),
+            watch_op,
+            watch_at,
+            first: 0,
+            timeline,
             states: Vec::new(),
             state_table: IndexTable::new(),
             transition_keys: Vec::new(),
@@ -198,16 +184,15 @@ impl<'m, M: Model> Search<'m, M> {
             transition_doomed: Vec::new(),
             transition_alts: Vec::new(),
             transition_table: IndexTable::new(),
-            words,
-            cache_words: Vec::new(),
-            cache_state: Vec::new(),
-            cache_table: IndexTable::new(),
+            memo: Memo::new(),
+            window: Vec::new(),
             linearized: Bitset::new(n),
             state: 0,
             frames: Vec::new(),
             cands: Vec::new(),
             pass_start: 0,
             pass_pos: 0,
+            frontier: 0,
             greedy_pass: true,
             started: false,
             finished: None,
@@ -216,7 +201,7 @@ impl<'m, M: Model> Search<'m, M> {
         }
     }
 
-    /// The report so far.
+    /// The report so far, in the operation indices `new` was given.
     pub(crate) fn report(&self, end: SearchEnd) -> SearchReport {
         let longest = if self.frames.len() > self.longest.len() {
             self.path()
@@ -225,14 +210,19 @@ impl<'m, M: Model> Search<'m, M> {
         };
         SearchReport {
             end,
-            longest,
-            configurations: self.cache_state.len(),
+            longest: longest
+                .into_iter()
+                .map(|(slot, alt)| (self.timeline.original[slot as usize], alt))
+                .collect(),
+            configurations: self.memo.len(),
         }
     }
 
-    /// Memo entries held (configurations plus transitions): what the cache limit bounds.
+    /// Memo entries held: what the cache limit bounds. A configuration counts once plus
+    /// once per word of its window (64 operations), a memoised transition once, so the
+    /// memory per entry stays within a small constant whatever the history's shape.
     pub(crate) fn memo_entries(&self) -> usize {
-        self.cache_state.len() + self.transition_keys.len()
+        self.memo.len() + self.memo.words() + self.transition_keys.len()
     }
 
     /// Runs (or resumes) the search until it ends or hits a limit. After `Ok` or `Illegal`
@@ -255,11 +245,13 @@ impl<'m, M: Model> Search<'m, M> {
         self.started = true;
         let init = self.model.init();
         self.state = self.intern(init);
-        self.cache_words.resize(self.words, 0);
-        self.cache_state.push(self.state);
-        let hash = config_hash(self.linearized.hash(), self.state);
-        let found = self.cache_table.find_or_insert(hash, 0, |_| true);
-        assert!(found.is_none(), "the first configuration is new");
+        self.first = self
+            .linearized
+            .next_absent(0, self.timeline.returned as usize) as u32;
+        assert!(
+            self.memoize(None, self.state),
+            "the first configuration is new"
+        );
         assert!(self.frames.is_empty(), "a fresh search has no frames");
         self.begin_pass(true);
     }
@@ -270,16 +262,18 @@ impl<'m, M: Model> Search<'m, M> {
     fn begin_pass(&mut self, greedy: bool) {
         self.greedy_pass = greedy;
         let start = self.cands.len();
-        let mut entry = self.next[self.head as usize];
-        while entry != self.head && self.entry_is_call[entry as usize] {
-            self.cands.push(self.entry_op[entry as usize]);
-            entry = self.next[entry as usize];
+        let t = &self.timeline;
+        let mut entry = t.entries.first();
+        while entry != t.entries.head() && t.entry_is_call[entry as usize] {
+            self.cands.push(t.entry_op[entry as usize]);
+            entry = t.entries.after(entry);
         }
         assert!(
-            entry != self.head || start == self.cands.len(),
+            entry != t.entries.head() || start == self.cands.len(),
             "a call without a return in the list"
         );
-        let return_entry = &self.return_entry;
+        self.frontier = entry;
+        let return_entry = &t.return_entry;
         self.cands[start..].sort_unstable_by_key(|&op| return_entry[op as usize]);
         self.pass_start = start as u32;
         self.pass_pos = start as u32;
@@ -296,7 +290,7 @@ impl<'m, M: Model> Search<'m, M> {
             if self.memo_entries() > limits.cache_limit {
                 return SearchEnd::Stopped(Limit::CacheLimit);
             }
-            if self.next[self.head as usize] == self.head {
+            if self.timeline.entries.first() == self.timeline.entries.head() {
                 assert!(
                     self.pass_pos as usize == self.cands.len(),
                     "scan of an empty list has candidates"
@@ -309,9 +303,15 @@ impl<'m, M: Model> Search<'m, M> {
             }
             if self.pass_pos as usize == self.cands.len() {
                 if self.greedy_pass {
-                    // No read can be linearized greedily: now branch over the others.
+                    // No read can be linearized greedily: now branch over the others,
+                    // unless a read ahead can no longer become legal. (Testing here, after
+                    // the legal reads, rather than on entry keeps those reads in the
+                    // longest prefix an explanation shows.)
                     self.greedy_pass = false;
                     self.pass_pos = self.pass_start;
+                    if self.is_choice() && self.doomed_ahead() && !self.backtrack() {
+                        return SearchEnd::Illegal;
+                    }
                     continue;
                 }
                 if !self.backtrack() {
@@ -322,13 +322,9 @@ impl<'m, M: Model> Search<'m, M> {
             let op = self.cands[self.pass_pos as usize];
             self.pass_pos += 1;
             let read_only = self.read_only[op as usize];
-            let twin = self.twin[op as usize];
-            if self.greedy_pass != read_only
-                || (twin != NONE && !self.linearized.contains(twin as usize))
-            {
+            if self.greedy_pass != read_only || self.waits(op) {
                 // The greedy pass looks only at reads; the branching pass skips them since
-                // the greedy pass found every read illegal in this state. An operation
-                // waits for its twin.
+                // the greedy pass found every read illegal in this state.
                 continue;
             }
             let step = if read_only {
@@ -348,6 +344,15 @@ impl<'m, M: Model> Search<'m, M> {
         }
     }
 
+    /// Whether candidate `op` must wait: for its client predecessor (client order), or for
+    /// its twin (see [`Timeline::twin`]).
+    fn waits(&self, op: u32) -> bool {
+        let t = &self.timeline;
+        let (prev, twin) = (t.client_prev[op as usize], t.twin[op as usize]);
+        (prev != NONE && !self.linearized.contains(prev as usize))
+            || (twin != NONE && !self.linearized.contains(twin as usize))
+    }
+
     /// Tries to linearize read-only `op` greedily.
     fn try_read(&mut self, op: u32) -> Step {
         let ((start, end), doomed) = self.transition_index(op);
@@ -361,25 +366,12 @@ impl<'m, M: Model> Search<'m, M> {
             }
             return Step::Skip;
         };
-        if !self.visit(op, self.state) {
+        let frame = self.frame(op, (start, chosen + 1, chosen + 1), true);
+        if !self.enter(frame, self.state) {
             // The configuration after this read was explored and failed, and it succeeds
             // whenever the current one does: the current one fails too.
             return Step::Dead;
         }
-        let (pass_start, pass_pos, cand_end) =
-            (self.pass_start, self.pass_pos, self.cands.len() as u32);
-        self.push(Frame {
-            op,
-            state_before: self.state,
-            alt_start: start,
-            alt_next: chosen + 1,
-            alt_end: chosen + 1,
-            greedy: true,
-            pass_start,
-            pass_pos,
-            cand_end,
-        });
-        self.lift(op, self.state);
         Step::Advanced
     }
 
@@ -393,25 +385,49 @@ impl<'m, M: Model> Search<'m, M> {
     fn try_alternatives(&mut self, op: u32, start: u32, from: u32, end: u32) -> Step {
         for k in from..end {
             let id = self.transition_alts[k as usize];
-            if self.visit(op, id) {
-                let (pass_start, pass_pos, cand_end) =
-                    (self.pass_start, self.pass_pos, self.cands.len() as u32);
-                self.push(Frame {
-                    op,
-                    state_before: self.state,
-                    alt_start: start,
-                    alt_next: k + 1,
-                    alt_end: end,
-                    greedy: false,
-                    pass_start,
-                    pass_pos,
-                    cand_end,
-                });
-                self.lift(op, id);
+            let frame = self.frame(op, (start, k + 1, end), false);
+            if self.enter(frame, id) {
                 return Step::Advanced;
             }
         }
         Step::Skip
+    }
+
+    /// A frame for linearizing `op` from the current configuration and scan, with
+    /// alternatives (start, next, end).
+    fn frame(
+        &self,
+        op: u32,
+        (alt_start, alt_next, alt_end): (u32, u32, u32),
+        greedy: bool,
+    ) -> Frame {
+        Frame {
+            op,
+            state_before: self.state,
+            alt_start,
+            alt_next,
+            alt_end,
+            greedy,
+            pass_start: self.pass_start,
+            pass_pos: self.pass_pos,
+            cand_end: self.cands.len() as u32,
+        }
+    }
+
+    /// Linearizes `frame.op` into `state` and pushes the frame, unless the configuration
+    /// reached was seen before (then nothing changes).
+    fn enter(&mut self, frame: Frame, state: u32) -> bool {
+        assert!(
+            frame.state_before == self.state,
+            "frame of op {} taken from another state",
+            frame.op
+        );
+        if !self.memoize(Some(frame.op), state) {
+            return false;
+        }
+        self.lift(frame.op, state);
+        self.frames.push(frame);
+        true
     }
 
     /// Undoes frames until one has an untried alternative or can resume its scan. Returns
@@ -439,10 +455,6 @@ impl<'m, M: Model> Search<'m, M> {
         false
     }
 
-    fn push(&mut self, frame: Frame) {
-        self.frames.push(frame);
-    }
-
     /// The current path as (operation, chosen alternative) pairs.
     fn path(&self) -> Vec<(u32, u32)> {
         self.frames
@@ -464,42 +476,126 @@ impl<'m, M: Model> Search<'m, M> {
     /// Marks `op` linearized with resulting state `state` and unlinks its entries.
     fn lift(&mut self, op: u32, state: u32) {
         self.linearized.insert(op as usize);
+        if op == self.first {
+            let returned = self.timeline.returned as usize;
+            self.first = self.linearized.next_absent(op as usize + 1, returned) as u32;
+        }
         self.state = state;
-        let call = self.call_entry[op as usize];
-        let ret = self.return_entry[op as usize];
+        let t = &mut self.timeline;
+        let (call, ret) = (t.call_entry[op as usize], t.return_entry[op as usize]);
         assert!(
-            self.entry_is_call[call as usize],
+            t.entry_is_call[call as usize],
             "lift {op}: call entry is a return"
         );
         assert!(
-            !self.entry_is_call[ret as usize],
+            !t.entry_is_call[ret as usize],
             "lift {op}: return entry is a call"
         );
-        self.unlink(call);
-        self.unlink(ret);
+        t.entries.unlink(call);
+        t.entries.unlink(ret);
+        let at = self.watch_at[op as usize];
+        if at != NONE {
+            self.watch.unlink(at);
+        }
     }
 
     /// Reverses [`Self::lift`] (must be the most recent lift not yet undone).
     fn unlift(&mut self, op: u32) {
         self.linearized.remove(op as usize);
-        self.relink(self.return_entry[op as usize]);
-        self.relink(self.call_entry[op as usize]);
+        self.first = self.first.min(op);
+        let at = self.watch_at[op as usize];
+        if at != NONE {
+            self.watch.relink(at);
+        }
+        let t = &mut self.timeline;
+        t.entries.relink(t.return_entry[op as usize]);
+        t.entries.relink(t.call_entry[op as usize]);
     }
 
-    fn unlink(&mut self, entry: u32) {
-        let (prev, next) = (self.prev[entry as usize], self.next[entry as usize]);
-        self.next[prev as usize] = next;
-        self.prev[next as usize] = prev;
-    }
-
-    fn relink(&mut self, entry: u32) {
-        let (prev, next) = (self.prev[entry as usize], self.next[entry as usize]);
+    /// Records the configuration of the current set plus `op` (if any) with `state`; false
+    /// if it was seen before. Computed without linearizing `op`, so a configuration seen
+    /// before costs no lift and unlift.
+    fn memoize(&mut self, op: Option<u32>, state: u32) -> bool {
+        let t = &self.timeline;
+        let returned = t.returned as usize;
+        // The first returned slot not linearized once `op` is.
+        let first = match op {
+            Some(op) if op == self.first => self.linearized.next_absent(op as usize + 1, returned),
+            _ => self.first as usize,
+        };
+        let end = t.window_end[first] as usize;
+        let start = (first + 1).min(end);
+        let pending_end = returned + t.pending_end[first] as usize;
+        self.window.clear();
+        self.linearized.push_range(&mut self.window, start, end);
+        let pending_at = self.window.len();
+        self.linearized
+            .push_range(&mut self.window, returned, pending_end);
+        let mut hash = self.linearized.hash();
+        if let Some(op) = op {
+            let op = op as usize;
+            let bit = if op < first {
+                None // It was the first slot not linearized: now below the first.
+            } else if (start..end).contains(&op) {
+                Some(op - start)
+            } else {
+                assert!(
+                    (returned..pending_end).contains(&op),
+                    "op {op} outside the window of first slot {first}"
+                );
+                Some(64 * pending_at + op - returned)
+            };
+            if let Some(bit) = bit {
+                self.window[bit / 64] |= 1 << (bit % 64);
+            }
+            hash = self.linearized.hash_with(op);
+        }
+        // Every linearized operation is below `first` or in the window: the set is exact.
+        let in_window: u32 = self.window.iter().map(|w| w.count_ones()).sum();
+        let count = self.linearized.count() + usize::from(op.is_some());
         assert!(
-            self.next[prev as usize] == next,
-            "relink {entry}: list changed since unlink"
+            first + in_window as usize == count,
+            "configuration with first slot {first}: {count} linearized, {in_window} in its window"
         );
-        self.next[prev as usize] = entry;
-        self.prev[next as usize] = entry;
+        let hash = config_hash(hash, state);
+        self.memo.insert(hash, state, first as u32, &self.window)
+    }
+
+    /// Whether the branching pass about to start has a choice: two or more operations that
+    /// change the state may come next. Reads ahead are tested only there, where a doomed
+    /// configuration would otherwise cost a subtree of orders. Where the way on is forced,
+    /// the read is met on it soon enough, and testing at every step cost a model step per
+    /// operation and read ahead (half the search's time in a history of sequential clients).
+    fn is_choice(&self) -> bool {
+        let cands = &self.cands[self.pass_start as usize..];
+        let mut choices = cands
+            .iter()
+            .filter(|&&op| !self.read_only[op as usize] && !self.waits(op));
+        choices.next().is_some() && choices.next().is_some()
+    }
+
+    /// Whether one of the next [`WATCHED_READS`] reads with a known output (by return
+    /// time) that may not come next can never be linearized from the current
+    /// configuration: it is illegal in the current state, the model says it cannot become
+    /// legal, and nothing that may still come before it resets that. Sound for any read:
+    /// whatever is linearized before it is called before it returns. (The reads that may
+    /// come next had the same test in the greedy pass.)
+    fn doomed_ahead(&mut self) -> bool {
+        let mut at = self.watch.first();
+        let mut watched = 0;
+        while watched < WATCHED_READS && at != self.watch.head() {
+            let read = self.watch_op[at as usize];
+            at = self.watch.after(at);
+            if self.timeline.call_entry[read as usize] < self.frontier {
+                continue;
+            }
+            watched += 1;
+            let ((start, end), doomed) = self.transition_index(read);
+            if start == end && doomed && !self.reset_possible(read) {
+                return true;
+            }
+        }
+        false
     }
 
     /// The next states of `op` from the current state, as a range of `transition_alts`
@@ -566,15 +662,16 @@ impl<'m, M: Model> Search<'m, M> {
     /// before `op` returns) could reset what dooms it.
     fn reset_possible(&self, op: u32) -> bool {
         let read = self.ops[op as usize];
-        let until = self.return_entry[op as usize];
-        let mut entry = self.next[self.head as usize];
+        let t = &self.timeline;
+        let until = t.return_entry[op as usize];
+        let mut entry = t.entries.first();
         while entry != until {
             assert!(
-                entry != self.head,
+                entry != t.entries.head(),
                 "read {op}: its return is not in the list"
             );
-            let other = self.entry_op[entry as usize];
-            if self.entry_is_call[entry as usize]
+            let other = t.entry_op[entry as usize];
+            if t.entry_is_call[entry as usize]
                 && other != op
                 && self
                     .model
@@ -582,7 +679,7 @@ impl<'m, M: Model> Search<'m, M> {
             {
                 return true;
             }
-            entry = self.next[entry as usize];
+            entry = t.entries.after(entry);
         }
         false
     }
@@ -603,72 +700,6 @@ impl<'m, M: Model> Search<'m, M> {
             }
         }
     }
-
-    /// Records the configuration (linearized + `op`, `state`); false if it was seen before.
-    fn visit(&mut self, op: u32, state: u32) -> bool {
-        let index = op as usize;
-        let hash = config_hash(self.linearized.hash_toggled(index), state);
-        let new_index = self.cache_state.len() as u32;
-        let (words, cache_words, cache_state) = (self.words, &self.cache_words, &self.cache_state);
-        let linearized = &self.linearized;
-        let found = self.cache_table.find_or_insert(hash, new_index, |other| {
-            let k = other as usize;
-            cache_state[k] == state
-                && linearized.equals_toggled(&cache_words[k * words..(k + 1) * words], index)
-        });
-        if found.is_some() {
-            return false;
-        }
-        self.linearized.push_toggled(&mut self.cache_words, index);
-        self.cache_state.push(state);
-        true
-    }
-}
-
-/// For each operation, its closest twin: an operation with equal input and output whose
-/// call and return entries both come earlier, and which returns after it is called (or
-/// `NONE`). If any linearization exists, one exists that puts every twin first (swap any
-/// pair out of order: the interval of the earlier twin fits wherever the later one stood,
-/// and the model sees the same steps).
-fn twins<I: PartialEq, O: PartialEq>(
-    ops: &[&Operation<I, O>],
-    entry_op: &[u32],
-    entry_is_call: &[bool],
-    call_entry: &[u32],
-    return_entry: &[u32],
-) -> Vec<u32> {
-    let mut twin = vec![NONE; ops.len()];
-    // Only a twin that overlaps `b` can change the search: one that returned before `b`
-    // was called precedes it in real time anyway. So the candidates for `b` are the
-    // operations open when it is called, found by a sweep over the entries in time
-    // order; they are few (about the history's concurrency), where scanning every
-    // earlier operation made this quadratic in the length of a partition.
-    let mut open: Vec<u32> = Vec::new();
-    for (&op, &is_call) in entry_op.iter().zip(entry_is_call) {
-        let b = op as usize;
-        if !is_call {
-            let at = open.iter().position(|&a| a == op);
-            open.remove(at.expect("a return closes an open operation"));
-            continue;
-        }
-        // The latest-called open operation that returns before `b` with equal input and
-        // output.
-        let earlier = open.iter().rev().find(|&&a| {
-            let a = a as usize;
-            return_entry[a] < return_entry[b]
-                && ops[a].input == ops[b].input
-                && ops[a].output() == ops[b].output()
-        });
-        if let Some(&a) = earlier {
-            assert!(
-                call_entry[a as usize] < call_entry[b],
-                "twin {a} of {b} is called later"
-            );
-            twin[b] = a;
-        }
-        open.push(op);
-    }
-    twin
 }
 
 /// What trying one operation did.
@@ -693,5 +724,81 @@ fn check_limits(limits: &SearchLimits<'_>) -> Option<Limit> {
     match limits.deadline {
         Some(deadline) if Instant::now() >= deadline => Some(Limit::Timeout),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{ClientId, Outcome, Time};
+    use crate::kv::{KvInput, KvModel, KvOp, KvOutput};
+
+    fn op(client: u64, call: u64, ret: Option<u64>, kind: KvOp) -> Operation<KvInput, KvOutput> {
+        Operation {
+            client: ClientId(client),
+            input: KvInput {
+                op: kind,
+                key: "k".into(),
+                value: String::new(),
+            },
+            call: Time(call),
+            outcome: match ret {
+                Some(at) => Outcome::Returned {
+                    output: KvOutput {
+                        value: String::new(),
+                    },
+                    at: Time(at),
+                },
+                None => Outcome::Pending,
+            },
+        }
+    }
+
+    fn search_to_end(history: &[Operation<KvInput, KvOutput>]) -> (SearchEnd, usize, usize) {
+        let model = KvModel::new();
+        let mut search = Search::new(&model, history.iter().collect());
+        let never = || false;
+        let limits = SearchLimits {
+            deadline: None,
+            cache_limit: usize::MAX,
+            cancelled: &never,
+        };
+        let end = search.run(&limits);
+        (end, search.memo.len(), search.memo.words())
+    }
+
+    #[test]
+    fn search_memo_of_sequential_ops_holds_a_word_at_most_per_configuration() {
+        // One client: every configuration is "the first k operations", stored as k and its
+        // window (the next operation when it is called at the instant k returns). A bitset
+        // per configuration took n^2 / 8 bytes.
+        let n = 10_000;
+        for gap in [1, 0] {
+            let history: Vec<_> = (0..n)
+                .map(|k| op(0, 10 * k + gap, Some(10 * k + 10), KvOp::Get))
+                .collect();
+            let words = if gap == 0 { n as usize - 1 } else { 0 };
+            assert_eq!(
+                search_to_end(&history),
+                (SearchEnd::Ok, n as usize + 1, words),
+                "gap {gap}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_memo_with_an_early_pending_op_stays_linear() {
+        // A pending append called first stays open to the end: its bit is in every window,
+        // one word per configuration, not a word per 64 operations of the history.
+        let n = 10_000;
+        let mut history = vec![op(1, 0, None, KvOp::Append)];
+        history.extend((0..n).map(|k| op(0, 10 * k + 1, Some(10 * k + 10), KvOp::Get)));
+        let (end, configurations, words) = search_to_end(&history);
+        assert_eq!(end, SearchEnd::Ok);
+        assert!(
+            configurations <= n as usize + 2,
+            "{configurations} configurations"
+        );
+        assert_eq!(words, configurations, "one pending word each");
     }
 }

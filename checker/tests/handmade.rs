@@ -388,13 +388,19 @@ fn handmade_events_with_unmatched_call_are_pending_not_mischecked() {
 
 #[test]
 fn handmade_cache_limit_turns_into_unknown() {
-    use RegisterInput::Read;
-    // Many concurrent writes and a read that no order satisfies: exhaustive search is
-    // needed, and a tiny memo budget stops it first.
+    // Many concurrent writes and a successful compare-and-set that no order allows (no
+    // read to prune with): exhaustive search is needed, and a tiny memo budget stops it
+    // first.
     let mut history: Vec<_> = (0..12)
         .map(|k| reg(k, 0, Some(100), write(k as i64), wrote()))
         .collect();
-    history.push(reg(99, 200, Some(210), Read, read(Some(42))));
+    history.push(reg(
+        99,
+        200,
+        Some(210),
+        RegisterInput::Cas { from: 42, to: 0 },
+        Some(RegisterOutput::Cas { ok: true }),
+    ));
     let tight = CheckOptions {
         cache_limit: Some(64),
         ..CheckOptions::default()
@@ -409,4 +415,112 @@ fn handmade_cache_limit_turns_into_unknown() {
         check_operations(&RegisterModel, &history, &CheckOptions::default()).verdict,
         Verdict::Illegal
     );
+}
+
+#[test]
+fn handmade_kv_client_call_at_its_previous_return_comes_after_it() {
+    // Client 0 puts, then gets at the very instant the put returned, and misses its own
+    // put. Closed intervals alone made the two concurrent (Ok); client order makes the
+    // get come after the put (Illegal).
+    let history = vec![
+        kv(0, 0, 10, KvOp::Put, "k", "1", ""),
+        kv(0, 10, 20, KvOp::Get, "k", "", ""),
+    ];
+    let result = check_operations(&KvModel::new(), &history, &CheckOptions::default());
+    assert_eq!(result.verdict, Verdict::Illegal);
+    let why = result
+        .explain_first_failure(&KvModel::new(), &history)
+        .expect("a failing partition");
+    assert_eq!(why.prefix.iter().map(|s| s.op).collect::<Vec<_>>(), vec![0]);
+    assert_eq!(
+        why.rejected.iter().map(|r| r.op).collect::<Vec<_>>(),
+        vec![1]
+    );
+    // The same get by another client touches the put: concurrent, as in Porcupine.
+    let mut other = history.clone();
+    other[1].client = ClientId(1);
+    assert_eq!(
+        check_operations(&KvModel::new(), &other, &CheckOptions::default()).verdict,
+        Verdict::Ok
+    );
+    // And an append missed the same way.
+    let appended = vec![
+        kv(0, 0, 10, KvOp::Append, "k", "x", ""),
+        kv(0, 10, 20, KvOp::Append, "k", "y", ""),
+        kv(1, 30, 40, KvOp::Get, "k", "", "yx"),
+    ];
+    assert_eq!(
+        check_operations(&KvModel::new(), &appended, &CheckOptions::default()).verdict,
+        Verdict::Illegal
+    );
+}
+
+#[test]
+fn handmade_kv_overlapping_ops_of_one_client_are_ordered_by_real_time_only() {
+    // A malformed history (the readers reject it): client 0's get starts before its put
+    // returns. Through the library it is checked without a panic, the two operations
+    // ordered by real time alone: the get may come first.
+    let history = vec![
+        kv(0, 0, 10, KvOp::Put, "k", "1", ""),
+        kv(0, 5, 20, KvOp::Get, "k", "", ""),
+        kv(0, 20, 30, KvOp::Get, "k", "", "1"),
+    ];
+    let result = check_operations(&KvModel::new(), &history, &CheckOptions::default());
+    assert_eq!(result.verdict, Verdict::Ok);
+    assert_eq!(result.partitions[0].linearization, vec![1, 0, 2]);
+}
+
+#[test]
+fn handmade_register_equal_writes_are_not_swapped_across_client_order() {
+    use RegisterInput::Read;
+    // Writes 1 and 2 (ops 1 and 2) are equal and overlap; op 1 follows client 0's write
+    // of 1, which returns at the instant both are called. The only linearization puts op
+    // 2 first (the zero-length read at 10 sees 2 before the read at 11 sees 1), so op 1
+    // must not be forced before op 2 as twins would be.
+    let history = vec![
+        reg(0, 0, Some(10), write(1), wrote()),
+        reg(0, 10, Some(20), write(2), wrote()),
+        reg(1, 10, Some(30), write(2), wrote()),
+        reg(2, 10, Some(10), Read, read(Some(2))),
+        reg(3, 11, Some(15), Read, read(Some(1))),
+        reg(4, 40, Some(50), Read, read(Some(2))),
+    ];
+    let result = check_operations(&RegisterModel, &history, &CheckOptions::default());
+    assert_eq!(result.verdict, Verdict::Ok);
+    assert_eq!(result.partitions[0].linearization, vec![2, 3, 0, 4, 1, 5]);
+}
+
+#[test]
+fn handmade_kv_cross_key_cycle_at_one_instant_is_seen_whole_not_per_key() {
+    // Clients 0 and 1 each write one key and, at the instant the write returns, read the
+    // other key and miss the other's write. Per key each read may precede the other
+    // client's write (touching across clients), but client order closes a cycle: w0 <
+    // r0 < w1 < r1 < w0. With client order, precedence is no interval order, so checking
+    // per key (P-compositionality) can accept what the whole history refutes. Only
+    // histories with a client's call at its previous return are affected.
+    let history = vec![
+        kv(0, 0, 10, KvOp::Put, "x", "1", ""),
+        kv(0, 10, 20, KvOp::Get, "y", "", ""),
+        kv(1, 0, 10, KvOp::Put, "y", "1", ""),
+        kv(1, 10, 20, KvOp::Get, "x", "", ""),
+    ];
+    let options = CheckOptions::default();
+    assert_eq!(
+        check_operations(&KvModel::new(), &history, &options).verdict,
+        Verdict::Ok
+    );
+    assert_eq!(
+        check_operations(&KvModel::unpartitioned(), &history, &options).verdict,
+        Verdict::Illegal
+    );
+    // A gap after each client's write restores locality: both say Illegal.
+    let mut gapped = history.clone();
+    gapped[1].call = Time(11);
+    gapped[3].call = Time(11);
+    for model in [KvModel::new(), KvModel::unpartitioned()] {
+        assert_eq!(
+            check_operations(&model, &gapped, &options).verdict,
+            Verdict::Illegal
+        );
+    }
 }

@@ -19,16 +19,17 @@ impl Rng {
     }
 }
 
-/// Random intervals: `n` ops over `clients`, each client's ops sequential, some pending
-/// (only a client's last op), some with unknown outputs.
+/// Random intervals: `n` ops over `clients`, each client's ops sequential (often called
+/// at the instant the previous one returned), some pending (only a client's last op), some
+/// with unknown outputs.
 fn intervals(rng: &mut Rng, n: usize, clients: u64) -> Vec<(u64, u64, Option<u64>, bool)> {
     let mut free_at = vec![0u64; clients as usize];
     let mut out = Vec::new();
     for _ in 0..n {
         let client = rng.below(clients);
-        let call = free_at[client as usize] + rng.below(4);
+        let call = free_at[client as usize] + rng.below(3) * rng.below(3);
         let ret = call + rng.below(6);
-        free_at[client as usize] = ret + 1 + rng.below(2);
+        free_at[client as usize] = ret;
         out.push((client, call, Some(ret), rng.below(6) == 0));
     }
     // Make some clients' last operation pending.
@@ -60,8 +61,24 @@ fn operation<I, O>(shape: (u64, u64, Option<u64>, bool), input: I, output: O) ->
     }
 }
 
-/// Whether some order of all ops respects real time and the model: depth-first over
-/// every order, following every nondeterministic branch.
+/// Whether `j` must come before `k`: it returned before `k` was called, or it is an
+/// earlier operation of the same client (by call time, then return time, then position)
+/// that returned no later than `k` was called (a call at the instant of the client's
+/// previous return comes after it).
+fn precedes<I, O>(ops: &[Operation<I, O>], j: usize, k: usize) -> bool {
+    let Some(returned) = ops[j].outcome.return_time() else {
+        return false;
+    };
+    let key = |x: usize| {
+        let ret = ops[x].outcome.return_time().map_or(u64::MAX, |t| t.0);
+        (ops[x].call.0, ret, x)
+    };
+    returned < ops[k].call
+        || (ops[j].client == ops[k].client && returned <= ops[k].call && key(j) < key(k))
+}
+
+/// Whether some order of all ops respects real time, client order and the model:
+/// depth-first over every order, following every nondeterministic branch.
 fn brute_force<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> bool {
     fn go<M: Model>(
         model: &M,
@@ -76,15 +93,8 @@ fn brute_force<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>]) -> b
             if used[k] {
                 continue;
             }
-            // k may come next iff no unused op returned before k was called.
-            let blocked = (0..ops.len()).any(|j| {
-                !used[j]
-                    && j != k
-                    && ops[j]
-                        .outcome
-                        .return_time()
-                        .is_some_and(|r| r < ops[k].call)
-            });
+            // k may come next iff no unused op must precede it.
+            let blocked = (0..ops.len()).any(|j| !used[j] && j != k && precedes(ops, j, k));
             if blocked {
                 continue;
             }
@@ -183,6 +193,42 @@ fn random_kv(rng: &mut Rng) -> Vec<Operation<KvInput, KvOutput>> {
         .collect()
 }
 
+/// An append-heavy history on one key: appends of short pieces by up to 4 clients, some
+/// gets reading a concatenation of pieces appended so far (in any order, so right or
+/// wrong), and now and then a put.
+fn random_appends(rng: &mut Rng, n: usize) -> Vec<Operation<KvInput, KvOutput>> {
+    let pieces = ["a", "b", "c", "ab"];
+    let mut appended: Vec<&str> = Vec::new();
+    intervals(rng, n, 4)
+        .into_iter()
+        .map(|shape| {
+            let op = match rng.below(10) {
+                0..=5 => KvOp::Append,
+                6..=8 => KvOp::Get,
+                _ => KvOp::Put,
+            };
+            let value = pieces[rng.below(4) as usize];
+            let mut output = String::new();
+            if op == KvOp::Get {
+                for _ in 0..rng.below(appended.len() as u64 + 1).min(4) {
+                    output.push_str(appended[rng.below(appended.len() as u64) as usize]);
+                }
+            } else {
+                appended.push(value);
+            }
+            operation(
+                shape,
+                KvInput {
+                    op,
+                    key: "k".into(),
+                    value: if op == KvOp::Get { "" } else { value }.into(),
+                },
+                KvOutput { value: output },
+            )
+        })
+        .collect()
+}
+
 fn agree<M: Model>(model: &M, ops: &[Operation<M::Input, M::Output>], seed: u64) -> Verdict {
     let expected = brute_force(model, ops);
     let result = check_operations(
@@ -242,6 +288,24 @@ fn property_kv_checker_equals_brute_force_partitioned_or_not() {
             "seed {seed}: partitioning changes nothing"
         );
         match verdict {
+            Verdict::Ok => ok += 1,
+            _ => illegal += 1,
+        }
+    }
+    assert!(
+        ok > 300 && illegal > 300,
+        "both verdicts are exercised: {ok} ok, {illegal} illegal"
+    );
+}
+
+#[test]
+fn property_kv_appends_and_reads_checker_equals_brute_force() {
+    let (mut ok, mut illegal) = (0, 0);
+    for seed in 0..3000 {
+        let mut rng = Rng(seed ^ 0xA99E);
+        let n = 2 + rng.below(7) as usize;
+        let ops = random_appends(&mut rng, n);
+        match agree(&KvModel::new(), &ops, seed) {
             Verdict::Ok => ok += 1,
             _ => illegal += 1,
         }
@@ -358,6 +422,7 @@ fn property_pruning_hints_never_change_the_verdict() {
         ..CheckOptions::default()
     };
     let (mut ok, mut illegal) = (0, 0);
+    let (mut appends_ok, mut appends_illegal) = (0, 0);
     for seed in 0..1500 {
         let mut rng = Rng(seed ^ 0x5555);
         let n = 8 + rng.below(10) as usize;
@@ -373,6 +438,20 @@ fn property_pruning_hints_never_change_the_verdict() {
             check_operations(&Plain(KvModel::unpartitioned()), &kv_ops, &options).verdict,
             "kv seed {seed}"
         );
+        let mut rng = Rng(seed ^ 0x7777);
+        let n = 10 + rng.below(8) as usize;
+        let appends = random_appends(&mut rng, n);
+        let fast_appends = check_operations(&KvModel::new(), &appends, &options).verdict;
+        assert_eq!(
+            fast_appends,
+            check_operations(&Plain(KvModel::new()), &appends, &options).verdict,
+            "appends seed {seed}\n{appends:#?}"
+        );
+        assert_ne!(fast_appends, Verdict::Unknown, "appends seed {seed}");
+        match fast_appends {
+            Verdict::Ok => appends_ok += 1,
+            _ => appends_illegal += 1,
+        }
         match fast {
             Verdict::Ok => ok += 1,
             _ => illegal += 1,
@@ -381,5 +460,9 @@ fn property_pruning_hints_never_change_the_verdict() {
     assert!(
         ok > 100 && illegal > 100,
         "both verdicts are exercised: {ok} ok, {illegal} illegal"
+    );
+    assert!(
+        appends_ok > 100 && appends_illegal > 100,
+        "both verdicts are exercised on appends: {appends_ok} ok, {appends_illegal} illegal"
     );
 }

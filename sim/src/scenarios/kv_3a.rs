@@ -52,7 +52,7 @@ kv_scenarios! {
         servers: 3,
         unreliable: true,
         maxraftstate: None,
-        check_history: false,
+        check_history: true,
         about: "5 clients appending to one key on an unreliable network: each append exactly once",
         body: unreliable_one_key,
     }
