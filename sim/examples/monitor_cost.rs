@@ -28,7 +28,10 @@ fn main() {
         ..RunConfig::default()
     };
     let lab = ["2A", "2B", "2C", "2D", "3A", "3B"];
-    for s in registry::registry().iter().filter(|s| lab.contains(&s.part)) {
+    for s in registry::registry()
+        .iter()
+        .filter(|s| lab.contains(&s.part))
+    {
         let outcome = registry::run(s, &config);
         if let Some(why) = outcome.failure {
             eprintln!("{} seed 0 failed: {why}", s.name);

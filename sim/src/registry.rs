@@ -9,6 +9,7 @@
 use crate::implementation::Implementation;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 pub use crate::scenario::DEFAULT_RAFT;
 
@@ -54,9 +55,22 @@ fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
     all
 }
 
-/// Every registered implementation, the default first.
+/// Implementations registered at startup by a program built on this crate (a user's
+/// own Raft): set once, before any run, by [`register`].
+static EXTRA: OnceLock<Vec<Registered>> = OnceLock::new();
+
+/// Adds implementations to the registry, for `--raft NAME`; the first call wins (a
+/// program's `main` makes it once, before parsing its arguments).
+pub fn register(extra: Vec<Registered>) {
+    let _ = EXTRA.set(extra);
+}
+
+/// Every registered implementation: the built-in ones (the default first), then those
+/// given to [`register`].
 pub fn implementations() -> Vec<Registered> {
-    vec![Registered::of::<raft::Family>()]
+    let mut all = vec![Registered::of::<raft::Family>()];
+    all.extend(EXTRA.get().into_iter().flatten().copied());
+    all
 }
 
 /// The implementation called `name`.

@@ -17,6 +17,7 @@
 pub mod artifacts;
 pub mod check;
 pub mod claims;
+pub mod command;
 pub mod determinism;
 pub mod error;
 pub mod filter;

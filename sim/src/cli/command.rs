@@ -1,0 +1,78 @@
+//! The whole command line: parsing the arguments, running the command, and the exit
+//! code. `raftsim`'s `main` is one call to [`main_with`]; a crate that tests its own
+//! Raft calls it too, with its implementation, and gets every command for it (see the
+//! README's "Test your own Raft").
+
+use super::{check, list, output, replay, run, shrink, swarm, sweep, Error};
+use crate::registry::{self, Registered};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// raftsim: deterministic, seed-reproducible simulation of Raft and a Raft-backed KV store.
+///
+/// With no command: sweep every scenario over seeds 0..10 on all cores.
+#[derive(Debug, Parser)]
+#[command(name = "raftsim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List scenarios: name, part, description.
+    List(list::ListArgs),
+    /// Run one scenario with one seed, or a swarm schedule file.
+    Run(run::RunArgs),
+    /// Run scenarios over a range of seeds, in parallel, with a summary.
+    Sweep(sweep::SweepArgs),
+    /// Swarm runs: each seed draws its own fault profile, then a liveness phase.
+    Swarm(swarm::SwarmArgs),
+    /// Reduce a failing swarm run to a smaller schedule that fails the same way.
+    Shrink(shrink::ShrinkArgs),
+    /// Run every entry of the seeds corpus (seeds/).
+    Replay(replay::ReplayArgs),
+    /// Check history files for linearizability.
+    Check(check::CheckArgs),
+}
+
+/// Runs the command line with the built-in implementations and `extra` ones (a user's
+/// own Raft, for `--raft NAME`), and returns the exit code.
+pub fn main_with(extra: Vec<Registered>) -> ExitCode {
+    registry::register(extra);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version requests are not errors; everything else is bad usage.
+            if err.use_stderr() {
+                let _ = err.print();
+                return ExitCode::from(super::error::EXIT_USAGE);
+            }
+            // Help goes to stdout, which may be closed or full like any other output.
+            return ExitCode::from(match err.print().map_err(output::stdout_error) {
+                Ok(()) => 0,
+                Err(err) => report(&err),
+            });
+        }
+    };
+    let result = match cli.command {
+        Some(Command::List(args)) => list::run(&args),
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Swarm(args)) => swarm::run(&args),
+        Some(Command::Shrink(args)) => shrink::run(&args),
+        Some(Command::Replay(args)) => replay::run(&args),
+        Some(Command::Check(args)) => Ok(check::run(&args)),
+        None => sweep::run(&sweep::SweepArgs::default()),
+    };
+    ExitCode::from(result.unwrap_or_else(|err| report(&err)))
+}
+
+/// Says what went wrong (on stderr, one line) and returns its exit code. A closed stdout
+/// is not worth a word: the reader left on purpose (`| head`).
+fn report(err: &Error) -> u8 {
+    if !matches!(err, Error::Closed) {
+        output::warn(err.one_line());
+    }
+    err.exit_code()
+}
