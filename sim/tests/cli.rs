@@ -260,6 +260,7 @@ fn sweep_pass_prints_summary_progress_and_exits_0() {
         "wall time",
         "events/s",
         "speedup",
+        "runs per core-second",
     ] {
         assert!(out.stdout.contains(figure), "no {figure:?}: {out:#?}");
     }

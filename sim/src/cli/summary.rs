@@ -1,6 +1,6 @@
 //! The report at the end of a sweep: per scenario, runs, failures, mean virtual time and
 //! mean wall time; overall, runs, failures, virtual time simulated, wall time, events per
-//! second and the virtual-time speedup.
+//! second, the virtual-time speedup and runs per core-second.
 
 use super::record::Record;
 use indexmap::IndexMap;
@@ -90,6 +90,11 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
     );
     let _ = writeln!(
         out,
+        "  throughput    {:.1} runs per core-second (runs / run time summed)",
+        all.runs as f64 / all.wall_s.max(1e-9)
+    );
+    let _ = writeln!(
+        out,
         "  one seed of each scenario above: {one_seed_each:.3}s of one core (sum of mean walls)"
     );
     out
@@ -140,5 +145,6 @@ mod tests {
         assert!(text.contains("virtual time  12.000s"), "{text}");
         assert!(text.contains("events        300 (300 events/s"), "{text}");
         assert!(text.contains("speedup       12x"), "{text}");
+        assert!(text.contains("throughput    100.0 runs per core-second"), "{text}");
     }
 }

@@ -70,8 +70,8 @@ mod tests {
         let mut a = Fake::new(0).leading(3).with_log(&[1; 40]);
         assert!(a.check(&mut m, 0).is_ok());
         a.log[7] = 2;
-        let found = (1..=20).find_map(|e| a.check(&mut m, e).err());
-        let v = found.expect("the audit reaches entry 8 within 40/4 checks");
+        let found = (1..=45).find_map(|e| a.check(&mut m, e).err());
+        let v = found.expect("the audit reaches entry 8 within 40 checks");
         assert_eq!(v.property, Property::LeaderAppendOnly);
         assert_eq!(v.index.map(|i| i.0), Some(8));
     }

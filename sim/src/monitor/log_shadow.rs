@@ -6,14 +6,14 @@
 //! the last index both hold down to the first one that agrees, and everything above it
 //! is what changed. A change in the middle that leaves the end alone (an entry
 //! overwritten without truncating what follows) is not seen that way, so every check
-//! also audits a few entries below the agreement point, in turn: such a change is found
+//! also audits one entry below the agreement point, in turn: such a change is found
 //! within (log length / [`AUDIT_PER_EVENT`]) events of that node.
 
 use super::view::NodeView;
 use raft_contract::{LogIndex, Term};
 
 /// Entries below the agreement point compared per check.
-pub const AUDIT_PER_EVENT: u64 = 4;
+pub const AUDIT_PER_EVENT: u64 = 1;
 
 /// What changed in a node's log since the last check.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
