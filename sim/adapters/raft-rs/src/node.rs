@@ -1,0 +1,356 @@
+//! One raft-rs `RawNode` as a contract [`RaftNode`].
+
+use crate::clock::{self, Ticks, ELECTION_TICKS, HEARTBEAT_TICKS};
+use crate::message::Wire;
+use crate::storage::{self, SimStorage};
+use crate::{entry, persist};
+use raft_contract::{
+    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
+    Status, Term,
+};
+use raftrs::eraftpb::{Entry, Message, MessageType};
+use raftrs::{Config, RawNode, SnapshotStatus, StateRole};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The most bytes of entries raft-rs puts in one append (`max_size_per_msg`; it always
+/// sends at least one entry). 1 MiB is far above what any lab test needs at once (its
+/// largest commands are 5 kB), so catching up a follower takes few messages, yet keeps
+/// a message bounded. raft-rs's default of 0 would send one entry per message.
+pub const MAX_SIZE_PER_MSG: u64 = 1 << 20;
+
+/// How many appends a leader keeps in flight to one follower before it waits for an
+/// answer (`max_inflight_msgs`): raft-rs's default.
+pub const MAX_INFLIGHT_MSGS: usize = 256;
+
+/// The raft-rs configuration of node `id`, with `applied` the raft-rs index its
+/// service's state reflects (its snapshot point) and `timeout` its election timeout.
+///
+/// Pre-vote and check-quorum are off, as in the lab's Raft (Figure 2 has neither).
+/// `skip_bcast_commit` is off, raft-rs's default: a leader tells followers about a new
+/// commit index at once with an empty append.
+pub fn config(id: NodeId, applied: u64, timeout_ticks: usize) -> Config {
+    Config {
+        id: raft_id(id),
+        election_tick: ELECTION_TICKS,
+        heartbeat_tick: HEARTBEAT_TICKS,
+        min_election_tick: timeout_ticks,
+        max_election_tick: timeout_ticks + 1,
+        applied,
+        max_size_per_msg: MAX_SIZE_PER_MSG,
+        max_inflight_msgs: MAX_INFLIGHT_MSGS,
+        check_quorum: false,
+        pre_vote: false,
+        skip_bcast_commit: false,
+        ..Config::default()
+    }
+}
+
+/// raft-rs's id of contract node `n` (raft-rs reserves 0 for "none").
+fn raft_id(n: NodeId) -> u64 {
+    u64::from(n.0) + 1
+}
+
+/// The contract node of raft-rs id `id`.
+fn node_id(id: u64) -> NodeId {
+    let n = id.checked_sub(1).expect("raft-rs id 0 names no node");
+    NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
+}
+
+/// A raft-rs node driven through raftsim's contract, for commands of type `C`.
+pub struct RaftRsNode<C> {
+    raw: RawNode<SimStorage>,
+    ticks: Ticks,
+    /// The last command index handed to the service (the contract's numbering).
+    applied_commands: u64,
+    /// The storage changed since the last [`RaftNode::ready`].
+    dirty: bool,
+    messages: Vec<(NodeId, Wire)>,
+    apply: Vec<ApplyMsg<C>>,
+    _command: PhantomData<C>,
+}
+
+impl<C> fmt::Debug for RaftRsNode<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raft = &self.raw.raft;
+        write!(
+            f,
+            "RaftRsNode(id {} term {} {:?} commit {} last {} applied commands {})",
+            raft.id,
+            raft.term,
+            raft.state,
+            raft.raft_log.committed,
+            raft.raft_log.last_index(),
+            self.applied_commands
+        )
+    }
+}
+
+impl<C: Command> RaftRsNode<C> {
+    /// Hands raft-rs every tick that fell since the last call, one by one.
+    fn catch_up(&mut self, now: Instant) {
+        for _ in 0..self.ticks.due(now) {
+            self.raw.tick();
+            self.ticks.give();
+        }
+    }
+
+    /// How many command entries the log holds through raft-rs index `index` (stable
+    /// entries from the storage, the rest from raft-rs's unstable tail).
+    fn commands_through(&self, index: u64) -> u64 {
+        let unstable = self.raw.raft.raft_log.unstable_entries();
+        let store = self.raw.store();
+        let (base, tail) = match unstable.first() {
+            Some(first) if index >= first.index => (first.index - 1, unstable),
+            _ => (index, &[][..]),
+        };
+        let stable = store.commands_through(base).unwrap_or_else(|| {
+            panic!(
+                "{self:?}: index {base} is neither the snapshot point nor retained ({}..={})",
+                store.first(),
+                store.last()
+            )
+        });
+        let fresh = tail
+            .iter()
+            .take_while(|e| e.index <= index)
+            .filter(|e| entry::is_command(e))
+            .count();
+        stable + fresh as u64
+    }
+
+    /// Hands committed entries to the service: commands get the next command index,
+    /// no-ops are skipped.
+    fn apply_entries(&mut self, entries: Vec<Entry>) {
+        for e in entries {
+            if !entry::is_command(&e) {
+                continue;
+            }
+            self.applied_commands += 1;
+            assert_eq!(
+                self.commands_through(e.index),
+                self.applied_commands,
+                "{self:?}: entry {} applied out of numbering",
+                e.index
+            );
+            self.apply.push(ApplyMsg::Command {
+                index: LogIndex(self.applied_commands),
+                term: Term(e.term),
+                command: entry::decode(&e),
+            });
+        }
+    }
+
+    /// Queues messages, and reports every snapshot sent as finished: the simulated
+    /// network has no delivery report, and handing a message to it is what a transport's
+    /// "sent" means. If it is lost, the follower's next answer shows raft-rs that it
+    /// still lags, and raft-rs sends the snapshot again.
+    fn send(&mut self, messages: Vec<Message>) {
+        for m in messages {
+            let to = node_id(m.to);
+            if m.get_msg_type() == MessageType::MsgSnapshot {
+                self.raw.report_snapshot(m.to, SnapshotStatus::Finish);
+            }
+            self.messages.push((to, Wire(m)));
+        }
+    }
+
+    /// Carries out one raft-rs `Ready`: save the snapshot, entries and hard state to the
+    /// storage, queue messages and committed entries, and advance.
+    fn handle_ready(&mut self) {
+        let mut rd = self.raw.ready();
+        if !rd.snapshot().is_empty() {
+            let (point, data) = storage::wire_parts(rd.snapshot())
+                .unwrap_or_else(|e| panic!("{self:?}: installing a snapshot: {e}"));
+            assert!(
+                point.commands >= self.applied_commands,
+                "{self:?}: snapshot through command {} behind applied",
+                point.commands
+            );
+            self.raw
+                .mut_store()
+                .install(point, SharedBytes::from(data.clone()));
+            self.applied_commands = point.commands;
+            self.apply.push(ApplyMsg::Snapshot {
+                index: LogIndex(point.commands),
+                term: Term(point.term),
+                data,
+            });
+            self.dirty = true;
+        }
+        if !rd.entries().is_empty() {
+            self.raw.mut_store().append(rd.entries());
+            self.dirty = true;
+        }
+        if let Some(hs) = rd.hs() {
+            self.raw.mut_store().set_hard_state(hs.clone());
+            self.dirty = true;
+        }
+        let messages = rd.take_messages();
+        self.send(messages);
+        let persisted = rd.take_persisted_messages();
+        self.send(persisted);
+        self.apply_entries(rd.take_committed_entries());
+        let mut light = self.raw.advance(rd);
+        if let Some(commit) = light.commit_index() {
+            self.raw.mut_store().set_commit(commit);
+            self.dirty = true;
+        }
+        self.send(light.take_messages());
+        self.apply_entries(light.take_committed_entries());
+        self.raw.advance_apply();
+    }
+}
+
+impl<C: Command> RaftNode<C> for RaftRsNode<C> {
+    type Message = Wire;
+
+    /// Rebuilds the raft-rs storage from the disk alone and starts a `RawNode` on it,
+    /// applying from the snapshot point on.
+    fn boot(boot: Boot) -> Result<Self, Error> {
+        let storage = persist::decode(&boot.persisted, boot.peers)
+            .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
+        let point = storage.point();
+        let timeout = clock::election_timeout_ticks(boot.seed);
+        let config = config(boot.id, point.index, timeout);
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let raw = RawNode::new(&config, storage, &logger)
+            .map_err(|e| Error::Boot(format!("{}: raft-rs: {e}", boot.id)))?;
+        Ok(RaftRsNode {
+            raw,
+            ticks: Ticks::new(boot.now),
+            applied_commands: point.commands,
+            dirty: false,
+            messages: Vec::new(),
+            apply: Vec::new(),
+            _command: PhantomData,
+        })
+    }
+
+    /// Proposes the command; its index is the number of commands in the leader's log
+    /// with it, which is the index it has if it commits (no-ops are not counted).
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)> {
+        self.catch_up(now);
+        if self.raw.raft.state != StateRole::Leader {
+            return None;
+        }
+        let index = self.commands_through(self.raw.raft.raft_log.last_index()) + 1;
+        // raft-rs drops a proposal during a leadership transfer or over its size limit;
+        // neither is configured, but a drop is "not appended" either way.
+        self.raw.propose(Vec::new(), entry::encode(&command)).ok()?;
+        let last = self.raw.raft.raft_log.last_index();
+        assert_eq!(
+            self.commands_through(last),
+            index,
+            "{self:?}: proposal not at the end of the log"
+        );
+        Some((LogIndex(index), Term(self.raw.raft.term)))
+    }
+
+    fn state(&self) -> (Term, bool) {
+        let raft = &self.raw.raft;
+        (Term(raft.term), raft.state == StateRole::Leader)
+    }
+
+    /// Compacts the storage through the entry of command `index`, which becomes the
+    /// snapshot point with `data` as the snapshot raft-rs sends to lagging followers.
+    fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<(), Error> {
+        let point = self.raw.store().point();
+        if index.0 <= point.commands {
+            return Err(Error::SnapshotRefused(format!(
+                "command {index} is not after the snapshot at command {}",
+                point.commands
+            )));
+        }
+        if index.0 > self.applied_commands {
+            return Err(Error::SnapshotRefused(format!(
+                "command {index} is not applied yet (applied {})",
+                self.applied_commands
+            )));
+        }
+        let at = self
+            .raw
+            .mut_store()
+            .compact(index.0, SharedBytes::from(data))
+            .map_err(Error::SnapshotRefused)?;
+        assert!(
+            at <= self.raw.raft.raft_log.applied,
+            "{self:?}: snapshot at {at} beyond applied"
+        );
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn step(&mut self, from: NodeId, msg: Wire, now: Instant) {
+        self.catch_up(now);
+        let m = msg.0;
+        assert_eq!(
+            m.from,
+            raft_id(from),
+            "{self:?}: message from {from} claims {}",
+            m.from
+        );
+        assert_eq!(m.to, self.raw.raft.id, "{self:?}: message for {}", m.to);
+        // raft-rs refuses local message types and replies from peers it does not know;
+        // neither comes from this network, and refusing is dropping.
+        let _ = self.raw.step(m);
+    }
+
+    fn tick(&mut self, now: Instant) {
+        self.catch_up(now);
+    }
+
+    /// The tick at which raft-rs acts next: a leader's next heartbeat, or a follower's
+    /// or candidate's election timeout.
+    fn next_deadline(&self) -> Instant {
+        let raft = &self.raw.raft;
+        let ahead = if raft.state == StateRole::Leader {
+            raft.heartbeat_timeout()
+                .saturating_sub(raft.heartbeat_elapsed())
+        } else {
+            raft.randomized_election_timeout()
+                .saturating_sub(raft.election_elapsed)
+        };
+        self.ticks.at(ahead.max(1) as u64)
+    }
+
+    fn ready(&mut self) -> Ready<C, Wire> {
+        while self.raw.has_ready() {
+            self.handle_ready();
+        }
+        let persist = std::mem::take(&mut self.dirty).then(|| persist::encode(self.raw.store()));
+        Ready {
+            persist,
+            messages: std::mem::take(&mut self.messages),
+            apply: std::mem::take(&mut self.apply),
+        }
+    }
+
+    /// raft-rs's own view, in its own log positions (no-ops included).
+    fn status(&self) -> Status {
+        let raft = &self.raw.raft;
+        let log = &raft.raft_log;
+        let snapshot_index = log.first_index() - 1;
+        Status {
+            term: Term(raft.term),
+            role: match raft.state {
+                StateRole::Leader => Role::Leader,
+                StateRole::Candidate | StateRole::PreCandidate => Role::Candidate,
+                StateRole::Follower => Role::Follower,
+            },
+            voted_for: (raft.vote != 0).then(|| node_id(raft.vote)),
+            commit_index: LogIndex(log.committed),
+            snapshot_index: LogIndex(snapshot_index),
+            snapshot_term: Term(log.term(snapshot_index).unwrap_or(0)),
+            last_index: LogIndex(log.last_index()),
+        }
+    }
+
+    fn log_term(&self, index: LogIndex) -> Option<Term> {
+        let log = &self.raw.raft.raft_log;
+        if index.0 + 1 < log.first_index() || index.0 > log.last_index() {
+            return None;
+        }
+        log.term(index.0).ok().map(Term)
+    }
+}
