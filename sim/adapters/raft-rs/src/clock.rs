@@ -9,8 +9,7 @@
 //! hands raft-rs all the ticks that passed (see [`Ticks`]). Counting is all raft-rs
 //! does on those ticks, so this is the same as ticking every [`TICK`].
 //!
-//! Election timeouts are one per incarnation, drawn from the boot seed (see
-//! [`election_timeout_ticks`]).
+//! Election timeouts come from the boot seed (see [`ElectionTimeouts`]).
 
 use raft_contract::{Duration, Instant};
 use rand_chacha::ChaCha8Rng;
@@ -23,12 +22,13 @@ pub const TICK: Duration = Duration::from_millis(10);
 /// (the lab's limit).
 pub const HEARTBEAT_TICKS: usize = 10;
 
-/// raft-rs's `election_tick`: the least election timeout.
+/// raft-rs's `election_tick`, and the least randomized election timeout.
 pub const ELECTION_TICKS: usize = 30;
 
-/// The election timeouts an incarnation can get, in ticks: uniform in `[30, 60)`,
-/// 300-590 ms, the range raftsim's own Raft uses (300-600 ms).
-pub const ELECTION_TIMEOUT_TICKS: std::ops::Range<usize> = ELECTION_TICKS..60;
+/// The randomized election timeouts, in ticks: uniform in `[30, 60)`, 300-590 ms, the
+/// range raftsim's own Raft uses (300-600 ms) and raft-rs's default shape
+/// (`[election_tick, 2 * election_tick)`).
+pub const ELECTION_TIMEOUT_TICKS: std::ops::Range<usize> = ELECTION_TICKS..2 * ELECTION_TICKS;
 
 /// The ticks of one node: when they started, and how many raft-rs has been given.
 #[derive(Clone, Debug)]
@@ -62,22 +62,44 @@ impl Ticks {
     }
 }
 
-/// The election timeout of a node incarnation booted with `seed`, in ticks.
+/// The election timeouts of one node incarnation, drawn from its boot seed.
 ///
-/// raft-rs draws its randomized election timeout from `rand::thread_rng()` in
-/// `[min_election_tick, max_election_tick)` whenever it resets its election timer, and
-/// offers no way to supply the randomness (its `set_randomized_election_timeout` is a
-/// test hook that only accepts values inside that range). The adapter therefore gives
-/// each incarnation a range one tick wide, `[t, t + 1)`, with `t` drawn here from the
-/// boot seed: raft-rs's draw can then only yield `t`, so runs are reproducible. The
-/// price is that an incarnation keeps one timeout for its whole life instead of a fresh
-/// one per election; split votes still resolve, because each node's timer restarts at
-/// a different moment and timeouts differ between nodes and between restarts.
-pub(crate) fn election_timeout_ticks(seed: u64) -> usize {
-    let width = (ELECTION_TIMEOUT_TICKS.end - ELECTION_TIMEOUT_TICKS.start) as u64;
-    // The modulo bias over 2^64 is far below anything a run could observe.
-    let offset = (ChaCha8Rng::seed_from_u64(seed).next_u64() % width) as usize;
-    ELECTION_TIMEOUT_TICKS.start + offset
+/// raft-rs draws a randomized election timeout from `rand::thread_rng()` whenever it
+/// resets its election timer, which it does exactly when it becomes follower,
+/// candidate or leader (with pre-vote, check-quorum and configuration changes off, as
+/// here), so exactly when its (term, role) pair changes. After every call into raft-rs
+/// the adapter compares that pair with the one it saw last; on a change it replaces
+/// raft-rs's draw with one of its own, through raft-rs's public (test-oriented)
+/// `set_randomized_election_timeout`, before any tick can read raft-rs's value. Every
+/// election thus gets a fresh timeout, as in raft-rs, but from the run's seed.
+#[derive(Clone, Debug)]
+pub(crate) struct ElectionTimeouts {
+    rng: ChaCha8Rng,
+    /// raft-rs's (term, leader?, candidate?) when the last timeout was drawn.
+    seen: Option<(u64, u8)>,
+}
+
+impl ElectionTimeouts {
+    /// The timeouts of an incarnation booted with `seed`.
+    pub(crate) fn new(seed: u64) -> ElectionTimeouts {
+        ElectionTimeouts {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            seen: None,
+        }
+    }
+
+    /// A fresh timeout if raft-rs's term or role (`role` numbers the roles) changed
+    /// since the last call, which means it reset its election timer; `None` otherwise.
+    pub(crate) fn after(&mut self, term: u64, role: u8) -> Option<usize> {
+        if self.seen == Some((term, role)) {
+            return None;
+        }
+        self.seen = Some((term, role));
+        let width = (ELECTION_TIMEOUT_TICKS.end - ELECTION_TIMEOUT_TICKS.start) as u64;
+        // The modulo bias over 2^64 is far below anything a run could observe.
+        let offset = (self.rng.next_u64() % width) as usize;
+        Some(ELECTION_TIMEOUT_TICKS.start + offset)
+    }
 }
 
 #[cfg(test)]
@@ -98,12 +120,19 @@ mod tests {
     }
 
     #[test]
-    fn election_timeout_follows_the_seed_and_spans_the_range() {
-        let draws: Vec<usize> = (0..300).map(election_timeout_ticks).collect();
+    fn election_timeouts_are_drawn_at_each_change_and_follow_the_seed() {
+        let mut a = ElectionTimeouts::new(7);
+        let mut draws = Vec::new();
+        for term in 0..300 {
+            draws.push(a.after(term, 0).expect("a new term resets"));
+            assert_eq!(a.after(term, 0), None, "nothing changed");
+        }
+        assert!(a.after(299, 1).is_some(), "a new role resets");
         assert!(draws.iter().all(|d| ELECTION_TIMEOUT_TICKS.contains(d)));
         assert!(draws.contains(&ELECTION_TIMEOUT_TICKS.start));
         assert!(draws.contains(&(ELECTION_TIMEOUT_TICKS.end - 1)));
-        let again: Vec<usize> = (0..300).map(election_timeout_ticks).collect();
-        assert_eq!(draws, again, "same seed, same timeout");
+        let mut b = ElectionTimeouts::new(7);
+        let again: Vec<usize> = (0..300).map(|t| b.after(t, 0).expect("drawn")).collect();
+        assert_eq!(draws, again, "same seed, same timeouts");
     }
 }

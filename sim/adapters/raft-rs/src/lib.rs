@@ -13,7 +13,7 @@
 //! - [`clock`]: raft-rs counts ticks; a tick is 10 ms of virtual time, heartbeats every
 //!   10 ticks (100 ms), election timeouts of 30-59 ticks. Ticks in which raft-rs only
 //!   counts are handed over in a batch at the next call, so a node wakes only when
-//!   raft-rs acts. Election timeouts come from the boot seed, one per incarnation.
+//!   raft-rs acts. Election timeouts come from the boot seed.
 //! - `storage`: raft-rs's `Storage` over what the node saved, and the translation
 //!   between raft-rs's log positions and the lab's command numbering.
 //! - `persist`: that storage on the simulated disk, and back at restart.
@@ -31,8 +31,11 @@
 //! numbering survives restarts and snapshot installs.
 //!
 //! # Determinism
-//! raft-rs draws election timeouts from `rand::thread_rng()`. Each incarnation gets a
-//! range one tick wide, drawn from its boot seed, so that draw has one possible value.
+//! raft-rs draws a randomized election timeout from `rand::thread_rng()` each time it
+//! resets its election timer, which happens exactly when its term or role changes. The
+//! adapter watches for that change after every call and overwrites the draw with one
+//! from a ChaCha RNG seeded by the boot seed, before any tick reads it (see
+//! [`clock`]); raft-rs's own draw is never used.
 //! Nothing else in raft-rs reads a clock or randomness. Its progress and vote maps are
 //! `HashMap`s with fxhash, which is unseeded: the order in which a leader addresses
 //! its followers is the same on every run.

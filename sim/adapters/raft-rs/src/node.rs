@@ -1,9 +1,12 @@
 //! One raft-rs `RawNode` as a contract [`RaftNode`].
 
-use crate::clock::{self, Ticks, ELECTION_TICKS, HEARTBEAT_TICKS};
+use crate::clock::{
+    ElectionTimeouts, Ticks, ELECTION_TICKS, ELECTION_TIMEOUT_TICKS, HEARTBEAT_TICKS,
+};
+use crate::entry;
 use crate::message::Wire;
+use crate::persist::{self, EncodedLog};
 use crate::storage::{self, SimStorage};
-use crate::{entry, persist};
 use raft_contract::{
     ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
     Status, Term,
@@ -24,18 +27,18 @@ pub const MAX_SIZE_PER_MSG: u64 = 1 << 20;
 pub const MAX_INFLIGHT_MSGS: usize = 256;
 
 /// The raft-rs configuration of node `id`, with `applied` the raft-rs index its
-/// service's state reflects (its snapshot point) and `timeout` its election timeout.
+/// service's state reflects (its snapshot point).
 ///
 /// Pre-vote and check-quorum are off, as in the lab's Raft (Figure 2 has neither).
 /// `skip_bcast_commit` is off, raft-rs's default: a leader tells followers about a new
 /// commit index at once with an empty append.
-pub fn config(id: NodeId, applied: u64, timeout_ticks: usize) -> Config {
+pub fn config(id: NodeId, applied: u64) -> Config {
     Config {
         id: raft_id(id),
         election_tick: ELECTION_TICKS,
         heartbeat_tick: HEARTBEAT_TICKS,
-        min_election_tick: timeout_ticks,
-        max_election_tick: timeout_ticks + 1,
+        min_election_tick: ELECTION_TIMEOUT_TICKS.start,
+        max_election_tick: ELECTION_TIMEOUT_TICKS.end,
         applied,
         max_size_per_msg: MAX_SIZE_PER_MSG,
         max_inflight_msgs: MAX_INFLIGHT_MSGS,
@@ -61,6 +64,8 @@ fn node_id(id: u64) -> NodeId {
 pub struct RaftRsNode<C> {
     raw: RawNode<SimStorage>,
     ticks: Ticks,
+    timeouts: ElectionTimeouts,
+    encoded: EncodedLog,
     /// The last command index handed to the service (the contract's numbering).
     applied_commands: u64,
     /// The storage changed since the last [`RaftNode::ready`].
@@ -92,6 +97,22 @@ impl<C: Command> RaftRsNode<C> {
         for _ in 0..self.ticks.due(now) {
             self.raw.tick();
             self.ticks.give();
+            self.redraw();
+        }
+    }
+
+    /// Replaces raft-rs's election timeout with a seeded one if raft-rs reset its timer
+    /// (see [`ElectionTimeouts`]). Called after every call into raft-rs that can reset.
+    fn redraw(&mut self) {
+        let raft = &mut self.raw.raft;
+        let role = match raft.state {
+            StateRole::Follower => 0,
+            StateRole::PreCandidate => 1,
+            StateRole::Candidate => 2,
+            StateRole::Leader => 3,
+        };
+        if let Some(ticks) = self.timeouts.after(raft.term, role) {
+            raft.set_randomized_election_timeout(ticks);
         }
     }
 
@@ -211,20 +232,23 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         let storage = persist::decode(&boot.persisted, boot.peers)
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let point = storage.point();
-        let timeout = clock::election_timeout_ticks(boot.seed);
-        let config = config(boot.id, point.index, timeout);
+        let config = config(boot.id, point.index);
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let raw = RawNode::new(&config, storage, &logger)
             .map_err(|e| Error::Boot(format!("{}: raft-rs: {e}", boot.id)))?;
-        Ok(RaftRsNode {
+        let mut node = RaftRsNode {
             raw,
             ticks: Ticks::new(boot.now),
+            timeouts: ElectionTimeouts::new(boot.seed),
+            encoded: EncodedLog::default(),
             applied_commands: point.commands,
             dirty: false,
             messages: Vec::new(),
             apply: Vec::new(),
             _command: PhantomData,
-        })
+        };
+        node.redraw();
+        Ok(node)
     }
 
     /// Proposes the command; its index is the number of commands in the leader's log
@@ -294,6 +318,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         // raft-rs refuses local message types and replies from peers it does not know;
         // neither comes from this network, and refusing is dropping.
         let _ = self.raw.step(m);
+        self.redraw();
     }
 
     fn tick(&mut self, now: Instant) {
@@ -318,7 +343,11 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         while self.raw.has_ready() {
             self.handle_ready();
         }
-        let persist = std::mem::take(&mut self.dirty).then(|| persist::encode(self.raw.store()));
+        // Nothing in a ready resets raft-rs's timer; this only keeps the rule simple:
+        // every call into raft-rs is followed by a look.
+        self.redraw();
+        let persist =
+            std::mem::take(&mut self.dirty).then(|| self.encoded.encode(self.raw.store()));
         Ready {
             persist,
             messages: std::mem::take(&mut self.messages),

@@ -40,6 +40,9 @@ pub(crate) struct SimStorage {
     entries: Vec<Entry>,
     /// `commands[i]`: command entries through `entries[i]`, counted from the start.
     commands: Vec<u64>,
+    /// Bumped whenever retained entries are removed or replaced (never by appending at
+    /// the end), so an encoder can keep the encodings of a prefix that did not change.
+    rewrites: u64,
 }
 
 impl SimStorage {
@@ -61,6 +64,7 @@ impl SimStorage {
             data,
             entries: Vec::new(),
             commands: Vec::new(),
+            rewrites: 0,
         };
         s.append(&entries);
         s
@@ -114,6 +118,11 @@ impl SimStorage {
         &self.entries
     }
 
+    /// How many times retained entries were removed or replaced.
+    pub(crate) fn rewrites(&self) -> u64 {
+        self.rewrites
+    }
+
     /// raft-rs's index of the first retained entry.
     pub(crate) fn first(&self) -> u64 {
         self.point.index + 1
@@ -142,6 +151,9 @@ impl SimStorage {
             self.last()
         );
         let keep = (head.index - self.first()) as usize;
+        if keep < self.entries.len() {
+            self.rewrites += 1;
+        }
         self.entries.truncate(keep);
         self.commands.truncate(keep);
         let mut count = self.commands.last().copied().unwrap_or(self.point.commands);
@@ -169,6 +181,7 @@ impl SimStorage {
         );
         self.point = point;
         self.data = data;
+        self.rewrites += 1;
         self.entries.clear();
         self.commands.clear();
         self.hard_state.term = self.hard_state.term.max(point.term);
@@ -189,8 +202,14 @@ impl SimStorage {
                 self.commands_through(self.last()).unwrap_or(0)
             )
         })?;
+        assert!(
+            index <= self.hard_state.commit,
+            "compacting through {index} beyond commit {}",
+            self.hard_state.commit
+        );
         let drop = (index - self.point.index) as usize;
         let term = self.entries[drop - 1].term;
+        self.rewrites += 1;
         self.entries.drain(..drop);
         self.commands.drain(..drop);
         self.point = SnapshotPoint {
@@ -347,11 +366,17 @@ mod tests {
 
     use crate::entry::test_entry as entry;
 
+    /// A storage holding `entries`, all committed.
     fn storage(entries: &[Entry]) -> SimStorage {
+        let hs = HardState {
+            commit: entries.last().map_or(0, |e| e.index),
+            ..HardState::default()
+        };
+        let point = SnapshotPoint::default();
         SimStorage::new(
-            HardState::default(),
+            hs,
             vec![1, 2, 3],
-            SnapshotPoint::default(),
+            point,
             SharedBytes::new(),
             entries.to_vec(),
         )
