@@ -1,7 +1,7 @@
 //! What the scenario test binaries share: running a scenario over seeds, with a
 //! determinism check, and reporting every failure with its replay command.
 
-use sim::scenario::{find, run, RunConfig};
+use sim::scenario::{find, run, RunConfig, Scenario};
 
 /// Seeds per scenario: `RAFTSIM_SEEDS` if set, else `default`.
 pub fn seeds(default: u64) -> u64 {
@@ -13,12 +13,31 @@ pub fn seeds(default: u64) -> u64 {
 
 /// Runs `name` over seeds `0..seeds`; every run must pass, and seed 0 must replay with
 /// the same trace hash and event count.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
 pub fn check(name: &str, seeds: u64) {
     let s = find(name).unwrap_or_else(|| panic!("scenario {name} is not registered"));
+    check_scenario(&s, seeds);
+}
+
+/// As [`check`], for the scenario `name` of an implementation's own list (such as
+/// `sim::scenarios::raft::<I>()`), so that the same names run on any implementation.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn check_in(scenarios: &[Scenario], name: &str, seeds: u64) {
+    let s = scenarios
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("scenario {name} is not in the implementation's list"));
+    check_scenario(s, seeds);
+}
+
+/// Runs `s` over seeds `0..seeds`; every run must pass, and seed 0 must replay with the
+/// same trace hash and event count.
+fn check_scenario(s: &Scenario, seeds: u64) {
+    let name = s.name;
     let mut failures = Vec::new();
     for seed in 0..seeds {
         let o = run(
-            &s,
+            s,
             &RunConfig {
                 seed,
                 keep_trace: false,
@@ -27,13 +46,14 @@ pub fn check(name: &str, seeds: u64) {
         );
         if let Some(reason) = &o.failure {
             failures.push(format!(
-                "FAIL {name} seed={seed}: {reason}\n  replay: {}",
+                "FAIL {name} on {} seed={seed}: {reason}\n  replay: {}",
+                s.implementation,
                 o.replay_command()
             ));
         }
         if seed == 0 {
             let again = run(
-                &s,
+                s,
                 &RunConfig {
                     seed,
                     keep_trace: false,
@@ -43,7 +63,8 @@ pub fn check(name: &str, seeds: u64) {
             assert_eq!(
                 (o.trace_hash, o.events),
                 (again.trace_hash, again.events),
-                "{name} seed=0 is not deterministic; replay: {}",
+                "{name} on {} seed=0 is not deterministic; replay: {}",
+                s.implementation,
                 o.replay_command()
             );
         }
