@@ -383,3 +383,113 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         log.term(index.0).ok().map(Term)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_contract::Persisted;
+
+    fn boot(peers: usize, persisted: Persisted, seed: u64, now: Instant) -> RaftRsNode<u64> {
+        let boot = Boot {
+            id: NodeId(0),
+            peers,
+            persisted,
+            seed,
+            now,
+        };
+        RaftRsNode::boot(boot).expect("boots")
+    }
+
+    /// Ticks a one-node cluster until it leads; returns what it applied meanwhile.
+    fn elect(node: &mut RaftRsNode<u64>) -> Vec<ApplyMsg<u64>> {
+        let mut applied = node.ready().apply;
+        for _ in 0..10 {
+            if node.state().1 {
+                return applied;
+            }
+            let now = node.next_deadline();
+            node.tick(now);
+            applied.extend(node.ready().apply);
+        }
+        panic!("{node:?} did not elect itself");
+    }
+
+    fn commands(applied: &[ApplyMsg<u64>]) -> Vec<(u64, u64)> {
+        applied
+            .iter()
+            .map(|a| match a {
+                ApplyMsg::Command { index, command, .. } => (index.0, *command),
+                ApplyMsg::Snapshot { index, .. } => (index.0, u64::MAX),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn node_numbers_commands_across_no_ops_snapshots_and_restarts() {
+        let mut node = boot(1, Persisted::default(), 3, Instant(0));
+        elect(&mut node);
+        for c in [10, 20, 30] {
+            let now = node.next_deadline();
+            node.start(c, now).expect("leader");
+        }
+        let rd = node.ready();
+        assert_eq!(commands(&rd.apply), [(1, 10), (2, 20), (3, 30)]);
+        assert_eq!(node.status().last_index, LogIndex(4), "the no-op is at 1");
+        assert!(node.snapshot(LogIndex(4), vec![]).is_err(), "not applied");
+        node.snapshot(LogIndex(2), b"through 2".to_vec())
+            .expect("applied");
+        assert!(node.snapshot(LogIndex(2), vec![]).is_err(), "not newer");
+        let saved = node.ready().persist.expect("the snapshot is saved");
+        assert_eq!(saved.snapshot, b"through 2".to_vec());
+        assert_eq!(
+            node.status().snapshot_index,
+            LogIndex(3),
+            "command 2's entry"
+        );
+        assert_eq!(node.log_term(LogIndex(2)), None, "compacted");
+
+        // A restart resumes after the snapshot: command 3 again, then a new term's no-op,
+        // and the next command is 4.
+        let mut again = boot(1, saved, 4, Instant::from_millis(5_000));
+        let applied = elect(&mut again);
+        assert_eq!(commands(&applied), [(3, 30)]);
+        let now = again.next_deadline();
+        let (index, term) = again.start(40, now).expect("leader");
+        assert_eq!((index, term), (LogIndex(4), Term(2)));
+        assert_eq!(commands(&again.ready().apply), [(4, 40)]);
+        assert_eq!(
+            again.status().last_index,
+            LogIndex(6),
+            "two no-ops, four commands"
+        );
+    }
+
+    #[test]
+    fn node_election_timeout_is_drawn_from_the_seed_at_every_reset() {
+        let mut node = boot(3, Persisted::default(), 11, Instant(0));
+        let mut expected = ElectionTimeouts::new(11);
+        let timeout = |n: &RaftRsNode<u64>| n.raw.raft.randomized_election_timeout();
+        assert_eq!(Some(timeout(&node)), expected.after(0, 0), "at boot");
+        let now = node.next_deadline();
+        node.tick(now);
+        let rd = node.ready();
+        assert_eq!(rd.messages.len(), 2, "votes requested");
+        assert_eq!(Some(timeout(&node)), expected.after(1, 2), "as candidate");
+        let mut m = Message {
+            from: 2,
+            to: 1,
+            term: 5,
+            ..Message::default()
+        };
+        m.set_msg_type(MessageType::MsgHeartbeat);
+        node.step(NodeId(1), Wire(m), now);
+        assert_eq!(node.state(), (Term(5), false));
+        assert_eq!(Some(timeout(&node)), expected.after(5, 0), "as follower");
+        let deadline = node.next_deadline();
+        let ticks = timeout(&node) as u64;
+        assert_eq!(
+            deadline,
+            now + raft_contract::Duration(crate::clock::TICK.0 * ticks)
+        );
+    }
+}
