@@ -113,3 +113,31 @@ fn raft_rs_tests_cover_every_lab_scenario() {
         .chain(&kv())
         .all(|s| s.implementation == "raft-rs"));
 }
+
+/// The regression seeds raft-rs found (`seeds/raft-rs.txt`), each replayed on raft-rs.
+#[test]
+fn raft_rs_regression_seeds_pass() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../seeds/raft-rs.txt");
+    let entries = sim::cli::seeds::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!entries.is_empty(), "{} lists no seeds", path.display());
+    let all: Vec<Scenario> = raft().into_iter().chain(kv()).collect();
+    let mut failures = Vec::new();
+    for e in &entries {
+        let s = all
+            .iter()
+            .find(|s| s.name == e.scenario)
+            .unwrap_or_else(|| panic!("{}: {} is not a raft-rs scenario", e.origin, e.scenario));
+        let config = sim::scenario::RunConfig {
+            seed: e.seed,
+            ..sim::scenario::RunConfig::default()
+        };
+        let o = sim::scenario::run(s, &config);
+        if let Some(reason) = o.failure {
+            failures.push(format!(
+                "{}: {} seed={} on raft-rs: {reason}",
+                e.origin, e.scenario, e.seed
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -12,6 +12,7 @@
 //! Election timeouts come from the boot seed (see [`ElectionTimeouts`]).
 
 use raft_contract::{Duration, Instant};
+use raftrs::StateRole;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
@@ -65,18 +66,19 @@ impl Ticks {
 /// The election timeouts of one node incarnation, drawn from its boot seed.
 ///
 /// raft-rs draws a randomized election timeout from `rand::thread_rng()` whenever it
-/// resets its election timer, which it does exactly when it becomes follower,
-/// candidate or leader (with pre-vote, check-quorum and configuration changes off, as
-/// here), so exactly when its (term, role) pair changes. After every call into raft-rs
-/// the adapter compares that pair with the one it saw last; on a change it replaces
-/// raft-rs's draw with one of its own, through raft-rs's public (test-oriented)
-/// `set_randomized_election_timeout`, before any tick can read raft-rs's value. Every
-/// election thus gets a fresh timeout, as in raft-rs, but from the run's seed.
+/// resets its election timer. With check-quorum and configuration changes off, as here,
+/// it resets exactly when it becomes follower, candidate or leader, so exactly when its
+/// (term, role) pair changes, except on becoming pre-candidate, which keeps the timer.
+/// After every call into raft-rs the adapter compares that pair with the one it saw
+/// last; on a reset it replaces raft-rs's draw with one of its own, through raft-rs's
+/// public (test-oriented) `set_randomized_election_timeout`, before any tick can read
+/// raft-rs's value. Every election thus gets a fresh timeout, as in raft-rs, but from
+/// the run's seed.
 #[derive(Clone, Debug)]
 pub(crate) struct ElectionTimeouts {
     rng: ChaCha8Rng,
-    /// raft-rs's (term, leader?, candidate?) when the last timeout was drawn.
-    seen: Option<(u64, u8)>,
+    /// raft-rs's (term, role) when last seen.
+    seen: Option<(u64, StateRole)>,
 }
 
 impl ElectionTimeouts {
@@ -88,13 +90,18 @@ impl ElectionTimeouts {
         }
     }
 
-    /// A fresh timeout if raft-rs's term or role (`role` numbers the roles) changed
-    /// since the last call, which means it reset its election timer; `None` otherwise.
-    pub(crate) fn after(&mut self, term: u64, role: u8) -> Option<usize> {
-        if self.seen == Some((term, role)) {
+    /// A fresh timeout if raft-rs reset its election timer since the last call (its
+    /// term or role changed, other than to pre-candidate); `None` otherwise.
+    pub(crate) fn after(&mut self, term: u64, role: StateRole) -> Option<usize> {
+        let previous = self.seen.replace((term, role));
+        let reset = match previous {
+            None => true,
+            Some((t, _)) if t != term => true,
+            Some((_, r)) => r != role && role != StateRole::PreCandidate,
+        };
+        if !reset {
             return None;
         }
-        self.seen = Some((term, role));
         let width = (ELECTION_TIMEOUT_TICKS.end - ELECTION_TIMEOUT_TICKS.start) as u64;
         // The modulo bias over 2^64 is far below anything a run could observe.
         let offset = (self.rng.next_u64() % width) as usize;
@@ -124,15 +131,33 @@ mod tests {
         let mut a = ElectionTimeouts::new(7);
         let mut draws = Vec::new();
         for term in 0..300 {
-            draws.push(a.after(term, 0).expect("a new term resets"));
-            assert_eq!(a.after(term, 0), None, "nothing changed");
+            draws.push(
+                a.after(term, StateRole::Follower)
+                    .expect("a new term resets"),
+            );
+            assert_eq!(a.after(term, StateRole::Follower), None, "nothing changed");
         }
-        assert!(a.after(299, 1).is_some(), "a new role resets");
+        assert_eq!(
+            a.after(299, StateRole::PreCandidate),
+            None,
+            "pre-vote keeps the timer"
+        );
+        assert!(
+            a.after(299, StateRole::Follower).is_some(),
+            "back to follower resets"
+        );
+        assert!(
+            a.after(300, StateRole::Candidate).is_some(),
+            "a candidate resets"
+        );
+        assert!(a.after(300, StateRole::Leader).is_some(), "a leader resets");
         assert!(draws.iter().all(|d| ELECTION_TIMEOUT_TICKS.contains(d)));
         assert!(draws.contains(&ELECTION_TIMEOUT_TICKS.start));
         assert!(draws.contains(&(ELECTION_TIMEOUT_TICKS.end - 1)));
         let mut b = ElectionTimeouts::new(7);
-        let again: Vec<usize> = (0..300).map(|t| b.after(t, 0).expect("drawn")).collect();
+        let again: Vec<usize> = (0..300)
+            .map(|t| b.after(t, StateRole::Follower).expect("drawn"))
+            .collect();
         assert_eq!(draws, again, "same seed, same timeouts");
     }
 }

@@ -32,7 +32,8 @@
 //!
 //! # Determinism
 //! raft-rs draws a randomized election timeout from `rand::thread_rng()` each time it
-//! resets its election timer, which happens exactly when its term or role changes. The
+//! resets its election timer, which happens exactly when its term or role changes (to
+//! anything but pre-candidate). The
 //! adapter watches for that change after every call and overwrites the draw with one
 //! from a ChaCha RNG seeded by the boot seed, before any tick reads it (see
 //! [`clock`]); raft-rs's own draw is never used.
