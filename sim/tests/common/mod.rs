@@ -16,23 +16,24 @@ pub fn seeds(default: u64) -> u64 {
 #[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
 pub fn check(name: &str, seeds: u64) {
     let s = find(name).unwrap_or_else(|| panic!("scenario {name} is not registered"));
-    check_scenario(&s, seeds);
+    let failures = failures(&s, seeds);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// As [`check`], for the scenario `name` of an implementation's own list (such as
-/// `sim::scenarios::raft::<I>()`), so that the same names run on any implementation.
+/// Runs every scenario of `scenarios` (an implementation's own list, such as
+/// `sim::scenarios::raft::<I>()`) as [`check`] does, and reports all failures together.
 #[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
-pub fn check_in(scenarios: &[Scenario], name: &str, seeds: u64) {
-    let s = scenarios
-        .iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("scenario {name} is not in the implementation's list"));
-    check_scenario(s, seeds);
+pub fn check_all(scenarios: &[Scenario], seeds: u64) {
+    assert!(!scenarios.is_empty(), "no scenarios to check");
+    let failures: Vec<String> = scenarios.iter().flat_map(|s| failures(s, seeds)).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Runs `s` over seeds `0..seeds`; every run must pass, and seed 0 must replay with the
-/// same trace hash and event count.
-fn check_scenario(s: &Scenario, seeds: u64) {
+/// The failures of `s` over seeds `0..seeds`, each with its replay command.
+///
+/// # Panics
+/// If seed 0 does not replay with the same trace hash and event count.
+fn failures(s: &Scenario, seeds: u64) -> Vec<String> {
     let name = s.name;
     let mut failures = Vec::new();
     for seed in 0..seeds {
@@ -69,7 +70,7 @@ fn check_scenario(s: &Scenario, seeds: u64) {
             );
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
 
 /// One `#[test]` per scenario: `test_name => "ScenarioName"`, over `$seeds` seeds.
