@@ -27,8 +27,8 @@ impl<C: Command> RaftMessage for Message<C> {
         self.to_string()
     }
 
-    fn term(&self) -> Term {
-        Message::term(self)
+    fn term(&self) -> Option<Term> {
+        Some(Message::term(self))
     }
 
     /// A candidacy, a granted vote, and an AppendEntries success through the last entry
@@ -143,7 +143,7 @@ mod tests {
             last_included_index: LogIndex(9),
         });
         assert_eq!(installed.ack(), None);
-        assert_eq!(installed.term(), Term(4));
+        assert_eq!(RaftMessage::term(&installed), Some(Term(4)));
     }
 
     #[test]

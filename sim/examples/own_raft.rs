@@ -43,9 +43,9 @@ impl RaftMessage for MyMessage {
         matches!(self, MyMessage::RequestVote { .. })
     }
 
-    fn term(&self) -> Term {
+    fn term(&self) -> Option<Term> {
         match self {
-            MyMessage::RequestVote { term } | MyMessage::Vote { term, .. } => *term,
+            MyMessage::RequestVote { term } | MyMessage::Vote { term, .. } => Some(*term),
         }
     }
 

@@ -43,3 +43,9 @@ impl Implementation for raft::Family {
     const NAME: &'static str = "ours";
     const DESCRIPTION: &'static str = "raftsim's reference Raft (the `raft` crate)";
 }
+
+/// tikv's raft-rs (crates.io `raft` 0.7) through its adapter crate.
+impl Implementation for raftrs_adapter::Family {
+    const NAME: &'static str = "raft-rs";
+    const DESCRIPTION: &'static str = "tikv's raft-rs 0.7 (crates.io `raft`) through its adapter";
+}

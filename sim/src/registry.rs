@@ -68,7 +68,10 @@ pub fn register(extra: Vec<Registered>) {
 /// Every registered implementation: the built-in ones (the default first), then those
 /// given to [`register`].
 pub fn implementations() -> Vec<Registered> {
-    let mut all = vec![Registered::of::<raft::Family>()];
+    let mut all = vec![
+        Registered::of::<raft::Family>(),
+        Registered::of::<raftrs_adapter::Family>(),
+    ];
     all.extend(EXTRA.get().into_iter().flatten().copied());
     all
 }
@@ -139,7 +142,7 @@ mod tests {
     #[test]
     fn registry_unknown_names_are_errors_with_hints() {
         let e = implementation("nope").expect_err("unknown");
-        assert!(e.contains("known: ours"), "{e}");
+        assert!(e.contains("known: ours, raft-rs"), "{e}");
         let all = registry();
         let e = find(&all, "initialelection2a").expect_err("case differs");
         assert!(e.contains("did you mean InitialElection2A"), "{e}");

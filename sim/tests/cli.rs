@@ -588,7 +588,10 @@ fn raft_flag_picks_an_implementation_and_unknown_names_exit_64() {
         ],
         &["replay", "--raft", "nope"],
     ] {
-        raftsim(cmd).assert_error(USAGE, "unknown Raft implementation \"nope\" (known: ours");
+        raftsim(cmd).assert_error(
+            USAGE,
+            "unknown Raft implementation \"nope\" (known: ours, raft-rs",
+        );
     }
     let dir = scratch("raftflag");
     let json = dir.join("r.json");

@@ -58,8 +58,11 @@ pub trait RaftMessage: Clone + Debug + Serialize + 'static {
         format!("{self:?}")
     }
 
-    /// The sender's term, which every Raft message carries (Figure 2).
-    fn term(&self) -> Term;
+    /// The term this message makes its receiver adopt if it is higher (Figure 2: "if RPC
+    /// request or response contains term T > currentTerm: set currentTerm = T"): the
+    /// sender's term, which every Raft message carries. `None` for a message that rule
+    /// does not cover, such as a pre-vote's prospective term (Raft thesis §9.6).
+    fn term(&self) -> Option<Term>;
 
     /// What sending this message acknowledges, if anything.
     fn ack(&self) -> Option<Ack>;
@@ -184,7 +187,7 @@ pub trait RaftNode<C: Command>: Sized {
 /// # #[derive(Clone, Debug, serde::Serialize)] struct MyMsg;
 /// # impl RaftMessage for MyMsg {
 /// #     fn is_request(&self) -> bool { true }
-/// #     fn term(&self) -> Term { Term(0) }
+/// #     fn term(&self) -> Option<Term> { None }
 /// #     fn ack(&self) -> Option<Ack> { None }
 /// # }
 /// struct Mine;

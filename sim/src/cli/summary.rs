@@ -145,6 +145,9 @@ mod tests {
         assert!(text.contains("virtual time  12.000s"), "{text}");
         assert!(text.contains("events        300 (300 events/s"), "{text}");
         assert!(text.contains("speedup       12x"), "{text}");
-        assert!(text.contains("throughput    100.0 runs per core-second"), "{text}");
+        assert!(
+            text.contains("throughput    100.0 runs per core-second"),
+            "{text}"
+        );
     }
 }

@@ -225,7 +225,7 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
         match (self, msg) {
             (KvNode::Server(s), KvMsg::Raft(m)) => {
                 s.observed.clear();
-                s.observed.handled_term = Some(m.term());
+                s.observed.handled_term = m.term();
                 s.kv.step(raft_contract::NodeId(from.0), m, to_contract(ctx.now()));
                 s.drive(ctx);
             }

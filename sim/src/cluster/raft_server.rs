@@ -136,7 +136,7 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
 
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         self.observed.clear();
-        self.observed.handled_term = Some(msg.0.term());
+        self.observed.handled_term = msg.0.term();
         let from = raft_contract::NodeId(from.0);
         self.raft.step(from, msg.0, to_contract(ctx.now()));
         self.drive(ctx);

@@ -1,0 +1,85 @@
+//! tikv's raft-rs (crates.io `raft` 0.7) as a Raft under test in raftsim.
+//!
+//! The adapter wraps a raft-rs `RawNode` in raftsim's contract ([`RaftNode`]), so every
+//! lab scenario runs on raft-rs unchanged. It translates and does not fix: where
+//! raft-rs's design differs from what a lab test assumes, the difference is a documented
+//! option of the scenario (see `sim::implementation`), never a change here.
+//!
+//! # Tour
+//! - [`node`]: [`RaftRsNode`], the contract's calls on a `RawNode`: `step`, `tick`,
+//!   `propose`; every raft-rs `Ready` is carried out inside [`RaftNode::ready`] (save to
+//!   storage, queue messages, queue committed entries, `advance`), and the contract's
+//!   [`Ready`](raft_contract::Ready) hands the driver the result in its order.
+//! - [`clock`]: raft-rs counts ticks; a tick is 10 ms of virtual time, heartbeats every
+//!   10 ticks (100 ms), election timeouts of 30-59 ticks. Ticks in which raft-rs only
+//!   counts are handed over in a batch at the next call, so a node wakes only when
+//!   raft-rs acts. Election timeouts come from the boot seed.
+//! - `storage`: raft-rs's `Storage` over what the node saved, and the translation
+//!   between raft-rs's log positions and the lab's command numbering.
+//! - `persist`: that storage on the simulated disk, and back at restart.
+//! - [`message`]: [`Wire`], raft-rs's protobuf message as the network carries it.
+//! - `entry`: commands in entry data (bincode, behind a tag byte).
+//!
+//! # Index translation
+//! raft-rs appends an empty entry when a leader is elected (§8), and it cannot be told
+//! not to. The lab numbers commands 1, 2, 3 with no gaps. So the contract's indices
+//! ([`RaftNode::start`], [`ApplyMsg`](raft_contract::ApplyMsg), [`RaftNode::snapshot`]
+//! and installed snapshots) count command entries only, while [`Status`] and
+//! [`RaftNode::log_term`] report raft-rs's own positions. The storage keeps, for each
+//! retained entry, the number of commands up to it; the snapshot point keeps the count
+//! of the compacted prefix, on disk and inside the snapshots raft-rs sends, so the
+//! numbering survives restarts and snapshot installs.
+//!
+//! # Determinism
+//! raft-rs draws a randomized election timeout from `rand::thread_rng()` each time it
+//! resets its election timer, which happens exactly when its term or role changes (to
+//! anything but pre-candidate). The
+//! adapter watches for that change after every call and overwrites the draw with one
+//! from a ChaCha RNG seeded by the boot seed, before any tick reads it (see
+//! [`clock`]); raft-rs's own draw is never used.
+//! Nothing else in raft-rs reads a clock or randomness. Its progress and vote maps are
+//! `HashMap`s with fxhash, which is unseeded: the order in which a leader addresses
+//! its followers is the same on every run.
+//!
+//! # Example
+//! A one-node cluster elects itself and commits a command at index 1, though raft-rs
+//! logged its no-op entry first:
+//! ```
+//! use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode};
+//! use raftrs_adapter::RaftRsNode;
+//!
+//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0) };
+//! let mut node = RaftRsNode::<String>::boot(boot).expect("a fresh node boots");
+//! while !node.state().1 {
+//!     let now = node.next_deadline();
+//!     node.tick(now);
+//!     node.ready();
+//! }
+//! let now = node.next_deadline();
+//! let (index, _term) = node.start("x".to_string(), now).expect("the leader accepts");
+//! assert_eq!(index, LogIndex(1));
+//! let ready = node.ready();
+//! assert!(matches!(&ready.apply[..], [ApplyMsg::Command { index: LogIndex(1), .. }]));
+//! assert_eq!(node.status().last_index, LogIndex(2), "raft-rs's positions count the no-op");
+//! ```
+#![deny(missing_docs)]
+
+pub mod clock;
+mod entry;
+pub mod message;
+pub mod node;
+mod persist;
+mod storage;
+
+pub use message::Wire;
+pub use node::RaftRsNode;
+
+use raft_contract::{Command, RaftFamily};
+
+/// raft-rs, registered for every command type (`--raft raft-rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Family;
+
+impl RaftFamily for Family {
+    type Node<C: Command> = RaftRsNode<C>;
+}

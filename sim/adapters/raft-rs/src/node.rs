@@ -1,0 +1,515 @@
+//! One raft-rs `RawNode` as a contract [`RaftNode`].
+
+use crate::clock::{
+    ElectionTimeouts, Ticks, ELECTION_TICKS, ELECTION_TIMEOUT_TICKS, HEARTBEAT_TICKS,
+};
+use crate::entry;
+use crate::message::Wire;
+use crate::persist::{self, EncodedLog};
+use crate::storage::{self, SimStorage};
+use raft_contract::{
+    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
+    Status, Term,
+};
+use raftrs::eraftpb::{Entry, Message, MessageType};
+use raftrs::{Config, RawNode, SnapshotStatus, StateRole};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The most bytes of entries raft-rs puts in one append (`max_size_per_msg`; it always
+/// sends at least one entry). 1 MiB is far above what any lab test needs at once (its
+/// largest commands are 5 kB), so catching up a follower takes few messages, yet keeps
+/// a message bounded. raft-rs's default of 0 would send one entry per message.
+pub const MAX_SIZE_PER_MSG: u64 = 1 << 20;
+
+/// How many appends a leader keeps in flight to one follower before it waits for an
+/// answer (`max_inflight_msgs`): raft-rs's default.
+pub const MAX_INFLIGHT_MSGS: usize = 256;
+
+/// The raft-rs configuration of node `id`, with `applied` the raft-rs index its
+/// service's state reflects (its snapshot point).
+///
+/// Pre-vote is on. raft-rs resets a follower's election timer whenever a message with a
+/// higher term makes it step down, even a vote request it rejects; without pre-vote,
+/// candidates whose logs are too old to win keep resetting the one node that could,
+/// and ManyElections2A seed 49 finds no leader within the lab's 5 s (see the README).
+/// Pre-vote is raft-rs's remedy for such disruptive candidates (thesis §9.6): a
+/// candidate bumps its term only once a majority would vote for it. Check-quorum is
+/// off, as in the lab's Raft. `skip_bcast_commit` is off, raft-rs's default: a leader
+/// tells followers about a new commit index at once with an empty append.
+pub fn config(id: NodeId, applied: u64) -> Config {
+    Config {
+        id: raft_id(id),
+        election_tick: ELECTION_TICKS,
+        heartbeat_tick: HEARTBEAT_TICKS,
+        min_election_tick: ELECTION_TIMEOUT_TICKS.start,
+        max_election_tick: ELECTION_TIMEOUT_TICKS.end,
+        applied,
+        max_size_per_msg: MAX_SIZE_PER_MSG,
+        max_inflight_msgs: MAX_INFLIGHT_MSGS,
+        check_quorum: false,
+        pre_vote: true,
+        skip_bcast_commit: false,
+        ..Config::default()
+    }
+}
+
+/// raft-rs's id of contract node `n` (raft-rs reserves 0 for "none").
+fn raft_id(n: NodeId) -> u64 {
+    u64::from(n.0) + 1
+}
+
+/// The contract node of raft-rs id `id`.
+fn node_id(id: u64) -> NodeId {
+    let n = id.checked_sub(1).expect("raft-rs id 0 names no node");
+    NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
+}
+
+/// A raft-rs node driven through raftsim's contract, for commands of type `C`.
+pub struct RaftRsNode<C> {
+    raw: RawNode<SimStorage>,
+    ticks: Ticks,
+    timeouts: ElectionTimeouts,
+    encoded: EncodedLog,
+    /// The last command index handed to the service (the contract's numbering).
+    applied_commands: u64,
+    /// The storage changed since the last [`RaftNode::ready`].
+    dirty: bool,
+    messages: Vec<(NodeId, Wire)>,
+    apply: Vec<ApplyMsg<C>>,
+    _command: PhantomData<C>,
+}
+
+impl<C> fmt::Debug for RaftRsNode<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raft = &self.raw.raft;
+        write!(
+            f,
+            "RaftRsNode(id {} term {} {:?} commit {} last {} applied commands {})",
+            raft.id,
+            raft.term,
+            raft.state,
+            raft.raft_log.committed,
+            raft.raft_log.last_index(),
+            self.applied_commands
+        )
+    }
+}
+
+impl<C: Command> RaftRsNode<C> {
+    /// Hands raft-rs every tick that fell since the last call, one by one.
+    fn catch_up(&mut self, now: Instant) {
+        for _ in 0..self.ticks.due(now) {
+            self.raw.tick();
+            self.ticks.give();
+            self.redraw();
+        }
+    }
+
+    /// Replaces raft-rs's election timeout with a seeded one if raft-rs reset its timer
+    /// (see [`ElectionTimeouts`]). Called after every call into raft-rs that can reset.
+    fn redraw(&mut self) {
+        let raft = &mut self.raw.raft;
+        if let Some(ticks) = self.timeouts.after(raft.term, raft.state) {
+            raft.set_randomized_election_timeout(ticks);
+        }
+    }
+
+    /// How many command entries the log holds through raft-rs index `index` (stable
+    /// entries from the storage, the rest from raft-rs's unstable tail).
+    fn commands_through(&self, index: u64) -> u64 {
+        let unstable = self.raw.raft.raft_log.unstable_entries();
+        let store = self.raw.store();
+        let (base, tail) = match unstable.first() {
+            Some(first) if index >= first.index => (first.index - 1, unstable),
+            _ => (index, &[][..]),
+        };
+        let stable = store.commands_through(base).unwrap_or_else(|| {
+            panic!(
+                "{self:?}: index {base} is neither the snapshot point nor retained ({}..={})",
+                store.first(),
+                store.last()
+            )
+        });
+        let fresh = tail
+            .iter()
+            .take_while(|e| e.index <= index)
+            .filter(|e| entry::is_command(e))
+            .count();
+        stable + fresh as u64
+    }
+
+    /// Hands committed entries to the service: commands get the next command index,
+    /// no-ops are skipped.
+    fn apply_entries(&mut self, entries: Vec<Entry>) {
+        for e in entries {
+            if !entry::is_command(&e) {
+                continue;
+            }
+            self.applied_commands += 1;
+            assert_eq!(
+                self.commands_through(e.index),
+                self.applied_commands,
+                "{self:?}: entry {} applied out of numbering",
+                e.index
+            );
+            self.apply.push(ApplyMsg::Command {
+                index: LogIndex(self.applied_commands),
+                term: Term(e.term),
+                command: entry::decode(&e),
+            });
+        }
+    }
+
+    /// Queues messages, and reports every snapshot sent as finished: the simulated
+    /// network has no delivery report, and handing a message to it is what a transport's
+    /// "sent" means. If it is lost, the follower's next answer shows raft-rs that it
+    /// still lags, and raft-rs sends the snapshot again.
+    fn send(&mut self, messages: Vec<Message>) {
+        for m in messages {
+            let to = node_id(m.to);
+            if m.get_msg_type() == MessageType::MsgSnapshot {
+                self.raw.report_snapshot(m.to, SnapshotStatus::Finish);
+            }
+            self.messages.push((to, Wire(m)));
+        }
+    }
+
+    /// Carries out one raft-rs `Ready`: save the snapshot, entries and hard state to the
+    /// storage, queue messages and committed entries, and advance.
+    fn handle_ready(&mut self) {
+        let mut rd = self.raw.ready();
+        if !rd.snapshot().is_empty() {
+            let (point, data) = storage::wire_parts(rd.snapshot())
+                .unwrap_or_else(|e| panic!("{self:?}: installing a snapshot: {e}"));
+            assert!(
+                point.commands >= self.applied_commands,
+                "{self:?}: snapshot through command {} behind applied",
+                point.commands
+            );
+            self.raw
+                .mut_store()
+                .install(point, SharedBytes::from(data.clone()));
+            self.applied_commands = point.commands;
+            self.apply.push(ApplyMsg::Snapshot {
+                index: LogIndex(point.commands),
+                term: Term(point.term),
+                data,
+            });
+            self.dirty = true;
+        }
+        if !rd.entries().is_empty() {
+            self.raw.mut_store().append(rd.entries());
+            self.dirty = true;
+        }
+        if let Some(hs) = rd.hs() {
+            self.raw.mut_store().set_hard_state(hs.clone());
+            self.dirty = true;
+        }
+        let messages = rd.take_messages();
+        self.send(messages);
+        let persisted = rd.take_persisted_messages();
+        self.send(persisted);
+        self.apply_entries(rd.take_committed_entries());
+        let mut light = self.raw.advance(rd);
+        if let Some(commit) = light.commit_index() {
+            self.raw.mut_store().set_commit(commit);
+            self.dirty = true;
+        }
+        self.send(light.take_messages());
+        self.apply_entries(light.take_committed_entries());
+        self.raw.advance_apply();
+    }
+}
+
+impl<C: Command> RaftNode<C> for RaftRsNode<C> {
+    type Message = Wire;
+
+    /// Rebuilds the raft-rs storage from the disk alone and starts a `RawNode` on it,
+    /// applying from the snapshot point on.
+    fn boot(boot: Boot) -> Result<Self, Error> {
+        let storage = persist::decode(&boot.persisted, boot.peers)
+            .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
+        let point = storage.point();
+        let config = config(boot.id, point.index);
+        let logger = slog::Logger::root(slog::Discard, slog::o!());
+        let raw = RawNode::new(&config, storage, &logger)
+            .map_err(|e| Error::Boot(format!("{}: raft-rs: {e}", boot.id)))?;
+        let mut node = RaftRsNode {
+            raw,
+            ticks: Ticks::new(boot.now),
+            timeouts: ElectionTimeouts::new(boot.seed),
+            encoded: EncodedLog::default(),
+            applied_commands: point.commands,
+            dirty: false,
+            messages: Vec::new(),
+            apply: Vec::new(),
+            _command: PhantomData,
+        };
+        node.redraw();
+        Ok(node)
+    }
+
+    /// Proposes the command; its index is the number of commands in the leader's log
+    /// with it, which is the index it has if it commits (no-ops are not counted).
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)> {
+        self.catch_up(now);
+        if self.raw.raft.state != StateRole::Leader {
+            return None;
+        }
+        let index = self.commands_through(self.raw.raft.raft_log.last_index()) + 1;
+        // raft-rs drops a proposal during a leadership transfer or over its size limit;
+        // neither is configured, but a drop is "not appended" either way.
+        self.raw.propose(Vec::new(), entry::encode(&command)).ok()?;
+        let last = self.raw.raft.raft_log.last_index();
+        assert_eq!(
+            self.commands_through(last),
+            index,
+            "{self:?}: proposal not at the end of the log"
+        );
+        Some((LogIndex(index), Term(self.raw.raft.term)))
+    }
+
+    fn state(&self) -> (Term, bool) {
+        let raft = &self.raw.raft;
+        (Term(raft.term), raft.state == StateRole::Leader)
+    }
+
+    /// Compacts the storage through the entry of command `index`, which becomes the
+    /// snapshot point with `data` as the snapshot raft-rs sends to lagging followers.
+    fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<(), Error> {
+        let point = self.raw.store().point();
+        if index.0 <= point.commands {
+            return Err(Error::SnapshotRefused(format!(
+                "command {index} is not after the snapshot at command {}",
+                point.commands
+            )));
+        }
+        if index.0 > self.applied_commands {
+            return Err(Error::SnapshotRefused(format!(
+                "command {index} is not applied yet (applied {})",
+                self.applied_commands
+            )));
+        }
+        let at = self
+            .raw
+            .mut_store()
+            .compact(index.0, SharedBytes::from(data))
+            .map_err(Error::SnapshotRefused)?;
+        assert!(
+            at <= self.raw.raft.raft_log.applied,
+            "{self:?}: snapshot at {at} beyond applied"
+        );
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn step(&mut self, from: NodeId, msg: Wire, now: Instant) {
+        self.catch_up(now);
+        let m = msg.0;
+        assert_eq!(
+            m.from,
+            raft_id(from),
+            "{self:?}: message from {from} claims {}",
+            m.from
+        );
+        assert_eq!(m.to, self.raw.raft.id, "{self:?}: message for {}", m.to);
+        // raft-rs refuses local message types and replies from peers it does not know;
+        // neither comes from this network, and refusing is dropping.
+        let _ = self.raw.step(m);
+        self.redraw();
+    }
+
+    fn tick(&mut self, now: Instant) {
+        self.catch_up(now);
+    }
+
+    /// The tick at which raft-rs acts next: a leader's next heartbeat, or a follower's
+    /// or candidate's election timeout.
+    fn next_deadline(&self) -> Instant {
+        let raft = &self.raw.raft;
+        let ahead = if raft.state == StateRole::Leader {
+            raft.heartbeat_timeout()
+                .saturating_sub(raft.heartbeat_elapsed())
+        } else {
+            raft.randomized_election_timeout()
+                .saturating_sub(raft.election_elapsed)
+        };
+        self.ticks.at(ahead.max(1) as u64)
+    }
+
+    fn ready(&mut self) -> Ready<C, Wire> {
+        while self.raw.has_ready() {
+            self.handle_ready();
+        }
+        // Nothing in a ready resets raft-rs's timer; this only keeps the rule simple:
+        // every call into raft-rs is followed by a look.
+        self.redraw();
+        let persist =
+            std::mem::take(&mut self.dirty).then(|| self.encoded.encode(self.raw.store()));
+        Ready {
+            persist,
+            messages: std::mem::take(&mut self.messages),
+            apply: std::mem::take(&mut self.apply),
+        }
+    }
+
+    /// raft-rs's own view, in its own log positions (no-ops included).
+    fn status(&self) -> Status {
+        let raft = &self.raw.raft;
+        let log = &raft.raft_log;
+        let snapshot_index = log.first_index() - 1;
+        Status {
+            term: Term(raft.term),
+            role: match raft.state {
+                StateRole::Leader => Role::Leader,
+                StateRole::Candidate | StateRole::PreCandidate => Role::Candidate,
+                StateRole::Follower => Role::Follower,
+            },
+            voted_for: (raft.vote != 0).then(|| node_id(raft.vote)),
+            commit_index: LogIndex(log.committed),
+            snapshot_index: LogIndex(snapshot_index),
+            snapshot_term: Term(log.term(snapshot_index).unwrap_or(0)),
+            last_index: LogIndex(log.last_index()),
+        }
+    }
+
+    fn log_term(&self, index: LogIndex) -> Option<Term> {
+        let log = &self.raw.raft.raft_log;
+        if index.0 + 1 < log.first_index() || index.0 > log.last_index() {
+            return None;
+        }
+        log.term(index.0).ok().map(Term)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_contract::Persisted;
+
+    fn boot(peers: usize, persisted: Persisted, seed: u64, now: Instant) -> RaftRsNode<u64> {
+        let boot = Boot {
+            id: NodeId(0),
+            peers,
+            persisted,
+            seed,
+            now,
+        };
+        RaftRsNode::boot(boot).expect("boots")
+    }
+
+    /// Ticks a one-node cluster until it leads; returns what it applied meanwhile.
+    fn elect(node: &mut RaftRsNode<u64>) -> Vec<ApplyMsg<u64>> {
+        let mut applied = node.ready().apply;
+        for _ in 0..10 {
+            if node.state().1 {
+                return applied;
+            }
+            let now = node.next_deadline();
+            node.tick(now);
+            applied.extend(node.ready().apply);
+        }
+        panic!("{node:?} did not elect itself");
+    }
+
+    fn commands(applied: &[ApplyMsg<u64>]) -> Vec<(u64, u64)> {
+        applied
+            .iter()
+            .map(|a| match a {
+                ApplyMsg::Command { index, command, .. } => (index.0, *command),
+                ApplyMsg::Snapshot { index, .. } => (index.0, u64::MAX),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn node_numbers_commands_across_no_ops_snapshots_and_restarts() {
+        let mut node = boot(1, Persisted::default(), 3, Instant(0));
+        elect(&mut node);
+        for c in [10, 20, 30] {
+            let now = node.next_deadline();
+            node.start(c, now).expect("leader");
+        }
+        let rd = node.ready();
+        assert_eq!(commands(&rd.apply), [(1, 10), (2, 20), (3, 30)]);
+        assert_eq!(node.status().last_index, LogIndex(4), "the no-op is at 1");
+        assert!(node.snapshot(LogIndex(4), vec![]).is_err(), "not applied");
+        node.snapshot(LogIndex(2), b"through 2".to_vec())
+            .expect("applied");
+        assert!(node.snapshot(LogIndex(2), vec![]).is_err(), "not newer");
+        let saved = node.ready().persist.expect("the snapshot is saved");
+        assert_eq!(saved.snapshot, b"through 2".to_vec());
+        assert_eq!(
+            node.status().snapshot_index,
+            LogIndex(3),
+            "command 2's entry"
+        );
+        assert_eq!(node.log_term(LogIndex(2)), None, "compacted");
+
+        // A restart resumes after the snapshot: command 3 again, then a new term's no-op,
+        // and the next command is 4.
+        let mut again = boot(1, saved, 4, Instant::from_millis(5_000));
+        let applied = elect(&mut again);
+        assert_eq!(commands(&applied), [(3, 30)]);
+        let now = again.next_deadline();
+        let (index, term) = again.start(40, now).expect("leader");
+        assert_eq!((index, term), (LogIndex(4), Term(2)));
+        assert_eq!(commands(&again.ready().apply), [(4, 40)]);
+        assert_eq!(
+            again.status().last_index,
+            LogIndex(6),
+            "two no-ops, four commands"
+        );
+    }
+
+    #[test]
+    fn node_election_timeout_is_drawn_from_the_seed_at_every_reset() {
+        let mut node = boot(3, Persisted::default(), 11, Instant(0));
+        let mut expected = ElectionTimeouts::new(11);
+        let timeout = |n: &RaftRsNode<u64>| n.raw.raft.randomized_election_timeout();
+        let follower = StateRole::Follower;
+        assert_eq!(Some(timeout(&node)), expected.after(0, follower), "at boot");
+        let now = node.next_deadline();
+        node.tick(now);
+        let rd = node.ready();
+        assert_eq!(rd.messages.len(), 2, "pre-votes requested");
+        assert_eq!(node.raw.raft.state, StateRole::PreCandidate);
+        assert_eq!(expected.after(0, StateRole::PreCandidate), None);
+        let mut grant = Message {
+            from: 2,
+            to: 1,
+            term: 1,
+            ..Message::default()
+        };
+        grant.set_msg_type(MessageType::MsgRequestPreVoteResponse);
+        node.step(NodeId(1), Wire(grant), now);
+        assert_eq!(node.ready().messages.len(), 2, "votes requested");
+        let candidate = StateRole::Candidate;
+        assert_eq!(
+            Some(timeout(&node)),
+            expected.after(1, candidate),
+            "as candidate"
+        );
+        let mut m = Message {
+            from: 2,
+            to: 1,
+            term: 5,
+            ..Message::default()
+        };
+        m.set_msg_type(MessageType::MsgHeartbeat);
+        node.step(NodeId(1), Wire(m), now);
+        assert_eq!(node.state(), (Term(5), false));
+        assert_eq!(
+            Some(timeout(&node)),
+            expected.after(5, follower),
+            "as follower"
+        );
+        let deadline = node.next_deadline();
+        let ticks = timeout(&node) as u64;
+        assert_eq!(
+            deadline,
+            now + raft_contract::Duration(crate::clock::TICK.0 * ticks)
+        );
+    }
+}
