@@ -264,6 +264,11 @@ impl<I: Implementation> RaftTester<I> {
         self.status()
     }
 
+    /// The status view of server `i`, or `None` while it is crashed.
+    pub fn node_status(&self, i: usize) -> Option<raft_contract::Status> {
+        Some(self.sim.node(self.ids[i])?.raft().status())
+    }
+
     /// `GetState()` of server `i`, or `None` while it is crashed.
     pub fn state(&self, i: usize) -> Option<(u64, bool)> {
         let s = self.sim.node(self.ids[i])?;
