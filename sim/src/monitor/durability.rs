@@ -122,9 +122,13 @@ impl Durability {
                 .term(c.what));
             }
         }
+        // An acknowledged entry still in the crashed log, or at its snapshot point with
+        // the same term, is still owed. One compacted below the snapshot point cannot be
+        // told apart from a replacement that was committed later: it is not held
+        // against the node (and the restarted node holds whatever its snapshot covers).
         let still_true = acked.appends.iter().filter(|a| {
             let (_, index, entry) = a.what;
-            index <= crashed.base() || crashed.term_at(index) == Some(entry)
+            crashed.term_at(index) == Some(entry)
         });
         if let Some(a) = still_true.max_by_key(|a| a.what.1) {
             let (term, index, entry) = a.what;
@@ -204,6 +208,55 @@ mod tests {
         let v = a
             .check(&mut m, 4)
             .expect_err("restarted without its own vote");
+        assert_eq!(v.property, Property::Durability);
+    }
+
+    /// Swarm seed 17825: entries through 5 acknowledged in term 1, index 5 later
+    /// replaced by a term-7 entry and compacted into a snapshot at 5 (term 7); the
+    /// restarted node holds that snapshot. Nothing owed is lost.
+    #[test]
+    fn durability_acknowledged_entry_replaced_then_compacted_is_not_owed() {
+        let mut m = Monitors::new();
+        let mut a = Fake::new(4).with_log(&[1; 5]);
+        a.term = 1;
+        a.ack(
+            0,
+            Ack::Append {
+                term: Term(1),
+                last_index: LogIndex(5),
+            },
+        );
+        assert!(a.check(&mut m, 1).is_ok());
+        a.term = 7;
+        a.log = vec![1, 1, 1, 1, 7];
+        assert!(a.check(&mut m, 2).is_ok());
+        a.snapshot = (5, 7);
+        a.log = Vec::new();
+        assert!(a.check(&mut m, 3).is_ok());
+        restart(&mut a, 7, None, &[]);
+        a.snapshot = (5, 7);
+        assert!(
+            a.check(&mut m, 4).is_ok(),
+            "the term-1 entry at 5 was replaced"
+        );
+        // The same, but the entry at 5 stayed term 1: a restart without it fails.
+        let mut m = Monitors::new();
+        let mut b = Fake::new(4).with_log(&[1; 5]);
+        b.term = 1;
+        b.ack(
+            0,
+            Ack::Append {
+                term: Term(1),
+                last_index: LogIndex(5),
+            },
+        );
+        assert!(b.check(&mut m, 1).is_ok());
+        b.snapshot = (5, 1);
+        b.log = Vec::new();
+        assert!(b.check(&mut m, 2).is_ok());
+        restart(&mut b, 1, None, &[1, 1, 1]);
+        b.snapshot = (0, 0);
+        let v = b.check(&mut m, 3).expect_err("the snapshot at 5 was lost");
         assert_eq!(v.property, Property::Durability);
     }
 
