@@ -22,6 +22,14 @@ pub struct Config {
     /// The most entries one AppendEntries carries; larger backlogs go out in several
     /// messages, each sent when the previous one is acknowledged.
     pub entries_per_message_max: u64,
+    /// The crate's own checks of cross-node invariants (two leaders in a term, a
+    /// committed entry removed, ...); on by default. Only planted-bug nodes turn them
+    /// off, so that what catches their bug is the tester, not the crate.
+    #[cfg(feature = "planted-bugs")]
+    pub self_checks: bool,
+    /// The classic bug this node runs with, if any (raftsim's suite of broken Rafts).
+    #[cfg(feature = "planted-bugs")]
+    pub bug: Option<crate::planted::Bug>,
 }
 
 impl Default for Config {
@@ -31,6 +39,10 @@ impl Default for Config {
             election_timeout_max: Duration::from_millis(600),
             heartbeat_interval: Duration::from_millis(100),
             entries_per_message_max: 512,
+            #[cfg(feature = "planted-bugs")]
+            self_checks: true,
+            #[cfg(feature = "planted-bugs")]
+            bug: None,
         }
     }
 }

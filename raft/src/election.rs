@@ -44,12 +44,13 @@ impl<C: Command> Raft<C> {
     /// candidate in this term, and its log is at least as up to date as ours (§5.4.1).
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, m: RequestVote, now: Instant) {
         let grant = m.term == self.current_term
-            && self.voted_for.is_none_or(|v| v == from)
-            && self.log.is_up_to_date(m.last_log_index, m.last_log_term);
+            && (self.voted_for.is_none_or(|v| v == from) || planted!(self, VoteTwice))
+            && (self.log.is_up_to_date(m.last_log_index, m.last_log_term)
+                || planted!(self, VoteWithoutLogCheck));
         if grant {
-            assert_eq!(
-                self.role,
-                Role::Follower,
+            invariant!(
+                self,
+                self.role == Role::Follower,
                 "{}: granting vote while {:?}",
                 self.id,
                 self.role
@@ -77,7 +78,8 @@ impl<C: Command> Raft<C> {
     ) {
         // Replies from older elections, or arriving after the election ended, count for
         // nothing (duplicates are harmless: votes are a set).
-        if self.role != Role::Candidate || m.term != self.current_term || !m.vote_granted {
+        let stale = m.term != self.current_term && !planted!(self, CountStaleVote);
+        if self.role != Role::Candidate || stale || !m.vote_granted {
             return;
         }
         self.votes[from.index()] = true;
@@ -99,9 +101,9 @@ impl<C: Command> Raft<C> {
             "{}: elected while not candidate",
             self.id
         );
-        assert_eq!(
-            self.voted_for,
-            Some(self.id),
+        invariant!(
+            self,
+            self.voted_for == Some(self.id),
             "{}: elected without own vote",
             self.id
         );

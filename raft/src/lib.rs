@@ -15,7 +15,11 @@
 //! - [`Ready`] and [`ApplyMsg`]: the effects; [`Persisted`]: the durable bytes.
 //! - Internals, one concern per file: `log.rs` (index arithmetic, the only place that
 //!   maps global indices to vector positions), `progress.rs` (per-follower flow control),
-//!   `election.rs`, `replication.rs`, `snapshot.rs`, `persist.rs`, `rng.rs`.
+//!   `election.rs`, `replication.rs`, `snapshot.rs`, `persist.rs`, `rng.rs`;
+//!   `invariant.rs`, the cross-node assertions and the switches of planted bugs.
+//! - `planted` (only with the `planted-bugs` feature, which only raftsim's tests
+//!   enable): classic Raft bugs planted in this Raft, for the suite that tests
+//!   raftsim's safety monitors.
 //!
 //! # Example
 //! Three nodes driven by hand, messages delivered instantly:
@@ -65,6 +69,10 @@
 //! ```
 #![deny(missing_docs)]
 
+// First: the macros it defines are used by the modules below.
+#[macro_use]
+mod invariant;
+
 pub mod config;
 mod contract;
 mod election;
@@ -73,6 +81,8 @@ pub mod log;
 pub mod message;
 pub mod node;
 pub mod persist;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 mod progress;
 pub mod ready;
 mod replication;

@@ -150,6 +150,16 @@ impl<C: Command> Raft<C> {
         assert_ne!(from, self.id, "{}: message from itself", self.id);
         // §5.1: any message with a higher term makes us a follower of that term.
         if msg.term() > self.current_term {
+            if planted!(self, KeepLeadingOnHigherTerm)
+                && self.role == Role::Leader
+                && !msg.is_request()
+            {
+                // The bug: the term is adopted, the lead is kept, the reply dropped.
+                self.current_term = msg.term();
+                self.voted_for = None;
+                self.persist_pending = true;
+                return;
+            }
             self.become_follower(msg.term(), now);
         }
         match msg {
@@ -160,7 +170,8 @@ impl<C: Command> Raft<C> {
             Message::InstallSnapshot(m) => self.handle_install_snapshot(from, m, now),
             Message::InstallSnapshotReply(m) => self.handle_install_snapshot_reply(from, m, now),
         }
-        assert!(
+        invariant!(
+            self,
             self.commit_index <= self.log.last_index(),
             "{}: commit {} beyond last index {}",
             self.id,
@@ -223,7 +234,8 @@ impl<C: Command> Raft<C> {
         if self.snapshot_apply_pending {
             self.snapshot_apply_pending = false;
             let index = self.log.snapshot_index();
-            assert!(
+            invariant!(
+                self,
                 index > self.last_applied,
                 "{}: installed snapshot {index} not beyond applied {}",
                 self.id,

@@ -139,7 +139,7 @@ impl<C: Command> Raft<C> {
             conflict_term: None,
         };
         // 1. Reply false if term < currentTerm; our term in the reply deposes the sender.
-        if m.term < self.current_term {
+        if m.term < self.current_term && !planted!(self, AcceptStaleAppend) {
             self.send(from, Message::AppendEntriesReply(reply));
             return;
         }
@@ -154,7 +154,12 @@ impl<C: Command> Raft<C> {
                 self.append_new_entries(m.prev_log_index.plus(skip as u64), m.entries, skip);
                 // 5. Only entries known to match the leader's may be committed, hence the
                 // bound by the last entry this message vouched for.
-                let commit = m.leader_commit.min(last_new);
+                let bound = if planted!(self, CommitBeyondLastNew) {
+                    self.log.last_index()
+                } else {
+                    last_new
+                };
+                let commit = m.leader_commit.min(bound);
                 if commit > self.commit_index {
                     self.commit_index = commit;
                 }
@@ -167,9 +172,9 @@ impl<C: Command> Raft<C> {
     /// Recognises `from` as the leader of the current term (§5.2: a candidate that hears
     /// from a current leader steps down) and defers our own election.
     pub(crate) fn accept_leader(&mut self, from: NodeId, now: Instant) {
-        assert_ne!(
-            self.role,
-            Role::Leader,
+        invariant!(
+            self,
+            self.role != Role::Leader,
             "{}: two leaders in term {}: {} and {from}",
             self.id,
             self.current_term,
@@ -178,7 +183,8 @@ impl<C: Command> Raft<C> {
         if self.role == Role::Candidate {
             self.become_follower(self.current_term, now);
         }
-        assert!(
+        invariant!(
+            self,
             self.leader.is_none_or(|l| l == from),
             "{}: two leaders in term {}: {:?} and {from}",
             self.id,
@@ -205,8 +211,12 @@ impl<C: Command> Raft<C> {
         }
         match self.log.term_at(m.prev_log_index) {
             None => Err((self.log.last_index().next(), None)),
+            // The planted bug accepts an older entry at prev_log_index as a match (a newer
+            // one would make the appended terms decrease, which `Log` itself forbids).
+            Some(t) if t < m.prev_log_term && planted!(self, SkipPrevTermCheck) => Ok(0),
             Some(t) if t != m.prev_log_term => {
-                assert!(
+                invariant!(
+                    self,
                     m.prev_log_index > self.commit_index,
                     "{}: leader's {} term {} conflicts with committed term {t}",
                     self.id,
@@ -229,13 +239,26 @@ impl<C: Command> Raft<C> {
         entries: Vec<crate::log::Entry<C>>,
         skip: usize,
     ) {
+        if planted!(self, TruncateOnEveryAppend) {
+            // The bug: "delete the existing entries that follow" whether they conflict
+            // or not, then append.
+            if self.log.last_index() > prev && prev >= self.log.snapshot_index() {
+                self.log.truncate_from(prev.next());
+            }
+            for entry in entries.into_iter().skip(skip) {
+                self.log.append(entry);
+            }
+            self.persist_pending = true;
+            return;
+        }
         let mut index = prev;
         for entry in entries.into_iter().skip(skip) {
             index = index.next();
             match self.log.term_at(index) {
                 Some(t) if t == entry.term => continue,
                 Some(t) => {
-                    assert!(
+                    invariant!(
+                        self,
                         index > self.commit_index,
                         "{}: truncating committed entry {index} (term {t}, commit {})",
                         self.id,
@@ -269,7 +292,8 @@ impl<C: Command> Raft<C> {
         }
         if m.success {
             let matched = m.prev_log_index.plus(m.entries_len);
-            assert!(
+            invariant!(
+                self,
                 matched <= self.log.last_index(),
                 "{}: {from} acknowledged {matched} beyond last {}",
                 self.id,
@@ -336,12 +360,19 @@ impl<C: Command> Raft<C> {
                 self.progress[p].match_index
             }
         };
+        let quorum = if planted!(self, CommitMinority) {
+            self.peers / 2
+        } else {
+            self.quorum()
+        };
         let candidate = (0..self.peers)
             .map(matched)
-            .filter(|&m| (0..self.peers).filter(|&q| matched(q) >= m).count() >= self.quorum())
+            .filter(|&m| (0..self.peers).filter(|&q| matched(q) >= m).count() >= quorum)
             .max()
             .expect("every server has at least the smallest match index");
-        if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.current_term) {
+        let own_term = self.log.term_at(candidate) == Some(self.current_term)
+            || planted!(self, CommitPreviousTerm);
+        if candidate > self.commit_index && own_term {
             self.commit_index = candidate;
         }
         assert!(

@@ -85,7 +85,12 @@ impl<C: Command> Raft<C> {
         // A snapshot that covers nothing beyond our commit index is stale (duplicated or
         // reordered): what it holds, we hold already, and installing it could move the
         // service backwards. Acknowledging is still right: our log matches through it.
-        if m.last_included_index > self.commit_index {
+        let installed = if planted!(self, InstallStaleSnapshot) {
+            self.log.snapshot_index()
+        } else {
+            self.commit_index
+        };
+        if m.last_included_index > installed {
             // 6-7. Keep a matching suffix, else discard the whole log.
             self.log
                 .install_snapshot(m.last_included_index, m.last_included_term);
@@ -114,7 +119,8 @@ impl<C: Command> Raft<C> {
         if self.role != Role::Leader || m.term != self.current_term {
             return;
         }
-        assert!(
+        invariant!(
+            self,
             m.last_included_index <= self.log.snapshot_index(),
             "{}: {from} acknowledged snapshot {} beyond ours at {}",
             self.id,

@@ -175,7 +175,7 @@ impl<I: Implementation> KvTester<I> {
             completed: BTreeMap::new(),
             last_return: BTreeMap::new(),
             tasks: Tasks::default(),
-            monitors: Monitors::new(),
+            monitors: Monitors::new(n),
             trap: None,
             ops: 0,
             metrics: Vec::new(),

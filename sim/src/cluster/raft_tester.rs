@@ -170,7 +170,7 @@ impl<I: Implementation> RaftTester<I> {
             max_index: 0,
             starts: 0,
             tasks: Tasks::default(),
-            monitors: Monitors::new(),
+            monitors: Monitors::new(n),
             trap: None,
             snapshot_interval: SNAPSHOT_INTERVAL,
         };

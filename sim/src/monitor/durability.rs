@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn durability_forgotten_vote_fails() {
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut a = Fake::new(0);
         a.term = 3;
         a.vote = Some(1);
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn durability_forgotten_term_or_candidacy_fails() {
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut a = Fake::new(0);
         a.term = 4;
         a.vote = Some(0);
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn durability_lost_acknowledged_entries_fail_unless_replaced_meanwhile() {
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut a = Fake::new(0).with_log(&[1, 1, 1]);
         a.term = 1;
         let acked = Ack::Append {
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(v.property, Property::Durability);
         assert_eq!(v.index.map(|i| i.0), Some(3));
         // Acknowledged, then legitimately overwritten by a newer leader before the crash.
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut b = Fake::new(1).with_log(&[1, 1, 1]);
         b.term = 1;
         b.ack(0, acked);

@@ -2,14 +2,16 @@
 //! node, checked after every event that reaches a node, through the contract's status
 //! view only (no reliance on an implementation's own assertions).
 //!
-//! One checker per property, each in its own file: [`election_safety`],
-//! [`leader_append_only`], [`log_matching`], [`leader_completeness`] (with the agreement
-//! of committed entries), [`state_machine_safety`], [`apply_order`], [`durability`] and
-//! [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
+//! One checker per property, each in its own file: [`election_safety`] (with
+//! [`vote_quorum`], the majority every leader needs), [`leader_append_only`],
+//! [`log_matching`], [`commit_rule`] (what a leader may commit),
+//! [`leader_completeness`] (with the agreement of committed entries),
+//! [`state_machine_safety`], [`apply_order`], [`durability`] and [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
 //! checks look only at what changed. A violation fails the run at once, naming the
 //! property, the nodes, the term, the index and the event ([`Violation`]).
 
 pub mod apply_order;
+pub mod commit_rule;
 pub mod durability;
 pub mod election_safety;
 pub mod leader_append_only;
@@ -23,11 +25,13 @@ pub mod term_rule;
 mod testkit;
 pub mod view;
 pub mod violation;
+pub mod vote_quorum;
 
 pub use view::NodeView;
 pub use violation::{Property, Violation};
 
 use apply_order::ApplyOrder;
+use commit_rule::CommitRule;
 use durability::Durability;
 use election_safety::ElectionSafety;
 use leader_append_only::LeaderAppendOnly;
@@ -37,6 +41,7 @@ use log_shadow::LogShadow;
 use raft_contract::Status;
 use state_machine_safety::StateMachineSafety;
 use term_rule::TermRule;
+use vote_quorum::VoteQuorum;
 
 /// What the monitors remember of one incarnation of a node.
 #[derive(Clone, Debug, Default)]
@@ -53,25 +58,23 @@ pub struct Monitors {
     enabled: bool,
     nodes: Vec<Option<Incarnation>>,
     election: ElectionSafety,
+    votes: VoteQuorum,
+    commits: CommitRule,
     matching: LogMatching,
     completeness: LeaderCompleteness,
     state_machine: StateMachineSafety,
     durability: Durability,
 }
 
-impl Default for Monitors {
-    fn default() -> Self {
-        Monitors::new()
-    }
-}
-
 impl Monitors {
-    /// Monitors that check every property.
-    pub fn new() -> Monitors {
+    /// Monitors that check every property of a cluster of `peers` servers.
+    pub fn new(peers: usize) -> Monitors {
         Monitors {
             enabled: true,
             nodes: Vec::new(),
             election: ElectionSafety::default(),
+            votes: VoteQuorum::new(peers),
+            commits: CommitRule::new(peers),
             matching: LogMatching::default(),
             completeness: LeaderCompleteness::default(),
             state_machine: StateMachineSafety::default(),
@@ -83,7 +86,7 @@ impl Monitors {
     pub fn off() -> Monitors {
         Monitors {
             enabled: false,
-            ..Monitors::new()
+            ..Monitors::new(0)
         }
     }
 
@@ -120,13 +123,17 @@ impl Monitors {
         let previous = node.previous;
         TermRule.check(previous.as_ref(), view)?;
         self.election.check(view)?;
+        self.votes.check(previous.as_ref(), view)?;
         let changes = node.shadow.reconcile(view);
         LeaderAppendOnly.check(previous.as_ref(), view, &changes)?;
         self.matching.check(view, &changes)?;
+        self.commits.check(previous.as_ref(), view)?;
         self.completeness.check(previous.as_ref(), view, &changes)?;
         node.apply_order.check(previous.as_ref(), view)?;
         self.state_machine.check(view)?;
         self.durability.record(view);
+        self.votes.record(view);
+        self.commits.record(view);
         node.previous = Some(view.status);
         Ok(())
     }

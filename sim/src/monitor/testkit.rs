@@ -1,5 +1,9 @@
 //! Hand-made nodes for the monitors' own tests: a status, a log of terms and what the
 //! last handler did, fed to the monitors as views.
+//!
+//! The tests of the other properties script leaders without elections, so their
+//! monitors are built for one server (`Monitors::new(1)`), where a leader's own vote
+//! is a majority; Vote Quorum's own tests build theirs for 3 and 5.
 
 use super::view::NodeView;
 use super::{Monitors, Violation};
@@ -103,4 +107,13 @@ impl Fake {
             digest,
         });
     }
+}
+
+/// Node `voter` grants its vote for `term` to `candidate`, checked by `m` at `event`.
+pub fn grant_vote(m: &mut Monitors, voter: u32, candidate: u32, term: u64, event: u64) {
+    let mut v = Fake::new(voter);
+    v.term = term;
+    v.vote = Some(candidate);
+    v.ack(candidate, Ack::Vote { term: Term(term) });
+    assert!(v.check(m, event).is_ok(), "a vote alone breaks nothing");
 }

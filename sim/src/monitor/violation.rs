@@ -9,8 +9,13 @@ use std::fmt;
 pub enum Property {
     /// At most one leader per term.
     ElectionSafety,
+    /// A leader was granted votes for its term by a majority, itself included.
+    VoteQuorum,
     /// A leader never overwrites or deletes entries in its term.
     LeaderAppendOnly,
+    /// Figure 2: a leader moves its commit index only to an entry of its own term that
+    /// a majority acknowledged in that term.
+    CommitRule,
     /// Two logs with an entry of the same index and term agree on every entry up to it.
     LogMatching,
     /// An entry committed in a term is in the log of every leader of a later term.
@@ -33,7 +38,9 @@ impl Property {
     pub fn name(self) -> &'static str {
         match self {
             Property::ElectionSafety => "Election Safety",
+            Property::VoteQuorum => "Vote Quorum",
             Property::LeaderAppendOnly => "Leader Append-Only",
+            Property::CommitRule => "Commit Rule",
             Property::LogMatching => "Log Matching",
             Property::LeaderCompleteness => "Leader Completeness",
             Property::StateMachineSafety => "State Machine Safety",

@@ -1,0 +1,157 @@
+//! Figure 2's commit rule for leaders ("Rules for Servers", Leaders): "if there exists
+//! an N such that N > commitIndex, a majority of `matchIndex[i]` >= N, and `log[N].term`
+//! == currentTerm: set commitIndex = N" (§5.3, §5.4).
+//!
+//! When a leader's commit index moves to N, its entry at N must be of the leader's term
+//! and a majority of the servers, itself included, must have acknowledged entries
+//! through N in that term (the contract's `Ack::Append`, counted when sent). Leader
+//! Completeness and State Machine Safety see a commit that breaks the rule only when a
+//! later leader or commit contradicts it, which needs a rare schedule (Figure 8); this
+//! check sees the commit itself.
+
+use super::view::NodeView;
+use super::violation::{Property, Violation};
+use raft_contract::{Ack, LogIndex, NodeId, Role, Status, Term};
+use std::collections::BTreeMap;
+
+/// The furthest acknowledgement of each follower, per term and leader.
+#[derive(Clone, Debug)]
+pub struct CommitRule {
+    peers: usize,
+    /// (term, leader) -> (follower, the highest index it acknowledged), in the order seen.
+    acked: BTreeMap<(Term, NodeId), Vec<(NodeId, LogIndex)>>,
+}
+
+impl CommitRule {
+    /// The check for a cluster of `peers` servers.
+    pub fn new(peers: usize) -> CommitRule {
+        CommitRule {
+            peers,
+            acked: BTreeMap::new(),
+        }
+    }
+
+    /// Records the entries the messages the node just sent acknowledged.
+    pub fn record(&mut self, view: &NodeView<'_>) {
+        for &(to, ack) in &view.observed.acks {
+            if let Ack::Append { term, last_index } = ack {
+                let followers = self.acked.entry((term, to)).or_default();
+                match followers.iter_mut().find(|(f, _)| *f == view.node) {
+                    Some((_, furthest)) => *furthest = (*furthest).max(last_index),
+                    None => followers.push((view.node, last_index)),
+                }
+            }
+        }
+    }
+
+    /// Fails if the node leads and its commit index moved to an entry of another term,
+    /// or to one a majority had not acknowledged in its term.
+    ///
+    /// # Errors
+    /// The violation, naming the leader, the term and the index.
+    pub fn check(&self, previous: Option<&Status>, view: &NodeView<'_>) -> Result<(), Violation> {
+        let st = &view.status;
+        let Some(prev) = previous else {
+            return Ok(());
+        };
+        if st.role != Role::Leader || st.commit_index <= prev.commit_index {
+            return Ok(());
+        }
+        let n = st.commit_index;
+        let fail = |detail: String| {
+            Violation::new(Property::CommitRule, view.node, view.event, detail)
+                .term(st.term)
+                .index(n)
+        };
+        let entry = view.term_at(n);
+        if entry != Some(st.term) {
+            let what = entry.map_or("no entry".to_string(), |t| {
+                format!("an entry of term {}", t.0)
+            });
+            return Err(fail(format!(
+                "leader {} of term {} moved its commit index from {} to {n}, {what} (only entries of the leader's term commit by counting, Figure 8)",
+                view.node, st.term.0, prev.commit_index
+            )));
+        }
+        let holders: Vec<NodeId> = self
+            .acked
+            .get(&(st.term, view.node))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|(f, furthest)| *f != view.node && *furthest >= n)
+            .map(|(f, _)| *f)
+            .collect();
+        let quorum = self.peers / 2 + 1;
+        if 1 + holders.len() < quorum {
+            let names: Vec<String> = holders.iter().map(ToString::to_string).collect();
+            return Err(fail(format!(
+                "leader {} of term {} committed {n} held by {} of {} servers (itself and [{}]); a majority is {quorum}",
+                view.node,
+                st.term.0,
+                1 + holders.len(),
+                self.peers,
+                names.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::monitor::testkit::{grant_vote, Fake};
+    use crate::monitor::{Monitors, Property};
+    use raft_contract::{Ack, LogIndex, Term};
+
+    fn ack(term: u64, last: u64) -> Ack {
+        Ack::Append {
+            term: Term(term),
+            last_index: LogIndex(last),
+        }
+    }
+
+    /// A follower of `leader` in `term`, acknowledging entries through `last`.
+    fn acknowledge(m: &mut Monitors, id: u32, leader: u32, term: u64, last: u64, event: u64) {
+        let mut f = Fake::new(id).with_log(&vec![term; last as usize]);
+        f.term = term;
+        f.ack(leader, ack(term, last));
+        assert!(f.check(m, event).is_ok());
+    }
+
+    #[test]
+    fn commit_rule_majority_of_the_leaders_term_passes() {
+        let mut m = Monitors::new(3);
+        let mut a = Fake::new(0).leading(2).with_log(&[2, 2]);
+        grant_vote(&mut m, 1, 0, 2, 1);
+        assert!(a.check(&mut m, 2).is_ok());
+        acknowledge(&mut m, 1, 0, 2, 2, 3);
+        a.commit = 2;
+        assert!(a.check(&mut m, 4).is_ok(), "itself and n1 hold 2: 2 of 3");
+    }
+
+    #[test]
+    fn commit_rule_previous_term_entry_or_minority_fails() {
+        let mut m = Monitors::new(3);
+        grant_vote(&mut m, 1, 0, 3, 1);
+        let mut a = Fake::new(0).leading(3).with_log(&[1, 2]);
+        assert!(a.check(&mut m, 2).is_ok());
+        acknowledge(&mut m, 1, 0, 3, 2, 3);
+        a.commit = 2;
+        let v = a.check(&mut m, 4).expect_err("entry 2 is of term 2, not 3");
+        assert_eq!(v.property, Property::CommitRule);
+        assert_eq!(v.index, Some(LogIndex(2)));
+
+        let mut m = Monitors::new(5);
+        let mut b = Fake::new(0).leading(1).with_log(&[1, 1]);
+        grant_vote(&mut m, 1, 0, 1, 1);
+        grant_vote(&mut m, 2, 0, 1, 2);
+        assert!(b.check(&mut m, 3).is_ok());
+        acknowledge(&mut m, 1, 0, 1, 2, 4);
+        acknowledge(&mut m, 2, 0, 1, 1, 5);
+        b.commit = 1;
+        assert!(b.check(&mut m, 6).is_ok(), "3 of 5 hold 1");
+        b.commit = 2;
+        let v = b.check(&mut m, 7).expect_err("2 of 5 hold 2");
+        assert_eq!(v.property, Property::CommitRule);
+    }
+}

@@ -1,0 +1,136 @@
+//! Vote Quorum (Figure 2, "Rules for Servers", Candidates: "if votes received from
+//! majority of servers: become leader"): a node leads term T only after a majority of
+//! the servers, itself included, granted it their vote for T.
+//!
+//! Election Safety rests on it (one vote per voter per term, and a majority per
+//! leader), but two leaders of one term need a second election to go wrong at the same
+//! time; a leader elected without a majority is wrong already, whether or not a rival
+//! shows up. A vote counts from the moment its voter sends it (the contract's
+//! `Ack::Vote`), whether it arrives or not, so a correct leader always has enough: one
+//! with fewer counted something that was not a vote for its term, such as a stale
+//! reply from an older election.
+
+use super::view::NodeView;
+use super::violation::{Property, Violation};
+use raft_contract::{Ack, NodeId, Role, Status, Term};
+use std::collections::BTreeMap;
+
+/// Every vote granted so far, by term and candidate.
+#[derive(Clone, Debug)]
+pub struct VoteQuorum {
+    peers: usize,
+    /// (term, candidate) -> the voters that granted it their vote, in the order seen.
+    granted: BTreeMap<(Term, NodeId), Vec<NodeId>>,
+}
+
+impl VoteQuorum {
+    /// The check for a cluster of `peers` servers.
+    pub fn new(peers: usize) -> VoteQuorum {
+        VoteQuorum {
+            peers,
+            granted: BTreeMap::new(),
+        }
+    }
+
+    /// The votes needed to lead: a majority of the servers.
+    pub fn quorum(&self) -> usize {
+        self.peers / 2 + 1
+    }
+
+    /// Records the votes the messages the node just sent granted.
+    pub fn record(&mut self, view: &NodeView<'_>) {
+        for &(to, ack) in &view.observed.acks {
+            if let Ack::Vote { term } = ack {
+                let voters = self.granted.entry((term, to)).or_default();
+                if !voters.contains(&view.node) {
+                    voters.push(view.node);
+                }
+            }
+        }
+    }
+
+    /// Fails if the node leads a term it did not lead at its previous check, with
+    /// fewer than a majority of votes granted to it for that term.
+    ///
+    /// # Errors
+    /// The violation, naming the leader, its voters and the term.
+    pub fn check(&self, previous: Option<&Status>, view: &NodeView<'_>) -> Result<(), Violation> {
+        let st = &view.status;
+        if st.role != Role::Leader {
+            return Ok(());
+        }
+        if previous.is_some_and(|p| p.role == Role::Leader && p.term == st.term) {
+            return Ok(());
+        }
+        let voters = self
+            .granted
+            .get(&(st.term, view.node))
+            .map_or(&[][..], Vec::as_slice);
+        let votes = 1 + voters.iter().filter(|v| **v != view.node).count();
+        if votes >= self.quorum() {
+            return Ok(());
+        }
+        let names: Vec<String> = voters.iter().map(ToString::to_string).collect();
+        let detail = format!(
+            "{} leads term {} with {votes} vote(s) of {} servers (itself, and granted for term {} by [{}]); a majority is {}",
+            view.node,
+            st.term.0,
+            self.peers,
+            st.term.0,
+            names.join(", "),
+            self.quorum()
+        );
+        let mut v =
+            Violation::new(Property::VoteQuorum, view.node, view.event, detail).term(st.term);
+        for voter in voters {
+            v = v.with(*voter);
+        }
+        Err(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::monitor::testkit::{grant_vote, Fake};
+    use crate::monitor::{Monitors, Property};
+    use raft_contract::{Ack, Term};
+
+    #[test]
+    fn vote_quorum_leader_with_a_majority_of_its_terms_votes_passes() {
+        let mut m = Monitors::new(3);
+        grant_vote(&mut m, 1, 0, 3, 1);
+        let mut a = Fake::new(0).leading(3);
+        assert!(a.check(&mut m, 2).is_ok(), "itself and n1: 2 of 3");
+        assert!(a.check(&mut m, 3).is_ok(), "the same reign");
+    }
+
+    #[test]
+    fn vote_quorum_leader_counting_an_older_terms_vote_fails() {
+        let mut m = Monitors::new(3);
+        grant_vote(&mut m, 1, 0, 3, 1);
+        // n0 lost term 3's election, stood again in term 4, and counted n1's vote for 3.
+        let mut a = Fake::new(0).leading(4);
+        let v = a.check(&mut m, 2).expect_err("one vote of 3 for term 4");
+        assert_eq!(v.property, Property::VoteQuorum);
+        assert_eq!(v.term, Some(Term(4)));
+    }
+
+    #[test]
+    fn vote_quorum_counts_each_voter_once() {
+        let mut m = Monitors::new(5);
+        grant_vote(&mut m, 1, 0, 1, 1);
+        grant_vote(&mut m, 2, 0, 1, 2);
+        let mut b = Fake::new(0).leading(1);
+        assert!(b.check(&mut m, 3).is_ok(), "3 of 5");
+        let mut voter = Fake::new(4);
+        voter.term = 2;
+        voter.ack(3, Ack::Vote { term: Term(2) });
+        voter.ack(3, Ack::Vote { term: Term(2) });
+        assert!(voter.check(&mut m, 4).is_ok());
+        let mut c = Fake::new(3).leading(2);
+        let v = c
+            .check(&mut m, 5)
+            .expect_err("a duplicate vote is one vote: 2 of 5");
+        assert_eq!(v.property, Property::VoteQuorum);
+    }
+}
