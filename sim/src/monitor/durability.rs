@@ -216,7 +216,7 @@ mod tests {
     /// restarted node holds that snapshot. Nothing owed is lost.
     #[test]
     fn durability_acknowledged_entry_replaced_then_compacted_is_not_owed() {
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut a = Fake::new(4).with_log(&[1; 5]);
         a.term = 1;
         a.ack(
@@ -240,7 +240,7 @@ mod tests {
             "the term-1 entry at 5 was replaced"
         );
         // The same, but the entry at 5 stayed term 1: a restart without it fails.
-        let mut m = Monitors::new();
+        let mut m = Monitors::new(1);
         let mut b = Fake::new(4).with_log(&[1; 5]);
         b.term = 1;
         b.ack(
