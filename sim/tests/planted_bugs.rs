@@ -16,8 +16,9 @@
 //! planted_bugs -- --ignored --nocapture planted_bugs_hunt` measures every bug in every
 //! lab scenario (the README's "Planted bugs" table).
 //!
-//! Adding another hunter (the swarm's random fault profiles) is one more method beside
-//! [`Suspect::caught_in_lab`]: a `hunt` over its seeds, with the same verdicts.
+//! The same test then hunts the bug with the swarm ([`Suspect::caught_in_swarm`]): seeds
+//! of `SwarmRaft` and `SwarmKv` in turn, until a monitor catches it, within [`SEEDS_MAX`]
+//! seeds of each, again with no panic on the way.
 
 use raft::planted::{Bug, Plant, Planted};
 use raft_contract::{Command, RaftFamily};
@@ -149,6 +150,35 @@ impl Suspect {
     }
 }
 
+impl Suspect {
+    /// Hunts the bug with the swarm: seed 0 of `SwarmRaft`, seed 0 of `SwarmKv`, seed 1
+    /// of each, ... until a monitor catches it (any property: the swarm's faults decide
+    /// which shows first), within [`SEEDS_MAX`] seeds of each.
+    fn caught_in_swarm(&self) {
+        let bug = self.bug;
+        let swarm = (self.swarm)();
+        assert_eq!(swarm.len(), 2, "{bug}: both swarm workloads");
+        let runs = |seed: u64| {
+            let scenario = &swarm[(seed % 2) as usize];
+            run(scenario, &config(seed / 2))
+        };
+        let h = hunt(2 * SEEDS_MAX, runs);
+        assert!(
+            h.panics.is_empty(),
+            "{bug}: a swarm run panicked (the raft crate's own checks, not the tester): {:?}",
+            h.panics
+        );
+        let (k, caught_by, reason) = h
+            .caught
+            .unwrap_or_else(|| panic!("{bug}: not caught by the swarm in {SEEDS_MAX} seeds"));
+        let name = swarm[(k % 2) as usize].name;
+        println!(
+            "{bug}: caught by {caught_by} in {name} at seed {}\n  {reason}",
+            k / 2
+        );
+    }
+}
+
 /// One marker type per bug: its `Plant`, its `RaftFamily` and its `Implementation`
 /// (named `bug-...`), and one test that hunts it in the lab scenario given, where the
 /// monitor of the property given must catch it.
@@ -173,7 +203,9 @@ macro_rules! suspects {
 
             #[test]
             fn $test() {
-                Suspect::of::<$family>().caught_in_lab($scenario, $property);
+                let suspect = Suspect::of::<$family>();
+                suspect.caught_in_lab($scenario, $property);
+                suspect.caught_in_swarm();
             }
         )*
 
