@@ -1,0 +1,39 @@
+//! The test command of the mutation-testing measurement (README, "Mutation score"): every
+//! Raft scenario (2A-2D) over 3 seeds, 1,000 SwarmRaft seeds and 100 SwarmKv seeds on
+//! raftsim's Raft, with the
+//! monitors on. Ignored in `cargo test`; `cargo mutants` runs it by name:
+//!
+//! ```sh
+//! cargo mutants --package raft --file raft/src/election.rs --file raft/src/replication.rs \
+//!     --test-package sim -- --test mutation_gate -- --include-ignored
+//! ```
+
+use sim::registry::run;
+use sim::scenario::RunConfig;
+
+#[test]
+#[ignore = "the mutation-testing gate: run by cargo mutants"]
+fn mutation_gate_raft_scenarios_and_swarm_pass() {
+    let mut failures = Vec::new();
+    let mut check = |scenario: &sim::scenario::Scenario, seed: u64| {
+        let config = RunConfig {
+            seed,
+            ..RunConfig::default()
+        };
+        if let Some(why) = run(scenario, &config).failure {
+            failures.push(format!("{} seed {seed}: {why}", scenario.name));
+        }
+    };
+    for s in sim::scenarios::raft::<raft::Family>() {
+        for seed in 0..3 {
+            check(&s, seed);
+        }
+    }
+    for s in sim::swarm::scenarios::<raft::Family>() {
+        let seeds = if s.name == "SwarmRaft" { 1_000 } else { 100 };
+        for seed in 0..seeds {
+            check(&s, seed);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
