@@ -58,6 +58,8 @@ pub(crate) fn run_kv<I: Implementation>(
         t.monitors = crate::monitor::Monitors::off();
     }
     let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    // The checker's first illegal operation is the failure only when nothing failed before.
+    let body_failed = verdict.is_err();
     let result = if setup.check_history {
         t.check_history()
     } else {
@@ -90,7 +92,6 @@ pub(crate) fn run_kv<I: Implementation>(
         .then(|| result.explain_first_failure(&checker::KvModel::new(), t.history()))
         .flatten()
         .and_then(|e| e.rejected.first().map(|r| r.op));
-    let body_failed = verdict.is_err();
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
     if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), &t.monitors) {
         kv_lanes(timeline, &t, if body_failed { None } else { illegal });
@@ -124,8 +125,13 @@ fn timeline_of<'a>(
         timeline.set_lane(node, LaneKind::Server, node.to_string());
     }
     if let Some(v) = monitors.violation() {
+        // The run stops at a violation: found after its last event, it is at its end.
+        let time = match v.event >= timeline.events {
+            true => timeline.end,
+            false => timeline.time_of_event(v.event),
+        };
         timeline.failure = Some(FailurePoint {
-            time: timeline.time_of_event(v.event),
+            time,
             event: v.event,
             headline: headline(&format!("{}: {}", v.property, v.detail)),
             node: v.nodes.first().map(|n| NodeId(n.0)),
@@ -319,6 +325,54 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("never written"));
         let json = o.history_json.expect("the history as JSON");
         assert!(json.contains("\"never written\""));
+    }
+
+    #[test]
+    fn run_kv_illegal_history_marks_its_first_illegal_operation_on_the_timeline() {
+        let setup = KvSetup {
+            servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            check_history: true,
+        };
+        let config = RunConfig {
+            seed: 1,
+            keep_trace: true,
+            ..RunConfig::default()
+        };
+        let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
+        let timeline = o.timeline.expect("a timeline with the trace");
+        let failure = timeline.failure.as_ref().expect("a failure point");
+        assert_eq!(failure.op, Some(1), "the tampered Get is the illegal one");
+        assert!(
+            failure.headline.contains("never written"),
+            "{}",
+            failure.headline
+        );
+        let get = &timeline.ops[1];
+        assert_eq!((failure.time, failure.node), (get.call, Some(get.node)));
+        let lanes: Vec<LaneKind> = timeline.lanes.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            lanes,
+            [
+                LaneKind::Server,
+                LaneKind::Server,
+                LaneKind::Server,
+                LaneKind::Client
+            ]
+        );
+        // Without the trace there is no timeline, and the run is the same.
+        let plain = run_kv::<Ours>(
+            "Tampered",
+            &RunConfig {
+                seed: 1,
+                ..RunConfig::default()
+            },
+            setup,
+            tampered,
+        );
+        assert!(plain.timeline.is_none());
+        assert_eq!(plain.trace_hash, o.trace_hash);
     }
 
     /// Every clerk's next call is recorded strictly after its previous return, in a

@@ -22,7 +22,7 @@ window.onerror = function (msg, src, line) {
     lanes.push({name: l[0], kind: l[1], top: y, height: h});
     y += h;
   });
-  var totalHeight = y + 8;
+  var totalHeight = y + 22;
   var maxIndex = 1;
   d.series.forEach(function (s) { s.forEach(function (p) { if (p[2] > maxIndex) maxIndex = p[2]; }); });
   var bandsOf = lanes.map(function () { return []; });
@@ -36,7 +36,6 @@ window.onerror = function (msg, src, line) {
   function visible(a, b) { return b >= view.from && a <= view.to; }
   function shown(m) { return !hidden[m[4]] && !(hideHeartbeats && (m[5] & 8)); }
   function colorOf(k) { return PALETTE[k % PALETTE.length]; }
-  function laneColor(l) { return PALETTE[(l * 3) % PALETTE.length]; }
   // The first index of sorted `list` whose `key` is at least `v`.
   function lower(list, key, v) {
     var lo = 0, hi = list.length;
@@ -81,8 +80,6 @@ window.onerror = function (msg, src, line) {
     lanes.forEach(function (lane, l) {
       ctx.fillStyle = l % 2 ? '#fbfbfb' : '#ffffff';
       ctx.fillRect(0, lane.top, width(), lane.height);
-      ctx.fillStyle = d.failure && d.failure.lane === l ? '#c62828' : '#333';
-      ctx.fillText(lane.name, 4, lane.top + 13);
     });
     d.shades.forEach(function (s) {
       if (!visible(s[1], s[2])) return;
@@ -254,8 +251,8 @@ window.onerror = function (msg, src, line) {
     d.reigns.forEach(function (r) {
       if (!visible(r[0], r[1])) return;
       var a = Math.max(LEFT, x(r[0])), b = Math.min(width() - RIGHT, x(r[1]));
-      ctx.fillStyle = r[3] < 0 ? '#eeeeee' : laneColor(r[3]);
-      ctx.globalAlpha = r[3] < 0 ? 1 : 0.35; ctx.fillRect(a, AXIS, Math.max(b - a, 1), STRIP - 2); ctx.globalAlpha = 1;
+      ctx.fillStyle = r[3] < 0 ? '#eeeeee' : '#bfe3c4';
+      ctx.fillRect(a, AXIS, Math.max(b - a, 1), STRIP - 2);
       var label = 't' + r[2] + ' ' + (r[3] < 0 ? '—' : lanes[r[3]].name);
       if (b - a > label.length * 6 + 4) { ctx.fillStyle = '#222'; ctx.fillText(label, a + 3, AXIS + 12); }
       hits.push({box: [a, AXIS, b, AXIS + STRIP], weight: 4, text: function () {
@@ -277,8 +274,8 @@ window.onerror = function (msg, src, line) {
     ctx.font = 'bold 11px system-ui,sans-serif';
     var label = '✖ ' + d.failure.headline, w = ctx.measureText(label).width + 8;
     var bx = Math.min(px + 4, width() - RIGHT - w);
-    ctx.fillStyle = '#c62828'; ctx.fillRect(bx, AXIS + STRIP + 2, w, 16);
-    ctx.fillStyle = '#fff'; ctx.fillText(label, bx + 4, AXIS + STRIP + 14);
+    ctx.fillStyle = '#c62828'; ctx.fillRect(bx, totalHeight - 17, w, 16);
+    ctx.fillStyle = '#fff'; ctx.fillText(label, bx + 4, totalHeight - 5);
     hits.push({seg: [px, AXIS, px, totalHeight], weight: 30, text: function () {
       return 'failure at ' + secs(t) + ', event ' + d.failure.event + '\n' + d.failure.headline;
     }});
@@ -323,8 +320,10 @@ window.onerror = function (msg, src, line) {
 
   var pending = false;
   function redraw() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; draw(); }); } }
+  // A view of at least a microsecond, kept over the run (with a small margin).
   function setView(from, to) {
-    var span = Math.max(to - from, 1000);
+    var end = Math.max(d.end, 1), span = Math.min(Math.max(to - from, 1000), end * 1.04);
+    from = Math.max(Math.min(from, end * 1.02 - span), -end * 0.02);
     view.from = from; view.to = from + span;
     redraw();
   }
@@ -357,9 +356,12 @@ window.onerror = function (msg, src, line) {
         for (var k = 0; k < points.length; k++) if (points[k][2] >= v) { if (t === null || points[k][0] < t) { t = points[k][0]; what = 'index ' + v + ' first held by ' + lanes[l].name; } break; }
       });
     } else if (kind === 'event') {
-      var k = lower(d.msgs, function (m) { return m[6]; }, v);
-      if (k < d.msgs.length && (k > 0 || d.msgs[0][6] === v)) { t = d.msgs[k][1]; what = 'event ' + d.msgs[k][6]; }
-      else { var b = lower(d.buckets.first_event, function (e) { return e; }, v + 1) - 1; t = Math.max(0, b) * d.buckets.width; what = 'event ' + v + ' (outside the drawn window: its bucket)'; }
+      var n = d.msgs.length, k = lower(d.msgs, function (m) { return m[6]; }, v);
+      if (n && v >= d.msgs[0][6] && v <= d.msgs[n - 1][6]) { t = d.msgs[k][1]; what = 'event ' + d.msgs[k][6]; }
+      else {
+        var b = lower(d.buckets.first_event, function (e) { return e; }, v + 1) - 1;
+        t = Math.max(0, b) * d.buckets.width; what = 'event ' + v + ' (its time bucket)';
+      }
     } else { t = v * 1e9; what = secs(t); }
     if (t === null) { say.textContent = 'no ' + kind + ' ' + v + ' in this run'; return; }
     cursor = t; say.textContent = what + ' at ' + secs(t);
