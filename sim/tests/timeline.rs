@@ -16,7 +16,7 @@ use sim::implementation::Implementation;
 use sim::registry::{find, registry};
 use sim::scenario::{Outcome, RunConfig};
 use sim::timeline::window::{Bounds, PAGE_BYTES_MAX};
-use sim::timeline::{page, page_within, summary, Lane, LaneKind, Timeline};
+use sim::timeline::{page, page_within, summary, FailurePoint, Lane, LaneKind, Timeline};
 use std::path::{Path, PathBuf};
 
 /// raftsim's own Raft.
@@ -342,6 +342,48 @@ fn synthetic(n: u64, chars: usize) -> (Timeline, String) {
         ..Timeline::default()
     };
     (timeline, trace.text().expect("kept").to_string())
+}
+
+#[test]
+fn timeline_page_opens_on_a_failure_in_the_middle_of_a_long_run() {
+    // 60,000 messages: the whole run would be drawn as counts (and its middle is
+    // outside a window anchored at the start); the page must open on the failure,
+    // with arrows around it.
+    let (mut timeline, text) = synthetic(60_000, 20);
+    let at = timeline.records[30_000].time;
+    timeline.failure = Some(FailurePoint {
+        time: at,
+        event: 30_001,
+        headline: "planted failure".into(),
+        node: Some(NodeId(1)),
+        op: None,
+    });
+    let html = page(&timeline, &text);
+    assert!(html.contains("\"complete\":false"), "windowed");
+    if !browser::available() {
+        return;
+    }
+    let dir = scratch("middle");
+    let dom = load(&html, &dir, "middle");
+    assert_eq!(report(&dom, "data-failure"), "visible");
+    assert_eq!(
+        report(&dom, "data-mode"),
+        "arrows",
+        "details around the failure"
+    );
+    assert!(report(&dom, "data-delivered").parse::<u64>().unwrap_or(0) > 100);
+    let view = report(&dom, "data-view");
+    let (from, to) = view.split_once("..").expect("a view");
+    let (from, to): (f64, f64) = (from.parse().expect("from"), to.parse().expect("to"));
+    assert!(
+        from < at.0 as f64 && (at.0 as f64) < to,
+        "{view} around {at}"
+    );
+    assert!(
+        to - from < timeline.end.0 as f64 / 10.0,
+        "zoomed in: {view}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -26,8 +26,7 @@ pub(crate) struct Data {
     /// `[lane, from, to, phase, term]`; phase 0 follower, 1 candidate, 2 leader, 3 down,
     /// 4 up (no status).
     bands: Vec<[u64; 5]>,
-    /// `[from, to, term, leader lane or -1, [down lanes], [[lane, term] still leading]]`.
-    reigns: Vec<(u64, u64, u64, i64, Vec<usize>, Vec<(usize, u64)>)>,
+    reigns: Vec<ReignRow>,
     /// Per lane: `[time, commit, last]` whenever they changed (in the window), else the
     /// last of each bucket.
     series: Vec<Vec<[u64; 3]>>,
@@ -49,6 +48,9 @@ pub(crate) struct Data {
     failure: Option<FailureData>,
     bound: usize,
 }
+
+/// `[from, to, term, leader lane or -1, [down lanes], [[lane, term] still leading]]`.
+type ReignRow = (u64, u64, u64, i64, Vec<usize>, Vec<(usize, u64)>);
 
 #[derive(Serialize)]
 struct Buckets {

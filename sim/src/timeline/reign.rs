@@ -122,11 +122,11 @@ mod tests {
             band(1, 30, 45, c, 2),
             band(1, 45, 50, l, 2),
         ];
-        let got: Vec<(u64, u64, u64, Option<usize>, Vec<(usize, u64)>, Vec<usize>)> =
-            reigns(&timeline, &bands)
-                .into_iter()
-                .map(|r| (r.from.0, r.to.0, r.term, r.leader, r.stale, r.down))
-                .collect();
+        type Row = (u64, u64, u64, Option<usize>, Vec<(usize, u64)>, Vec<usize>);
+        let got: Vec<Row> = reigns(&timeline, &bands)
+            .into_iter()
+            .map(|r| (r.from.0, r.to.0, r.term, r.leader, r.stale, r.down))
+            .collect();
         assert_eq!(
             got,
             vec![
