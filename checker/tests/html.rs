@@ -1,17 +1,11 @@
 //! The HTML view: size bounds, and a real headless browser that must load it without
 //! script errors and draw one box per operation.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use checker::*;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn in_ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
+#[path = "support/browser.rs"]
+mod browser;
+use browser::{attribute, dump_dom};
 
 #[path = "support/corpus.rs"]
 mod support;
@@ -94,53 +88,9 @@ fn html_stays_under_2kb_per_operation_on_the_corpus() {
     }
 }
 
-/// Runs chromium headless on `page` and returns the DOM after scripts ran.
-fn dump_dom(page: &Path, profile: &Path) -> String {
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    // Bound the wait: a hung browser must fail the test, not stall CI.
-    for _ in 0..1200 {
-        if child.try_wait().expect("chromium status").is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if child.try_wait().expect("chromium status").is_none() {
-        let _ = child.kill();
-        panic!("chromium did not finish within 120 s");
-    }
-    let output = child.wait_with_output().expect("chromium output");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn attribute(dom: &str, name: &str) -> Option<String> {
-    let at = dom.find(&format!("{name}=\""))? + name.len() + 2;
-    let end = dom[at..].find('"')? + at;
-    Some(dom[at..end].to_string())
-}
-
 #[test]
 fn html_loads_in_headless_chromium_and_draws_every_box() {
-    if !Path::new(CHROMIUM).exists() {
-        assert!(!in_ci(), "{CHROMIUM} missing in CI: .ci/run installs it");
-        eprintln!("skipped: {CHROMIUM} not installed (apt-get install chromium)");
+    if !browser::available() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("checker-html-{}", std::process::id()));

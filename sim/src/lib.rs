@@ -11,3 +11,4 @@ pub mod scenario;
 pub mod scenarios;
 pub mod selftest;
 pub mod swarm;
+pub mod timeline;

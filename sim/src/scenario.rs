@@ -7,6 +7,7 @@
 //! the CLI, the tests and the seed corpus can all report and replay it the same way.
 
 use crate::engine::{Instant, Node, Sim};
+use crate::timeline::{FailurePoint, Timeline};
 use std::fmt;
 use std::sync::Arc;
 
@@ -98,6 +99,9 @@ pub struct Outcome {
     pub profile: Option<String>,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
+    /// What the run's timeline page and leader table are drawn from (kept with the
+    /// trace): the trace's records, the lanes, client operations and the failure point.
+    pub timeline: Option<Arc<Timeline>>,
 }
 
 impl Outcome {
@@ -109,6 +113,25 @@ impl Outcome {
         sim: &Sim<N>,
         verdict: Verdict,
     ) -> Outcome {
+        let raft = match implementation {
+            "" => String::new(),
+            name => format!(" raft={name}"),
+        };
+        let title = format!("{name} seed={}{raft}", config.seed);
+        let timeline = Timeline::of_sim(title, sim).map(|mut timeline| {
+            if let Err(failure) = &verdict {
+                // A tester's check fails where the run stopped; the runners replace this
+                // with a monitor's event or the checker's operation when they know it.
+                timeline.failure = Some(FailurePoint {
+                    time: sim.now(),
+                    event: sim.events(),
+                    headline: headline(&failure.0),
+                    node: None,
+                    op: None,
+                });
+            }
+            Arc::new(timeline)
+        });
         Outcome {
             scenario: name.to_string(),
             implementation: implementation.to_string(),
@@ -119,6 +142,7 @@ impl Outcome {
             events: sim.events(),
             trace: sim.trace().text().map(str::to_string),
             schedule: config.schedule.as_ref().map(|s| s.path.clone()),
+            timeline,
             ..Outcome::default()
         }
     }
@@ -136,6 +160,16 @@ impl Outcome {
             self.seed,
             self.schedule.as_deref(),
         )
+    }
+}
+
+/// The first line of a failure's reason, clipped to 200 characters: the headline of its
+/// timeline marker.
+pub fn headline(reason: &str) -> String {
+    let first = reason.lines().next().unwrap_or_default();
+    match first.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &first[..at]),
+        None => first.to_string(),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::demo::{build, PingPlan};
 use crate::engine::Duration;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::scenario::{Failure, Outcome, RunConfig, Scenario};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Set to `1` to add the self-test scenarios to the catalog.
@@ -45,24 +45,25 @@ pub fn scenarios() -> Vec<Scenario> {
 }
 
 /// A short ping run: something real to trace.
-fn ping(config: &RunConfig, pings: u64) -> Outcome {
+fn ping(name: &str, config: &RunConfig, pings: u64, fail: bool) -> Outcome {
     let plan = PingPlan { clients: 1, pings };
     let mut sim = build(config.seed, config.keep_trace, plan);
     sim.run_for(Duration::from_millis(50));
-    Outcome::from_sim("", "", config, &sim, Ok(()))
+    let verdict = match fail {
+        true => Err(Failure(format!(
+            "deliberate failure after {} events",
+            sim.events()
+        ))),
+        false => Ok(()),
+    };
+    Outcome::from_sim(name, "", config, &sim, verdict)
 }
 
 fn run_fail(config: &RunConfig) -> Outcome {
-    let outcome = ping(config, 3);
     Outcome {
-        scenario: "SelfTestFail".to_string(),
-        failure: Some(format!(
-            "deliberate failure after {} events",
-            outcome.events
-        )),
         history_json: Some("[]\n".to_string()),
         history_html: Some("<!doctype html><title>SelfTestFail</title>\n".to_string()),
-        ..outcome
+        ..ping("SelfTestFail", config, 3, true)
     }
 }
 
@@ -75,8 +76,5 @@ static RUNS: AtomicU64 = AtomicU64::new(0);
 
 fn run_nondeterministic(config: &RunConfig) -> Outcome {
     let n = RUNS.fetch_add(1, Ordering::Relaxed);
-    Outcome {
-        scenario: "SelfTestNondeterministic".to_string(),
-        ..ping(config, 2 + n % 2)
-    }
+    ping("SelfTestNondeterministic", config, 2 + n % 2, false)
 }

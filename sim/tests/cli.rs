@@ -141,7 +141,14 @@ fn run_fail_prints_reason_replay_and_default_artifacts_exits_1() {
         .stdout
         .contains("replay: cargo run --release -- run SelfTestFail --seed 4"));
     let folder = target.join("raftsim-failures").join("SelfTestFail-seed4");
-    for file in ["failure.txt", "trace.txt", "history.json", "history.html"] {
+    let files = [
+        "failure.txt",
+        "trace.txt",
+        "history.json",
+        "history.html",
+        "timeline.html",
+    ];
+    for file in files {
         let path = folder.join(file);
         assert!(path.is_file(), "{} missing: {out:#?}", path.display());
         assert!(
@@ -151,6 +158,67 @@ fn run_fail_prints_reason_replay_and_default_artifacts_exits_1() {
     }
     assert!(read(&folder.join("failure.txt")).contains("--seed 4"));
     assert!(!read(&folder.join("trace.txt")).is_empty());
+    let page = read(&folder.join("timeline.html"));
+    assert!(
+        page.contains("deliberate failure after"),
+        "the page names the failure"
+    );
+}
+
+#[test]
+fn run_timeline_and_summary_draw_the_run_and_leave_its_hash_alone() {
+    let dir = scratch("run_timeline");
+    let page = dir.join("t.html");
+    let out = raftsim(&[
+        "run",
+        "InitialElection2A",
+        "--seed",
+        "3",
+        "--timeline",
+        &page.to_string_lossy(),
+        "--summary",
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let plain = raftsim(&["run", "InitialElection2A", "--seed", "3"]);
+    let hash = |out: &Run| {
+        out.last_line()
+            .split_whitespace()
+            .nth(3)
+            .map(str::to_string)
+    };
+    assert_eq!(hash(&out), hash(&plain), "drawing the run changed it");
+    assert!(
+        out.stdout
+            .contains(&format!("timeline: {}", page.display())),
+        "{out:#?}"
+    );
+    let html = read(&page);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("InitialElection2A seed=3"));
+    let table: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("leaders over virtual time"))
+        .take_while(|l| !l.starts_with("timeline:"))
+        .collect();
+    assert!(table.len() >= 3, "{out:#?}");
+    assert!(
+        table.iter().skip(2).any(|l| l
+            .split_whitespace()
+            .nth(3)
+            .is_some_and(|w| w.starts_with('n'))),
+        "some row names a leader: {table:#?}"
+    );
+    let again = dir.join("u.html");
+    let out = raftsim(&[
+        "run",
+        "InitialElection2A",
+        "--seed",
+        "3",
+        "--timeline",
+        &again.to_string_lossy(),
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(read(&again), html, "the same run, the same page");
 }
 
 #[test]

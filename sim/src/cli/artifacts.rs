@@ -1,6 +1,6 @@
-//! The files a failing run leaves behind: its rendered trace, its history (JSON) and,
-//! when the checker drew one, the HTML view; plus `failure.txt` with the reason and the
-//! replay command.
+//! The files a failing run leaves behind: its rendered trace, its timeline page, its
+//! history (JSON) and, when the checker drew one, the HTML view; plus `failure.txt` with
+//! the reason and the replay command.
 //!
 //! A run normally keeps only its trace hash (rendering every event is slow). To get the
 //! text, the failing (scenario, seed) runs again with `keep_trace`; determinism makes it
@@ -53,7 +53,19 @@ pub fn rerun_with_trace(
 }
 
 /// The files [`write()`] may put in a run's folder, in the order written.
-pub const FILE_NAMES: [&str; 4] = ["failure.txt", "trace.txt", "history.json", "history.html"];
+pub const FILE_NAMES: [&str; 5] = [
+    "failure.txt",
+    "trace.txt",
+    "history.json",
+    "history.html",
+    "timeline.html",
+];
+
+/// The run's timeline page, when it kept its trace.
+pub fn timeline_page(outcome: &Outcome) -> Option<String> {
+    let timeline = outcome.timeline.as_ref()?;
+    Some(crate::timeline::page(timeline, outcome.trace.as_deref()?))
+}
 
 /// What became of the files meant for one run's outputs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -96,11 +108,13 @@ pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Sa
         outcome.seed,
         outcome.replay_command()
     );
+    let page = timeline_page(outcome);
     let contents = [
         Some(summary.as_str()),
         outcome.trace.as_deref(),
         outcome.history_json.as_deref(),
         outcome.history_html.as_deref(),
+        page.as_deref(),
     ];
     for (name, text) in FILE_NAMES.iter().zip(contents) {
         let Some(text) = text else { continue };

@@ -48,6 +48,12 @@ pub struct RunArgs {
     /// Write the checker's HTML view to FILE (KV scenarios whose history was checked).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write the run's timeline (a self-contained HTML page) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
+    /// Print the leader and term over time as a compact table.
+    #[arg(long)]
+    pub summary: bool,
     /// Where to write a failure's files [default: $CARGO_TARGET_DIR or target/, then
     /// raftsim-failures/].
     #[arg(long, value_name = "DIR")]
@@ -59,11 +65,12 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// The files the user named, with their flags.
-    fn requested(&self) -> [(&Option<PathBuf>, &'static str); 3] {
+    fn requested(&self) -> [(&Option<PathBuf>, &'static str); 4] {
         [
             (&self.trace, "--trace"),
             (&self.history, "--history"),
             (&self.html, "--html"),
+            (&self.timeline, "--timeline"),
         ]
     }
 }
@@ -90,7 +97,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             (scenario, config)
         }
     };
-    config.keep_trace = args.trace.is_some();
+    // The timeline and the table are drawn from the kept trace's records.
+    config.keep_trace = args.trace.is_some() || args.timeline.is_some() || args.summary;
     config.keep_history = args.history.is_some();
     let seed = config.seed;
     let root = args
@@ -110,6 +118,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     );
     for (name, value) in &outcome.metrics {
         output::line(format_args!("metric {name} = {value}"))?;
+    }
+    if args.summary {
+        print_summary(&scenario, &outcome)?;
     }
     let mut record = Record::new(scenario.part, outcome.clone(), wall);
     record.scenario = scenario.name.to_string();
@@ -163,17 +174,39 @@ fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) ->
     Ok(claims)
 }
 
-/// Writes the files named by `--trace`, `--history` and `--html`.
+/// Prints the leader/term table (`--summary`), or a note on stderr when the run kept no
+/// trace to draw it from (it panicked, or never started).
+fn print_summary(scenario: &Scenario, outcome: &Outcome) -> Result<()> {
+    match &outcome.timeline {
+        Some(timeline) => {
+            for line in crate::timeline::summary(timeline).lines() {
+                output::line(line)?;
+            }
+        }
+        None => output::warn(format_args!(
+            "{} seed={} kept no trace; no summary",
+            scenario.name, outcome.seed
+        )),
+    }
+    Ok(())
+}
+
+/// Writes the files named by `--trace`, `--history`, `--html` and `--timeline`.
 fn write_requested(
     args: &RunArgs,
     scenario: &Scenario,
     outcome: &Outcome,
     saved: &mut Saved,
 ) -> Result<()> {
+    let page = args
+        .timeline
+        .as_ref()
+        .and_then(|_| artifacts::timeline_page(outcome));
     let contents = [
         (outcome.trace.as_deref(), "trace"),
         (outcome.history_json.as_deref(), "client history"),
         (outcome.history_html.as_deref(), "HTML view"),
+        (page.as_deref(), "timeline"),
     ];
     for ((path, _), (text, what)) in args.requested().into_iter().zip(contents) {
         let Some(path) = path else { continue };

@@ -8,7 +8,7 @@
 use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_of;
-use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
+use crate::engine::{Context, Duration, Node, NodeId, NodeInit, NodeStatus, Payload, TimerId};
 use crate::monitor::observed::{Applied, Observed};
 use kvraft::{AppliedItem, ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft_contract::{RaftMessage, RaftNode};
@@ -254,6 +254,13 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
                 }
             }
             (_, timer) => panic!("{}: unexpected timer {timer:?}", ctx.me()),
+        }
+    }
+
+    fn status(&self) -> Option<NodeStatus> {
+        match self {
+            KvNode::Server(s) => Some(super::traced_status(&s.kv.raft().status())),
+            KvNode::Clerk(_) => None,
         }
     }
 }

@@ -207,6 +207,11 @@ impl<I: Implementation> KvTester<I> {
         self.ops
     }
 
+    /// Every clerk, with its client id in the history, in the order they were made.
+    pub fn clerks(&self) -> Vec<(NodeId, u64)> {
+        self.clerk_ids.iter().map(|(&n, &c)| (n, c)).collect()
+    }
+
     /// The recorded history.
     pub fn history(&self) -> &KvHistory {
         &self.history

@@ -16,7 +16,7 @@ pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
 pub use scheduler::{Harness, Task, Tasks, Wake};
 
-use crate::engine::{Context, Disk, Duration, Instant, Node};
+use crate::engine::{Context, Disk, Duration, Instant, Node, NodeRole, NodeStatus};
 use crate::ensure;
 use crate::scenario::Verdict;
 use raft_contract::{Persisted, SharedBytes};
@@ -39,6 +39,20 @@ pub fn persisted_on(disk: &Disk) -> Persisted {
     Persisted {
         raft_state: SharedBytes::from_chunks(disk.raft_state_chunks().iter().cloned()),
         snapshot: SharedBytes::from_chunks(disk.snapshot_chunks().iter().cloned()),
+    }
+}
+
+/// A Raft node's status view as the engine's trace records it.
+pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
+    NodeStatus {
+        term: status.term.0,
+        role: match status.role {
+            raft_contract::Role::Follower => NodeRole::Follower,
+            raft_contract::Role::Candidate => NodeRole::Candidate,
+            raft_contract::Role::Leader => NodeRole::Leader,
+        },
+        commit: status.commit_index.0,
+        last: status.last_index.0,
     }
 }
 

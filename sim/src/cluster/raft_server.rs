@@ -8,7 +8,7 @@
 use super::clock::{from_contract, to_contract};
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
-use crate::engine::{Context, Node, NodeId, NodeInit, Payload};
+use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
 use crate::monitor::observed::{Applied, Observed};
 use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Term};
 use serde::Serialize;
@@ -147,5 +147,9 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
         self.timer.fired();
         self.raft.tick(to_contract(ctx.now()));
         self.drive(ctx);
+    }
+
+    fn status(&self) -> Option<NodeStatus> {
+        Some(super::traced_status(&self.raft.status()))
     }
 }

@@ -12,6 +12,7 @@ pub mod node;
 pub mod queue;
 pub mod rng;
 pub mod simulation;
+pub mod status;
 pub mod time;
 pub mod trace;
 
@@ -21,5 +22,6 @@ pub use node::{Context, Node, NodeInit, Payload, TimerId};
 pub use queue::EventQueue;
 pub use rng::SimRng;
 pub use simulation::{Observation, Sim, SimOptions};
+pub use status::{NodeRole, NodeStatus};
 pub use time::{Duration, Instant};
-pub use trace::{EventKind, Trace};
+pub use trace::{EventKind, LinkShot, Trace, TraceRecord};

@@ -8,6 +8,7 @@
 
 use super::disk::Disk;
 use super::net::NodeId;
+use super::status::NodeStatus;
 use super::time::{Duration, Instant};
 use serde::Serialize;
 use std::fmt::Debug;
@@ -45,6 +46,12 @@ pub trait Node {
 
     /// Called when one of this node's timers fires.
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: Self::Timer);
+
+    /// The node's status for the trace (term, role, commit, last index), if it has one.
+    /// Asked after every handler when the trace is kept; a change is recorded, unhashed.
+    fn status(&self) -> Option<NodeStatus> {
+        None
+    }
 }
 
 /// Identifies a timer so that it can be cancelled.

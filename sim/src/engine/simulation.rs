@@ -10,6 +10,7 @@ use super::net::{DropReason, NetConfig, NetStats, Network, NodeId, Route};
 use super::node::{Context, Effects, Node, NodeInit, Payload, TimerId};
 use super::queue::EventQueue;
 use super::rng::SimRng;
+use super::status::NodeStatus;
 use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
 
@@ -40,6 +41,8 @@ enum Event<N: Node> {
         /// The receiver's incarnation when the message was sent: a message in flight to
         /// a node that crashed is lost even if the node restarts before it arrives.
         incarnation: u32,
+        /// When it was sent (for the kept trace only).
+        sent: Instant,
         msg: N::Msg,
         bytes: u32,
         hash: u64,
@@ -85,6 +88,8 @@ struct Slot<N> {
     node: Option<N>,
     incarnation: u32,
     disk: Disk,
+    /// The status last recorded in the kept trace (`None` after a crash).
+    traced: Option<NodeStatus>,
 }
 
 /// A deterministic simulation of nodes of type `N` over a simulated network.
@@ -203,6 +208,7 @@ impl<N: Node> Sim<N> {
             node: None,
             incarnation: 0,
             disk: Disk::new(),
+            traced: None,
         });
         assert_eq!(
             self.slots.len(),
@@ -221,6 +227,7 @@ impl<N: Node> Sim<N> {
             return;
         }
         slot.incarnation += 1;
+        slot.traced = None;
         self.trace
             .record(self.now, EventKind::Crash, id, None, 0, String::new);
     }
@@ -278,8 +285,24 @@ impl<N: Node> Sim<N> {
             tracing: self.trace.keeps_text(),
         };
         let result = f(node, &mut ctx);
+        if self.trace.keeps_text() {
+            self.trace_status(id);
+        }
         self.apply_effects(id);
         result
+    }
+
+    /// Records the node's status if it changed since last recorded (kept trace only):
+    /// right after its handler, before what the handler saved and sent.
+    fn trace_status(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        let Some(status) = slot.node.as_ref().and_then(Node::status) else {
+            return;
+        };
+        if slot.traced != Some(status) {
+            slot.traced = Some(status);
+            self.trace.record_status(self.now, id, status);
+        }
     }
 
     /// Applies what a handler did, in order: saves (already durable) are traced, then
@@ -362,6 +385,7 @@ impl<N: Node> Sim<N> {
                         from,
                         to,
                         incarnation,
+                        sent: self.now,
                         msg: msg.clone(),
                         bytes,
                         hash,
@@ -372,6 +396,7 @@ impl<N: Node> Sim<N> {
                     from,
                     to,
                     incarnation,
+                    sent: self.now,
                     msg,
                     bytes,
                     hash,
@@ -400,29 +425,32 @@ impl<N: Node> Sim<N> {
         );
         self.now = time;
         self.events += 1;
+        self.trace.set_event(self.events);
         match event {
             Event::Deliver {
                 from,
                 to,
                 incarnation,
+                sent,
                 msg,
                 bytes,
                 hash,
             } => {
                 let slot = &self.slots[to.index()];
-                if slot.node.is_none() || slot.incarnation != incarnation {
+                let (kind, live) = if slot.node.is_none() || slot.incarnation != incarnation {
+                    (EventKind::Drop(DropReason::Dead), false)
+                } else {
+                    (EventKind::Deliver, true)
+                };
+                let label = || msg.label();
+                self.trace
+                    .record_message(time, sent, kind, to, Some(from), hash, label);
+                if !live {
                     self.net.count_dropped(from);
-                    let kind = EventKind::Drop(DropReason::Dead);
-                    self.trace
-                        .record(time, kind, to, Some(from), hash, || msg.label());
                     return true;
                 }
                 self.net
                     .count_delivered(to, u64::from(bytes), msg.is_request());
-                self.trace
-                    .record(time, EventKind::Deliver, to, Some(from), hash, || {
-                        msg.label()
-                    });
                 self.handled = Some(to);
                 self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
             }
@@ -483,6 +511,17 @@ impl<N: Node> Sim<N> {
         let detail = hash_bytes(describe.as_bytes());
         self.trace
             .record(self.now, EventKind::Fault, node, None, detail, || describe);
+        if self.trace.keeps_text() {
+            let n = self.net.len();
+            let links = (0..n * n)
+                .map(|k| {
+                    self.net
+                        .link(NodeId((k / n) as u32), NodeId((k % n) as u32))
+                })
+                .collect();
+            let reliable = self.net.config().reliable;
+            self.trace.record_links(n, links, reliable);
+        }
     }
 
     /// The lab's `connect(i)`: links `i` both ways with every connected node of `among`.

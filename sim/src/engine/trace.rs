@@ -1,14 +1,21 @@
-//! The run's trace: a 64-bit hash over every structured event, and (when asked for) a
-//! stable text rendering to read or to snapshot with insta.
+//! The run's trace: a 64-bit hash over every structured event, and (when asked for) the
+//! structured records themselves with a stable text rendering of each, to read, to
+//! snapshot with insta, and to draw as a timeline (`crate::timeline`).
 //!
-//! The hash is computed from the events' structured fields whether or not the text is
+//! The hash is computed from the events' structured fields whether or not the records are
 //! kept, so tracing on or off gives the same hash. Neither holds anything that varies
 //! between runs of the same seed (no addresses, no wall time).
+//!
+//! Some fields are kept but not hashed, because the hashed history already determines
+//! them: a message's send time (its send was an earlier hashed event, and its delivery
+//! time is hashed), a node's status after a handler (`state` records, see
+//! [`super::status`]), the event number, and the network's links after a fault. Adding
+//! them to the hash would change every trace hash and tell nothing new.
 
 use super::net::{DropReason, NodeId};
+use super::status::NodeStatus;
 use super::time::Instant;
 use std::fmt::Write as _;
-
 /// What the trace records, one per engine event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -28,6 +35,8 @@ pub enum EventKind {
     Restart,
     /// The scenario changed the network or a node (partition, heal, reliable ...).
     Fault,
+    /// A node's status changed after a handler (kept with the records, never hashed).
+    State,
 }
 
 impl EventKind {
@@ -43,10 +52,12 @@ impl EventKind {
             EventKind::Crash => 8,
             EventKind::Restart => 9,
             EventKind::Fault => 10,
+            EventKind::State => 11,
         }
     }
 
-    fn word(self) -> &'static str {
+    /// The event's word in the text rendering (`deliver`, `drop:lost`, `state` ...).
+    pub fn word(self) -> &'static str {
         match self {
             EventKind::Deliver => "deliver",
             EventKind::Drop(r) => match r {
@@ -60,16 +71,71 @@ impl EventKind {
             EventKind::Crash => "crash",
             EventKind::Restart => "restart",
             EventKind::Fault => "fault",
+            EventKind::State => "state",
         }
     }
+}
+
+/// One event as the trace keeps it when records are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceRecord {
+    /// Engine events processed when it was recorded: the event it belongs to (records
+    /// made between events, by the scenario, carry the number of the last event).
+    pub event: u64,
+    /// When it happened.
+    pub time: Instant,
+    /// What happened.
+    pub kind: EventKind,
+    /// Where: the receiver of a message, else the node concerned.
+    pub node: NodeId,
+    /// The sender of a message.
+    pub peer: Option<NodeId>,
+    /// When a message was sent (its own time for a message dropped at its send, and for
+    /// every other record). Not hashed.
+    pub sent: Instant,
+    /// The node's status, for a `state` record. Not hashed.
+    pub status: Option<NodeStatus>,
+    /// Byte offset of the record's line in the text.
+    pub line: usize,
+}
+
+/// The network's links right after a fault: who may send to whom. Not hashed (the
+/// faults that set them are).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkShot {
+    /// The fault record it follows (an index into [`Trace::entries`]).
+    pub record: usize,
+    /// Number of nodes then.
+    pub nodes: usize,
+    /// `links[from * nodes + to]`: may `from` send to `to`?
+    pub links: Vec<bool>,
+    /// Whether the network was reliable.
+    pub reliable: bool,
+}
+
+impl LinkShot {
+    /// May `from` send to `to`? False for a node that did not exist yet.
+    pub fn link(&self, from: NodeId, to: NodeId) -> bool {
+        let (f, t) = (from.index(), to.index());
+        f < self.nodes && t < self.nodes && self.links[f * self.nodes + t]
+    }
+}
+
+/// What a kept trace holds besides the hash.
+#[derive(Clone, Debug, Default)]
+struct Kept {
+    text: String,
+    records: Vec<TraceRecord>,
+    links: Vec<LinkShot>,
 }
 
 /// The trace of one run.
 #[derive(Clone, Debug)]
 pub struct Trace {
     hash: u64,
-    records: u64,
-    text: Option<String>,
+    hashed: u64,
+    event: u64,
+    kept: Option<Kept>,
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -94,22 +160,35 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 }
 
 impl Trace {
-    /// An empty trace; `keep_text` keeps the rendered lines as well as the hash.
-    pub fn new(keep_text: bool) -> Trace {
+    /// An empty trace; `keep` keeps the records and their rendered lines as well as the
+    /// hash.
+    pub fn new(keep: bool) -> Trace {
         Trace {
             hash: FNV_OFFSET,
-            records: 0,
-            text: keep_text.then(String::new),
+            hashed: 0,
+            event: 0,
+            kept: keep.then(Kept::default),
         }
     }
 
-    /// True when rendered text is kept.
+    /// True when records and text are kept.
     pub fn keeps_text(&self) -> bool {
-        self.text.is_some()
+        self.kept.is_some()
+    }
+
+    /// Sets the number of the event the next records belong to (the engine calls it as
+    /// it takes each event).
+    pub fn set_event(&mut self, event: u64) {
+        assert!(
+            event >= self.event,
+            "event {event} after event {}",
+            self.event
+        );
+        self.event = event;
     }
 
     /// Records one event. `detail` is hashed as a word (e.g. a message's content hash);
-    /// `label` renders it and is called only when text is kept.
+    /// `label` renders it and is called only when records are kept.
     pub fn record(
         &mut self,
         time: Instant,
@@ -119,33 +198,110 @@ impl Trace {
         detail: u64,
         label: impl FnOnce() -> String,
     ) {
+        self.record_message(time, time, kind, node, peer, detail, label);
+    }
+
+    /// As [`Trace::record`], for a message sent at `sent` (kept, not hashed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_message(
+        &mut self,
+        time: Instant,
+        sent: Instant,
+        kind: EventKind,
+        node: NodeId,
+        peer: Option<NodeId>,
+        detail: u64,
+        label: impl FnOnce() -> String,
+    ) {
+        assert!(kind != EventKind::State, "state records are not hashed");
+        assert!(sent <= time, "{node}: sent at {sent}, after {time}");
         let mut h = hash_word(self.hash, time.0);
         h = hash_word(h, kind.code());
         h = hash_word(h, u64::from(node.0));
         h = hash_word(h, peer.map_or(u64::MAX, |p| u64::from(p.0)));
         self.hash = hash_word(h, detail);
-        self.records += 1;
-        if let Some(text) = &mut self.text {
-            let who = match (kind, peer) {
-                (EventKind::Deliver | EventKind::Drop(_), Some(p)) => format!("{p} -> {node}"),
-                _ => node.to_string(),
-            };
-            let line = format!(
-                "{:>12} {:<11} {who:<9} {}",
-                time.to_string(),
-                kind.word(),
-                label()
-            );
-            text.push_str(line.trim_end());
-            text.push('\n');
-        }
+        self.hashed += 1;
+        let record = TraceRecord {
+            event: self.event,
+            time,
+            kind,
+            node,
+            peer,
+            sent,
+            status: None,
+            line: 0,
+        };
+        self.keep(record, label);
     }
 
-    /// Adds a free-form line to the text (not to the hash): notes from nodes and scenarios.
+    /// Records that `node`'s status is now `status` (kept, never hashed).
+    pub fn record_status(&mut self, time: Instant, node: NodeId, status: NodeStatus) {
+        let record = TraceRecord {
+            event: self.event,
+            time,
+            kind: EventKind::State,
+            node,
+            peer: None,
+            sent: time,
+            status: Some(status),
+            line: 0,
+        };
+        self.keep(record, || status.to_string());
+    }
+
+    /// Keeps the links after the fault just recorded.
+    ///
+    /// # Panics
+    /// If the last record is not a fault, or the matrix is not `nodes` x `nodes`.
+    pub fn record_links(&mut self, nodes: usize, links: Vec<bool>, reliable: bool) {
+        let Some(kept) = &mut self.kept else { return };
+        let record = kept
+            .records
+            .len()
+            .checked_sub(1)
+            .expect("links after a fault");
+        assert_eq!(
+            kept.records[record].kind,
+            EventKind::Fault,
+            "links after a fault"
+        );
+        assert_eq!(
+            links.len(),
+            nodes * nodes,
+            "a {nodes} x {nodes} link matrix"
+        );
+        kept.links.push(LinkShot {
+            record,
+            nodes,
+            links,
+            reliable,
+        });
+    }
+
+    fn keep(&mut self, mut record: TraceRecord, label: impl FnOnce() -> String) {
+        let Some(kept) = &mut self.kept else { return };
+        record.line = kept.text.len();
+        let who = match (record.kind, record.peer) {
+            (EventKind::Deliver | EventKind::Drop(_), Some(p)) => format!("{p} -> {}", record.node),
+            _ => record.node.to_string(),
+        };
+        let line = format!(
+            "{:>12} {:<11} {who:<9} {}",
+            record.time.to_string(),
+            record.kind.word(),
+            label()
+        );
+        kept.text.push_str(line.trim_end());
+        kept.text.push('\n');
+        kept.records.push(record);
+    }
+
+    /// Adds a free-form line to the text (not to the hash, not a record): notes from
+    /// nodes and scenarios.
     pub fn note(&mut self, time: Instant, who: &str, line: &str) {
-        if let Some(text) = &mut self.text {
+        if let Some(kept) = &mut self.kept {
             let _ = writeln!(
-                text,
+                kept.text,
                 "{:>12} {:<11} {who:<9} {line}",
                 time.to_string(),
                 "note"
@@ -158,15 +314,36 @@ impl Trace {
         self.hash
     }
 
-    /// How many events were recorded.
+    /// How many events were hashed.
     pub fn records(&self) -> u64 {
-        self.records
+        self.hashed
     }
 
     /// The rendered text, if kept.
     pub fn text(&self) -> Option<&str> {
-        self.text.as_deref()
+        self.kept.as_ref().map(|k| k.text.as_str())
     }
+
+    /// The kept records, in order (empty when not kept).
+    pub fn entries(&self) -> &[TraceRecord] {
+        self.kept.as_ref().map_or(&[], |k| k.records.as_slice())
+    }
+
+    /// The links after each fault, in order (empty when not kept).
+    pub fn link_shots(&self) -> &[LinkShot] {
+        self.kept.as_ref().map_or(&[], |k| k.links.as_slice())
+    }
+
+    /// The text line of `record` (without its line end).
+    pub fn line_of(&self, record: &TraceRecord) -> &str {
+        line_at(self.text().unwrap_or_default(), record.line)
+    }
+}
+
+/// The line of `text` that starts at byte `at`, without its line end.
+pub fn line_at(text: &str, at: usize) -> &str {
+    let rest = text.get(at..).unwrap_or_default();
+    rest.split('\n').next().unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -202,6 +379,66 @@ mod tests {
         assert_ne!(h, base(1, EventKind::Deliver, 0, Some(NodeId(2)), 9));
         assert_ne!(h, base(1, EventKind::Deliver, 0, None, 9));
         assert_ne!(h, base(1, EventKind::Deliver, 0, Some(NodeId(1)), 8));
+    }
+
+    #[test]
+    fn trace_keeps_records_whose_lines_are_the_text() {
+        let mut t = Trace::new(true);
+        t.set_event(3);
+        t.record_message(
+            Instant(9),
+            Instant(4),
+            EventKind::Deliver,
+            NodeId(0),
+            Some(NodeId(1)),
+            1,
+            || "Ping #1".into(),
+        );
+        t.note(Instant(9), "n0", "a note is no record");
+        let status = NodeStatus {
+            term: 2,
+            role: crate::engine::NodeRole::Candidate,
+            commit: 0,
+            last: 1,
+        };
+        t.record_status(Instant(9), NodeId(0), status);
+        let records = t.entries();
+        assert_eq!(records.len(), 2);
+        assert_eq!((records[0].event, records[0].sent), (3, Instant(4)));
+        assert!(t.line_of(&records[0]).ends_with("n1 -> n0  Ping #1"));
+        assert_eq!(records[1].status, Some(status));
+        assert!(t
+            .line_of(&records[1])
+            .ends_with("state       n0        term 2 candidate commit 0 last 1"));
+        assert_eq!(t.records(), 1, "only the delivery is hashed");
+    }
+
+    #[test]
+    fn trace_hash_ignores_send_times_and_states() {
+        let run = |sent, states: bool| {
+            let mut t = Trace::new(false);
+            t.record_message(
+                Instant(9),
+                Instant(sent),
+                EventKind::Deliver,
+                NodeId(0),
+                None,
+                1,
+                String::new,
+            );
+            if states {
+                let status = NodeStatus {
+                    term: 1,
+                    role: crate::engine::NodeRole::Leader,
+                    commit: 0,
+                    last: 0,
+                };
+                t.record_status(Instant(9), NodeId(0), status);
+            }
+            t.hash()
+        };
+        assert_eq!(run(1, false), run(8, true));
+        assert_ne!(run(1, false), Trace::new(false).hash());
     }
 
     #[test]

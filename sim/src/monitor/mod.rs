@@ -64,6 +64,8 @@ pub struct Monitors {
     completeness: LeaderCompleteness,
     state_machine: StateMachineSafety,
     durability: Durability,
+    /// The first violation found, kept for the run's timeline.
+    violation: Option<Violation>,
 }
 
 impl Monitors {
@@ -79,7 +81,13 @@ impl Monitors {
             completeness: LeaderCompleteness::default(),
             state_machine: StateMachineSafety::default(),
             durability: Durability::default(),
+            violation: None,
         }
+    }
+
+    /// The first violation [`Monitors::watch`] reported, if any.
+    pub fn violation(&self) -> Option<&Violation> {
+        self.violation.as_ref()
     }
 
     /// Monitors that check nothing: only to measure what checking costs.
@@ -174,7 +182,11 @@ impl Monitors {
             log: &log,
             observed,
         };
-        self.check(&view).map_err(|v| failure(&v, trace))
+        self.check(&view).map_err(|v| {
+            let failed = failure(&v, trace);
+            self.violation.get_or_insert(v);
+            failed
+        })
     }
 }
 

@@ -11,10 +11,16 @@ mod raft_2b;
 mod raft_2c;
 mod raft_2d;
 
+use crate::cluster::fault_target::FaultTarget;
 use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
+use crate::engine::{Instant, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Outcome, RunConfig, Scenario, Verdict};
+use crate::monitor::Monitors;
+use crate::scenario::{headline, Failure, Outcome, RunConfig, Scenario, Verdict};
+use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Every Raft scenario implementation `I` supports, in the lab's order.
 pub fn raft<I: Implementation>() -> Vec<Scenario> {
@@ -52,6 +58,8 @@ pub(crate) fn run_kv<I: Implementation>(
         t.monitors = crate::monitor::Monitors::off();
     }
     let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    // The checker's first illegal operation is the failure only when nothing failed before.
+    let body_failed = verdict.is_err();
     let result = if setup.check_history {
         t.check_history()
     } else {
@@ -80,7 +88,14 @@ pub(crate) fn run_kv<I: Implementation>(
     }
     let ops = t.ops();
     let total = t.sim.net().total();
+    let illegal = (result.verdict == checker::Verdict::Illegal)
+        .then(|| result.explain_first_failure(&checker::KvModel::new(), t.history()))
+        .flatten()
+        .and_then(|e| e.rejected.first().map(|r| r.op));
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
+    if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), &t.monitors) {
+        kv_lanes(timeline, &t, if body_failed { None } else { illegal });
+    }
     if config.keep_history || !outcome.passed() {
         outcome.history_json = checker::to_json("kv", t.history()).ok();
     }
@@ -96,6 +111,71 @@ pub(crate) fn run_kv<I: Implementation>(
             .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
     }
     outcome
+}
+
+/// The outcome's timeline, if the trace was kept, with the servers' lanes named and,
+/// after a monitor's violation, the failure marked at its event and node.
+fn timeline_of<'a>(
+    outcome: &'a mut Outcome,
+    servers: &[NodeId],
+    monitors: &Monitors,
+) -> Option<&'a mut Timeline> {
+    let timeline = Arc::get_mut(outcome.timeline.as_mut()?).expect("a fresh timeline");
+    for &node in servers {
+        timeline.set_lane(node, LaneKind::Server, node.to_string());
+    }
+    if let Some(v) = monitors.violation() {
+        // The run stops at a violation: found after its last event, it is at its end.
+        let time = match v.event >= timeline.events {
+            true => timeline.end,
+            false => timeline.time_of_event(v.event),
+        };
+        timeline.failure = Some(FailurePoint {
+            time,
+            event: v.event,
+            headline: headline(&format!("{}: {}", v.property, v.detail)),
+            node: v.nodes.first().map(|n| NodeId(n.0)),
+            op: None,
+        });
+    }
+    Some(timeline)
+}
+
+/// A KV run's clients as lanes with their operations; when the checker found the
+/// history illegal (and nothing failed before), the failure is its first illegal
+/// operation (`illegal`, an index into the history).
+fn kv_lanes<I: Implementation>(timeline: &mut Timeline, t: &KvTester<I>, illegal: Option<usize>) {
+    let model = checker::KvModel::new();
+    let mut clients: BTreeMap<u64, NodeId> = BTreeMap::new();
+    for (node, client) in t.clerks() {
+        timeline.set_lane(node, LaneKind::Client, format!("client {client}"));
+        clients.insert(client, node);
+    }
+    timeline.ops = t
+        .history()
+        .iter()
+        .filter_map(|op| {
+            Some(ClientOp {
+                node: *clients.get(&op.client.0)?,
+                call: Instant(op.call.0),
+                ret: op.outcome.return_time().map(|at| Instant(at.0)),
+                text: checker::Model::describe_operation(&model, &op.input, op.output()),
+            })
+        })
+        .collect();
+    if let Some(k) = illegal {
+        let op = &timeline.ops[k];
+        timeline.failure = Some(FailurePoint {
+            time: op.call,
+            event: timeline.event_at(op.call),
+            headline: headline(&format!(
+                "history is not linearizable: first illegal operation {}",
+                op.text
+            )),
+            node: Some(op.node),
+            op: Some(k),
+        });
+    }
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
@@ -152,6 +232,7 @@ pub(crate) fn run_raft<I: Implementation>(
     }
     let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
+    timeline_of(&mut outcome, &t.server_ids(), &t.monitors);
     outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
     outcome
         .metrics
@@ -204,7 +285,6 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.
     type Ours = raft::Family;
@@ -245,6 +325,54 @@ mod tests {
         assert!(html.contains("<svg") && html.contains("never written"));
         let json = o.history_json.expect("the history as JSON");
         assert!(json.contains("\"never written\""));
+    }
+
+    #[test]
+    fn run_kv_illegal_history_marks_its_first_illegal_operation_on_the_timeline() {
+        let setup = KvSetup {
+            servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            check_history: true,
+        };
+        let config = RunConfig {
+            seed: 1,
+            keep_trace: true,
+            ..RunConfig::default()
+        };
+        let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
+        let timeline = o.timeline.expect("a timeline with the trace");
+        let failure = timeline.failure.as_ref().expect("a failure point");
+        assert_eq!(failure.op, Some(1), "the tampered Get is the illegal one");
+        assert!(
+            failure.headline.contains("never written"),
+            "{}",
+            failure.headline
+        );
+        let get = &timeline.ops[1];
+        assert_eq!((failure.time, failure.node), (get.call, Some(get.node)));
+        let lanes: Vec<LaneKind> = timeline.lanes.iter().map(|l| l.kind).collect();
+        assert_eq!(
+            lanes,
+            [
+                LaneKind::Server,
+                LaneKind::Server,
+                LaneKind::Server,
+                LaneKind::Client
+            ]
+        );
+        // Without the trace there is no timeline, and the run is the same.
+        let plain = run_kv::<Ours>(
+            "Tampered",
+            &RunConfig {
+                seed: 1,
+                ..RunConfig::default()
+            },
+            setup,
+            tampered,
+        );
+        assert!(plain.timeline.is_none());
+        assert_eq!(plain.trace_hash, o.trace_hash);
     }
 
     /// Every clerk's next call is recorded strictly after its previous return, in a

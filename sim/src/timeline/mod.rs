@@ -1,0 +1,161 @@
+//! The timeline of a run: an HTML page to look at (one lane per node over virtual time,
+//! roles and terms as bands, commit and last index, every message as an arrow, drops,
+//! crashes, partitions, client operations and the point of failure) and a compact
+//! leader/term table for a terminal.
+//!
+//! Both are built from the run's kept trace ([`crate::engine::Trace`]): its structured
+//! records, their text lines and the links after each fault. The testers add only what
+//! the trace cannot know: which node is a server or a client, the client operations of a
+//! KV history, and where the run failed ([`FailurePoint`]).
+//!
+//! - [`band`]: each lane's role and term over time;
+//! - [`reign`]: who led which term when (the table and the page's cluster strip);
+//! - [`summary`]: the table `raftsim run --summary` prints;
+//! - [`window`]: what a page embeds one by one and what it counts, with its size bounds;
+//! - [`page`]: the self-contained HTML page.
+
+pub mod band;
+mod data;
+pub mod page;
+pub mod reign;
+pub mod summary;
+pub mod window;
+
+pub use page::{page, page_within};
+pub use summary::summary;
+
+use crate::engine::{Instant, LinkShot, Node, NodeId, Sim, TraceRecord};
+
+/// What a lane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneKind {
+    /// A Raft server: role bands, indices, messages.
+    Server,
+    /// A KV client: its operations as boxes, and its messages.
+    Client,
+    /// Any other node (the engine demo): messages, crashes and restarts.
+    Node,
+}
+
+/// One lane of the page: a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lane {
+    /// The node.
+    pub node: NodeId,
+    /// Its name on the page (`n0`, `client 3`).
+    pub name: String,
+    /// What it shows.
+    pub kind: LaneKind,
+}
+
+/// A client operation of a KV history: a box from call to return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOp {
+    /// The clerk that ran it.
+    pub node: NodeId,
+    /// When it was called.
+    pub call: Instant,
+    /// When it returned (`None`: pending at the end).
+    pub ret: Option<Instant>,
+    /// The operation and its result, as the checker's model describes them.
+    pub text: String,
+}
+
+/// Where a run failed, for the page's marker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailurePoint {
+    /// When.
+    pub time: Instant,
+    /// The engine event after which it was found.
+    pub event: u64,
+    /// What failed, on one line (the violated property, the illegal operation, the
+    /// tester's check).
+    pub headline: String,
+    /// The node concerned, if one is.
+    pub node: Option<NodeId>,
+    /// The first illegal operation of a KV history (an index into [`Timeline::ops`]).
+    pub op: Option<usize>,
+}
+
+/// Everything a run's page and table are drawn from.
+#[derive(Clone, Debug, Default)]
+pub struct Timeline {
+    /// The page's title: scenario, seed, implementation.
+    pub title: String,
+    /// The lanes, top to bottom.
+    pub lanes: Vec<Lane>,
+    /// The trace's records.
+    pub records: Vec<TraceRecord>,
+    /// The links after each fault.
+    pub links: Vec<LinkShot>,
+    /// The client operations (KV runs).
+    pub ops: Vec<ClientOp>,
+    /// Where the run failed.
+    pub failure: Option<FailurePoint>,
+    /// Virtual time at the end of the run.
+    pub end: Instant,
+    /// Engine events processed.
+    pub events: u64,
+}
+
+impl Timeline {
+    /// The timeline of a simulation whose trace was kept (`None` otherwise), with one
+    /// lane per node (`n0`, `n1` ...), all of kind [`LaneKind::Node`].
+    pub fn of_sim<N: Node>(title: String, sim: &Sim<N>) -> Option<Timeline> {
+        if !sim.trace().keeps_text() {
+            return None;
+        }
+        let lanes = (0..sim.len())
+            .map(|k| {
+                let node = NodeId(u32::try_from(k).expect("fewer than 2^32 nodes"));
+                Lane {
+                    node,
+                    name: node.to_string(),
+                    kind: LaneKind::Node,
+                }
+            })
+            .collect();
+        Some(Timeline {
+            title,
+            lanes,
+            records: sim.trace().entries().to_vec(),
+            links: sim.trace().link_shots().to_vec(),
+            ops: Vec::new(),
+            failure: None,
+            end: sim.now(),
+            events: sim.events(),
+        })
+    }
+
+    /// Marks lane `node` as a server or a client, and names it.
+    ///
+    /// # Panics
+    /// If `node` has no lane.
+    pub fn set_lane(&mut self, node: NodeId, kind: LaneKind, name: String) {
+        let lane = self
+            .lanes
+            .iter_mut()
+            .find(|l| l.node == node)
+            .unwrap_or_else(|| panic!("{node} has no lane"));
+        lane.kind = kind;
+        lane.name = name;
+    }
+
+    /// The time of the first record of engine event `event` (the run's end if there is
+    /// none).
+    pub fn time_of_event(&self, event: u64) -> Instant {
+        let at = self.records.partition_point(|r| r.event < event);
+        self.records.get(at).map_or(self.end, |r| r.time)
+    }
+
+    /// The number of the first event at or after `time` (the run's last event if none).
+    pub fn event_at(&self, time: Instant) -> u64 {
+        let at = self.records.partition_point(|r| r.time < time);
+        self.records.get(at).map_or(self.events, |r| r.event)
+    }
+
+    /// The lane index of `node`, if it has one.
+    pub fn lane_of(&self, node: NodeId) -> Option<usize> {
+        self.lanes.iter().position(|l| l.node == node)
+    }
+}
