@@ -204,7 +204,8 @@ impl ClerkNode {
                 ctx.output(KvOutput::Done { value });
             }
             ClerkEvent::Retry { server, request } => self.send(ctx, server, request),
-            ClerkEvent::Ignore => {}
+            // KV servers never answer WrongGroup (one group holds every key).
+            ClerkEvent::WrongGroup | ClerkEvent::Ignore => {}
         }
     }
 }
