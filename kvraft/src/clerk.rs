@@ -192,6 +192,11 @@ impl<O: Clone> Clerk<O> {
         self.in_flight.is_some()
     }
 
+    /// The operation in flight, if any.
+    pub fn in_flight_op(&self) -> Option<&O> {
+        self.in_flight.as_ref().map(|f| &f.request.op)
+    }
+
     /// The remembered leader: the server index that answered the last completed
     /// operation (0 before the first).
     pub fn leader(&self) -> usize {

@@ -84,6 +84,7 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod shardctrler;
+pub mod shardkv;
 pub mod snapshot;
 pub mod store;
 

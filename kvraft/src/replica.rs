@@ -117,7 +117,7 @@ pub struct Replica<R, S: Service> {
     replies: Vec<(u64, Reply<S::Answer>)>,
 }
 
-impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
+impl<R: RaftNode<S::Entry>, S: Service + Default> Replica<R, S> {
     /// Creates a replica from its persisted state (both parts empty for a fresh one; the
     /// lab's `StartKVServer`). The service's state and the index it reflects are
     /// restored from `boot.persisted.snapshot`, and Raft resumes applying right after it.
@@ -126,11 +126,26 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
     /// (see [`SNAPSHOT_THRESHOLD_TENTHS`]); `None` (the lab's -1) never snapshots.
     ///
     /// # Errors
+    /// As [`Replica::with_service`].
+    pub fn new(boot: Boot, maxraftstate: Option<usize>) -> Result<Replica<R, S>> {
+        Replica::with_service(boot, maxraftstate, S::default())
+    }
+}
+
+impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
+    /// As [`Replica::new`], for a service whose fresh state is `fresh` (it also
+    /// supplies what a snapshot does not hold, see [`Service::restore`]).
+    ///
+    /// # Errors
     /// [`Error::CorruptSnapshot`] if the snapshot does not decode; [`Error::Raft`] if the
     /// Raft node refuses to boot from its persisted state.
-    pub fn new(boot: Boot, maxraftstate: Option<usize>) -> Result<Replica<R, S>> {
+    pub fn with_service(
+        boot: Boot,
+        maxraftstate: Option<usize>,
+        fresh: S,
+    ) -> Result<Replica<R, S>> {
         let id = boot.id;
-        let (index, service) = S::decode(&boot.persisted.snapshot.contiguous())?;
+        let (index, service) = fresh.restore(&boot.persisted.snapshot.contiguous())?;
         let raft_state_size = boot.persisted.raft_state.len();
         let snapshot_size = boot.persisted.snapshot.len();
         let raft = R::boot(boot).map_err(|e| Error::Raft(e.to_string()))?;
@@ -381,7 +396,7 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
             // Older than what the state machine already reflects: keep the newer state.
             return;
         }
-        let (restored, service) = S::decode(data).unwrap_or_else(|e| {
+        let (restored, service) = self.service.restore(data).unwrap_or_else(|e| {
             panic!(
                 "{}: snapshot at {index} installed by raft does not decode: {e}",
                 self.id

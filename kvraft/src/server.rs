@@ -76,7 +76,7 @@ impl Service for KvService {
         snapshot::encode_sized(index, &self.store, &self.sessions, size_hint)
     }
 
-    fn decode(bytes: &[u8]) -> Result<(LogIndex, KvService)> {
+    fn restore(&self, bytes: &[u8]) -> Result<(LogIndex, KvService)> {
         let s = snapshot::decode(bytes)?;
         Ok((
             s.index,

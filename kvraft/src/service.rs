@@ -91,10 +91,11 @@ pub trait Service: Sized {
     /// with.
     fn encode(&self, index: LogIndex, size_hint: usize) -> Vec<u8>;
 
-    /// The state a snapshot holds, and the index it reflects; empty bytes are the
-    /// initial state at index 0.
+    /// The state a snapshot holds, and the index it reflects; empty bytes are this
+    /// state, at index 0. Called on a fresh state, which supplies what a snapshot does
+    /// not hold (the sharded service's group).
     ///
     /// # Errors
     /// [`crate::Error::CorruptSnapshot`] when the bytes do not decode.
-    fn decode(bytes: &[u8]) -> Result<(LogIndex, Self)>;
+    fn restore(&self, bytes: &[u8]) -> Result<(LogIndex, Self)>;
 }

@@ -206,7 +206,7 @@ impl Service for CtrlService {
         encode_value(&snapshot, size_hint, what)
     }
 
-    fn decode(bytes: &[u8]) -> Result<(LogIndex, CtrlService)> {
+    fn restore(&self, bytes: &[u8]) -> Result<(LogIndex, CtrlService)> {
         if bytes.is_empty() {
             return Ok((LogIndex(0), CtrlService::default()));
         }
@@ -369,13 +369,15 @@ mod tests {
         run(&mut s, 1, join(&[1, 2]));
         run(&mut s, 2, leave(&[9]));
         let bytes = s.encode(LogIndex(2), 0);
-        let (index, back) = CtrlService::decode(&bytes).expect("decodes");
+        let (index, back) = CtrlService::default().restore(&bytes).expect("decodes");
         assert_eq!((index, &back), (LogIndex(2), &s));
         assert_eq!(
-            CtrlService::decode(&[]).expect("empty"),
+            CtrlService::default().restore(&[]).expect("empty"),
             (LogIndex(0), CtrlService::default())
         );
-        assert!(CtrlService::decode(&[0xff; 7]).is_err());
-        assert!(CtrlService::decode(&bytes[..bytes.len() - 1]).is_err());
+        assert!(CtrlService::default().restore(&[0xff; 7]).is_err());
+        assert!(CtrlService::default()
+            .restore(&bytes[..bytes.len() - 1])
+            .is_err());
     }
 }
