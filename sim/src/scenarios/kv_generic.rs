@@ -1,5 +1,6 @@
 //! The lab's `GenericTest` and `GenericTestSpeed`, shared by the 3A and 3B scenarios.
 
+use crate::cluster::ClerkOps;
 use crate::cluster::appends::check_clnt_appends;
 use crate::cluster::kv_tester::KvTester;
 use crate::cluster::{Task, Wake, ELECTION_TIMEOUT};

@@ -10,8 +10,13 @@ mod raft_2a;
 mod raft_2b;
 mod raft_2c;
 mod raft_2d;
+mod shard_common;
+mod shardctrler_4a;
+mod shardkv_4b;
+mod shardkv_challenge;
 
-use crate::cluster::kv_tester::{KvSetup, KvTester};
+use crate::cluster::kv_tester::{KvHistory, KvSetup, KvTester};
+use crate::cluster::shard_tester::{ShardSetup, ShardTester};
 use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
 use crate::implementation::Implementation;
 use crate::scenario::{Failure, Outcome, RunConfig, Scenario, Verdict};
@@ -38,6 +43,18 @@ pub fn kv<I: Implementation>() -> Vec<Scenario> {
     all
 }
 
+/// Every sharded scenario implementation `I` supports: the shard controller's (4A),
+/// then the sharded KV service's (4B), in the lab's order. The sharded service
+/// snapshots, so 4B needs snapshot support.
+pub fn shard<I: Implementation>() -> Vec<Scenario> {
+    let mut all = shardctrler_4a::scenarios::<I>();
+    if I::options().snapshots {
+        all.extend(shardkv_4b::scenarios::<I>());
+        all.extend(shardkv_challenge::scenarios::<I>());
+    }
+    all
+}
+
 /// Runs a KV test body on a fresh cluster, then judges the recorded history with the
 /// linearizability checker (an `Illegal` or `Unknown` verdict fails the run) and
 /// packages the history (JSON, and the HTML view on failure) with the outcome.
@@ -48,51 +65,113 @@ pub(crate) fn run_kv<I: Implementation>(
     body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
     let mut t = KvTester::<I>::new(config.seed, config.keep_trace, setup);
-    let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    let result = if setup.check_history {
-        t.check_history()
-    } else {
-        checker::CheckResult {
-            verdict: checker::Verdict::Ok,
-            partitions: Vec::new(),
-        }
-    };
-    let mut html = None;
-    match result.verdict {
-        checker::Verdict::Ok => {}
-        checker::Verdict::Illegal => {
-            html = Some(checker::to_html(
-                &checker::KvModel::new(),
-                t.history(),
-                &result,
-                name,
-            ));
-            verdict = verdict.and(Err(Failure("history is not linearizable".into())));
-        }
-        checker::Verdict::Unknown => {
-            let why =
-                "linearizability check gave up (cache limit): the history is too hard to judge";
-            verdict = verdict.and(Err(Failure(why.into())));
-        }
-    }
-    let ops = t.ops();
+    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    let judged = Judged::of(name, t.history(), setup.check_history, verdict);
     let total = t.sim.net().total();
-    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
-    if config.keep_history || !outcome.passed() {
-        outcome.history_json = checker::to_json("kv", t.history()).ok();
+    let outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, Ok(()));
+    let metrics = std::mem::take(&mut t.metrics);
+    judged.package(outcome, config, t.history(), metrics, total)
+}
+
+/// Runs a sharded KV or shard controller test body on a fresh simulation, then judges
+/// the sharded clerks' history as [`run_kv`] does.
+pub(crate) fn run_shard<I: Implementation>(
+    name: &str,
+    config: &RunConfig,
+    setup: ShardSetup,
+    body: impl FnOnce(&mut ShardTester<I>) -> Verdict,
+) -> Outcome {
+    let mut t = ShardTester::<I>::new(config.seed, config.keep_trace, setup);
+    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    let judged = Judged::of(name, t.history(), true, verdict);
+    let total = t.sim.net().total();
+    let outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, Ok(()));
+    let metrics = std::mem::take(&mut t.metrics);
+    judged.package(outcome, config, t.history(), metrics, total)
+}
+
+/// A run's verdict with the checker's judgement of its history folded in.
+struct Judged {
+    verdict: Verdict,
+    html: Option<String>,
+}
+
+impl Judged {
+    /// Judges `history` (unless `check` is off) and folds the result into `verdict`:
+    /// `Illegal` or `Unknown` fails the run, `Illegal` with the checker's HTML view.
+    fn of(name: &str, history: &KvHistory, check: bool, verdict: Verdict) -> Judged {
+        if !check {
+            return Judged {
+                verdict,
+                html: None,
+            };
+        }
+        let result = checker::check_operations(
+            &checker::KvModel::new(),
+            history,
+            &checker::CheckOptions {
+                timeout: None,
+                parallel: false,
+                ..checker::CheckOptions::default()
+            },
+        );
+        match result.verdict {
+            checker::Verdict::Ok => Judged {
+                verdict,
+                html: None,
+            },
+            checker::Verdict::Illegal => Judged {
+                verdict: verdict.and(Err(Failure("history is not linearizable".into()))),
+                html: Some(checker::to_html(
+                    &checker::KvModel::new(),
+                    history,
+                    &result,
+                    name,
+                )),
+            },
+            checker::Verdict::Unknown => {
+                let why =
+                    "linearizability check gave up (cache limit): the history is too hard to judge";
+                Judged {
+                    verdict: verdict.and(Err(Failure(why.into()))),
+                    html: None,
+                }
+            }
+        }
     }
-    outcome.history_html = html;
-    outcome.metrics = std::mem::take(&mut t.metrics);
-    outcome.metrics.push(("ops".into(), ops as f64));
-    if ops > 0 {
+
+    /// The outcome with the verdict, the history (when kept or failed), the HTML view
+    /// and the metrics: the scenario's own, then operations, messages and bytes per
+    /// operation.
+    fn package(
+        self,
+        mut outcome: Outcome,
+        config: &RunConfig,
+        history: &KvHistory,
+        metrics: Vec<(String, f64)>,
+        total: crate::engine::NetStats,
+    ) -> Outcome {
+        outcome.failure = self.verdict.err().map(|f| f.0);
+        if config.keep_history || !outcome.passed() {
+            outcome.history_json = checker::to_json("kv", history).ok();
+        }
+        outcome.history_html = self.html;
+        outcome.metrics = metrics;
+        let ops = history
+            .iter()
+            .filter(|op| op.outcome.return_time().is_some())
+            .count();
+        outcome.metrics.push(("ops".into(), ops as f64));
+        if ops > 0 {
+            outcome
+                .metrics
+                .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
+            outcome
+                .metrics
+                .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
+        }
         outcome
-            .metrics
-            .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
-        outcome
-            .metrics
-            .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
     }
-    outcome
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
@@ -135,6 +214,48 @@ macro_rules! kv_scenarios {
     };
 }
 pub(crate) use kv_scenarios;
+
+/// Declares sharded scenarios (the shard controller's and the sharded KV service's),
+/// one named-field entry each (see `shardkv_4b.rs`), as the module's
+/// `scenarios::<I>()`. Every group and the controller have 3 servers, as in the lab.
+macro_rules! shard_scenarios {
+    ($( $name:ident {
+        part: $part:literal,
+        groups: $groups:expr,
+        unreliable: $unreliable:expr,
+        maxraftstate: $max:expr,
+        about: $desc:literal,
+        body: $body:ident,
+    } )*) => {
+        /// This module's scenarios for implementation `I`, in the lab's order.
+        pub fn scenarios<I: $crate::implementation::Implementation>() -> Vec<$crate::scenario::Scenario> {
+            vec![$(
+                $crate::scenario::Scenario {
+                    name: stringify!($name),
+                    part: $part,
+                    implementation: I::NAME,
+                    description: $desc,
+                    run: {
+                        fn run<I: $crate::implementation::Implementation>(
+                            config: &$crate::scenario::RunConfig,
+                        ) -> $crate::scenario::Outcome {
+                            let setup = $crate::cluster::shard_tester::ShardSetup {
+                                groups: $groups,
+                                servers: 3,
+                                ctrl_servers: 3,
+                                unreliable: $unreliable,
+                                maxraftstate: $max,
+                            };
+                            super::run_shard::<I>(stringify!($name), config, setup, $body::<I>)
+                        }
+                        run::<I>
+                    },
+                },
+            )*]
+        }
+    };
+}
+pub(crate) use shard_scenarios;
 
 /// Runs a Raft test body on a fresh cluster and packages the outcome with its counters.
 pub(crate) fn run_raft<I: Implementation>(
@@ -198,6 +319,7 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ClerkOps;
     use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.

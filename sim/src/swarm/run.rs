@@ -5,6 +5,7 @@
 use super::driver::{heal, network, FaultDriver};
 use super::profile::Workload;
 use super::schedule::Plan;
+use crate::cluster::ClerkOps;
 use crate::cluster::fault_target::FaultTarget;
 use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::{Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
