@@ -5,7 +5,7 @@
 use super::recorder::Recorder;
 use super::scheduler::{self, Harness};
 use super::TEST_LIMIT;
-use crate::engine::{Duration, Instant, NodeId};
+use crate::engine::{Duration, Instant, NodeId, SimRng};
 use crate::ensure;
 use crate::scenario::{Failure, Verdict};
 use kvraft::Op;
@@ -17,6 +17,9 @@ pub trait ClerkOps: Harness {
 
     /// The history, to record in.
     fn recorder_mut(&mut self) -> &mut Recorder;
+
+    /// The scenario's own random choices (what its clients draw from).
+    fn rng(&mut self) -> &mut SimRng;
 
     /// Hands `op` to the clerk node `clerk` (its call is recorded already).
     ///

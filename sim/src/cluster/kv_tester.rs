@@ -383,7 +383,6 @@ impl<I: Implementation> KvTester<I> {
         let deadline = self.now() + d;
         self.run_until(deadline, |_| false).map(|_| ())
     }
-
 }
 
 impl<I: Implementation> ClerkOps for KvTester<I> {
@@ -393,6 +392,10 @@ impl<I: Implementation> ClerkOps for KvTester<I> {
 
     fn recorder_mut(&mut self) -> &mut Recorder {
         &mut self.recorder
+    }
+
+    fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
     }
 
     fn start_on(&mut self, clerk: NodeId, op: Op) -> Verdict {

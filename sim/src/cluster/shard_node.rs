@@ -113,8 +113,14 @@ impl Directory {
     /// # Panics
     /// If the name or the node has a name already.
     pub fn add(&mut self, name: String, id: NodeId) {
-        assert!(self.by_id.insert(id, name.clone()).is_none(), "{id} named twice");
-        assert!(self.by_name.insert(name, id).is_none(), "a name given twice");
+        assert!(
+            self.by_id.insert(id, name.clone()).is_none(),
+            "{id} named twice"
+        );
+        assert!(
+            self.by_name.insert(name, id).is_none(),
+            "a name given twice"
+        );
     }
 
     /// The node called `name` (none for a name no server has, as the controller tests'
@@ -279,7 +285,10 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
     /// If this is not a sharded clerk, or it has an operation in flight.
     pub fn begin(&mut self, ctx: &mut Context<'_, Self>, op: Op) {
         let ShardNode::Clerk(c) = self else {
-            panic!("{}: begin() on a node that is not a sharded clerk", ctx.me());
+            panic!(
+                "{}: begin() on a node that is not a sharded clerk",
+                ctx.me()
+            );
         };
         let action = c.clerk.begin(op);
         c.act(ctx, action);
@@ -291,7 +300,10 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
     /// If this is not the controller clerk, or it has an operation in flight.
     pub fn begin_ctrl(&mut self, ctx: &mut Context<'_, Self>, op: CtrlOp) {
         let ShardNode::Admin(a) = self else {
-            panic!("{}: begin_ctrl() on a node that is not a controller clerk", ctx.me());
+            panic!(
+                "{}: begin_ctrl() on a node that is not a controller clerk",
+                ctx.me()
+            );
         };
         a.begin(ctx, op, &admin_wire());
     }
@@ -305,7 +317,13 @@ impl<C: RaftNode<CtrlCommand>> CtrlNode<C> {
         };
         let peers = &self.peers;
         let ready = self.server.ready();
-        carry_out(ctx, ready, &mut self.observed, |to| peers[to.index()], &wire);
+        carry_out(
+            ctx,
+            ready,
+            &mut self.observed,
+            |to| peers[to.index()],
+            &wire,
+        );
         let deadline = from_contract(self.server.next_deadline());
         self.timer.arm(ctx, deadline, ShardTimer::Raft);
     }
@@ -319,7 +337,13 @@ impl<G: RaftNode<ShardEntry>> GroupNode<G> {
         };
         let ready = self.server.ready();
         let peers = &self.peers;
-        carry_out(ctx, ready.replica, &mut self.observed, |to| peers[to.index()], &wire);
+        carry_out(
+            ctx,
+            ready.replica,
+            &mut self.observed,
+            |to| peers[to.index()],
+            &wire,
+        );
         for (i, request) in ready.to_ctrl {
             ctx.send(self.ctrl[i], ShardMsg::CtrlRequest(request));
         }

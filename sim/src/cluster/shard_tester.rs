@@ -133,12 +133,14 @@ impl<I: Implementation> Harness for ShardTester<I> {
         let c = &mut self.clusters[cluster];
         let peer_id = NodeId(peer);
         let watched = match (n.as_ctrl(), n.as_group()) {
-            (Some(s), _) => c
-                .monitors
-                .watch(peer_id, incarnation, event, s.raft(), observed, trace),
-            (_, Some(s)) => c
-                .monitors
-                .watch(peer_id, incarnation, event, s.raft(), observed, trace),
+            (Some(s), _) => {
+                c.monitors
+                    .watch(peer_id, incarnation, event, s.raft(), observed, trace)
+            }
+            (_, Some(s)) => {
+                c.monitors
+                    .watch(peer_id, incarnation, event, s.raft(), observed, trace)
+            }
             _ => Ok(()),
         };
         watched.map_err(|f| Failure(format!("{} (server {node}): {}", c.name, f.0)))?;
@@ -216,6 +218,10 @@ impl<I: Implementation> ClerkOps for ShardTester<I> {
 
     fn recorder_mut(&mut self) -> &mut Recorder {
         &mut self.recorder
+    }
+
+    fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
     }
 
     fn start_on(&mut self, clerk: NodeId, op: Op) -> Verdict {
@@ -423,7 +429,10 @@ impl<I: Implementation> ShardTester<I> {
         self.ctrl_begin(clerk, op)?;
         let deadline = (Instant::ZERO + TEST_LIMIT).max(self.now());
         let done = self.run_until(deadline, |t| t.ctrl_answers.contains_key(&clerk))?;
-        ensure!(done, "{what} by {clerk} did not complete by the 120 s limit");
+        ensure!(
+            done,
+            "{what} by {clerk} did not complete by the 120 s limit"
+        );
         Ok(self.take_ctrl_answer(clerk).expect("answered"))
     }
 
@@ -435,7 +444,9 @@ impl<I: Implementation> ShardTester<I> {
         let what = op.to_string();
         match self.ctrl_op(clerk, op)? {
             CtrlAnswer::Changed => Ok(()),
-            other => Err(Failure(format!("{what}: the controller answered {other:?}"))),
+            other => Err(Failure(format!(
+                "{what}: the controller answered {other:?}"
+            ))),
         }
     }
 
@@ -537,18 +548,21 @@ impl<I: Implementation> ShardTester<I> {
             self.sim.restart(id, make);
         } else {
             let peers = self.clusters[cluster].servers.clone();
-            self.sim.restart(id, |init| ShardNode::ctrl(init, peers, None));
+            self.sim
+                .restart(id, |init| ShardNode::ctrl(init, peers, None));
         }
         self.watch(id)
     }
 
     /// True when server `id` is up and believes it leads its cluster.
     fn leads(&self, id: NodeId) -> bool {
-        self.sim.node(id).is_some_and(|n| match (n.as_ctrl(), n.as_group()) {
-            (Some(s), _) => s.raft().state().1,
-            (_, Some(s)) => s.raft().state().1,
-            _ => false,
-        })
+        self.sim
+            .node(id)
+            .is_some_and(|n| match (n.as_ctrl(), n.as_group()) {
+                (Some(s), _) => s.raft().state().1,
+                (_, Some(s)) => s.raft().state().1,
+                _ => false,
+            })
     }
 
     /// The lab's `ShutdownGroup(gi)`.

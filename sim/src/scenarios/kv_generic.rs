@@ -1,8 +1,8 @@
 //! The lab's `GenericTest` and `GenericTestSpeed`, shared by the 3A and 3B scenarios.
 
-use crate::cluster::ClerkOps;
 use crate::cluster::appends::check_clnt_appends;
 use crate::cluster::kv_tester::KvTester;
+use crate::cluster::ClerkOps;
 use crate::cluster::{Task, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::implementation::Implementation;

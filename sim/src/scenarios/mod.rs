@@ -14,6 +14,7 @@ mod shard_common;
 mod shardctrler_4a;
 mod shardkv_4b;
 mod shardkv_challenge;
+mod shardkv_throughput;
 
 use crate::cluster::kv_tester::{KvHistory, KvSetup, KvTester};
 use crate::cluster::shard_tester::{ShardSetup, ShardTester};
@@ -44,13 +45,14 @@ pub fn kv<I: Implementation>() -> Vec<Scenario> {
 }
 
 /// Every sharded scenario implementation `I` supports: the shard controller's (4A),
-/// then the sharded KV service's (4B), in the lab's order. The sharded service
-/// snapshots, so 4B needs snapshot support.
+/// then the sharded KV service's (4B), in the lab's order, then the throughput metric.
+/// The sharded service snapshots, so 4B needs snapshot support.
 pub fn shard<I: Implementation>() -> Vec<Scenario> {
     let mut all = shardctrler_4a::scenarios::<I>();
     if I::options().snapshots {
         all.extend(shardkv_4b::scenarios::<I>());
         all.extend(shardkv_challenge::scenarios::<I>());
+        all.extend(shardkv_throughput::scenarios::<I>());
     }
     all
 }

@@ -55,7 +55,10 @@ pub fn check_groups<I: Implementation>(
     let counts = c.counts();
     let (max, min) = (counts.values().max(), counts.values().min());
     if let (Some(max), Some(min)) = (max, min) {
-        ensure!(max <= &(min + 1), "max {max} too much larger than min {min}");
+        ensure!(
+            max <= &(min + 1),
+            "max {max} too much larger than min {min}"
+        );
     }
     Ok(())
 }
@@ -97,7 +100,9 @@ pub struct CtrlScript {
 impl<I: Implementation> Task<ShardTester<I>> for CtrlScript {
     fn poll(&mut self, t: &mut ShardTester<I>) -> Result<Wake, Failure> {
         if self.busy {
-            let answer = t.take_ctrl_answer(self.clerk).expect("woken with an answer");
+            let answer = t
+                .take_ctrl_answer(self.clerk)
+                .expect("woken with an answer");
             ensure!(
                 answer == CtrlAnswer::Changed,
                 "{}: the controller answered {answer:?}",

@@ -174,7 +174,10 @@ fn basic<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
 }
 
 /// TestBasic's "Basic leave/join"; returns `cfa`, whose entry 3 stays configuration 0.
-fn basic_leave_join<I: Implementation>(t: &mut ShardTester<I>, ck: NodeId) -> Result<Vec<Config>, crate::scenario::Failure> {
+fn basic_leave_join<I: Implementation>(
+    t: &mut ShardTester<I>,
+    ck: NodeId,
+) -> Result<Vec<Config>, crate::scenario::Failure> {
     let mut cfa = vec![Config::default(); 6];
     cfa[0] = t.query(ck, None)?;
     check_groups(t, ck, &[])?;
@@ -249,7 +252,10 @@ fn minimal_again<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
         }
         changed += usize::from(c1.shards[i] != c2.shards[i]);
     }
-    ensure!(changed <= bound, "{changed} shards moved after Join(3), more than {bound}");
+    ensure!(
+        changed <= bound,
+        "{changed} shards moved after Join(3), more than {bound}"
+    );
     t.ctrl_change(ck, leave(&[1]))?;
     let c3 = t.query(ck, None)?;
     let mut changed = 0;
@@ -264,7 +270,10 @@ fn minimal_again<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
         }
         changed += usize::from(c2.shards[i] != c3.shards[i]);
     }
-    ensure!(changed <= bound, "{changed} shards moved after Leave(1), more than {bound}");
+    ensure!(
+        changed <= bound,
+        "{changed} shards moved after Leave(1), more than {bound}"
+    );
     Ok(())
 }
 
@@ -279,7 +288,10 @@ fn multi<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
         .iter()
         .map(|&gid| {
             let mut groups: BTreeMap<Gid, Vec<String>> = BTreeMap::new();
-            groups.insert(Gid(gid), vec![format!("{gid}a"), format!("{gid}b"), format!("{gid}c")]);
+            groups.insert(
+                Gid(gid),
+                vec![format!("{gid}a"), format!("{gid}b"), format!("{gid}c")],
+            );
             groups.insert(Gid(gid + 1000), vec![format!("{}a", gid + 1000)]);
             groups.insert(Gid(gid + 2000), vec![format!("{}a", gid + 2000)]);
             vec![CtrlOp::Join { groups }, leave(&[gid + 1000, gid + 2000])]
@@ -329,14 +341,15 @@ fn agree_config<I: Implementation>(t: &mut ShardTester<I>, ck: NodeId) -> Verdic
     };
     let c = t.query(ck, None)?;
     t.shutdown_ctrl(leader);
-    let is_leader = t.ctrl_leader().is_some();
-    let mut attempts = 0;
-    while is_leader {
-        attempts += 1;
-        if attempts >= 3 {
-            fail!("Leader not found");
+    if t.ctrl_leader().is_some() {
+        // `for isLeader, leader = cfg.Leader(); isLeader; time.Sleep(1 s)`: never read
+        // again, so three attempts, then fatal.
+        for attempt in 1.. {
+            if attempt >= 3 {
+                fail!("Leader not found");
+            }
+            t.sleep(Duration::from_secs(1))?;
         }
-        t.sleep(Duration::from_secs(1))?;
     }
     let c1 = t.query(ck, None)?;
     check_same_config(&c, &c1)

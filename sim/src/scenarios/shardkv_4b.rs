@@ -3,9 +3,7 @@
 //! the history is judged by the checker, in every scenario (the lab checks only
 //! TestUnreliable3).
 
-use super::shard_common::{
-    check_all, put_keys, rand_string, start_appenders, stop_appenders,
-};
+use super::shard_common::{check_all, put_keys, rand_string, start_appenders, stop_appenders};
 use super::shard_scenarios;
 use crate::cluster::shard_tester::ShardTester;
 use crate::cluster::{ClerkOps, Task, Wake};
@@ -284,13 +282,16 @@ fn miss_change<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
     check_all(t, ck, &keys, &mut values, None)
 }
 
+/// What each key should hold, shared with the appenders (the lab's `va`).
+type Expected = Rc<RefCell<Vec<String>>>;
+
 /// The keys and values of the concurrent tests, after their Puts, shared with the
 /// appenders.
 fn shared_keys<I: Implementation>(
     t: &mut ShardTester<I>,
     ck: NodeId,
     len: usize,
-) -> Result<(Vec<String>, Rc<RefCell<Vec<String>>>), Failure> {
+) -> Result<(Vec<String>, Expected), Failure> {
     let (keys, values) = put_keys(t, ck, 10, len)?;
     Ok((keys, Rc::new(RefCell::new(values))))
 }
