@@ -40,5 +40,5 @@ pub use clerk::{ShardAction, ShardClerk};
 pub use entry::ShardEntry;
 pub use migration::{Migrate, MigrateReply};
 pub use server::{ShardReady, ShardServer, POLL_INTERVAL};
-pub use service::ShardService;
+pub use service::{Defect, ShardService};
 pub use shard::{ShardData, ShardSlot, ShardState};

@@ -15,7 +15,7 @@
 
 use super::entry::ShardEntry;
 use super::migration::{Migrate, MigrateReply};
-use super::service::ShardService;
+use super::service::{Defect, ShardService};
 use super::shard::ShardState;
 use crate::clerk::ClerkEvent;
 use crate::command::{ClientId, Op};
@@ -89,8 +89,24 @@ impl<R: RaftNode<ShardEntry>> ShardServer<R> {
         ctrl_servers: usize,
         ctrl_client: ClientId,
     ) -> Result<ShardServer<R>> {
+        ShardServer::with_defect(boot, maxraftstate, gid, ctrl_servers, ctrl_client, None)
+    }
+
+    /// As [`ShardServer::new`], with a bug planted on purpose (see [`Defect`]).
+    ///
+    /// # Errors
+    /// As [`Replica::with_service`].
+    pub fn with_defect(
+        boot: Boot,
+        maxraftstate: Option<usize>,
+        gid: Gid,
+        ctrl_servers: usize,
+        ctrl_client: ClientId,
+        defect: Option<Defect>,
+    ) -> Result<ShardServer<R>> {
         let next_poll = boot.now + POLL_INTERVAL;
-        let replica = Replica::with_service(boot, maxraftstate, ShardService::new(gid))?;
+        let fresh = ShardService::new(gid).with_defect(defect);
+        let replica = Replica::with_service(boot, maxraftstate, fresh)?;
         Ok(ShardServer {
             replica,
             ctrl: CtrlClerk::new(ctrl_client, ctrl_servers),

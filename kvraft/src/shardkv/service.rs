@@ -21,11 +21,26 @@ use raft_contract::LogIndex;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// A bug planted on purpose, so that a test can show that a scenario's check catches
+/// it (the lab's tests exist to catch these). Never part of a snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Defect {
+    /// Serve the keys of shards the group does not own at all instead of refusing them
+    /// with ErrWrongGroup (TestRejection's bug).
+    NoRejection,
+    /// Keep the keys of every shard that leaves (challenge 1's garbage collection
+    /// undone).
+    NoDeletion,
+}
+
 /// One replica group's replicated state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardService {
     /// The group this state belongs to.
     gid: Gid,
+    /// A planted bug, for tests of the scenarios' checks.
+    #[serde(skip)]
+    defect: Option<Defect>,
     /// The configuration the group is in.
     config: Config,
     /// The one before it (where pulled shards come from).
@@ -49,10 +64,23 @@ impl ShardService {
         assert_ne!(gid, Gid::NONE, "a replica group needs a gid other than 0");
         ShardService {
             gid,
+            defect: None,
             config: Config::default(),
             prev: Config::default(),
             shards: Default::default(),
         }
+    }
+
+    /// This state with bug `defect` planted (see [`Defect`]).
+    pub fn with_defect(mut self, defect: Option<Defect>) -> ShardService {
+        self.defect = defect;
+        self
+    }
+
+    /// True when the group answers requests on `shard`.
+    fn serves(&self, shard: Shard) -> bool {
+        let state = self.shards[shard.0].state;
+        state.serves() || (self.defect == Some(Defect::NoRejection) && state == ShardState::Absent)
     }
 
     /// The group's gid.
@@ -111,7 +139,8 @@ impl ShardService {
                 (true, false) => ShardState::Leaving,
                 (false, false) => ShardState::Absent,
             };
-            if matches!(slot.state, ShardState::Absent | ShardState::Pulling) {
+            let keep = self.defect == Some(Defect::NoDeletion);
+            if matches!(slot.state, ShardState::Absent | ShardState::Pulling) && !keep {
                 slot.data = ShardData::default();
             }
         }
@@ -127,7 +156,7 @@ impl ShardService {
             return;
         }
         assert!(
-            slot.data.is_empty(),
+            slot.data.is_empty() || self.defect.is_some(),
             "{}: {shard} held data while pulling",
             self.gid
         );
@@ -143,7 +172,7 @@ impl ShardService {
             return;
         }
         slot.state = to;
-        if to == ShardState::Absent {
+        if to == ShardState::Absent && self.defect != Some(Defect::NoDeletion) {
             slot.data = ShardData::default();
         }
     }
@@ -151,11 +180,11 @@ impl ShardService {
     /// Executes a client request at most once per (client, seq), on a shard the group
     /// serves at this point of its log.
     fn execute(&mut self, command: &Command) -> Verdict {
-        let slot = &mut self.shards[Shard::of_key(command.op.key()).0];
-        if !slot.state.serves() {
+        let shard = Shard::of_key(command.op.key());
+        if !self.serves(shard) {
             return Verdict::WrongGroup;
         }
-        let data = &mut slot.data;
+        let data = &mut self.shards[shard.0].data;
         match data.sessions.seen(command.client, command.seq) {
             Seen::New => {
                 data.store.apply(&command.op);
@@ -174,10 +203,11 @@ impl Service for ShardService {
     type Entry = ShardEntry;
 
     fn admit(&self, request: &Request<Op>) -> Admission<String> {
-        let slot = &self.shards[Shard::of_key(request.op.key()).0];
-        if !slot.state.serves() {
+        let shard = Shard::of_key(request.op.key());
+        if !self.serves(shard) {
             return Admission::WrongGroup;
         }
+        let slot = &self.shards[shard.0];
         match slot.data.sessions.seen(request.client, request.seq) {
             // As the KV service: a write applied already answers "" at once, a Get is
             // read again through the log.
@@ -239,9 +269,11 @@ impl Service for ShardService {
 
     fn restore(&self, bytes: &[u8]) -> Result<(LogIndex, ShardService)> {
         if bytes.is_empty() {
-            return Ok((LogIndex(0), ShardService::new(self.gid)));
+            let fresh = ShardService::new(self.gid).with_defect(self.defect);
+            return Ok((LogIndex(0), fresh));
         }
-        let (index, service): (LogIndex, ShardService) = decode_value(bytes)?;
+        let (index, mut service): (LogIndex, ShardService) = decode_value(bytes)?;
+        service.defect = self.defect;
         if service.gid != self.gid {
             return Err(Error::CorruptSnapshot(format!(
                 "a snapshot of {} given to {}",

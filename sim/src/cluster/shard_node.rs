@@ -15,7 +15,9 @@ use super::replica_driver::{carry_out, ReplicaWire};
 use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
 use crate::monitor::observed::Observed;
 use kvraft::shardctrler::{CtrlAnswer, CtrlCommand, CtrlOp, CtrlServer, Gid};
-use kvraft::shardkv::{Migrate, MigrateReply, ShardAction, ShardClerk, ShardEntry, ShardServer};
+use kvraft::shardkv::{
+    Defect, Migrate, MigrateReply, ShardAction, ShardClerk, ShardEntry, ShardServer,
+};
 use kvraft::{ClientId, Op, Reply, Request};
 use raft_contract::{RaftMessage, RaftNode};
 use serde::Serialize;
@@ -135,6 +137,15 @@ impl Directory {
     }
 }
 
+/// How every group server is built.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroupSetup {
+    /// The lab's `maxraftstate` (`None`: -1).
+    pub maxraftstate: Option<usize>,
+    /// A bug planted on purpose, for tests of the scenarios' checks.
+    pub defect: Option<Defect>,
+}
+
 /// A node of a sharded KV simulation: controller Raft `C`, group Raft `G`.
 pub enum ShardNode<C, G> {
     /// A shard controller server.
@@ -221,12 +232,13 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         peers: Arc<Vec<NodeId>>,
         ctrl: Arc<Vec<NodeId>>,
         directory: Arc<Directory>,
-        maxraftstate: Option<usize>,
+        setup: GroupSetup,
     ) -> ShardNode<C, G> {
         let me = peer_of(&peers, init.id).expect("a group server among its peers");
         let boot = boot_as(&init, me.0, peers.len());
         let client = ClientId(init.seed | (1 << 63));
-        let server = ShardServer::new(boot, maxraftstate, gid, ctrl.len(), client)
+        let (max, defect) = (setup.maxraftstate, setup.defect);
+        let server = ShardServer::with_defect(boot, max, gid, ctrl.len(), client, defect)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         ShardNode::Group(Box::new(GroupNode {
             server,

@@ -12,7 +12,7 @@ use super::clerk_ops::ClerkOps;
 use super::fault_target::FaultTarget;
 use super::recorder::Recorder;
 use super::scheduler::{self, Harness, Task, Tasks};
-use super::shard_node::{Directory, ShardNode, ShardOutput};
+use super::shard_node::{Directory, GroupSetup, ShardNode, ShardOutput};
 use super::trap::{self, Trap};
 use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
@@ -21,7 +21,7 @@ use crate::implementation::Implementation;
 use crate::monitor::Monitors;
 use crate::scenario::{Failure, Verdict};
 use kvraft::shardctrler::{Config, ConfigNum, CtrlAnswer, CtrlCommand, CtrlOp, Gid};
-use kvraft::shardkv::ShardEntry;
+use kvraft::shardkv::{Defect, ShardEntry};
 use kvraft::{ClientId, Op};
 use raft_contract::{RaftFamily, RaftNode};
 use std::collections::BTreeMap;
@@ -50,6 +50,9 @@ pub struct ShardSetup {
     /// The groups' `maxraftstate` (`None` for the lab's -1). The controller never
     /// snapshots, as in the lab.
     pub maxraftstate: Option<usize>,
+    /// A bug planted in every group on purpose, for tests that show a scenario's check
+    /// catches it (`None` in every scenario).
+    pub defect: Option<Defect>,
 }
 
 /// A Raft cluster of the simulation: a controller or a group.
@@ -338,8 +341,11 @@ impl<I: Implementation> ShardTester<I> {
         let peers = self.clusters[self.group_clusters[gi]].servers.clone();
         let ctrl = self.clusters[self.ctrl_clusters[0]].servers.clone();
         let directory = self.directory.clone();
-        let max = self.setup.maxraftstate;
-        move |init| ShardNode::group(init, gid_of(gi), peers, ctrl, directory, max)
+        let setup = GroupSetup {
+            maxraftstate: self.setup.maxraftstate,
+            defect: self.setup.defect,
+        };
+        move |init| ShardNode::group(init, gid_of(gi), peers, ctrl, directory, setup)
     }
 
     /// Every node linked both ways with every server (clerks and servers alike).
@@ -660,6 +666,12 @@ impl<I: Implementation> ShardTester<I> {
     /// The recorded history.
     pub fn history(&self) -> &super::recorder::KvHistory {
         self.recorder.history()
+    }
+
+    /// The recorded history, to corrupt on purpose in tests of the checking path.
+    #[cfg(test)]
+    pub(crate) fn history_mut(&mut self) -> &mut super::recorder::KvHistory {
+        self.recorder.history_mut()
     }
 
     /// Starts a concurrent task, first polled now.

@@ -247,6 +247,7 @@ macro_rules! shard_scenarios {
                                 ctrl_servers: 3,
                                 unreliable: $unreliable,
                                 maxraftstate: $max,
+                                defect: None,
                             };
                             super::run_shard::<I>(stringify!($name), config, setup, $body::<I>)
                         }
@@ -400,6 +401,36 @@ mod tests {
             }
         }
         assert!(pairs > 100, "only {pairs} consecutive pairs");
+    }
+
+    #[test]
+    fn run_shard_illegal_history_fails_with_its_html_view() {
+        fn tampered(t: &mut ShardTester<Ours>) -> Verdict {
+            let ck = t.make_client(0);
+            t.join(0)?;
+            t.put(ck, "k", "v")?;
+            assert_eq!(t.get(ck, "k")?, "v", "the service itself is right");
+            let last = t.history_mut().last_mut().expect("two ops recorded");
+            last.outcome = checker::Outcome::Returned {
+                output: checker::KvOutput {
+                    value: "never written".into(),
+                },
+                at: last.outcome.return_time().expect("returned"),
+            };
+            Ok(())
+        }
+        let setup = ShardSetup {
+            groups: 1,
+            servers: 3,
+            ctrl_servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            defect: None,
+        };
+        let o = run_shard::<Ours>("Tampered", &RunConfig::default(), setup, tampered);
+        assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
+        assert!(o.history_html.is_some_and(|h| h.contains("never written")));
+        assert!(o.history_json.is_some_and(|j| j.contains("never written")));
     }
 
     #[test]

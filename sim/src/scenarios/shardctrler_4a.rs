@@ -354,3 +354,51 @@ fn agree_config<I: Implementation>(t: &mut ShardTester<I>, ck: NodeId) -> Verdic
     let c1 = t.query(ck, None)?;
     check_same_config(&c, &c1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kvraft::shardctrler::ConfigNum;
+
+    /// A configuration of `owners` (gid per shard), its groups those gids.
+    fn config(num: u64, owners: [u64; NSHARDS]) -> Config {
+        let shards = owners.map(Gid);
+        let groups = shards.iter().map(|&g| (g, vec!["s".to_string()])).collect();
+        Config {
+            num: ConfigNum(num),
+            shards,
+            groups,
+        }
+    }
+
+    #[test]
+    fn minimal_transfer_checks_catch_shards_moved_between_old_groups() {
+        // Groups 100 and 200 hold five shards each; 300 joins.
+        let c1 = config(1, [100, 100, 100, 100, 100, 200, 200, 200, 200, 200]);
+        let minimal = config(2, [100, 100, 100, 100, 300, 200, 200, 200, 300, 300]);
+        assert!(check_minimal_join(&c1, &minimal).is_ok());
+        // Shard 0 moved from 100 to 200: balanced, but not minimal.
+        let swapped = config(2, [200, 100, 100, 100, 300, 100, 200, 200, 300, 300]);
+        let e = check_minimal_join(&c1, &swapped).expect_err("a move between old groups");
+        assert!(
+            e.0.contains("non-minimal transfer after Join()s"),
+            "{}",
+            e.0
+        );
+        // The Go original looks at gids 1-10 only, which are not here: it would pass.
+        let vacuous = (1..=10)
+            .all(|g| (0..NSHARDS).all(|s| swapped.shards[s] != Gid(g) || c1.shards[s] == Gid(g)));
+        assert!(vacuous, "the lab's check cannot see this");
+        // 300 leaves again: only its shards may move.
+        let back = config(3, [100, 100, 100, 100, 100, 200, 200, 200, 200, 200]);
+        assert!(check_minimal_leave(&c1, &minimal, &back).is_ok());
+        let moved = config(3, [200, 100, 100, 100, 100, 100, 200, 200, 200, 200]);
+        let e =
+            check_minimal_leave(&c1, &minimal, &moved).expect_err("a staying group's shard moved");
+        assert!(
+            e.0.contains("non-minimal transfer after Leave()s"),
+            "{}",
+            e.0
+        );
+    }
+}

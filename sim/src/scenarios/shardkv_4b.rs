@@ -519,3 +519,40 @@ fn unreliable3<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
     t.sim.set_reliable(true);
     stop_appenders(t, &stop, &stopped, keys.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::shard_tester::ShardSetup;
+    use crate::scenario::RunConfig;
+    use kvraft::shardkv::Defect;
+
+    type Ours = raft::Family;
+
+    fn setup(defect: Option<Defect>) -> ShardSetup {
+        ShardSetup {
+            groups: 3,
+            servers: 3,
+            ctrl_servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            defect,
+        }
+    }
+
+    #[test]
+    fn rejection_catches_a_group_that_serves_shards_it_does_not_own() {
+        let config = RunConfig::default();
+        let good = super::super::run_shard::<Ours>("Rejection4B", &config, setup(None), rejection);
+        assert!(good.passed(), "{:?}", good.failure);
+        let defect = Some(Defect::NoRejection);
+        let bad = super::super::run_shard::<Ours>("Rejection4B", &config, setup(defect), rejection);
+        // Caught by a wrong value: "" from a group serving a shard it does not own
+        // (already while the Puts run, when a group that lags behind the configuration
+        // takes a Put for a shard it does not own yet, and the Put is lost).
+        let why = bad
+            .failure
+            .expect("a group that does not say ErrWrongGroup is caught");
+        assert!(why.starts_with("Get("), "{why}");
+    }
+}

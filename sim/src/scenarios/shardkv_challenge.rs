@@ -146,3 +146,33 @@ fn challenge2_partial<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::shard_tester::ShardSetup;
+    use crate::scenario::RunConfig;
+    use kvraft::shardkv::Defect;
+
+    type Ours = raft::Family;
+
+    #[test]
+    fn challenge1_catches_groups_that_keep_the_shards_they_gave_away() {
+        let setup = |defect| ShardSetup {
+            groups: 3,
+            servers: 3,
+            ctrl_servers: 3,
+            unreliable: false,
+            maxraftstate: Some(1),
+            defect,
+        };
+        let config = RunConfig::default();
+        let name = "Challenge1Delete4B";
+        let good = super::super::run_shard::<Ours>(name, &config, setup(None), challenge1_delete);
+        assert!(good.passed(), "{:?}", good.failure);
+        let defect = Some(Defect::NoDeletion);
+        let bad = super::super::run_shard::<Ours>(name, &config, setup(defect), challenge1_delete);
+        let why = bad.failure.expect("groups that never delete are caught");
+        assert!(why.contains("are too big"), "{why}");
+    }
+}

@@ -53,6 +53,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 ctrl_servers: 3,
                 unreliable: false,
                 maxraftstate: plan.profile.maxraftstate,
+                defect: None,
             };
             let body = |t: &mut ShardTester<I>| super::sharded::body(t, plan);
             crate::scenarios::run_shard::<I>(name, config, setup, body)
