@@ -1,6 +1,11 @@
-//! A linearizable key/value service on Raft (MIT 6.5840 lab 3A/3B, 2024: lab 4A/4B), as
-//! a library with no IO: like the `raft` crate, it takes virtual time and delivered
-//! messages and hands back effects as data.
+//! A linearizable key/value service on Raft (MIT 6.5840 lab 3A/3B, 2024: lab 4A/4B), and
+//! the sharded one after it: a shard controller and replica groups that move shards
+//! between them (lab 4A/4B, 2024: 5A/5B). A library with no IO: like the `raft` crate,
+//! it takes virtual time and delivered messages and hands back effects as data.
+//!
+//! The three services share one [`Replica`], which does what replicating any service
+//! on Raft takes; each is a [`Service`], the state machine proper, with its own
+//! exactly-once bookkeeping. All three clerks are the one generic [`Clerk`].
 //!
 //! # Tour
 //! - [`command`]: [`ClientId`], [`Op`] and the logged [`Command`] (client, seq, op).

@@ -41,6 +41,11 @@ pub enum ShardEntry {
         /// The shard.
         shard: Shard,
     },
+    /// Nothing: a new leader logs it so that the entries of earlier terms it holds can
+    /// commit (§5.4.2: a leader commits only entries of its own term). A group no
+    /// client writes to, whose last entries a crash left uncommitted, would otherwise
+    /// never apply them.
+    Noop,
 }
 
 impl fmt::Display for ShardEntry {
@@ -53,6 +58,7 @@ impl fmt::Display for ShardEntry {
             }
             ShardEntry::Delete { num, shard } => write!(f, "delete {shard} of {num}"),
             ShardEntry::Settle { num, shard } => write!(f, "settle {shard} of {num}"),
+            ShardEntry::Noop => write!(f, "no-op"),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! [`Replica`], it takes time, requests and replies, and returns effects as data.
 //!
 //! Every [`POLL_INTERVAL`] the leader:
+//! - logs a no-op if its last entry is of an earlier term and not committed, so that
+//!   it commits (a group that owns nothing gets no client entries to do it);
 //! - asks the controller for the configuration after its own (one at a time, in
 //!   order) once every shard is settled, and logs it when it arrives;
 //! - asks the previous owner of every shard it is pulling for it, and logs what comes
@@ -54,6 +56,7 @@ pub struct ShardReady<M> {
 /// not propose it again while it is in the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Proposal {
+    Noop,
     Config(ConfigNum),
     Install(ConfigNum, Shard),
     Delete(ConfigNum, Shard),
@@ -236,9 +239,16 @@ impl<R: RaftNode<ShardEntry>> ShardServer<R> {
     }
 
     /// The leader's periodic work (see the module's doc).
-    fn poll(&mut self, _now: Instant) {
-        if !self.replica.raft().state().1 {
+    fn poll(&mut self, now: Instant) {
+        let raft = self.replica.raft();
+        let (term, leader) = raft.state();
+        if !leader {
             return;
+        }
+        let status = raft.status();
+        let uncommitted = status.commit_index < status.last_index;
+        if uncommitted && raft.log_term(status.last_index) != Some(term) {
+            self.propose_once(Proposal::Noop, ShardEntry::Noop, now);
         }
         let service = self.replica.service();
         if service.settled() {

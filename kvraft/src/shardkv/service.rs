@@ -244,6 +244,7 @@ impl Service for ShardService {
             ShardEntry::Settle { num, shard } => {
                 self.advance(*num, *shard, ShardState::Settling, ShardState::Serving);
             }
+            ShardEntry::Noop => {}
         }
         Applied::Internal
     }

@@ -1,6 +1,7 @@
 //! What the shard controller's and the sharded KV service's scenarios share: the lab's
 //! `check` helpers, `randstring`, and the concurrent clients as tasks.
 
+use crate::cluster::fault_target::FaultTarget;
 use crate::cluster::shard_tester::ShardTester;
 use crate::cluster::{ClerkOps, Task, Wake};
 use crate::engine::{Duration, NodeId};
@@ -211,8 +212,9 @@ pub fn stop_appenders<I: Implementation>(
     let all = t.run_until(deadline, |_| stopped.get() == count)?;
     ensure!(
         all,
-        "{} of {count} appenders did not finish by the 120 s limit",
-        count - stopped.get()
+        "{} of {count} appenders did not finish by the 120 s limit\n{}",
+        count - stopped.get(),
+        servers_report(t)
     );
     Ok(())
 }
@@ -261,4 +263,11 @@ pub fn check_all<I: Implementation>(
         }
     }
     Ok(())
+}
+
+/// Every server's state on a line of its own (term, role, configuration, shards), for a
+/// failure that a stuck service explains.
+pub fn servers_report<I: Implementation>(t: &ShardTester<I>) -> String {
+    let lines: Vec<String> = (0..t.server_ids().len()).map(|i| t.describe(i)).collect();
+    lines.join("\n")
 }
