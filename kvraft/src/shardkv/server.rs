@@ -299,3 +299,180 @@ impl<R: RaftNode<ShardEntry>> ShardServer<R> {
         self.replica.raft()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shardctrler::{Shard, NSHARDS};
+    use raft_contract::Persisted;
+
+    type Server = ShardServer<raft::Raft<ShardEntry>>;
+
+    /// A group of one server that has elected itself, at time 0.
+    fn solo() -> (Server, Instant) {
+        let boot = Boot {
+            id: NodeId(0),
+            peers: 1,
+            persisted: Persisted::default(),
+            seed: 3,
+            now: Instant(0),
+        };
+        let mut s = Server::new(boot, None, Gid(100), 3, ClientId(9)).expect("fresh");
+        let now = s.replica().next_deadline();
+        s.tick(now);
+        s.ready();
+        assert!(s.raft().state().1, "a single node elects itself");
+        (s, now)
+    }
+
+    fn config(num: u64, owners: [u64; NSHARDS]) -> Config {
+        let shards = owners.map(Gid);
+        let groups = shards
+            .iter()
+            .map(|&g| (g, vec![format!("server-{}-0", g.0)]))
+            .collect();
+        Config {
+            num: ConfigNum(num),
+            shards,
+            groups,
+        }
+    }
+
+    /// Moves on by one poll interval, ticks, and drains the effects.
+    fn poll(s: &mut Server, now: &mut Instant) -> ShardReady<raft::Message<ShardEntry>> {
+        *now = *now + POLL_INTERVAL;
+        s.tick(*now);
+        s.ready()
+    }
+
+    #[test]
+    fn shard_server_takes_the_next_config_and_hands_a_leaving_shard_over_once() {
+        let (mut s, mut now) = solo();
+        let rd = poll(&mut s, &mut now);
+        let (server, query) = rd.to_ctrl.first().cloned().expect("a poll queries");
+        assert_eq!(
+            query.op,
+            CtrlOp::Query {
+                num: Some(ConfigNum(1))
+            }
+        );
+        let answer = |seq, c| Reply::Ok {
+            seq,
+            value: CtrlAnswer::Config(c),
+        };
+        s.handle_ctrl_reply(server, answer(query.seq, config(1, [100; NSHARDS])), now);
+        s.ready();
+        assert_eq!(s.service().config().num, ConfigNum(1));
+        let rd = poll(&mut s, &mut now);
+        let (server, query) = rd.to_ctrl.first().cloned().expect("the next poll");
+        assert_eq!(
+            query.op,
+            CtrlOp::Query {
+                num: Some(ConfigNum(2))
+            }
+        );
+        let mut owners = [100; NSHARDS];
+        owners[0] = 101;
+        s.handle_ctrl_reply(server, answer(query.seq, config(2, owners)), now);
+        s.ready();
+        assert_eq!(s.service().state(Shard(0)), ShardState::Leaving);
+        // Not settled: the next poll asks the controller nothing.
+        assert!(poll(&mut s, &mut now).to_ctrl.is_empty());
+        // A pull for another configuration gets nothing; the right one the shard.
+        let pull = |num| Migrate::Pull {
+            num: ConfigNum(num),
+            shard: Shard(0),
+        };
+        s.handle_migration(77, pull(1), now);
+        assert!(s.ready().migration_replies.is_empty());
+        s.handle_migration(77, pull(2), now);
+        let replies = s.ready().migration_replies;
+        assert!(matches!(
+            replies.as_slice(),
+            [(77, MigrateReply::Shard { .. })]
+        ));
+        // The new owner has it: the copy goes, and a repeated request is told so.
+        let delete = Migrate::Delete {
+            num: ConfigNum(2),
+            shard: Shard(0),
+        };
+        s.handle_migration(77, delete.clone(), now);
+        assert!(
+            s.ready().migration_replies.is_empty(),
+            "answered once deleted"
+        );
+        assert_eq!(s.service().state(Shard(0)), ShardState::Absent);
+        s.handle_migration(77, delete, now);
+        let replies = s.ready().migration_replies;
+        assert!(matches!(
+            replies.as_slice(),
+            [(77, MigrateReply::Deleted { .. })]
+        ));
+        assert!(
+            !poll(&mut s, &mut now).to_ctrl.is_empty(),
+            "settled: polls again"
+        );
+    }
+
+    #[test]
+    fn shard_server_pulls_from_the_previous_owner_and_settles_after_its_delete() {
+        let (mut s, mut now) = solo();
+        let rd = poll(&mut s, &mut now);
+        let (server, query) = rd.to_ctrl.first().cloned().expect("a poll queries");
+        let mut owners = [101; NSHARDS];
+        owners[3] = 100;
+        // Config 1 straight from the controller: shard 3 came from no group, so it is
+        // served at once; make it come from 101 with a config 2.
+        let reply = Reply::Ok {
+            seq: query.seq,
+            value: CtrlAnswer::Config(config(1, [101; NSHARDS])),
+        };
+        s.handle_ctrl_reply(server, reply, now);
+        s.ready();
+        let rd = poll(&mut s, &mut now);
+        let (server, query) = rd.to_ctrl.first().cloned().expect("the next poll");
+        let mut next = config(2, owners);
+        next.groups.insert(Gid(100), vec!["server-100-0".into()]);
+        let reply = Reply::Ok {
+            seq: query.seq,
+            value: CtrlAnswer::Config(next),
+        };
+        s.handle_ctrl_reply(server, reply, now);
+        s.ready();
+        assert_eq!(s.service().state(Shard(3)), ShardState::Pulling);
+        let rd = poll(&mut s, &mut now);
+        assert!(rd.to_ctrl.is_empty(), "pulling: no query");
+        let pulls: Vec<&(String, Migrate)> = rd.to_groups.iter().collect();
+        assert_eq!(pulls.len(), 1, "{pulls:?}");
+        assert_eq!(pulls[0].0, "server-101-0", "asks the previous owner");
+        let data = Arc::new(crate::shardkv::ShardData::default());
+        let shard = MigrateReply::Shard {
+            num: ConfigNum(2),
+            shard: Shard(3),
+            data,
+        };
+        s.handle_migration_reply(shard.clone(), now);
+        s.ready();
+        assert_eq!(s.service().state(Shard(3)), ShardState::Settling);
+        let rd = poll(&mut s, &mut now);
+        assert!(matches!(
+            rd.to_groups.as_slice(),
+            [(_, Migrate::Delete { .. })]
+        ));
+        s.handle_migration_reply(shard, now);
+        s.ready();
+        assert_eq!(
+            s.service().state(Shard(3)),
+            ShardState::Settling,
+            "a late copy changes nothing"
+        );
+        let deleted = MigrateReply::Deleted {
+            num: ConfigNum(2),
+            shard: Shard(3),
+        };
+        s.handle_migration_reply(deleted, now);
+        s.ready();
+        assert_eq!(s.service().state(Shard(3)), ShardState::Serving);
+        assert!(s.service().settled());
+    }
+}
