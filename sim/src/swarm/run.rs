@@ -9,7 +9,7 @@ use crate::cluster::fault_target::FaultTarget;
 use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::shard_tester::{ShardSetup, ShardTester};
 use crate::cluster::ClerkOps;
-use crate::cluster::{Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
+use crate::cluster::{scheduler, Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, NetConfig, NodeId};
 use crate::implementation::Implementation;
 use crate::scenario::{Failure, Outcome, RunConfig, Verdict};
@@ -228,18 +228,26 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     }
     // A fresh clerk reads every key: the service answers after the faults.
     let reader = t.make_client(&all);
-    for k in 0..plan.profile.keys.max(1) {
-        t.begin(
-            reader,
-            Op::Get {
-                key: format!("k{k}"),
-            },
-        )?;
-        let deadline = t.now() + ELECTION_TIMEOUT * 10;
-        if !t.run_until(deadline, |t| t.has_result(reader))? {
+    read_every_key(t, reader, &keys)
+}
+
+/// A fresh clerk `reader` reads every key, each within ten election timeouts: the
+/// service answers after the faults.
+///
+/// # Errors
+/// A failure while waiting, or a read that did not complete in time.
+pub(super) fn read_every_key<T: ClerkOps + FaultTarget>(
+    t: &mut T,
+    reader: NodeId,
+    keys: &[String],
+) -> Verdict {
+    for key in keys {
+        t.begin(reader, Op::Get { key: key.clone() })?;
+        let deadline = t.sim().now() + ELECTION_TIMEOUT * 10;
+        if !scheduler::run_until(t, deadline, |t| t.has_result(reader))? {
             return Err(no_progress(
                 t,
-                &format!("a fresh clerk's Get(k{k}) did not complete"),
+                &format!("a fresh clerk's Get({key}) did not complete"),
             ));
         }
         t.take_result(reader);

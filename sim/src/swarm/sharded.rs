@@ -4,15 +4,14 @@
 //! shard. Then the liveness phase: every clerk must finish, and a fresh clerk must read
 //! every key.
 
-use super::run::{no_progress, start_faults, stop_faults, Clerk, LIVENESS_BOUND};
+use super::run::{no_progress, read_every_key, start_faults, stop_faults, Clerk, LIVENESS_BOUND};
 use super::schedule::Plan;
 use crate::cluster::shard_tester::{gid_of, ShardTester};
-use crate::cluster::{ClerkOps, Task, Wake, ELECTION_TIMEOUT};
+use crate::cluster::{Task, Wake};
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
 use crate::scenario::{Failure, Verdict};
 use kvraft::shardctrler::{CtrlAnswer, CtrlOp, Shard, NSHARDS};
-use kvraft::Op;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -142,16 +141,5 @@ pub fn body<I: Implementation>(t: &mut ShardTester<I>, plan: &Plan) -> Verdict {
     }
     // A fresh clerk reads every key: the service answers after the faults.
     let reader = t.make_client(0);
-    for key in keys.iter() {
-        t.begin(reader, Op::Get { key: key.clone() })?;
-        let deadline = t.now() + ELECTION_TIMEOUT * 10;
-        if !t.run_until(deadline, |t| t.has_result(reader))? {
-            return Err(no_progress(
-                t,
-                &format!("a fresh clerk's Get({key}) did not complete"),
-            ));
-        }
-        t.take_result(reader);
-    }
-    Ok(())
+    read_every_key(t, reader, &keys)
 }
