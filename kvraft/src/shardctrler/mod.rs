@@ -4,7 +4,7 @@
 //! - [`config`]: [`Config`] (number, shard-to-group table, the groups' servers) and the
 //!   ids it is made of, [`Gid`], [`Shard`] (with the lab's `key2shard`) and
 //!   [`ConfigNum`];
-//! - [`rebalance`]: the even, minimal, deterministic spread of shards over groups;
+//! - [`mod@rebalance`]: the even, minimal, deterministic spread of shards over groups;
 //! - [`op`]: [`CtrlOp`] (Join, Leave, Move, Query), [`CtrlAnswer`] and [`BadRequest`];
 //! - [`service`]: [`CtrlService`], every configuration and the clerks' sessions, as a
 //!   [`crate::Service`]; [`CtrlServer`] is a [`crate::Replica`] of it and [`CtrlClerk`]
