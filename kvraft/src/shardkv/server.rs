@@ -24,7 +24,7 @@ use crate::command::{ClientId, Op};
 use crate::error::Result;
 use crate::replica::{Ready, Replica};
 use crate::rpc::{Reply, Request};
-use crate::shardctrler::{Config, ConfigNum, CtrlAnswer, CtrlClerk, CtrlOp, Gid, Shard};
+use crate::shardctrler::{Config, ConfigNum, CtrlAnswer, CtrlClerk, CtrlOp, Gid, Shard, NSHARDS};
 use raft_contract::{Boot, Duration, Instant, NodeId, RaftNode, Term};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -152,9 +152,11 @@ impl<R: RaftNode<ShardEntry>> ShardServer<R> {
         );
     }
 
-    /// Handles another group's migration request, as its leader.
+    /// Handles another group's migration request, as its leader. A request for a shard
+    /// that does not exist is ignored (it comes from the network).
     pub fn handle_migration(&mut self, reply_to: u64, request: Migrate, now: Instant) {
-        if !self.replica.raft().state().1 {
+        let (Migrate::Pull { shard, .. } | Migrate::Delete { shard, .. }) = request;
+        if !self.replica.raft().state().1 || shard.0 >= NSHARDS {
             return;
         }
         let service = self.replica.service();
@@ -181,9 +183,11 @@ impl<R: RaftNode<ShardEntry>> ShardServer<R> {
         }
     }
 
-    /// Handles another group's answer to this group's migration request, as leader.
+    /// Handles another group's answer to this group's migration request, as leader. An
+    /// answer about a shard that does not exist is ignored.
     pub fn handle_migration_reply(&mut self, reply: MigrateReply, now: Instant) {
-        if !self.replica.raft().state().1 {
+        let (MigrateReply::Shard { shard, .. } | MigrateReply::Deleted { shard, .. }) = reply;
+        if !self.replica.raft().state().1 || shard.0 >= NSHARDS {
             return;
         }
         let service = self.replica.service();
@@ -412,6 +416,35 @@ mod tests {
             !poll(&mut s, &mut now).to_ctrl.is_empty(),
             "settled: polls again"
         );
+    }
+
+    #[test]
+    fn shard_server_ignores_migrations_of_shards_that_do_not_exist() {
+        let (mut s, now) = solo();
+        let bad = Shard(NSHARDS);
+        s.handle_migration(
+            5,
+            Migrate::Pull {
+                num: ConfigNum(0),
+                shard: bad,
+            },
+            now,
+        );
+        s.handle_migration(
+            5,
+            Migrate::Delete {
+                num: ConfigNum(0),
+                shard: bad,
+            },
+            now,
+        );
+        let deleted = MigrateReply::Deleted {
+            num: ConfigNum(0),
+            shard: bad,
+        };
+        s.handle_migration_reply(deleted, now);
+        let rd = s.ready();
+        assert!(rd.migration_replies.is_empty() && rd.replica.applied.is_empty());
     }
 
     #[test]
