@@ -1,26 +1,33 @@
 //! The client side (the lab's `Clerk`) as a state machine with no IO and no timer: the
 //! driver sends what it returns, feeds it replies, and owns a retry timer that calls
-//! [`Clerk::on_timeout`].
+//! [`Clerk::on_timeout`]. Generic over the service's operations and answers: the KV
+//! clerk, the shard controller's clerk and the sharded KV clerk's per-group part are
+//! all this one.
 
 use crate::command::{ClientId, Op};
-use crate::rpc::{ClerkReply, ClerkRequest};
+use crate::rpc::{Reply, Request};
 
 /// What the driver does after a reply reaches the clerk.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClerkEvent {
-    /// The operation completed: `value` is the Get's result ("" for a missing key), ""
-    /// for Put and Append. The clerk may [`Clerk::begin`] the next one.
+pub enum ClerkEvent<O = Op, A = String> {
+    /// The operation completed with its answer (for the KV service: the Get's result,
+    /// "" for a missing key, and "" for Put and Append). The clerk may
+    /// [`Clerk::begin`] the next one.
     Done {
         /// The result.
-        value: String,
+        value: A,
     },
     /// Send `request` to server index `server` (the previous one was not the leader).
     Retry {
         /// The server index to try next.
         server: usize,
         /// The same request, same seq.
-        request: ClerkRequest,
+        request: Request<O>,
     },
+    /// The latest attempt's server does not serve the operation's shard: the request
+    /// stays in flight, with its seq, until the driver aims it elsewhere with
+    /// [`Clerk::restart`].
+    WrongGroup,
     /// Nothing to do: the reply answers an earlier request or attempt, or nothing is in
     /// flight.
     Ignore,
@@ -28,8 +35,8 @@ pub enum ClerkEvent {
 
 /// The request in flight and the server index of its latest attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct InFlight {
-    request: ClerkRequest,
+struct InFlight<O> {
+    request: Request<O>,
     server: usize,
 }
 
@@ -39,22 +46,25 @@ struct InFlight {
 /// Servers are named by index `0..servers`; the driver maps an index to an address
 /// (having shuffled them, like the lab's `random_handles`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Clerk {
+pub struct Clerk<O = Op> {
     id: ClientId,
     servers: usize,
     leader: usize,
     /// The seq of the last operation begun (0 before the first).
     seq: u64,
-    in_flight: Option<InFlight>,
+    in_flight: Option<InFlight<O>>,
+    /// Attempts of the operation in flight that failed since it began or was last
+    /// aimed elsewhere.
+    misses: usize,
 }
 
-impl Clerk {
+impl<O: Clone> Clerk<O> {
     /// A clerk with id `id` (unique across the run) that talks to `servers` servers,
     /// starting with index 0.
     ///
     /// # Panics
     /// If `servers` is 0.
-    pub fn new(id: ClientId, servers: usize) -> Clerk {
+    pub fn new(id: ClientId, servers: usize) -> Clerk<O> {
         assert!(servers > 0, "{id}: a clerk needs at least one server");
         Clerk {
             id,
@@ -62,6 +72,7 @@ impl Clerk {
             leader: 0,
             seq: 0,
             in_flight: None,
+            misses: 0,
         }
     }
 
@@ -70,15 +81,16 @@ impl Clerk {
     ///
     /// # Panics
     /// If an operation is in flight (one call at a time, as the lab assumes).
-    pub fn begin(&mut self, op: Op) -> (usize, ClerkRequest) {
+    pub fn begin(&mut self, op: O) -> (usize, Request<O>) {
         assert!(
             self.in_flight.is_none(),
-            "{}: begin {op} while seq {} is in flight",
+            "{}: begin while seq {} is in flight",
             self.id,
             self.seq
         );
         self.seq = self.seq.checked_add(1).expect("clerk seq overflow");
-        let request = ClerkRequest {
+        self.misses = 0;
+        let request = Request {
             client: self.id,
             seq: self.seq,
             op,
@@ -97,11 +109,12 @@ impl Clerk {
     /// operation's result) and remembers `server` as the leader. `WrongLeader` from the
     /// latest attempt's server moves on to the next server, round-robin; one from an
     /// earlier attempt is ignored, so a late answer never makes two attempts run at once.
-    /// Replies for other seqs are ignored.
+    /// `WrongGroup` from the latest attempt's server leaves the request in flight for
+    /// the driver to aim elsewhere. Replies for other seqs are ignored.
     ///
     /// # Panics
     /// If `server` is not below the number of servers (a driver bug).
-    pub fn on_reply(&mut self, server: usize, reply: ClerkReply) -> ClerkEvent {
+    pub fn on_reply<A>(&mut self, server: usize, reply: Reply<A>) -> ClerkEvent<O, A> {
         assert!(
             server < self.servers,
             "{}: reply from server index {server} of {}",
@@ -115,34 +128,73 @@ impl Clerk {
             return ClerkEvent::Ignore;
         }
         match reply {
-            ClerkReply::Ok { value, .. } => {
+            Reply::Ok { value, .. } => {
                 self.leader = server;
                 self.in_flight = None;
                 ClerkEvent::Done { value }
             }
-            ClerkReply::WrongLeader { .. } if server == flight.server => {
+            Reply::WrongLeader { .. } if server == flight.server => {
                 flight.server = (server + 1) % self.servers;
+                self.misses += 1;
                 ClerkEvent::Retry {
                     server: flight.server,
                     request: flight.request.clone(),
                 }
             }
-            ClerkReply::WrongLeader { .. } => ClerkEvent::Ignore,
+            Reply::WrongGroup { .. } if server == flight.server => {
+                self.misses += 1;
+                ClerkEvent::WrongGroup
+            }
+            Reply::WrongLeader { .. } | Reply::WrongGroup { .. } => ClerkEvent::Ignore,
         }
     }
 
     /// The driver's retry timer fired: resend the request in flight to the next server
     /// (round-robin). `None` if nothing is in flight.
-    pub fn on_timeout(&mut self) -> Option<(usize, ClerkRequest)> {
+    pub fn on_timeout(&mut self) -> Option<(usize, Request<O>)> {
         let flight = self.in_flight.as_mut()?;
         flight.server = (flight.server + 1) % self.servers;
+        self.misses += 1;
         assert!(flight.server < self.servers, "{}: server index", self.id);
         Some((flight.server, flight.request.clone()))
+    }
+
+    /// Aims the request in flight at another set of `servers` servers (another replica
+    /// group), first at index `first`, keeping its seq: the sharded clerk does this
+    /// when a shard moved. Returns the attempt to send; `None` if nothing is in flight.
+    ///
+    /// # Panics
+    /// If `servers` is 0 or `first` is not below it.
+    pub fn restart(&mut self, servers: usize, first: usize) -> Option<(usize, Request<O>)> {
+        assert!(servers > 0, "{}: restart towards no server", self.id);
+        assert!(first < servers, "{}: first {first} of {servers}", self.id);
+        let flight = self.in_flight.as_mut()?;
+        self.servers = servers;
+        self.leader = first;
+        self.misses = 0;
+        flight.server = first;
+        Some((first, flight.request.clone()))
+    }
+
+    /// Failed attempts of the operation in flight since it began or was last aimed
+    /// elsewhere (`WrongLeader`, `WrongGroup` or a timeout each count one).
+    pub fn misses(&self) -> usize {
+        self.misses
+    }
+
+    /// The number of servers the clerk talks to now.
+    pub fn servers(&self) -> usize {
+        self.servers
     }
 
     /// True while an operation is in flight.
     pub fn in_flight(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// The operation in flight, if any.
+    pub fn in_flight_op(&self) -> Option<&O> {
+        self.in_flight.as_ref().map(|f| &f.request.op)
     }
 
     /// The remembered leader: the server index that answered the last completed
@@ -165,6 +217,7 @@ impl Clerk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rpc::ClerkReply;
 
     fn get(k: &str) -> Op {
         Op::Get { key: k.into() }
@@ -246,6 +299,36 @@ mod tests {
         c.on_timeout();
         assert!(matches!(c.on_reply(0, ok(2)), ClerkEvent::Done { .. }));
         assert_eq!(c.leader(), 0);
+    }
+
+    #[test]
+    fn clerk_wrong_group_keeps_the_seq_until_restarted_elsewhere() {
+        let mut c: Clerk = Clerk::new(ClientId(4), 3);
+        let (_, r) = c.begin(get("k"));
+        let wrong = |seq| Reply::<String>::WrongGroup { seq };
+        assert_eq!(c.on_reply(0, wrong(1)), ClerkEvent::WrongGroup);
+        assert!(c.in_flight(), "still waiting for the operation");
+        assert_eq!(c.misses(), 1);
+        assert_eq!(
+            c.on_reply(1, wrong(1)),
+            ClerkEvent::Ignore,
+            "not the latest"
+        );
+        let (first, again) = c.restart(5, 2).expect("in flight");
+        assert_eq!((first, c.servers(), c.misses()), (2, 5, 0));
+        assert_eq!(again, r, "same request, same seq");
+        assert!(matches!(
+            c.on_reply(2, ClerkReply::WrongLeader { seq: 1 }),
+            ClerkEvent::Retry { server: 3, .. }
+        ));
+        assert_eq!(c.on_timeout().map(|(s, _)| s), Some(4));
+        assert_eq!(c.misses(), 2);
+        let ok = ClerkReply::Ok {
+            seq: 1,
+            value: "v".into(),
+        };
+        assert_eq!(c.on_reply(4, ok), ClerkEvent::Done { value: "v".into() });
+        assert_eq!(c.restart(2, 0), None, "nothing in flight");
     }
 
     #[test]

@@ -63,9 +63,10 @@ impl fmt::Display for Op {
 
 /// The entry a server proposes to Raft for one clerk request: the operation plus the
 /// (client, seq) pair that makes its execution exactly-once across retries, leader
-/// changes, restarts and snapshots.
+/// changes, restarts and snapshots. Generic over the operation: the KV service's is
+/// [`Op`], the shard controller's and the sharded service's are their own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Command {
+pub struct Command<O = Op> {
     /// The clerk that issued the request.
     pub client: ClientId,
     /// The clerk's sequence number for this request (1 for its first request; retries
@@ -74,10 +75,10 @@ pub struct Command {
     /// What to do. Shared: Raft copies a command into every AppendEntries that carries
     /// it and into its apply stream, and copying an `Arc` allocates nothing. It encodes
     /// exactly as the `Op` itself.
-    pub op: Arc<Op>,
+    pub op: Arc<O>,
 }
 
-impl fmt::Display for Command {
+impl<O: fmt::Display> fmt::Display for Command<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}#{} {}", self.client, self.seq, self.op)
     }

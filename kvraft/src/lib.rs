@@ -1,19 +1,33 @@
-//! A linearizable key/value service on Raft (MIT 6.5840 lab 3A/3B, 2024: lab 4A/4B), as
-//! a library with no IO: like the `raft` crate, it takes virtual time and delivered
-//! messages and hands back effects as data.
+//! A linearizable key/value service on Raft (MIT 6.5840 lab 3A/3B, 2024: lab 4A/4B), and
+//! the sharded one after it: a shard controller and replica groups that move shards
+//! between them (lab 4A/4B, 2024: 5A/5B). A library with no IO: like the `raft` crate,
+//! it takes virtual time and delivered messages and hands back effects as data.
+//!
+//! The three services share one [`Replica`], which does what replicating any service
+//! on Raft takes; each is a [`Service`], the state machine proper, with its own
+//! exactly-once bookkeeping. All three clerks are the one generic [`Clerk`].
 //!
 //! # Tour
 //! - [`command`]: [`ClientId`], [`Op`] and the logged [`Command`] (client, seq, op).
-//! - [`rpc`]: the clerk's [`ClerkRequest`] and the server's [`ClerkReply`].
+//! - [`rpc`]: a clerk's [`Request`] and a server's [`Reply`] ([`ClerkRequest`] and
+//!   [`ClerkReply`] for the KV service).
+//! - [`service`]: [`Service`], what a state machine provides to be replicated;
+//!   [`replica`]: [`Replica`], one replica of any service on Raft (leadership checks,
+//!   pending requests by log index, answers on apply or on leadership loss, the
+//!   snapshot trigger), with its [`Ready`] effects.
 //! - [`store`]: the replicated map ([`Store`]); [`session`]: the exactly-once table
 //!   ([`Sessions`], the last applied seq per client; a repeated Get is read again
 //!   through the log, so no values are kept).
 //! - [`snapshot`]: map + sessions encoded with bincode (lab 3B).
-//! - [`server`]: [`KvServer`], one replica: requests in, Raft messages in and out,
-//!   [`KvReady`] effects out (persist, send, reply, in that order). It is generic over
-//!   the Raft under test: any `raft_contract::RaftNode` carries it.
+//! - [`server`]: the KV [`Service`] ([`KvService`]) and [`KvServer`], a [`Replica`] of
+//!   it: requests in, Raft messages in and out, [`KvReady`] effects out (persist, send,
+//!   reply, in that order). It is generic over the Raft under test: any
+//!   `raft_contract::RaftNode` carries it.
 //! - [`clerk`]: [`Clerk`], the client as a state machine: remembers the leader, rotates
 //!   on `WrongLeader` or the driver's timeout, keeps the seq across retries.
+//! - [`shardctrler`]: the shard controller (lab 4A, 2024: 5A), a [`Service`] of
+//!   configurations with its rebalancing; [`shardkv`]: the sharded KV service (lab 4B,
+//!   2024: 5B), replica groups that move shards between them as configurations change.
 //! - [`error`]: [`Error`] and [`Result`].
 //!
 //! # Design
@@ -69,17 +83,23 @@
 pub mod clerk;
 pub mod command;
 pub mod error;
+pub mod replica;
 pub mod rpc;
 pub mod server;
+pub mod service;
 pub mod session;
+pub mod shardctrler;
+pub mod shardkv;
 pub mod snapshot;
 pub mod store;
 
 pub use clerk::{Clerk, ClerkEvent};
 pub use command::{ClientId, Command, Op};
 pub use error::{Error, Result};
-pub use rpc::{ClerkReply, ClerkRequest};
-pub use server::{AppliedItem, KvReady, KvServer};
+pub use replica::{AppliedItem, Ready, Replica};
+pub use rpc::{ClerkReply, ClerkRequest, Reply, Request};
+pub use server::{KvReady, KvServer, KvService};
+pub use service::{Admission, Applied, Service, Verdict};
 pub use session::{Session, Sessions};
 pub use snapshot::Snapshot;
 pub use store::Store;

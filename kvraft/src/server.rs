@@ -1,504 +1,122 @@
-//! One KV replica: a Raft node, the state machine it feeds, the exactly-once sessions,
-//! and the clerk requests waiting for their log entry to be applied. No IO: the driver
-//! delivers requests and Raft messages, fires the timer, and carries out [`KvReady`].
+//! The KV service (lab 3, 2024: lab 4): the key/value map and the exactly-once sessions
+//! as a [`Service`], and [`KvServer`], one replica of it on Raft.
 
-use crate::command::{ClientId, Command, Op};
-use crate::error::{Error, Result};
-use crate::rpc::{ClerkReply, ClerkRequest};
+use crate::command::{Command, Op};
+use crate::error::Result;
+use crate::replica::{Ready, Replica};
+use crate::rpc::Request;
+use crate::service::{Admission, Applied, Service, Verdict};
 use crate::session::{Seen, Session, Sessions};
 use crate::snapshot;
 use crate::store::Store;
-use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode, Term};
-use std::collections::BTreeMap;
+use crate::ClientId;
+use raft_contract::LogIndex;
 use std::sync::Arc;
 
-/// The fraction of `maxraftstate`, in tenths, at which the server snapshots: at 90 % the
-/// state is "approaching the threshold" (lab text), and the entries that arrive before
-/// the next snapshot keep it far below the tester's 8 x `maxraftstate`.
-pub const SNAPSHOT_THRESHOLD_TENTHS: usize = 9;
+pub use crate::replica::{snapshot_threshold, AppliedItem, SNAPSHOT_THRESHOLD_TENTHS};
 
-/// The Raft state size in bytes at which a server with `maxraftstate` = `max` snapshots:
-/// [`SNAPSHOT_THRESHOLD_TENTHS`] tenths of it, rounded down.
-pub fn snapshot_threshold(max: usize) -> usize {
-    let tenths = SNAPSHOT_THRESHOLD_TENTHS as u128;
-    usize::try_from(max as u128 * tenths / 10).expect("a fraction of a usize fits a usize")
-}
-
-/// Everything a server asks of its driver since the last [`KvServer::ready`].
-///
-/// The driver carries out the parts **in this order**: save `persist` (both byte strings
-/// together, atomically), then send `messages` to the peers, then send `replies` to the
-/// clerks. A reply reports an applied (hence committed and persisted) operation, so it
-/// never depends on `persist`, but keeping the order is simplest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KvReady<M> {
-    /// The complete new durable state (Raft state and KV snapshot), if it changed.
-    pub persist: Option<Persisted>,
-    /// Raft messages to send, as (destination, message).
-    pub messages: Vec<(NodeId, M)>,
-    /// Answers to clerks, as (the `reply_to` given to [`KvServer::handle_request`], reply).
-    pub replies: Vec<(u64, ClerkReply)>,
-    /// What Raft's apply stream delivered and the state machine applied, in order: for
-    /// testers that watch every replica apply the same commands at the same indices.
-    pub applied: Vec<AppliedItem>,
-}
-
-/// One item of the apply stream, as a [`KvReady`] reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AppliedItem {
-    /// A committed command at its apply index.
-    Command(LogIndex, Command),
-    /// A snapshot installed from the leader, through its apply index.
-    Snapshot(LogIndex),
-}
-
-impl<M> Default for KvReady<M> {
-    fn default() -> Self {
-        KvReady {
-            persist: None,
-            messages: Vec::new(),
-            replies: Vec::new(),
-            applied: Vec::new(),
-        }
-    }
-}
-
-impl<M> KvReady<M> {
-    /// True when there is nothing to persist, send, answer or report as applied.
-    pub fn is_empty(&self) -> bool {
-        self.persist.is_none()
-            && self.messages.is_empty()
-            && self.replies.is_empty()
-            && self.applied.is_empty()
-    }
-}
-
-/// A request this server started in Raft and has not answered yet.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Pending {
-    reply_to: u64,
-    client: ClientId,
-    seq: u64,
-    /// The term in which this server, as leader, started the command.
-    term: Term,
-}
-
-/// One replica of the KV service (the lab's `KVServer`): Raft plus the state machine.
-///
-/// Entry points mirror Raft's: [`KvServer::handle_request`] for clerks,
-/// [`KvServer::step`] for peers, [`KvServer::tick`] at [`KvServer::next_deadline`]; the
-/// driver calls [`KvServer::ready`] after each of them. Every Get, Put and Append goes
-/// through the log, so a server cut off from a majority never answers one (except a
-/// retry of a request it has already applied, answered from its session).
-///
-/// Generic over the Raft under test: it talks to Raft only through the contract's
-/// [`RaftNode`], so any implementation can carry the service. Log indices here are the
-/// contract's apply indices (those of [`ApplyMsg`] and [`RaftNode::start`]).
-#[derive(Debug)]
-pub struct KvServer<R> {
-    id: NodeId,
-    raft: R,
-    maxraftstate: Option<usize>,
-    /// Bytes of the Raft state as last saved (the lab's `persister.RaftStateSize()`).
-    raft_state_size: usize,
-    /// Bytes of the snapshot as last saved, to size the next encoding.
-    snapshot_size: usize,
-    /// The index of the last snapshot this server took or installed.
-    snapshot_index: LogIndex,
-    /// Snapshots Raft installed from a leader since this server started.
-    snapshots_installed: u64,
+/// The KV state machine: the map and, per client, the last applied request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvService {
     store: Store,
     sessions: Sessions,
-    /// The last log index reflected in `store` and `sessions`.
-    last_applied: LogIndex,
-    /// Started requests by log index; every index is above `last_applied`.
-    pending: BTreeMap<LogIndex, Pending>,
-    replies: Vec<(u64, ClerkReply)>,
 }
 
-impl<R: RaftNode<Command>> KvServer<R> {
-    /// Creates a server from its persisted state (both parts empty for a fresh server;
-    /// the lab's `StartKVServer`). The map, the sessions and the index they reflect are
-    /// restored from `boot.persisted.snapshot`, and Raft resumes applying right after it.
-    ///
-    /// `maxraftstate`: snapshot when the saved Raft state approaches this many bytes
-    /// (see [`SNAPSHOT_THRESHOLD_TENTHS`]); `None` (the lab's -1) never snapshots.
-    ///
-    /// # Errors
-    /// [`Error::CorruptSnapshot`] if the snapshot does not decode; [`Error::Raft`] if the
-    /// Raft node refuses to boot from its persisted state.
-    pub fn new(boot: Boot, maxraftstate: Option<usize>) -> Result<KvServer<R>> {
-        let id = boot.id;
-        let restored = snapshot::decode(&boot.persisted.snapshot.contiguous())?;
-        let raft_state_size = boot.persisted.raft_state.len();
-        let snapshot_size = boot.persisted.snapshot.len();
-        let raft = R::boot(boot).map_err(|e| Error::Raft(e.to_string()))?;
-        let compacted = raft.status().snapshot_index;
-        if snapshot_size == 0 && compacted > LogIndex(0) {
-            return Err(Error::CorruptSnapshot(format!(
-                "{id}: raft resumes after its snapshot point {compacted} but there are no snapshot bytes"
-            )));
-        }
-        Ok(KvServer {
-            id,
-            raft,
-            maxraftstate,
-            raft_state_size,
-            snapshot_size,
-            snapshot_index: restored.index,
-            snapshots_installed: 0,
-            store: restored.store,
-            sessions: restored.sessions,
-            last_applied: restored.index,
-            pending: BTreeMap::new(),
-            replies: Vec::new(),
-        })
-    }
+impl Service for KvService {
+    type Op = Op;
+    type Answer = String;
+    type Entry = Command;
 
-    /// Handles one clerk request; its answer comes out of [`KvServer::ready`] addressed
-    /// to `reply_to` (opaque to the server).
-    ///
-    /// - Not the leader: `WrongLeader` at once.
-    /// - `seq` is the client's last applied request: its stored reply at once, with no
-    ///   new log entry. An older `seq` is dropped without an answer (the clerk has moved
-    ///   on: it sends one request at a time).
-    /// - Otherwise the command is started in Raft and answered once applied (or with
-    ///   `WrongLeader` if the leadership is lost first). A retry of a request already
-    ///   started in the current term only redirects the answer to the new `reply_to`; a
-    ///   newer request of the same clerk drops its older pending ones.
-    pub fn handle_request(&mut self, reply_to: u64, req: ClerkRequest, now: Instant) {
-        self.sweep_pending();
-        let (term, leader) = self.raft.state();
-        if !leader {
-            self.replies
-                .push((reply_to, ClerkReply::WrongLeader { seq: req.seq }));
-            return;
-        }
-        match self.sessions.seen(req.client, req.seq) {
+    fn admit(&self, request: &Request<Op>) -> Admission<String> {
+        match self.sessions.seen(request.client, request.seq) {
             // A Put or Append applied already: its answer is "" whenever it is given.
-            Seen::Last if !matches!(req.op, Op::Get { .. }) => {
-                self.replies.push((
-                    reply_to,
-                    ClerkReply::Ok {
-                        seq: req.seq,
-                        value: String::new(),
-                    },
-                ));
-                return;
-            }
+            Seen::Last if !matches!(request.op, Op::Get { .. }) => Admission::Done(String::new()),
             // A Get applied already whose answer was lost: sessions keep no values, and
             // reading here could be stale (we may no longer lead), so it goes through the
             // log again and reads at its new index, within the request's interval.
-            Seen::Last => {}
-            Seen::Stale => return,
-            Seen::New => {}
-        }
-        // The clerk sent `req.seq`, so it has given up on every older request.
-        self.pending
-            .retain(|_, p| p.client != req.client || p.seq >= req.seq);
-        if let Some(p) = self
-            .pending
-            .values_mut()
-            .find(|p| p.client == req.client && p.seq == req.seq)
-        {
-            // Still in our log in this term (a leader never overwrites its own entries),
-            // so it commits unless we lose leadership, which answers WrongLeader.
-            assert_eq!(p.term, term, "{}: unswept pending of older term", self.id);
-            p.reply_to = reply_to;
-            return;
-        }
-        let command = Command {
-            client: req.client,
-            seq: req.seq,
-            op: Arc::new(req.op),
-        };
-        match self.raft.start(command, now) {
-            Some((index, started)) => {
-                assert_eq!(
-                    started, term,
-                    "{}: started {index} in another term",
-                    self.id
-                );
-                assert!(
-                    index > self.last_applied,
-                    "{}: started {index} at or below applied {}",
-                    self.id,
-                    self.last_applied
-                );
-                let pending = Pending {
-                    reply_to,
-                    client: req.client,
-                    seq: req.seq,
-                    term,
-                };
-                // The invariant the O(1) sweep relies on, checked where it could break:
-                // every pending request belongs to the current term.
-                assert!(
-                    self.pending.values().next().is_none_or(|p| p.term == term),
-                    "{}: pending of an older term at a start in term {term}",
-                    self.id
-                );
-                let old = self.pending.insert(index, pending);
-                assert!(
-                    old.is_none(),
-                    "{}: two requests pending at {index}",
-                    self.id
-                );
-            }
-            None => panic!("{}: start refused while leader of {term}", self.id),
+            Seen::Last | Seen::New => Admission::Start,
+            Seen::Stale => Admission::Drop,
         }
     }
 
-    /// Hands one Raft message from peer `from` to Raft.
-    ///
-    /// # Panics
-    /// As the Raft implementation's `step` (raftsim's Raft panics if `from` is this
-    /// server or not a peer).
-    pub fn step(&mut self, from: NodeId, msg: R::Message, now: Instant) {
-        self.raft.step(from, msg, now);
-    }
-
-    /// Fires Raft's timer (elections, heartbeats); harmless before
-    /// [`KvServer::next_deadline`].
-    pub fn tick(&mut self, now: Instant) {
-        self.raft.tick(now);
-    }
-
-    /// The earliest instant at which [`KvServer::tick`] has work; re-read it after every
-    /// call, as for [`RaftNode::next_deadline`].
-    pub fn next_deadline(&self) -> Instant {
-        self.raft.next_deadline()
-    }
-
-    /// Drains the effects since the last call: applies what Raft committed to the map
-    /// and the sessions, snapshots if the Raft state approaches `maxraftstate`, answers
-    /// the pending requests that were applied or can no longer be, and returns what to
-    /// persist, send and answer (see [`KvReady`] for the order).
-    ///
-    /// # Panics
-    /// If Raft installs a snapshot whose bytes do not decode: they were produced by a
-    /// peer's [`KvServer`] and carried unchanged by Raft, so that is a bug, not input.
-    pub fn ready(&mut self) -> KvReady<R::Message> {
-        let mut out = KvReady::default();
-        loop {
-            let rd = self.raft.ready();
-            if rd.is_empty() {
-                break;
-            }
-            // Each persist is the complete state, so the last one supersedes the others.
-            if let Some(p) = rd.persist {
-                self.raft_state_size = p.raft_state.len();
-                self.snapshot_size = p.snapshot.len();
-                out.persist = Some(p);
-            }
-            if out.messages.is_empty() {
-                out.messages = rd.messages;
-            } else {
-                out.messages.extend(rd.messages);
-            }
-            for msg in rd.apply {
-                out.applied.push(match &msg {
-                    ApplyMsg::Command { index, command, .. } => {
-                        AppliedItem::Command(*index, command.clone())
-                    }
-                    ApplyMsg::Snapshot { index, .. } => AppliedItem::Snapshot(*index),
-                });
-                self.apply(msg);
-            }
-            self.snapshot_if_due();
-        }
-        self.sweep_pending();
-        out.replies = std::mem::take(&mut self.replies);
-        out
-    }
-
-    /// The Raft node, for the tester (`GetState`, its status view).
-    pub fn raft(&self) -> &R {
-        &self.raft
-    }
-
-    /// Bytes of the Raft state as last saved (the lab's `RaftStateSize`).
-    pub fn raft_state_size(&self) -> usize {
-        self.raft_state_size
-    }
-
-    /// Snapshots Raft installed from a leader (InstallSnapshot) and this server applied,
-    /// since it started.
-    pub fn snapshots_installed(&self) -> u64 {
-        self.snapshots_installed
-    }
-
-    /// The value of `key` in this replica's map, if it was ever written (for tests).
-    pub fn get_value(&self, key: &str) -> Option<&str> {
-        self.store.get(key)
-    }
-
-    /// This server's id.
-    pub fn id(&self) -> NodeId {
-        self.id
-    }
-
-    /// The last log index reflected in the map.
-    pub fn last_applied(&self) -> LogIndex {
-        self.last_applied
-    }
-
-    /// The session of `client` (its last applied seq and reply), if it has one.
-    pub fn session(&self, client: ClientId) -> Option<&Session> {
-        self.sessions.get(client)
-    }
-
-    /// The number of requests started and not yet answered.
-    pub fn pending_count(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Applies one committed item from Raft.
-    fn apply(&mut self, msg: ApplyMsg<Command>) {
-        match msg {
-            ApplyMsg::Command { index, command, .. } => self.apply_command(index, command),
-            ApplyMsg::Snapshot { index, data, .. } => self.apply_snapshot(index, &data),
+    fn entry(request: Request<Op>) -> Command {
+        Command {
+            client: request.client,
+            seq: request.seq,
+            op: Arc::new(request.op),
         }
     }
 
-    /// Executes a committed command at most once per (client, seq) and answers the
-    /// request pending at its index, if any.
-    fn apply_command(&mut self, index: LogIndex, command: Command) {
-        assert_eq!(
-            index,
-            self.last_applied.next(),
-            "{}: applying {index} after {}",
-            self.id,
-            self.last_applied
-        );
-        let answerable = match self.sessions.seen(command.client, command.seq) {
+    /// Executes a committed command at most once per (client, seq).
+    fn apply(&mut self, _index: LogIndex, command: &Command) -> Applied {
+        let verdict = match self.sessions.seen(command.client, command.seq) {
             Seen::New => {
                 self.store.apply(&command.op);
                 self.sessions.record(command.client, command.seq);
-                true
+                Verdict::Done
             }
             // Logged twice (a retry reached a new leader): executed once; a Get reads
             // the value as it is at this index, a point within the request's interval
             // since its clerk still waits.
-            Seen::Last => true,
-            Seen::Stale => false,
+            Seen::Last => Verdict::Done,
+            Seen::Stale => Verdict::Stale,
         };
-        self.last_applied = index;
-        let pending = self.pending.remove(&index);
-        assert!(
-            self.pending
-                .first_key_value()
-                .is_none_or(|(i, _)| *i > index),
-            "{}: a request pending at or below applied {index}",
-            self.id
-        );
-        let Some(p) = pending else {
-            return;
-        };
-        if p.client == command.client && p.seq == command.seq {
-            // Our own command committed at our index: answer even if the term has moved
-            // on since, because the entry's presence proves the operation was applied.
-            // A stale one has no waiting clerk.
-            if answerable {
-                let value = self.store.reply(&command.op);
-                self.replies
-                    .push((p.reply_to, ClerkReply::Ok { seq: p.seq, value }));
-            }
-        } else {
-            // Another leader's entry won this index: ours was never committed.
-            self.replies
-                .push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
+        Applied::Request {
+            client: command.client,
+            seq: command.seq,
+            verdict,
         }
     }
 
-    /// Replaces the map and sessions with an installed snapshot (lab 3B).
-    fn apply_snapshot(&mut self, index: LogIndex, data: &[u8]) {
-        if index <= self.last_applied {
-            // Older than what the state machine already reflects: keep the newer state.
-            return;
-        }
-        let restored = snapshot::decode(data).unwrap_or_else(|e| {
-            panic!(
-                "{}: snapshot at {index} installed by raft does not decode: {e}",
-                self.id
-            )
-        });
-        assert_eq!(
-            restored.index, index,
-            "{}: raft installed a snapshot at {index} that the service took at {}",
-            self.id, restored.index
-        );
-        self.store = restored.store;
-        self.sessions = restored.sessions;
-        self.last_applied = index;
-        self.snapshot_index = index;
-        self.snapshots_installed += 1;
-        // The entries of the requests pending up to `index` were compacted away unseen:
-        // whether they committed is unknown here, so the clerks retry (exactly-once makes
-        // that safe).
-        while let Some(entry) = self.pending.first_entry() {
-            if *entry.key() > index {
-                break;
-            }
-            let p = entry.remove();
-            self.replies
-                .push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
-        }
-        assert!(
-            self.pending.keys().all(|i| *i > index),
-            "{}: pending at or below snapshot {index}",
-            self.id
-        );
+    fn answer(&self, command: &Command) -> String {
+        self.store.reply(&command.op)
     }
 
-    /// Snapshots through the last applied index when the Raft state approaches
-    /// `maxraftstate` (lab 3B) and something was applied since the last snapshot.
-    fn snapshot_if_due(&mut self) {
-        let Some(max) = self.maxraftstate else {
-            return;
-        };
-        if self.raft_state_size < snapshot_threshold(max)
-            || self.last_applied <= self.snapshot_index
-        {
-            return;
-        }
-        let hint = self.snapshot_size + self.snapshot_size / 16;
-        let data = snapshot::encode_sized(self.last_applied, &self.store, &self.sessions, hint);
-        if let Err(e) = self.raft.snapshot(self.last_applied, data) {
-            panic!(
-                "{}: snapshot at applied {} refused: {e}",
-                self.id, self.last_applied
-            );
-        }
-        self.snapshot_index = self.last_applied;
+    fn encode(&self, index: LogIndex, size_hint: usize) -> Vec<u8> {
+        snapshot::encode_sized(index, &self.store, &self.sessions, size_hint)
     }
 
-    /// Answers `WrongLeader` to every pending request started in an older term, and to
-    /// all of them once this server is no longer leader: they may never commit, and the
-    /// clerk should look elsewhere.
-    fn sweep_pending(&mut self) {
-        let (term, leader) = self.raft.state();
-        // Every pending request was started in one term: each start is preceded by a
-        // sweep, which empties the map once the term moves on. So a leader still in that
-        // term keeps them all, in O(1); anything else fails them all.
-        let Some((_, first)) = self.pending.first_key_value() else {
-            return;
-        };
-        if leader && first.term == term {
-            return;
-        }
-        for (_, p) in std::mem::take(&mut self.pending) {
-            self.replies
-                .push((p.reply_to, ClerkReply::WrongLeader { seq: p.seq }));
-        }
+    fn restore(&self, bytes: &[u8]) -> Result<(LogIndex, KvService)> {
+        let s = snapshot::decode(bytes)?;
+        Ok((
+            s.index,
+            KvService {
+                store: s.store,
+                sessions: s.sessions,
+            },
+        ))
+    }
+}
+
+/// One replica of the KV service (the lab's `KVServer`): Raft plus the map.
+///
+/// Every Get, Put and Append goes through the log, so a server cut off from a majority
+/// never answers one (except a retry of a Put or Append it has already applied, answered
+/// from its session). See [`Replica`] for the entry points.
+pub type KvServer<R> = Replica<R, KvService>;
+
+/// What a [`KvServer`] asks of its driver (see [`Ready`]).
+pub type KvReady<M> = Ready<M, String, Command>;
+
+impl<R> Replica<R, KvService> {
+    /// The value of `key` in this replica's map, if it was ever written (for tests).
+    pub fn get_value(&self, key: &str) -> Option<&str> {
+        self.service().store.get(key)
+    }
+
+    /// The session of `client` (its last applied seq), if it has one.
+    pub fn session(&self, client: ClientId) -> Option<&Session> {
+        self.service().sessions.get(client)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::Op;
+    use crate::error::Error;
+    use crate::rpc::{ClerkReply, ClerkRequest};
     use raft::Message;
+    use raft_contract::{Boot, Instant, NodeId, Persisted, Term};
 
     /// A server on raftsim's own Raft.
     type Server = KvServer<raft::Raft<Command>>;
@@ -577,8 +195,11 @@ mod tests {
             seq: 1,
             op: Arc::new(put("k", "theirs")),
         };
-        s.apply_command(LogIndex(1), other);
-        assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
+        s.apply_for_test(LogIndex(1), other);
+        assert_eq!(
+            s.replies_for_test(),
+            &[(5, ClerkReply::WrongLeader { seq: 1 })]
+        );
         assert_eq!(s.get_value("k"), Some("theirs"));
         assert_eq!(s.pending_count(), 0);
     }
@@ -591,17 +212,20 @@ mod tests {
         store.apply(&put("k", "snap"));
         let mut sessions = Sessions::default();
         sessions.record(ClientId(9), 4);
-        s.apply_snapshot(
+        s.install_for_test(
             LogIndex(5),
             &snapshot::encode(LogIndex(5), &store, &sessions),
         );
-        assert_eq!(s.replies, vec![(5, ClerkReply::WrongLeader { seq: 1 })]);
+        assert_eq!(
+            s.replies_for_test(),
+            &[(5, ClerkReply::WrongLeader { seq: 1 })]
+        );
         assert_eq!(s.get_value("k"), Some("snap"));
         assert_eq!(s.session(ClientId(9)).map(|x| x.last_seq), Some(4));
         assert_eq!(s.last_applied(), LogIndex(5));
         // An older snapshot changes nothing.
         let older = snapshot::encode(LogIndex(3), &Store::default(), &sessions);
-        s.apply_snapshot(LogIndex(3), &older);
+        s.install_for_test(LogIndex(3), &older);
         assert_eq!(s.get_value("k"), Some("snap"));
         assert_eq!(s.last_applied(), LogIndex(5));
     }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::session::Sessions;
 use crate::store::Store;
 use raft_contract::LogIndex;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The decoded snapshot.
@@ -53,27 +54,13 @@ pub fn encode_sized(
     sessions: &Sessions,
     size_hint: usize,
 ) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(size_hint);
     let snapshot = SnapshotRef {
         index,
         store,
         sessions,
     };
-    bincode::serde::encode_into_std_write(snapshot, &mut bytes, config()).unwrap_or_else(|e| {
-        panic!(
-            "encoding kv snapshot of {} keys and {} sessions: {e}",
-            store.len(),
-            sessions.len()
-        )
-    });
-    assert!(!bytes.is_empty(), "kv snapshot encodes to no bytes");
-    assert!(
-        bytes.len() <= SNAPSHOT_BYTES_MAX,
-        "kv snapshot of {} keys is {} bytes, above the {SNAPSHOT_BYTES_MAX} limit",
-        store.len(),
-        bytes.len()
-    );
-    bytes
+    let what = || format!("{} keys and {} sessions", store.len(), sessions.len());
+    encode_value(&snapshot, size_hint, what)
 }
 
 /// Decodes a snapshot; empty bytes (no snapshot yet) are the empty state.
@@ -84,16 +71,48 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot> {
     if bytes.is_empty() {
         return Ok(Snapshot::default());
     }
-    let (snapshot, used): (Snapshot, usize) =
-        bincode::serde::decode_from_slice(bytes, decode_config())
-            .map_err(|e| Error::CorruptSnapshot(format!("{} bytes: {e}", bytes.len())))?;
+    decode_value(bytes)
+}
+
+/// Encodes any service state the way every snapshot of this crate is encoded (bincode
+/// 2, standard config), into a buffer of `size_hint` bytes to start with; `what`
+/// describes the state for a panic message.
+///
+/// # Panics
+/// If bincode fails on in-memory values (it cannot for strings, integers, maps and
+/// vectors), or the encoding passes [`SNAPSHOT_BYTES_MAX`].
+pub fn encode_value<T: Serialize>(
+    value: &T,
+    size_hint: usize,
+    what: impl Fn() -> String,
+) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(size_hint);
+    bincode::serde::encode_into_std_write(value, &mut bytes, config())
+        .unwrap_or_else(|e| panic!("encoding the snapshot of {}: {e}", what()));
+    assert!(!bytes.is_empty(), "the snapshot of {} is no bytes", what());
+    assert!(
+        bytes.len() <= SNAPSHOT_BYTES_MAX,
+        "the snapshot of {} is {} bytes, above the {SNAPSHOT_BYTES_MAX} limit",
+        what(),
+        bytes.len()
+    );
+    bytes
+}
+
+/// Decodes a value [`encode_value`] encoded, all of `bytes`.
+///
+/// # Errors
+/// [`Error::CorruptSnapshot`] when the bytes do not decode or have trailing garbage.
+pub fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let (value, used): (T, usize) = bincode::serde::decode_from_slice(bytes, decode_config())
+        .map_err(|e| Error::CorruptSnapshot(format!("{} bytes: {e}", bytes.len())))?;
     if used != bytes.len() {
         return Err(Error::CorruptSnapshot(format!(
             "{} trailing bytes after {used}",
             bytes.len() - used
         )));
     }
-    Ok(snapshot)
+    Ok(value)
 }
 
 /// The largest snapshot this crate encodes or decodes. Decoding claims at most this many

@@ -1,11 +1,12 @@
-//! The issue-8 speed target: one seed of every lab scenario (2A-3B) in under 3 s of one
+//! The issue-8 speed target: one seed of every lab scenario (2A-4B) in under 3 s of one
 //! core's time. One iteration runs each scenario once with seed 0, one after another on
 //! one thread, exactly as `raftsim sweep --seeds 0 --jobs 1` does, and fails the bench if
 //! any run fails (a fast wrong answer is no result). The KV scenarios dominate; the
-//! heaviest, SnapshotRecoverManyClients3B, is benched alone as well.
+//! heaviest, SnapshotRecoverManyClients3B, is benched alone as well, and so are the 17
+//! sharded scenarios (4A-4B) together.
 //!
 //! The monitors' cost (issue 14: at most 15% of a sweep's time) is the difference
-//! between `one_seed_of_every_2a_3b_scenario` and the same pass with the safety monitors
+//! between `one_seed_of_every_2a_4b_scenario` and the same pass with the safety monitors
 //! off (`..._unmonitored`).
 //!
 //! Run with `cargo bench -p sim --bench scenarios`; `cargo test` runs each once.
@@ -22,7 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn lab_scenarios() -> Vec<Scenario> {
     registry::registry()
         .into_iter()
-        .filter(|s| ["2A", "2B", "2C", "2D", "3A", "3B"].contains(&s.part))
+        .filter(|s| ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"].contains(&s.part))
         .collect()
 }
 
@@ -45,23 +46,31 @@ fn run_all(scenarios: &[Scenario], unmonitored: bool) {
 
 fn scenarios(c: &mut Criterion) {
     let all = lab_scenarios();
-    assert_eq!(all.len(), 51, "every 2A-3B scenario");
+    assert_eq!(all.len(), 68, "every 2A-4B scenario");
     let heaviest: Vec<Scenario> = lab_scenarios()
         .into_iter()
         .filter(|s| s.name == "SnapshotRecoverManyClients3B")
         .collect();
     assert_eq!(heaviest.len(), 1);
+    let sharded: Vec<Scenario> = lab_scenarios()
+        .into_iter()
+        .filter(|s| s.part == "4A" || s.part == "4B")
+        .collect();
+    assert_eq!(sharded.len(), 17, "every 4A-4B scenario");
     let mut group = c.benchmark_group("scenarios");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(40));
-    group.bench_function("one_seed_of_every_2a_3b_scenario", |b| {
+    group.bench_function("one_seed_of_every_2a_4b_scenario", |b| {
         b.iter(|| run_all(&all, false))
     });
-    group.bench_function("one_seed_of_every_2a_3b_scenario_unmonitored", |b| {
+    group.bench_function("one_seed_of_every_2a_4b_scenario_unmonitored", |b| {
         b.iter(|| run_all(&all, true))
     });
     group.bench_function("SnapshotRecoverManyClients3B_seed_0", |b| {
         b.iter(|| run_all(&heaviest, false))
+    });
+    group.bench_function("one_seed_of_every_4a_4b_scenario", |b| {
+        b.iter(|| run_all(&sharded, false))
     });
     group.finish();
 }

@@ -47,10 +47,12 @@ impl Registered {
     }
 }
 
-/// The lab ports implementation `I` supports (Raft, then KV), then its swarm runs.
+/// The lab ports implementation `I` supports (Raft, KV, then the shard controller and
+/// the sharded KV service), then its swarm runs.
 fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
     let mut all = crate::scenarios::raft::<I>();
     all.extend(crate::scenarios::kv::<I>());
+    all.extend(crate::scenarios::shard::<I>());
     all.extend(crate::swarm::scenarios::<I>());
     all
 }
@@ -153,7 +155,7 @@ mod tests {
     fn registry_default_lists_the_demo_first_and_every_lab_part() {
         let all = registry();
         assert_eq!(all[0].name, "PingFaults");
-        for part in ["2A", "2B", "2C", "2D", "3A", "3B"] {
+        for part in ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"] {
             assert!(all.iter().any(|s| s.part == part), "no {part}");
         }
         assert!(all

@@ -202,7 +202,7 @@ pub fn replay_command(
 pub struct Scenario {
     /// Unique name, like the lab's test (`InitialElection2A`).
     pub name: &'static str,
-    /// The lab part it ports (`2A` .. `3B`), or `demo`/`extra` for our own.
+    /// The lab part it ports (`2A` .. `4B`), or `demo`, `metric`, `swarm` for our own.
     pub part: &'static str,
     /// The Raft implementation it runs on (`ours`, `raft-rs`; empty for scenarios with
     /// no Raft, such as the engine demo).

@@ -206,3 +206,32 @@ fn ping_trace_snapshot() {
     sim.run_for(Duration::from_secs(3));
     insta::assert_snapshot!(sim.trace().text().expect("trace kept"));
 }
+
+/// The time `clients` ping clients of `pings` each take on a server whose handlers each
+/// take `service` (and whether they all finished within 10 virtual seconds).
+fn ping_load(service: Duration, clients: usize, pings: u64) -> (Duration, bool) {
+    let mut sim = build(7, false, PingPlan { clients, pings });
+    if service > Duration::ZERO {
+        sim.set_service_time(NodeId(0), service);
+    }
+    let deadline = sim.now() + Duration::from_secs(10);
+    let done = sim.run_until(deadline, |s| {
+        (1..=clients as u32).all(|c| s.node(NodeId(c)).is_some_and(PingNode::finished))
+    });
+    (sim.now() - sim::engine::Instant::ZERO, done)
+}
+
+#[test]
+fn service_time_bounds_a_servers_throughput() {
+    // 10 clients x 20 pings: a round trip is 1-3 ms, so without a processor model the
+    // server keeps up with everyone at once.
+    let (free, done) = ping_load(Duration::ZERO, 10, 20);
+    assert!(done, "unloaded run finished");
+    assert!(free < Duration::from_millis(100), "took {free}");
+    // At 2 ms per handler the server serves at most 500 pings a second: the last of 200
+    // pings starts at least 199 x 2 ms after the first, whatever the clients do.
+    let (busy, done) = ping_load(Duration::from_millis(2), 10, 20);
+    assert!(done, "loaded run finished");
+    assert!(busy >= Duration::from_millis(2 * 199), "took {busy}");
+    assert!(busy < Duration::from_millis(800), "took {busy}");
+}

@@ -1,5 +1,5 @@
 //! tikv's raft-rs, through its adapter, on every lab scenario it supports (Raft 2A-2D,
-//! KV 3A-3B), a few seeds each, with the same-seed-twice determinism check on seed 0.
+//! KV 3A-3B, shard controller 4A and sharded KV 4B), a few seeds each, with the same-seed-twice determinism check on seed 0.
 //!
 //! A failure names the scenario, the implementation, the seed, the reason and the
 //! command that replays it. `RAFTSIM_SEEDS=N` runs N seeds per scenario instead.
@@ -14,6 +14,8 @@ type RaftRs = raftrs_adapter::Family;
 const SEEDS_RAFT: u64 = 5;
 /// Seeds per KV scenario: a KV run simulates far more events than a Raft one.
 const SEEDS_KV: u64 = 2;
+/// Seeds per sharded scenario: a controller and three groups, so more again.
+const SEEDS_SHARD: u64 = 1;
 
 fn raft() -> Vec<Scenario> {
     sim::scenarios::raft::<RaftRs>()
@@ -21,6 +23,10 @@ fn raft() -> Vec<Scenario> {
 
 fn kv() -> Vec<Scenario> {
     sim::scenarios::kv::<RaftRs>()
+}
+
+fn shard() -> Vec<Scenario> {
+    sim::scenarios::shard::<RaftRs>()
 }
 
 /// raft-rs's scenarios of lab part `part`.
@@ -58,6 +64,22 @@ fn raft_rs_3b_kv_snapshots() {
     common::check_all(&part(kv(), "3B"), common::seeds(SEEDS_KV));
 }
 
+#[test]
+fn raft_rs_4a_shard_controller() {
+    common::check_all(&part(shard(), "4A"), common::seeds(SEEDS_SHARD));
+}
+
+#[test]
+fn raft_rs_4b_sharded_kv() {
+    common::check_all(&part(shard(), "4B"), common::seeds(SEEDS_SHARD));
+}
+
+/// Sharding's throughput metric (1, 2 and 3 groups under one load) runs on raft-rs too.
+#[test]
+fn raft_rs_sharding_throughput_metric() {
+    common::check_all(&part(shard(), "metric"), common::seeds(SEEDS_SHARD));
+}
+
 /// raft-rs supports every lab scenario raftsim's own Raft runs (no option turns one
 /// off), and the parts above cover them all.
 #[test]
@@ -72,8 +94,18 @@ fn raft_rs_runs_every_lab_scenario() {
     assert_eq!(covered, raft().len());
     let covered: usize = ["3A", "3B"].map(|p| part(kv(), p).len()).iter().sum();
     assert_eq!(covered, kv().len());
+    assert_eq!(
+        names(shard()),
+        names(sim::scenarios::shard::<raft::Family>())
+    );
+    let covered: usize = ["4A", "4B", "metric"]
+        .map(|p| part(shard(), p).len())
+        .iter()
+        .sum();
+    assert_eq!(covered, shard().len());
     assert!(raft()
         .iter()
         .chain(&kv())
+        .chain(&shard())
         .all(|s| s.implementation == "raft-rs"));
 }

@@ -33,8 +33,9 @@ fn config(seed: u64) -> RunConfig {
 }
 
 /// Seeds until every fault kind and every cluster size showed up, for a workload: each
-/// run twice, with the same trace hash, passing.
+/// run twice, with the same trace hash, passing. (A shardkv run has one size.)
 fn every_kind_deterministic_and_passing(workload: Workload) {
+    let size_count = if workload == Workload::Shardkv { 1 } else { 3 };
     let all = registry();
     let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
     let wanted = [
@@ -51,7 +52,7 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut sizes = BTreeSet::new();
     let mut seed = 0;
-    while (seen.len() < wanted.len() || sizes.len() < 3) && seed < 200 {
+    while (seen.len() < wanted.len() || sizes.len() < size_count) && seed < 200 {
         let plan = Plan::generate(workload, "ours", seed);
         let new: Vec<&str> = plan
             .faults
@@ -80,7 +81,7 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
         wanted.len(),
         "kinds seen by seed {seed}: {seen:?}"
     );
-    assert_eq!(sizes.len(), 3, "sizes seen: {sizes:?}");
+    assert_eq!(sizes.len(), size_count, "sizes seen: {sizes:?}");
 }
 
 #[test]
@@ -94,8 +95,13 @@ fn swarm_kv_every_fault_kind_runs_deterministically_and_passes() {
 }
 
 #[test]
+fn swarm_shardkv_every_fault_kind_runs_deterministically_and_passes() {
+    every_kind_deterministic_and_passing(Workload::Shardkv);
+}
+
+#[test]
 fn swarm_plan_survives_its_schedule_file_and_replays_its_seed() {
-    for workload in [Workload::Raft, Workload::Kv] {
+    for workload in Workload::ALL {
         let plan = Plan::generate(workload, "ours", 11);
         let text = plan.to_json();
         assert_eq!(Plan::from_json(&text).as_ref(), Ok(&plan));
@@ -138,6 +144,11 @@ fn swarm_schedule_errors_name_what_is_wrong() {
             "version 9",
         ),
     ];
+    let sharded = Plan::generate(Workload::Shardkv, "ours", 2).to_json();
+    let cases = cases.into_iter().chain([(
+        sharded.replace("\"servers\": 12", "\"servers\": 5"),
+        "a shardkv run has 12",
+    )]);
     for (text, why) in cases {
         match Plan::from_json(&text) {
             Err(e) => assert!(e.contains(why), "{why}: {e}"),

@@ -14,7 +14,7 @@ pub struct Record {
     pub scenario: String,
     /// The Raft implementation it ran on (empty for the demo, which has none).
     pub implementation: String,
-    /// Its part (`2A` .. `3B`, `demo`).
+    /// Its part (`2A` .. `4B`, `demo`, `metric`, `swarm`).
     pub part: &'static str,
     /// The run's seed.
     pub seed: u64,

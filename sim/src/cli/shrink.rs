@@ -2,7 +2,7 @@
 //! the same way, writes it as a schedule file, and prints the sizes before and after and
 //! the command that replays it (`raftsim run --schedule FILE`).
 //!
-//! The run to shrink is a swarm seed (`--seed N [--workload raft|kv] [--raft NAME]`), a
+//! The run to shrink is a swarm seed (`--seed N [--workload raft|kv|shardkv] [--raft NAME]`), a
 //! schedule file (`--schedule FILE`), or a failure's artifact folder (its `failure.txt`
 //! names the scenario, the implementation and the seed).
 
@@ -149,10 +149,7 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
             "name the run to shrink: --seed N, --schedule FILE or an artifact folder".into(),
         ));
     };
-    let workload = match args.workload {
-        Some(WorkloadArg::Kv) => Workload::Kv,
-        _ => Workload::Raft,
-    };
+    let workload = args.workload.map_or(Workload::Raft, WorkloadArg::workload);
     let raft = args.raft.implementation()?.name;
     Ok((Plan::generate(workload, raft, parse_seed(seed)?), None))
 }
@@ -176,7 +173,7 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
     };
     let bad = |why: &str| Error::Data(format!("{}: {why}", file.display()));
     let scenario = field("scenario").ok_or_else(|| bad("no `scenario:` line"))?;
-    let workload = [Workload::Raft, Workload::Kv]
+    let workload = Workload::ALL
         .into_iter()
         .find(|w| scenario_name(*w) == scenario)
         .ok_or_else(|| {

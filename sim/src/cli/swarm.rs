@@ -1,6 +1,6 @@
 //! `raftsim swarm`: swarm runs over a range of seeds. Each seed draws its own fault
-//! profile (see [`crate::swarm`]); the runs are the implementation's `SwarmRaft` and
-//! `SwarmKv` scenarios, run and reported as `sweep` runs and reports them, with each
+//! profile (see [`crate::swarm`]); the runs are the implementation's `SwarmRaft`,
+//! `SwarmKv` and `SwarmShardKv` scenarios, run and reported as `sweep` runs and reports them, with each
 //! failure's profile beside its replay command and in its `--json` line.
 
 use super::error::{Error, Result};
@@ -23,6 +23,19 @@ pub enum WorkloadArg {
     Raft,
     /// Clerks on a few keys, the history checked for linearizability.
     Kv,
+    /// The sharded KV service under joins, leaves and moves, the history checked.
+    Shardkv,
+}
+
+impl WorkloadArg {
+    /// The workload it names.
+    pub fn workload(self) -> Workload {
+        match self {
+            WorkloadArg::Raft => Workload::Raft,
+            WorkloadArg::Kv => Workload::Kv,
+            WorkloadArg::Shardkv => Workload::Shardkv,
+        }
+    }
 }
 
 /// Arguments of `raftsim swarm`.
@@ -31,7 +44,7 @@ pub struct SwarmArgs {
     /// Seeds, half-open (`0..1000`), `A..=B` or one seed N [default: 0..100].
     #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
     pub seeds: Option<String>,
-    /// The workload [default: both].
+    /// The workload [default: all three].
     #[arg(long, value_enum)]
     pub workload: Option<WorkloadArg>,
     /// Run only the I-th (0-based) of N disjoint slices of the runs.
@@ -55,9 +68,8 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
     let range = SeedRange::parse(args.seeds.as_deref().unwrap_or(SWARM_SEEDS_DEFAULT))?;
     let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
     let workloads: Vec<Workload> = match args.workload {
-        Some(WorkloadArg::Raft) => vec![Workload::Raft],
-        Some(WorkloadArg::Kv) => vec![Workload::Kv],
-        None => vec![Workload::Raft, Workload::Kv],
+        Some(w) => vec![w.workload()],
+        None => Workload::ALL.to_vec(),
     };
     let names: Vec<&str> = workloads.iter().map(|w| scenario_name(*w)).collect();
     let scenarios: Vec<_> = implementation

@@ -2,22 +2,22 @@
 //!
 //! A server hosts a `kvraft::KvServer` (Raft plus the key/value state machine); after
 //! every call it drains `ready()` in order: save, then Raft messages, then client replies.
-//! A clerk hosts a `kvraft::Clerk` and owns its retry timer: when no answer comes within
-//! [`CLERK_RETRY`] it tries the next server, as the lab's clerk does when a call fails.
+//! A clerk hosts a `kvraft::Clerk` in a [`ClerkDriver`], which owns its retry timer:
+//! when no answer comes within [`CLERK_RETRY`] it tries the next server, as the lab's
+//! clerk does when a call fails.
 
+use super::clerk_driver::{ClerkDriver, Wire};
 use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_of;
-use crate::engine::{Context, Duration, Node, NodeId, NodeInit, NodeStatus, Payload, TimerId};
-use crate::monitor::observed::{Applied, Observed};
-use kvraft::{AppliedItem, ClerkEvent, ClerkReply, ClerkRequest, Command, KvServer, Op};
+use super::replica_driver::{carry_out, ReplicaWire};
+use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
+use crate::monitor::observed::Observed;
+use kvraft::{ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft_contract::{RaftMessage, RaftNode};
 use serde::Serialize;
 
-/// How long a clerk waits for an answer before it tries the next server. labrpc fails a
-/// call to a dead or disconnected server within 0-99 ms; a live server that cannot commit
-/// (in a minority) never answers, so the clerk must give up on it by itself.
-pub const CLERK_RETRY: Duration = Duration::from_millis(100);
+pub use super::clerk_driver::CLERK_RETRY;
 
 /// Every message of a KV simulation, around the Raft implementation's messages `M`.
 #[derive(Clone, Debug, Serialize)]
@@ -83,11 +83,14 @@ pub struct ServerNode<R> {
 }
 
 /// A clerk, its servers in its own (shuffled) order, and its retry timer.
-#[derive(Debug)]
-pub struct ClerkNode {
-    clerk: kvraft::Clerk,
-    servers: Vec<NodeId>,
-    timer: Option<TimerId>,
+pub type ClerkNode = ClerkDriver<Op>;
+
+/// How a KV node carries a clerk's requests and retries.
+fn wire<R: RaftNode<Command>>() -> Wire<KvNode<R>, Op> {
+    Wire {
+        request: KvMsg::Request,
+        retry: KvTimer::Retry,
+    }
 }
 
 impl<R: RaftNode<Command>> KvNode<R> {
@@ -107,12 +110,7 @@ impl<R: RaftNode<Command>> KvNode<R> {
 
     /// A clerk with id `client` that sees the servers in the order `servers`.
     pub fn clerk(client: kvraft::ClientId, servers: Vec<NodeId>) -> KvNode<R> {
-        let clerk = kvraft::Clerk::new(client, servers.len());
-        KvNode::Clerk(Box::new(ClerkNode {
-            clerk,
-            servers,
-            timer: None,
-        }))
+        KvNode::Clerk(Box::new(ClerkDriver::new(client, servers)))
     }
 
     /// The server inside, if this is a server.
@@ -131,8 +129,7 @@ impl<R: RaftNode<Command>> KvNode<R> {
         let KvNode::Clerk(c) = self else {
             panic!("{}: begin() on a server", ctx.me());
         };
-        let (server, request) = c.clerk.begin(op);
-        c.send(ctx, server, request);
+        c.begin(ctx, op, &wire());
     }
 }
 
@@ -149,66 +146,16 @@ impl<R: RaftNode<Command>> ServerNode<R> {
 
     /// Carries out effects in order (save, Raft messages, replies) and re-arms the timer.
     fn drive(&mut self, ctx: &mut Context<'_, KvNode<R>>) {
+        let wire = ReplicaWire {
+            raft: KvMsg::Raft,
+            reply: KvMsg::Reply,
+        };
         let ready = self.kv.ready();
-        if let Some(p) = ready.persist {
-            super::save_persisted(ctx, p);
-        }
-        for (to, msg) in ready.messages {
-            self.observed.sent(to, &msg);
-            ctx.send(NodeId(to.0), KvMsg::Raft(msg));
-        }
-        for item in &ready.applied {
-            self.observed.applied.push(match item {
-                AppliedItem::Command(index, command) => Applied::command(*index, command),
-                AppliedItem::Snapshot(index) => Applied::Snapshot { index: *index },
-            });
-        }
-        for (to, reply) in ready.replies {
-            let to = u32::try_from(to).expect("reply address is a node id");
-            ctx.send(NodeId(to), KvMsg::Reply(reply));
-        }
+        carry_out(ctx, ready, &mut self.observed, |to| NodeId(to.0), &wire);
         let deadline = from_contract(self.kv.next_deadline());
         self.timer.arm(ctx, deadline, KvTimer::Raft);
     }
 }
-
-impl ClerkNode {
-    fn send<R: RaftNode<Command>>(
-        &mut self,
-        ctx: &mut Context<'_, KvNode<R>>,
-        server: usize,
-        request: ClerkRequest,
-    ) {
-        if let Some(t) = self.timer.take() {
-            ctx.cancel_timer(t);
-        }
-        let seq = request.seq;
-        ctx.send(self.servers[server], KvMsg::Request(request));
-        self.timer = Some(ctx.set_timer(CLERK_RETRY, KvTimer::Retry(seq)));
-    }
-
-    fn on_reply<R: RaftNode<Command>>(
-        &mut self,
-        ctx: &mut Context<'_, KvNode<R>>,
-        from: NodeId,
-        reply: ClerkReply,
-    ) {
-        let Some(server) = self.servers.iter().position(|&s| s == from) else {
-            return;
-        };
-        match self.clerk.on_reply(server, reply) {
-            ClerkEvent::Done { value } => {
-                if let Some(t) = self.timer.take() {
-                    ctx.cancel_timer(t);
-                }
-                ctx.output(KvOutput::Done { value });
-            }
-            ClerkEvent::Retry { server, request } => self.send(ctx, server, request),
-            ClerkEvent::Ignore => {}
-        }
-    }
-}
-
 impl<R: RaftNode<Command>> Node for KvNode<R> {
     type Msg = KvMsg<R::Message>;
     type Timer = KvTimer;
@@ -234,7 +181,11 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
                 s.kv.handle_request(u64::from(from.0), r, to_contract(ctx.now()));
                 s.drive(ctx);
             }
-            (KvNode::Clerk(c), KvMsg::Reply(r)) => c.on_reply(ctx, from, r),
+            (KvNode::Clerk(c), KvMsg::Reply(r)) => {
+                if let Some(value) = c.on_reply(ctx, from, r, &wire()) {
+                    ctx.output(KvOutput::Done { value });
+                }
+            }
             (_, msg) => panic!("{}: unexpected {msg:?}", ctx.me()),
         }
     }
@@ -247,12 +198,7 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
                 s.kv.tick(to_contract(ctx.now()));
                 s.drive(ctx);
             }
-            (KvNode::Clerk(c), KvTimer::Retry(_)) => {
-                c.timer = None;
-                if let Some((server, request)) = c.clerk.on_timeout() {
-                    c.send(ctx, server, request);
-                }
-            }
+            (KvNode::Clerk(c), KvTimer::Retry(_)) => c.on_timeout(ctx, &wire()),
             (_, timer) => panic!("{}: unexpected timer {timer:?}", ctx.me()),
         }
     }

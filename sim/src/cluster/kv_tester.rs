@@ -5,20 +5,20 @@
 //! checker to judge it (per-key partitions). Concurrent clients and the partitioner are
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
+use super::clerk_ops::ClerkOps;
 use super::fault_target::FaultTarget;
 use super::kv_node::{KvNode, KvOutput};
+use super::recorder::Recorder;
 use super::scheduler::{self, Harness, Task, Tasks};
 use super::trap::{self, Trap};
-use super::TEST_LIMIT;
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
-use crate::ensure;
 use crate::implementation::Implementation;
 use crate::monitor::Monitors;
 use crate::scenario::{Failure, Verdict};
-use checker::{CheckOptions, KvInput, KvModel, KvOp, KvOutput as CheckedOutput, Operation, Time};
 use kvraft::Op;
 use raft_contract::RaftNode;
-use std::collections::BTreeMap;
+
+pub use super::recorder::KvHistory;
 
 /// The node type of implementation `I` under the KV service.
 pub type KvNodeOf<I> = KvNode<<I as raft_contract::RaftFamily>::Node<kvraft::Command>>;
@@ -38,9 +38,6 @@ pub struct KvSetup {
     pub check_history: bool,
 }
 
-/// A history of KV operations as the checker reads them.
-pub type KvHistory = Vec<Operation<KvInput, CheckedOutput>>;
-
 /// A KV cluster on Raft implementation `I` under test.
 pub struct KvTester<I: Implementation> {
     /// The simulation.
@@ -50,21 +47,13 @@ pub struct KvTester<I: Implementation> {
     servers: Vec<NodeId>,
     maxraftstate: Option<usize>,
     next_client: u64,
-    /// Each clerk's history client id.
-    clerk_ids: BTreeMap<NodeId, u64>,
-    history: KvHistory,
-    /// The history entry of each clerk's operation in flight.
-    open: BTreeMap<NodeId, usize>,
-    /// Results of returned operations not yet taken by whoever waits for them.
-    completed: BTreeMap<NodeId, String>,
-    /// When each clerk's last operation returned: its next call comes strictly later.
-    last_return: BTreeMap<NodeId, Instant>,
+    /// Every clerk operation, for the linearizability checker.
+    recorder: Recorder,
     tasks: Tasks<KvTester<I>>,
     /// The safety monitors, run on every server after every event it handles.
     pub monitors: Monitors,
     /// A trap armed by fault injection, checked after every event.
     pub trap: Option<Trap>,
-    ops: u64,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
     pub metrics: Vec<(String, f64)>,
 }
@@ -90,7 +79,7 @@ impl<I: Implementation> Harness for KvTester<I> {
     }
 
     fn output_ready(&self, node: NodeId) -> bool {
-        self.completed.contains_key(&node)
+        self.recorder.has_result(node)
     }
 
     fn watch(&mut self, node: NodeId) -> Verdict {
@@ -169,15 +158,10 @@ impl<I: Implementation> KvTester<I> {
             servers,
             maxraftstate: setup.maxraftstate,
             next_client: 0,
-            clerk_ids: BTreeMap::new(),
-            history: Vec::new(),
-            open: BTreeMap::new(),
-            completed: BTreeMap::new(),
-            last_return: BTreeMap::new(),
+            recorder: Recorder::default(),
             tasks: Tasks::default(),
             monitors: Monitors::new(n),
             trap: None,
-            ops: 0,
             metrics: Vec::new(),
         };
         t.connect_all();
@@ -204,23 +188,23 @@ impl<I: Implementation> KvTester<I> {
 
     /// Operations completed so far.
     pub fn ops(&self) -> u64 {
-        self.ops
+        self.recorder.ops()
     }
 
     /// Every clerk, with its client id in the history, in the order they were made.
     pub fn clerks(&self) -> Vec<(NodeId, u64)> {
-        self.clerk_ids.iter().map(|(&n, &c)| (n, c)).collect()
+        self.recorder.clerks()
     }
 
     /// The recorded history.
     pub fn history(&self) -> &KvHistory {
-        &self.history
+        self.recorder.history()
     }
 
     /// The recorded history, to corrupt on purpose in tests of the checking path.
     #[cfg(test)]
     pub(crate) fn history_mut(&mut self) -> &mut KvHistory {
-        &mut self.history
+        self.recorder.history_mut()
     }
 
     /// Both directions between server `i` and each server of `to`.
@@ -290,7 +274,7 @@ impl<I: Implementation> KvTester<I> {
             order.swap(k, j);
         }
         let id = self.sim.add_node(|_| KvNode::clerk(client, order));
-        self.clerk_ids.insert(id, client.0);
+        self.recorder.add_clerk(id, client.0);
         self.connect_client(id, to);
         id
     }
@@ -367,109 +351,12 @@ impl<I: Implementation> KvTester<I> {
             .map_or(0, |s| s.kv().snapshots_installed())
     }
 
-    /// Starts an operation on `clerk` and records its call in the history.
-    ///
-    /// A clerk's next call comes strictly after its previous return: if that return
-    /// happened at this very instant, the simulation first moves on by one nanosecond.
-    /// Intervals are closed, so a call recorded at the instant of the same client's
-    /// return would read as concurrent with it, and a Get that missed the client's own
-    /// write just before would pass the check.
-    ///
-    /// # Errors
-    /// A monitor's violation in the events of that nanosecond.
-    pub fn begin(&mut self, clerk: NodeId, op: Op) -> Verdict {
-        assert!(
-            !self.open.contains_key(&clerk),
-            "{clerk} has an operation in flight"
-        );
-        if let Some(&returned) = self.last_return.get(&clerk) {
-            if returned >= self.now() {
-                self.advance_to(returned + Duration(1))?;
-            }
-        }
-        let input = match &op {
-            Op::Get { key } => KvInput {
-                op: KvOp::Get,
-                key: key.clone(),
-                value: String::new(),
-            },
-            Op::Put { key, value } => KvInput {
-                op: KvOp::Put,
-                key: key.clone(),
-                value: value.clone(),
-            },
-            Op::Append { key, value } => KvInput {
-                op: KvOp::Append,
-                key: key.clone(),
-                value: value.clone(),
-            },
-        };
-        let call = self.now();
-        assert!(
-            self.last_return.get(&clerk).is_none_or(|&r| r < call),
-            "{clerk}: call at {call} not after its previous return"
-        );
-        let client = checker::ClientId(self.clerk_ids[&clerk]);
-        self.open.insert(clerk, self.history.len());
-        self.history.push(Operation {
-            client,
-            input,
-            call: Time(call.as_nanos()),
-            outcome: checker::Outcome::Pending,
-        });
-        scheduler::with_node(self, clerk, |c, ctx| c.begin(ctx, op))?.expect("clerks never crash");
-        Ok(())
-    }
-
-    /// Runs every event due by `at` and moves the clock there, recording the operations
-    /// that return meanwhile (tasks are polled by the caller's loop, not here).
-    fn advance_to(&mut self, at: Instant) -> Verdict {
-        while self.sim.step_until(at) {
-            if let Some(node) = self.sim.last_handled() {
-                self.watch(node)?;
-            }
-        }
-        self.process_outputs();
-        Ok(())
-    }
-
-    /// True when `clerk`'s operation returned and its result was not taken yet.
-    pub fn has_result(&self, clerk: NodeId) -> bool {
-        self.completed.contains_key(&clerk)
-    }
-
-    /// The result of `clerk`'s operation, if it returned and nobody took it yet.
-    pub fn take_result(&mut self, clerk: NodeId) -> Option<String> {
-        self.completed.remove(&clerk)
-    }
-
     /// Records the return of every operation that completed since the last call, at the
     /// virtual time its clerk reported it.
     fn process_outputs(&mut self) {
         for obs in self.sim.take_outputs() {
             let (clerk, KvOutput::Done { value }) = (obs.node, obs.output);
-            let index = self
-                .open
-                .remove(&clerk)
-                .unwrap_or_else(|| panic!("{clerk} returned with nothing in flight"));
-            let op = &mut self.history[index];
-            let output = if op.input.op == KvOp::Get {
-                value.clone()
-            } else {
-                String::new()
-            };
-            assert!(
-                obs.at.as_nanos() >= op.call.0,
-                "{clerk}: returned at {} before its call",
-                obs.at
-            );
-            op.outcome = checker::Outcome::Returned {
-                output: CheckedOutput { value: output },
-                at: Time(obs.at.as_nanos()),
-            };
-            self.last_return.insert(clerk, obs.at);
-            self.ops += 1;
-            self.completed.insert(clerk, value);
+            self.recorder.returned(clerk, value, obs.at);
         }
     }
 
@@ -501,59 +388,23 @@ impl<I: Implementation> KvTester<I> {
         let deadline = self.now() + d;
         self.run_until(deadline, |_| false).map(|_| ())
     }
+}
 
-    /// A blocking clerk operation (the lab's `Get`/`Put`/`Append` helpers): waits until
-    /// it returns, at the latest until the test's 120 s limit.
-    pub fn op(&mut self, clerk: NodeId, op: Op) -> Result<String, Failure> {
-        let what = format!("{op:?}");
-        self.begin(clerk, op)?;
-        let deadline = (Instant::ZERO + TEST_LIMIT).max(self.now());
-        let done = self.run_until(deadline, |t| t.completed.contains_key(&clerk))?;
-        ensure!(
-            done,
-            "{what} by {clerk} did not complete by the 120 s limit"
-        );
-        Ok(self.take_result(clerk).expect("completed"))
+impl<I: Implementation> ClerkOps for KvTester<I> {
+    fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
 
-    /// `Get(key)` through `clerk`.
-    pub fn get(&mut self, clerk: NodeId, key: &str) -> Result<String, Failure> {
-        self.op(clerk, Op::Get { key: key.into() })
+    fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.recorder
     }
 
-    /// `Put(key, value)` through `clerk`.
-    pub fn put(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
-        let op = Op::Put {
-            key: key.into(),
-            value: value.into(),
-        };
-        self.op(clerk, op).map(|_| ())
+    fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
     }
 
-    /// `Append(key, value)` through `clerk`.
-    pub fn append(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
-        let op = Op::Append {
-            key: key.into(),
-            value: value.into(),
-        };
-        self.op(clerk, op).map(|_| ())
-    }
-
-    /// The lab's `check(cfg, t, ck, key, value)`.
-    pub fn check(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
-        let v = self.get(clerk, key)?;
-        ensure!(v == value, "Get({key}): expected:\n{value}\nreceived:\n{v}");
+    fn start_on(&mut self, clerk: NodeId, op: Op) -> Verdict {
+        scheduler::with_node(self, clerk, |c, ctx| c.begin(ctx, op))?.expect("clerks never crash");
         Ok(())
-    }
-
-    /// Judges the recorded history with the KV model (per-key partitions). Deterministic:
-    /// no wall-clock timeout, and one thread (a run never spawns threads).
-    pub fn check_history(&self) -> checker::CheckResult {
-        let options = CheckOptions {
-            timeout: None,
-            parallel: false,
-            ..CheckOptions::default()
-        };
-        checker::check_operations(&KvModel::new(), &self.history, &options)
     }
 }

@@ -1,6 +1,8 @@
 //! Raft and KV nodes driven by the engine, and the testers of the lab's suites.
 
 pub mod appends;
+pub mod clerk_driver;
+pub mod clerk_ops;
 pub mod clock;
 pub mod command;
 pub mod deadline;
@@ -9,9 +11,14 @@ pub mod kv_node;
 pub mod kv_tester;
 pub mod raft_server;
 pub mod raft_tester;
+pub mod recorder;
+pub mod replica_driver;
 pub mod scheduler;
+pub mod shard_node;
+pub mod shard_tester;
 pub mod trap;
 
+pub use clerk_ops::ClerkOps;
 pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
 pub use scheduler::{Harness, Task, Tasks, Wake};

@@ -36,10 +36,17 @@ pub struct Tick;
 /// What a Raft server reports to the tester: an item from its apply stream.
 pub type RaftOutput = ApplyMsg<Cmd>;
 
-/// The boot record of node `init.id` of `peers`, from its disk.
+/// The boot record of node `init.id` of `peers`, from its disk: its Raft id is its
+/// engine id (a cluster whose nodes are the engine's first ones).
 pub fn boot_of(init: &NodeInit<'_>, peers: usize) -> Boot {
+    boot_as(init, init.id.0, peers)
+}
+
+/// The boot record of the node `init` describes as Raft peer `me` of `peers`, from its
+/// disk (a cluster among other nodes: a replica group, the shard controller).
+pub fn boot_as(init: &NodeInit<'_>, me: u32, peers: usize) -> Boot {
     Boot {
-        id: raft_contract::NodeId(init.id.0),
+        id: raft_contract::NodeId(me),
         peers,
         persisted: super::persisted_on(init.disk),
         seed: init.seed,

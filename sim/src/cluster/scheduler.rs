@@ -169,6 +169,21 @@ pub fn with_node<H: Harness, R>(
     Ok(result)
 }
 
+/// Runs every event due by `at` and moves the clock there, watching each node that
+/// handled one, then takes in the outputs; tasks are not polled (the caller's loop
+/// does that).
+///
+/// # Errors
+/// The first failure of a monitor or of the outputs' checks.
+pub fn advance_to<H: Harness>(h: &mut H, at: Instant) -> Verdict {
+    while h.sim_mut().step_until(at) {
+        if let Some(node) = h.sim().last_handled() {
+            h.watch(node)?;
+        }
+    }
+    h.absorb_outputs()
+}
+
 /// Runs the simulation until `done` holds or the clock reaches `deadline`, polling tasks
 /// as they come due and taking in outputs as they appear. `done` is checked after every
 /// event (a condition may watch a node's state); tasks are polled only when an output

@@ -13,6 +13,7 @@ use super::rng::SimRng;
 use super::status::NodeStatus;
 use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
+use std::collections::VecDeque;
 
 /// An observation a node reported to the scenario, stamped with the virtual time at
 /// which its handler ran (testers record operation returns at that time, whenever they
@@ -53,6 +54,19 @@ enum Event<N: Node> {
         id: TimerId,
         tag: N::Timer,
     },
+    /// A node with a processor ([`Sim::set_service_time`]) is free again: the first event
+    /// of its backlog runs.
+    Resume { node: NodeId, incarnation: u32 },
+}
+
+impl<N: Node> Event<N> {
+    /// The node the event is for.
+    fn target(&self) -> NodeId {
+        match self {
+            Event::Deliver { to, .. } => *to,
+            Event::Timer { node, .. } | Event::Resume { node, .. } => *node,
+        }
+    }
 }
 
 /// The set of timers set and neither fired nor cancelled: one bit per timer id (ids are
@@ -84,12 +98,19 @@ impl TimerSet {
     }
 }
 
-struct Slot<N> {
+struct Slot<N: Node> {
     node: Option<N>,
     incarnation: u32,
     disk: Disk,
     /// The status last recorded in the kept trace (`None` after a crash).
     traced: Option<NodeStatus>,
+    /// How long each handler occupies the node (zero: no time at all).
+    service_time: Duration,
+    /// Until when the node's last handler occupies it.
+    busy_until: Instant,
+    /// Events that reached the node while it was busy, in arrival order; a `Resume` is
+    /// in the queue whenever this is not empty.
+    backlog: VecDeque<Event<N>>,
 }
 
 /// A deterministic simulation of nodes of type `N` over a simulated network.
@@ -209,6 +230,9 @@ impl<N: Node> Sim<N> {
             incarnation: 0,
             disk: Disk::new(),
             traced: None,
+            service_time: Duration(0),
+            busy_until: Instant::ZERO,
+            backlog: VecDeque::new(),
         });
         assert_eq!(
             self.slots.len(),
@@ -228,6 +252,8 @@ impl<N: Node> Sim<N> {
         }
         slot.incarnation += 1;
         slot.traced = None;
+        slot.busy_until = Instant::ZERO;
+        slot.backlog.clear();
         self.trace
             .record(self.now, EventKind::Crash, id, None, 0, String::new);
     }
@@ -424,8 +450,20 @@ impl<N: Node> Sim<N> {
             self.now
         );
         self.now = time;
+        let Some(event) = self.admit(time, event) else {
+            return true;
+        };
+        let target = event.target();
         self.events += 1;
         self.trace.set_event(self.events);
+        self.handle(time, event);
+        self.resume_later(target);
+        true
+    }
+
+    /// Delivers a message or fires a timer, unless its node crashed since (or the timer
+    /// was cancelled).
+    fn handle(&mut self, time: Instant, event: Event<N>) {
         match event {
             Event::Deliver {
                 from,
@@ -447,13 +485,15 @@ impl<N: Node> Sim<N> {
                     .record_message(time, sent, kind, to, Some(from), hash, label);
                 if !live {
                     self.net.count_dropped(from);
-                    return true;
+                    return;
                 }
                 self.net
                     .count_delivered(to, u64::from(bytes), msg.is_request());
                 self.handled = Some(to);
                 self.dispatch(to, |node, ctx| node.on_message(ctx, from, msg));
+                self.occupy(to, time);
             }
+            Event::Resume { .. } => unreachable!("admit resolves a resume"),
             Event::Timer {
                 node,
                 incarnation,
@@ -463,7 +503,7 @@ impl<N: Node> Sim<N> {
                 let cancelled = !self.live_timers.remove(id);
                 let slot = &self.slots[node.index()];
                 if cancelled || slot.node.is_none() || slot.incarnation != incarnation {
-                    return true;
+                    return;
                 }
                 self.trace
                     .record(time, EventKind::Timer, node, None, id.0, || {
@@ -471,9 +511,68 @@ impl<N: Node> Sim<N> {
                     });
                 self.handled = Some(node);
                 self.dispatch(node, |n, ctx| n.on_timer(ctx, tag));
+                self.occupy(node, time);
             }
         }
-        true
+    }
+
+    /// The event to handle now, if any: an event for a node that is busy (or has a
+    /// backlog) joins its backlog; a `Resume` hands over the backlog's first event.
+    fn admit(&mut self, time: Instant, event: Event<N>) -> Option<Event<N>> {
+        let slot = &mut self.slots[event.target().index()];
+        if let Event::Resume { incarnation, .. } = event {
+            if incarnation != slot.incarnation {
+                return None;
+            }
+            return slot.backlog.pop_front();
+        }
+        if slot.service_time == Duration(0) || (slot.busy_until <= time && slot.backlog.is_empty())
+        {
+            return Some(event);
+        }
+        let target = event.target();
+        slot.backlog.push_back(event);
+        if slot.backlog.len() == 1 {
+            let resume = Event::Resume {
+                node: target,
+                incarnation: slot.incarnation,
+            };
+            let at = slot.busy_until.max(time);
+            self.queue.push(at, resume);
+        }
+        None
+    }
+
+    /// After an event for `node` (handled or dropped): if more wait, the next runs once
+    /// the node is free.
+    fn resume_later(&mut self, node: NodeId) {
+        let slot = &self.slots[node.index()];
+        if slot.backlog.is_empty() {
+            return;
+        }
+        let resume = Event::Resume {
+            node,
+            incarnation: slot.incarnation,
+        };
+        let at = slot.busy_until.max(self.now);
+        self.queue.push(at, resume);
+    }
+
+    /// Marks `node` busy for its service time after a handler that started at `time`.
+    fn occupy(&mut self, node: NodeId, time: Instant) {
+        let slot = &mut self.slots[node.index()];
+        if slot.service_time > Duration(0) {
+            slot.busy_until = time + slot.service_time;
+        }
+    }
+
+    /// Gives node `id` a processor: each of its handlers (a message, a timer) occupies it
+    /// for `d` of virtual time, and the events that reach it meanwhile wait their turn,
+    /// in order. Zero (every node's default) makes handlers take no time at all. Without
+    /// it a server has unbounded capacity, and no load can show what sharding is for.
+    pub fn set_service_time(&mut self, id: NodeId, d: Duration) {
+        self.slots[id.index()].service_time = d;
+        self.fault(id, format!("service time {d}"));
     }
 
     /// Processes the next event if it is due by `deadline`; otherwise moves the clock to

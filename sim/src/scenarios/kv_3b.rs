@@ -3,6 +3,7 @@
 use super::kv_generic::{generic_test, generic_test_speed, Generic};
 use super::kv_scenarios;
 use crate::cluster::kv_tester::KvTester;
+use crate::cluster::ClerkOps;
 use crate::cluster::ELECTION_TIMEOUT;
 use crate::ensure;
 use crate::implementation::Implementation;

@@ -2,6 +2,7 @@
 
 use crate::cluster::appends::check_clnt_appends;
 use crate::cluster::kv_tester::KvTester;
+use crate::cluster::ClerkOps;
 use crate::cluster::{Task, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::implementation::Implementation;

@@ -10,13 +10,19 @@ mod raft_2a;
 mod raft_2b;
 mod raft_2c;
 mod raft_2d;
+mod shard_common;
+mod shardctrler_4a;
+mod shardkv_4b;
+mod shardkv_challenge;
+mod shardkv_throughput;
 
 use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::kv_tester::{KvSetup, KvTester};
+use crate::cluster::kv_tester::{KvHistory, KvSetup, KvTester};
+use crate::cluster::shard_tester::{ShardSetup, ShardTester};
 use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
 use crate::engine::{Instant, NodeId};
 use crate::implementation::Implementation;
-use crate::monitor::Monitors;
+use crate::monitor::{Monitors, Violation};
 use crate::scenario::{headline, Failure, Outcome, RunConfig, Scenario, Verdict};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
 use std::collections::BTreeMap;
@@ -44,6 +50,19 @@ pub fn kv<I: Implementation>() -> Vec<Scenario> {
     all
 }
 
+/// Every sharded scenario implementation `I` supports: the shard controller's (4A),
+/// then the sharded KV service's (4B), in the lab's order, then the throughput metric.
+/// The sharded service snapshots, so 4B needs snapshot support.
+pub fn shard<I: Implementation>() -> Vec<Scenario> {
+    let mut all = shardctrler_4a::scenarios::<I>();
+    if I::options().snapshots {
+        all.extend(shardkv_4b::scenarios::<I>());
+        all.extend(shardkv_challenge::scenarios::<I>());
+        all.extend(shardkv_throughput::scenarios::<I>());
+    }
+    all
+}
+
 /// Runs a KV test body on a fresh cluster, then judges the recorded history with the
 /// linearizability checker (an `Illegal` or `Unknown` verdict fails the run) and
 /// packages the history (JSON, and the HTML view on failure) with the outcome.
@@ -57,60 +76,148 @@ pub(crate) fn run_kv<I: Implementation>(
     if config.unmonitored {
         t.monitors = crate::monitor::Monitors::off();
     }
-    let mut verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    // The checker's first illegal operation is the failure only when nothing failed before.
-    let body_failed = verdict.is_err();
-    let result = if setup.check_history {
-        t.check_history()
-    } else {
-        checker::CheckResult {
-            verdict: checker::Verdict::Ok,
-            partitions: Vec::new(),
-        }
-    };
-    let mut html = None;
-    match result.verdict {
-        checker::Verdict::Ok => {}
-        checker::Verdict::Illegal => {
-            html = Some(checker::to_html(
-                &checker::KvModel::new(),
-                t.history(),
-                &result,
-                name,
-            ));
-            verdict = verdict.and(Err(Failure("history is not linearizable".into())));
-        }
-        checker::Verdict::Unknown => {
-            let why =
-                "linearizability check gave up (cache limit): the history is too hard to judge";
-            verdict = verdict.and(Err(Failure(why.into())));
-        }
-    }
-    let ops = t.ops();
+    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    let judged = Judged::of(name, t.history(), setup.check_history, verdict);
     let total = t.sim.net().total();
-    let illegal = (result.verdict == checker::Verdict::Illegal)
-        .then(|| result.explain_first_failure(&checker::KvModel::new(), t.history()))
-        .flatten()
-        .and_then(|e| e.rejected.first().map(|r| r.op));
-    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
-    if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), &t.monitors) {
-        kv_lanes(timeline, &t, if body_failed { None } else { illegal });
+    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, judged.verdict.clone());
+    let illegal = judged.failing_op();
+    if let Some(timeline) =
+        timeline_of(&mut outcome, &t.server_ids(), engine_violation(&t.monitors))
+    {
+        kv_lanes(timeline, &t.clerks(), t.history(), illegal);
     }
-    if config.keep_history || !outcome.passed() {
-        outcome.history_json = checker::to_json("kv", t.history()).ok();
+    let metrics = std::mem::take(&mut t.metrics);
+    judged.package(outcome, config, t.history(), metrics, total)
+}
+
+/// Runs a sharded KV or shard controller test body on a fresh simulation, then judges
+/// the sharded clerks' history as [`run_kv`] does.
+pub(crate) fn run_shard<I: Implementation>(
+    name: &str,
+    config: &RunConfig,
+    setup: ShardSetup,
+    body: impl FnOnce(&mut ShardTester<I>) -> Verdict,
+) -> Outcome {
+    let mut t = ShardTester::<I>::new(config.seed, config.keep_trace, setup);
+    if config.unmonitored {
+        t.unmonitor();
     }
-    outcome.history_html = html;
-    outcome.metrics = std::mem::take(&mut t.metrics);
-    outcome.metrics.push(("ops".into(), ops as f64));
-    if ops > 0 {
+    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    let judged = Judged::of(name, t.history(), true, verdict);
+    let total = t.sim.net().total();
+    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, judged.verdict.clone());
+    let illegal = judged.failing_op();
+    if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), t.violation()) {
+        kv_lanes(timeline, &t.clerks(), t.history(), illegal);
+    }
+    let metrics = std::mem::take(&mut t.metrics);
+    judged.package(outcome, config, t.history(), metrics, total)
+}
+
+/// A run's verdict with the checker's judgement of its history folded in.
+struct Judged {
+    verdict: Verdict,
+    html: Option<String>,
+    /// The checker's first illegal operation (an index into the history), when the
+    /// history is illegal.
+    illegal: Option<usize>,
+    /// Whether the run had failed before its history was judged.
+    body_failed: bool,
+}
+
+impl Judged {
+    /// Judges `history` (unless `check` is off) and folds the result into `verdict`:
+    /// `Illegal` or `Unknown` fails the run, `Illegal` with the checker's HTML view.
+    fn of(name: &str, history: &KvHistory, check: bool, verdict: Verdict) -> Judged {
+        let body_failed = verdict.is_err();
+        if !check {
+            return Judged {
+                verdict,
+                html: None,
+                illegal: None,
+                body_failed,
+            };
+        }
+        let result = checker::check_operations(
+            &checker::KvModel::new(),
+            history,
+            &checker::CheckOptions {
+                timeout: None,
+                parallel: false,
+                ..checker::CheckOptions::default()
+            },
+        );
+        match result.verdict {
+            checker::Verdict::Ok => Judged {
+                verdict,
+                html: None,
+                illegal: None,
+                body_failed,
+            },
+            checker::Verdict::Illegal => Judged {
+                verdict: verdict.and(Err(Failure("history is not linearizable".into()))),
+                html: Some(checker::to_html(
+                    &checker::KvModel::new(),
+                    history,
+                    &result,
+                    name,
+                )),
+                illegal: result
+                    .explain_first_failure(&checker::KvModel::new(), history)
+                    .and_then(|e| e.rejected.first().map(|r| r.op)),
+                body_failed,
+            },
+            checker::Verdict::Unknown => {
+                let why =
+                    "linearizability check gave up (cache limit): the history is too hard to judge";
+                Judged {
+                    verdict: verdict.and(Err(Failure(why.into()))),
+                    html: None,
+                    illegal: None,
+                    body_failed,
+                }
+            }
+        }
+    }
+
+    /// The checker's first illegal operation, which is the run's failure point only
+    /// when nothing failed before the history was judged.
+    fn failing_op(&self) -> Option<usize> {
+        self.illegal.filter(|_| !self.body_failed)
+    }
+
+    /// The outcome with the verdict, the history (when kept or failed), the HTML view
+    /// and the metrics: the scenario's own, then operations, messages and bytes per
+    /// operation.
+    fn package(
+        self,
+        mut outcome: Outcome,
+        config: &RunConfig,
+        history: &KvHistory,
+        metrics: Vec<(String, f64)>,
+        total: crate::engine::NetStats,
+    ) -> Outcome {
+        outcome.failure = self.verdict.err().map(|f| f.0);
+        if config.keep_history || !outcome.passed() {
+            outcome.history_json = checker::to_json("kv", history).ok();
+        }
+        outcome.history_html = self.html;
+        outcome.metrics = metrics;
+        let ops = history
+            .iter()
+            .filter(|op| op.outcome.return_time().is_some())
+            .count();
+        outcome.metrics.push(("ops".into(), ops as f64));
+        if ops > 0 {
+            outcome
+                .metrics
+                .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
+            outcome
+                .metrics
+                .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
+        }
         outcome
-            .metrics
-            .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
-        outcome
-            .metrics
-            .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
     }
-    outcome
 }
 
 /// The outcome's timeline, if the trace was kept, with the servers' lanes named and,
@@ -118,13 +225,13 @@ pub(crate) fn run_kv<I: Implementation>(
 fn timeline_of<'a>(
     outcome: &'a mut Outcome,
     servers: &[NodeId],
-    monitors: &Monitors,
+    violation: Option<(&Violation, Option<NodeId>)>,
 ) -> Option<&'a mut Timeline> {
     let timeline = Arc::get_mut(outcome.timeline.as_mut()?).expect("a fresh timeline");
     for &node in servers {
         timeline.set_lane(node, LaneKind::Server, node.to_string());
     }
-    if let Some(v) = monitors.violation() {
+    if let Some((v, node)) = violation {
         // The run stops at a violation: found after its last event, it is at its end.
         let time = match v.event >= timeline.events {
             true => timeline.end,
@@ -134,25 +241,37 @@ fn timeline_of<'a>(
             time,
             event: v.event,
             headline: headline(&format!("{}: {}", v.property, v.detail)),
-            node: v.nodes.first().map(|n| NodeId(n.0)),
+            node,
             op: None,
         });
     }
     Some(timeline)
 }
 
+/// The monitors' violation with the engine node it names first, for a cluster whose
+/// Raft peer ids are its engine node ids (the Raft and KV testers' servers come first).
+fn engine_violation(monitors: &Monitors) -> Option<(&Violation, Option<NodeId>)> {
+    monitors
+        .violation()
+        .map(|v| (v, v.nodes.first().map(|n| NodeId(n.0))))
+}
+
 /// A KV run's clients as lanes with their operations; when the checker found the
 /// history illegal (and nothing failed before), the failure is its first illegal
 /// operation (`illegal`, an index into the history).
-fn kv_lanes<I: Implementation>(timeline: &mut Timeline, t: &KvTester<I>, illegal: Option<usize>) {
+fn kv_lanes(
+    timeline: &mut Timeline,
+    clerks: &[(NodeId, u64)],
+    history: &KvHistory,
+    illegal: Option<usize>,
+) {
     let model = checker::KvModel::new();
     let mut clients: BTreeMap<u64, NodeId> = BTreeMap::new();
-    for (node, client) in t.clerks() {
+    for &(node, client) in clerks {
         timeline.set_lane(node, LaneKind::Client, format!("client {client}"));
         clients.insert(client, node);
     }
-    timeline.ops = t
-        .history()
+    timeline.ops = history
         .iter()
         .filter_map(|op| {
             Some(ClientOp {
@@ -219,6 +338,49 @@ macro_rules! kv_scenarios {
 }
 pub(crate) use kv_scenarios;
 
+/// Declares sharded scenarios (the shard controller's and the sharded KV service's),
+/// one named-field entry each (see `shardkv_4b.rs`), as the module's
+/// `scenarios::<I>()`. Every group and the controller have 3 servers, as in the lab.
+macro_rules! shard_scenarios {
+    ($( $name:ident {
+        part: $part:literal,
+        groups: $groups:expr,
+        unreliable: $unreliable:expr,
+        maxraftstate: $max:expr,
+        about: $desc:literal,
+        body: $body:ident,
+    } )*) => {
+        /// This module's scenarios for implementation `I`, in the lab's order.
+        pub fn scenarios<I: $crate::implementation::Implementation>() -> Vec<$crate::scenario::Scenario> {
+            vec![$(
+                $crate::scenario::Scenario {
+                    name: stringify!($name),
+                    part: $part,
+                    implementation: I::NAME,
+                    description: $desc,
+                    run: {
+                        fn run<I: $crate::implementation::Implementation>(
+                            config: &$crate::scenario::RunConfig,
+                        ) -> $crate::scenario::Outcome {
+                            let setup = $crate::cluster::shard_tester::ShardSetup {
+                                groups: $groups,
+                                servers: 3,
+                                ctrl_servers: 3,
+                                unreliable: $unreliable,
+                                maxraftstate: $max,
+                                defect: None,
+                            };
+                            super::run_shard::<I>(stringify!($name), config, setup, $body::<I>)
+                        }
+                        run::<I>
+                    },
+                },
+            )*]
+        }
+    };
+}
+pub(crate) use shard_scenarios;
+
 /// Runs a Raft test body on a fresh cluster and packages the outcome with its counters.
 pub(crate) fn run_raft<I: Implementation>(
     name: &str,
@@ -232,7 +394,7 @@ pub(crate) fn run_raft<I: Implementation>(
     }
     let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
-    timeline_of(&mut outcome, &t.server_ids(), &t.monitors);
+    timeline_of(&mut outcome, &t.server_ids(), engine_violation(&t.monitors));
     outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
     outcome
         .metrics
@@ -285,6 +447,7 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::ClerkOps;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.
     type Ours = raft::Family;
@@ -412,6 +575,36 @@ mod tests {
             }
         }
         assert!(pairs > 100, "only {pairs} consecutive pairs");
+    }
+
+    #[test]
+    fn run_shard_illegal_history_fails_with_its_html_view() {
+        fn tampered(t: &mut ShardTester<Ours>) -> Verdict {
+            let ck = t.make_client(0);
+            t.join(0)?;
+            t.put(ck, "k", "v")?;
+            assert_eq!(t.get(ck, "k")?, "v", "the service itself is right");
+            let last = t.history_mut().last_mut().expect("two ops recorded");
+            last.outcome = checker::Outcome::Returned {
+                output: checker::KvOutput {
+                    value: "never written".into(),
+                },
+                at: last.outcome.return_time().expect("returned"),
+            };
+            Ok(())
+        }
+        let setup = ShardSetup {
+            groups: 1,
+            servers: 3,
+            ctrl_servers: 3,
+            unreliable: false,
+            maxraftstate: None,
+            defect: None,
+        };
+        let o = run_shard::<Ours>("Tampered", &RunConfig::default(), setup, tampered);
+        assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
+        assert!(o.history_html.is_some_and(|h| h.contains("never written")));
+        assert!(o.history_json.is_some_and(|j| j.contains("never written")));
     }
 
     #[test]

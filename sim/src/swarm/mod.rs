@@ -8,10 +8,11 @@
 //!   profile and faults at times), which is also the schedule file `raftsim shrink`
 //!   writes and `raftsim run --schedule` replays;
 //! - [`driver`]: the task that carries out a schedule on any tester;
-//! - [`run`]: the raft and kv workloads and the liveness phase;
+//! - [`run`]: the raft and kv workloads and the liveness phase; [`sharded`]: the
+//!   shardkv workload;
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
-//! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, part `swarm`) of every
+//! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
 //! implementation, so `raftsim swarm`, sweeps, replays, artifacts and the determinism
 //! check treat them like any other run.
 
@@ -19,6 +20,7 @@ pub mod driver;
 pub mod profile;
 pub mod run;
 pub mod schedule;
+pub mod sharded;
 pub mod shrink;
 
 pub use profile::{Profile, Workload};
@@ -32,6 +34,7 @@ pub fn scenario_name(workload: Workload) -> &'static str {
     match workload {
         Workload::Raft => "SwarmRaft",
         Workload::Kv => "SwarmKv",
+        Workload::Shardkv => "SwarmShardKv",
     }
 }
 
@@ -67,6 +70,10 @@ fn run_kv<I: Implementation>(config: &RunConfig) -> Outcome {
     run_workload::<I>(Workload::Kv, config)
 }
 
+fn run_shardkv<I: Implementation>(config: &RunConfig) -> Outcome {
+    run_workload::<I>(Workload::Shardkv, config)
+}
+
 /// The swarm scenarios of implementation `I`: the raft workload, and the kv workload
 /// where the implementation can carry the KV service.
 pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
@@ -84,6 +91,13 @@ pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
             implementation: I::NAME,
             description: "random fault profile from the seed, clerks on a few keys (history checked), then liveness",
             run: run_kv::<I>,
+        },
+        Scenario {
+            name: scenario_name(Workload::Shardkv),
+            part: "swarm",
+            implementation: I::NAME,
+            description: "the controller and 3 groups under random faults while groups join, leave and get shards moved (history checked), then liveness",
+            run: run_shardkv::<I>,
         },
     ]
 }

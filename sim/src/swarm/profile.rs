@@ -17,14 +17,24 @@ pub enum Workload {
     /// Clerks doing gets, puts and appends on a few keys; the history is checked for
     /// linearizability at the end.
     Kv,
+    /// The sharded KV service: a controller and three groups of three, joins, leaves
+    /// and moves while clerks work on a key of every shard; the history is checked.
+    Shardkv,
 }
 
+/// The Raft servers of a shardkv swarm run: the controller's 3, then 3 groups of 3.
+pub const SHARDKV_SERVERS: usize = 12;
+
 impl Workload {
+    /// Every workload, in the order `raftsim swarm` runs them.
+    pub const ALL: [Workload; 3] = [Workload::Raft, Workload::Kv, Workload::Shardkv];
+
     /// The name `--workload` takes.
     pub fn name(self) -> &'static str {
         match self {
             Workload::Raft => "raft",
             Workload::Kv => "kv",
+            Workload::Shardkv => "shardkv",
         }
     }
 }
@@ -127,8 +137,10 @@ impl Profile {
         if mix.total() == 0 {
             mix.crash = 1;
         }
-        let kv = workload == Workload::Kv;
-        Profile {
+        // The shardkv workload draws what the kv workload draws (so neither's profiles
+        // move), then fixes its topology.
+        let kv = workload != Workload::Raft;
+        let mut profile = Profile {
             workload,
             servers: pick(rng, &[3, 5, 7]),
             loss: pick(rng, &[0.0, 0.0, 0.01, 0.05, 0.1, 0.2]),
@@ -154,7 +166,12 @@ impl Profile {
             span_ms: pick(rng, &[3_000, 6_000, 12_000]),
             faults: pick(rng, &[2, 5, 10, 20]),
             mix,
+        };
+        if workload == Workload::Shardkv {
+            profile.servers = SHARDKV_SERVERS;
+            profile.keys = 10;
         }
+        profile
     }
 
     /// One line for reports: the size, the network and the fault mix.

@@ -7,7 +7,9 @@ use super::profile::Workload;
 use super::schedule::Plan;
 use crate::cluster::fault_target::FaultTarget;
 use crate::cluster::kv_tester::{KvSetup, KvTester};
-use crate::cluster::{Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
+use crate::cluster::shard_tester::{ShardSetup, ShardTester};
+use crate::cluster::ClerkOps;
+use crate::cluster::{scheduler, Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
 use crate::engine::{Duration, NetConfig, NodeId};
 use crate::implementation::Implementation;
 use crate::scenario::{Failure, Outcome, RunConfig, Verdict};
@@ -44,6 +46,18 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
             };
             crate::scenarios::run_kv::<I>(name, config, setup, |t| kv_body(t, plan))
         }
+        Workload::Shardkv => {
+            let setup = ShardSetup {
+                groups: 3,
+                servers: 3,
+                ctrl_servers: 3,
+                unreliable: false,
+                maxraftstate: plan.profile.maxraftstate,
+                defect: None,
+            };
+            let body = |t: &mut ShardTester<I>| super::sharded::body(t, plan);
+            crate::scenarios::run_shard::<I>(name, config, setup, body)
+        }
     };
     outcome.profile = Some(summary);
     outcome
@@ -62,7 +76,7 @@ fn profile_network(plan: &Plan) -> NetConfig {
 }
 
 /// Starts the fault phase: the profile's network and the schedule's driver.
-fn start_faults<T: FaultTarget>(t: &mut T, plan: &Plan, stop: &Rc<Cell<bool>>) {
+pub(super) fn start_faults<T: FaultTarget>(t: &mut T, plan: &Plan, stop: &Rc<Cell<bool>>) {
     let base = profile_network(plan);
     t.sim_mut().set_net_config(base.clone());
     let driver = FaultDriver::new(plan.faults.clone(), base, stop.clone());
@@ -71,7 +85,7 @@ fn start_faults<T: FaultTarget>(t: &mut T, plan: &Plan, stop: &Rc<Cell<bool>>) {
 
 /// Ends every fault: the driver stops, the trap is disarmed, links heal, servers
 /// restart and the network is the default reliable one.
-fn stop_faults<T: FaultTarget>(t: &mut T, stop: &Rc<Cell<bool>>) -> Verdict {
+pub(super) fn stop_faults<T: FaultTarget>(t: &mut T, stop: &Rc<Cell<bool>>) -> Verdict {
     stop.set(true);
     *t.trap() = None;
     heal(t);
@@ -83,7 +97,7 @@ fn stop_faults<T: FaultTarget>(t: &mut T, stop: &Rc<Cell<bool>>) -> Verdict {
 }
 
 /// "no progress": what did not happen, and where each server stands.
-fn no_progress<T: FaultTarget>(t: &T, what: &str) -> Failure {
+pub(super) fn no_progress<T: FaultTarget>(t: &T, what: &str) -> Failure {
     let mut text = format!("no progress: {what} within {LIVENESS_BOUND} after every fault stopped");
     for i in 0..t.server_ids().len() {
         text.push('\n');
@@ -141,20 +155,21 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
 }
 
-/// One clerk of the kv workload: gets, puts and appends on a few keys, one at a time.
-struct Clerk {
-    me: usize,
-    clerk: NodeId,
-    keys: u64,
-    stop: Rc<Cell<bool>>,
+/// One clerk of the kv and shardkv workloads: gets, puts and appends on a few keys, one
+/// at a time.
+pub(super) struct Clerk {
+    pub(super) me: usize,
+    pub(super) clerk: NodeId,
+    pub(super) keys: Rc<Vec<String>>,
+    pub(super) stop: Rc<Cell<bool>>,
     /// Set when the clerk has finished its last operation after `stop`.
-    done: Rc<RefCell<Vec<bool>>>,
-    busy: bool,
-    count: u64,
+    pub(super) done: Rc<RefCell<Vec<bool>>>,
+    pub(super) busy: bool,
+    pub(super) count: u64,
 }
 
-impl<I: Implementation> Task<KvTester<I>> for Clerk {
-    fn poll(&mut self, t: &mut KvTester<I>) -> Result<Wake, Failure> {
+impl<T: ClerkOps> Task<T> for Clerk {
+    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure> {
         if self.busy {
             t.take_result(self.clerk).expect("woken with a result");
             self.busy = false;
@@ -163,10 +178,10 @@ impl<I: Implementation> Task<KvTester<I>> for Clerk {
             self.done.borrow_mut()[self.me] = true;
             return Ok(Wake::Done);
         }
-        let key = format!("k{}", t.rng.below(self.keys.max(1)));
+        let key = self.keys[t.rng().below(self.keys.len() as u64) as usize].clone();
         self.count += 1;
         let value = format!("c{}.{} ", self.me, self.count);
-        let op = match t.rng.below(10) {
+        let op = match t.rng().below(10) {
             0..=3 => Op::Get { key },
             4..=5 => Op::Put { key, value },
             _ => Op::Append { key, value },
@@ -182,12 +197,17 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     let clients = plan.profile.clients.max(1) as usize;
     let done = Rc::new(RefCell::new(vec![false; clients]));
     let all = t.all();
+    let keys: Rc<Vec<String>> = Rc::new(
+        (0..plan.profile.keys.max(1))
+            .map(|k| format!("k{k}"))
+            .collect(),
+    );
     for me in 0..clients {
         let clerk = t.make_client(&all);
         t.spawn(Clerk {
             me,
             clerk,
-            keys: plan.profile.keys,
+            keys: keys.clone(),
             stop: stop.clone(),
             done: done.clone(),
             busy: false,
@@ -208,18 +228,26 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     }
     // A fresh clerk reads every key: the service answers after the faults.
     let reader = t.make_client(&all);
-    for k in 0..plan.profile.keys.max(1) {
-        t.begin(
-            reader,
-            Op::Get {
-                key: format!("k{k}"),
-            },
-        )?;
-        let deadline = t.now() + ELECTION_TIMEOUT * 10;
-        if !t.run_until(deadline, |t| t.has_result(reader))? {
+    read_every_key(t, reader, &keys)
+}
+
+/// A fresh clerk `reader` reads every key, each within ten election timeouts: the
+/// service answers after the faults.
+///
+/// # Errors
+/// A failure while waiting, or a read that did not complete in time.
+pub(super) fn read_every_key<T: ClerkOps + FaultTarget>(
+    t: &mut T,
+    reader: NodeId,
+    keys: &[String],
+) -> Verdict {
+    for key in keys {
+        t.begin(reader, Op::Get { key: key.clone() })?;
+        let deadline = t.sim().now() + ELECTION_TIMEOUT * 10;
+        if !scheduler::run_until(t, deadline, |t| t.has_result(reader))? {
             return Err(no_progress(
                 t,
-                &format!("a fresh clerk's Get(k{k}) did not complete"),
+                &format!("a fresh clerk's Get({key}) did not complete"),
             ));
         }
         t.take_result(reader);

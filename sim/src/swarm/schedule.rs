@@ -2,7 +2,7 @@
 //! times. Generated from the seed, or read from a schedule file that `raftsim shrink`
 //! wrote; either way the run it describes is exactly reproducible.
 
-use super::profile::{plan_seed, FaultMix, Profile, Workload};
+use super::profile::{plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
 use crate::engine::SimRng;
 use serde::{Deserialize, Serialize};
 
@@ -199,6 +199,11 @@ impl Plan {
         let n = self.profile.servers;
         if !(1..=15).contains(&n) {
             return Err(format!("profile.servers is {n}; 1 to 15 are supported"));
+        }
+        if self.profile.workload == Workload::Shardkv && n != SHARDKV_SERVERS {
+            return Err(format!(
+                "profile.servers is {n}; a shardkv run has {SHARDKV_SERVERS} (a controller and 3 groups of 3)"
+            ));
         }
         let mut last = 0;
         for (k, s) in self.faults.iter().enumerate() {

@@ -8,6 +8,7 @@
 //! plainer network (no loss, duplication, delay or long reordering), a shorter trap
 //! window.
 
+use super::profile::Workload;
 use super::schedule::{Fault, Plan};
 
 /// The failure class a reduction must keep: the property a monitor names, "no
@@ -104,7 +105,8 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
             p.faults.remove(k);
         }));
     }
-    if plan.profile.servers > 3 {
+    // A shardkv run's topology is fixed.
+    if plan.profile.servers > 3 && plan.profile.workload != Workload::Shardkv {
         out.push(with(&|p| fewer_servers(p, p.profile.servers - 2)));
     }
     for k in 0..n_faults {
