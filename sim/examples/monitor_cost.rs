@@ -1,4 +1,4 @@
-//! One seed of every 2A-3B scenario with the safety monitors on or off, for measuring
+//! One seed of every 2A-4B scenario with the safety monitors on or off, for measuring
 //! what the monitors cost in instructions, which (unlike wall time) do not drift:
 //!
 //! ```sh
@@ -27,7 +27,7 @@ fn main() {
         unmonitored,
         ..RunConfig::default()
     };
-    let lab = ["2A", "2B", "2C", "2D", "3A", "3B"];
+    let lab = ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"];
     for s in registry::registry()
         .iter()
         .filter(|s| lab.contains(&s.part))

@@ -1,11 +1,16 @@
 //! The test command of the mutation-testing measurement (README, "Mutation score"): every
-//! Raft scenario (2A-2D) over 3 seeds, 1,000 SwarmRaft seeds and 100 SwarmKv seeds on
-//! raftsim's Raft, with the monitors on. Ignored in `cargo test`; `cargo mutants` runs it by name:
+//! Raft scenario (2A-2D) over 5 seeds, 5,000 SwarmRaft seeds and 500 SwarmKv seeds on
+//! raftsim's Raft, with the monitors on (about 10 s when every run passes). Ignored in `cargo test`;
+//! `cargo mutants` runs it by name:
 //!
 //! ```sh
-//! cargo mutants --package raft --file raft/src/election.rs --file raft/src/replication.rs \
-//!     --test-package=sim -- --test mutation_gate -- --include-ignored
+//! cargo mutants --package raft --test-package sim --baseline skip --timeout 120 \
+//!     --file raft/src/election.rs --file raft/src/replication.rs \
+//!     -- --test mutation_gate -- --include-ignored
 //! ```
+//!
+//! (`--baseline skip`: cargo-mutants 27.1 runs the baseline on the mutated package's
+//! own tests, ignoring `--test-package`, and `raft` has no `mutation_gate` test.)
 
 use sim::registry::run;
 use sim::scenario::RunConfig;
@@ -25,15 +30,15 @@ fn mutation_gate_raft_scenarios_and_swarm_pass() {
         }
     };
     for s in sim::scenarios::raft::<raft::Family>() {
-        for seed in 0..3 {
+        for seed in 0..5 {
             check(&s, seed);
         }
     }
     for s in sim::swarm::scenarios::<raft::Family>() {
         // The sharded workload tests the services more than Raft, at many times the cost.
         let seeds = match s.name {
-            "SwarmRaft" => 1_000,
-            "SwarmKv" => 100,
+            "SwarmRaft" => 5_000,
+            "SwarmKv" => 500,
             _ => 0,
         };
         for seed in 0..seeds {
