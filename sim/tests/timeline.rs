@@ -331,6 +331,7 @@ fn synthetic(n: u64, chars: usize) -> (Timeline, String) {
             node: NodeId(k),
             name: format!("n{k}"),
             kind: LaneKind::Node,
+            cluster: 0,
         })
         .collect();
     let timeline = Timeline {
@@ -404,4 +405,42 @@ fn timeline_page_halves_its_caps_until_it_fits() {
     // The default caps alone keep the same trace far under the documented bound.
     let default = page(&timeline, &text);
     assert!(default.len() <= PAGE_BYTES_MAX, "{} bytes", default.len());
+}
+
+/// A sharded run has one Raft cluster per group and the controller, each with its own
+/// terms: the table has a section per cluster and the page's strip a row per cluster,
+/// and every leader shown belongs to the cluster of its row.
+#[test]
+fn timeline_of_a_sharded_run_has_one_leader_row_per_cluster() {
+    let scenario = find(&registry(), "JoinLeave4B").expect("registered");
+    let outcome = (scenario.run)(&traced(3));
+    assert!(outcome.passed(), "{:?}", outcome.failure);
+    let timeline = outcome.timeline.as_ref().expect("a timeline");
+    let names = ["controller", "group 100", "group 101", "group 102"];
+    assert_eq!(timeline.clusters, names);
+    let table = summary(timeline);
+    let sections: Vec<&str> = table.lines().filter(|l| l.ends_with(':')).collect();
+    assert_eq!(sections, names.map(|n| format!("{n}:")), "{table}");
+    let html = page_of(&outcome);
+    let data = html
+        .split("id=\"data\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("embedded data");
+    let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+    assert_eq!(data["clusters"].as_array().expect("clusters").len(), 4);
+    let lanes = data["lanes"].as_array().expect("lanes");
+    let mut led = [false; 4];
+    for r in data["reigns"].as_array().expect("reigns") {
+        let cluster = r[6].as_u64().expect("cluster") as usize;
+        let leader = r[3].as_i64().expect("leader");
+        if leader < 0 {
+            continue;
+        }
+        let name = lanes[leader as usize][0].as_str().expect("name");
+        let short = ["ctrl", "g100", "g101", "g102"][cluster];
+        assert!(name.ends_with(short), "{name} leads a term of {short}");
+        led[cluster] = true;
+    }
+    assert_eq!(led, [true; 4], "every cluster elects a leader");
 }

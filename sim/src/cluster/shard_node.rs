@@ -12,7 +12,7 @@ use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_as;
 use super::replica_driver::{carry_out, ReplicaWire};
-use crate::engine::{Context, Duration, Node, NodeId, NodeInit, Payload, TimerId};
+use crate::engine::{Context, Duration, Node, NodeId, NodeInit, NodeStatus, Payload, TimerId};
 use crate::monitor::observed::Observed;
 use kvraft::shardctrler::{CtrlAnswer, CtrlCommand, CtrlOp, CtrlServer, Gid};
 use kvraft::shardkv::{
@@ -527,6 +527,14 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> Node for ShardNode<C, G>
             }
             (ShardNode::Admin(a), ShardTimer::Retry(_)) => a.on_timeout(ctx, &admin_wire()),
             (_, timer) => panic!("{}: unexpected timer {timer:?}", ctx.me()),
+        }
+    }
+
+    fn status(&self) -> Option<NodeStatus> {
+        match (self.as_ctrl(), self.as_group()) {
+            (Some(s), _) => Some(super::traced_status(&s.raft().status())),
+            (_, Some(s)) => Some(super::traced_status(&s.raft().status())),
+            _ => None,
         }
     }
 }

@@ -687,6 +687,15 @@ impl<I: Implementation> ShardTester<I> {
         })
     }
 
+    /// Every Raft cluster ("controller", "group 100", ...) with its servers, in the
+    /// order they started.
+    pub fn clusters(&self) -> Vec<(String, Vec<NodeId>)> {
+        self.clusters
+            .iter()
+            .map(|c| (c.name.clone(), c.servers.to_vec()))
+            .collect()
+    }
+
     /// Every sharded clerk, with its client id in the history.
     pub fn clerks(&self) -> Vec<(NodeId, u64)> {
         self.recorder.clerks()

@@ -108,6 +108,15 @@ pub(crate) fn run_shard<I: Implementation>(
     let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, judged.verdict.clone());
     let illegal = judged.failing_op();
     if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), t.violation()) {
+        let clusters = t.clusters();
+        for (name, servers) in &clusters {
+            // "n4 g100": the trace's name, then the cluster's.
+            let short = name.replace("controller", "ctrl").replace("group ", "g");
+            for &node in servers {
+                timeline.set_lane(node, LaneKind::Server, format!("{node} {short}"));
+            }
+        }
+        timeline.set_clusters(&clusters);
         kv_lanes(timeline, &t.clerks(), t.history(), illegal);
     }
     let metrics = std::mem::take(&mut t.metrics);

@@ -131,6 +131,7 @@ mod tests {
                 node: NodeId(0),
                 name: "n0".into(),
                 kind: LaneKind::Server,
+                cluster: 0,
             }],
             records: vec![
                 record(0, EventKind::Start, None),

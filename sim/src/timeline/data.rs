@@ -27,6 +27,8 @@ pub(crate) struct Data {
     /// 4 up (no status).
     bands: Vec<[u64; 5]>,
     reigns: Vec<ReignRow>,
+    /// The Raft clusters' names (empty: one cluster); the strip has a row per cluster.
+    clusters: Vec<String>,
     /// Per lane: `[time, commit, last]` whenever they changed (in the window), else the
     /// last of each bucket.
     series: Vec<Vec<[u64; 3]>>,
@@ -49,8 +51,9 @@ pub(crate) struct Data {
     bound: usize,
 }
 
-/// `[from, to, term, leader lane or -1, [down lanes], [[lane, term] still leading]]`.
-type ReignRow = (u64, u64, u64, i64, Vec<usize>, Vec<(usize, u64)>);
+/// `[from, to, term, leader lane or -1, [down lanes], [[lane, term] still leading],
+/// cluster]`.
+type ReignRow = (u64, u64, u64, i64, Vec<usize>, Vec<(usize, u64)>, usize);
 
 #[derive(Serialize)]
 struct Buckets {
@@ -118,13 +121,17 @@ impl Data {
                 .collect(),
             kinds,
             bands: all_bands.iter().map(band_row).collect(),
-            reigns: reigns(timeline, &all_bands)
-                .into_iter()
-                .map(|r| {
-                    let leader = r.leader.map_or(-1, |l| l as i64);
-                    (r.from.0, r.to.0, r.term, leader, r.down, r.stale)
+            reigns: (0..timeline.cluster_count())
+                .flat_map(|cluster| {
+                    reigns(timeline, &all_bands, cluster)
+                        .into_iter()
+                        .map(move |r| {
+                            let leader = r.leader.map_or(-1, |l| l as i64);
+                            (r.from.0, r.to.0, r.term, leader, r.down, r.stale, cluster)
+                        })
                 })
                 .collect(),
+            clusters: timeline.clusters.clone(),
             series: series(timeline, &win, width),
             msgs,
             lines,

@@ -46,6 +46,9 @@ pub struct Lane {
     pub name: String,
     /// What it shows.
     pub kind: LaneKind,
+    /// The Raft cluster of a server lane (an index into [`Timeline::clusters`]; 0 in a
+    /// run of one cluster).
+    pub cluster: usize,
 }
 
 /// A client operation of a KV history: a box from call to return.
@@ -96,6 +99,10 @@ pub struct Timeline {
     pub end: Instant,
     /// Engine events processed.
     pub events: u64,
+    /// The names of the run's Raft clusters, when it has more than one (a sharded run:
+    /// the controller and each group); empty for a run of one cluster. Terms and
+    /// leaders are per cluster, so the table and the page's strip have a row each.
+    pub clusters: Vec<String>,
 }
 
 impl Timeline {
@@ -112,6 +119,7 @@ impl Timeline {
                     node,
                     name: node.to_string(),
                     kind: LaneKind::Node,
+                    cluster: 0,
                 }
             })
             .collect();
@@ -124,6 +132,7 @@ impl Timeline {
             failure: None,
             end: sim.now(),
             events: sim.events(),
+            clusters: Vec::new(),
         })
     }
 
@@ -139,6 +148,28 @@ impl Timeline {
             .unwrap_or_else(|| panic!("{node} has no lane"));
         lane.kind = kind;
         lane.name = name;
+    }
+
+    /// Names the run's Raft clusters and assigns each server lane its cluster: cluster
+    /// `k` is `clusters[k].0`, with servers `clusters[k].1`.
+    ///
+    /// # Panics
+    /// If a server has no lane.
+    pub fn set_clusters(&mut self, clusters: &[(String, Vec<NodeId>)]) {
+        self.clusters = clusters.iter().map(|(name, _)| name.clone()).collect();
+        for (k, (_, servers)) in clusters.iter().enumerate() {
+            for &node in servers {
+                let lane = self
+                    .lane_of(node)
+                    .unwrap_or_else(|| panic!("{node} has no lane"));
+                self.lanes[lane].cluster = k;
+            }
+        }
+    }
+
+    /// How many Raft clusters the run has (at least one).
+    pub fn cluster_count(&self) -> usize {
+        self.clusters.len().max(1)
     }
 
     /// The time of the first record of engine event `event` (the run's end if there is

@@ -4,7 +4,9 @@ window.onerror = function (msg, src, line) {
 (function () {
   'use strict';
   var d = JSON.parse(document.getElementById('data').textContent);
-  var ARROWS_MAX = 3000, LEFT = 118, RIGHT = 12, AXIS = 24, STRIP = 18;
+  var ARROWS_MAX = 3000, LEFT = 118, RIGHT = 12, AXIS = 24, STRIP_ROW = 18;
+  // One strip row per Raft cluster (a sharded run has the controller and each group).
+  var STRIP_ROWS = Math.max(1, d.clusters.length), STRIP = STRIP_ROW * STRIP_ROWS;
   var HEIGHT = {server: 60, client: 22, node: 34};
   var ROLE = ['#d5dde8', '#f2c063', '#58b368', '#555555', '#eef2f6'];
   var ROLE_NAME = ['follower', 'candidate', 'leader', 'down', 'up'];
@@ -251,18 +253,21 @@ window.onerror = function (msg, src, line) {
     d.reigns.forEach(function (r) {
       if (!visible(r[0], r[1])) return;
       var a = Math.max(LEFT, x(r[0])), b = Math.min(width() - RIGHT, x(r[1]));
+      var top = AXIS + r[6] * STRIP_ROW, cluster = d.clusters.length ? d.clusters[r[6]] + ', ' : '';
       ctx.fillStyle = r[3] < 0 ? '#eeeeee' : '#bfe3c4';
-      ctx.fillRect(a, AXIS, Math.max(b - a, 1), STRIP - 2);
+      ctx.fillRect(a, top, Math.max(b - a, 1), STRIP_ROW - 2);
       var label = 't' + r[2] + ' ' + (r[3] < 0 ? '—' : lanes[r[3]].name);
-      if (b - a > label.length * 6 + 4) { ctx.fillStyle = '#222'; ctx.fillText(label, a + 3, AXIS + 12); }
-      hits.push({box: [a, AXIS, b, AXIS + STRIP], weight: 4, text: function () {
-        var lines = ['term ' + r[2] + ': ' + (r[3] < 0 ? 'no leader' : lanes[r[3]].name + ' leads'), secs(r[0]) + ' .. ' + secs(r[1])];
+      if (b - a > label.length * 6 + 4) { ctx.fillStyle = '#222'; ctx.fillText(label, a + 3, top + 12); }
+      hits.push({box: [a, top, b, top + STRIP_ROW], weight: 4, text: function () {
+        var lines = [cluster + 'term ' + r[2] + ': ' + (r[3] < 0 ? 'no leader' : lanes[r[3]].name + ' leads'), secs(r[0]) + ' .. ' + secs(r[1])];
         if (r[4].length) lines.push('down: ' + r[4].map(function (l) { return lanes[l].name; }).join(', '));
         if (r[5].length) lines.push('still leading an older term: ' + r[5].map(function (s) { return lanes[s[0]].name + ' (term ' + s[1] + ')'; }).join(', '));
         return lines.join('\n');
       }});
     });
-    ctx.fillStyle = '#333'; ctx.fillText('leader', 4, AXIS + 12);
+    ctx.fillStyle = '#333';
+    if (!d.clusters.length) ctx.fillText('leader', 4, AXIS + 12);
+    d.clusters.forEach(function (name, k) { ctx.fillText('leader ' + name, 4, AXIS + k * STRIP_ROW + 12); });
   }
 
   function drawFailure(stats) {

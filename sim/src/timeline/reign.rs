@@ -23,12 +23,16 @@ pub struct Reign {
     pub down: Vec<usize>,
 }
 
-/// The reigns of a run, in time order; consecutive equal rows are merged. Empty when no
-/// server reported a status.
-pub fn reigns(timeline: &Timeline, bands: &[Band]) -> Vec<Reign> {
+/// The reigns of Raft cluster `cluster` of a run (see [`Timeline::clusters`]; 0 in a run
+/// of one cluster), in time order; consecutive equal rows are merged. Empty when none of
+/// its servers reported a status.
+pub fn reigns(timeline: &Timeline, bands: &[Band], cluster: usize) -> Vec<Reign> {
     let servers: Vec<&Band> = bands
         .iter()
-        .filter(|b| timeline.lanes[b.lane].kind == LaneKind::Server)
+        .filter(|b| {
+            let lane = &timeline.lanes[b.lane];
+            lane.kind == LaneKind::Server && lane.cluster == cluster
+        })
         .collect();
     let mut cuts: Vec<Instant> = servers.iter().flat_map(|b| [b.from, b.to]).collect();
     cuts.sort_unstable();
@@ -100,6 +104,7 @@ mod tests {
                 node: NodeId(k),
                 name: format!("n{k}"),
                 kind: LaneKind::Server,
+                cluster: 0,
             })
             .collect();
         let timeline = Timeline {
@@ -123,7 +128,7 @@ mod tests {
             band(1, 45, 50, l, 2),
         ];
         type Row = (u64, u64, u64, Option<usize>, Vec<(usize, u64)>, Vec<usize>);
-        let got: Vec<Row> = reigns(&timeline, &bands)
+        let got: Vec<Row> = reigns(&timeline, &bands, 0)
             .into_iter()
             .map(|r| (r.from.0, r.to.0, r.term, r.leader, r.stale, r.down))
             .collect();

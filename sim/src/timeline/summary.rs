@@ -10,13 +10,26 @@ use std::fmt::Write as _;
 /// between them (the page has them all).
 pub const SUMMARY_ROWS_MAX: usize = 40;
 
-/// The leader/term table of a run, one line per row, ending with a line end.
+/// The leader/term table of a run, one line per row, ending with a line end; one table
+/// per Raft cluster, each under its name, when the run has several (a sharded run).
 pub fn summary(timeline: &Timeline) -> String {
-    let rows = reigns(timeline, &bands(timeline));
+    let bands = bands(timeline);
     let mut out = String::new();
+    for cluster in 0..timeline.cluster_count() {
+        let rows = reigns(timeline, &bands, cluster);
+        if let Some(name) = timeline.clusters.get(cluster) {
+            let _ = writeln!(out, "{name}:");
+        }
+        table(timeline, &rows, &mut out);
+    }
+    out
+}
+
+/// One cluster's table.
+fn table(timeline: &Timeline, rows: &[Reign], out: &mut String) {
     if rows.is_empty() {
         out.push_str("leaders: no server reported a status (not a Raft run)\n");
-        return out;
+        return;
     }
     let _ = writeln!(
         out,
@@ -44,7 +57,6 @@ pub fn summary(timeline: &Timeline) -> String {
         out.push_str(&line(timeline, row));
         out.push('\n');
     }
-    out
 }
 
 /// One row of the table.
@@ -103,6 +115,7 @@ mod tests {
                 node: NodeId(k),
                 name: format!("n{k}"),
                 kind: LaneKind::Server,
+                cluster: 0,
             })
             .collect()
     }
