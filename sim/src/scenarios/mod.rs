@@ -1,11 +1,14 @@
-//! The scenarios: MIT 6.5840's Raft and kvraft tests ported to virtual time, plus ours.
+//! The scenarios: MIT 6.5840's Raft, kvraft, shardctrler and shardkv tests ported to
+//! virtual time, plus ours.
 //!
-//! Each lab test keeps its name (with the 2023 part suffix, 2A-2D and 3A-3B) and its
+//! Each lab test keeps its name (with the 2023 part suffix, 2A-2D, 3A-3B and 4A-4B) and its
 //! steps and thresholds; the doc line of each body names the Go test it ports.
 
+mod judged;
 mod kv_3a;
 mod kv_3b;
 mod kv_generic;
+mod lanes;
 mod raft_2a;
 mod raft_2b;
 mod raft_2c;
@@ -17,16 +20,14 @@ mod shardkv_challenge;
 mod shardkv_throughput;
 
 use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::kv_tester::{KvHistory, KvSetup, KvTester};
+use crate::cluster::kv_tester::{KvSetup, KvTester};
 use crate::cluster::shard_tester::{ShardSetup, ShardTester};
 use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
-use crate::engine::{Instant, NodeId};
 use crate::implementation::Implementation;
-use crate::monitor::{Monitors, Violation};
-use crate::scenario::{headline, Failure, Outcome, RunConfig, Scenario, Verdict};
-use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use crate::scenario::{Outcome, RunConfig, Scenario, Verdict};
+use crate::timeline::LaneKind;
+use judged::Judged;
+use lanes::{engine_violation, kv_lanes, timeline_of};
 
 /// Every Raft scenario implementation `I` supports, in the lab's order.
 pub fn raft<I: Implementation>() -> Vec<Scenario> {
@@ -121,189 +122,6 @@ pub(crate) fn run_shard<I: Implementation>(
     }
     let metrics = std::mem::take(&mut t.metrics);
     judged.package(outcome, config, t.history(), metrics, total)
-}
-
-/// A run's verdict with the checker's judgement of its history folded in.
-struct Judged {
-    verdict: Verdict,
-    html: Option<String>,
-    /// The checker's first illegal operation (an index into the history), when the
-    /// history is illegal.
-    illegal: Option<usize>,
-    /// Whether the run had failed before its history was judged.
-    body_failed: bool,
-}
-
-impl Judged {
-    /// Judges `history` (unless `check` is off) and folds the result into `verdict`:
-    /// `Illegal` or `Unknown` fails the run, `Illegal` with the checker's HTML view.
-    fn of(name: &str, history: &KvHistory, check: bool, verdict: Verdict) -> Judged {
-        let body_failed = verdict.is_err();
-        if !check {
-            return Judged {
-                verdict,
-                html: None,
-                illegal: None,
-                body_failed,
-            };
-        }
-        let result = checker::check_operations(
-            &checker::KvModel::new(),
-            history,
-            &checker::CheckOptions {
-                timeout: None,
-                parallel: false,
-                ..checker::CheckOptions::default()
-            },
-        );
-        match result.verdict {
-            checker::Verdict::Ok => Judged {
-                verdict,
-                html: None,
-                illegal: None,
-                body_failed,
-            },
-            checker::Verdict::Illegal => Judged {
-                verdict: verdict.and(Err(Failure("history is not linearizable".into()))),
-                html: Some(checker::to_html(
-                    &checker::KvModel::new(),
-                    history,
-                    &result,
-                    name,
-                )),
-                illegal: result
-                    .explain_first_failure(&checker::KvModel::new(), history)
-                    .and_then(|e| e.rejected.first().map(|r| r.op)),
-                body_failed,
-            },
-            checker::Verdict::Unknown => {
-                let why =
-                    "linearizability check gave up (cache limit): the history is too hard to judge";
-                Judged {
-                    verdict: verdict.and(Err(Failure(why.into()))),
-                    html: None,
-                    illegal: None,
-                    body_failed,
-                }
-            }
-        }
-    }
-
-    /// The checker's first illegal operation, which is the run's failure point only
-    /// when nothing failed before the history was judged.
-    fn failing_op(&self) -> Option<usize> {
-        self.illegal.filter(|_| !self.body_failed)
-    }
-
-    /// The outcome with the verdict, the history (when kept or failed), the HTML view
-    /// and the metrics: the scenario's own, then operations, messages and bytes per
-    /// operation.
-    fn package(
-        self,
-        mut outcome: Outcome,
-        config: &RunConfig,
-        history: &KvHistory,
-        metrics: Vec<(String, f64)>,
-        total: crate::engine::NetStats,
-    ) -> Outcome {
-        outcome.failure = self.verdict.err().map(|f| f.0);
-        if config.keep_history || !outcome.passed() {
-            outcome.history_json = checker::to_json("kv", history).ok();
-        }
-        outcome.history_html = self.html;
-        outcome.metrics = metrics;
-        let ops = history
-            .iter()
-            .filter(|op| op.outcome.return_time().is_some())
-            .count();
-        outcome.metrics.push(("ops".into(), ops as f64));
-        if ops > 0 {
-            outcome
-                .metrics
-                .push(("messages_per_op".into(), total.sent as f64 / ops as f64));
-            outcome
-                .metrics
-                .push(("bytes_per_op".into(), total.bytes_sent as f64 / ops as f64));
-        }
-        outcome
-    }
-}
-
-/// The outcome's timeline, if the trace was kept, with the servers' lanes named and,
-/// after a monitor's violation, the failure marked at its event and node.
-fn timeline_of<'a>(
-    outcome: &'a mut Outcome,
-    servers: &[NodeId],
-    violation: Option<(&Violation, Option<NodeId>)>,
-) -> Option<&'a mut Timeline> {
-    let timeline = Arc::get_mut(outcome.timeline.as_mut()?).expect("a fresh timeline");
-    for &node in servers {
-        timeline.set_lane(node, LaneKind::Server, node.to_string());
-    }
-    if let Some((v, node)) = violation {
-        // The run stops at a violation: found after its last event, it is at its end.
-        let time = match v.event >= timeline.events {
-            true => timeline.end,
-            false => timeline.time_of_event(v.event),
-        };
-        timeline.failure = Some(FailurePoint {
-            time,
-            event: v.event,
-            headline: headline(&format!("{}: {}", v.property, v.detail)),
-            node,
-            op: None,
-        });
-    }
-    Some(timeline)
-}
-
-/// The monitors' violation with the engine node it names first, for a cluster whose
-/// Raft peer ids are its engine node ids (the Raft and KV testers' servers come first).
-fn engine_violation(monitors: &Monitors) -> Option<(&Violation, Option<NodeId>)> {
-    monitors
-        .violation()
-        .map(|v| (v, v.nodes.first().map(|n| NodeId(n.0))))
-}
-
-/// A KV run's clients as lanes with their operations; when the checker found the
-/// history illegal (and nothing failed before), the failure is its first illegal
-/// operation (`illegal`, an index into the history).
-fn kv_lanes(
-    timeline: &mut Timeline,
-    clerks: &[(NodeId, u64)],
-    history: &KvHistory,
-    illegal: Option<usize>,
-) {
-    let model = checker::KvModel::new();
-    let mut clients: BTreeMap<u64, NodeId> = BTreeMap::new();
-    for &(node, client) in clerks {
-        timeline.set_lane(node, LaneKind::Client, format!("client {client}"));
-        clients.insert(client, node);
-    }
-    timeline.ops = history
-        .iter()
-        .filter_map(|op| {
-            Some(ClientOp {
-                node: *clients.get(&op.client.0)?,
-                call: Instant(op.call.0),
-                ret: op.outcome.return_time().map(|at| Instant(at.0)),
-                text: checker::Model::describe_operation(&model, &op.input, op.output()),
-            })
-        })
-        .collect();
-    if let Some(k) = illegal {
-        let op = &timeline.ops[k];
-        timeline.failure = Some(FailurePoint {
-            time: op.call,
-            event: timeline.event_at(op.call),
-            headline: headline(&format!(
-                "history is not linearizable: first illegal operation {}",
-                op.text
-            )),
-            node: Some(op.node),
-            op: Some(k),
-        });
-    }
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
@@ -457,6 +275,7 @@ pub(crate) use raft_scenarios;
 mod tests {
     use super::*;
     use crate::cluster::ClerkOps;
+    use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.
     type Ours = raft::Family;
