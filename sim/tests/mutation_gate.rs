@@ -4,13 +4,17 @@
 //! `cargo mutants` runs it by name:
 //!
 //! ```sh
-//! cargo mutants --package raft --test-package sim --baseline skip --timeout 120 \
-//!     --file raft/src/election.rs --file raft/src/replication.rs \
-//!     -- --test mutation_gate -- --include-ignored
+//! cargo mutants --package raft --test-package sim --baseline skip --timeout 45 \
+//!     -C --test=mutation_gate --file raft/src/election.rs --file raft/src/replication.rs \
+//!     -- -- --include-ignored
 //! ```
 //!
-//! (`--baseline skip`: cargo-mutants 27.1 runs the baseline on the mutated package's
-//! own tests, ignoring `--test-package`, and `raft` has no `mutation_gate` test.)
+//! `--baseline skip`: cargo-mutants 27.1 runs the baseline on the mutated package's own
+//! tests, ignoring `--test-package`, and `raft` has no `mutation_gate` test. `-C
+//! --test=mutation_gate` builds only this test for each mutant, not all of `sim`'s.
+//! Both `--` are needed: with one, cargo rejects `--include-ignored` and cargo-mutants
+//! counts every mutant as caught (check that each log under `mutants.out/log` says
+//! `running 1 test`).
 
 use sim::registry::run;
 use sim::scenario::RunConfig;
