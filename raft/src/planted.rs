@@ -164,12 +164,12 @@ impl fmt::Display for Bug {
 }
 
 impl Config {
-    /// The lab's timing with `bug` planted and the crate's own cross-node assertions
-    /// off.
-    pub fn planted(bug: Bug) -> Config {
+    /// The lab's timing with `bug` planted (if any) and the crate's own cross-node
+    /// assertions off.
+    pub fn planted(bug: Option<Bug>) -> Config {
         Config {
             self_checks: false,
-            bug: Some(bug),
+            bug,
             ..Config::default()
         }
     }
@@ -178,8 +178,10 @@ impl Config {
 /// Names the bug of a [`Planted`] node: implemented by one marker type per bug, which
 /// is also the implementation's `RaftFamily` in raftsim's tests.
 pub trait Plant: fmt::Debug + 'static {
-    /// The bug.
-    const BUG: Bug;
+    /// The bug; `None` plants none and only turns the crate's cross-node assertions
+    /// off: the reference Raft as a foreign Raft would be, with nothing inside it to
+    /// catch what a change breaks (the mutation gate runs on such a node).
+    const BUG: Option<Bug>;
 }
 
 /// The reference Raft with bug `P::BUG` planted: booted with [`Config::planted`], and
@@ -218,9 +220,9 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
         .map_err(|e| Error::Boot(e.to_string()))?;
         match P::BUG {
             // As if the disk never had the vote: what it saved is lost on restart.
-            Bug::ForgetVote => raft.voted_for = None,
+            Some(Bug::ForgetVote) => raft.voted_for = None,
             // As if the disk had only the log: the term is rebuilt from its last entry.
-            Bug::ForgetTerm => {
+            Some(Bug::ForgetTerm) => {
                 raft.current_term = raft.log.last_term();
                 raft.voted_for = None;
             }
@@ -264,7 +266,7 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
     /// applied entries go out at once) and saved only in the `ready` after a tick.
     fn ready(&mut self) -> Ready<C> {
         let mut ready = self.raft.ready();
-        if P::BUG == Bug::AckBeforePersist {
+        if P::BUG == Some(Bug::AckBeforePersist) {
             if let Some(state) = ready.persist.take() {
                 self.unsaved = Some(state);
             }
@@ -293,13 +295,13 @@ mod tests {
     #[derive(Debug)]
     struct Late;
     impl Plant for Late {
-        const BUG: Bug = Bug::AckBeforePersist;
+        const BUG: Option<Bug> = Some(Bug::AckBeforePersist);
     }
 
     #[derive(Debug)]
     struct Forgetful;
     impl Plant for Forgetful {
-        const BUG: Bug = Bug::ForgetVote;
+        const BUG: Option<Bug> = Some(Bug::ForgetVote);
     }
 
     fn boot<P: Plant>(persisted: Persisted) -> Planted<u64, P> {

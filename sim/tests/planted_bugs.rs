@@ -122,7 +122,7 @@ fn lab<I: Implementation>() -> Vec<Scenario> {
 impl Suspect {
     fn of<I: Implementation + Plant>() -> Suspect {
         Suspect {
-            bug: I::BUG,
+            bug: I::BUG.expect("a planted bug"),
             lab: lab::<I>,
             swarm: swarm::<I>,
         }
@@ -198,7 +198,7 @@ macro_rules! suspects {
             struct $family;
 
             impl Plant for $family {
-                const BUG: Bug = Bug::$family;
+                const BUG: Option<Bug> = Some(Bug::$family);
             }
 
             impl RaftFamily for $family {
