@@ -158,14 +158,36 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
 /// One clerk of the kv and shardkv workloads: gets, puts and appends on a few keys, one
 /// at a time.
 pub(super) struct Clerk {
-    pub(super) me: usize,
-    pub(super) clerk: NodeId,
-    pub(super) keys: Rc<Vec<String>>,
-    pub(super) stop: Rc<Cell<bool>>,
+    me: usize,
+    clerk: NodeId,
+    keys: Rc<Vec<String>>,
+    stop: Rc<Cell<bool>>,
     /// Set when the clerk has finished its last operation after `stop`.
-    pub(super) done: Rc<RefCell<Vec<bool>>>,
-    pub(super) busy: bool,
-    pub(super) count: u64,
+    done: Rc<RefCell<Vec<bool>>>,
+    busy: bool,
+    count: u64,
+}
+
+impl Clerk {
+    /// Clerk number `me` of the workload, on engine node `clerk`: it works on `keys`
+    /// until `stop`, then marks itself in `done`.
+    pub(super) fn new(
+        me: usize,
+        clerk: NodeId,
+        keys: &Rc<Vec<String>>,
+        stop: &Rc<Cell<bool>>,
+        done: &Rc<RefCell<Vec<bool>>>,
+    ) -> Clerk {
+        Clerk {
+            me,
+            clerk,
+            keys: keys.clone(),
+            stop: stop.clone(),
+            done: done.clone(),
+            busy: false,
+            count: 0,
+        }
+    }
 }
 
 impl<T: ClerkOps> Task<T> for Clerk {
@@ -204,15 +226,7 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     );
     for me in 0..clients {
         let clerk = t.make_client(&all);
-        t.spawn(Clerk {
-            me,
-            clerk,
-            keys: keys.clone(),
-            stop: stop.clone(),
-            done: done.clone(),
-            busy: false,
-            count: 0,
-        });
+        t.spawn(Clerk::new(me, clerk, &keys, &stop, &done));
     }
     start_faults(t, plan, &stop);
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;

@@ -106,15 +106,7 @@ pub fn body<I: Implementation>(t: &mut ShardTester<I>, plan: &Plan) -> Verdict {
     let keys: Rc<Vec<String>> = Rc::new((0..NSHARDS).map(|k| k.to_string()).collect());
     for me in 0..clients {
         let clerk = t.make_client(0);
-        t.spawn(Clerk {
-            me,
-            clerk,
-            keys: keys.clone(),
-            stop: stop.clone(),
-            done: done.clone(),
-            busy: false,
-            count: 0,
-        });
+        t.spawn(Clerk::new(me, clerk, &keys, &stop, &done));
     }
     let reconfigured = Rc::new(Cell::new(false));
     t.spawn(Reconfigurer {
