@@ -13,7 +13,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim::registry;
-use sim::scenario::{RunConfig, Scenario};
+use sim::scenario::{Part, RunConfig, Scenario};
 use std::time::Duration;
 
 /// The allocator the `raftsim` binary uses, so the figures match its reports.
@@ -23,7 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn lab_scenarios() -> Vec<Scenario> {
     registry::registry()
         .into_iter()
-        .filter(|s| ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"].contains(&s.part))
+        .filter(|s| s.part.is_lab())
         .collect()
 }
 
@@ -54,7 +54,7 @@ fn scenarios(c: &mut Criterion) {
     assert_eq!(heaviest.len(), 1);
     let sharded: Vec<Scenario> = lab_scenarios()
         .into_iter()
-        .filter(|s| s.part == "4A" || s.part == "4B")
+        .filter(|s| matches!(s.part, Part::ShardCtrler4A | Part::ShardKv4B))
         .collect();
     assert_eq!(sharded.len(), 17, "every 4A-4B scenario");
     let mut group = c.benchmark_group("scenarios");

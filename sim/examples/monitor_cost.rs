@@ -27,11 +27,7 @@ fn main() {
         unmonitored,
         ..RunConfig::default()
     };
-    let lab = ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"];
-    for s in registry::registry()
-        .iter()
-        .filter(|s| lab.contains(&s.part))
-    {
+    for s in registry::registry().iter().filter(|s| s.part.is_lab()) {
         let outcome = registry::run(s, &config);
         if let Some(why) = outcome.failure {
             eprintln!("{} seed 0 failed: {why}", s.name);

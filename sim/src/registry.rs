@@ -7,11 +7,12 @@
 //! their environment variable asks for them.
 
 use crate::implementation::Implementation;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::outcome::Outcome;
+use crate::scenario::{RunConfig, Scenario};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-pub use crate::scenario::DEFAULT_RAFT;
+pub use crate::outcome::DEFAULT_RAFT;
 
 /// A Raft implementation as the command line offers it.
 #[derive(Clone, Copy, Debug)]
@@ -126,13 +127,8 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic payload".to_string());
-            Outcome {
-                scenario: scenario.name.to_string(),
-                implementation: scenario.implementation.to_string(),
-                seed: config.seed,
-                failure: Some(format!("panicked: {message}")),
-                ..Outcome::default()
-            }
+            let id = config.run_id(scenario.name, scenario.implementation);
+            Outcome::without_sim(id, format!("panicked: {message}"))
         }
     }
 }
@@ -140,6 +136,7 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Part;
 
     #[test]
     fn registry_unknown_names_are_errors_with_hints() {
@@ -155,12 +152,12 @@ mod tests {
     fn registry_default_lists_the_demo_first_and_every_lab_part() {
         let all = registry();
         assert_eq!(all[0].name, "PingFaults");
-        for part in ["2A", "2B", "2C", "2D", "3A", "3B", "4A", "4B"] {
+        for part in Part::LAB {
             assert!(all.iter().any(|s| s.part == part), "no {part}");
         }
         assert!(all
             .iter()
-            .filter(|s| s.part != "demo")
+            .filter(|s| s.part != Part::Demo)
             .all(|s| s.implementation == DEFAULT_RAFT));
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::demo::{build, PingPlan};
 use crate::engine::Duration;
-use crate::scenario::{Failure, Outcome, RunConfig, Scenario};
+use crate::outcome::{Failure, Outcome, Parts};
+use crate::scenario::{Part, RunConfig, Scenario};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Set to `1` to add the self-test scenarios to the catalog.
@@ -22,21 +23,21 @@ pub fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
             name: "SelfTestFail",
-            part: "selftest",
+            part: Part::SelfTest,
             implementation: "",
             description: "always fails, with a history and an HTML view (CLI tests only)",
             run: run_fail,
         },
         Scenario {
             name: "SelfTestPanic",
-            part: "selftest",
+            part: Part::SelfTest,
             implementation: "",
             description: "always panics (CLI tests only)",
             run: run_panic,
         },
         Scenario {
             name: "SelfTestNondeterministic",
-            part: "selftest",
+            part: Part::SelfTest,
             implementation: "",
             description: "differs between two runs of one seed in one process (CLI tests only)",
             run: run_nondeterministic,
@@ -46,6 +47,17 @@ pub fn scenarios() -> Vec<Scenario> {
 
 /// A short ping run: something real to trace.
 fn ping(name: &str, config: &RunConfig, pings: u64, fail: bool) -> Outcome {
+    ping_with(name, config, pings, fail, |parts| parts)
+}
+
+/// A short ping run whose parts `add` completes (a history, say).
+fn ping_with(
+    name: &str,
+    config: &RunConfig,
+    pings: u64,
+    fail: bool,
+    add: impl FnOnce(Parts) -> Parts,
+) -> Outcome {
     let plan = PingPlan { clients: 1, pings };
     let mut sim = build(config.seed, config.keep_trace, plan);
     sim.run_for(Duration::from_millis(50));
@@ -56,15 +68,19 @@ fn ping(name: &str, config: &RunConfig, pings: u64, fail: bool) -> Outcome {
         ))),
         false => Ok(()),
     };
-    Outcome::from_sim(name, "", config, &sim, verdict)
+    Outcome::assemble(
+        config.run_id(name, ""),
+        &sim,
+        add(Parts::of_verdict(verdict)),
+    )
 }
 
 fn run_fail(config: &RunConfig) -> Outcome {
-    Outcome {
+    ping_with("SelfTestFail", config, 3, true, |parts| Parts {
         history_json: Some("[]\n".to_string()),
         history_html: Some("<!doctype html><title>SelfTestFail</title>\n".to_string()),
-        ..ping("SelfTestFail", config, 3, true)
-    }
+        ..parts
+    })
 }
 
 fn run_panic(config: &RunConfig) -> Outcome {

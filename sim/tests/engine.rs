@@ -3,8 +3,9 @@
 
 use sim::demo::{build, PingNode, PingPlan};
 use sim::engine::{Duration, NetConfig, NodeId, Sim, SimOptions};
+use sim::outcome::Outcome;
 use sim::registry::{find, registry, run};
-use sim::scenario::{Outcome, RunConfig};
+use sim::scenario::RunConfig;
 
 fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
     let scenario = find(&registry(), "PingFaults").expect("PingFaults is registered");

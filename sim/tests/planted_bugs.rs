@@ -24,8 +24,9 @@ use raft::planted::{Bug, Plant, Planted};
 use raft_contract::{Command, RaftFamily};
 use rayon::prelude::*;
 use sim::implementation::Implementation;
+use sim::outcome::Outcome;
 use sim::registry::run;
-use sim::scenario::{Outcome, RunConfig, Scenario};
+use sim::scenario::{RunConfig, Scenario};
 
 /// The bound: every bug is caught within this many seeds.
 const SEEDS_MAX: u64 = 200;

@@ -31,7 +31,9 @@ fn shard() -> Vec<Scenario> {
 
 /// raft-rs's scenarios of lab part `part`.
 fn part(list: Vec<Scenario>, part: &str) -> Vec<Scenario> {
-    list.into_iter().filter(|s| s.part == part).collect()
+    list.into_iter()
+        .filter(|s| s.part.label() == part)
+        .collect()
 }
 
 #[test]

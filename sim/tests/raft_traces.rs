@@ -8,9 +8,10 @@
 //! commits the old entry with it: correct, but another trace). Update with `cargo insta
 //! review` (or `INSTA_UPDATE=always cargo test --test raft_traces`) after reading the diff.
 
-use sim::cluster::{Cmd, RaftSetup, RaftTester};
+use sim::cluster::Cmd;
 use sim::engine::Duration;
 use sim::implementation::Implementation;
+use sim::tester::{RaftSetup, RaftTester};
 
 /// raftsim's own Raft.
 type Ours = raft::Family;

@@ -10,11 +10,13 @@ use raft_contract::{
     Boot, Command, Error, Instant as RaftInstant, LogIndex, NodeId as RaftId, Persisted,
     RaftFamily, RaftNode, Ready, Status, Term,
 };
-use sim::cluster::{Cmd, RaftSetup, RaftTester};
+use sim::cluster::Cmd;
 use sim::engine::{Duration, EventKind, Instant, NodeId, Trace};
 use sim::implementation::Implementation;
+use sim::outcome::Outcome;
 use sim::registry::{find, registry};
-use sim::scenario::{Outcome, RunConfig};
+use sim::scenario::RunConfig;
+use sim::tester::{RaftSetup, RaftTester};
 use sim::timeline::window::{Bounds, PAGE_BYTES_MAX};
 use sim::timeline::{page, page_within, summary, FailurePoint, Lane, LaneKind, Timeline};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,8 @@
 use super::claims::Claims;
 use super::error::{Error, Result};
 use super::panics;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::outcome::Outcome;
+use crate::scenario::{RunConfig, Scenario};
 use std::path::{Path, PathBuf};
 
 /// Where `run` puts a failure's files without `--artifacts`: `$CARGO_TARGET_DIR` (or

@@ -6,7 +6,8 @@
 //! the wall clock, a shared counter).
 
 use super::panics;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::outcome::Outcome;
+use crate::scenario::{RunConfig, Scenario};
 
 /// `None` when `first` and `second` agree; otherwise the reason for a failure, with the
 /// first line where traced reruns diverge.

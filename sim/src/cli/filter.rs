@@ -36,7 +36,8 @@ impl Filter {
 
     /// True when `scenario` is selected.
     pub fn matches(&self, scenario: &Scenario) -> bool {
-        scenario.part.eq_ignore_ascii_case(&self.pattern) || self.regex.is_match(scenario.name)
+        scenario.part.label().eq_ignore_ascii_case(&self.pattern)
+            || self.regex.is_match(scenario.name)
     }
 
     /// The selected scenarios, in the given order.
@@ -70,9 +71,10 @@ pub fn parse_optional(pattern: Option<&str>) -> Result<Option<Filter>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Outcome, RunConfig};
+    use crate::outcome::Outcome;
+    use crate::scenario::{Part, RunConfig};
 
-    fn scenario(name: &'static str, part: &'static str) -> Scenario {
+    fn scenario(name: &'static str, part: Part) -> Scenario {
         fn never(_: &RunConfig) -> Outcome {
             Outcome::default()
         }
@@ -88,9 +90,9 @@ mod tests {
     #[test]
     fn matches_regex_or_part_selects_expected_names() {
         let all = [
-            scenario("InitialElection2A", "2A"),
-            scenario("BasicAgree2B", "2B"),
-            scenario("PingFaults", "demo"),
+            scenario("InitialElection2A", Part::Raft2A),
+            scenario("BasicAgree2B", Part::Raft2B),
+            scenario("PingFaults", Part::Demo),
         ];
         let table: [(&str, &[&str]); 6] = [
             ("2B", &["BasicAgree2B"]),
@@ -113,7 +115,7 @@ mod tests {
 
     #[test]
     fn select_nothing_or_bad_regex_is_usage_error() {
-        let all = [scenario("PingFaults", "demo")];
+        let all = [scenario("PingFaults", Part::Demo)];
         let f = Filter::parse("Nope").unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
             Filter::select(Some(&f), &all),

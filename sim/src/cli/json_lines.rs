@@ -111,13 +111,14 @@ impl State {
 mod tests {
     use super::*;
     use crate::engine::Instant;
+    use crate::scenario::Part;
     use std::time::Duration;
 
     fn record(seed: u64) -> Record {
         Record {
             scenario: "PingFaults".into(),
             implementation: String::new(),
-            part: "demo",
+            part: Part::Demo,
             seed,
             failure: None,
             trace_hash: seed,

@@ -28,7 +28,11 @@ pub fn run(args: &ListArgs) -> Result<u8> {
     let filter = filter::parse_optional(args.filter.as_deref())?;
     let chosen = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let name_width = chosen.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    let part_width = chosen.iter().map(|s| s.part.len()).max().unwrap_or(0);
+    let part_width = chosen
+        .iter()
+        .map(|s| s.part.label().len())
+        .max()
+        .unwrap_or(0);
     for s in &chosen {
         output::line(format_args!(
             "{:<name_width$}  {:<part_width$}  {}",

@@ -6,7 +6,8 @@
 //! the message, the location and the replay command, and `raftsim run` shows the full
 //! panic. Panics outside a run (bugs in the CLI itself) always reach the previous hook.
 
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::outcome::Outcome;
+use crate::scenario::{RunConfig, Scenario};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
@@ -65,6 +66,7 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Part;
 
     fn boom(config: &RunConfig) -> Outcome {
         panic!("boom at seed {}", config.seed);
@@ -80,7 +82,7 @@ mod tests {
     fn scenario(name: &'static str, run: fn(&RunConfig) -> Outcome) -> Scenario {
         Scenario {
             name,
-            part: "test",
+            part: Part::SelfTest,
             implementation: "",
             description: "",
             run,

@@ -60,7 +60,9 @@ pub fn plan(scenarios: &[Scenario], range: SeedRange, shard: Shard) -> Result<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Outcome, RunConfig};
+    use crate::outcome::Outcome;
+    use crate::scenario::Part;
+    use crate::scenario::RunConfig;
 
     fn scenario(name: &'static str) -> Scenario {
         fn never(_: &RunConfig) -> Outcome {
@@ -68,7 +70,7 @@ mod tests {
         }
         Scenario {
             name,
-            part: "demo",
+            part: Part::Demo,
             implementation: "",
             description: "",
             run: never,

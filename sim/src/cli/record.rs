@@ -1,7 +1,8 @@
 //! The result of one run as the CLI reports it: the outcome's figures plus wall time.
 
 use crate::engine::Instant;
-use crate::scenario::Outcome;
+use crate::outcome::Outcome;
+use crate::scenario::Part;
 use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ pub struct Record {
     /// The Raft implementation it ran on (empty for the demo, which has none).
     pub implementation: String,
     /// Its part (`2A` .. `4B`, `demo`, `metric`, `swarm`).
-    pub part: &'static str,
+    pub part: Part,
     /// The run's seed.
     pub seed: u64,
     /// `None` on pass; the reason on failure.
@@ -61,7 +62,7 @@ struct JsonLine<'a> {
 
 impl Record {
     /// The record of a run that produced `outcome` in `wall`.
-    pub fn new(part: &'static str, outcome: Outcome, wall: Duration) -> Record {
+    pub fn new(part: Part, outcome: Outcome, wall: Duration) -> Record {
         Record {
             scenario: outcome.scenario,
             implementation: outcome.implementation,
@@ -99,7 +100,7 @@ impl Record {
         let line = JsonLine {
             scenario: &self.scenario,
             raft: Some(self.implementation.as_str()).filter(|r| !r.is_empty()),
-            part: self.part,
+            part: self.part.label(),
             seed: self.seed,
             verdict: if self.passed() { "pass" } else { "fail" },
             reason: self.failure.as_deref(),
@@ -120,7 +121,7 @@ impl Record {
     }
 }
 
-pub use crate::scenario::replay_command;
+pub use crate::outcome::replay_command;
 
 /// The verdict line:
 /// `PASS|FAIL <scenario> seed=<n> [raft=<name>] trace=<16 hex> virtual=<secs>s events=<n>
@@ -162,7 +163,7 @@ mod tests {
         Record {
             scenario: "PingFaults".into(),
             implementation: String::new(),
-            part: "demo",
+            part: Part::Demo,
             seed: 7,
             failure: failure.map(str::to_string),
             trace_hash: 0xab,

@@ -64,7 +64,7 @@ fn failure(r: &Record) -> Result<()> {
         .is_some_and(|f| f.contains("nondeterministic"))
     {
         let raft = match r.implementation.as_str() {
-            "" | crate::scenario::DEFAULT_RAFT => String::new(),
+            "" | crate::outcome::DEFAULT_RAFT => String::new(),
             name => format!(" --raft {name}"),
         };
         output::line(format_args!(

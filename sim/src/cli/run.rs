@@ -16,8 +16,9 @@ use super::record::Record;
 use super::runner::add_reason;
 use super::seed_range::parse_seed;
 use super::stopwatch::Stopwatch;
+use crate::outcome::Outcome;
 use crate::registry;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::scenario::{RunConfig, Scenario};
 use clap::Args;
 use std::path::{Path, PathBuf};
 

@@ -115,7 +115,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     ))?;
     output::line(format_args!("  schedule: {}", out.display()))?;
     let raft = match shrunk.plan.raft.as_str() {
-        crate::scenario::DEFAULT_RAFT => String::new(),
+        crate::outcome::DEFAULT_RAFT => String::new(),
         other => format!(" --raft {other}"),
     };
     output::line(format_args!(
@@ -187,7 +187,7 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
     let raft = match (&args.raft.raft, field("raft")) {
         (Some(name), _) => name.clone(),
         (None, Some(name)) => name.to_string(),
-        (None, None) => crate::scenario::DEFAULT_RAFT.to_string(),
+        (None, None) => crate::outcome::DEFAULT_RAFT.to_string(),
     };
     let raft = registry::implementation(&raft).map_err(Error::Usage)?.name;
     Ok((Plan::generate(workload, raft, seed), None))

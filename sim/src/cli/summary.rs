@@ -35,7 +35,7 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
     for r in records {
         by_scenario
             .entry(r.scenario.as_str())
-            .or_insert((r.part, Totals::default()))
+            .or_insert((r.part.label(), Totals::default()))
             .1
             .add(r);
         all.add(r);
@@ -104,12 +104,13 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
 mod tests {
     use super::*;
     use crate::engine::Instant;
+    use crate::scenario::Part;
 
     fn record(scenario: &str, seed: u64, failed: bool, virtual_s: u64) -> Record {
         Record {
             scenario: scenario.into(),
             implementation: String::new(),
-            part: "demo",
+            part: Part::Demo,
             seed,
             failure: failed.then(|| "bad".to_string()),
             trace_hash: seed,

@@ -2,7 +2,7 @@
 //! each exactly once, in the order they were made.
 
 use crate::ensure;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
 
 /// Checks that every element `x {clnt} {j} y` for `j < count` appears exactly once in
 /// `v`, at increasing offsets as `j` grows. Failures name the first `j` that breaks a

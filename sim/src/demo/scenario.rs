@@ -2,14 +2,15 @@
 
 use super::ping::{PingNode, PingOutput};
 use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions};
-use crate::scenario::{Outcome, RunConfig, Scenario, Verdict};
+use crate::outcome::{Outcome, Parts, Verdict};
+use crate::scenario::{Part, RunConfig, Scenario};
 use crate::{ensure, fail};
 
 /// The demo's scenarios.
 pub fn scenarios() -> Vec<Scenario> {
     vec![Scenario {
         name: "PingFaults",
-        part: "demo",
+        part: Part::Demo,
         implementation: "",
         description: "ping/echo with retries through loss, delay, partitions, one-way cuts, crash/restart, reordering and duplication",
         run: run_ping_faults,
@@ -32,7 +33,11 @@ fn run_ping_faults(config: &RunConfig) -> Outcome {
     };
     let mut sim = build(config.seed, config.keep_trace, plan);
     let verdict = faults(&mut sim, plan);
-    Outcome::from_sim("PingFaults", "", config, &sim, verdict)
+    Outcome::assemble(
+        config.run_id("PingFaults", ""),
+        &sim,
+        Parts::of_verdict(verdict),
+    )
 }
 
 /// A simulation with one ping server (node 0) and `plan.clients` clients, all connected.

@@ -27,7 +27,7 @@ pub mod view;
 pub mod violation;
 pub mod vote_quorum;
 
-pub use view::NodeView;
+pub use view::{NodeView, RaftRead};
 pub use violation::{Property, Violation};
 
 use apply_order::ApplyOrder;
@@ -154,28 +154,27 @@ pub const TRACE_LINES_IN_REPORT: usize = 12;
 pub const TRACE_LINES_HEADER: &str = "last trace lines:";
 
 impl Monitors {
-    /// Checks node `node` of implementation `R` through its status view and what its
+    /// Checks Raft peer `node` through its status view and what its
     /// handler did; a violation becomes the run's failure, with the last lines of the
     /// trace when it is kept as text.
     ///
     /// # Errors
     /// The violation, as a failure.
-    #[allow(clippy::too_many_arguments)]
-    pub fn watch<C: raft_contract::Command, R: raft_contract::RaftNode<C>>(
+    pub fn watch(
         &mut self,
-        node: crate::engine::NodeId,
+        node: raft_contract::NodeId,
         incarnation: u32,
         event: u64,
-        raft: &R,
+        raft: &dyn RaftRead,
         observed: &crate::monitor::observed::Observed,
         trace: Option<&str>,
-    ) -> crate::scenario::Verdict {
+    ) -> crate::outcome::Verdict {
         if !self.enabled {
             return Ok(());
         }
         let log = |i| raft.log_term(i);
         let view = NodeView {
-            node: raft_contract::NodeId(node.0),
+            node,
             incarnation,
             event,
             status: raft.status(),
@@ -191,7 +190,7 @@ impl Monitors {
 }
 
 /// A violation as a run's failure: its report, then the trace lines that led to it.
-pub fn failure(v: &Violation, trace: Option<&str>) -> crate::scenario::Failure {
+pub fn failure(v: &Violation, trace: Option<&str>) -> crate::outcome::Failure {
     let mut text = v.to_string();
     if let Some(trace) = trace {
         let lines: Vec<&str> = trace.lines().collect();
@@ -203,5 +202,5 @@ pub fn failure(v: &Violation, trace: Option<&str>) -> crate::scenario::Failure {
             text.push_str(line);
         }
     }
-    crate::scenario::Failure(text)
+    crate::outcome::Failure(text)
 }

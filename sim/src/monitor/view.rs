@@ -3,6 +3,17 @@
 use crate::monitor::observed::Observed;
 use raft_contract::{LogIndex, NodeId, Status, Term};
 
+/// A Raft node of any command type as the monitors and the testers read it: the
+/// contract's read-only view, without the command type.
+pub trait RaftRead {
+    /// The node's status (see `RaftNode::status`).
+    fn status(&self) -> Status;
+    /// The term of its entry at `index` (see `RaftNode::log_term`).
+    fn log_term(&self, index: LogIndex) -> Option<Term>;
+    /// Whether it believes it leads (the lab's `GetState`, see `RaftNode::state`).
+    fn leads(&self) -> bool;
+}
+
 /// One node as the monitors see it right after an event it handled: its status view,
 /// its log's terms, and what the handler did.
 pub struct NodeView<'a> {

@@ -2,18 +2,18 @@
 
 use super::kv_generic::{generic_test, generic_test_speed, Generic};
 use super::kv_scenarios;
-use crate::cluster::kv_tester::KvTester;
-use crate::cluster::ClerkOps;
 use crate::cluster::ELECTION_TIMEOUT;
 use crate::engine::Duration;
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::kv::KvTester;
 use crate::{ensure, fail};
 use kvraft::Op;
 
 kv_scenarios! {
     Basic3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -22,7 +22,7 @@ kv_scenarios! {
         body: basic,
     }
     Speed3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 3,
         unreliable: false,
         maxraftstate: None,
@@ -31,7 +31,7 @@ kv_scenarios! {
         body: speed,
     }
     Concurrent3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -40,7 +40,7 @@ kv_scenarios! {
         body: concurrent,
     }
     Unreliable3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: true,
         maxraftstate: None,
@@ -49,7 +49,7 @@ kv_scenarios! {
         body: unreliable,
     }
     UnreliableOneKey3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 3,
         unreliable: true,
         maxraftstate: None,
@@ -58,7 +58,7 @@ kv_scenarios! {
         body: unreliable_one_key,
     }
     OnePartition3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -67,7 +67,7 @@ kv_scenarios! {
         body: one_partition,
     }
     ManyPartitionsOneClient3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -76,7 +76,7 @@ kv_scenarios! {
         body: many_partitions_one_client,
     }
     ManyPartitionsManyClients3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -85,7 +85,7 @@ kv_scenarios! {
         body: many_partitions_many_clients,
     }
     PersistOneClient3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -94,7 +94,7 @@ kv_scenarios! {
         body: persist_one_client,
     }
     PersistConcurrent3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -103,7 +103,7 @@ kv_scenarios! {
         body: persist_concurrent,
     }
     PersistConcurrentUnreliable3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: true,
         maxraftstate: None,
@@ -112,7 +112,7 @@ kv_scenarios! {
         body: persist_concurrent_unreliable,
     }
     PersistPartition3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: false,
         maxraftstate: None,
@@ -121,7 +121,7 @@ kv_scenarios! {
         body: persist_partition,
     }
     PersistPartitionUnreliable3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 5,
         unreliable: true,
         maxraftstate: None,
@@ -130,7 +130,7 @@ kv_scenarios! {
         body: persist_partition_unreliable,
     }
     PersistPartitionUnreliableLinearizable3A {
-        part: "3A",
+        part: Part::Kv3A,
         servers: 7,
         unreliable: true,
         maxraftstate: None,
@@ -173,7 +173,7 @@ fn unreliable_one_key<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
         next[me] = 1;
     }
     // Each client appends its next value as soon as its previous append returns.
-    let deadline = t.now() + crate::cluster::TEST_LIMIT;
+    let deadline = t.now() + crate::tester::TEST_LIMIT;
     while next.iter().any(|&n| n <= UPTO) {
         let progressed = t.run_until(deadline, |t| clerks.iter().any(|&c| t.has_result(c)))?;
         ensure!(progressed, "appends did not complete by the 120 s limit");

@@ -2,19 +2,19 @@
 
 use super::kv_generic::{generic_test, generic_test_speed, Generic};
 use super::kv_scenarios;
-use crate::cluster::kv_tester::KvTester;
-use crate::cluster::ClerkOps;
 use crate::cluster::ELECTION_TIMEOUT;
 use crate::ensure;
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::kv::KvTester;
 
 /// The lab's `maxraftstate` in every 3B test.
 const MAXRAFTSTATE: usize = 1000;
 
 kv_scenarios! {
     SnapshotRPC3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 3,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -23,7 +23,7 @@ kv_scenarios! {
         body: snapshot_rpc,
     }
     SnapshotSize3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 3,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -32,7 +32,7 @@ kv_scenarios! {
         body: snapshot_size,
     }
     Speed3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 3,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -41,7 +41,7 @@ kv_scenarios! {
         body: speed,
     }
     SnapshotRecover3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 5,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -50,7 +50,7 @@ kv_scenarios! {
         body: snapshot_recover,
     }
     SnapshotRecoverManyClients3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 5,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -59,7 +59,7 @@ kv_scenarios! {
         body: snapshot_recover_many_clients,
     }
     SnapshotUnreliable3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 5,
         unreliable: true,
         maxraftstate: Some(1000),
@@ -68,7 +68,7 @@ kv_scenarios! {
         body: snapshot_unreliable,
     }
     SnapshotUnreliableRecover3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 5,
         unreliable: true,
         maxraftstate: Some(1000),
@@ -77,7 +77,7 @@ kv_scenarios! {
         body: snapshot_unreliable_recover,
     }
     SnapshotUnreliableRecoverConcurrentPartition3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 5,
         unreliable: true,
         maxraftstate: Some(1000),
@@ -86,7 +86,7 @@ kv_scenarios! {
         body: snapshot_unreliable_recover_concurrent_partition,
     }
     SnapshotUnreliableRecoverConcurrentPartitionLinearizable3B {
-        part: "3B",
+        part: Part::Kv3B,
         servers: 7,
         unreliable: true,
         maxraftstate: Some(1000),

@@ -1,12 +1,12 @@
 //! The lab's `GenericTest` and `GenericTestSpeed`, shared by the 3A and 3B scenarios.
 
 use crate::cluster::appends::check_clnt_appends;
-use crate::cluster::kv_tester::KvTester;
-use crate::cluster::ClerkOps;
-use crate::cluster::{Task, Wake, ELECTION_TIMEOUT};
+use crate::cluster::ELECTION_TIMEOUT;
 use crate::engine::{Duration, Instant, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::tester::kv::KvTester;
+use crate::tester::{Task, Wake};
 use crate::{ensure, fail};
 use kvraft::Op;
 use std::cell::{Cell, RefCell};
@@ -199,7 +199,7 @@ pub fn generic_test<I: Implementation>(
             t.connect_all();
         }
         // The lab's `j := <-clnts[i]`: wait for every client's last operation.
-        let deadline = (Instant::ZERO + crate::cluster::TEST_LIMIT).max(t.now());
+        let deadline = (Instant::ZERO + crate::tester::TEST_LIMIT).max(t.now());
         let all_done = t.run_until(deadline, |_| done.borrow().iter().all(Option::is_some))?;
         ensure!(
             all_done,

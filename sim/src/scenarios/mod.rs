@@ -4,11 +4,9 @@
 //! Each lab test keeps its name (with the 2023 part suffix, 2A-2D, 3A-3B and 4A-4B) and its
 //! steps and thresholds; the doc line of each body names the Go test it ports.
 
-mod judged;
 mod kv_3a;
 mod kv_3b;
 mod kv_generic;
-mod lanes;
 mod raft_2a;
 mod raft_2b;
 mod raft_2c;
@@ -19,15 +17,12 @@ mod shardkv_4b;
 mod shardkv_challenge;
 mod shardkv_throughput;
 
-use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::kv_tester::{KvSetup, KvTester};
-use crate::cluster::shard_tester::{ShardSetup, ShardTester};
-use crate::cluster::{check_test_limit, RaftSetup, RaftTester};
 use crate::implementation::Implementation;
-use crate::scenario::{Outcome, RunConfig, Scenario, Verdict};
-use crate::timeline::LaneKind;
-use judged::Judged;
-use lanes::{engine_violation, kv_lanes, timeline_of};
+use crate::outcome::{Outcome, Verdict};
+use crate::scenario::{RunConfig, Scenario};
+use crate::tester::kv::{KvSetup, KvTester};
+use crate::tester::shard::{ShardSetup, ShardTester};
+use crate::tester::{RaftSetup, RaftTester};
 
 /// Every Raft scenario implementation `I` supports, in the lab's order.
 pub fn raft<I: Implementation>() -> Vec<Scenario> {
@@ -64,71 +59,34 @@ pub fn shard<I: Implementation>() -> Vec<Scenario> {
     all
 }
 
-/// Runs a KV test body on a fresh cluster, then judges the recorded history with the
-/// linearizability checker (an `Illegal` or `Unknown` verdict fails the run) and
-/// packages the history (JSON, and the HTML view on failure) with the outcome.
+/// Runs a KV test body on a fresh cluster (see [`crate::tester::run`]): the recorded
+/// history is judged by the linearizability checker, and an `Illegal` or `Unknown`
+/// verdict fails the run.
 pub(crate) fn run_kv<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: KvSetup,
     body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
-    let mut t = KvTester::<I>::new(config.seed, config.keep_trace, setup);
-    if config.unmonitored {
-        t.monitors = crate::monitor::Monitors::off();
-    }
-    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    let judged = Judged::of(name, t.history(), setup.check_history, verdict);
-    let total = t.sim.net().total();
-    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, judged.verdict.clone());
-    let illegal = judged.failing_op();
-    if let Some(timeline) =
-        timeline_of(&mut outcome, &t.server_ids(), engine_violation(&t.monitors))
-    {
-        kv_lanes(timeline, &t.clerks(), t.history(), illegal);
-    }
-    let metrics = std::mem::take(&mut t.metrics);
-    judged.package(outcome, config, t.history(), metrics, total)
+    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
 }
 
-/// Runs a sharded KV or shard controller test body on a fresh simulation, then judges
-/// the sharded clerks' history as [`run_kv`] does.
+/// Runs a sharded KV or shard controller test body on a fresh simulation, judging the
+/// sharded clerks' history as [`run_kv`] does.
 pub(crate) fn run_shard<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: ShardSetup,
     body: impl FnOnce(&mut ShardTester<I>) -> Verdict,
 ) -> Outcome {
-    let mut t = ShardTester::<I>::new(config.seed, config.keep_trace, setup);
-    if config.unmonitored {
-        t.unmonitor();
-    }
-    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    let judged = Judged::of(name, t.history(), true, verdict);
-    let total = t.sim.net().total();
-    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, judged.verdict.clone());
-    let illegal = judged.failing_op();
-    if let Some(timeline) = timeline_of(&mut outcome, &t.server_ids(), t.violation()) {
-        let clusters = t.clusters();
-        for (name, servers) in &clusters {
-            // "n4 g100": the trace's name, then the cluster's.
-            let short = name.replace("controller", "ctrl").replace("group ", "g");
-            for &node in servers {
-                timeline.set_lane(node, LaneKind::Server, format!("{node} {short}"));
-            }
-        }
-        timeline.set_clusters(&clusters);
-        kv_lanes(timeline, &t.clerks(), t.history(), illegal);
-    }
-    let metrics = std::mem::take(&mut t.metrics);
-    judged.package(outcome, config, t.history(), metrics, total)
+    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
 /// module's `scenarios::<I>()` for any implementation `I`.
 macro_rules! kv_scenarios {
     ($( $name:ident {
-        part: $part:literal,
+        part: $part:expr,
         servers: $servers:expr,
         unreliable: $unreliable:expr,
         maxraftstate: $max:expr,
@@ -147,8 +105,8 @@ macro_rules! kv_scenarios {
                     run: {
                         fn run<I: $crate::implementation::Implementation>(
                             config: &$crate::scenario::RunConfig,
-                        ) -> $crate::scenario::Outcome {
-                            let setup = $crate::cluster::kv_tester::KvSetup {
+                        ) -> $crate::outcome::Outcome {
+                            let setup = $crate::tester::kv::KvSetup {
                                 servers: $servers,
                                 unreliable: $unreliable,
                                 maxraftstate: $max,
@@ -170,7 +128,7 @@ pub(crate) use kv_scenarios;
 /// `scenarios::<I>()`. Every group and the controller have 3 servers, as in the lab.
 macro_rules! shard_scenarios {
     ($( $name:ident {
-        part: $part:literal,
+        part: $part:expr,
         groups: $groups:expr,
         unreliable: $unreliable:expr,
         maxraftstate: $max:expr,
@@ -188,8 +146,8 @@ macro_rules! shard_scenarios {
                     run: {
                         fn run<I: $crate::implementation::Implementation>(
                             config: &$crate::scenario::RunConfig,
-                        ) -> $crate::scenario::Outcome {
-                            let setup = $crate::cluster::shard_tester::ShardSetup {
+                        ) -> $crate::outcome::Outcome {
+                            let setup = $crate::tester::shard::ShardSetup {
                                 groups: $groups,
                                 servers: 3,
                                 ctrl_servers: 3,
@@ -208,35 +166,21 @@ macro_rules! shard_scenarios {
 }
 pub(crate) use shard_scenarios;
 
-/// Runs a Raft test body on a fresh cluster and packages the outcome with its counters.
+/// Runs a Raft test body on a fresh cluster; the outcome carries its counters.
 pub(crate) fn run_raft<I: Implementation>(
     name: &str,
     config: &RunConfig,
     setup: RaftSetup,
     body: impl FnOnce(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
-    let mut t = RaftTester::<I>::new(config.seed, config.keep_trace, setup);
-    if config.unmonitored {
-        t.monitors = crate::monitor::Monitors::off();
-    }
-    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
-    let mut outcome = Outcome::from_sim(name, I::NAME, config, &t.sim, verdict);
-    timeline_of(&mut outcome, &t.server_ids(), engine_violation(&t.monitors));
-    outcome.metrics.push(("rpcs".into(), t.rpc_total() as f64));
-    outcome
-        .metrics
-        .push(("rpc_bytes".into(), t.bytes_total() as f64));
-    outcome
-        .metrics
-        .push(("max_index".into(), t.max_index() as f64));
-    outcome
+    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
 }
 
 /// Declares Raft scenarios, one named-field entry each (see `raft_2a.rs`), as the
 /// module's `scenarios::<I>()` for any implementation `I`.
 macro_rules! raft_scenarios {
     ($( $name:ident {
-        part: $part:literal,
+        part: $part:expr,
         servers: $servers:expr,
         unreliable: $unreliable:expr,
         snapshot: $snapshot:expr,
@@ -254,8 +198,8 @@ macro_rules! raft_scenarios {
                     run: {
                         fn run<I: $crate::implementation::Implementation>(
                             config: &$crate::scenario::RunConfig,
-                        ) -> $crate::scenario::Outcome {
-                            let setup = $crate::cluster::RaftSetup {
+                        ) -> $crate::outcome::Outcome {
+                            let setup = $crate::tester::RaftSetup {
                                 servers: $servers,
                                 unreliable: $unreliable,
                                 snapshot: $snapshot,
@@ -274,7 +218,7 @@ pub(crate) use raft_scenarios;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::ClerkOps;
+    use crate::timeline::LaneKind;
     use std::collections::BTreeMap;
 
     /// A Put, then a Get whose recorded output is corrupted to a value never written.

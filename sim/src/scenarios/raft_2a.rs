@@ -1,14 +1,16 @@
 //! Lab 2A (2024: 3A): leader election.
 
 use super::raft_scenarios;
-use crate::cluster::{RaftTester, ELECTION_TIMEOUT};
+use crate::cluster::ELECTION_TIMEOUT;
 use crate::ensure;
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::RaftTester;
 
 raft_scenarios! {
     InitialElection2A {
-        part: "2A",
+        part: Part::Raft2A,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -16,7 +18,7 @@ raft_scenarios! {
         body: initial_election,
     }
     ReElection2A {
-        part: "2A",
+        part: Part::Raft2A,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -24,7 +26,7 @@ raft_scenarios! {
         body: re_election,
     }
     ManyElections2A {
-        part: "2A",
+        part: Part::Raft2A,
         servers: 7,
         unreliable: false,
         snapshot: false,

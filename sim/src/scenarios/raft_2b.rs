@@ -1,15 +1,17 @@
 //! Lab 2B (2024: 3B): log replication.
 
 use super::raft_scenarios;
-use crate::cluster::{Cmd, RaftTester, ELECTION_TIMEOUT};
+use crate::cluster::{Cmd, ELECTION_TIMEOUT};
 use crate::engine::{Duration, SimRng};
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::RaftTester;
 use crate::{ensure, fail};
 
 raft_scenarios! {
     BasicAgree2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -17,7 +19,7 @@ raft_scenarios! {
         body: basic_agree,
     }
     RPCBytes2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -25,7 +27,7 @@ raft_scenarios! {
         body: rpc_bytes,
     }
     FollowerFailure2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -33,7 +35,7 @@ raft_scenarios! {
         body: follower_failure,
     }
     LeaderFailure2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -41,7 +43,7 @@ raft_scenarios! {
         body: leader_failure,
     }
     FailAgree2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -49,7 +51,7 @@ raft_scenarios! {
         body: fail_agree,
     }
     FailNoAgree2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 5,
         unreliable: false,
         snapshot: false,
@@ -57,7 +59,7 @@ raft_scenarios! {
         body: fail_no_agree,
     }
     ConcurrentStarts2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -65,7 +67,7 @@ raft_scenarios! {
         body: concurrent_starts,
     }
     Rejoin2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -73,7 +75,7 @@ raft_scenarios! {
         body: rejoin,
     }
     Backup2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 5,
         unreliable: false,
         snapshot: false,
@@ -81,7 +83,7 @@ raft_scenarios! {
         body: backup,
     }
     Count2B {
-        part: "2B",
+        part: Part::Raft2B,
         servers: 3,
         unreliable: false,
         snapshot: false,

@@ -2,17 +2,19 @@
 
 use super::raft_2b::rand_cmd;
 use super::raft_scenarios;
-use crate::cluster::{Cmd, OneOp, RaftTester, Task, Wake, ELECTION_TIMEOUT};
+use crate::cluster::{Cmd, ELECTION_TIMEOUT};
 use crate::engine::Duration;
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::scenario::Part;
+use crate::tester::{OneOp, RaftTester, Task, Wake};
 use crate::{ensure, fail};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 raft_scenarios! {
     Persist12C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -20,7 +22,7 @@ raft_scenarios! {
         body: persist1,
     }
     Persist22C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: false,
         snapshot: false,
@@ -28,7 +30,7 @@ raft_scenarios! {
         body: persist2,
     }
     Persist32C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 3,
         unreliable: false,
         snapshot: false,
@@ -36,7 +38,7 @@ raft_scenarios! {
         body: persist3,
     }
     Figure82C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: false,
         snapshot: false,
@@ -44,7 +46,7 @@ raft_scenarios! {
         body: figure8,
     }
     UnreliableAgree2C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: true,
         snapshot: false,
@@ -52,7 +54,7 @@ raft_scenarios! {
         body: unreliable_agree,
     }
     Figure8Unreliable2C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: true,
         snapshot: false,
@@ -60,7 +62,7 @@ raft_scenarios! {
         body: figure8_unreliable,
     }
     ReliableChurn2C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: false,
         snapshot: false,
@@ -68,7 +70,7 @@ raft_scenarios! {
         body: reliable_churn,
     }
     UnreliableChurn2C {
-        part: "2C",
+        part: Part::Raft2C,
         servers: 5,
         unreliable: true,
         snapshot: false,
@@ -224,7 +226,7 @@ fn unreliable_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.set_unreliable(false);
     // The lab's wg.Wait(): every concurrent one() ends within its own 10 s.
     let deadline = t.now() + Duration::from_secs(11);
-    let done = t.run_until(deadline, |t| t.background_len() == 0)?;
+    let done = t.run_until(deadline, |t| t.tasks_running() == 0)?;
     ensure!(done, "concurrent one() calls did not finish");
     t.one(Cmd::Int(100), servers, true)?;
     Ok(())
@@ -371,7 +373,7 @@ fn churn<I: Implementation>(t: &mut RaftTester<I>, unreliable: bool) -> Verdict 
     *stop.borrow_mut() = true;
     // The clients finish their current command (at most ~400 ms of polling).
     let deadline = t.now() + Duration::from_secs(2);
-    let done = t.run_until(deadline, |t| t.background_len() == 0)?;
+    let done = t.run_until(deadline, |t| t.tasks_running() == 0)?;
     ensure!(done, "churn clients did not stop");
     t.sleep(ELECTION_TIMEOUT)?;
     let c = rand_cmd(&mut t.rng);

@@ -2,15 +2,16 @@
 
 use super::raft_2b::rand_cmd;
 use super::raft_scenarios;
-use crate::cluster::raft_tester::SNAPSHOT_INTERVAL;
-use crate::cluster::RaftTester;
 use crate::ensure;
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::raft::SNAPSHOT_INTERVAL;
+use crate::tester::RaftTester;
 
 raft_scenarios! {
     SnapshotBasic2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: false,
         snapshot: true,
@@ -18,7 +19,7 @@ raft_scenarios! {
         body: snapshot_basic,
     }
     SnapshotInstall2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: false,
         snapshot: true,
@@ -26,7 +27,7 @@ raft_scenarios! {
         body: snapshot_install,
     }
     SnapshotInstallUnreliable2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: true,
         snapshot: true,
@@ -34,7 +35,7 @@ raft_scenarios! {
         body: snapshot_install_unreliable,
     }
     SnapshotInstallCrash2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: false,
         snapshot: true,
@@ -42,7 +43,7 @@ raft_scenarios! {
         body: snapshot_install_crash,
     }
     SnapshotInstallUnCrash2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: true,
         snapshot: true,
@@ -50,7 +51,7 @@ raft_scenarios! {
         body: snapshot_install_uncrash,
     }
     SnapshotAllCrash2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: false,
         snapshot: true,
@@ -58,7 +59,7 @@ raft_scenarios! {
         body: snapshot_all_crash,
     }
     SnapshotInit2D {
-        part: "2D",
+        part: Part::Raft2D,
         servers: 3,
         unreliable: false,
         snapshot: true,

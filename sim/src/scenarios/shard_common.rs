@@ -1,13 +1,12 @@
 //! What the shard controller's and the sharded KV service's scenarios share: the lab's
 //! `check` helpers, `randstring`, and the concurrent clients as tasks.
 
-use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::shard_tester::ShardTester;
-use crate::cluster::{ClerkOps, Task, Wake};
 use crate::engine::{Duration, NodeId};
 use crate::ensure;
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::tester::shard::ShardTester;
+use crate::tester::{Task, Wake};
 use kvraft::shardctrler::{Config, CtrlAnswer, CtrlOp, Gid};
 use kvraft::Op;
 use std::cell::{Cell, RefCell};
@@ -208,7 +207,7 @@ pub fn stop_appenders<I: Implementation>(
     count: usize,
 ) -> Verdict {
     stop.set(true);
-    let deadline = (crate::engine::Instant::ZERO + crate::cluster::TEST_LIMIT).max(t.now());
+    let deadline = (crate::engine::Instant::ZERO + crate::tester::TEST_LIMIT).max(t.now());
     let all = t.run_until(deadline, |_| stopped.get() == count)?;
     ensure!(
         all,

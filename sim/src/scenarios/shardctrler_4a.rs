@@ -6,10 +6,11 @@
 
 use super::shard_common::{check_groups, check_same_config, CtrlScript};
 use super::shard_scenarios;
-use crate::cluster::shard_tester::ShardTester;
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::shard::ShardTester;
 use crate::{ensure, fail};
 use kvraft::shardctrler::{Config, CtrlOp, Gid, Shard, NSHARDS};
 use std::cell::Cell;
@@ -18,7 +19,7 @@ use std::rc::Rc;
 
 shard_scenarios! {
     ShardCtrlerBasic4A {
-        part: "4A",
+        part: Part::ShardCtrler4A,
         groups: 0,
         unreliable: false,
         maxraftstate: None,
@@ -26,7 +27,7 @@ shard_scenarios! {
         body: basic,
     }
     ShardCtrlerMinimalAgain4A {
-        part: "4A",
+        part: Part::ShardCtrler4A,
         groups: 0,
         unreliable: false,
         maxraftstate: None,
@@ -34,7 +35,7 @@ shard_scenarios! {
         body: minimal_again,
     }
     ShardCtrlerMulti4A {
-        part: "4A",
+        part: Part::ShardCtrler4A,
         groups: 0,
         unreliable: false,
         maxraftstate: None,
@@ -119,7 +120,7 @@ fn concurrently<I: Implementation>(t: &mut ShardTester<I>, scripts: Vec<Vec<Ctrl
             busy: false,
         });
     }
-    let deadline = crate::engine::Instant::ZERO + crate::cluster::TEST_LIMIT;
+    let deadline = crate::engine::Instant::ZERO + crate::tester::TEST_LIMIT;
     let all = t.run_until(deadline.max(t.now()), |_| done.get() == n)?;
     ensure!(all, "concurrent clerks did not finish by the 120 s limit");
     Ok(())
@@ -177,7 +178,7 @@ fn basic<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
 fn basic_leave_join<I: Implementation>(
     t: &mut ShardTester<I>,
     ck: NodeId,
-) -> Result<Vec<Config>, crate::scenario::Failure> {
+) -> Result<Vec<Config>, crate::outcome::Failure> {
     let mut cfa = vec![Config::default(); 6];
     cfa[0] = t.query(ck, None)?;
     check_groups(t, ck, &[])?;

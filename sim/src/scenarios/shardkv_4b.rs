@@ -5,11 +5,12 @@
 
 use super::shard_common::{check_all, put_keys, rand_string, start_appenders, stop_appenders};
 use super::shard_scenarios;
-use crate::cluster::shard_tester::ShardTester;
-use crate::cluster::{ClerkOps, Task, Wake};
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::scenario::Part;
+use crate::tester::shard::ShardTester;
+use crate::tester::{Task, Wake};
 use crate::{ensure, fail};
 use kvraft::Op;
 use std::cell::{Cell, RefCell};
@@ -17,7 +18,7 @@ use std::rc::Rc;
 
 shard_scenarios! {
     StaticShards4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: None,
@@ -25,7 +26,7 @@ shard_scenarios! {
         body: static_shards,
     }
     Rejection4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: None,
@@ -33,7 +34,7 @@ shard_scenarios! {
         body: rejection,
     }
     JoinLeave4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: None,
@@ -41,7 +42,7 @@ shard_scenarios! {
         body: join_leave,
     }
     Snapshot4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -49,7 +50,7 @@ shard_scenarios! {
         body: snapshot,
     }
     MissChange4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: Some(1000),
@@ -57,7 +58,7 @@ shard_scenarios! {
         body: miss_change,
     }
     Concurrent1_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: Some(100),
@@ -65,7 +66,7 @@ shard_scenarios! {
         body: concurrent1,
     }
     Concurrent2_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: None,
@@ -73,7 +74,7 @@ shard_scenarios! {
         body: concurrent2,
     }
     Concurrent3_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: Some(300),
@@ -81,7 +82,7 @@ shard_scenarios! {
         body: concurrent3,
     }
     Unreliable1_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: true,
         maxraftstate: Some(100),
@@ -89,7 +90,7 @@ shard_scenarios! {
         body: unreliable1,
     }
     Unreliable2_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: true,
         maxraftstate: Some(100),
@@ -97,7 +98,7 @@ shard_scenarios! {
         body: unreliable2,
     }
     Unreliable3_4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: true,
         maxraftstate: Some(100),
@@ -523,8 +524,8 @@ fn unreliable3<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::shard_tester::ShardSetup;
     use crate::scenario::RunConfig;
+    use crate::tester::shard::ShardSetup;
     use kvraft::shardkv::Defect;
 
     type Ours = raft::Family;

@@ -3,17 +3,17 @@
 
 use super::shard_common::{check_all, put_keys};
 use super::shard_scenarios;
-use crate::cluster::shard_tester::{gid_of, ShardTester};
-use crate::cluster::ClerkOps;
 use crate::engine::Duration;
 use crate::ensure;
 use crate::implementation::Implementation;
-use crate::scenario::Verdict;
+use crate::outcome::Verdict;
+use crate::scenario::Part;
+use crate::tester::shard::{gid_of, ShardTester};
 use kvraft::shardctrler::{Shard, NSHARDS};
 
 shard_scenarios! {
     Challenge1Delete4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: false,
         maxraftstate: Some(1),
@@ -21,7 +21,7 @@ shard_scenarios! {
         body: challenge1_delete,
     }
     Challenge2Unaffected4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: true,
         maxraftstate: Some(100),
@@ -29,7 +29,7 @@ shard_scenarios! {
         body: challenge2_unaffected,
     }
     Challenge2Partial4B {
-        part: "4B",
+        part: Part::ShardKv4B,
         groups: 3,
         unreliable: true,
         maxraftstate: Some(100),
@@ -150,8 +150,8 @@ fn challenge2_partial<I: Implementation>(t: &mut ShardTester<I>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::shard_tester::ShardSetup;
     use crate::scenario::RunConfig;
+    use crate::tester::shard::ShardSetup;
     use kvraft::shardkv::Defect;
 
     type Ours = raft::Family;

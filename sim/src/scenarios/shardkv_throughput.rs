@@ -10,19 +10,19 @@
 
 use super::shard_common::rand_string;
 use super::shard_scenarios;
-use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::shard_tester::ShardTester;
-use crate::cluster::{ClerkOps, Task, Wake};
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::scenario::Part;
+use crate::tester::shard::ShardTester;
+use crate::tester::{Task, Wake};
 use kvraft::Op;
 use std::cell::Cell;
 use std::rc::Rc;
 
 shard_scenarios! {
     ShardThroughput {
-        part: "metric",
+        part: Part::Metric,
         groups: 3,
         unreliable: false,
         maxraftstate: None,

@@ -1,11 +1,10 @@
 //! The task that carries out a schedule's faults at their times, on any tester.
 
 use super::schedule::{Fault, Scheduled, Target, TrapOn};
-use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::scheduler::{Task, Wake};
-use crate::cluster::trap::{Springs, Trap};
 use crate::engine::{Duration, Instant, NetConfig, NodeId};
-use crate::scenario::Failure;
+use crate::outcome::Failure;
+use crate::tester::trap::{Springs, Trap};
+use crate::tester::{Suite, Task, Tester, Wake};
 
 /// Something the driver owes the cluster later: the rest of a flap, or a restart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,12 +57,12 @@ impl FaultDriver {
     }
 }
 
-impl<T: FaultTarget> Task<T> for FaultDriver {
-    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure> {
+impl<S: Suite> Task<Tester<S>> for FaultDriver {
+    fn poll(&mut self, t: &mut Tester<S>) -> Result<Wake, Failure> {
         if self.stop.get() {
             return Ok(Wake::Done);
         }
-        let now = t.sim().now();
+        let now = t.sim.now();
         // What was owed first, in the order it was scheduled, then the faults due.
         let (due, rest): (Vec<_>, Vec<_>) = self.later.drain(..).partition(|(at, _)| *at <= now);
         self.later = rest;
@@ -86,9 +85,9 @@ impl<T: FaultTarget> Task<T> for FaultDriver {
 }
 
 impl FaultDriver {
-    fn apply<T: FaultTarget>(
+    fn apply<S: Suite>(
         &mut self,
-        t: &mut T,
+        t: &mut Tester<S>,
         fault: &Fault,
         now: Instant,
     ) -> Result<(), Failure> {
@@ -107,7 +106,7 @@ impl FaultDriver {
             Fault::OneWay { from, to } => {
                 let ids = t.server_ids();
                 let (a, b) = (ids[*from], ids[*to]);
-                t.sim_mut()
+                t.sim
                     .set_links(&[(a, b)], false, &format!("cut {a} -> {b}"));
             }
             Fault::Bridge {
@@ -125,7 +124,7 @@ impl FaultDriver {
                     }
                 }
                 let describe = format!("bridge {left:?} <-{bridge}-> {right:?}");
-                t.sim_mut().set_links(&cut, false, &describe);
+                t.sim.set_links(&cut, false, &describe);
             }
             Fault::Flap {
                 a,
@@ -152,7 +151,7 @@ impl FaultDriver {
                     let Some(i) = resolve(t, *target) else {
                         continue;
                     };
-                    if t.sim().is_alive(t.server_ids()[i]) {
+                    if t.sim.is_alive(t.server_ids()[i]) {
                         t.crash_server(i);
                         self.later.push((back, Later::Restart(i)));
                     }
@@ -170,7 +169,7 @@ impl FaultDriver {
                         TrapOn::Ack => Springs::Ack,
                     };
                     let until = now + Duration::from_millis(*within_ms);
-                    *t.trap() = Some(Trap::new(
+                    t.trap = Some(Trap::new(
                         i,
                         springs,
                         until,
@@ -184,14 +183,13 @@ impl FaultDriver {
                 delay_ms_max,
                 long_reordering,
             } => {
-                let config = network(
-                    &self.base,
-                    *loss,
-                    *duplicate,
-                    *delay_ms_max,
-                    *long_reordering,
-                );
-                t.sim_mut().set_net_config(config);
+                let faults = NetFaults {
+                    loss: *loss,
+                    duplicate: *duplicate,
+                    delay_ms_max: *delay_ms_max,
+                    long_reordering: *long_reordering,
+                };
+                t.sim.set_net_config(faults.on(&self.base));
             }
         }
         Ok(())
@@ -199,7 +197,7 @@ impl FaultDriver {
 }
 
 /// The server a target names now.
-fn resolve<T: FaultTarget>(t: &T, target: Target) -> Option<usize> {
+fn resolve<S: Suite>(t: &Tester<S>, target: Target) -> Option<usize> {
     match target {
         Target::Node(i) => Some(i),
         Target::Leader => t.leader_index(),
@@ -207,16 +205,16 @@ fn resolve<T: FaultTarget>(t: &T, target: Target) -> Option<usize> {
 }
 
 /// Both directions between servers `a` and `b`.
-fn link<T: FaultTarget>(t: &mut T, a: usize, b: usize, up: bool) {
+fn link<S: Suite>(t: &mut Tester<S>, a: usize, b: usize, up: bool) {
     let ids = t.server_ids();
     let (x, y) = (ids[a], ids[b]);
     let word = if up { "link" } else { "cut" };
-    t.sim_mut()
+    t.sim
         .set_links(&[(x, y), (y, x)], up, &format!("{word} {x} <-> {y}"));
 }
 
 /// Servers talk within their side only (between servers; clerks keep their links).
-pub fn split<T: FaultTarget>(t: &mut T, sides: &[&[usize]], what: &str) {
+pub fn split<S: Suite>(t: &mut Tester<S>, sides: &[&[usize]], what: &str) {
     let ids = t.server_ids();
     let mut up = Vec::new();
     let mut down = Vec::new();
@@ -237,30 +235,39 @@ pub fn split<T: FaultTarget>(t: &mut T, sides: &[&[usize]], what: &str) {
         }
     }
     let describe = format!("{what} {sides:?}");
-    t.sim_mut().set_links(&down, false, &describe);
-    t.sim_mut().set_links(&up, true, &describe);
+    t.sim.set_links(&down, false, &describe);
+    t.sim.set_links(&up, true, &describe);
 }
 
 /// Every link between servers up.
-pub fn heal<T: FaultTarget>(t: &mut T) {
+pub fn heal<S: Suite>(t: &mut Tester<S>) {
     let all: Vec<usize> = (0..t.server_ids().len()).collect();
     split(t, &[&all], "heal");
 }
 
-/// The network of a profile or a Network fault: lossy and slow only if asked.
-pub fn network(
-    base: &NetConfig,
-    loss: f64,
-    duplicate: f64,
-    delay_ms_max: u64,
-    long_reordering: bool,
-) -> NetConfig {
-    NetConfig {
-        reliable: loss == 0.0 && delay_ms_max == 0,
-        drop_probability: loss,
-        unreliable_delay_max: Duration::from_millis(delay_ms_max),
-        duplicate_probability: duplicate,
-        long_reordering,
-        ..base.clone()
+/// The network faults of a profile or of a Network fault.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetFaults {
+    /// Loss probability of each message.
+    pub loss: f64,
+    /// Duplication probability of each message.
+    pub duplicate: f64,
+    /// Largest extra delay of a request, in milliseconds.
+    pub delay_ms_max: u64,
+    /// labrpc's long reordering of replies.
+    pub long_reordering: bool,
+}
+
+impl NetFaults {
+    /// The network `base` with these faults: lossy and slow only if asked.
+    pub fn on(&self, base: &NetConfig) -> NetConfig {
+        NetConfig {
+            reliable: self.loss == 0.0 && self.delay_ms_max == 0,
+            drop_probability: self.loss,
+            unreliable_delay_max: Duration::from_millis(self.delay_ms_max),
+            duplicate_probability: self.duplicate,
+            long_reordering: self.long_reordering,
+            ..base.clone()
+        }
     }
 }

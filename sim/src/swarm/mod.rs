@@ -7,16 +7,20 @@
 //! - [`profile`]: the [`Profile`] drawn from a seed; [`schedule`]: the [`Plan`] (seed,
 //!   profile and faults at times), which is also the schedule file `raftsim shrink`
 //!   writes and `raftsim run --schedule` replays;
-//! - [`driver`]: the task that carries out a schedule on any tester;
-//! - [`run`]: the raft and kv workloads and the liveness phase; [`sharded`]: the
-//!   shardkv workload;
+//! - [`driver`]: the task that carries out a schedule on any tester; [`phases`]: the
+//!   fault phase and the liveness phase every workload shares; [`clerk`]: the kv and
+//!   shardkv workloads' clerk;
+//! - [`run`]: a swarm run, with the raft and kv workloads; [`sharded`]: the shardkv
+//!   workload;
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
 //! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
 //! implementation, so `raftsim swarm`, sweeps, replays, artifacts and the determinism
 //! check treat them like any other run.
 
+pub mod clerk;
 pub mod driver;
+pub mod phases;
 pub mod profile;
 pub mod run;
 pub mod schedule;
@@ -27,7 +31,8 @@ pub use profile::{Profile, Workload};
 pub use schedule::Plan;
 
 use crate::implementation::Implementation;
-use crate::scenario::{Outcome, RunConfig, Scenario};
+use crate::outcome::Outcome;
+use crate::scenario::{Part, RunConfig, Scenario};
 
 /// The scenario name of a workload's swarm runs.
 pub fn scenario_name(workload: Workload) -> &'static str {
@@ -54,12 +59,9 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
 
 /// A run that did not start because its schedule is unusable.
 fn refused(name: &str, config: &RunConfig, why: &str) -> Outcome {
-    Outcome {
-        scenario: name.to_string(),
-        seed: config.seed,
-        failure: Some(format!("unusable schedule: {why}")),
-        ..Outcome::default()
-    }
+    let mut id = config.run_id(name, "");
+    id.schedule = None;
+    Outcome::without_sim(id, format!("unusable schedule: {why}"))
 }
 
 fn run_raft<I: Implementation>(config: &RunConfig) -> Outcome {
@@ -80,21 +82,21 @@ pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
     vec![
         Scenario {
             name: scenario_name(Workload::Raft),
-            part: "swarm",
+            part: Part::Swarm,
             implementation: I::NAME,
             description: "random fault profile from the seed, commands at random servers, then liveness",
             run: run_raft::<I>,
         },
         Scenario {
             name: scenario_name(Workload::Kv),
-            part: "swarm",
+            part: Part::Swarm,
             implementation: I::NAME,
             description: "random fault profile from the seed, clerks on a few keys (history checked), then liveness",
             run: run_kv::<I>,
         },
         Scenario {
             name: scenario_name(Workload::Shardkv),
-            part: "swarm",
+            part: Part::Swarm,
             implementation: I::NAME,
             description: "the controller and 3 groups under random faults while groups join, leave and get shards moved (history checked), then liveness",
             run: run_shardkv::<I>,

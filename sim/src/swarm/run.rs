@@ -1,41 +1,40 @@
 //! A swarm run: the schedule's faults and a workload for the fault phase, then the
-//! liveness phase, in which every link heals, every server restarts, the network turns
-//! reliable and the system must make progress within [`LIVENESS_BOUND`].
+//! liveness phase (see [`super::phases`]): the raft and kv workloads here, the shardkv
+//! workload in [`super::sharded`].
 
-use super::driver::{heal, network, FaultDriver};
+use super::clerk::Clerk;
+use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
 use super::profile::Workload;
 use super::schedule::Plan;
-use crate::cluster::fault_target::FaultTarget;
-use crate::cluster::kv_tester::{KvSetup, KvTester};
-use crate::cluster::shard_tester::{ShardSetup, ShardTester};
-use crate::cluster::ClerkOps;
-use crate::cluster::{scheduler, Cmd, RaftSetup, RaftTester, Task, Wake, ELECTION_TIMEOUT};
-use crate::engine::{Duration, NetConfig, NodeId};
+use crate::cluster::Cmd;
+use crate::engine::Duration;
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Outcome, RunConfig, Verdict};
-use kvraft::Op;
+use crate::outcome::{Failure, Outcome, Verdict};
+use crate::scenario::RunConfig;
+use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, ShardSetup, Task, Wake};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// How long the system has, once every fault stopped, to commit a fresh command on every
-/// server (raft) or to complete every clerk's operation (kv): ten election timeouts.
-pub const LIVENESS_BOUND: Duration = Duration::from_secs(10);
-
-/// Runs `plan` on implementation `I` and packages the outcome under `name`.
+/// Runs `plan` on implementation `I` and returns the outcome of run `name`, with the
+/// plan's profile.
 pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -> Outcome {
     assert_eq!(
         plan.seed, config.seed,
         "{name}: the plan is of another seed"
     );
-    let summary = plan.profile.summary();
-    let mut outcome = match plan.profile.workload {
+    let id = config
+        .run_id(name, I::NAME)
+        .with_profile(plan.profile.summary());
+    match plan.profile.workload {
         Workload::Raft => {
             let setup = RaftSetup {
                 servers: plan.profile.servers,
                 unreliable: false,
                 snapshot: plan.profile.snapshot_every.is_some(),
             };
-            crate::scenarios::run_raft::<I>(name, config, setup, |t| raft_body(t, plan))
+            crate::tester::run(id, config, setup, |t: &mut RaftTester<I>| {
+                raft_body(t, plan)
+            })
         }
         Workload::Kv => {
             let setup = KvSetup {
@@ -44,7 +43,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 maxraftstate: plan.profile.maxraftstate,
                 check_history: true,
             };
-            crate::scenarios::run_kv::<I>(name, config, setup, |t| kv_body(t, plan))
+            crate::tester::run(id, config, setup, |t: &mut KvTester<I>| kv_body(t, plan))
         }
         Workload::Shardkv => {
             let setup = ShardSetup {
@@ -55,55 +54,9 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 maxraftstate: plan.profile.maxraftstate,
                 defect: None,
             };
-            let body = |t: &mut ShardTester<I>| super::sharded::body(t, plan);
-            crate::scenarios::run_shard::<I>(name, config, setup, body)
+            crate::tester::run(id, config, setup, |t| super::sharded::body::<I>(t, plan))
         }
-    };
-    outcome.profile = Some(summary);
-    outcome
-}
-
-/// The profile's network, on top of the engine's default.
-fn profile_network(plan: &Plan) -> NetConfig {
-    let p = &plan.profile;
-    network(
-        &NetConfig::default(),
-        p.loss,
-        p.duplicate,
-        p.delay_ms_max,
-        p.long_reordering,
-    )
-}
-
-/// Starts the fault phase: the profile's network and the schedule's driver.
-pub(super) fn start_faults<T: FaultTarget>(t: &mut T, plan: &Plan, stop: &Rc<Cell<bool>>) {
-    let base = profile_network(plan);
-    t.sim_mut().set_net_config(base.clone());
-    let driver = FaultDriver::new(plan.faults.clone(), base, stop.clone());
-    crate::cluster::scheduler::spawn(t, driver);
-}
-
-/// Ends every fault: the driver stops, the trap is disarmed, links heal, servers
-/// restart and the network is the default reliable one.
-pub(super) fn stop_faults<T: FaultTarget>(t: &mut T, stop: &Rc<Cell<bool>>) -> Verdict {
-    stop.set(true);
-    *t.trap() = None;
-    heal(t);
-    for i in 0..t.server_ids().len() {
-        t.restart_server(i)?;
     }
-    t.sim_mut().set_net_config(NetConfig::default());
-    Ok(())
-}
-
-/// "no progress": what did not happen, and where each server stands.
-pub(super) fn no_progress<T: FaultTarget>(t: &T, what: &str) -> Failure {
-    let mut text = format!("no progress: {what} within {LIVENESS_BOUND} after every fault stopped");
-    for i in 0..t.server_ids().len() {
-        text.push('\n');
-        text.push_str(&t.describe(i));
-    }
-    Failure(text)
 }
 
 /// The raft workload: a command started at a random server every `clients` ms.
@@ -155,65 +108,6 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
 }
 
-/// One clerk of the kv and shardkv workloads: gets, puts and appends on a few keys, one
-/// at a time.
-pub(super) struct Clerk {
-    me: usize,
-    clerk: NodeId,
-    keys: Rc<Vec<String>>,
-    stop: Rc<Cell<bool>>,
-    /// Set when the clerk has finished its last operation after `stop`.
-    done: Rc<RefCell<Vec<bool>>>,
-    busy: bool,
-    count: u64,
-}
-
-impl Clerk {
-    /// Clerk number `me` of the workload, on engine node `clerk`: it works on `keys`
-    /// until `stop`, then marks itself in `done`.
-    pub(super) fn new(
-        me: usize,
-        clerk: NodeId,
-        keys: &Rc<Vec<String>>,
-        stop: &Rc<Cell<bool>>,
-        done: &Rc<RefCell<Vec<bool>>>,
-    ) -> Clerk {
-        Clerk {
-            me,
-            clerk,
-            keys: keys.clone(),
-            stop: stop.clone(),
-            done: done.clone(),
-            busy: false,
-            count: 0,
-        }
-    }
-}
-
-impl<T: ClerkOps> Task<T> for Clerk {
-    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure> {
-        if self.busy {
-            t.take_result(self.clerk).expect("woken with a result");
-            self.busy = false;
-        }
-        if self.stop.get() {
-            self.done.borrow_mut()[self.me] = true;
-            return Ok(Wake::Done);
-        }
-        let key = self.keys[t.rng().below(self.keys.len() as u64) as usize].clone();
-        self.count += 1;
-        let value = format!("c{}.{} ", self.me, self.count);
-        let op = match t.rng().below(10) {
-            0..=3 => Op::Get { key },
-            4..=5 => Op::Put { key, value },
-            _ => Op::Append { key, value },
-        };
-        t.begin(self.clerk, op)?;
-        self.busy = true;
-        Ok(Wake::Output(self.clerk))
-    }
-}
-
 fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     let stop = Rc::new(Cell::new(false));
     let clients = plan.profile.clients.max(1) as usize;
@@ -243,28 +137,4 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     // A fresh clerk reads every key: the service answers after the faults.
     let reader = t.make_client(&all);
     read_every_key(t, reader, &keys)
-}
-
-/// A fresh clerk `reader` reads every key, each within ten election timeouts: the
-/// service answers after the faults.
-///
-/// # Errors
-/// A failure while waiting, or a read that did not complete in time.
-pub(super) fn read_every_key<T: ClerkOps + FaultTarget>(
-    t: &mut T,
-    reader: NodeId,
-    keys: &[String],
-) -> Verdict {
-    for key in keys {
-        t.begin(reader, Op::Get { key: key.clone() })?;
-        let deadline = t.sim().now() + ELECTION_TIMEOUT * 10;
-        if !scheduler::run_until(t, deadline, |t| t.has_result(reader))? {
-            return Err(no_progress(
-                t,
-                &format!("a fresh clerk's Get({key}) did not complete"),
-            ));
-        }
-        t.take_result(reader);
-    }
-    Ok(())
 }

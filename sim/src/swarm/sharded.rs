@@ -4,13 +4,14 @@
 //! shard. Then the liveness phase: every clerk must finish, and a fresh clerk must read
 //! every key.
 
-use super::run::{no_progress, read_every_key, start_faults, stop_faults, Clerk, LIVENESS_BOUND};
+use super::clerk::Clerk;
+use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
 use super::schedule::Plan;
-use crate::cluster::shard_tester::{gid_of, ShardTester};
-use crate::cluster::{Task, Wake};
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
+use crate::tester::shard::{gid_of, ShardTester};
+use crate::tester::{Task, Wake};
 use kvraft::shardctrler::{CtrlAnswer, CtrlOp, Shard, NSHARDS};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;

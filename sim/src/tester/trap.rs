@@ -4,11 +4,12 @@
 //! little later, while the election it took part in may still be open. A server that
 //! forgot its vote, or answered before saving, then shows it.
 
-use super::fault_target::FaultTarget;
-use super::scheduler::{spawn_at, Task, Wake};
+use super::rig::Tester;
+use super::scheduler::{Task, Wake};
+use super::suite::Suite;
 use crate::engine::{Duration, Instant, NodeId};
 use crate::monitor::observed::Observed;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
 use raft_contract::{Status, Term};
 
 /// What a trap waits for.
@@ -61,42 +62,41 @@ impl Trap {
     }
 }
 
-/// Checks the trap on a cluster after `node` handled an event, and springs it.
+/// Checks the trap on a tester after server `node` handled an event, given its status
+/// and what its handler did, and springs it: the server crashes now and a task restarts
+/// it once the trap's time down is over.
 ///
 /// # Errors
-/// A check failing on the restart (none here: the restart is a task that runs later).
-pub fn check<T: FaultTarget>(
-    t: &mut T,
+/// None here (the restart is a task that runs later); the signature leaves room for one.
+pub fn check<S: Suite>(
+    t: &mut Tester<S>,
     node: NodeId,
-    status: Option<Status>,
+    status: &Status,
     observed: &Observed,
 ) -> Verdict {
-    let now = t.sim().now();
-    let Some(trap) = t.trap().as_mut() else {
+    let now = t.sim.now();
+    let Some(trap) = t.trap.as_mut() else {
         return Ok(());
     };
     if now > trap.until {
-        *t.trap() = None;
+        t.trap = None;
         return Ok(());
     }
     let server = trap.server;
-    if t.server_ids().get(server) != Some(&node) {
+    if t.clusters.server(server) != Some(node) {
         return Ok(());
     }
-    let Some(status) = status else {
-        return Ok(());
-    };
-    let saves = t.sim().disk(node).saves();
-    let trap = t.trap().as_mut().expect("armed");
-    if !trap.springs(&status, observed, saves) {
+    let saves = t.sim.disk(node).saves();
+    let trap = t.trap.as_mut().expect("armed");
+    if !trap.springs(status, observed, saves) {
         return Ok(());
     }
     let down = trap.down;
-    *t.trap() = None;
-    t.sim_mut()
+    t.trap = None;
+    t.sim
         .note(|| format!("trap: crash server {server} right after this event"));
     t.crash_server(server);
-    spawn_at(t, now + down, Restart { server });
+    t.spawn_at(now + down, Restart { server });
     Ok(())
 }
 
@@ -106,8 +106,8 @@ pub struct Restart {
     pub server: usize,
 }
 
-impl<T: FaultTarget> Task<T> for Restart {
-    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure> {
+impl<S: Suite> Task<Tester<S>> for Restart {
+    fn poll(&mut self, t: &mut Tester<S>) -> Result<Wake, Failure> {
         t.restart_server(self.server)?;
         Ok(Wake::Done)
     }

@@ -5,18 +5,21 @@
 //! checker to judge it (per-key partitions). Concurrent clients and the partitioner are
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
-use super::clerk_ops::ClerkOps;
-use super::fault_target::FaultTarget;
-use super::kv_node::{KvNode, KvOutput};
+use super::judged::HistoryRun;
 use super::recorder::Recorder;
-use super::scheduler::{self, Harness, Task, Tasks};
-use super::trap::{self, Trap};
-use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
+use super::rig::Tester;
+use super::suite::{reading, ClerkSuite, Suite};
+use crate::cluster::kv_node::{KvNode, KvOutput};
+use crate::engine::{Context, NodeId};
 use crate::implementation::Implementation;
-use crate::monitor::Monitors;
-use crate::scenario::{Failure, Verdict};
+use crate::monitor::observed::Observed;
+use crate::monitor::RaftRead;
+use crate::outcome::{Parts, Verdict};
+use crate::scenario::RunConfig;
 use kvraft::Op;
 use raft_contract::RaftNode;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 pub use super::recorder::KvHistory;
 
@@ -39,96 +42,77 @@ pub struct KvSetup {
 }
 
 /// A KV cluster on Raft implementation `I` under test.
-pub struct KvTester<I: Implementation> {
-    /// The simulation.
-    pub sim: Sim<KvNodeOf<I>>,
-    /// The scenario's own random choices.
-    pub rng: SimRng,
+pub type KvTester<I> = Tester<KvSuite<I>>;
+
+/// What the KV tester has of its own: the servers, their snapshot threshold, and the
+/// clerks' history.
+pub struct KvSuite<I> {
     servers: Vec<NodeId>,
     maxraftstate: Option<usize>,
+    check_history: bool,
     next_client: u64,
     /// Every clerk operation, for the linearizability checker.
     recorder: Recorder,
-    tasks: Tasks<KvTester<I>>,
-    /// The safety monitors, run on every server after every event it handles.
-    pub monitors: Monitors,
-    /// A trap armed by fault injection, checked after every event.
-    pub trap: Option<Trap>,
-    /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
-    pub metrics: Vec<(String, f64)>,
+    implementation: PhantomData<fn() -> I>,
 }
 
-impl<I: Implementation> Harness for KvTester<I> {
+impl<I: Implementation> Suite for KvSuite<I> {
     type Node = KvNodeOf<I>;
+    type Setup = KvSetup;
 
-    fn sim(&self) -> &Sim<Self::Node> {
-        &self.sim
-    }
-
-    fn sim_mut(&mut self) -> &mut Sim<Self::Node> {
-        &mut self.sim
-    }
-
-    fn tasks(&mut self) -> &mut Tasks<Self> {
-        &mut self.tasks
-    }
-
-    fn absorb_outputs(&mut self) -> Verdict {
-        self.process_outputs();
-        Ok(())
-    }
-
-    fn output_ready(&self, node: NodeId) -> bool {
-        self.recorder.has_result(node)
-    }
-
-    fn watch(&mut self, node: NodeId) -> Verdict {
-        let Some(server) = self.sim.node(node).and_then(KvNode::as_server) else {
-            return Ok(());
+    /// The lab's `make_config(t, n, unreliable, maxraftstate)`.
+    fn build(seed: u64, keep_trace: bool, setup: KvSetup) -> KvTester<I> {
+        let suite = KvSuite {
+            servers: Vec::new(),
+            maxraftstate: setup.maxraftstate,
+            check_history: setup.check_history,
+            next_client: 0,
+            recorder: Recorder::default(),
+            implementation: PhantomData,
         };
-        self.monitors.watch(
-            node,
-            self.sim.incarnation(node),
-            self.sim.events(),
-            server.kv().raft(),
-            server.observed(),
-            self.sim.trace().text(),
-        )?;
-        if self.trap.is_some() {
-            let observed = server.observed().clone();
-            let status = Some(server.kv().raft().status());
-            trap::check(self, node, status, &observed)?;
+        let mut t = Tester::with_suite(seed, keep_trace, suite);
+        let n = setup.servers;
+        let servers: Vec<NodeId> = (0..n)
+            .map(|_| {
+                t.sim
+                    .add_node(|init| KvNode::server(init, n, setup.maxraftstate))
+            })
+            .collect();
+        t.suite.servers = servers.clone();
+        t.add_cluster(None, Arc::new(servers));
+        t.connect_all();
+        if setup.unreliable {
+            t.sim.set_reliable(false);
+        }
+        t
+    }
+
+    /// Records the return of every operation that completed since the last call, at the
+    /// virtual time its clerk reported it.
+    fn absorb_outputs(t: &mut KvTester<I>) -> Verdict {
+        for obs in t.sim.take_outputs() {
+            let (clerk, KvOutput::Done { value }) = (obs.node, obs.output);
+            t.suite.recorder.returned(clerk, value, obs.at);
         }
         Ok(())
     }
-}
 
-impl<I: Implementation> FaultTarget for KvTester<I> {
-    fn server_ids(&self) -> Vec<NodeId> {
-        self.servers.clone()
+    fn output_ready(t: &KvTester<I>, node: NodeId) -> bool {
+        t.suite.recorder.has_result(node)
     }
 
-    fn leader_index(&self) -> Option<usize> {
-        self.leader()
+    fn visit<R>(node: &Self::Node, f: impl FnOnce(&dyn RaftRead, &Observed) -> R) -> Option<R> {
+        let server = node.as_server()?;
+        Some(f(&reading(server.kv().raft()), server.observed()))
     }
 
-    fn crash_server(&mut self, i: usize) {
-        self.sim.crash(self.servers[i]);
+    fn restart(t: &mut KvTester<I>, id: NodeId) -> Verdict {
+        t.start_server(id.index())
     }
 
-    fn restart_server(&mut self, i: usize) -> Verdict {
-        if self.sim.is_alive(self.servers[i]) {
-            return Ok(());
-        }
-        self.start_server(i)
-    }
-
-    fn trap(&mut self) -> &mut Option<Trap> {
-        &mut self.trap
-    }
-
-    fn describe(&self, i: usize) -> String {
-        match self.sim.node(self.servers[i]).and_then(KvNode::as_server) {
+    fn describe(t: &KvTester<I>, id: NodeId) -> String {
+        let i = id.index();
+        match t.sim.node(id).and_then(KvNode::as_server) {
             None => format!("server {i}: down"),
             Some(s) => {
                 let raft = s.kv().raft();
@@ -141,39 +125,40 @@ impl<I: Implementation> FaultTarget for KvTester<I> {
             }
         }
     }
+
+    /// The history judged (when the setup asks for it), with its metrics and lanes.
+    fn report(t: &mut KvTester<I>, scenario: &str, config: &RunConfig, verdict: Verdict) -> Parts {
+        let metrics = std::mem::take(&mut t.metrics);
+        let history = HistoryRun {
+            scenario,
+            config,
+            recorder: &t.suite.recorder,
+            check: t.suite.check_history,
+            lanes: t.sim.trace().keeps_text(),
+            total: t.sim.net().total(),
+        };
+        history.parts(verdict, metrics)
+    }
 }
 
-impl<I: Implementation> KvTester<I> {
-    /// The lab's `make_config(t, n, unreliable, maxraftstate)`.
-    pub fn new(seed: u64, keep_trace: bool, setup: KvSetup) -> KvTester<I> {
-        let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
-        let rng = sim.fork_rng();
-        let n = setup.servers;
-        let servers: Vec<NodeId> = (0..n)
-            .map(|_| sim.add_node(|init| KvNode::server(init, n, setup.maxraftstate)))
-            .collect();
-        let mut t = KvTester {
-            sim,
-            rng,
-            servers,
-            maxraftstate: setup.maxraftstate,
-            next_client: 0,
-            recorder: Recorder::default(),
-            tasks: Tasks::default(),
-            monitors: Monitors::new(n),
-            trap: None,
-            metrics: Vec::new(),
-        };
-        t.connect_all();
-        if setup.unreliable {
-            t.sim.set_reliable(false);
-        }
-        t
+impl<I: Implementation> ClerkSuite for KvSuite<I> {
+    fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
 
+    fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.recorder
+    }
+
+    fn begin_on(clerk: &mut Self::Node, ctx: &mut Context<'_, Self::Node>, op: Op) {
+        clerk.begin(ctx, op);
+    }
+}
+
+impl<I: Implementation> Tester<KvSuite<I>> {
     /// Number of servers.
     pub fn n(&self) -> usize {
-        self.servers.len()
+        self.suite.servers.len()
     }
 
     /// Indices of all servers (the lab's `All()`).
@@ -181,38 +166,33 @@ impl<I: Implementation> KvTester<I> {
         (0..self.n()).collect()
     }
 
-    /// The current virtual time.
-    pub fn now(&self) -> Instant {
-        self.sim.now()
-    }
-
     /// Operations completed so far.
     pub fn ops(&self) -> u64 {
-        self.recorder.ops()
+        self.suite.recorder.ops()
     }
 
     /// Every clerk, with its client id in the history, in the order they were made.
     pub fn clerks(&self) -> Vec<(NodeId, u64)> {
-        self.recorder.clerks()
+        self.suite.recorder.clerks()
     }
 
     /// The recorded history.
     pub fn history(&self) -> &KvHistory {
-        self.recorder.history()
+        self.suite.recorder.history()
     }
 
     /// The recorded history, to corrupt on purpose in tests of the checking path.
     #[cfg(test)]
     pub(crate) fn history_mut(&mut self) -> &mut KvHistory {
-        self.recorder.history_mut()
+        self.suite.recorder.history_mut()
     }
 
     /// Both directions between server `i` and each server of `to`.
     fn server_pairs(&self, i: usize, to: &[usize]) -> Vec<(NodeId, NodeId)> {
-        let a = self.servers[i];
+        let a = self.suite.servers[i];
         to.iter()
             .filter(|&&j| j != i)
-            .flat_map(|&j| [(a, self.servers[j]), (self.servers[j], a)])
+            .flat_map(|&j| [(a, self.suite.servers[j]), (self.suite.servers[j], a)])
             .collect()
     }
 
@@ -254,27 +234,22 @@ impl<I: Implementation> KvTester<I> {
 
     /// The lab's `Leader()`: the first server that believes it leads.
     pub fn leader(&self) -> Option<usize> {
-        (0..self.n()).find(|&i| {
-            self.sim
-                .node(self.servers[i])
-                .and_then(KvNode::as_server)
-                .is_some_and(|s| s.kv().raft().state().1)
-        })
+        self.leader_index()
     }
 
     /// The lab's `makeClient(to)`: a new clerk, with a shuffled view of the servers,
     /// connected only to the servers in `to`.
     pub fn make_client(&mut self, to: &[usize]) -> NodeId {
-        let client = kvraft::ClientId(self.next_client);
-        self.next_client += 1;
-        let mut order = self.servers.clone();
+        let client = kvraft::ClientId(self.suite.next_client);
+        self.suite.next_client += 1;
+        let mut order = self.suite.servers.clone();
         // The lab's random_handles: each clerk sees the servers in its own order.
         for k in (1..order.len()).rev() {
             let j = self.rng.below(k as u64 + 1) as usize;
             order.swap(k, j);
         }
         let id = self.sim.add_node(|_| KvNode::clerk(client, order));
-        self.recorder.add_clerk(id, client.0);
+        self.suite.recorder.add_clerk(id, client.0);
         self.connect_client(id, to);
         id
     }
@@ -282,7 +257,12 @@ impl<I: Implementation> KvTester<I> {
     /// Both directions between a clerk and each server of `to`.
     fn clerk_pairs(&self, clerk: NodeId, to: &[usize]) -> Vec<(NodeId, NodeId)> {
         to.iter()
-            .flat_map(|&i| [(clerk, self.servers[i]), (self.servers[i], clerk)])
+            .flat_map(|&i| {
+                [
+                    (clerk, self.suite.servers[i]),
+                    (self.suite.servers[i], clerk),
+                ]
+            })
             .collect()
     }
 
@@ -305,7 +285,7 @@ impl<I: Implementation> KvTester<I> {
         let pairs = self.server_pairs(i, &self.all());
         self.sim
             .set_links(&pairs, false, &format!("shutdown server {i}"));
-        self.sim.crash(self.servers[i]);
+        self.sim.crash(self.suite.servers[i]);
     }
 
     /// The lab's `StartServer(i)`: restart from the disk (links to other servers stay
@@ -314,15 +294,16 @@ impl<I: Implementation> KvTester<I> {
     /// # Errors
     /// A monitor's violation in the restarted server (Durability is checked here).
     pub fn start_server(&mut self, i: usize) -> Verdict {
-        let (n, max) = (self.n(), self.maxraftstate);
+        let (n, max) = (self.n(), self.suite.maxraftstate);
         self.sim
-            .restart(self.servers[i], |init| KvNode::server(init, n, max));
-        self.watch(self.servers[i])
+            .restart(self.suite.servers[i], |init| KvNode::server(init, n, max));
+        self.watch(self.suite.servers[i])
     }
 
     /// The lab's `LogSize()`: the largest saved Raft state.
     pub fn log_size(&self) -> usize {
-        self.servers
+        self.suite
+            .servers
             .iter()
             .map(|&s| self.sim.disk(s).raft_state_size())
             .max()
@@ -331,12 +312,13 @@ impl<I: Implementation> KvTester<I> {
 
     /// Bytes of server `i`'s saved snapshot.
     pub fn snapshot_size_of(&self, i: usize) -> usize {
-        self.sim.disk(self.servers[i]).snapshot_size()
+        self.sim.disk(self.suite.servers[i]).snapshot_size()
     }
 
     /// The lab's `SnapshotSize()`: the largest saved snapshot.
     pub fn snapshot_size(&self) -> usize {
-        self.servers
+        self.suite
+            .servers
             .iter()
             .map(|&s| self.sim.disk(s).snapshot_size())
             .max()
@@ -346,65 +328,8 @@ impl<I: Implementation> KvTester<I> {
     /// Snapshots server `i` installed from a leader since it last started.
     pub fn snapshots_installed(&self, i: usize) -> u64 {
         self.sim
-            .node(self.servers[i])
+            .node(self.suite.servers[i])
             .and_then(KvNode::as_server)
             .map_or(0, |s| s.kv().snapshots_installed())
-    }
-
-    /// Records the return of every operation that completed since the last call, at the
-    /// virtual time its clerk reported it.
-    fn process_outputs(&mut self) {
-        for obs in self.sim.take_outputs() {
-            let (clerk, KvOutput::Done { value }) = (obs.node, obs.output);
-            self.recorder.returned(clerk, value, obs.at);
-        }
-    }
-
-    /// Starts a concurrent task, first polled now.
-    pub fn spawn(&mut self, task: impl Task<KvTester<I>> + 'static) {
-        scheduler::spawn(self, task);
-    }
-
-    /// Number of tasks still running.
-    pub fn tasks_running(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// Runs until `done` holds or `deadline` passes, polling tasks. Returns whether
-    /// `done` held.
-    ///
-    /// # Errors
-    /// The first failure of a task or a monitor.
-    pub fn run_until(
-        &mut self,
-        deadline: Instant,
-        done: impl FnMut(&KvTester<I>) -> bool,
-    ) -> Result<bool, Failure> {
-        scheduler::run_until(self, deadline, done)
-    }
-
-    /// The lab's `time.Sleep(d)`.
-    pub fn sleep(&mut self, d: Duration) -> Verdict {
-        let deadline = self.now() + d;
-        self.run_until(deadline, |_| false).map(|_| ())
-    }
-}
-
-impl<I: Implementation> ClerkOps for KvTester<I> {
-    fn recorder(&self) -> &Recorder {
-        &self.recorder
-    }
-
-    fn recorder_mut(&mut self) -> &mut Recorder {
-        &mut self.recorder
-    }
-
-    fn rng(&mut self) -> &mut SimRng {
-        &mut self.rng
-    }
-
-    fn start_on(&mut self, clerk: NodeId, op: Op) -> Verdict {
-        scheduler::with_node(self, clerk, |c, ctx| c.begin(ctx, op))?.expect("clerks never crash");
-        Ok(())
     }
 }

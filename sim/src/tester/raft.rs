@@ -7,18 +7,21 @@
 //! their timeouts and polling taken in virtual time. Every helper returns a [`Verdict`]:
 //! where the lab calls `t.Fatalf`, a scenario here returns the failure.
 
-use super::command::Cmd;
-use super::fault_target::FaultTarget;
-use super::raft_server::{RaftOutput, RaftServer};
-use super::scheduler::{self, Harness, Task, Tasks, Wake};
-use super::trap::{self, Trap};
-use crate::engine::{Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
+use super::rig::Tester;
+use super::scheduler::{Task, Wake};
+use super::suite::{reading, Suite};
+use crate::cluster::{Cmd, RaftOutput, RaftServer};
+use crate::engine::{Duration, Instant, NodeId};
 use crate::implementation::Implementation;
-use crate::monitor::Monitors;
-use crate::scenario::{Failure, Verdict};
+use crate::monitor::observed::Observed;
+use crate::monitor::RaftRead;
+use crate::outcome::{Failure, Parts, Verdict};
+use crate::scenario::RunConfig;
 use crate::{ensure, fail};
 use raft_contract::{ApplyMsg, LogIndex, RaftNode};
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// The node type of implementation `I` in the Raft tests.
 pub type NodeOf<I> = <I as raft_contract::RaftFamily>::Node<Cmd>;
@@ -42,11 +45,11 @@ pub struct RaftSetup {
 }
 
 /// A cluster of Raft servers of implementation `I` under test.
-pub struct RaftTester<I: Implementation> {
-    /// The simulation (exposed for counters and faults the helpers do not cover).
-    pub sim: Sim<RaftServer<NodeOf<I>>>,
-    /// The scenario's own random choices.
-    pub rng: SimRng,
+pub type RaftTester<I> = Tester<RaftSuite<I>>;
+
+/// What the Raft tester has of its own: the servers, what each applied, and the lab's
+/// bookkeeping of connections and submissions.
+pub struct RaftSuite<I> {
     ids: Vec<NodeId>,
     connected: Vec<bool>,
     /// `logs[i][index]`: what server `i` applied at `index` (the lab's `cfg.logs`).
@@ -56,87 +59,66 @@ pub struct RaftTester<I: Implementation> {
     snapshot: bool,
     max_index: u64,
     starts: usize,
-    /// Concurrent client "goroutines" of the lab's tests.
-    tasks: Tasks<RaftTester<I>>,
-    /// The safety monitors, run on every node after every event it handles.
-    pub monitors: Monitors,
-    /// A trap armed by fault injection, checked after every event.
-    pub trap: Option<Trap>,
     /// The snapshot applier snapshots when `(index + 1) % snapshot_interval == 0`.
     snapshot_interval: u64,
+    implementation: PhantomData<fn() -> I>,
 }
 
-impl<I: Implementation> Harness for RaftTester<I> {
+impl<I: Implementation> Suite for RaftSuite<I> {
     type Node = RaftServer<NodeOf<I>>;
+    type Setup = RaftSetup;
 
-    fn sim(&self) -> &Sim<Self::Node> {
-        &self.sim
+    /// The lab's `make_config(t, n, unreliable, snapshot)`: starts and connects `n`
+    /// servers.
+    fn build(seed: u64, keep_trace: bool, setup: RaftSetup) -> RaftTester<I> {
+        let n = setup.servers;
+        let suite = RaftSuite {
+            ids: Vec::new(),
+            connected: vec![false; n],
+            logs: vec![BTreeMap::new(); n],
+            last_applied: vec![0; n],
+            apply_err: None,
+            snapshot: setup.snapshot,
+            max_index: 0,
+            starts: 0,
+            snapshot_interval: SNAPSHOT_INTERVAL,
+            implementation: PhantomData,
+        };
+        let mut t = Tester::with_suite(seed, keep_trace, suite);
+        let ids: Vec<NodeId> = (0..n)
+            .map(|_| t.sim.add_node(|init| RaftServer::new(init, n)))
+            .collect();
+        t.suite.ids = ids.clone();
+        t.add_cluster(None, Arc::new(ids));
+        for i in 0..n {
+            t.connect(i);
+        }
+        if setup.unreliable {
+            t.sim.set_reliable(false);
+        }
+        t
     }
 
-    fn sim_mut(&mut self) -> &mut Sim<Self::Node> {
-        &mut self.sim
+    fn absorb_outputs(t: &mut RaftTester<I>) -> Verdict {
+        t.process_outputs();
+        t.status()
     }
 
-    fn tasks(&mut self) -> &mut Tasks<Self> {
-        &mut self.tasks
-    }
-
-    fn absorb_outputs(&mut self) -> Verdict {
-        self.process_outputs();
-        self.status()
-    }
-
-    fn output_ready(&self, _node: NodeId) -> bool {
+    fn output_ready(_: &RaftTester<I>, _: NodeId) -> bool {
         false
     }
 
-    fn watch(&mut self, node: NodeId) -> Verdict {
-        let Some(server) = self.sim.node(node) else {
-            return Ok(());
-        };
-        self.monitors.watch(
-            node,
-            self.sim.incarnation(node),
-            self.sim.events(),
-            server.raft(),
-            server.observed(),
-            self.sim.trace().text(),
-        )?;
-        if self.trap.is_some() {
-            let observed = server.observed().clone();
-            let status = Some(server.raft().status());
-            trap::check(self, node, status, &observed)?;
-        }
-        Ok(())
-    }
-}
-
-impl<I: Implementation> FaultTarget for RaftTester<I> {
-    fn server_ids(&self) -> Vec<NodeId> {
-        self.ids.clone()
+    fn visit<R>(node: &Self::Node, f: impl FnOnce(&dyn RaftRead, &Observed) -> R) -> Option<R> {
+        Some(f(&reading(node.raft()), node.observed()))
     }
 
-    fn leader_index(&self) -> Option<usize> {
-        (0..self.n()).find(|&i| matches!(self.state(i), Some((_, true))))
+    fn restart(t: &mut RaftTester<I>, id: NodeId) -> Verdict {
+        t.restart_from_disk(id.index())
     }
 
-    fn crash_server(&mut self, i: usize) {
-        self.sim.crash(self.ids[i]);
-    }
-
-    fn restart_server(&mut self, i: usize) -> Verdict {
-        if self.is_alive(i) {
-            return Ok(());
-        }
-        self.restart_from_disk(i)
-    }
-
-    fn trap(&mut self) -> &mut Option<Trap> {
-        &mut self.trap
-    }
-
-    fn describe(&self, i: usize) -> String {
-        match self.sim.node(self.ids[i]) {
+    fn describe(t: &RaftTester<I>, id: NodeId) -> String {
+        let i = id.index();
+        match t.sim.node(id) {
             None => format!("server {i}: down"),
             Some(s) => format!(
                 "server {i}: {} (last term {})",
@@ -147,45 +129,26 @@ impl<I: Implementation> FaultTarget for RaftTester<I> {
             ),
         }
     }
+
+    /// The counters as metrics: requests, bytes and the highest index applied.
+    fn report(t: &mut RaftTester<I>, _: &str, _: &RunConfig, verdict: Verdict) -> Parts {
+        let mut parts = Parts::of_verdict(verdict);
+        parts.metrics = std::mem::take(&mut t.metrics);
+        parts.metrics.push(("rpcs".into(), t.rpc_total() as f64));
+        parts
+            .metrics
+            .push(("rpc_bytes".into(), t.bytes_total() as f64));
+        parts
+            .metrics
+            .push(("max_index".into(), t.max_index() as f64));
+        parts
+    }
 }
 
-impl<I: Implementation> RaftTester<I> {
-    /// The lab's `make_config(t, n, unreliable, snapshot)`: starts and connects `n` servers.
-    pub fn new(seed: u64, keep_trace: bool, setup: RaftSetup) -> RaftTester<I> {
-        let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
-        let rng = sim.fork_rng();
-        let n = setup.servers;
-        let ids: Vec<NodeId> = (0..n)
-            .map(|_| sim.add_node(|init| RaftServer::new(init, n)))
-            .collect();
-        let mut t = RaftTester {
-            sim,
-            rng,
-            ids,
-            connected: vec![false; n],
-            logs: vec![BTreeMap::new(); n],
-            last_applied: vec![0; n],
-            apply_err: None,
-            snapshot: setup.snapshot,
-            max_index: 0,
-            starts: 0,
-            tasks: Tasks::default(),
-            monitors: Monitors::new(n),
-            trap: None,
-            snapshot_interval: SNAPSHOT_INTERVAL,
-        };
-        for i in 0..n {
-            t.connect(i);
-        }
-        if setup.unreliable {
-            t.sim.set_reliable(false);
-        }
-        t
-    }
-
+impl<I: Implementation> Tester<RaftSuite<I>> {
     /// Number of servers.
     pub fn n(&self) -> usize {
-        self.ids.len()
+        self.suite.ids.len()
     }
 
     /// Makes the snapshot applier snapshot every `every` entries instead of the lab's
@@ -195,36 +158,31 @@ impl<I: Implementation> RaftTester<I> {
     /// If `every` is zero.
     pub fn set_snapshot_interval(&mut self, every: u64) {
         assert!(every > 0, "a snapshot interval of 0");
-        self.snapshot_interval = every;
-    }
-
-    /// The current virtual time.
-    pub fn now(&self) -> Instant {
-        self.sim.now()
+        self.suite.snapshot_interval = every;
     }
 
     /// The lab's `connect(i)`: `i` rejoins the clique of connected servers.
     pub fn connect(&mut self, i: usize) {
-        self.connected[i] = true;
-        let ids = self.ids.clone();
-        self.sim.connect(self.ids[i], &ids);
+        self.suite.connected[i] = true;
+        let ids = self.suite.ids.clone();
+        self.sim.connect(self.suite.ids[i], &ids);
     }
 
     /// The lab's `disconnect(i)`: `i` can neither send nor receive.
     pub fn disconnect(&mut self, i: usize) {
-        self.connected[i] = false;
-        let ids = self.ids.clone();
-        self.sim.disconnect(self.ids[i], &ids);
+        self.suite.connected[i] = false;
+        let ids = self.suite.ids.clone();
+        self.sim.disconnect(self.suite.ids[i], &ids);
     }
 
     /// Is `i` connected (the lab's `connected[i]`)?
     pub fn is_connected(&self, i: usize) -> bool {
-        self.connected[i]
+        self.suite.connected[i]
     }
 
     /// Is `i` running (not crashed)?
     pub fn is_alive(&self, i: usize) -> bool {
-        self.sim.is_alive(self.ids[i])
+        self.sim.is_alive(self.suite.ids[i])
     }
 
     /// The lab's `setunreliable`.
@@ -235,7 +193,7 @@ impl<I: Implementation> RaftTester<I> {
     /// The lab's `crash1(i)`: disconnect and kill; the disk keeps what was saved.
     pub fn crash1(&mut self, i: usize) {
         self.disconnect(i);
-        self.sim.crash(self.ids[i]);
+        self.sim.crash(self.suite.ids[i]);
     }
 
     /// The lab's `start1(i, applier)`: crash if running, then restart from the disk (left
@@ -249,29 +207,29 @@ impl<I: Implementation> RaftTester<I> {
     /// Restarts crashed server `i` from its disk, leaving its links as they are. Under
     /// the snapshot applier a saved snapshot is ingested first.
     fn restart_from_disk(&mut self, i: usize) -> Verdict {
-        self.last_applied[i] = 0;
-        if self.snapshot {
-            let snap = self.sim.disk(self.ids[i]).snapshot();
+        self.suite.last_applied[i] = 0;
+        if self.suite.snapshot {
+            let snap = self.sim.disk(self.suite.ids[i]).snapshot();
             if !snap.is_empty() {
                 self.ingest_snapshot(i, &snap, None)?;
             }
         }
         let n = self.n();
         self.sim
-            .restart(self.ids[i], |init| RaftServer::new(init, n));
+            .restart(self.suite.ids[i], |init| RaftServer::new(init, n));
         self.process_outputs();
-        self.watch(self.ids[i])?;
+        self.watch(self.suite.ids[i])?;
         self.status()
     }
 
     /// The status view of server `i`, or `None` while it is crashed.
     pub fn node_status(&self, i: usize) -> Option<raft_contract::Status> {
-        Some(self.sim.node(self.ids[i])?.raft().status())
+        Some(self.sim.node(self.suite.ids[i])?.raft().status())
     }
 
     /// `GetState()` of server `i`, or `None` while it is crashed.
     pub fn state(&self, i: usize) -> Option<(u64, bool)> {
-        let s = self.sim.node(self.ids[i])?;
+        let s = self.sim.node(self.suite.ids[i])?;
         let (term, leader) = s.raft().state();
         Some((term.0, leader))
     }
@@ -281,14 +239,14 @@ impl<I: Implementation> RaftTester<I> {
     /// # Errors
     /// A monitor's violation in the node after the call.
     pub fn start(&mut self, i: usize, cmd: Cmd) -> Result<Option<(u64, u64)>, Failure> {
-        let result = scheduler::with_node(self, self.ids[i], |s, ctx| s.start(ctx, cmd))?;
+        let result = self.with_node(self.suite.ids[i], |s, ctx| s.start(ctx, cmd))?;
         self.process_outputs();
         Ok(result.flatten().map(|(index, term)| (index.0, term.0)))
     }
 
     /// Bytes of server `i`'s saved Raft state (the lab's `RaftStateSize`).
     pub fn raft_state_size(&self, i: usize) -> usize {
-        self.sim.disk(self.ids[i]).raft_state_size()
+        self.sim.disk(self.suite.ids[i]).raft_state_size()
     }
 
     /// The lab's `LogSize()`: the largest saved Raft state among the servers.
@@ -301,7 +259,7 @@ impl<I: Implementation> RaftTester<I> {
 
     /// Requests delivered to server `i`'s live handler (the lab's `rpcCount(i)`).
     pub fn rpc_count(&self, i: usize) -> u64 {
-        self.sim.stats(self.ids[i]).requests_delivered
+        self.sim.stats(self.suite.ids[i]).requests_delivered
     }
 
     /// Sum of `rpc_count` over all servers.
@@ -316,44 +274,15 @@ impl<I: Implementation> RaftTester<I> {
 
     /// The highest index any server applied.
     pub fn max_index(&self) -> u64 {
-        self.max_index
+        self.suite.max_index
     }
 
     /// The first apply error, as a failure.
     fn status(&self) -> Verdict {
-        match &self.apply_err {
+        match &self.suite.apply_err {
             Some(e) => Err(Failure(e.clone())),
             None => Ok(()),
         }
-    }
-
-    /// Runs the simulation until `done` holds or `deadline` passes, checking every
-    /// applied item along the way. Returns whether `done` held.
-    ///
-    /// # Errors
-    /// The first failure of a check, a monitor or a task.
-    pub fn run_until(
-        &mut self,
-        deadline: Instant,
-        done: impl FnMut(&RaftTester<I>) -> bool,
-    ) -> Result<bool, Failure> {
-        scheduler::run_until(self, deadline, done)
-    }
-
-    /// Starts a concurrent task, first polled now.
-    pub fn spawn(&mut self, task: impl Task<RaftTester<I>> + 'static) {
-        scheduler::spawn(self, task);
-    }
-
-    /// Number of concurrent tasks still running.
-    pub fn background_len(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// The lab's `time.Sleep(d)`: lets `d` of virtual time pass.
-    pub fn sleep(&mut self, d: Duration) -> Verdict {
-        let deadline = self.now() + d;
-        self.run_until(deadline, |_| false).map(|_| ())
     }
 
     /// Checks every item servers applied since the last call.
@@ -366,7 +295,7 @@ impl<I: Implementation> RaftTester<I> {
             for obs in outputs {
                 let i = obs.node.index();
                 if let Err(e) = self.check_apply(i, obs.output) {
-                    self.apply_err.get_or_insert(e.0);
+                    self.suite.apply_err.get_or_insert(e.0);
                 }
             }
         }
@@ -375,18 +304,18 @@ impl<I: Implementation> RaftTester<I> {
     fn check_apply(&mut self, i: usize, item: RaftOutput) -> Verdict {
         match item {
             ApplyMsg::Snapshot { index, data, .. } => {
-                if self.snapshot {
+                if self.suite.snapshot {
                     self.ingest_snapshot(i, &data, Some(index.0))?;
                 }
                 Ok(())
             }
             ApplyMsg::Command { index, command, .. } => {
                 let index = index.0;
-                if self.snapshot {
+                if self.suite.snapshot {
                     ensure!(
-                        index == self.last_applied[i] + 1,
+                        index == self.suite.last_applied[i] + 1,
                         "server {i} apply out of order, expected index {}, got {index}",
-                        self.last_applied[i] + 1
+                        self.suite.last_applied[i] + 1
                     );
                 }
                 let prev_ok = self.check_logs(i, index, command)?;
@@ -394,8 +323,8 @@ impl<I: Implementation> RaftTester<I> {
                     index <= 1 || prev_ok,
                     "server {i} apply out of order {index}"
                 );
-                self.last_applied[i] = index;
-                if self.snapshot && (index + 1) % self.snapshot_interval == 0 {
+                self.suite.last_applied[i] = index;
+                if self.suite.snapshot && (index + 1) % self.suite.snapshot_interval == 0 {
                     self.snapshot_at(i, index);
                 }
                 Ok(())
@@ -405,7 +334,7 @@ impl<I: Implementation> RaftTester<I> {
 
     /// The lab's `checkLogs`: the same command at the same index on every server.
     fn check_logs(&mut self, i: usize, index: u64, cmd: Cmd) -> Result<bool, Failure> {
-        for (j, log) in self.logs.iter().enumerate() {
+        for (j, log) in self.suite.logs.iter().enumerate() {
             if let Some(old) = log.get(&index) {
                 ensure!(
                     *old == cmd,
@@ -413,22 +342,25 @@ impl<I: Implementation> RaftTester<I> {
                 );
             }
         }
-        let prev_ok = index > 1 && self.logs[i].contains_key(&(index - 1));
-        self.logs[i].insert(index, cmd);
-        self.max_index = self.max_index.max(index);
+        let prev_ok = index > 1 && self.suite.logs[i].contains_key(&(index - 1));
+        self.suite.logs[i].insert(index, cmd);
+        self.suite.max_index = self.suite.max_index.max(index);
         Ok(prev_ok)
     }
 
     /// The snapshot applier's trigger: encode (index, log so far) and hand it to Raft.
     fn snapshot_at(&mut self, i: usize, index: u64) {
-        let xlog: Vec<Option<Cmd>> = (0..=index).map(|k| self.logs[i].get(&k).cloned()).collect();
+        let xlog: Vec<Option<Cmd>> = (0..=index)
+            .map(|k| self.suite.logs[i].get(&k).cloned())
+            .collect();
         let data = bincode::serde::encode_to_vec((index, xlog), bincode::config::standard())
             .expect("tester snapshot encodes");
-        let result = self
-            .sim
-            .with_node(self.ids[i], |s, ctx| s.snapshot(ctx, LogIndex(index), data));
+        let result = self.sim.with_node(self.suite.ids[i], |s, ctx| {
+            s.snapshot(ctx, LogIndex(index), data)
+        });
         if let Some(Err(e)) = result {
-            self.apply_err
+            self.suite
+                .apply_err
                 .get_or_insert(format!("server {i} refused snapshot at {index}: {e}"));
         }
     }
@@ -458,8 +390,8 @@ impl<I: Implementation> RaftTester<I> {
             .enumerate()
             .filter_map(|(k, c)| c.map(|c| (k as u64, c)))
             .collect();
-        self.logs[i] = log;
-        self.last_applied[i] = index;
+        self.suite.logs[i] = log;
+        self.suite.last_applied[i] = index;
         Ok(())
     }
 
@@ -471,7 +403,7 @@ impl<I: Implementation> RaftTester<I> {
             self.sleep(Duration::from_millis(ms))?;
             let mut leaders: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
             for i in 0..self.n() {
-                if self.connected[i] {
+                if self.suite.connected[i] {
                     if let Some((term, true)) = self.state(i) {
                         leaders.entry(term).or_default().push(i);
                     }
@@ -495,7 +427,7 @@ impl<I: Implementation> RaftTester<I> {
     pub fn check_terms(&mut self) -> Result<u64, Failure> {
         let mut term = None;
         for i in 0..self.n() {
-            if !self.connected[i] {
+            if !self.suite.connected[i] {
                 continue;
             }
             if let Some((t, _)) = self.state(i) {
@@ -511,7 +443,7 @@ impl<I: Implementation> RaftTester<I> {
     /// The lab's `checkNoLeader`: no connected server thinks it is the leader.
     pub fn check_no_leader(&mut self) -> Verdict {
         for i in 0..self.n() {
-            if self.connected[i] && matches!(self.state(i), Some((_, true))) {
+            if self.suite.connected[i] && matches!(self.state(i), Some((_, true))) {
                 fail!("expected no leader among connected servers, but {i} claims to be leader");
             }
         }
@@ -523,7 +455,7 @@ impl<I: Implementation> RaftTester<I> {
         self.status()?;
         let mut count = 0;
         let mut cmd: Option<&Cmd> = None;
-        for (i, log) in self.logs.iter().enumerate() {
+        for (i, log) in self.suite.logs.iter().enumerate() {
             if let Some(c) = log.get(&index) {
                 if let Some(prev) = cmd {
                     ensure!(
@@ -589,9 +521,9 @@ impl<I: Implementation> RaftTester<I> {
     /// Round-robin over connected servers (the lab's `starts`) until one accepts `cmd`.
     fn submit_round_robin(&mut self, cmd: &Cmd) -> Result<Option<u64>, Failure> {
         for _ in 0..self.n() {
-            self.starts = (self.starts + 1) % self.n();
-            if self.connected[self.starts] {
-                if let Some((index, _)) = self.start(self.starts, cmd.clone())? {
+            self.suite.starts = (self.suite.starts + 1) % self.n();
+            if self.suite.connected[self.suite.starts] {
+                if let Some((index, _)) = self.start(self.suite.starts, cmd.clone())? {
                     return Ok(Some(index));
                 }
             }

@@ -1,32 +1,16 @@
 //! The lab's blocking clerk calls (`Get`, `Put`, `Append`, `check`) on any tester whose
-//! clerks speak the KV operations and whose [`Recorder`] keeps the history: the KV
-//! tester and the sharded KV tester.
+//! clerks speak the KV operations and whose [`super::recorder::Recorder`] keeps the
+//! history: the KV tester and the sharded KV tester ([`ClerkSuite`]).
 
-use super::recorder::Recorder;
-use super::scheduler::{self, Harness};
-use super::TEST_LIMIT;
-use crate::engine::{Duration, Instant, NodeId, SimRng};
+use super::rig::Tester;
+use super::run::TEST_LIMIT;
+use super::suite::ClerkSuite;
+use crate::engine::{Duration, Instant, NodeId};
 use crate::ensure;
-use crate::scenario::{Failure, Verdict};
+use crate::outcome::{Failure, Verdict};
 use kvraft::Op;
 
-/// A tester with KV clerks.
-pub trait ClerkOps: Harness {
-    /// The history of its clerks' operations.
-    fn recorder(&self) -> &Recorder;
-
-    /// The history, to record in.
-    fn recorder_mut(&mut self) -> &mut Recorder;
-
-    /// The scenario's own random choices (what its clients draw from).
-    fn rng(&mut self) -> &mut SimRng;
-
-    /// Hands `op` to the clerk node `clerk` (its call is recorded already).
-    ///
-    /// # Errors
-    /// A monitor's violation in the events this causes.
-    fn start_on(&mut self, clerk: NodeId, op: Op) -> Verdict;
-
+impl<S: ClerkSuite> Tester<S> {
     /// Starts an operation on `clerk` and records its call in the history.
     ///
     /// A clerk's next call comes strictly after its previous return: if that return
@@ -37,29 +21,31 @@ pub trait ClerkOps: Harness {
     ///
     /// # Errors
     /// A monitor's violation in the events of that nanosecond.
-    fn begin(&mut self, clerk: NodeId, op: Op) -> Verdict {
+    pub fn begin(&mut self, clerk: NodeId, op: Op) -> Verdict {
         assert!(
-            !self.recorder().is_open(clerk),
+            !self.suite.recorder().is_open(clerk),
             "{clerk} has an operation in flight"
         );
-        if let Some(returned) = self.recorder().last_return(clerk) {
-            if returned >= self.sim().now() {
-                scheduler::advance_to(self, returned + Duration(1))?;
+        if let Some(returned) = self.suite.recorder().last_return(clerk) {
+            if returned >= self.sim.now() {
+                self.advance_to(returned + Duration(1))?;
             }
         }
-        let now = self.sim().now();
-        self.recorder_mut().call(clerk, &op, now);
-        self.start_on(clerk, op)
+        let now = self.sim.now();
+        self.suite.recorder_mut().call(clerk, &op, now);
+        self.with_node(clerk, |c, ctx| S::begin_on(c, ctx, op))?
+            .expect("clerks never crash");
+        Ok(())
     }
 
     /// True when `clerk`'s operation returned and its result was not taken yet.
-    fn has_result(&self, clerk: NodeId) -> bool {
-        self.recorder().has_result(clerk)
+    pub fn has_result(&self, clerk: NodeId) -> bool {
+        self.suite.recorder().has_result(clerk)
     }
 
     /// The result of `clerk`'s operation, if it returned and nobody took it yet.
-    fn take_result(&mut self, clerk: NodeId) -> Option<String> {
-        self.recorder_mut().take_result(clerk)
+    pub fn take_result(&mut self, clerk: NodeId) -> Option<String> {
+        self.suite.recorder_mut().take_result(clerk)
     }
 
     /// A blocking clerk operation (the lab's `Get`/`Put`/`Append` helpers): waits until
@@ -67,11 +53,11 @@ pub trait ClerkOps: Harness {
     ///
     /// # Errors
     /// A task's or a monitor's failure, or the operation not done by the limit.
-    fn op(&mut self, clerk: NodeId, op: Op) -> Result<String, Failure> {
+    pub fn op(&mut self, clerk: NodeId, op: Op) -> Result<String, Failure> {
         let what = format!("{op:?}");
         self.begin(clerk, op)?;
-        let deadline = (Instant::ZERO + TEST_LIMIT).max(self.sim().now());
-        let done = scheduler::run_until(self, deadline, |t| t.has_result(clerk))?;
+        let deadline = (Instant::ZERO + TEST_LIMIT).max(self.sim.now());
+        let done = self.run_until(deadline, |t| t.has_result(clerk))?;
         ensure!(
             done,
             "{what} by {clerk} did not complete by the 120 s limit"
@@ -82,16 +68,16 @@ pub trait ClerkOps: Harness {
     /// `Get(key)` through `clerk`.
     ///
     /// # Errors
-    /// As [`ClerkOps::op`].
-    fn get(&mut self, clerk: NodeId, key: &str) -> Result<String, Failure> {
+    /// As [`Tester::op`].
+    pub fn get(&mut self, clerk: NodeId, key: &str) -> Result<String, Failure> {
         self.op(clerk, Op::Get { key: key.into() })
     }
 
     /// `Put(key, value)` through `clerk`.
     ///
     /// # Errors
-    /// As [`ClerkOps::op`].
-    fn put(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
+    /// As [`Tester::op`].
+    pub fn put(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
         let op = Op::Put {
             key: key.into(),
             value: value.into(),
@@ -102,8 +88,8 @@ pub trait ClerkOps: Harness {
     /// `Append(key, value)` through `clerk`.
     ///
     /// # Errors
-    /// As [`ClerkOps::op`].
-    fn append(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
+    /// As [`Tester::op`].
+    pub fn append(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
         let op = Op::Append {
             key: key.into(),
             value: value.into(),
@@ -114,8 +100,8 @@ pub trait ClerkOps: Harness {
     /// The lab's `check(cfg, t, ck, key, value)`.
     ///
     /// # Errors
-    /// As [`ClerkOps::op`], or the value read is not `value`.
-    fn check(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
+    /// As [`Tester::op`], or the value read is not `value`.
+    pub fn check(&mut self, clerk: NodeId, key: &str, value: &str) -> Verdict {
         let v = self.get(clerk, key)?;
         ensure!(v == value, "Get({key}): expected:\n{value}\nreceived:\n{v}");
         Ok(())

@@ -1,0 +1,37 @@
+//! The testers: one core ([`Tester`]) that owns the simulation, the scenario's RNG, the
+//! concurrent tasks, the watched Raft clusters with their safety monitors, the trap and
+//! the metrics, and writes spawning, sleeping, running until a condition, fault
+//! injection and the run path once; and the three suites that make it the lab's Raft,
+//! KV and sharded KV testers with only what is their own.
+//!
+//! - [`rig`]: the [`Tester`] itself; [`scheduler`]: its tasks and its event loop;
+//!   [`clusters`]: the watched Raft clusters; [`faults`] and [`trap`]: what fault
+//!   injection needs of a tester;
+//! - [`suite`]: the [`Suite`] trait a tester implements; [`run`]: the one run path, which
+//!   assembles the [`crate::outcome::Outcome`];
+//! - [`recorder`], [`clerk_ops`] and [`judged`]: the clerks' history, the lab's blocking
+//!   clerk calls and the history's judgement, shared by the KV and sharded KV testers;
+//! - [`raft`], [`kv`] and [`shard`]: the lab's `config.go` of each suite.
+
+pub mod clerk_ops;
+pub mod clusters;
+pub mod faults;
+pub mod judged;
+pub mod kv;
+pub mod raft;
+pub mod recorder;
+pub mod rig;
+pub mod run;
+pub mod scheduler;
+pub mod shard;
+pub mod suite;
+pub mod trap;
+
+pub use clusters::{ClusterId, ClusterName};
+pub use kv::{KvSetup, KvTester};
+pub use raft::{OneOp, RaftSetup, RaftTester};
+pub use rig::Tester;
+pub use run::{check_test_limit, run, TEST_LIMIT};
+pub use scheduler::{Task, Tasks, Wake};
+pub use shard::{ShardSetup, ShardTester};
+pub use suite::{ClerkSuite, Suite};
