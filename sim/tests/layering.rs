@@ -1,17 +1,40 @@
-//! sim's modules form no import cycle: the shared vocabulary (`scenario`, `engine`,
-//! `timeline`)
-//! never imports what uses it, and the registry is the only module that knows every
-//! scenario. The graph is read from the sources: a top-level module depends on another
-//! when its code (comments aside) names `crate::<other>`.
+//! The workspace's layering, read from the sources:
+//! - no import cycle between the files of any crate of the workspace (a file depends on
+//!   another when its code, comments aside, names it through `crate::` or `super::`);
+//! - sim's shared vocabulary (`outcome`, `scenario`, `timeline`, `engine`) never imports
+//!   what uses it, and the registry is the only module that knows every scenario.
+//!
+//! A file's module is its path (`cli/error.rs` is `cli::error`, a `mod.rs` or `lib.rs`
+//! is its folder's module). A name resolves to the longest module path it starts with.
+//! A module naming one of its ancestors is left out: an ancestor is a facade that
+//! declares and re-exports its children, not a layer of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
-/// Every top-level module of `src` and the top-level modules its code names.
-fn graph(src: &Path) -> Graph {
-    let mut g = Graph::new();
+/// Every crate of the workspace: its name and its source folder, from the repository root.
+const CRATES: [(&str, &str); 6] = [
+    ("checker", "checker/src"),
+    ("raft", "raft/src"),
+    ("kvraft", "kvraft/src"),
+    ("raft-contract", "sim/contract/src"),
+    ("raftrs-adapter", "sim/adapters/raft-rs/src"),
+    ("sim", "sim/src"),
+];
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("sim is in the workspace")
+        .to_path_buf()
+}
+
+/// Every `.rs` file under `src` with its module path (`["cli", "error"]`).
+fn modules(src: &Path) -> BTreeMap<Vec<String>, PathBuf> {
+    let mut out = BTreeMap::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
@@ -25,28 +48,111 @@ fn graph(src: &Path) -> Graph {
                 continue;
             }
             let rel = path.strip_prefix(src).expect("under src");
-            let first = rel.components().next().expect("a component");
-            let top = first
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
-            if top == "lib" || top == "main" {
-                continue;
+            let mut module: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().to_string())
+                .collect();
+            let file = module.pop().expect("a file name");
+            match file.as_str() {
+                "lib.rs" | "main.rs" | "mod.rs" => {}
+                name => module.push(name.trim_end_matches(".rs").to_string()),
             }
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-            let deps = g.entry(top.clone()).or_default();
-            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for (at, _) in line.match_indices("crate::") {
-                    let name: String = line[at + 7..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    // Macros exported at the crate root (`crate::fail!`) are not modules.
-                    let is_macro = line[at + 7 + name.len()..].starts_with('!');
-                    if !name.is_empty() && name != top && !is_macro {
-                        deps.insert(name);
-                    }
+            out.insert(module, path);
+        }
+    }
+    out
+}
+
+/// The words of a path that starts at `at` in `line` (`a::b::{c, d}` gives `[a, b]` and
+/// the names in braces).
+fn path_at(line: &str, at: usize) -> (Vec<String>, Vec<String>) {
+    let mut words = Vec::new();
+    let mut rest = &line[at..];
+    loop {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if word.is_empty() {
+            break;
+        }
+        rest = &rest[word.len()..];
+        words.push(word);
+        match rest.strip_prefix("::") {
+            Some(r) => rest = r,
+            None => return (words, Vec::new()),
+        }
+    }
+    let braced = match rest.strip_prefix('{') {
+        Some(r) => r
+            .split(['}', '{'])
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|n| {
+                let n = n.trim().split("::").next().unwrap_or_default().trim();
+                (!n.is_empty() && n != "self").then(|| n.to_string())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    (words, braced)
+}
+
+/// The longest known module that `words` starts with.
+fn resolve(known: &BTreeMap<Vec<String>, PathBuf>, words: &[String]) -> Option<Vec<String>> {
+    (1..=words.len())
+        .rev()
+        .map(|k| words[..k].to_vec())
+        .find(|m| known.contains_key(m))
+}
+
+/// The file graph of one crate: module -> the modules it names.
+fn graph(src: &Path) -> Graph {
+    let known = modules(src);
+    let mut g = Graph::new();
+    for (module, path) in &known {
+        let name = module.join("::");
+        let deps = g.entry(name.clone()).or_default();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut targets: Vec<Vec<String>> = Vec::new();
+            for (at, _) in line.match_indices("crate::") {
+                // `$crate::` in a macro is the crate too.
+                let (words, braced) = path_at(line, at + "crate::".len());
+                targets.push(words.clone());
+                targets.extend(
+                    braced
+                        .into_iter()
+                        .map(|b| [words.clone(), vec![b]].concat()),
+                );
+            }
+            for (at, _) in line.match_indices("super::") {
+                if line[..at].ends_with("super::") {
+                    continue; // counted at the first `super::` of a chain
+                }
+                let mut base = module.clone();
+                let mut from = at;
+                while line[from..].starts_with("super::") {
+                    base.pop();
+                    from += "super::".len();
+                }
+                let (words, braced) = path_at(line, from);
+                let prefix = [base.clone(), words].concat();
+                targets.push(prefix.clone());
+                targets.extend(
+                    braced
+                        .into_iter()
+                        .map(|b| [prefix.clone(), vec![b]].concat()),
+                );
+            }
+            for t in targets {
+                let Some(dep) = resolve(&known, &t) else {
+                    continue;
+                };
+                let is_ancestor = dep.len() <= module.len() && module[..dep.len()] == dep[..];
+                if !is_ancestor {
+                    deps.insert(dep.join("::"));
                 }
             }
         }
@@ -85,6 +191,21 @@ fn cycle(g: &Graph) -> Option<Vec<String>> {
         .find_map(|n| visit(g, n, &mut Vec::new(), &mut done))
 }
 
+/// The graph of sim's top-level modules, folded from its file graph.
+fn top_level(g: &Graph) -> Graph {
+    let top = |m: &str| m.split("::").next().unwrap_or_default().to_string();
+    let mut out = Graph::new();
+    for (m, deps) in g {
+        let entry = out.entry(top(m)).or_default();
+        for d in deps {
+            if top(d) != top(m) && !top(m).is_empty() && !top(d).is_empty() {
+                entry.insert(top(d));
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn layering_cycle_finder_finds_a_planted_cycle() {
     let mut g = Graph::new();
@@ -108,28 +229,78 @@ fn layering_cycle_finder_finds_a_planted_cycle() {
 }
 
 #[test]
-fn layering_sim_modules_form_no_cycle() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let g = graph(&src);
-    assert!(
-        g.contains_key("registry") && g.contains_key("scenario"),
-        "{g:?}"
+fn layering_graph_reads_crate_super_and_braced_imports() {
+    let dir = std::env::temp_dir().join(format!("raftsim-layering-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("a")).expect("temp dir");
+    let write = |p: &str, text: &str| std::fs::write(dir.join(p), text).expect("write");
+    write("lib.rs", "pub mod a;\npub mod b;\npub mod c;\n");
+    write("a/mod.rs", "pub mod x;\npub mod y;\npub use x::X;\n");
+    write(
+        "a/x.rs",
+        "use super::{y::Y, X};\n// use crate::c; (a comment)\n",
     );
-    // The vocabulary: `scenario` names the engine's types and the timeline's data (an
-    // outcome carries its timeline), and the timeline names only the engine's.
-    assert!(
-        g["scenario"]
-            .iter()
-            .all(|d| d == "engine" || d == "timeline"),
-        "scenario imports {:?}",
-        g["scenario"]
+    write("a/y.rs", "use crate::b::B;\n");
+    write("b.rs", "pub fn f() { crate::a::x::g(); }\n");
+    write("c.rs", "");
+    let g = graph(&dir);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    let deps = |m: &str| g[m].iter().cloned().collect::<Vec<_>>();
+    assert_eq!(deps("a::x"), ["a::y"], "the facade `a` is left out");
+    assert_eq!(deps("a::y"), ["b"]);
+    assert_eq!(deps("b"), ["a::x"]);
+    assert_eq!(
+        cycle(&g),
+        Some(vec![
+            "a::x".into(),
+            "a::y".into(),
+            "b".into(),
+            "a::x".into()
+        ])
     );
-    assert!(
-        g["timeline"].iter().all(|d| d == "engine"),
-        "timeline imports {:?}",
-        g["timeline"]
-    );
+}
+
+#[test]
+fn layering_no_crate_of_the_workspace_has_an_import_cycle() {
+    let root = root();
+    let mut found = Vec::new();
+    for (name, src) in CRATES {
+        let g = graph(&root.join(src));
+        assert!(g.len() > 1, "{name}: no files read under {src}");
+        if let Some(c) = cycle(&g) {
+            found.push(format!("{name}: {}", c.join(" -> ")));
+        }
+    }
+    assert!(found.is_empty(), "import cycles:\n{}", found.join("\n"));
+}
+
+#[test]
+fn layering_sim_vocabulary_imports_nothing_that_uses_it() {
+    let g = top_level(&graph(&root().join("sim/src")));
+    for m in [
+        "outcome", "scenario", "timeline", "engine", "registry", "tester",
+    ] {
+        assert!(g.contains_key(m), "no module {m}: {g:?}");
+    }
+    // An outcome carries its timeline and names the engine's types; a scenario names
+    // its outcome; the timeline names only the engine's; the engine names nothing.
+    let allowed: [(&str, &[&str]); 4] = [
+        ("outcome", &["engine", "timeline"]),
+        ("scenario", &["outcome"]),
+        ("timeline", &["engine"]),
+        ("engine", &[]),
+    ];
+    for (m, may) in allowed {
+        let extra: Vec<&String> = g[m].iter().filter(|d| !may.contains(&d.as_str())).collect();
+        assert!(extra.is_empty(), "{m} imports {extra:?}");
+    }
+    // Only the registry knows every scenario module and every implementation.
+    for (m, deps) in &g {
+        if m != "registry" && m != "cli" {
+            assert!(!deps.contains("registry"), "{m} imports the registry");
+        }
+    }
     if let Some(c) = cycle(&g) {
-        panic!("import cycle: {}", c.join(" -> "));
+        panic!("import cycle between sim's modules: {}", c.join(" -> "));
     }
 }

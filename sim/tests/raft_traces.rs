@@ -11,7 +11,7 @@
 use sim::cluster::Cmd;
 use sim::engine::Duration;
 use sim::implementation::Implementation;
-use sim::tester::{RaftSetup, RaftTester};
+use sim::tester::{RaftSetup, RaftTester, Retry};
 
 /// raftsim's own Raft.
 type Ours = raft::Family;
@@ -113,7 +113,7 @@ fn raft_trace_conflicting_log_repaired_raft_rs() {
 
 fn conflicting_log_repaired<I: Implementation>() -> String {
     let mut t = tester::<I>(3, false, 3);
-    t.one(Cmd::Int(101), 3, false).expect("agreement");
+    t.one(Cmd::Int(101), 3, Retry::Never).expect("agreement");
     let old = t.check_one_leader().expect("a leader");
     t.disconnect(old);
     for x in 102..=104 {
@@ -122,8 +122,10 @@ fn conflicting_log_repaired<I: Implementation>() -> String {
             "isolated leader accepts"
         );
     }
-    t.one(Cmd::Int(201), 2, true).expect("majority agrees");
-    t.one(Cmd::Int(202), 2, true).expect("majority agrees");
+    t.one(Cmd::Int(201), 2, Retry::Resubmit)
+        .expect("majority agrees");
+    t.one(Cmd::Int(202), 2, Retry::Resubmit)
+        .expect("majority agrees");
     let mark = trace_len(&t);
     t.connect(old);
     let deadline = t.now() + Duration::from_secs(2);
@@ -143,7 +145,7 @@ fn conflicting_log_repaired<I: Implementation>() -> String {
 #[test]
 fn raft_trace_figure8() {
     let mut t = tester::<Ours>(5, false, 4);
-    t.one(Cmd::Int(1), 5, false).expect("agreement");
+    t.one(Cmd::Int(1), 5, Retry::Never).expect("agreement");
     let s1 = t.check_one_leader().expect("a leader");
     let s2 = (s1 + 1) % 5;
     let (s3, s4, s5) = ((s1 + 2) % 5, (s1 + 3) % 5, (s1 + 4) % 5);
@@ -235,12 +237,13 @@ fn raft_trace_install_snapshot_raft_rs() {
 
 fn install_snapshot<I: Implementation>() -> String {
     let mut t = tester::<I>(3, true, 5);
-    t.one(Cmd::Int(1), 3, false).expect("agreement");
+    t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");
     let l = t.check_one_leader().expect("a leader");
     let lagging = (l + 1) % 3;
     t.disconnect(lagging);
     for x in 2..=26 {
-        t.one(Cmd::Int(x), 2, true).expect("majority agrees");
+        t.one(Cmd::Int(x), 2, Retry::Resubmit)
+            .expect("majority agrees");
     }
     let mark = trace_len(&t);
     t.connect(lagging);

@@ -16,7 +16,7 @@ use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::registry::{find, registry};
 use sim::scenario::RunConfig;
-use sim::tester::{RaftSetup, RaftTester};
+use sim::tester::{RaftSetup, RaftTester, Retry};
 use sim::timeline::window::{Bounds, PAGE_BYTES_MAX};
 use sim::timeline::{page, page_within, summary, FailurePoint, Lane, LaneKind, Timeline};
 use std::path::{Path, PathBuf};
@@ -110,9 +110,9 @@ fn scripted_run() -> (RaftTester<Ours>, Timeline) {
         snapshot: false,
     };
     let mut t = RaftTester::<Ours>::new(2, true, setup);
-    t.one(Cmd::Int(1), 3, false).expect("agreement");
+    t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");
     t.disconnect(2);
-    t.one(Cmd::Int(2), 2, false).expect("agreement");
+    t.one(Cmd::Int(2), 2, Retry::Never).expect("agreement");
     t.sleep(Duration::from_millis(300)).expect("no failure");
     t.connect(2);
     t.sleep(Duration::from_millis(300)).expect("no failure");

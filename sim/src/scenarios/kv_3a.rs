@@ -142,7 +142,16 @@ kv_scenarios! {
 
 /// TestBasic.
 fn basic<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(1, false, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 1,
+            crash: false,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestSpeed (GenericTestSpeed with maxraftstate -1).
@@ -152,12 +161,30 @@ fn speed<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
 
 /// TestConcurrent.
 fn concurrent<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, false, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: false,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestUnreliable.
 fn unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, false, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: false,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestUnreliableOneKey: concurrent appends to one key, each applied exactly once.
@@ -249,40 +276,112 @@ fn one_partition<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
 
 /// TestManyPartitionsOneClient.
 fn many_partitions_one_client<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(1, false, true, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 1,
+            crash: false,
+            partitions: true,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestManyPartitionsManyClients.
 fn many_partitions_many_clients<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, false, true, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: false,
+            partitions: true,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistOneClient.
 fn persist_one_client<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(1, true, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 1,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistConcurrent.
 fn persist_concurrent<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, true, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistConcurrentUnreliable.
 fn persist_concurrent_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, true, false, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistPartition.
 fn persist_partition<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, true, true, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistPartitionUnreliable.
 fn persist_partition_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, true, true, false), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            random_keys: false,
+        },
+        None,
+    )
 }
 
 /// TestPersistPartitionUnreliableLinearizable.
 fn persist_partition_unreliable_linearizable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(15, true, true, true), None)
+    generic_test(
+        t,
+        Generic {
+            clients: 15,
+            crash: true,
+            partitions: true,
+            random_keys: true,
+        },
+        None,
+    )
 }

@@ -179,34 +179,88 @@ fn speed<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
 
 /// TestSnapshotRecover.
 fn snapshot_recover<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(1, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 1,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }
 
 /// TestSnapshotRecoverManyClients.
 fn snapshot_recover_many_clients<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(20, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 20,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }
 
 /// TestSnapshotUnreliable.
 fn snapshot_unreliable<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, false, false, false), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: false,
+            partitions: false,
+            random_keys: false,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }
 
 /// TestSnapshotUnreliableRecover.
 fn snapshot_unreliable_recover<I: Implementation>(t: &mut KvTester<I>) -> Verdict {
-    generic_test(t, Generic::new(5, true, false, false), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: false,
+            random_keys: false,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartition.
 fn snapshot_unreliable_recover_concurrent_partition<I: Implementation>(
     t: &mut KvTester<I>,
 ) -> Verdict {
-    generic_test(t, Generic::new(5, true, true, false), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 5,
+            crash: true,
+            partitions: true,
+            random_keys: false,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }
 
 /// TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable.
 fn snapshot_unreliable_recover_concurrent_partition_linearizable<I: Implementation>(
     t: &mut KvTester<I>,
 ) -> Verdict {
-    generic_test(t, Generic::new(15, true, true, true), Some(MAXRAFTSTATE))
+    generic_test(
+        t,
+        Generic {
+            clients: 15,
+            crash: true,
+            partitions: true,
+            random_keys: true,
+        },
+        Some(MAXRAFTSTATE),
+    )
 }

@@ -25,18 +25,6 @@ pub struct Generic {
     pub random_keys: bool,
 }
 
-impl Generic {
-    /// `GenericTest`'s options: clients, crash, partitions, random keys.
-    pub fn new(clients: usize, crash: bool, partitions: bool, random_keys: bool) -> Generic {
-        Generic {
-            clients,
-            crash,
-            partitions,
-            random_keys,
-        }
-    }
-}
-
 /// What a client is waiting for.
 #[derive(Debug)]
 enum Waiting {

@@ -6,7 +6,7 @@ use crate::engine::{Duration, SimRng};
 use crate::implementation::Implementation;
 use crate::outcome::Verdict;
 use crate::scenario::Part;
-use crate::tester::RaftTester;
+use crate::tester::{RaftTester, Retry};
 use crate::{ensure, fail};
 
 raft_scenarios! {
@@ -102,7 +102,7 @@ fn basic_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     for index in 1..=3u64 {
         let (nd, _) = t.n_committed(index)?;
         ensure!(nd == 0, "some have committed before Start()");
-        let xindex = t.one(Cmd::Int(index * 100), 3, false)?;
+        let xindex = t.one(Cmd::Int(index * 100), 3, Retry::Never)?;
         ensure!(xindex == index, "got index {xindex} but expected {index}");
     }
     Ok(())
@@ -118,13 +118,13 @@ fn rand_string(rng: &mut SimRng, len: usize) -> String {
 
 /// TestRPCBytes: total bytes at most 3 x payload + 50,000 (encoded sizes).
 fn rpc_bytes<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(99), 3, false)?;
+    t.one(Cmd::Int(99), 3, Retry::Never)?;
     let bytes0 = t.bytes_total();
     let mut sent = 0u64;
     for index in 2..12u64 {
         let cmd = rand_string(&mut t.rng, 5000);
         sent += cmd.len() as u64;
-        let xindex = t.one(Cmd::Text(cmd), 3, false)?;
+        let xindex = t.one(Cmd::Text(cmd), 3, Retry::Never)?;
         ensure!(xindex == index, "got index {xindex} but expected {index}");
     }
     let got = t.bytes_total() - bytes0;
@@ -138,13 +138,13 @@ fn rpc_bytes<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 
 /// TestFollowerFailure.
 fn follower_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(101), 3, false)?;
+    t.one(Cmd::Int(101), 3, Retry::Never)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect((leader1 + 1) % 3);
     // The leader and remaining follower should be able to agree despite the disconnection.
-    t.one(Cmd::Int(102), 2, false)?;
+    t.one(Cmd::Int(102), 2, Retry::Never)?;
     t.sleep(ELECTION_TIMEOUT)?;
-    t.one(Cmd::Int(103), 2, false)?;
+    t.one(Cmd::Int(103), 2, Retry::Never)?;
     let leader2 = t.check_one_leader()?;
     t.disconnect((leader2 + 1) % 3);
     t.disconnect((leader2 + 2) % 3);
@@ -160,12 +160,12 @@ fn follower_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 
 /// TestLeaderFailure.
 fn leader_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(101), 3, false)?;
+    t.one(Cmd::Int(101), 3, Retry::Never)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
-    t.one(Cmd::Int(102), 2, false)?;
+    t.one(Cmd::Int(102), 2, Retry::Never)?;
     t.sleep(ELECTION_TIMEOUT)?;
-    t.one(Cmd::Int(103), 2, false)?;
+    t.one(Cmd::Int(103), 2, Retry::Never)?;
     let leader2 = t.check_one_leader()?;
     t.disconnect(leader2);
     for i in 0..3 {
@@ -179,24 +179,24 @@ fn leader_failure<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 
 /// TestFailAgree: agreement after a follower reconnects.
 fn fail_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(101), 3, false)?;
+    t.one(Cmd::Int(101), 3, Retry::Never)?;
     let leader = t.check_one_leader()?;
     t.disconnect((leader + 1) % 3);
-    t.one(Cmd::Int(102), 2, false)?;
-    t.one(Cmd::Int(103), 2, false)?;
+    t.one(Cmd::Int(102), 2, Retry::Never)?;
+    t.one(Cmd::Int(103), 2, Retry::Never)?;
     t.sleep(ELECTION_TIMEOUT)?;
-    t.one(Cmd::Int(104), 2, false)?;
-    t.one(Cmd::Int(105), 2, false)?;
+    t.one(Cmd::Int(104), 2, Retry::Never)?;
+    t.one(Cmd::Int(105), 2, Retry::Never)?;
     t.connect((leader + 1) % 3);
-    t.one(Cmd::Int(106), 3, true)?;
+    t.one(Cmd::Int(106), 3, Retry::Resubmit)?;
     t.sleep(ELECTION_TIMEOUT)?;
-    t.one(Cmd::Int(107), 3, true)?;
+    t.one(Cmd::Int(107), 3, Retry::Resubmit)?;
     Ok(())
 }
 
 /// TestFailNoAgree: no agreement if too many followers disconnect.
 fn fail_no_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(10), 5, false)?;
+    t.one(Cmd::Int(10), 5, Retry::Never)?;
     let leader = t.check_one_leader()?;
     for k in 1..=3 {
         t.disconnect((leader + k) % 5);
@@ -218,7 +218,7 @@ fn fail_no_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         fail!("leader2 rejected Start()");
     };
     ensure!((2..=3).contains(&index2), "unexpected index {index2}");
-    t.one(Cmd::Int(1000), 5, true)?;
+    t.one(Cmd::Int(1000), 5, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -268,7 +268,7 @@ fn concurrent_starts<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 
 /// TestRejoin: a partitioned leader's uncommitted entries are overwritten on rejoin.
 fn rejoin<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(101), 3, true)?;
+    t.one(Cmd::Int(101), 3, Retry::Resubmit)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
     // Make the old leader try to agree on some entries.
@@ -276,20 +276,20 @@ fn rejoin<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         t.start(leader1, Cmd::Int(x))?;
     }
     // The new leader commits, also for index 2.
-    t.one(Cmd::Int(103), 2, true)?;
+    t.one(Cmd::Int(103), 2, Retry::Resubmit)?;
     let leader2 = t.check_one_leader()?;
     t.disconnect(leader2);
     t.connect(leader1);
-    t.one(Cmd::Int(104), 2, true)?;
+    t.one(Cmd::Int(104), 2, Retry::Resubmit)?;
     t.connect(leader2);
-    t.one(Cmd::Int(105), 3, true)?;
+    t.one(Cmd::Int(105), 3, Retry::Resubmit)?;
     Ok(())
 }
 
 /// TestBackup: a leader backs up quickly over incorrect follower logs.
 fn backup<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let c = rand_cmd(&mut t.rng);
-    t.one(c, 5, true)?;
+    t.one(c, 5, Retry::Resubmit)?;
     // Put the leader and one follower in a partition.
     let leader1 = t.check_one_leader()?;
     for k in 2..=4 {
@@ -310,7 +310,7 @@ fn backup<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     // Lots of successful commands to the new group.
     for _ in 0..50 {
         let c = rand_cmd(&mut t.rng);
-        t.one(c, 3, true)?;
+        t.one(c, 3, Retry::Resubmit)?;
     }
     // Now another partitioned leader and one follower.
     let leader2 = t.check_one_leader()?;
@@ -335,14 +335,14 @@ fn backup<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     // Lots of successful commands to the new group.
     for _ in 0..50 {
         let c = rand_cmd(&mut t.rng);
-        t.one(c, 3, true)?;
+        t.one(c, 3, Retry::Resubmit)?;
     }
     // Now everyone.
     for i in 0..5 {
         t.connect(i);
     }
     let c = rand_cmd(&mut t.rng);
-    t.one(c, 5, true)?;
+    t.one(c, 5, Retry::Resubmit)?;
     Ok(())
 }
 

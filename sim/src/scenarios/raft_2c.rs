@@ -7,7 +7,7 @@ use crate::engine::Duration;
 use crate::implementation::Implementation;
 use crate::outcome::{Failure, Verdict};
 use crate::scenario::Part;
-use crate::tester::{OneOp, RaftTester, Task, Wake};
+use crate::tester::{OneOp, RaftTester, Retry, Task, Wake};
 use crate::{ensure, fail};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -81,7 +81,7 @@ raft_scenarios! {
 
 /// TestPersist1: basic persistence.
 fn persist1<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(11), 3, true)?;
+    t.one(Cmd::Int(11), 3, Retry::Resubmit)?;
     // Crash and re-start all.
     for i in 0..3 {
         t.start1(i)?;
@@ -90,25 +90,25 @@ fn persist1<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         t.disconnect(i);
         t.connect(i);
     }
-    t.one(Cmd::Int(12), 3, true)?;
+    t.one(Cmd::Int(12), 3, Retry::Resubmit)?;
     let leader1 = t.check_one_leader()?;
     t.disconnect(leader1);
     t.start1(leader1)?;
     t.connect(leader1);
-    t.one(Cmd::Int(13), 3, true)?;
+    t.one(Cmd::Int(13), 3, Retry::Resubmit)?;
     let leader2 = t.check_one_leader()?;
     t.disconnect(leader2);
-    t.one(Cmd::Int(14), 2, true)?;
+    t.one(Cmd::Int(14), 2, Retry::Resubmit)?;
     t.start1(leader2)?;
     t.connect(leader2);
     // Wait for leader2 to join before killing i3.
     t.wait(4, 3, None)?;
     let i3 = (t.check_one_leader()? + 1) % 3;
     t.disconnect(i3);
-    t.one(Cmd::Int(15), 2, true)?;
+    t.one(Cmd::Int(15), 2, Retry::Resubmit)?;
     t.start1(i3)?;
     t.connect(i3);
-    t.one(Cmd::Int(16), 3, true)?;
+    t.one(Cmd::Int(16), 3, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -116,12 +116,12 @@ fn persist1<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 fn persist2<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let mut index = 1;
     for _ in 0..5 {
-        t.one(Cmd::Int(10 + index), 5, true)?;
+        t.one(Cmd::Int(10 + index), 5, Retry::Resubmit)?;
         index += 1;
         let leader1 = t.check_one_leader()?;
         t.disconnect((leader1 + 1) % 5);
         t.disconnect((leader1 + 2) % 5);
-        t.one(Cmd::Int(10 + index), 3, true)?;
+        t.one(Cmd::Int(10 + index), 3, Retry::Resubmit)?;
         index += 1;
         t.disconnect(leader1 % 5);
         t.disconnect((leader1 + 3) % 5);
@@ -133,30 +133,30 @@ fn persist2<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         t.sleep(ELECTION_TIMEOUT)?;
         t.start1((leader1 + 3) % 5)?;
         t.connect((leader1 + 3) % 5);
-        t.one(Cmd::Int(10 + index), 3, true)?;
+        t.one(Cmd::Int(10 + index), 3, Retry::Resubmit)?;
         index += 1;
         t.connect((leader1 + 4) % 5);
         t.connect(leader1 % 5);
     }
-    t.one(Cmd::Int(1000), 5, true)?;
+    t.one(Cmd::Int(1000), 5, Retry::Resubmit)?;
     Ok(())
 }
 
 /// TestPersist3: partitioned leader and one follower crash, leader restarts.
 fn persist3<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
-    t.one(Cmd::Int(101), 3, true)?;
+    t.one(Cmd::Int(101), 3, Retry::Resubmit)?;
     let leader = t.check_one_leader()?;
     t.disconnect((leader + 2) % 3);
-    t.one(Cmd::Int(102), 2, true)?;
+    t.one(Cmd::Int(102), 2, Retry::Resubmit)?;
     t.crash1(leader % 3);
     t.crash1((leader + 1) % 3);
     t.connect((leader + 2) % 3);
     t.start1(leader % 3)?;
     t.connect(leader % 3);
-    t.one(Cmd::Int(103), 2, true)?;
+    t.one(Cmd::Int(103), 2, Retry::Resubmit)?;
     t.start1((leader + 1) % 3)?;
     t.connect((leader + 1) % 3);
-    t.one(Cmd::Int(104), 3, true)?;
+    t.one(Cmd::Int(104), 3, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -175,7 +175,7 @@ fn figure8_sleep<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 fn figure8<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
-    t.one(c, 1, true)?;
+    t.one(c, 1, Retry::Resubmit)?;
     let mut nup = servers;
     for _ in 0..1000 {
         let mut leader = None;
@@ -208,7 +208,7 @@ fn figure8<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         }
     }
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -218,17 +218,17 @@ fn unreliable_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     for iters in 1..50u64 {
         for j in 0..4u64 {
-            let op = OneOp::new(Cmd::Int(100 * iters + j), 1, true, t.now());
+            let op = OneOp::new(Cmd::Int(100 * iters + j), 1, Retry::Resubmit, t.now());
             t.spawn(op);
         }
-        t.one(Cmd::Int(iters), 1, true)?;
+        t.one(Cmd::Int(iters), 1, Retry::Resubmit)?;
     }
     t.set_unreliable(false);
     // The lab's wg.Wait(): every concurrent one() ends within its own 10 s.
     let deadline = t.now() + Duration::from_secs(11);
     let done = t.run_until(deadline, |t| t.tasks_running() == 0)?;
     ensure!(done, "concurrent one() calls did not finish");
-    t.one(Cmd::Int(100), servers, true)?;
+    t.one(Cmd::Int(100), servers, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -237,7 +237,7 @@ fn unreliable_agree<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 fn figure8_unreliable<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = Cmd::Int(t.rng.below(10_000));
-    t.one(c, 1, true)?;
+    t.one(c, 1, Retry::Resubmit)?;
     let mut nup = servers;
     for iters in 0..1000 {
         if iters == 200 {
@@ -271,7 +271,7 @@ fn figure8_unreliable<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
         }
     }
     let c = Cmd::Int(t.rng.below(10_000));
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     Ok(())
 }
 
@@ -377,7 +377,7 @@ fn churn<I: Implementation>(t: &mut RaftTester<I>, unreliable: bool) -> Verdict 
     ensure!(done, "churn clients did not stop");
     t.sleep(ELECTION_TIMEOUT)?;
     let c = rand_cmd(&mut t.rng);
-    let last_index = t.one(c, servers, true)?;
+    let last_index = t.one(c, servers, Retry::Resubmit)?;
     let mut really = Vec::new();
     for index in 1..=last_index {
         match t.wait(index, servers, None)? {

@@ -7,7 +7,7 @@ use crate::implementation::Implementation;
 use crate::outcome::Verdict;
 use crate::scenario::Part;
 use crate::tester::raft::SNAPSHOT_INTERVAL;
-use crate::tester::RaftTester;
+use crate::tester::{RaftTester, Retry};
 
 raft_scenarios! {
     SnapshotBasic2D {
@@ -76,7 +76,7 @@ const LOG_SIZE_MAX: usize = 2000;
 fn snap_common<I: Implementation>(t: &mut RaftTester<I>, disconnect: bool, crash: bool) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     let mut leader1 = t.check_one_leader()?;
     for i in 0..30 {
         let (mut victim, mut sender) = ((leader1 + 1) % servers, leader1);
@@ -87,12 +87,12 @@ fn snap_common<I: Implementation>(t: &mut RaftTester<I>, disconnect: bool, crash
         if disconnect {
             t.disconnect(victim);
             let c = rand_cmd(&mut t.rng);
-            t.one(c, servers - 1, true)?;
+            t.one(c, servers - 1, Retry::Resubmit)?;
         }
         if crash {
             t.crash1(victim);
             let c = rand_cmd(&mut t.rng);
-            t.one(c, servers - 1, true)?;
+            t.one(c, servers - 1, Retry::Resubmit)?;
         }
         // Perhaps send enough to get a snapshot (fire and forget: sender may not lead).
         let nn = SNAPSHOT_INTERVAL / 2 + t.rng.below(SNAPSHOT_INTERVAL);
@@ -105,9 +105,9 @@ fn snap_common<I: Implementation>(t: &mut RaftTester<I>, disconnect: bool, crash
         if !disconnect && !crash {
             // Make sure all followers have caught up, so that an InstallSnapshot RPC
             // isn't required for SnapshotBasic.
-            t.one(c, servers, true)?;
+            t.one(c, servers, Retry::Resubmit)?;
         } else {
-            t.one(c, servers - 1, true)?;
+            t.one(c, servers - 1, Retry::Resubmit)?;
         }
         let size = t.log_size();
         ensure!(size < LOG_SIZE_MAX, "Log size too large: {size} bytes");
@@ -115,14 +115,14 @@ fn snap_common<I: Implementation>(t: &mut RaftTester<I>, disconnect: bool, crash
             // Reconnect a follower, who may be behind and need a snapshot to catch up.
             t.connect(victim);
             let c = rand_cmd(&mut t.rng);
-            t.one(c, servers, true)?;
+            t.one(c, servers, Retry::Resubmit)?;
             leader1 = t.check_one_leader()?;
         }
         if crash {
             t.start1(victim)?;
             t.connect(victim);
             let c = rand_cmd(&mut t.rng);
-            t.one(c, servers, true)?;
+            t.one(c, servers, Retry::Resubmit)?;
             leader1 = t.check_one_leader()?;
         }
     }
@@ -169,19 +169,19 @@ fn crash_and_restart_all<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 fn snapshot_all_crash<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     for _ in 0..5 {
         // Perhaps enough to get a snapshot.
         let nn = SNAPSHOT_INTERVAL / 2 + t.rng.below(SNAPSHOT_INTERVAL);
         for _ in 0..nn {
             let c = rand_cmd(&mut t.rng);
-            t.one(c, servers, true)?;
+            t.one(c, servers, Retry::Resubmit)?;
         }
         let c = rand_cmd(&mut t.rng);
-        let index1 = t.one(c, servers, true)?;
+        let index1 = t.one(c, servers, Retry::Resubmit)?;
         crash_and_restart_all(t)?;
         let c = rand_cmd(&mut t.rng);
-        let index2 = t.one(c, servers, true)?;
+        let index2 = t.one(c, servers, Retry::Resubmit)?;
         ensure!(index2 > index1, "index decreased from {index1} to {index2}");
     }
     Ok(())
@@ -192,19 +192,19 @@ fn snapshot_all_crash<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
 fn snapshot_init<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     let servers = t.n();
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     // Enough ops to make a snapshot.
     for _ in 0..=SNAPSHOT_INTERVAL {
         let c = rand_cmd(&mut t.rng);
-        t.one(c, servers, true)?;
+        t.one(c, servers, Retry::Resubmit)?;
     }
     crash_and_restart_all(t)?;
     // A single op, to get something to be written back to persistent storage.
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     crash_and_restart_all(t)?;
     // Do another op to trigger potential bug.
     let c = rand_cmd(&mut t.rng);
-    t.one(c, servers, true)?;
+    t.one(c, servers, Retry::Resubmit)?;
     Ok(())
 }

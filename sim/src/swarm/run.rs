@@ -11,7 +11,7 @@ use crate::engine::Duration;
 use crate::implementation::Implementation;
 use crate::outcome::{Failure, Outcome, Verdict};
 use crate::scenario::RunConfig;
-use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, ShardSetup, Task, Wake};
+use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup, Task, Wake};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -94,7 +94,7 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     // The lab's one(): a fresh command must reach every server, retrying at each
     // leader it finds, for at most 10 s (ten election timeouts).
     let deadline = t.now() + LIVENESS_BOUND;
-    match t.one(Cmd::Text("liveness".into()), t.n(), true) {
+    match t.one(Cmd::Text("liveness".into()), t.n(), Retry::Resubmit) {
         Ok(_) if t.now() <= deadline => Ok(()),
         Ok(_) => Err(no_progress(
             t,

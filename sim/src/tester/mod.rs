@@ -29,7 +29,7 @@ pub mod trap;
 
 pub use clusters::{ClusterId, ClusterName};
 pub use kv::{KvSetup, KvTester};
-pub use raft::{OneOp, RaftSetup, RaftTester};
+pub use raft::{OneOp, RaftSetup, RaftTester, Retry};
 pub use rig::Tester;
 pub use run::{check_test_limit, run, TEST_LIMIT};
 pub use scheduler::{Task, Tasks, Wake};

@@ -505,7 +505,7 @@ impl<I: Implementation> Tester<RaftSuite<I>> {
     /// The lab's `one(cmd, expectedServers, retry)`: submit `cmd` to whichever connected
     /// server is leader and wait up to 2 s for `expected` servers to apply it, within an
     /// overall 10 s. Returns the index.
-    pub fn one(&mut self, cmd: Cmd, expected: usize, retry: bool) -> Result<u64, Failure> {
+    pub fn one(&mut self, cmd: Cmd, expected: usize, retry: Retry) -> Result<u64, Failure> {
         let mut op = OneOp::new(cmd, expected, retry, self.now());
         loop {
             match op.poll(self)? {
@@ -532,12 +532,22 @@ impl<I: Implementation> Tester<RaftSuite<I>> {
     }
 }
 
+/// What `one()` does when a submitted command is not agreed on within 2 s (the lab's
+/// `retry` argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Fail the test.
+    Never,
+    /// Submit it again, to whichever server leads then, until the 10 s limit.
+    Resubmit,
+}
+
 /// The lab's `one()` as a task, so that tests can run several at once (TestUnreliableAgree).
 #[derive(Debug)]
 pub struct OneOp {
     cmd: Cmd,
     expected: usize,
-    retry: bool,
+    retry: Retry,
     t0: Instant,
     /// The index at which it was submitted and when, while waiting for agreement.
     waiting: Option<(u64, Instant)>,
@@ -547,7 +557,7 @@ pub struct OneOp {
 
 impl OneOp {
     /// A `one(cmd, expected, retry)` starting at `now`.
-    pub fn new(cmd: Cmd, expected: usize, retry: bool, now: Instant) -> OneOp {
+    pub fn new(cmd: Cmd, expected: usize, retry: Retry, now: Instant) -> OneOp {
         OneOp {
             cmd,
             expected,
@@ -571,7 +581,11 @@ impl<I: Implementation> Task<RaftTester<I>> for OneOp {
                 }
                 return Ok(Wake::At(now + Duration::from_millis(20)));
             }
-            ensure!(self.retry, "one({}) failed to reach agreement", self.cmd);
+            ensure!(
+                self.retry == Retry::Resubmit,
+                "one({}) failed to reach agreement",
+                self.cmd
+            );
             self.waiting = None;
         }
         ensure!(
