@@ -7,9 +7,8 @@
 //! made, so nothing happens behind the engine's back.
 
 use super::disk::Disk;
-use super::net::NodeId;
 use super::status::NodeStatus;
-use super::time::{Duration, Instant};
+use raft_contract::{Duration, Instant, NodeId};
 use serde::Serialize;
 use std::fmt::Debug;
 use std::sync::Arc;

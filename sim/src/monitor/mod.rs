@@ -175,7 +175,7 @@ impl Monitors {
         }
         let log = |i| raft.log_term(i);
         let view = NodeView {
-            node: raft_contract::NodeId(node.0),
+            node,
             incarnation,
             event,
             status: raft.status(),

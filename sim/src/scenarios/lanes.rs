@@ -41,9 +41,7 @@ pub(crate) fn timeline_of<'a>(
 /// The monitors' violation with the engine node it names first, for a cluster whose
 /// Raft peer ids are its engine node ids (the Raft and KV testers' servers come first).
 pub(crate) fn engine_violation(monitors: &Monitors) -> Option<(&Violation, Option<NodeId>)> {
-    monitors
-        .violation()
-        .map(|v| (v, v.nodes.first().map(|n| NodeId(n.0))))
+    monitors.violation().map(|v| (v, v.nodes.first().copied()))
 }
 
 /// A KV run's clients as lanes with their operations; when the checker found the
