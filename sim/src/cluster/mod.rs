@@ -23,10 +23,9 @@ pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
 pub use scheduler::{Harness, Task, Tasks, Wake};
 
-use crate::engine::{Context, Disk, Duration, Instant, Node, NodeRole, NodeStatus};
+use crate::engine::{Duration, Instant, NodeRole, NodeStatus};
 use crate::ensure;
 use crate::scenario::Verdict;
-use raft_contract::{Persisted, SharedBytes};
 
 /// The lab's per-test limit (`checkTimeout` in the Raft tests, the same 120 s in kvraft),
 /// checked when a scenario ends and used as the deadline of blocking KV operations.
@@ -41,13 +40,6 @@ pub fn check_test_limit(now: Instant) -> Verdict {
     );
     Ok(())
 }
-/// What a Raft-based node finds on its disk at start: the saved chunks, shared.
-pub fn persisted_on(disk: &Disk) -> Persisted {
-    Persisted {
-        raft_state: SharedBytes::from_chunks(disk.raft_state_chunks().iter().cloned()),
-        snapshot: SharedBytes::from_chunks(disk.snapshot_chunks().iter().cloned()),
-    }
-}
 
 /// A Raft node's status view as the engine's trace records it.
 pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
@@ -61,11 +53,6 @@ pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
         commit: status.commit_index.0,
         last: status.last_index.0,
     }
-}
-
-/// Saves a Raft-based node's state to its disk, sharing its chunks.
-pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: Persisted) {
-    ctx.save_chunks(p.raft_state.into_chunks(), p.snapshot.into_chunks());
 }
 
 pub use raft_server::{RaftOutput, RaftServer, Tick};

@@ -47,7 +47,7 @@ pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize) -> Boot {
     Boot {
         id: me,
         peers,
-        persisted: super::persisted_on(init.disk),
+        persisted: init.disk.persisted().clone(),
         seed: init.seed,
         now: init.now,
     }
@@ -115,7 +115,7 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
     fn drive(&mut self, ctx: &mut Context<'_, Self>) {
         let ready = self.raft.ready();
         if let Some(p) = ready.persist {
-            super::save_persisted(ctx, p);
+            ctx.save_persisted(p);
         }
         for (to, msg) in ready.messages {
             self.observed.sent(to, &msg);

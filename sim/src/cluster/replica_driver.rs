@@ -27,7 +27,7 @@ pub fn carry_out<N: Node, M: RaftMessage, A, E: Serialize>(
     wire: &ReplicaWire<N, M, A>,
 ) {
     if let Some(p) = ready.persist {
-        super::save_persisted(ctx, p);
+        ctx.save_persisted(p);
     }
     for (to, msg) in ready.messages {
         observed.sent(to, &msg);

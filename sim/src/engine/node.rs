@@ -8,10 +8,9 @@
 
 use super::disk::Disk;
 use super::status::NodeStatus;
-use raft_contract::{Duration, Instant, NodeId};
+use raft_contract::{Duration, Instant, NodeId, Persisted};
 use serde::Serialize;
 use std::fmt::Debug;
-use std::sync::Arc;
 
 /// A message the network can carry.
 pub trait Payload: Clone + Debug + Serialize {
@@ -146,10 +145,10 @@ impl<N: Node + ?Sized> Context<'_, N> {
         self.effects.saves += 1;
     }
 
-    /// As [`Context::save`], each blob given as the concatenation of shared chunks,
-    /// which the disk keeps without copying (see [`Disk::save_chunks`]).
-    pub fn save_chunks(&mut self, raft_state: Vec<Arc<Vec<u8>>>, snapshot: Vec<Arc<Vec<u8>>>) {
-        self.disk.save_chunks(raft_state, snapshot);
+    /// As [`Context::save`], with a Raft's saved state, whose chunks the disk keeps
+    /// without copying (see [`Disk::save_persisted`]).
+    pub fn save_persisted(&mut self, state: Persisted) {
+        self.disk.save_persisted(state);
         self.effects.saves += 1;
     }
 
