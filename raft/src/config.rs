@@ -29,7 +29,7 @@ pub struct Config {
     pub self_checks: bool,
     /// The classic bug this node runs with, if any (raftsim's suite of broken Rafts).
     #[cfg(feature = "planted-bugs")]
-    pub bug: Option<crate::planted::Bug>,
+    pub bug: Option<crate::bug::Bug>,
 }
 
 impl Default for Config {

@@ -30,11 +30,11 @@ macro_rules! invariant {
     };
 }
 
-/// True when the node runs with the planted bug `crate::planted::Bug::$bug`.
+/// True when the node runs with the planted bug `crate::bug::Bug::$bug`.
 #[cfg(feature = "planted-bugs")]
 macro_rules! planted {
     ($raft:expr, $bug:ident) => {
-        $raft.config.bug == Some($crate::planted::Bug::$bug)
+        $raft.config.bug == Some($crate::bug::Bug::$bug)
     };
 }
 

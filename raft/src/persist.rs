@@ -7,11 +7,9 @@
 
 use crate::error::{Error, Result};
 use crate::log::{Entry, Log};
-use raft_contract::SharedBytes;
-use raft_contract::{LogIndex, NodeId, Term};
+use raft_contract::{ChunkedLog, LogIndex, NodeId, SharedBytes, Term};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// The decoded form of `raft_state`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,35 +56,12 @@ pub(crate) fn encode<C: Clone + Serialize>(
 }
 
 /// The encoded bytes of the retained entries, kept between saves so that a save encodes
-/// only the entries appended since the last one. Without it every save re-encodes the
-/// whole log, which is quadratic over a run whose log is never compacted (the lab's 3A
-/// tests append thousands of entries without snapshots).
-///
-/// The bytes are kept as shared chunks, so a save hands them out without copying them.
-/// Each save's new entries form a chunk; a chunk merges into the one before it while
-/// that one is not more than twice its size. Chunk sizes thus fall geometrically (a
-/// state has a logarithmic number of chunks) and each byte is copied a logarithmic
-/// number of times over the life of the log, instead of once per save.
+/// only the entries appended since the last one (see [`ChunkedLog`]: shared chunks,
+/// merged geometrically). The log's epoch is its rewrite count and snapshot point.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EncodedLog {
-    /// The log's rewrite count when the cache was (re)started.
-    rewrites: u64,
-    /// The snapshot index when the cache was (re)started.
-    snapshot_index: LogIndex,
-    /// How many retained entries `chunks` holds.
-    count: usize,
-    /// Their bincode encodings, concatenated across the chunks.
-    chunks: Vec<Arc<Vec<u8>>>,
-    /// Where new entries are encoded before they become a chunk.
-    scratch: Vec<u8>,
-    /// Bytes copied by merges so far (for tests of the merge rule).
-    #[cfg(test)]
-    merged_bytes: usize,
+    entries: ChunkedLog<(u64, LogIndex)>,
 }
-
-/// A chunk merges into the previous one while the previous is at most this many times
-/// its size.
-const MERGE_RATIO: usize = 2;
 
 impl EncodedLog {
     /// Encodes the persistent state exactly as [`encode`] does, reusing the encodings of
@@ -101,28 +76,17 @@ impl EncodedLog {
         log: &Log<C>,
     ) -> SharedBytes {
         let entries = log.entries();
-        let stale = self.rewrites != log.rewrites()
-            || self.snapshot_index != log.snapshot_index()
-            || self.count > entries.len();
-        if stale {
-            self.rewrites = log.rewrites();
-            self.snapshot_index = log.snapshot_index();
-            self.count = 0;
-            self.chunks.clear();
-        }
         let config = bincode::config::standard();
-        if self.count < entries.len() {
-            // Encoded into a scratch buffer that keeps its capacity, then copied once at
-            // its exact size: growing a fresh buffer reallocated it several times a save.
-            self.scratch.clear();
-            for entry in &entries[self.count..] {
-                bincode::serde::encode_into_std_write(entry, &mut self.scratch, config)
-                    .unwrap_or_else(|e| panic!("encoding a log entry at term {current_term}: {e}"));
-            }
-            self.count = entries.len();
-            let fresh = self.scratch.clone();
-            self.push_chunk(fresh);
-        }
+        let epoch = (log.rewrites(), log.snapshot_index());
+        self.entries.update(epoch, entries, |entry, out| {
+            bincode::serde::encode_into_std_write(entry, out, config)
+                .unwrap_or_else(|e| panic!("encoding a log entry at term {current_term}: {e}"));
+        });
+        assert_eq!(
+            self.entries.len(),
+            entries.len(),
+            "term {current_term}: every retained entry is encoded"
+        );
         // A struct encodes as its fields in order and a slice as its length then its
         // elements, so the header below followed by the cached entries is byte for byte
         // the encoding of `HardStateRef`.
@@ -135,34 +99,7 @@ impl EncodedLog {
         );
         let header = bincode::serde::encode_to_vec(header, config)
             .unwrap_or_else(|e| panic!("encoding raft state at term {current_term}: {e}"));
-        SharedBytes::from_chunks(
-            std::iter::once(Arc::new(header)).chain(self.chunks.iter().cloned()),
-        )
-    }
-
-    /// Appends a chunk, then merges the last two while they are of comparable size.
-    fn push_chunk(&mut self, fresh: Vec<u8>) {
-        self.chunks.push(Arc::new(fresh));
-        while let [.., before, last] = self.chunks.as_slice() {
-            if before.len() > MERGE_RATIO * last.len() {
-                break;
-            }
-            let mut merged = Vec::with_capacity(before.len() + last.len());
-            merged.extend_from_slice(before);
-            merged.extend_from_slice(last);
-            #[cfg(test)]
-            {
-                self.merged_bytes += merged.len();
-            }
-            self.chunks.truncate(self.chunks.len() - 2);
-            self.chunks.push(Arc::new(merged));
-        }
-    }
-
-    /// How many chunks hold the entries (for tests of the merge rule).
-    #[cfg(test)]
-    fn chunk_count(&self) -> usize {
-        self.chunks.len()
+        self.entries.with_header(header)
     }
 }
 
@@ -282,34 +219,6 @@ mod tests {
             command: "after install".into(),
         });
         check(&mut cache, &log, 5);
-    }
-
-    #[test]
-    fn encoded_log_keeps_few_chunks_and_copies_little() {
-        let mut cache = EncodedLog::default();
-        let mut log: Log<String> = Log::default();
-        for i in 1..=4096u64 {
-            log.append(Entry {
-                term: Term(1),
-                command: format!("{i:08}"),
-            });
-            cache.encode(Term(1), None, &log);
-            assert!(
-                cache.chunk_count() <= 2 + (i as f64).log2() as usize,
-                "{} chunks after {i} entries",
-                cache.chunk_count()
-            );
-        }
-        let full = encode(Term(1), None, &log);
-        assert!(cache.encode(Term(1), None, &log) == *full.as_slice());
-        // Copying the whole state at each save would copy ~2048 times its final size;
-        // merging copies each byte about log2(4096) = 12 times at most.
-        assert!(
-            cache.merged_bytes <= 13 * full.len(),
-            "merges copied {} bytes for a {}-byte state",
-            cache.merged_bytes,
-            full.len()
-        );
     }
 
     fn log3() -> Log<String> {

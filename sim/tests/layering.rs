@@ -2,7 +2,9 @@
 //! - no import cycle between the files of any crate of the workspace (a file depends on
 //!   another when its code, comments aside, names it through `crate::` or `super::`);
 //! - sim's shared vocabulary (`outcome`, `scenario`, `timeline`, `engine`) never imports
-//!   what uses it, and the registry is the only module that knows every scenario.
+//!   what uses it, and the registry is the only module that knows every scenario;
+//! - the engine names none of the workspace's crates but the Raft contract, whose ids
+//!   and time it shares.
 //!
 //! A file's module is its path (`cli/error.rs` is `cli::error`, a `mod.rs` or `lib.rs`
 //! is its folder's module). A name resolves to the longest module path it starts with.
@@ -303,4 +305,55 @@ fn layering_sim_vocabulary_imports_nothing_that_uses_it() {
     if let Some(c) = cycle(&g) {
         panic!("import cycle between sim's modules: {}", c.join(" -> "));
     }
+}
+
+/// The crates of the workspace that `text` (comments aside) names by path, out of
+/// `crates`.
+fn named_crates(text: &str, crates: &[&str]) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for name in crates {
+            let path = format!("{name}::");
+            for (at, _) in line.match_indices(&path) {
+                let before = line[..at].chars().next_back();
+                if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_')) {
+                    named.insert(name.to_string());
+                }
+            }
+        }
+    }
+    named
+}
+
+/// The workspace crates the engine must not name: it is generic over a node trait and
+/// shares only the contract's vocabulary (node ids and virtual time).
+const NOT_FOR_THE_ENGINE: [&str; 4] = ["raft", "kvraft", "checker", "raftrs_adapter"];
+
+#[test]
+fn layering_crate_finder_finds_a_planted_import() {
+    let text = "use raft_contract::NodeId;\n// raft::Raft in a comment\nuse kvraft::Clerk;";
+    assert_eq!(
+        named_crates(text, &NOT_FOR_THE_ENGINE),
+        BTreeSet::from(["kvraft".to_string()]),
+        "raft_contract and kvraft are not raft; comments do not count"
+    );
+    assert!(named_crates("let x = raft::Raft::new();", &NOT_FOR_THE_ENGINE).contains("raft"));
+}
+
+#[test]
+fn layering_engine_imports_only_the_contract() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let g = top_level(&graph(&src));
+    assert!(g["engine"].is_empty(), "engine imports {:?}", g["engine"]);
+    let dir = src.join("engine");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut files = 0;
+    for entry in entries {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let named = named_crates(&text, &NOT_FOR_THE_ENGINE);
+        assert!(named.is_empty(), "{} names {named:?}", path.display());
+        files += 1;
+    }
+    assert!(files >= 5, "read {files} engine files");
 }

@@ -21,14 +21,14 @@
 //! through an adapter crate. The README's "Test your own Raft" shows a skeleton.
 #![deny(missing_docs)]
 
-pub mod bytes;
+pub mod chunked;
 pub mod node;
 pub mod persisted;
 pub mod ready;
 pub mod status;
 pub mod types;
 
-pub use bytes::SharedBytes;
+pub use chunked::{ChunkedLog, SharedBytes};
 pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
 pub use persisted::Persisted;
 pub use ready::{ApplyMsg, Ready};

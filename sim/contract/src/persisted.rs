@@ -1,6 +1,6 @@
 //! What a node keeps on its simulated disk.
 
-use crate::bytes::SharedBytes;
+use crate::chunked::SharedBytes;
 
 /// The durable state of a node, as the lab's `Persister.Save(raftstate, snapshot)` stores
 /// it: both parts replaced together, atomically. Both are empty for a fresh node.

@@ -1,11 +1,17 @@
 //! Newtypes for the quantities that cross the API: node ids, terms, log indices and
 //! virtual time. Bare `u64`s never cross the API (house style), so a term can never be
 //! passed where an index is expected.
+//!
+//! The simulator's engine uses these same [`NodeId`], [`Instant`] and [`Duration`] for
+//! its own nodes and clock (it re-exports them), so the two never need converting.
+//! Nanoseconds in a `u64` cover 584 years of virtual time, far beyond any run.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
 /// The identity of one Raft peer. Peers of a cluster of `n` are `NodeId(0)..NodeId(n-1)`.
+/// In the simulator, the index of any node, servers and clients alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NodeId(pub u32);
 
@@ -27,7 +33,8 @@ pub struct Term(pub u64);
 pub struct LogIndex(pub u64);
 
 /// A point in virtual time, in nanoseconds since the start of the run. The library never
-/// reads a clock: the caller hands the current instant to every call.
+/// reads a clock: the caller hands the current instant to every call. In the simulator,
+/// time moves only when the event queue pops an event.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -97,7 +104,50 @@ impl LogIndex {
     }
 }
 
+impl Instant {
+    /// The start of every run.
+    pub const ZERO: Instant = Instant(0);
+
+    /// The instant `ms` milliseconds after the start of the run.
+    pub const fn from_millis(ms: u64) -> Instant {
+        Instant(ms * 1_000_000)
+    }
+
+    /// Nanoseconds since the start of the run.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// This instant in whole milliseconds since the start of the run (rounded down).
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
+    /// Seconds since the start of the run, for reports.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// The time elapsed since `earlier`, or zero if `earlier` is later.
+    pub fn saturating_since(self, earlier: Instant) -> Duration {
+        Duration(self.0.saturating_sub(earlier.0))
+    }
+}
+
 impl Duration {
+    /// No time at all.
+    pub const ZERO: Duration = Duration(0);
+
+    /// A duration of `n` nanoseconds.
+    pub const fn from_nanos(n: u64) -> Duration {
+        Duration(n)
+    }
+
+    /// A duration of `n` microseconds.
+    pub const fn from_micros(n: u64) -> Duration {
+        Duration(n * 1_000)
+    }
+
     /// A duration of `ms` milliseconds.
     pub const fn from_millis(ms: u64) -> Duration {
         Duration(ms * 1_000_000)
@@ -108,30 +158,23 @@ impl Duration {
         Duration(s * 1_000_000_000)
     }
 
+    /// Nanoseconds in this duration.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
     /// This duration in whole milliseconds (rounded down).
     pub const fn as_millis(self) -> u64 {
         self.0 / 1_000_000
     }
-}
 
-impl Instant {
-    /// The instant `ms` milliseconds after the start of the run.
-    pub const fn from_millis(ms: u64) -> Instant {
-        Instant(ms * 1_000_000)
-    }
-
-    /// This instant in whole milliseconds since the start of the run (rounded down).
-    pub const fn as_millis(self) -> u64 {
-        self.0 / 1_000_000
-    }
-
-    /// The time elapsed since `earlier`, or zero if `earlier` is later.
-    pub fn saturating_since(self, earlier: Instant) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+    /// Seconds in this duration, for reports.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
     }
 }
 
-impl std::ops::Add<Duration> for Instant {
+impl Add<Duration> for Instant {
     type Output = Instant;
 
     fn add(self, d: Duration) -> Instant {
@@ -139,14 +182,77 @@ impl std::ops::Add<Duration> for Instant {
     }
 }
 
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, d: Duration) {
+        *self = *self + d;
+    }
+}
+
+impl Add for Duration {
+    type Output = Duration;
+
+    fn add(self, d: Duration) -> Duration {
+        Duration(self.0.checked_add(d.0).expect("virtual duration overflow"))
+    }
+}
+
+impl Mul<u64> for Duration {
+    type Output = Duration;
+
+    fn mul(self, k: u64) -> Duration {
+        Duration(self.0.checked_mul(k).expect("virtual duration overflow"))
+    }
+}
+
+impl Div<u64> for Duration {
+    type Output = Duration;
+
+    fn div(self, k: u64) -> Duration {
+        Duration(self.0 / k)
+    }
+}
+
+/// The time from `earlier` to `self`.
+///
+/// # Panics
+/// When `earlier` is later: virtual time never goes backwards.
+impl Sub for Instant {
+    type Output = Duration;
+
+    fn sub(self, earlier: Instant) -> Duration {
+        assert!(
+            self >= earlier,
+            "virtual time went backwards: {self} - {earlier}"
+        );
+        Duration(self.0 - earlier.0)
+    }
+}
+
+/// Renders as seconds with microsecond precision (`12.345678s`): stable, for traces.
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}.{:03}ms",
-            self.0 / 1_000_000,
-            (self.0 / 1_000) % 1_000
+            "{}.{:06}s",
+            self.0 / 1_000_000_000,
+            (self.0 / 1_000) % 1_000_000
         )
+    }
+}
+
+/// Renders in the largest unit that keeps it exact enough to read (`1.5ms`, `2s`).
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if n >= 1_000_000_000 && n % 1_000_000 == 0 {
+            write!(f, "{}s", n as f64 / 1e9)
+        } else if n >= 1_000_000 {
+            write!(f, "{}ms", n as f64 / 1e6)
+        } else if n >= 1_000 {
+            write!(f, "{}us", n as f64 / 1e3)
+        } else {
+            write!(f, "{n}ns")
+        }
     }
 }
 
@@ -170,5 +276,33 @@ mod tests {
         assert_eq!(LogIndex(0).prev(), LogIndex(0));
         assert_eq!(LogIndex(7).prev(), LogIndex(6));
         assert_eq!(LogIndex(7).plus(3), LogIndex(10));
+    }
+
+    #[test]
+    fn instant_display_is_seconds_with_micros() {
+        assert_eq!(Instant(1_234_567_891).to_string(), "1.234567s");
+        assert_eq!(Instant::ZERO.to_string(), "0.000000s");
+    }
+
+    #[test]
+    fn duration_constructors_agree() {
+        assert_eq!(Duration::from_millis(3), Duration::from_micros(3000));
+        assert_eq!(Duration::from_millis(26).as_millis(), 26);
+        assert_eq!(Duration::from_millis(1500).to_string(), "1.5s");
+        assert_eq!(Duration::from_micros(1500).to_string(), "1.5ms");
+        assert_eq!(Duration::from_secs(2).to_string(), "2s");
+    }
+
+    #[test]
+    fn instant_arithmetic_round_trips() {
+        let t = Instant::ZERO + Duration::from_millis(5);
+        assert_eq!(t - Instant::ZERO, Duration::from_millis(5));
+        assert_eq!(Instant::ZERO.saturating_since(t), Duration::ZERO);
+    }
+
+    #[test]
+    #[should_panic(expected = "virtual time went backwards")]
+    fn instant_subtraction_backwards_panics() {
+        let _ = Instant::ZERO - Instant(1);
     }
 }

@@ -7,7 +7,6 @@
 //! clerk does when a call fails.
 
 use super::clerk_driver::{ClerkDriver, Wire};
-use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_of;
 use super::replica_driver::{carry_out, ReplicaWire};
@@ -151,8 +150,8 @@ impl<R: RaftNode<Command>> ServerNode<R> {
             reply: KvMsg::Reply,
         };
         let ready = self.kv.ready();
-        carry_out(ctx, ready, &mut self.observed, |to| NodeId(to.0), &wire);
-        let deadline = from_contract(self.kv.next_deadline());
+        carry_out(ctx, ready, &mut self.observed, |to| to, &wire);
+        let deadline = self.kv.next_deadline();
         self.timer.arm(ctx, deadline, KvTimer::Raft);
     }
 }
@@ -173,12 +172,12 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
             (KvNode::Server(s), KvMsg::Raft(m)) => {
                 s.observed.clear();
                 s.observed.handled_term = m.term();
-                s.kv.step(raft_contract::NodeId(from.0), m, to_contract(ctx.now()));
+                s.kv.step(from, m, ctx.now());
                 s.drive(ctx);
             }
             (KvNode::Server(s), KvMsg::Request(r)) => {
                 s.observed.clear();
-                s.kv.handle_request(u64::from(from.0), r, to_contract(ctx.now()));
+                s.kv.handle_request(u64::from(from.0), r, ctx.now());
                 s.drive(ctx);
             }
             (KvNode::Clerk(c), KvMsg::Reply(r)) => {
@@ -195,7 +194,7 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
             (KvNode::Server(s), KvTimer::Raft) => {
                 s.observed.clear();
                 s.timer.fired();
-                s.kv.tick(to_contract(ctx.now()));
+                s.kv.tick(ctx.now());
                 s.drive(ctx);
             }
             (KvNode::Clerk(c), KvTimer::Retry(_)) => c.on_timeout(ctx, &wire()),

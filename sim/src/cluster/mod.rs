@@ -15,16 +15,7 @@ pub mod shard_node;
 pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
 
-use crate::engine::{Context, Disk, Node, NodeRole, NodeStatus};
-use raft_contract::{Persisted, SharedBytes};
-
-/// What a Raft-based node finds on its disk at start: the saved chunks, shared.
-pub fn persisted_on(disk: &Disk) -> Persisted {
-    Persisted {
-        raft_state: SharedBytes::from_chunks(disk.raft_state_chunks().iter().cloned()),
-        snapshot: SharedBytes::from_chunks(disk.snapshot_chunks().iter().cloned()),
-    }
-}
+use crate::engine::{NodeRole, NodeStatus};
 
 /// A Raft node's status view as the engine's trace records it.
 pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
@@ -38,11 +29,6 @@ pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
         commit: status.commit_index.0,
         last: status.last_index.0,
     }
-}
-
-/// Saves a Raft-based node's state to its disk, sharing its chunks.
-pub fn save_persisted<N: Node>(ctx: &mut Context<'_, N>, p: Persisted) {
-    ctx.save_chunks(p.raft_state.into_chunks(), p.snapshot.into_chunks());
 }
 
 pub use raft_server::{RaftOutput, RaftServer, Tick};

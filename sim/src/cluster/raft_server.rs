@@ -5,7 +5,6 @@
 //! contract documents: save to the disk, then send, then report applied items as
 //! outputs. It keeps exactly one engine timer, set for `next_deadline()`.
 
-use super::clock::{from_contract, to_contract};
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
@@ -39,18 +38,18 @@ pub type RaftOutput = ApplyMsg<Cmd>;
 /// The boot record of node `init.id` of `peers`, from its disk: its Raft id is its
 /// engine id (a cluster whose nodes are the engine's first ones).
 pub fn boot_of(init: &NodeInit<'_>, peers: usize) -> Boot {
-    boot_as(init, init.id.0, peers)
+    boot_as(init, init.id, peers)
 }
 
 /// The boot record of the node `init` describes as Raft peer `me` of `peers`, from its
 /// disk (a cluster among other nodes: a replica group, the shard controller).
-pub fn boot_as(init: &NodeInit<'_>, me: u32, peers: usize) -> Boot {
+pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize) -> Boot {
     Boot {
-        id: raft_contract::NodeId(me),
+        id: me,
         peers,
-        persisted: super::persisted_on(init.disk),
+        persisted: init.disk.persisted().clone(),
         seed: init.seed,
-        now: to_contract(init.now),
+        now: init.now,
     }
 }
 
@@ -91,7 +90,7 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
     /// The lab's `Start(cmd)`: `Some((index, term))` if this server is the leader.
     pub fn start(&mut self, ctx: &mut Context<'_, Self>, cmd: Cmd) -> Option<(LogIndex, Term)> {
         self.observed.clear();
-        let result = self.raft.start(cmd, to_contract(ctx.now()));
+        let result = self.raft.start(cmd, ctx.now());
         self.drive(ctx);
         result
     }
@@ -116,17 +115,17 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
     fn drive(&mut self, ctx: &mut Context<'_, Self>) {
         let ready = self.raft.ready();
         if let Some(p) = ready.persist {
-            super::save_persisted(ctx, p);
+            ctx.save_persisted(p);
         }
         for (to, msg) in ready.messages {
             self.observed.sent(to, &msg);
-            ctx.send(NodeId(to.0), RaftWire(msg));
+            ctx.send(to, RaftWire(msg));
         }
         for item in ready.apply {
             self.observed.applied.push(Applied::of(&item));
             ctx.output(item);
         }
-        let deadline = from_contract(self.raft.next_deadline());
+        let deadline = self.raft.next_deadline();
         self.timer.arm(ctx, deadline, Tick);
     }
 }
@@ -144,15 +143,14 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         self.observed.clear();
         self.observed.handled_term = msg.0.term();
-        let from = raft_contract::NodeId(from.0);
-        self.raft.step(from, msg.0, to_contract(ctx.now()));
+        self.raft.step(from, msg.0, ctx.now());
         self.drive(ctx);
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, _tick: Tick) {
         self.observed.clear();
         self.timer.fired();
-        self.raft.tick(to_contract(ctx.now()));
+        self.raft.tick(ctx.now());
         self.drive(ctx);
     }
 

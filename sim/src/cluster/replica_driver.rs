@@ -23,11 +23,11 @@ pub fn carry_out<N: Node, M: RaftMessage, A, E: Serialize>(
     ctx: &mut Context<'_, N>,
     ready: Ready<M, A, E>,
     observed: &mut Observed,
-    peer: impl Fn(raft_contract::NodeId) -> NodeId,
+    peer: impl Fn(NodeId) -> NodeId,
     wire: &ReplicaWire<N, M, A>,
 ) {
     if let Some(p) = ready.persist {
-        super::save_persisted(ctx, p);
+        ctx.save_persisted(p);
     }
     for (to, msg) in ready.messages {
         observed.sent(to, &msg);

@@ -8,7 +8,6 @@
 //! name from a configuration into an engine id, as the lab's `make_end` does.
 
 use super::clerk_driver::{ClerkDriver, Wire, CLERK_RETRY};
-use super::clock::{from_contract, to_contract};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_as;
 use super::replica_driver::{carry_out, ReplicaWire};
@@ -194,9 +193,9 @@ fn admin_wire<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>>() -> Wire<Shard
 }
 
 /// Raft peer index of `id` in `peers`.
-fn peer_of(peers: &[NodeId], id: NodeId) -> Option<raft_contract::NodeId> {
+fn peer_of(peers: &[NodeId], id: NodeId) -> Option<NodeId> {
     let i = peers.iter().position(|&p| p == id)?;
-    Some(raft_contract::NodeId(u32::try_from(i).expect("few peers")))
+    Some(NodeId(u32::try_from(i).expect("few peers")))
 }
 
 impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
@@ -210,7 +209,7 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         maxraftstate: Option<usize>,
     ) -> ShardNode<C, G> {
         let me = peer_of(&peers, init.id).expect("a controller server among its peers");
-        let boot = boot_as(&init, me.0, peers.len());
+        let boot = boot_as(&init, me, peers.len());
         let server = CtrlServer::new(boot, maxraftstate)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         ShardNode::Ctrl(Box::new(CtrlNode {
@@ -235,7 +234,7 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         setup: GroupSetup,
     ) -> ShardNode<C, G> {
         let me = peer_of(&peers, init.id).expect("a group server among its peers");
-        let boot = boot_as(&init, me.0, peers.len());
+        let boot = boot_as(&init, me, peers.len());
         let client = ClientId(init.seed | (1 << 63));
         let (max, defect) = (setup.maxraftstate, setup.defect);
         let server = ShardServer::with_defect(boot, max, gid, ctrl.len(), client, defect)
@@ -336,7 +335,7 @@ impl<C: RaftNode<CtrlCommand>> CtrlNode<C> {
             |to| peers[to.index()],
             &wire,
         );
-        let deadline = from_contract(self.server.next_deadline());
+        let deadline = self.server.next_deadline();
         self.timer.arm(ctx, deadline, ShardTimer::Raft);
     }
 }
@@ -368,7 +367,7 @@ impl<G: RaftNode<ShardEntry>> GroupNode<G> {
             let to = u32::try_from(to).expect("reply address is a node id");
             ctx.send(NodeId(to), ShardMsg::MigrateReply(reply));
         }
-        let deadline = from_contract(self.server.next_deadline());
+        let deadline = self.server.next_deadline();
         self.timer.arm(ctx, deadline, ShardTimer::Raft);
     }
 
@@ -379,7 +378,7 @@ impl<G: RaftNode<ShardEntry>> GroupNode<G> {
         msg: ShardMsg<C::Message, G::Message>,
     ) {
         self.observed.clear();
-        let now = to_contract(ctx.now());
+        let now = ctx.now();
         let reply_to = u64::from(from.0);
         match msg {
             ShardMsg::GroupRaft(m) => {
@@ -485,13 +484,13 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> Node for ShardNode<C, G>
                 c.observed.clear();
                 c.observed.handled_term = m.term();
                 let peer = peer_of(&c.peers, from).expect("raft message from a peer");
-                c.server.step(peer, m, to_contract(ctx.now()));
+                c.server.step(peer, m, ctx.now());
                 c.drive(ctx);
             }
             (ShardNode::Ctrl(c), ShardMsg::CtrlRequest(r)) => {
                 c.observed.clear();
                 let reply_to = u64::from(from.0);
-                c.server.handle_request(reply_to, r, to_contract(ctx.now()));
+                c.server.handle_request(reply_to, r, ctx.now());
                 c.drive(ctx);
             }
             (ShardNode::Group(g), msg) => g.on_message(ctx, from, msg),
@@ -506,7 +505,7 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> Node for ShardNode<C, G>
     }
 
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, timer: ShardTimer) {
-        let now = to_contract(ctx.now());
+        let now = ctx.now();
         match (self, timer) {
             (ShardNode::Ctrl(c), ShardTimer::Raft) => {
                 c.observed.clear();

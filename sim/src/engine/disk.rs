@@ -4,48 +4,18 @@
 //! was saved before it; reads after a restart return those bytes. Sizes are exposed
 //! because tests bound them (the lab's `RaftStateSize` and `SnapshotSize`).
 
-use std::sync::Arc;
+use raft_contract::{Persisted, SharedBytes};
 
-/// The durable state of one node: two byte blobs saved together.
+/// The durable state of one node: two byte strings saved together.
 ///
-/// Each blob is kept as a list of shared chunks, so a node whose saves share bytes (a
+/// Both are kept as the contract's [`SharedBytes`], so a node whose saves share bytes (a
 /// log that grows at its end, an unchanged snapshot) hands them over without copying;
 /// a whole-state save per message then costs pointer copies, not a copy of the log.
+/// Equal by content, however the bytes are chunked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Disk {
-    raft_state: Blob,
-    snapshot: Blob,
+    state: Persisted,
     saves: u64,
-}
-
-/// One saved byte string, as the chunks it was saved in. Equal by content.
-#[derive(Clone, Debug, Default)]
-struct Blob {
-    chunks: Vec<Arc<Vec<u8>>>,
-    len: usize,
-}
-
-impl PartialEq for Blob {
-    fn eq(&self, other: &Blob) -> bool {
-        self.len == other.len && self.to_vec() == other.to_vec()
-    }
-}
-
-impl Eq for Blob {}
-
-impl Blob {
-    fn new(chunks: Vec<Arc<Vec<u8>>>) -> Blob {
-        let len = chunks.iter().map(|c| c.len()).sum();
-        Blob { chunks, len }
-    }
-
-    fn to_vec(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.len);
-        for c in &self.chunks {
-            out.extend_from_slice(c);
-        }
-        out
-    }
 }
 
 impl Disk {
@@ -56,45 +26,43 @@ impl Disk {
 
     /// Replaces both blobs at once, as the lab's `Persister.Save(raftstate, snapshot)`.
     pub fn save(&mut self, raft_state: Vec<u8>, snapshot: Vec<u8>) {
-        self.save_chunks(vec![Arc::new(raft_state)], vec![Arc::new(snapshot)]);
+        self.save_persisted(Persisted {
+            raft_state: SharedBytes::from(raft_state),
+            snapshot: SharedBytes::from(snapshot),
+        });
     }
 
-    /// Replaces both blobs at once, each given as the concatenation of its chunks. The
-    /// chunks are shared, not copied.
-    pub fn save_chunks(&mut self, raft_state: Vec<Arc<Vec<u8>>>, snapshot: Vec<Arc<Vec<u8>>>) {
-        self.raft_state = Blob::new(raft_state);
-        self.snapshot = Blob::new(snapshot);
+    /// Replaces both blobs at once with a Raft's saved state. Its chunks are shared,
+    /// not copied.
+    pub fn save_persisted(&mut self, state: Persisted) {
+        self.state = state;
         self.saves += 1;
+    }
+
+    /// The last saved state, both blobs as the chunks they were saved in (empty if
+    /// never saved): what a Raft finds on its disk at boot, shared with the disk.
+    pub fn persisted(&self) -> &Persisted {
+        &self.state
     }
 
     /// A copy of the last saved Raft state (empty if never saved).
     pub fn raft_state(&self) -> Vec<u8> {
-        self.raft_state.to_vec()
-    }
-
-    /// The last saved Raft state as the chunks it was saved in.
-    pub fn raft_state_chunks(&self) -> &[Arc<Vec<u8>>] {
-        &self.raft_state.chunks
+        self.state.raft_state.to_vec()
     }
 
     /// A copy of the last saved snapshot (empty if never saved).
     pub fn snapshot(&self) -> Vec<u8> {
-        self.snapshot.to_vec()
-    }
-
-    /// The last saved snapshot as the chunks it was saved in.
-    pub fn snapshot_chunks(&self) -> &[Arc<Vec<u8>>] {
-        &self.snapshot.chunks
+        self.state.snapshot.to_vec()
     }
 
     /// Size in bytes of the saved Raft state (the lab's `RaftStateSize`).
     pub fn raft_state_size(&self) -> usize {
-        self.raft_state.len
+        self.state.raft_state.len()
     }
 
     /// Size in bytes of the saved snapshot (the lab's `SnapshotSize`).
     pub fn snapshot_size(&self) -> usize {
-        self.snapshot.len
+        self.state.snapshot.len()
     }
 
     /// How many times `save` was called over the node's whole history.
@@ -106,6 +74,7 @@ impl Disk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn disk_save_replaces_both_blobs() {
@@ -138,8 +107,12 @@ mod tests {
     fn disk_keeps_chunks_shared_and_compares_by_content() {
         let log: Arc<Vec<u8>> = Arc::new(vec![5u8; 100]);
         let mut d = Disk::new();
-        d.save_chunks(vec![Arc::new(vec![1u8]), log.clone()], Vec::new());
-        assert!(Arc::ptr_eq(&d.raft_state_chunks()[1], &log), "not copied");
+        d.save_persisted(Persisted {
+            raft_state: SharedBytes::from_chunks([Arc::new(vec![1u8]), log.clone()]),
+            snapshot: SharedBytes::new(),
+        });
+        let chunks = d.persisted().raft_state.chunks();
+        assert!(Arc::ptr_eq(&chunks[1], &log), "not copied");
         assert_eq!(d.raft_state_size(), 101);
         let mut flat = vec![1u8];
         flat.extend([5u8; 100]);

@@ -4,6 +4,9 @@
 //! by (virtual time, insertion sequence), one ChaCha RNG seeded by the run's seed, a
 //! labrpc-faithful network, per-node durable stores, crash and restart, and a trace whose
 //! hash identifies the run. Time resolution is one nanosecond.
+//!
+//! Its only dependency among raftsim's crates is the Raft contract (`raft-contract`),
+//! for the vocabulary both sides share: [`NodeId`], [`Instant`] and [`Duration`].
 
 pub mod digest;
 pub mod disk;
@@ -13,15 +16,16 @@ pub mod queue;
 pub mod rng;
 pub mod simulation;
 pub mod status;
-pub mod time;
 pub mod trace;
 
 pub use disk::Disk;
-pub use net::{DropReason, NetConfig, NetStats, Network, NodeId};
+pub use net::{DropReason, NetConfig, NetStats, Network};
 pub use node::{Context, Node, NodeInit, Payload, TimerId};
 pub use queue::EventQueue;
 pub use rng::SimRng;
 pub use simulation::{Observation, Sim, SimOptions};
 pub use status::{NodeRole, NodeStatus};
-pub use time::{Duration, Instant};
+// Virtual time and node ids are the Raft contract's own types: one definition, so a
+// node's clock and its peers' ids pass between the engine and a Raft as they are.
+pub use raft_contract::{Duration, Instant, NodeId};
 pub use trace::{EventKind, LinkShot, Trace, TraceRecord};

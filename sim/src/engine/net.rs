@@ -22,25 +22,8 @@
 //! messages here are one-way, and a node that wants an answer sets its own timer.
 
 use super::rng::SimRng;
-use super::time::Duration;
+use raft_contract::{Duration, NodeId};
 use serde::{Deserialize, Serialize};
-
-/// A node's index in the simulation (servers and clients alike).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct NodeId(pub u32);
-
-impl NodeId {
-    /// The index of this node in per-node tables.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl std::fmt::Display for NodeId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "n{}", self.0)
-    }
-}
 
 /// Fault and latency settings of the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,12 +7,10 @@
 //! made, so nothing happens behind the engine's back.
 
 use super::disk::Disk;
-use super::net::NodeId;
 use super::status::NodeStatus;
-use super::time::{Duration, Instant};
+use raft_contract::{Duration, Instant, NodeId, Persisted};
 use serde::Serialize;
 use std::fmt::Debug;
-use std::sync::Arc;
 
 /// A message the network can carry.
 pub trait Payload: Clone + Debug + Serialize {
@@ -147,10 +145,10 @@ impl<N: Node + ?Sized> Context<'_, N> {
         self.effects.saves += 1;
     }
 
-    /// As [`Context::save`], each blob given as the concatenation of shared chunks,
-    /// which the disk keeps without copying (see [`Disk::save_chunks`]).
-    pub fn save_chunks(&mut self, raft_state: Vec<Arc<Vec<u8>>>, snapshot: Vec<Arc<Vec<u8>>>) {
-        self.disk.save_chunks(raft_state, snapshot);
+    /// As [`Context::save`], with a Raft's saved state, whose chunks the disk keeps
+    /// without copying (see [`Disk::save_persisted`]).
+    pub fn save_persisted(&mut self, state: Persisted) {
+        self.disk.save_persisted(state);
         self.effects.saves += 1;
     }
 

@@ -3,7 +3,7 @@
 //! Equal times never tie randomly: the event scheduled first runs first. Payloads live in
 //! a slab so that the heap moves only small fixed-size keys while it sifts.
 
-use super::time::Instant;
+use raft_contract::Instant;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 

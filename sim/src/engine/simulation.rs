@@ -6,13 +6,13 @@
 
 use super::digest::Digest;
 use super::disk::Disk;
-use super::net::{DropReason, NetConfig, NetStats, Network, NodeId, Route};
+use super::net::{DropReason, NetConfig, NetStats, Network, Route};
 use super::node::{Context, Effects, Node, NodeInit, Payload, TimerId};
 use super::queue::EventQueue;
 use super::rng::SimRng;
 use super::status::NodeStatus;
-use super::time::{Duration, Instant};
 use super::trace::{hash_bytes, EventKind, Trace};
+use raft_contract::{Duration, Instant, NodeId};
 use std::collections::VecDeque;
 
 /// An observation a node reported to the scenario, stamped with the virtual time at

@@ -12,9 +12,9 @@
 //! [`super::status`]), the event number, and the network's links after a fault. Adding
 //! them to the hash would change every trace hash and tell nothing new.
 
-use super::net::{DropReason, NodeId};
+use super::net::DropReason;
 use super::status::NodeStatus;
-use super::time::Instant;
+use raft_contract::{Instant, NodeId};
 use std::fmt::Write as _;
 /// What the trace records, one per engine event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

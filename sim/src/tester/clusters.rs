@@ -63,7 +63,7 @@ struct Watched {
 pub struct Clusters {
     list: Vec<Watched>,
     /// By engine node index: the cluster and Raft peer index of a server.
-    members: Vec<Option<(ClusterId, u32)>>,
+    members: Vec<Option<(ClusterId, NodeId)>>,
     /// Whether new clusters get monitors that check ([`Clusters::unmonitor`]).
     unmonitored: bool,
 }
@@ -81,7 +81,8 @@ impl Clusters {
                 self.members[node.index()].is_none(),
                 "{node} is a server of two clusters"
             );
-            self.members[node.index()] = Some((id, peer as u32));
+            let peer = NodeId(u32::try_from(peer).expect("fewer than 2^32 peers"));
+            self.members[node.index()] = Some((id, peer));
         }
         let monitors = match self.unmonitored {
             true => Monitors::off(),
@@ -104,8 +105,8 @@ impl Clusters {
         }
     }
 
-    /// The cluster and Raft peer index of server `node`; `None` for a clerk.
-    pub fn member(&self, node: NodeId) -> Option<(ClusterId, u32)> {
+    /// The cluster of server `node` and its Raft peer id there; `None` for a clerk.
+    pub fn member(&self, node: NodeId) -> Option<(ClusterId, NodeId)> {
         self.members.get(node.index()).copied().flatten()
     }
 
@@ -151,7 +152,7 @@ impl Clusters {
     #[allow(clippy::too_many_arguments)]
     pub fn watch(
         &mut self,
-        (cluster, peer): (ClusterId, u32),
+        (cluster, peer): (ClusterId, NodeId),
         node: NodeId,
         incarnation: u32,
         event: u64,
@@ -160,14 +161,9 @@ impl Clusters {
         trace: Option<&str>,
     ) -> Verdict {
         let c = &mut self.list[cluster.0];
-        let watched = c.monitors.watch(
-            raft_contract::NodeId(peer),
-            incarnation,
-            event,
-            raft,
-            observed,
-            trace,
-        );
+        let watched = c
+            .monitors
+            .watch(peer, incarnation, event, raft, observed, trace);
         match c.name {
             None => watched,
             Some(name) => watched.map_err(|f| Failure(format!("{name} (server {node}): {}", f.0))),

@@ -151,6 +151,7 @@ impl<I: Implementation> Suite for ShardSuite<I> {
 
     fn describe(t: &ShardTester<I>, id: NodeId) -> String {
         let (cluster, peer) = t.clusters.member(id).expect("a server");
+        let peer = peer.0;
         let name = t
             .clusters
             .name(cluster)

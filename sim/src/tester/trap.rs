@@ -33,7 +33,7 @@ pub struct Trap {
     /// How long the server stays down once caught.
     pub down: Duration,
     /// The server's (term, vote) and disk save count as last seen.
-    seen: Option<(Term, Option<raft_contract::NodeId>, u64)>,
+    seen: Option<(Term, Option<NodeId>, u64)>,
 }
 
 impl Trap {

@@ -10,10 +10,9 @@
 //! entries' encodings between saves.
 
 use crate::storage::{SimStorage, SnapshotPoint};
-use raft_contract::{Persisted, SharedBytes};
+use raft_contract::{ChunkedLog, Persisted};
 use raftrs::eraftpb::{Entry, HardState};
 use serde::{Deserialize, Serialize, Serializer};
-use std::sync::Arc;
 
 /// One retained entry on disk: its term and data (its index follows from its place).
 #[derive(Serialize)]
@@ -59,20 +58,12 @@ struct State {
 /// The encodings of the retained entries, kept between saves so that a save encodes
 /// only the entries appended since the last one: re-encoding the whole log at every
 /// save is quadratic over a run whose log is never compacted (the lab's 3A tests log
-/// tens of thousands of entries).
-///
-/// Each save's new entries become one shared chunk, and the last chunk merges into the
-/// one before it while that one holds fewer than twice its bytes, so a log of `n`
-/// entries sits in O(log n) chunks and each byte is copied O(log n) times. A rewrite of
-/// the retained entries (a conflicting suffix replaced, a compaction, an installed
-/// snapshot) starts the cache afresh.
+/// tens of thousands of entries). The chunks are the contract's [`ChunkedLog`]; the
+/// log's epoch is the storage's rewrite count (a conflicting suffix replaced, a
+/// compaction, an installed snapshot).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EncodedLog {
-    /// The storage's rewrite count the chunks were encoded under.
-    rewrites: u64,
-    /// How many retained entries the chunks hold.
-    count: usize,
-    chunks: Vec<Arc<Vec<u8>>>,
+    entries: ChunkedLog,
 }
 
 impl EncodedLog {
@@ -82,25 +73,20 @@ impl EncodedLog {
     /// If bincode cannot encode integers and byte strings, which does not happen.
     pub(crate) fn encode(&mut self, storage: &SimStorage) -> Persisted {
         let entries = storage.entries();
-        if self.rewrites != storage.rewrites() || self.count > entries.len() {
-            *self = EncodedLog {
-                rewrites: storage.rewrites(),
-                ..EncodedLog::default()
-            };
-        }
-        if self.count < entries.len() {
-            let mut fresh = Vec::new();
-            for e in &entries[self.count..] {
+        self.entries
+            .update(storage.rewrites(), entries, |e, out: &mut Vec<u8>| {
                 let entry = EntryRef {
                     term: e.term,
                     data: Bytes(&e.data),
                 };
-                bincode::serde::encode_into_std_write(&entry, &mut fresh, config())
+                bincode::serde::encode_into_std_write(&entry, out, config())
                     .unwrap_or_else(|err| panic!("encoding entry {}: {err}", e.index));
-            }
-            self.count = entries.len();
-            self.push(fresh);
-        }
+            });
+        assert_eq!(
+            self.entries.len(),
+            entries.len(),
+            "every retained entry is encoded"
+        );
         let hs = storage.hard_state();
         let header = HeaderRef {
             term: hs.term,
@@ -112,28 +98,9 @@ impl EncodedLog {
         };
         let header = bincode::serde::encode_to_vec(&header, config())
             .unwrap_or_else(|e| panic!("encoding raft-rs state at term {}: {e}", hs.term));
-        let chunks = std::iter::once(Arc::new(header)).chain(self.chunks.iter().cloned());
         Persisted {
-            raft_state: SharedBytes::from_chunks(chunks),
+            raft_state: self.entries.with_header(header),
             snapshot: storage.data().clone(),
-        }
-    }
-
-    /// Adds a chunk, then merges the last two while the earlier is under twice the
-    /// later's size.
-    fn push(&mut self, chunk: Vec<u8>) {
-        self.chunks.push(Arc::new(chunk));
-        while self.chunks.len() >= 2 {
-            let n = self.chunks.len();
-            if self.chunks[n - 2].len() >= 2 * self.chunks[n - 1].len() {
-                break;
-            }
-            let last = self.chunks.pop().expect("two chunks");
-            let before = self.chunks.pop().expect("two chunks");
-            let mut merged = Vec::with_capacity(before.len() + last.len());
-            merged.extend_from_slice(&before);
-            merged.extend_from_slice(&last);
-            self.chunks.push(Arc::new(merged));
         }
     }
 }
@@ -243,6 +210,7 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
 mod tests {
     use super::*;
     use crate::entry::test_entry;
+    use raft_contract::SharedBytes;
 
     fn encode(s: &SimStorage) -> Persisted {
         EncodedLog::default().encode(s)
@@ -262,11 +230,6 @@ mod tests {
         for index in 8..200 {
             s.append(&[test_entry(index, 3, index % 3 != 0)]);
             check(&s, &mut cache);
-            assert!(
-                cache.chunks.len() <= 2 + (index as f64).log2() as usize,
-                "{} chunks for {index} entries",
-                cache.chunks.len()
-            );
         }
         s.append(&[test_entry(150, 3, false), test_entry(151, 3, true)]);
         check(&s, &mut cache);

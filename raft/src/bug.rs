@@ -1,0 +1,151 @@
+//! The classic Raft bugs that raftsim's suite of broken Rafts plants in this crate: the
+//! names and descriptions only. A [`crate::Config`] names the bug a node runs with;
+//! `planted` boots such nodes. Kept apart so that the configuration names a bug without
+//! importing the nodes that plant it.
+
+use std::fmt;
+
+/// A classic Raft bug. Each names where it comes from and the safety property that
+/// should catch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bug {
+    /// votedFor is not persisted: a restarted node has forgotten whom it voted for in
+    /// its current term and may vote again (Figure 2, "Persistent state on all
+    /// servers"; lab 2C; vesoft-inc/nebula#3415, a candidacy not saved). raftsim's issue
+    /// 14: it passed 16,000 lab runs before the monitors. Caught by Durability.
+    ForgetVote,
+    /// currentTerm is not persisted: a restarted node takes the term of its last log
+    /// entry, forgetting later terms it joined and the vote it cast (Figure 2,
+    /// persistent state). Caught by Durability.
+    ForgetTerm,
+    /// Answers before saving: the state is saved only at the next tick, so a crash in
+    /// between loses a vote or entries already acknowledged (Figure 2, "respond to RPCs
+    /// after updating stable storage"; etcd-raft's `Ready` contract: persist, then
+    /// send). A wrapper around the reference Raft. Caught by Durability (or Leader
+    /// Completeness, when the lost entries were committed).
+    AckBeforePersist,
+    /// Grants its vote to any candidate of its term with an up-to-date log, whoever it
+    /// voted for already, candidates and leaders included (Figure 2, RequestVote
+    /// receiver 2: "if votedFor is null or candidateId"; etcd-io/etcd#2461 and
+    /// camunda/camunda#5368, a vote reset within its term). Caught by Election Safety,
+    /// or by Durability when a candidate's own vote is replaced on its disk.
+    VoteTwice,
+    /// Grants votes without the election restriction: a candidate whose log is behind
+    /// wins and lacks committed entries (§5.4.1). Caught by Leader Completeness.
+    VoteWithoutLogCheck,
+    /// Counts a granted vote from an older term's election, which the voter may have
+    /// given in place of a vote in this term (Students' Guide to Raft, "term
+    /// confusion": drop replies from older terms; andreev-io/little-raft#44,
+    /// eatonphil/raft-rs#3). Caught by Vote Quorum: in the lab scenarios the rival
+    /// leader that Election Safety needs never showed up.
+    CountStaleVote,
+    /// A leader that hears of a higher term in a reply adopts it but keeps leading
+    /// (Figure 2, "Rules for Servers": "set currentTerm = T, convert to follower";
+    /// the Students' Guide's term confusion). Caught by the Term Rule.
+    KeepLeadingOnHigherTerm,
+    /// Commits an entry of an earlier term by counting its replicas (§5.4.2 and
+    /// Figure 8: only entries of the leader's own term commit by counting;
+    /// logcabin/logcabin#44, goraft/raft#27, async-raft/async-raft#108). Caught by the
+    /// Commit Rule; Leader Completeness sees it only when a later leader lacks the
+    /// entry, which needs Figure 8's schedule.
+    CommitPreviousTerm,
+    /// Quorum off by one: the leader commits an entry stored on `n / 2` servers, a
+    /// minority (§5.3: "replicated on a majority"). Caught by the Commit Rule, and
+    /// later by Leader Completeness or State Machine Safety.
+    CommitMinority,
+    /// A follower advances its commit index to min(leaderCommit, its own last index),
+    /// not bounded by the last entry the message vouched for, and commits a stale tail
+    /// that differs from the leader's (Figure 2, AppendEntries receiver 5; the
+    /// Students' Guide: "the index of the last new entry"; atomix/copycat#265).
+    /// Caught by State Machine Safety.
+    CommitBeyondLastNew,
+    /// A follower checks only that it has an entry at prevLogIndex, not its term, and
+    /// appends the leader's entries after a different prefix (Figure 2, AppendEntries
+    /// receiver 2). Planted where the entry there is of an older term than the
+    /// leader's (a newer one would make the appended terms decrease, which the crate's
+    /// `Log` refuses). Caught by Log Matching, or by State Machine Safety when a
+    /// heartbeat commits the mismatched entry first.
+    SkipPrevTermCheck,
+    /// A follower deletes everything after prevLogIndex on every AppendEntries, even
+    /// when the entries match, so a delayed one deletes entries it already acknowledged
+    /// (Figure 2, AppendEntries receiver 3: only "if an existing entry conflicts"; the
+    /// Students' Guide: "the if here is crucial"). Caught by State Machine Safety or
+    /// Leader Completeness.
+    TruncateOnEveryAppend,
+    /// Accepts AppendEntries from a leader of an older term, so a deposed leader
+    /// overwrites newer entries (Figure 2, AppendEntries receiver 1: "reply false if
+    /// term < currentTerm"). Caught by State Machine Safety or Leader Append-Only (a
+    /// leader taking a deposed leader's entries).
+    AcceptStaleAppend,
+    /// Installs a snapshot older than its commit index, checking it only against its
+    /// own snapshot, so its commit index and its service go back (Figure 13;
+    /// etcd-io/etcd#1715: etcd-raft ignores snapshots at or below the commit index).
+    /// Caught by Apply Order.
+    InstallStaleSnapshot,
+}
+
+impl Bug {
+    /// Every bug, in the order of the suite.
+    pub const ALL: [Bug; 14] = [
+        Bug::ForgetVote,
+        Bug::ForgetTerm,
+        Bug::AckBeforePersist,
+        Bug::VoteTwice,
+        Bug::VoteWithoutLogCheck,
+        Bug::CountStaleVote,
+        Bug::KeepLeadingOnHigherTerm,
+        Bug::CommitPreviousTerm,
+        Bug::CommitMinority,
+        Bug::CommitBeyondLastNew,
+        Bug::SkipPrevTermCheck,
+        Bug::TruncateOnEveryAppend,
+        Bug::AcceptStaleAppend,
+        Bug::InstallStaleSnapshot,
+    ];
+
+    /// The bug's name as an implementation (`bug-forget-vote`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Bug::ForgetVote => "bug-forget-vote",
+            Bug::ForgetTerm => "bug-forget-term",
+            Bug::AckBeforePersist => "bug-ack-before-persist",
+            Bug::VoteTwice => "bug-vote-twice",
+            Bug::VoteWithoutLogCheck => "bug-vote-without-log-check",
+            Bug::CountStaleVote => "bug-count-stale-vote",
+            Bug::KeepLeadingOnHigherTerm => "bug-keep-leading-on-higher-term",
+            Bug::CommitPreviousTerm => "bug-commit-previous-term",
+            Bug::CommitMinority => "bug-commit-minority",
+            Bug::CommitBeyondLastNew => "bug-commit-beyond-last-new",
+            Bug::SkipPrevTermCheck => "bug-skip-prev-term-check",
+            Bug::TruncateOnEveryAppend => "bug-truncate-on-every-append",
+            Bug::AcceptStaleAppend => "bug-accept-stale-append",
+            Bug::InstallStaleSnapshot => "bug-install-stale-snapshot",
+        }
+    }
+
+    /// One line saying what the node does wrong.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Bug::ForgetVote => "votedFor not persisted: a restart forgets the vote",
+            Bug::ForgetTerm => "currentTerm not persisted: a restart takes the last entry's term",
+            Bug::AckBeforePersist => "answers first, saves at the next tick",
+            Bug::VoteTwice => "votes for every up-to-date candidate of its term",
+            Bug::VoteWithoutLogCheck => "votes without the election restriction (§5.4.1)",
+            Bug::CountStaleVote => "counts granted votes from older terms",
+            Bug::KeepLeadingOnHigherTerm => "adopts a higher term from a reply but keeps leading",
+            Bug::CommitPreviousTerm => "commits earlier terms' entries by counting (Figure 8)",
+            Bug::CommitMinority => "commits on n/2 servers (quorum off by one)",
+            Bug::CommitBeyondLastNew => "follower commits past the last entry the leader sent",
+            Bug::SkipPrevTermCheck => "follower ignores prevLogTerm",
+            Bug::TruncateOnEveryAppend => "follower truncates after prevLogIndex on every append",
+            Bug::AcceptStaleAppend => "follower accepts appends from older terms",
+            Bug::InstallStaleSnapshot => "installs snapshots older than its commit index",
+        }
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
