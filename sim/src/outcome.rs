@@ -8,7 +8,7 @@
 //! the virtual time simulated and the number of events, so that the CLI, the tests and
 //! the seed corpus can all report and replay it the same way.
 
-use crate::engine::{Instant, Node, NodeId, Sim};
+use crate::engine::{Instant, Node, NodeId, Sim, Wreck};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
 use std::fmt;
 use std::sync::Arc;
@@ -218,6 +218,33 @@ impl Outcome {
             profile: id.profile,
             schedule: id.schedule,
             ..Outcome::default()
+        }
+    }
+
+    /// A run that panicked: its identity, the panic as the reason, and where its
+    /// simulation stood when the panic unwound through it (time, events, the trace hash
+    /// up to the panic and, when kept, the trace and a timeline marked at its end).
+    pub fn panicked(id: RunId, reason: String, wreck: Option<Wreck>) -> Outcome {
+        let Some(wreck) = wreck else {
+            return Outcome::without_sim(id, reason);
+        };
+        let timeline = Timeline::of_wreck(id.title(), &wreck).map(|mut timeline| {
+            timeline.failure = Some(FailurePoint {
+                time: wreck.now,
+                event: wreck.events,
+                headline: headline(&reason),
+                node: None,
+                op: None,
+            });
+            Arc::new(timeline)
+        });
+        Outcome {
+            trace_hash: wreck.trace.hash(),
+            virtual_time: wreck.now,
+            events: wreck.events,
+            trace: wreck.trace.text().map(str::to_string),
+            timeline,
+            ..Outcome::without_sim(id, reason)
         }
     }
 

@@ -117,8 +117,12 @@ pub fn find(all: &[Scenario], name: &str) -> Result<Scenario, String> {
 }
 
 /// Runs a scenario, turning a panic (a broken invariant in Raft, KV or the engine) into
-/// a failed outcome that still names the scenario and seed.
+/// a failed outcome that still names the scenario and seed, and where the run stopped:
+/// its virtual time, events and trace hash up to the panic (and its trace and timeline
+/// when kept).
 pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    // Forget the wreck of a panic caught elsewhere on this thread.
+    let _ = crate::engine::wreck::take();
     match catch_unwind(AssertUnwindSafe(|| (scenario.run)(config))) {
         Ok(outcome) => outcome,
         Err(panic) => {
@@ -128,7 +132,8 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic payload".to_string());
             let id = config.run_id(scenario.name, scenario.implementation);
-            Outcome::without_sim(id, format!("panicked: {message}"))
+            let wreck = crate::engine::wreck::take();
+            Outcome::panicked(id, format!("panicked: {message}"), wreck)
         }
     }
 }
@@ -137,6 +142,67 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
 mod tests {
     use super::*;
     use crate::scenario::Part;
+
+    /// A run that panics half-way, after a ping run of 50 ms.
+    fn panics_mid_run(config: &RunConfig) -> Outcome {
+        let plan = crate::demo::PingPlan {
+            clients: 1,
+            pings: 3,
+        };
+        let mut sim = crate::demo::build(config.seed, config.keep_trace, plan);
+        sim.run_for(crate::engine::Duration::from_millis(50));
+        panic!("deliberate panic after {} events", sim.events());
+    }
+
+    #[test]
+    fn registry_panicking_run_keeps_its_time_events_trace_and_timeline() {
+        let scenario = Scenario {
+            name: "PanicsMidRun",
+            part: Part::SelfTest,
+            implementation: "",
+            description: "",
+            run: panics_mid_run,
+        };
+        // The same simulation, not panicking: where the panicking one must say it was.
+        let plan = crate::demo::PingPlan {
+            clients: 1,
+            pings: 3,
+        };
+        let mut sim = crate::demo::build(5, false, plan);
+        sim.run_for(crate::engine::Duration::from_millis(50));
+        let config = RunConfig {
+            seed: 5,
+            ..RunConfig::default()
+        };
+        let o = run(&scenario, &config);
+        let reason = o.failure.as_deref().expect("a panic fails the run");
+        assert!(reason.starts_with("panicked: deliberate panic"), "{reason}");
+        assert_eq!(
+            (o.trace_hash, o.events, o.virtual_time),
+            (sim.trace().hash(), sim.events(), sim.now())
+        );
+        assert!(o.events > 0 && reason.contains(&format!("after {} events", o.events)));
+        assert!(o.trace.is_none() && o.timeline.is_none(), "no trace kept");
+        // With the trace kept, the report has the trace and a timeline marked at its end.
+        let kept = RunConfig {
+            keep_trace: true,
+            ..config.clone()
+        };
+        let o = run(&scenario, &kept);
+        assert_eq!(
+            o.trace_hash,
+            sim.trace().hash(),
+            "keeping the trace changes nothing"
+        );
+        assert!(o.trace.is_some_and(|t| t.lines().count() > 3));
+        let timeline = o.timeline.expect("a timeline up to the panic");
+        let failure = timeline.failure.as_ref().expect("marked");
+        assert_eq!((failure.time, failure.event), (o.virtual_time, o.events));
+        // A later run that does not panic carries nothing of this one.
+        let quiet = run(&crate::demo::scenarios()[0], &config);
+        assert!(quiet.passed() && quiet.trace.is_none());
+        assert!(crate::engine::wreck::take().is_none());
+    }
 
     #[test]
     fn registry_unknown_names_are_errors_with_hints() {

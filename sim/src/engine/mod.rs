@@ -17,6 +17,7 @@ pub mod rng;
 pub mod simulation;
 pub mod status;
 pub mod trace;
+pub mod wreck;
 
 pub use disk::Disk;
 pub use net::{DropReason, NetConfig, NetStats, Network};
@@ -29,3 +30,4 @@ pub use status::{NodeRole, NodeStatus};
 // node's clock and its peers' ids pass between the engine and a Raft as they are.
 pub use raft_contract::{Duration, Instant, NodeId};
 pub use trace::{EventKind, LinkShot, Trace, TraceRecord};
+pub use wreck::Wreck;

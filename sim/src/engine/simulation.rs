@@ -130,6 +130,22 @@ pub struct Sim<N: Node> {
     handled: Option<NodeId>,
 }
 
+/// A simulation that a panic unwinds through leaves where it stood (see
+/// [`super::wreck`]): a panicking run's report still names its time, events and trace.
+impl<N: Node> Drop for Sim<N> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let keep = self.trace.keeps_text();
+            super::wreck::leave(super::wreck::Wreck {
+                now: self.now,
+                events: self.events,
+                nodes: self.slots.len(),
+                trace: std::mem::replace(&mut self.trace, Trace::new(keep)),
+            });
+        }
+    }
+}
+
 impl<N: Node> Sim<N> {
     /// A simulation with no nodes, whose every random choice follows from `seed`.
     pub fn new(seed: u64, net: NetConfig, options: SimOptions) -> Sim<N> {

@@ -24,7 +24,7 @@ pub mod window;
 pub use page::{page, page_within};
 pub use summary::summary;
 
-use crate::engine::{Instant, LinkShot, Node, NodeId, Sim, TraceRecord};
+use crate::engine::{Instant, LinkShot, Node, NodeId, Sim, Trace, TraceRecord, Wreck};
 
 /// What a lane shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,10 +109,28 @@ impl Timeline {
     /// The timeline of a simulation whose trace was kept (`None` otherwise), with one
     /// lane per node (`n0`, `n1` ...), all of kind [`LaneKind::Node`].
     pub fn of_sim<N: Node>(title: String, sim: &Sim<N>) -> Option<Timeline> {
-        if !sim.trace().keeps_text() {
+        Timeline::of_trace(title, sim.trace(), sim.len(), sim.now(), sim.events())
+    }
+
+    /// The timeline of a simulation a panic unwound through, up to the panic (`None`
+    /// when its trace was not kept).
+    pub fn of_wreck(title: String, wreck: &Wreck) -> Option<Timeline> {
+        Timeline::of_trace(title, &wreck.trace, wreck.nodes, wreck.now, wreck.events)
+    }
+
+    /// The timeline of a kept `trace` of `nodes` nodes that ended at `end` after
+    /// `events` events.
+    fn of_trace(
+        title: String,
+        trace: &Trace,
+        nodes: usize,
+        end: Instant,
+        events: u64,
+    ) -> Option<Timeline> {
+        if !trace.keeps_text() {
             return None;
         }
-        let lanes = (0..sim.len())
+        let lanes = (0..nodes)
             .map(|k| {
                 let node = NodeId(u32::try_from(k).expect("fewer than 2^32 nodes"));
                 Lane {
@@ -126,12 +144,12 @@ impl Timeline {
         Some(Timeline {
             title,
             lanes,
-            records: sim.trace().entries().to_vec(),
-            links: sim.trace().link_shots().to_vec(),
+            records: trace.entries().to_vec(),
+            links: trace.link_shots().to_vec(),
             ops: Vec::new(),
             failure: None,
-            end: sim.now(),
-            events: sim.events(),
+            end,
+            events,
             clusters: Vec::new(),
         })
     }
