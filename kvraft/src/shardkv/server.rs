@@ -344,7 +344,7 @@ mod tests {
 
     /// Moves on by one poll interval, ticks, and drains the effects.
     fn poll(s: &mut Server, now: &mut Instant) -> ShardReady<raft::Message<ShardEntry>> {
-        *now = *now + POLL_INTERVAL;
+        *now += POLL_INTERVAL;
         s.tick(*now);
         s.ready()
     }

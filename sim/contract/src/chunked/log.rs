@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     /// One entry's encoding: its length, then its bytes.
-    fn put(entry: &Vec<u8>, out: &mut Vec<u8>) {
+    fn put(entry: &[u8], out: &mut Vec<u8>) {
         out.push(u8::try_from(entry.len()).expect("short entries"));
         out.extend_from_slice(entry);
     }
@@ -136,7 +136,7 @@ mod tests {
         let mut entries: Vec<Vec<u8>> = Vec::new();
         let mut epoch = 0u64;
         let check = |log: &mut ChunkedLog, entries: &[Vec<u8>], epoch: u64| {
-            log.update(epoch, entries, put);
+            log.update(epoch, entries, |e: &Vec<u8>, out| put(e, out));
             let header = vec![epoch as u8, entries.len() as u8];
             assert!(
                 log.with_header(header.clone()) == full(&header, entries),
@@ -170,7 +170,7 @@ mod tests {
         let mut entries: Vec<Vec<u8>> = Vec::new();
         for i in 1..=4096u32 {
             entries.push(format!("{i:08}").into_bytes());
-            log.update(0, &entries, put);
+            log.update(0, &entries, |e: &Vec<u8>, out| put(e, out));
             assert!(
                 log.chunk_count() <= 2 + (i as f64).log2() as usize,
                 "{} chunks after {i} entries",
@@ -193,9 +193,9 @@ mod tests {
     fn chunked_log_shares_chunks_between_saves() {
         let mut log: ChunkedLog = ChunkedLog::default();
         let entries = vec![vec![1u8; 100], vec![2u8; 10]];
-        log.update(0, &entries[..1], put);
+        log.update(0, &entries[..1], |e: &Vec<u8>, out| put(e, out));
         let first = log.with_header(vec![0]);
-        log.update(0, &entries, put);
+        log.update(0, &entries, |e: &Vec<u8>, out| put(e, out));
         let second = log.with_header(vec![0]);
         assert!(
             Arc::ptr_eq(&first.chunks()[1], &second.chunks()[1]),
