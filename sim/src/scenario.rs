@@ -77,22 +77,6 @@ pub enum Part {
 }
 
 impl Part {
-    /// Every part, in the lab's order, then ours.
-    pub const ALL: [Part; 12] = [
-        Part::Raft2A,
-        Part::Raft2B,
-        Part::Raft2C,
-        Part::Raft2D,
-        Part::Kv3A,
-        Part::Kv3B,
-        Part::ShardCtrler4A,
-        Part::ShardKv4B,
-        Part::Demo,
-        Part::Metric,
-        Part::Swarm,
-        Part::SelfTest,
-    ];
-
     /// The parts that port the lab's tests, 2A to 4B.
     pub const LAB: [Part; 8] = [
         Part::Raft2A,

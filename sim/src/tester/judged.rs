@@ -4,33 +4,56 @@
 //! with their operations. The KV and sharded KV testers share it.
 
 use super::recorder::{KvHistory, Recorder};
+use super::rig::Tester;
+use super::suite::ClerkSuite;
 use crate::engine::{Instant, NetStats, NodeId};
 use crate::outcome::{Blame, Failure, Lanes, Parts, Verdict};
 use crate::scenario::RunConfig;
 use crate::timeline::ClientOp;
 use std::collections::BTreeMap;
 
+/// The parts of a finished run of a clerk suite: its history judged (unless `check` is
+/// off), with the scenario's metrics and the clients' lanes .
+pub fn clerk_parts<S: ClerkSuite>(
+    t: &mut Tester<S>,
+    scenario: &str,
+    config: &RunConfig,
+    check: bool,
+    verdict: Verdict,
+) -> Parts {
+    let metrics = std::mem::take(&mut t.metrics);
+    let history = HistoryRun {
+        scenario,
+        config,
+        recorder: t.suite.recorder(),
+        check,
+        lanes: t.sim.trace().keeps_text(),
+        total: t.sim.net().total(),
+    };
+    history.parts(verdict, metrics)
+}
+
 /// How a run's recorded history is to be judged and reported.
-pub struct HistoryRun<'a> {
+struct HistoryRun<'a> {
     /// The scenario (the title of the checker's HTML view).
-    pub scenario: &'a str,
+    scenario: &'a str,
     /// What the run was asked to keep.
-    pub config: &'a RunConfig,
+    config: &'a RunConfig,
     /// The clerks and their history.
-    pub recorder: &'a Recorder,
+    recorder: &'a Recorder,
     /// Judge the history (on in every scenario; see `KvSetup::check_history`).
-    pub check: bool,
+    check: bool,
     /// Draw the clients' lanes (only when the run keeps a timeline).
-    pub lanes: bool,
+    lanes: bool,
     /// The network's totals, for messages and bytes per operation.
-    pub total: NetStats,
+    total: NetStats,
 }
 
 impl HistoryRun<'_> {
     /// The run's parts: `verdict` with the history's judgement folded in, the history
     /// (when kept or failed) and the HTML view, the scenario's `metrics` followed by
     /// operations, messages and bytes per operation, and the clients' lanes.
-    pub fn parts(&self, verdict: Verdict, metrics: Vec<(String, f64)>) -> Parts {
+    fn parts(&self, verdict: Verdict, metrics: Vec<(String, f64)>) -> Parts {
         let history = self.recorder.history();
         let judged = judge(self.scenario, history, self.check);
         let verdict = match judged.failure {

@@ -5,7 +5,7 @@
 //! checker to judge it (per-key partitions). Concurrent clients and the partitioner are
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
-use super::judged::HistoryRun;
+use super::judged::clerk_parts;
 use super::recorder::Recorder;
 use super::rig::Tester;
 use super::suite::{reading, ClerkSuite, Suite};
@@ -128,16 +128,8 @@ impl<I: Implementation> Suite for KvSuite<I> {
 
     /// The history judged (when the setup asks for it), with its metrics and lanes.
     fn report(t: &mut KvTester<I>, scenario: &str, config: &RunConfig, verdict: Verdict) -> Parts {
-        let metrics = std::mem::take(&mut t.metrics);
-        let history = HistoryRun {
-            scenario,
-            config,
-            recorder: &t.suite.recorder,
-            check: t.suite.check_history,
-            lanes: t.sim.trace().keeps_text(),
-            total: t.sim.net().total(),
-        };
-        history.parts(verdict, metrics)
+        let check = t.suite.check_history;
+        clerk_parts(t, scenario, config, check, verdict)
     }
 }
 

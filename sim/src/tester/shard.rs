@@ -8,7 +8,7 @@
 //! one set of monitors per cluster. Every sharded clerk operation is recorded in a
 //! history that the linearizability checker judges at the end.
 
-use super::judged::HistoryRun;
+use super::judged::clerk_parts;
 use super::recorder::Recorder;
 use super::rig::Tester;
 use super::run::TEST_LIMIT;
@@ -184,16 +184,8 @@ impl<I: Implementation> Suite for ShardSuite<I> {
         config: &RunConfig,
         verdict: Verdict,
     ) -> Parts {
-        let metrics = std::mem::take(&mut t.metrics);
-        let history = HistoryRun {
-            scenario,
-            config,
-            recorder: &t.suite.recorder,
-            check: true,
-            lanes: t.sim.trace().keeps_text(),
-            total: t.sim.net().total(),
-        };
-        history.parts(verdict, metrics)
+        let check = true;
+        clerk_parts(t, scenario, config, check, verdict)
     }
 }
 
