@@ -16,6 +16,9 @@ pub const EXIT_USAGE: u8 = 64;
 pub const EXIT_DATA: u8 = 65;
 /// An input file or directory that does not exist or cannot be read (EX_NOINPUT).
 pub const EXIT_NO_INPUT: u8 = 66;
+/// A run stopped by a limit of the simulator itself, not by the Raft under test
+/// (EX_SOFTWARE): see [`super::panics::is_internal`].
+pub const EXIT_INTERNAL: u8 = 70;
 /// An output file, or stdout, that cannot be written (EX_IOERR).
 pub const EXIT_OUTPUT: u8 = 74;
 /// Stdout closed by its reader: see [`super::output::EXIT_CLOSED`].
@@ -36,6 +39,9 @@ pub enum Error {
     /// An output file, or stdout, could not be written.
     #[error("{0}")]
     Output(String),
+    /// A limit of the simulator itself stopped the command's work.
+    #[error("{0}")]
+    Internal(String),
     /// Stdout was closed by its reader (`| head`): the command stops quietly.
     #[error("stdout was closed by its reader")]
     Closed,
@@ -49,6 +55,7 @@ impl Error {
             Error::Data(_) => EXIT_DATA,
             Error::NoInput(_) => EXIT_NO_INPUT,
             Error::Output(_) => EXIT_OUTPUT,
+            Error::Internal(_) => EXIT_INTERNAL,
             Error::Closed => EXIT_CLOSED,
         }
     }
@@ -99,6 +106,7 @@ mod tests {
             Error::Data(String::new()).exit_code(),
             Error::NoInput(String::new()).exit_code(),
             Error::Output(String::new()).exit_code(),
+            Error::Internal(String::new()).exit_code(),
             Error::Closed.exit_code(),
         ];
         for (i, a) in codes.iter().enumerate() {

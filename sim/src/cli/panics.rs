@@ -5,6 +5,11 @@
 //! and, in sweeps, keeps hundreds of backtraces off the terminal: the failure report has
 //! the message, the location and the replay command, and `raftsim run` shows the full
 //! panic. Panics outside a run (bugs in the CLI itself) always reach the previous hook.
+//!
+//! A panic of the simulator's own arithmetic (virtual time or the event queue's key
+//! running out) is not a failure of the Raft under test: its reason becomes an
+//! [`INTERNAL_ERROR`] ([`is_internal`]), which the commands report with its own verdict
+//! and exit code (70) and `shrink` refuses to shrink.
 
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use std::cell::{Cell, RefCell};
@@ -41,6 +46,33 @@ pub fn install(quiet: bool) {
     });
 }
 
+/// How the reason of a run that hit a limit of the simulator itself begins.
+pub const INTERNAL_ERROR: &str = "internal error";
+
+/// What the simulator's own arithmetic says when it runs out (`engine/time.rs`,
+/// `engine/queue.rs`): a limit of the tool, whatever the Raft under test did.
+const SIMULATOR_LIMITS: [&str; 3] = [
+    "virtual time overflow",
+    "virtual duration overflow",
+    "overflows the key",
+];
+
+/// True when a run's failure is the simulator's, not the Raft's (see the module doc).
+pub fn is_internal(reason: &str) -> bool {
+    reason.starts_with(INTERNAL_ERROR)
+}
+
+/// A panic's reason as the CLI reports it: a limit of the simulator becomes an
+/// internal error; any other panic is a failure of the run.
+fn classify(reason: String) -> String {
+    match reason.strip_prefix("panicked: ") {
+        Some(message) if SIMULATOR_LIMITS.iter().any(|l| message.contains(l)) => format!(
+            "{INTERNAL_ERROR}: the simulator hit its own limit, not a failure of the Raft under test: {message}"
+        ),
+        _ => reason,
+    }
+}
+
 /// [`crate::registry::run`], adding the location to a panic's reason when the hook saw it.
 pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
     let depth = IN_RUN.with(Cell::get);
@@ -59,6 +91,7 @@ pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
             reason.push_str(&format!(" (at {at})"));
         }
     }
+    outcome.failure = outcome.failure.map(classify);
     outcome
 }
 
@@ -68,6 +101,13 @@ mod tests {
 
     fn boom(config: &RunConfig) -> Outcome {
         panic!("boom at seed {}", config.seed);
+    }
+
+    fn overflow(config: &RunConfig) -> Outcome {
+        // 2^33 s is about 8.6e18 ns: three of them pass u64::MAX.
+        let long = crate::engine::Duration::from_secs((1 << 33) + config.seed);
+        let _ = crate::engine::Instant::ZERO + long + long + long;
+        unreachable!("virtual time did not overflow");
     }
 
     fn nested(config: &RunConfig) -> Outcome {
@@ -110,5 +150,23 @@ mod tests {
             );
         }
         assert_eq!(IN_RUN.with(Cell::get), 0, "depth not restored");
+    }
+
+    #[test]
+    fn run_simulator_overflow_is_internal_error_not_failure() {
+        install(true);
+        let config = RunConfig {
+            seed: 5,
+            ..RunConfig::default()
+        };
+        let reason = run(&scenario("Overflow", overflow), &config)
+            .failure
+            .unwrap_or_default();
+        assert!(is_internal(&reason), "{reason}");
+        assert!(reason.contains("virtual time overflow (at "), "{reason}");
+        let boom = run(&scenario("Boom", boom), &config)
+            .failure
+            .unwrap_or_default();
+        assert!(!is_internal(&boom), "{boom}");
     }
 }
