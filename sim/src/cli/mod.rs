@@ -34,6 +34,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod runner;
+pub mod schedule_file;
 pub mod seed_range;
 pub mod seeds;
 pub mod shard;
