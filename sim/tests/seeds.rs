@@ -164,6 +164,7 @@ fn seeds_parser_random_inputs_give_entries_or_a_documented_error() {
             bad += 1;
         }
     }
-    // Both paths must be exercised, or the property says little.
-    assert!(ok > 1_000 && bad > 1_000, "{ok} accepted, {bad} refused");
+    // Both paths must be exercised, or the property says little (984 inputs are
+    // accepted since a lone CR is refused rather than merging two lines).
+    assert!(ok > 500 && bad > 1_000, "{ok} accepted, {bad} refused");
 }
