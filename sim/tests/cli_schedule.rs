@@ -117,7 +117,7 @@ fn run_schedule_out_of_range_fields_are_data_errors_naming_field_and_range() {
                 &format!("\"clients\": {}", plan.profile.clients),
                 "\"clients\": 18446744073709551615",
             ),
-            "profile.clients is 18446744073709551615; allowed: 1 to 8",
+            "profile.clients is 18446744073709551615; allowed: 1 to 5",
         ),
         (
             edited(

@@ -31,8 +31,11 @@ pub mod limits {
     pub const FLAP_TIMES_MAX: u64 = 1_000;
     /// Most faults in a schedule (and largest `profile.faults`).
     pub const FAULTS_MAX: u64 = 1_000;
-    /// Most clerks of the kv and shardkv workloads (`profile.clients`).
-    pub const CLERKS_MAX: u64 = 8;
+    /// Most clerks of the kv and shardkv workloads (`profile.clients`): the most the
+    /// drawn profiles use. Measured: 5 clerks on one key through a 30 s fault phase
+    /// give a history the checker judges in about 2 s; 8 clerks on one key for 12 s
+    /// give one it gives up on (a false failure).
+    pub const CLERKS_MAX: u64 = 5;
     /// Longest pause between the raft workload's commands (`profile.clients`), in
     /// milliseconds.
     pub const COMMAND_EVERY_MS_MAX: u64 = 60_000;
