@@ -7,7 +7,7 @@
 mod cli_harness;
 
 use cli_harness::*;
-use sim::cli::panics;
+use sim::cli::shared::panics;
 use sim::engine::SimRng;
 use sim::registry::{find, registry};
 use sim::scenario::{RunConfig, Schedule};

@@ -7,8 +7,8 @@
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use sim::cli::record::replay_command;
-use sim::cli::seeds;
+use sim::cli::replay::seeds;
+use sim::cli::shared::record::replay_command;
 use sim::cli::Error;
 use sim::registry;
 use sim::scenario::RunConfig;

@@ -6,17 +6,17 @@
 //! command and the exit code never depend on the files: one that cannot be written is
 //! listed as `not written: PATH: why` and named on stderr.
 
-use super::artifacts::{self, Saved};
-use super::claims::Claims;
-use super::error::{Error, Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
-use super::output;
-use super::panics;
-use super::raft_arg::RaftArg;
-use super::record::Record;
-use super::runner::add_reason;
-use super::schedule_file;
-use super::seed_range::parse_seed;
-use super::stopwatch::Stopwatch;
+use crate::cli::batch::runner::add_reason;
+use crate::cli::shared::artifacts::{self, Saved};
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::panics;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::record::Record;
+use crate::cli::shared::schedule_file;
+use crate::cli::shared::seed_range::parse_seed;
+use crate::cli::shared::stopwatch::Stopwatch;
 use crate::registry;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use clap::Args;

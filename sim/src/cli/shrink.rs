@@ -10,15 +10,15 @@
 //! the first run, so that no search is lost to an unwritable path. A run stopped by a
 //! limit of the simulator (an internal error) is not shrunk: exit 70.
 
-use super::artifacts;
-use super::claims::Claims;
-use super::error::{Error, Result, EXIT_PASS};
-use super::output;
-use super::panics;
-use super::raft_arg::RaftArg;
-use super::schedule_file;
-use super::seed_range::parse_seed;
-use super::swarm::WorkloadArg;
+use crate::cli::shared::artifacts;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::panics;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::schedule_file;
+use crate::cli::shared::seed_range::parse_seed;
+use crate::cli::swarm::WorkloadArg;
 use crate::registry;
 use crate::scenario::{RunConfig, Schedule};
 use crate::swarm::shrink::{shrink, signature};
@@ -88,7 +88,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
             "{name} seed={} raft={}: {}; not shrunk",
             plan.seed,
             plan.raft,
-            super::error::one_line(&reason)
+            crate::cli::shared::error::one_line(&reason)
         )));
     }
     let before = describe(&plan);
@@ -127,7 +127,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     ))?;
     output::line(format_args!(
         "  reason: {}",
-        super::error::one_line(&shrunk.reason)
+        crate::cli::shared::error::one_line(&shrunk.reason)
     ))?;
     output::line(format_args!("  schedule: {}", out.display()))?;
     let raft = match shrunk.plan.raft.as_str() {

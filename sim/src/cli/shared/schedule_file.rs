@@ -1,7 +1,7 @@
 //! Schedule files (`run --schedule`, `shrink --schedule`, an artifact folder's
 //! `schedule.json`): read with a size bound, checked whole before anything runs.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use crate::swarm::schedule::limits::FILE_BYTES_MAX;
 use crate::swarm::Plan;
 use std::io::Read;

@@ -20,12 +20,12 @@
 //! all is an error too: it would otherwise "pass" by running nothing.
 //!
 //! ```
-//! use sim::cli::seeds::parse;
+//! use sim::cli::replay::seeds::parse;
 //! let entries = parse("example.txt", "PingFaults 7  # format example\n").unwrap();
 //! assert_eq!((entries[0].scenario.as_str(), entries[0].seed), ("PingFaults", 7));
 //! ```
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use crate::registry;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;

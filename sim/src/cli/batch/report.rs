@@ -6,11 +6,11 @@
 //! listed beside its run (`not written: PATH: why`) and counted on the verdict line,
 //! never in place of it.
 
-use super::error::{Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
-use super::output;
-use super::record::Record;
-use super::runner::Batch;
-use super::summary;
+use crate::cli::batch::runner::Batch;
+use crate::cli::batch::summary;
+use crate::cli::shared::error::{Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::record::Record;
 
 /// Prints the report of `batch`; `json_error` is `PATH: why` when `--json` could not be
 /// written. Returns the exit code: 128 + the signal when interrupted, else 70 when a

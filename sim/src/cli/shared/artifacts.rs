@@ -7,9 +7,9 @@
 //! text, the failing (scenario, seed) runs again with `keep_trace`; determinism makes it
 //! the same run, and a different trace hash is reported as a failure of its own.
 
-use super::claims::Claims;
-use super::error::{Error, Result};
-use super::panics;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::panics;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 use std::path::{Path, PathBuf};
 

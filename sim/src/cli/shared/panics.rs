@@ -144,7 +144,7 @@ mod tests {
             let reason = run(&s, &config).failure.unwrap_or_default();
             assert!(reason.starts_with(message), "{}: {reason}", s.name);
             assert!(
-                reason.contains("sim/src/cli/panics.rs:"),
+                reason.contains("sim/src/cli/shared/panics.rs:"),
                 "{}: {reason}",
                 s.name
             );

@@ -4,20 +4,20 @@
 //!
 //! A failed run's files are written as it finishes; a file that cannot be written is
 //! noted in the run's record and the batch goes on. SIGINT or SIGTERM stops it after
-//! the runs in progress (see [`super::interrupt`]).
+//! the runs in progress (see [`crate::cli::batch::interrupt`]).
 
-use super::artifacts;
-use super::claims::Claims;
-use super::determinism;
-use super::error::{Error, Result};
-use super::interrupt::{Interrupt, Signal};
-use super::json_lines::JsonLines;
-use super::output;
-use super::panics;
-use super::plan::Job;
-use super::progress::Progress;
-use super::record::Record;
-use super::stopwatch::Stopwatch;
+use crate::cli::batch::determinism;
+use crate::cli::batch::interrupt::{Interrupt, Signal};
+use crate::cli::batch::json_lines::JsonLines;
+use crate::cli::batch::progress::Progress;
+use crate::cli::shared::artifacts;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::output;
+use crate::cli::shared::panics;
+use crate::cli::shared::record::Record;
+use crate::cli::shared::stopwatch::Stopwatch;
+use crate::cli::sweep::plan::Job;
 use crate::scenario::RunConfig;
 use clap::Args;
 use std::path::{Path, PathBuf};

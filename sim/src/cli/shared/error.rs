@@ -6,23 +6,10 @@
 
 use std::path::Path;
 
-/// Exit code when every run passed.
-pub const EXIT_PASS: u8 = 0;
-/// Exit code when at least one run failed.
-pub const EXIT_FAIL: u8 = 1;
-/// Bad usage: unknown scenario, bad seed range or shard, bad filter (sysexits' EX_USAGE).
-pub const EXIT_USAGE: u8 = 64;
-/// Malformed input data, such as a bad line in a seeds file (EX_DATAERR).
-pub const EXIT_DATA: u8 = 65;
-/// An input file or directory that does not exist or cannot be read (EX_NOINPUT).
-pub const EXIT_NO_INPUT: u8 = 66;
-/// A run stopped by a limit of the simulator itself, not by the Raft under test
-/// (EX_SOFTWARE): see [`super::panics::is_internal`].
-pub const EXIT_INTERNAL: u8 = 70;
-/// An output file, or stdout, that cannot be written (EX_IOERR).
-pub const EXIT_OUTPUT: u8 = 74;
-/// Stdout closed by its reader: see [`super::output::EXIT_CLOSED`].
-pub const EXIT_CLOSED: u8 = super::output::EXIT_CLOSED;
+pub use super::exit::{
+    EXIT_CLOSED, EXIT_DATA, EXIT_FAIL, EXIT_INTERNAL, EXIT_NO_INPUT, EXIT_OUTPUT, EXIT_PASS,
+    EXIT_USAGE,
+};
 
 /// Why a command could not do its job.
 #[derive(Debug, thiserror::Error)]

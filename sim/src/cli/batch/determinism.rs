@@ -5,7 +5,7 @@
 //! part is reported, which is usually enough to see what leaked in (a hash map's order,
 //! the wall clock, a shared counter).
 
-use super::panics;
+use crate::cli::shared::panics;
 use crate::scenario::{Outcome, RunConfig, Scenario};
 
 /// `None` when `first` and `second` agree; otherwise the reason for a failure, with the

@@ -85,11 +85,11 @@ impl Record {
     }
 
     /// True when a limit of the simulator, not the Raft under test, stopped the run
-    /// (see [`super::panics::is_internal`]).
+    /// (see [`crate::cli::shared::panics::is_internal`]).
     pub fn internal(&self) -> bool {
         self.failure
             .as_deref()
-            .is_some_and(super::panics::is_internal)
+            .is_some_and(crate::cli::shared::panics::is_internal)
     }
 
     /// The verdict word of the verdict line: `PASS`, `FAIL`, or `ERROR` for an
@@ -170,7 +170,11 @@ impl fmt::Display for Record {
             let summary = reason
                 .split_once(crate::monitor::TRACE_LINES_HEADER)
                 .map_or(reason.as_str(), |(head, _)| head);
-            write!(f, " reason: {}", super::error::one_line(summary))?;
+            write!(
+                f,
+                " reason: {}",
+                crate::cli::shared::error::one_line(summary)
+            )?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! (`/dev/null`, `/dev/full`, a FIFO) may take several outputs: writing to it destroys
 //! nothing.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// One claimed path.
