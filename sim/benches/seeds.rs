@@ -5,7 +5,7 @@
 //! milliseconds, not seconds.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sim::cli::seeds::parse;
+use sim::cli::replay::seeds::parse;
 
 /// The allocator the `raftsim` binary uses, so the figures match what it runs.
 #[global_allocator]

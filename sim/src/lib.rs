@@ -47,6 +47,7 @@ pub mod engine;
 pub mod implementation;
 pub mod monitor;
 pub mod outcome;
+pub mod panics;
 pub mod registry;
 pub mod scenario;
 pub mod scenarios;

@@ -9,7 +9,6 @@
 use crate::implementation::Implementation;
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
 pub use crate::outcome::DEFAULT_RAFT;
@@ -123,17 +122,11 @@ pub fn find(all: &[Scenario], name: &str) -> Result<Scenario, String> {
 pub fn run(scenario: &Scenario, config: &RunConfig) -> Outcome {
     // Forget the wreck of a panic caught elsewhere on this thread.
     let _ = crate::engine::wreck::take();
-    match catch_unwind(AssertUnwindSafe(|| (scenario.run)(config))) {
+    match crate::panics::catch(scenario.name, || (scenario.run)(config)) {
         Ok(outcome) => outcome,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic payload".to_string());
+        Err(reason) => {
             let id = config.run_id(scenario.name, scenario.implementation);
-            let wreck = crate::engine::wreck::take();
-            Outcome::panicked(id, format!("panicked: {message}"), wreck)
+            Outcome::panicked(id, reason, crate::engine::wreck::take())
         }
     }
 }

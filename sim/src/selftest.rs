@@ -36,6 +36,14 @@ pub fn scenarios() -> Vec<Scenario> {
             run: run_panic,
         },
         Scenario {
+            name: "SelfTestOverflow",
+            part: Part::SelfTest,
+            implementation: "",
+            description:
+                "overflows virtual time: an internal error, not a failure (CLI tests only)",
+            run: run_overflow,
+        },
+        Scenario {
             name: "SelfTestNondeterministic",
             part: Part::SelfTest,
             implementation: "",
@@ -85,6 +93,13 @@ fn run_fail(config: &RunConfig) -> Outcome {
 
 fn run_panic(config: &RunConfig) -> Outcome {
     panic!("deliberate panic at seed {}", config.seed);
+}
+
+fn run_overflow(config: &RunConfig) -> Outcome {
+    // 2^33 s is about 8.6e18 ns: three of them pass the end of virtual time.
+    let long = Duration::from_secs((1 << 33) + config.seed % 2);
+    let end = crate::engine::Instant::ZERO + long + long + long;
+    unreachable!("virtual time did not overflow: {end:?}");
 }
 
 /// Counts runs in this process: odd and even runs ping a different number of times.

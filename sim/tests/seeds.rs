@@ -7,8 +7,8 @@
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use sim::cli::record::replay_command;
-use sim::cli::seeds;
+use sim::cli::replay::seeds;
+use sim::cli::shared::record::replay_command;
 use sim::cli::Error;
 use sim::registry;
 use sim::scenario::RunConfig;
@@ -164,6 +164,7 @@ fn seeds_parser_random_inputs_give_entries_or_a_documented_error() {
             bad += 1;
         }
     }
-    // Both paths must be exercised, or the property says little.
-    assert!(ok > 1_000 && bad > 1_000, "{ok} accepted, {bad} refused");
+    // Both paths must be exercised, or the property says little (984 inputs are
+    // accepted since a lone CR is refused rather than merging two lines).
+    assert!(ok > 500 && bad > 1_000, "{ok} accepted, {bad} refused");
 }

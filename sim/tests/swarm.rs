@@ -151,7 +151,7 @@ fn swarm_schedule_errors_name_what_is_wrong() {
     )]);
     for (text, why) in cases {
         match Plan::from_json(&text) {
-            Err(e) => assert!(e.contains(why), "{why}: {e}"),
+            Err(e) => assert!(e.to_string().contains(why), "{why}: {e}"),
             Ok(_) => panic!("accepted: {why}"),
         }
     }

@@ -3,7 +3,9 @@
 //! Raft calls it too, with its implementation, and gets every command for it (see the
 //! README's "Test your own Raft").
 
-use super::{check, list, output, replay, run, shrink, swarm, sweep, Error};
+use super::shared::exit::EXIT_USAGE;
+use super::shared::{error::Error, output};
+use super::{check, list, replay, run, shrink, swarm, sweep};
 use crate::registry::{self, Registered};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,7 +48,7 @@ pub fn main_with(extra: Vec<Registered>) -> ExitCode {
             // Help and version requests are not errors; everything else is bad usage.
             if err.use_stderr() {
                 let _ = err.print();
-                return ExitCode::from(super::error::EXIT_USAGE);
+                return ExitCode::from(EXIT_USAGE);
             }
             // Help goes to stdout, which may be closed or full like any other output.
             return ExitCode::from(match err.print().map_err(output::stdout_error) {

@@ -1,10 +1,10 @@
 //! `raftsim list [--filter PAT] [--raft NAME]`: each scenario an implementation supports,
 //! with its part and description.
 
-use super::error::{Result, EXIT_PASS};
-use super::filter::{self, Filter};
-use super::output;
-use super::raft_arg::RaftArg;
+use crate::cli::shared::error::{Result, EXIT_PASS};
+use crate::cli::shared::filter::{self, Filter};
+use crate::cli::shared::output;
+use crate::cli::shared::raft_arg::RaftArg;
 use clap::Args;
 
 /// Arguments of `raftsim list`.

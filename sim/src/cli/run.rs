@@ -6,17 +6,18 @@
 //! command and the exit code never depend on the files: one that cannot be written is
 //! listed as `not written: PATH: why` and named on stderr.
 
-use super::artifacts::{self, Saved};
-use super::claims::Claims;
-use super::error::{Error, Result, EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS};
-use super::output;
-use super::panics;
-use super::raft_arg::RaftArg;
-use super::record::Record;
-use super::runner::add_reason;
-use super::seed_range::parse_seed;
-use super::stopwatch::Stopwatch;
+use crate::cli::batch::runner::add_reason;
+use crate::cli::shared::artifacts::{self, Saved};
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::record::Record;
+use crate::cli::shared::schedule_file;
+use crate::cli::shared::seed_range::parse_seed;
+use crate::cli::shared::stopwatch::Stopwatch;
 use crate::outcome::Outcome;
+use crate::panics;
 use crate::registry;
 use crate::scenario::{RunConfig, Scenario};
 use clap::Args;
@@ -76,8 +77,9 @@ impl RunArgs {
     }
 }
 
-/// Runs `raftsim run` and returns the exit code: 1 when the run failed, else 74 when a
-/// file could not be written, else 0.
+/// Runs `raftsim run` and returns the exit code: 70 when a limit of the simulator
+/// stopped the run, 1 when the run failed, else 74 when a file could not be written,
+/// else 0.
 ///
 /// # Errors
 /// `Usage` for an unknown scenario, a bad seed or output paths that collide; `Output`
@@ -110,7 +112,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     // One run: let the panic, if any, print in full with its backtrace.
     panics::install(false);
     let watch = Stopwatch::start();
-    let outcome = panics::run(&scenario, &config);
+    let outcome = crate::registry::run(&scenario, &config);
     let wall = watch.elapsed();
     assert_eq!(
         outcome.seed, seed,
@@ -139,7 +141,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     for why in &saved.unwritten {
         output::warn(format_args!("cannot write {why}"));
     }
-    Ok(if !record.passed() {
+    Ok(if record.internal() {
+        EXIT_INTERNAL
+    } else if !record.passed() {
         EXIT_FAIL
     } else if !saved.unwritten.is_empty() {
         EXIT_OUTPUT
@@ -148,18 +152,30 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     })
 }
 
-/// Before the run: the named files are distinct, and none is where a failure's files
-/// go; each can be opened for writing, and so can `--artifacts`.
+/// Before the run: the named files are distinct, none is the schedule file read, and
+/// none is where a failure's files go; each can be opened for writing, and so can
+/// `--artifacts`.
 fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) -> Result<Claims> {
     let mut claims = Claims::default();
+    if let Some(schedule) = &args.schedule {
+        claims.input(schedule, "the schedule file");
+    }
     for (path, flag) in args.requested() {
         if let Some(path) = path {
             claims.output(path, flag)?;
         }
     }
+    if let Some(dir) = &args.artifacts {
+        claims.output(dir, "--artifacts")?;
+    }
     let folder = artifacts::folder(root, scenario.implementation, scenario.name, seed);
     for name in artifacts::FILE_NAMES {
         if let Some(owner) = claims.claimed_by(&folder.join(name)) {
+            if owner.starts_with("the schedule file") {
+                // A failure's copy of the schedule it followed, over that very file:
+                // not written (listed as such), and nothing is lost.
+                continue;
+            }
             return Err(Error::Usage(format!(
                 "{owner} is where a failure's {name} goes (under {}): give each output its own file",
                 root.display()
@@ -233,27 +249,22 @@ fn write_requested(
 /// The swarm scenario and the run configuration a schedule file asks for.
 ///
 /// # Errors
-/// `NoInput` when the file cannot be read; `Data` when it is not a valid schedule;
-/// `Usage` for an unknown implementation or one without that workload.
+/// `NoInput` when the file cannot be read; `Data` when it is not a valid schedule or
+/// names an unknown implementation; `Usage` for an unknown `--raft` or an
+/// implementation without that workload.
 fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::reading(path, &e))?;
-    let shown = path.display().to_string();
-    let json = String::from_utf8(bytes).map_err(|e| {
-        Error::Data(format!(
-            "{shown}: not UTF-8 (at byte {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let plan = crate::swarm::Plan::from_json(&json)
-        .map_err(|why| Error::Data(format!("{shown}: {why}")))?;
-    let raft = args.raft.raft.clone().unwrap_or_else(|| plan.raft.clone());
-    let implementation = registry::implementation(&raft).map_err(Error::Usage)?;
+    let (plan, json) = schedule_file::read(path)?;
+    let implementation = match &args.raft.raft {
+        Some(raft) => registry::implementation(raft).map_err(Error::Usage)?,
+        None => registry::implementation(&plan.raft)
+            .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
+    };
     let name = crate::swarm::scenario_name(plan.profile.workload);
     let scenario = registry::find(&implementation.scenarios(), name).map_err(Error::Usage)?;
     let config = RunConfig {
         seed: plan.seed,
         schedule: Some(std::sync::Arc::new(crate::scenario::Schedule {
-            path: shown,
+            path: path.display().to_string(),
             json,
         })),
         ..RunConfig::default()
@@ -302,7 +313,8 @@ fn report_failure(
     }
     output::line(format_args!("  replay: {}", record.replay_command()))?;
     let dir = artifacts::folder(root, scenario.implementation, scenario.name, record.seed);
-    let files = artifacts::write(&dir, traced, &reason, claims);
+    let schedule = failed.config.schedule.as_ref().map(|s| s.json.as_str());
+    let files = artifacts::write(&dir, traced, &reason, schedule, claims);
     for path in &files.written {
         output::line(format_args!("  artifact: {}", path.display()))?;
     }

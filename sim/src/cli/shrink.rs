@@ -3,16 +3,22 @@
 //! the command that replays it (`raftsim run --schedule FILE`).
 //!
 //! The run to shrink is a swarm seed (`--seed N [--workload raft|kv|shardkv] [--raft NAME]`), a
-//! schedule file (`--schedule FILE`), or a failure's artifact folder (its `failure.txt`
-//! names the scenario, the implementation and the seed).
+//! schedule file (`--schedule FILE [--raft NAME]`), or a failure's artifact folder (its
+//! `schedule.json` when the run followed one, else the seed its `failure.txt` names).
+//! `--raft` picks the implementation in each case; `--workload` goes with `--seed` only
+//! (a schedule names its workload), and is refused otherwise. `--out` is checked before
+//! the first run, so that no search is lost to an unwritable path. A run stopped by a
+//! limit of the simulator (an internal error) is not shrunk: exit 70.
 
-use super::claims::Claims;
-use super::error::{Error, Result, EXIT_PASS};
-use super::output;
-use super::panics;
-use super::raft_arg::RaftArg;
-use super::seed_range::parse_seed;
-use super::swarm::WorkloadArg;
+use crate::cli::shared::artifacts;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::schedule_file;
+use crate::cli::shared::seed_range::parse_seed;
+use crate::cli::swarm::WorkloadArg;
+use crate::panics;
 use crate::registry;
 use crate::scenario::{RunConfig, Schedule};
 use crate::swarm::shrink::{shrink, signature};
@@ -33,8 +39,8 @@ pub struct ShrinkArgs {
     /// The swarm seed to shrink.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub seed: Option<String>,
-    /// The workload of `--seed` [default: raft].
-    #[arg(long, value_enum)]
+    /// The workload of `--seed` [default: raft] (a schedule names its own).
+    #[arg(long, value_enum, conflicts_with_all = ["schedule", "folder"])]
     pub workload: Option<WorkloadArg>,
     /// A schedule file to shrink.
     #[arg(long, value_name = "FILE", conflicts_with = "seed")]
@@ -55,7 +61,8 @@ pub struct ShrinkArgs {
 /// # Errors
 /// `Usage` for no run named, an unknown implementation, a run that passes, or an output
 /// over an input; `NoInput`/`Data` for an unreadable or invalid schedule or folder;
-/// `Output` when the schedule cannot be written.
+/// `Output` when the schedule cannot be written (checked before the first run);
+/// `Internal` for a run stopped by a limit of the simulator.
 pub fn run(args: &ShrinkArgs) -> Result<u8> {
     let (plan, input) = starting_plan(args)?;
     let name = scenario_name(plan.profile.workload);
@@ -68,6 +75,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
         claims.input(input, "the schedule being shrunk");
     }
     claims.output(&out, "--out")?;
+    artifacts::probe_file(&out)?;
     panics::install(true);
     let Some(reason) = run_plan(&plan)? else {
         return Err(Error::Usage(format!(
@@ -75,6 +83,14 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
             plan.seed, plan.raft
         )));
     };
+    if panics::is_internal(&reason) {
+        return Err(Error::Internal(format!(
+            "{name} seed={} raft={}: {}; not shrunk",
+            plan.seed,
+            plan.raft,
+            crate::cli::shared::error::one_line(&reason)
+        )));
+    }
     let before = describe(&plan);
     output::line(format_args!(
         "shrinking {name} seed={} raft={}: {}",
@@ -111,7 +127,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     ))?;
     output::line(format_args!(
         "  reason: {}",
-        super::error::one_line(&shrunk.reason)
+        crate::cli::shared::error::one_line(&shrunk.reason)
     ))?;
     output::line(format_args!("  schedule: {}", out.display()))?;
     let raft = match shrunk.plan.raft.as_str() {
@@ -139,7 +155,15 @@ fn describe(plan: &Plan) -> String {
 /// The plan to shrink, and the file it came from (an input not to overwrite).
 fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     if let Some(path) = &args.schedule {
-        return Ok((read_schedule(path)?, Some(path.clone())));
+        let (mut plan, _) = schedule_file::read(path)?;
+        plan.raft = match &args.raft.raft {
+            Some(raft) => registry::implementation(raft).map_err(Error::Usage)?,
+            None => registry::implementation(&plan.raft)
+                .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
+        }
+        .name
+        .to_string();
+        return Ok((plan, Some(path.clone())));
     }
     if let Some(dir) = &args.folder {
         return from_folder(dir, args);
@@ -154,15 +178,9 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     Ok((Plan::generate(workload, raft, parse_seed(seed)?), None))
 }
 
-/// A schedule file, read and checked.
-fn read_schedule(path: &Path) -> Result<Plan> {
-    let bytes = std::fs::read(path).map_err(|e| Error::reading(path, &e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Data(format!("{}: not UTF-8", path.display())))?;
-    Plan::from_json(&text).map_err(|why| Error::Data(format!("{}: {why}", path.display())))
-}
-
-/// The run an artifact folder's `failure.txt` names.
+/// The run an artifact folder holds: its `schedule.json` when the run followed a
+/// schedule, else the seed its `failure.txt` names; on `--raft`, else the folder's
+/// implementation.
 fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     let file = dir.join("failure.txt");
     let text = std::fs::read_to_string(&file).map_err(|e| Error::reading(&file, &e))?;
@@ -190,7 +208,22 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
         (None, None) => crate::outcome::DEFAULT_RAFT.to_string(),
     };
     let raft = registry::implementation(&raft).map_err(Error::Usage)?.name;
-    Ok((Plan::generate(workload, raft, seed), None))
+    let schedule = dir.join(artifacts::SCHEDULE_FILE);
+    if !schedule.exists() {
+        return Ok((Plan::generate(workload, raft, seed), None));
+    }
+    let (mut plan, _) = schedule_file::read(&schedule)?;
+    if plan.profile.workload != workload || plan.seed != seed {
+        return Err(Error::Data(format!(
+            "{}: a {} schedule of seed {}, but {} names {scenario} seed {seed}",
+            schedule.display(),
+            scenario_name(plan.profile.workload),
+            plan.seed,
+            file.display()
+        )));
+    }
+    plan.raft = raft.to_string();
+    Ok((plan, Some(schedule)))
 }
 
 /// Runs a plan; `Some(reason)` when it fails.
@@ -206,5 +239,5 @@ fn run_plan(plan: &Plan) -> Result<Option<String>> {
         })),
         ..RunConfig::default()
     };
-    Ok(panics::run(&scenario, &config).failure)
+    Ok(crate::registry::run(&scenario, &config).failure)
 }

@@ -3,13 +3,13 @@
 //! `SwarmKv` and `SwarmShardKv` scenarios, run and reported as `sweep` runs and reports them, with each
 //! failure's profile beside its replay command and in its `--json` line.
 
-use super::error::{Error, Result};
-use super::plan::plan;
-use super::raft_arg::RaftArg;
-use super::runner::{Runner, RunnerArgs};
-use super::seed_range::SeedRange;
-use super::shard::Shard;
-use super::sweep;
+use crate::cli::batch::runner::{Runner, RunnerArgs};
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::seed_range::SeedRange;
+use crate::cli::sweep;
+use crate::cli::sweep::plan::plan;
+use crate::cli::sweep::shard::Shard;
 use crate::swarm::{scenario_name, Workload};
 use clap::{Args, ValueEnum};
 

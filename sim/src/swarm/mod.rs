@@ -51,7 +51,7 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
         Some(schedule) => match Plan::from_json(&schedule.json) {
             Ok(plan) if plan.profile.workload == workload && plan.seed == config.seed => plan,
             Ok(_) => return refused(name, config, "the schedule is of another workload or seed"),
-            Err(why) => return refused(name, config, &why),
+            Err(why) => return refused(name, config, &why.to_string()),
         },
     };
     run::execute::<I>(name, &plan, config)

@@ -11,6 +11,147 @@ pub const SCHEDULE_FORMAT: &str = "raftsim-schedule";
 /// The version of the schedule file format.
 pub const SCHEDULE_VERSION: u32 = 1;
 
+/// What a schedule file may ask for: each bound keeps a run within what the simulator
+/// and the lab's limits can honour. A fault phase of at most [`limits::SPAN_MS_MAX`]
+/// leaves the liveness phase (10 s) room within the lab's 120 s; durations of at most a
+/// minute keep every instant far from virtual time's end; counts bound memory and wall
+/// time. The README's "Schedule files" lists the same bounds.
+pub mod limits {
+    /// Largest file `raftsim` reads as a schedule, in bytes (a generated one is a few KB).
+    pub const FILE_BYTES_MAX: u64 = 1 << 20;
+    /// Most servers (`profile.servers`; a shardkv run has exactly 12).
+    pub const SERVERS_MAX: usize = 15;
+    /// Longest fault phase (`profile.span_ms`), in milliseconds.
+    pub const SPAN_MS_MAX: u64 = 30_000;
+    /// Longest downtime, trap window or flap period, in milliseconds.
+    pub const DURATION_MS_MAX: u64 = 60_000;
+    /// Largest extra network delay (`delay_ms_max`), in milliseconds.
+    pub const DELAY_MS_MAX: u64 = 10_000;
+    /// Most down-up cycles of one flap.
+    pub const FLAP_TIMES_MAX: u64 = 1_000;
+    /// Most faults in a schedule (and largest `profile.faults`).
+    pub const FAULTS_MAX: u64 = 1_000;
+    /// Most clerks of the kv and shardkv workloads (`profile.clients`): the most the
+    /// drawn profiles use. Measured: 5 clerks on one key through a 30 s fault phase
+    /// give a history the checker judges in about 2 s; 8 clerks on one key for 12 s
+    /// give one it gives up on (a false failure).
+    pub const CLERKS_MAX: u64 = 5;
+    /// Longest pause between the raft workload's commands (`profile.clients`), in
+    /// milliseconds.
+    pub const COMMAND_EVERY_MS_MAX: u64 = 60_000;
+    /// Most keys of the kv workload (`profile.keys`).
+    pub const KEYS_MAX: u64 = 20;
+    /// Largest `profile.snapshot_every`, in entries.
+    pub const SNAPSHOT_EVERY_MAX: u64 = 100_000;
+    /// Largest `profile.maxraftstate`, in bytes.
+    pub const MAXRAFTSTATE_MAX: u64 = 1 << 30;
+    /// Largest weight of one fault kind in `profile.mix`.
+    pub const WEIGHT_MAX: u64 = 1_000;
+}
+
+/// Why a schedule file's text is not a schedule this build can run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// Not JSON, or not the shape of a schedule (a missing, repeated or mistyped field).
+    #[error("line {line}, column {column}: not a raftsim schedule: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
+    /// A field this build does not know (a typo would otherwise be ignored).
+    #[error("unknown field {path}: not part of a raftsim schedule")]
+    UnknownField {
+        /// Where it is (`profile.clinets`).
+        path: String,
+    },
+    /// The `format` field is not [`SCHEDULE_FORMAT`].
+    #[error("format is {found:?}, not {SCHEDULE_FORMAT:?}")]
+    Format {
+        /// What the file says.
+        found: String,
+    },
+    /// A version this build does not read.
+    #[error("version {found} (this build reads {SCHEDULE_VERSION})")]
+    Version {
+        /// What the file says.
+        found: u32,
+    },
+    /// A number outside what a run can honour.
+    #[error("{field} is {value}; allowed: {allowed}")]
+    OutOfRange {
+        /// The field (`faults[3].fault.crash.down_ms`).
+        field: String,
+        /// Its value.
+        value: String,
+        /// The range it must be in.
+        allowed: String,
+    },
+    /// A field whose value contradicts another.
+    #[error("{field} {why}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+/// `value` within `lo..=hi`, else an error naming `field`; `what` follows the range.
+fn within(field: &str, value: u64, lo: u64, hi: u64, what: &str) -> Result<(), ScheduleError> {
+    if (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    Err(ScheduleError::OutOfRange {
+        field: field.to_string(),
+        value: value.to_string(),
+        allowed: format!("{lo} to {hi}{what}"),
+    })
+}
+
+/// A probability: within [0, 1].
+fn probability(field: &str, value: f64) -> Result<(), ScheduleError> {
+    if (0.0..=1.0).contains(&value) {
+        return Ok(());
+    }
+    Err(ScheduleError::OutOfRange {
+        field: field.to_string(),
+        value: value.to_string(),
+        allowed: "0 to 1 (a probability)".into(),
+    })
+}
+
+/// The first key of `given` (at `path`) that `kept` does not have: a field the plan's
+/// types dropped while reading.
+fn unknown_field(
+    given: &serde_json::Value,
+    kept: &serde_json::Value,
+    path: String,
+) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| match path.as_str() {
+        "" => key.to_string(),
+        _ => format!("{path}.{key}"),
+    };
+    match (given, kept) {
+        (Value::Object(g), Value::Object(k)) => {
+            g.iter().find_map(|(key, value)| match k.get(key) {
+                None => Some(join(key)),
+                Some(inner) => unknown_field(value, inner, join(key)),
+            })
+        }
+        (Value::Array(g), Value::Array(k)) => g
+            .iter()
+            .zip(k)
+            .enumerate()
+            .find_map(|(i, (a, b))| unknown_field(a, b, format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
 /// Which server a fault hits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,20 +294,26 @@ impl Plan {
         }
     }
 
-    /// Reads a schedule file's text and checks it.
+    /// Reads a schedule file's text and checks it: the JSON's syntax, no field this
+    /// build does not know (a typo would otherwise be ignored), then [`Plan::validate`].
     ///
     /// # Errors
-    /// A sentence naming the line and column of a syntax error, or what [`Plan::validate`]
-    /// found.
-    pub fn from_json(text: &str) -> Result<Plan, String> {
-        let plan: Plan = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "line {}, column {}: not a raftsim schedule: {e}",
-                e.line(),
-                e.column()
-            )
-        })?;
+    /// [`ScheduleError::Syntax`] with the line and column of a syntax error, a missing or
+    /// repeated field; [`ScheduleError::UnknownField`]; or what [`Plan::validate`] found.
+    pub fn from_json(text: &str) -> Result<Plan, ScheduleError> {
+        let syntax = |e: serde_json::Error| ScheduleError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        let plan: Plan = serde_json::from_str(text).map_err(syntax)?;
         plan.validate()?;
+        // The plan parsed, so the text is JSON; a field the plan did not keep is unknown.
+        let given: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+        let kept = serde_json::to_value(&plan).expect("a plan serialises to JSON");
+        if let Some(path) = unknown_field(&given, &kept, String::new()) {
+            return Err(ScheduleError::UnknownField { path });
+        }
         Ok(plan)
     }
 
@@ -178,72 +325,130 @@ impl Plan {
         text
     }
 
-    /// Checks what a schedule file could get wrong: the format, the version, server
-    /// numbers within the cluster, and times in order.
+    /// Checks what a schedule file could get wrong: the format, the version, every
+    /// number against what a run can honour (see [`limits`]), server numbers within the
+    /// cluster, and times in order within the fault phase. A plan that passes runs in
+    /// bounded memory, never overflows virtual time, and leaves its liveness phase room
+    /// within the lab's 120 s.
     ///
     /// # Errors
-    /// A sentence naming the first problem.
-    pub fn validate(&self) -> Result<(), String> {
+    /// The first problem found, naming the field and the allowed range.
+    pub fn validate(&self) -> Result<(), ScheduleError> {
         if self.format != SCHEDULE_FORMAT {
-            return Err(format!(
-                "format is {:?}, not {SCHEDULE_FORMAT:?}",
-                self.format
-            ));
+            return Err(ScheduleError::Format {
+                found: self.format.clone(),
+            });
         }
         if self.version != SCHEDULE_VERSION {
-            return Err(format!(
-                "version {} (this build reads {SCHEDULE_VERSION})",
-                self.version
-            ));
+            return Err(ScheduleError::Version {
+                found: self.version,
+            });
         }
-        let n = self.profile.servers;
-        if !(1..=15).contains(&n) {
-            return Err(format!("profile.servers is {n}; 1 to 15 are supported"));
-        }
-        if self.profile.workload == Workload::Shardkv && n != SHARDKV_SERVERS {
-            return Err(format!(
-                "profile.servers is {n}; a shardkv run has {SHARDKV_SERVERS} (a controller and 3 groups of 3)"
-            ));
-        }
+        self.validate_profile()?;
+        let span = self.profile.span_ms;
+        within(
+            "faults",
+            self.faults.len() as u64,
+            0,
+            limits::FAULTS_MAX,
+            "",
+        )?;
         let mut last = 0;
         for (k, s) in self.faults.iter().enumerate() {
+            let field = |name: &str| format!("faults[{k}].{name}");
+            within(
+                &field("at_ms"),
+                s.at_ms,
+                0,
+                span,
+                " (within profile.span_ms, the fault phase)",
+            )?;
             if s.at_ms < last {
-                return Err(format!(
-                    "faults[{k}] at {} ms comes before the one at {last} ms",
-                    s.at_ms
-                ));
+                return Err(ScheduleError::Invalid {
+                    field: field("at_ms"),
+                    why: format!("is {} ms, before the fault above at {last} ms", s.at_ms),
+                });
             }
             last = s.at_ms;
-            if let Some(bad) = s.fault.nodes().into_iter().find(|&i| i >= n) {
-                return Err(format!("faults[{k}] names server {bad}, but there are {n}"));
-            }
+            s.fault.validate(&field("fault"), self.profile.servers)?;
         }
-        if self.profile.span_ms > 600_000 {
-            return Err("profile.span_ms is over 600000 (10 minutes)".to_string());
-        }
+        Ok(())
+    }
+
+    /// [`Plan::validate`] for the profile.
+    fn validate_profile(&self) -> Result<(), ScheduleError> {
         let p = &self.profile;
-        for (name, v) in [("loss", p.loss), ("duplicate", p.duplicate)] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(format!("profile.{name} is {v}, outside [0, 1]"));
-            }
+        let n = p.servers;
+        within(
+            "profile.servers",
+            n as u64,
+            1,
+            limits::SERVERS_MAX as u64,
+            "",
+        )?;
+        if p.workload == Workload::Shardkv && n != SHARDKV_SERVERS {
+            return Err(ScheduleError::Invalid {
+                field: "profile.servers".into(),
+                why: format!(
+                    "is {n}; a shardkv run has {SHARDKV_SERVERS} (a controller and 3 groups of 3)"
+                ),
+            });
         }
-        for (k, s) in self.faults.iter().enumerate() {
-            if let Fault::Network {
-                loss, duplicate, ..
-            } = s.fault
-            {
-                if !(0.0..=1.0).contains(&loss) || !(0.0..=1.0).contains(&duplicate) {
-                    return Err(format!("faults[{k}]: a probability outside [0, 1]"));
-                }
-            }
-            if let Fault::Partition { sides } = &s.fault {
-                let mut all: Vec<usize> = sides.iter().flatten().copied().collect();
-                all.sort_unstable();
-                all.dedup();
-                if all.len() != sides.iter().map(Vec::len).sum::<usize>() {
-                    return Err(format!("faults[{k}]: a server is on two sides"));
-                }
-            }
+        probability("profile.loss", p.loss)?;
+        probability("profile.duplicate", p.duplicate)?;
+        within(
+            "profile.delay_ms_max",
+            p.delay_ms_max,
+            0,
+            limits::DELAY_MS_MAX,
+            "",
+        )?;
+        if let Some(every) = p.snapshot_every {
+            within(
+                "profile.snapshot_every",
+                every,
+                1,
+                limits::SNAPSHOT_EVERY_MAX,
+                "",
+            )?;
+        }
+        if let Some(bytes) = p.maxraftstate {
+            let max = limits::MAXRAFTSTATE_MAX;
+            within("profile.maxraftstate", bytes as u64, 1, max, "")?;
+        }
+        match p.workload {
+            Workload::Raft => within(
+                "profile.clients",
+                p.clients,
+                1,
+                limits::COMMAND_EVERY_MS_MAX,
+                " (the raft workload's milliseconds between commands)",
+            )?,
+            Workload::Kv | Workload::Shardkv => within(
+                "profile.clients",
+                p.clients,
+                1,
+                limits::CLERKS_MAX,
+                " (the clerks)",
+            )?,
+        }
+        within("profile.keys", p.keys, 0, limits::KEYS_MAX, "")?;
+        within("profile.span_ms", p.span_ms, 0, limits::SPAN_MS_MAX, "")?;
+        within("profile.faults", p.faults as u64, 0, limits::FAULTS_MAX, "")?;
+        let m = &p.mix;
+        for (name, w) in [
+            ("partition", m.partition),
+            ("isolate_leader", m.isolate_leader),
+            ("one_way", m.one_way),
+            ("bridge", m.bridge),
+            ("flap", m.flap),
+            ("crash", m.crash),
+            ("crash_majority", m.crash_majority),
+            ("trap", m.trap),
+            ("network", m.network),
+        ] {
+            let field = format!("profile.mix.{name}");
+            within(&field, u64::from(w), 0, limits::WEIGHT_MAX, "")?;
         }
         Ok(())
     }
@@ -279,6 +484,103 @@ impl Fault {
             Fault::Crash { nodes, .. } => nodes.iter().filter_map(target).collect(),
             Fault::Trap { node, .. } => target(node).into_iter().collect(),
             Fault::IsolateLeader | Fault::Heal | Fault::Network { .. } => Vec::new(),
+        }
+    }
+
+    /// Checks one fault of a cluster of `servers`; `field` names it in errors.
+    fn validate(&self, field: &str, servers: usize) -> Result<(), ScheduleError> {
+        let name = |sub: &str| format!("{field}.{}.{sub}", self.kind());
+        if let Some(bad) = self.nodes().into_iter().find(|&i| i >= servers) {
+            return Err(ScheduleError::OutOfRange {
+                field: format!("{field}.{}", self.kind()),
+                value: format!("server {bad}"),
+                allowed: format!(
+                    "servers 0 to {} (profile.servers is {servers})",
+                    servers.max(1) - 1
+                ),
+            });
+        }
+        let mut named = self.nodes();
+        named.sort_unstable();
+        named.dedup();
+        let distinct = !matches!(self, Fault::Crash { .. });
+        if distinct && named.len() != self.nodes().len() {
+            return Err(ScheduleError::Invalid {
+                field: format!("{field}.{}", self.kind()),
+                why: "names a server twice (on two sides, or at both ends)".into(),
+            });
+        }
+        let ms = limits::DURATION_MS_MAX;
+        match self {
+            Fault::Partition { sides } => within(
+                &name("sides"),
+                sides.len() as u64,
+                0,
+                limits::SERVERS_MAX as u64,
+                "",
+            ),
+            Fault::Flap {
+                period_ms, times, ..
+            } => {
+                within(&name("period_ms"), *period_ms, 1, ms, "")?;
+                within(
+                    &name("times"),
+                    u64::from(*times),
+                    1,
+                    limits::FLAP_TIMES_MAX,
+                    "",
+                )
+            }
+            Fault::Crash { nodes, down_ms } => {
+                within(
+                    &name("nodes"),
+                    nodes.len() as u64,
+                    0,
+                    limits::SERVERS_MAX as u64,
+                    " entries",
+                )?;
+                within(&name("down_ms"), *down_ms, 0, ms, "")
+            }
+            Fault::Trap {
+                within_ms, down_ms, ..
+            } => {
+                within(&name("within_ms"), *within_ms, 0, ms, "")?;
+                within(&name("down_ms"), *down_ms, 0, ms, "")
+            }
+            Fault::Network {
+                loss,
+                duplicate,
+                delay_ms_max,
+                ..
+            } => {
+                probability(&name("loss"), *loss)?;
+                probability(&name("duplicate"), *duplicate)?;
+                within(
+                    &name("delay_ms_max"),
+                    *delay_ms_max,
+                    0,
+                    limits::DELAY_MS_MAX,
+                    "",
+                )
+            }
+            Fault::IsolateLeader | Fault::OneWay { .. } | Fault::Bridge { .. } | Fault::Heal => {
+                Ok(())
+            }
+        }
+    }
+
+    /// Its name in a schedule file.
+    fn kind(&self) -> &'static str {
+        match self {
+            Fault::Partition { .. } => "partition",
+            Fault::IsolateLeader => "isolate_leader",
+            Fault::OneWay { .. } => "one_way",
+            Fault::Bridge { .. } => "bridge",
+            Fault::Flap { .. } => "flap",
+            Fault::Heal => "heal",
+            Fault::Crash { .. } => "crash",
+            Fault::Trap { .. } => "trap",
+            Fault::Network { .. } => "network",
         }
     }
 
@@ -404,5 +706,97 @@ fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
             delay_ms_max: [0, 26, 100, 300][rng.below(4) as usize],
             long_reordering: rng.below(4) == 0,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_every_workload_many_seeds_validates() {
+        for workload in Workload::ALL {
+            for seed in 0..2_000 {
+                let plan = Plan::generate(workload, "ours", seed);
+                if let Err(e) = plan.validate() {
+                    panic!("{workload:?} seed {seed}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn from_json_unknown_field_names_its_path() {
+        let plan = Plan::generate(Workload::Kv, "ours", 4);
+        let text = plan
+            .to_json()
+            .replacen("\"mix\": {", "\"mix\": {\"flapp\": 1, ", 1);
+        assert_eq!(
+            Plan::from_json(&text),
+            Err(ScheduleError::UnknownField {
+                path: "profile.mix.flapp".into()
+            })
+        );
+        let top = plan.to_json().replacen('{', "{\"seeds\": 3, ", 1);
+        assert_eq!(
+            Plan::from_json(&top).map_err(|e| e.to_string()),
+            Err("unknown field seeds: not part of a raftsim schedule".into())
+        );
+    }
+
+    /// An edit of a valid plan, and the start of the error it must give.
+    type Case = (fn(&mut Plan), &'static str);
+
+    #[test]
+    fn validate_out_of_range_names_field_and_range() {
+        let table: [Case; 6] = [
+            (
+                |p| p.profile.span_ms = 119_500,
+                "profile.span_ms is 119500; allowed: 0 to 30000",
+            ),
+            (
+                |p| p.profile.clients = 1 << 40,
+                "profile.clients is 1099511627776; allowed: 1 to 60000 (the raft workload's milliseconds between commands)",
+            ),
+            (
+                |p| p.faults[0].at_ms = u64::MAX,
+                "faults[0].at_ms is 18446744073709551615; allowed: 0 to",
+            ),
+            (
+                |p| {
+                    p.faults[0].fault = Fault::Flap {
+                        a: 0,
+                        b: 0,
+                        period_ms: 5,
+                        times: 1,
+                    }
+                },
+                "faults[0].fault.flap names a server twice",
+            ),
+            (
+                |p| {
+                    p.faults[0].fault = Fault::Trap {
+                        node: Target::Leader,
+                        on: TrapOn::Ack,
+                        within_ms: 10,
+                        down_ms: u64::MAX / 1_000_000,
+                    }
+                },
+                "faults[0].fault.trap.down_ms is 18446744073709; allowed: 0 to 60000",
+            ),
+            (
+                |p| p.profile.loss = 1.5,
+                "profile.loss is 1.5; allowed: 0 to 1 (a probability)",
+            ),
+        ];
+        for (edit, why) in table {
+            let mut plan = Plan::generate(Workload::Raft, "ours", 9);
+            edit(&mut plan);
+            let err = plan.validate().map_err(|e| e.to_string());
+            assert!(
+                err.as_ref().is_err_and(|e| e.starts_with(why)),
+                "{why}: {err:?}"
+            );
+        }
     }
 }

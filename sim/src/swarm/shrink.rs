@@ -12,7 +12,8 @@ use super::profile::Workload;
 use super::schedule::{Fault, Plan};
 
 /// The failure class a reduction must keep: the property a monitor names, "no
-/// progress", "not linearizable", or else the reason's first words.
+/// progress", "not linearizable", "internal error" (a limit of the simulator, which no
+/// Raft failure matches), or else the reason's first words.
 pub fn signature(reason: &str) -> String {
     if let Some(rest) = reason.strip_prefix("safety violation: ") {
         return rest.split(" at event").next().unwrap_or(rest).to_string();
@@ -22,6 +23,7 @@ pub fn signature(reason: &str) -> String {
         "history is not linearizable",
         "panicked",
         "nondeterministic",
+        "internal error",
     ] {
         if reason.starts_with(class) {
             return class.to_string();

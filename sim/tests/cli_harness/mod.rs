@@ -2,7 +2,7 @@
 //! what it printed and wrote.
 //!
 //! Failure paths use the self-test scenarios (`RAFTSIM_SELFTEST=1`, see
-//! `sim/src/cli/selftest.rs`), which always fail, panic or differ between two runs.
+//! `sim/src/selftest.rs`), which always fail, panic or differ between two runs.
 
 #![allow(dead_code)] // each test file uses its own part
 

@@ -14,17 +14,18 @@
 //! (by default `ours`); the `#` note is required, so that every seed says why it is
 //! kept. Every `*.txt` file in the directory
 //! is read, in name order. Files are UTF-8 (a leading byte-order mark is skipped); lines
-//! end in `\n` or `\r\n`. An entry may appear once in a whole selection: a repeat, in the
-//! same file or another, is an error naming both places. A selection with no entry at
+//! end in `\n` or `\r\n` (a lone `\r` is an error). An entry may appear once in a whole
+//! selection: a repeat, in the same file or another, is an error naming both places;
+//! `raft=ours` and no `raft=` under `replay --raft ours` are the same entry. A selection with no entry at
 //! all is an error too: it would otherwise "pass" by running nothing.
 //!
 //! ```
-//! use sim::cli::seeds::parse;
+//! use sim::cli::replay::seeds::parse;
 //! let entries = parse("example.txt", "PingFaults 7  # format example\n").unwrap();
 //! assert_eq!((entries[0].scenario.as_str(), entries[0].seed), ("PingFaults", 7));
 //! ```
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use crate::registry;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -74,6 +75,13 @@ impl Corpus {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (i, raw) in text.lines().enumerate() {
             let origin = format!("{file}:{}", i + 1);
+            if let Some(at) = raw.trim_end_matches('\r').find('\r') {
+                // A lone CR (old Mac line ends) would merge two entries into one note.
+                return Err(Error::Data(format!(
+                    "{origin}: a carriage return alone at column {}; seeds files end lines in \\n or \\r\\n",
+                    at + 1
+                )));
+            }
             let Some(line) =
                 parse_line(raw).map_err(|why| Error::Data(format!("{origin}: {why}")))?
             else {
@@ -240,6 +248,9 @@ fn files(path: &Path) -> Result<Vec<PathBuf>> {
 /// exist (or whose implementation does not support the scenario).
 pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u64)>> {
     let mut lists: BTreeMap<&str, BTreeMap<&'static str, Scenario>> = BTreeMap::new();
+    // Each run once: an entry that names the default implementation and one that names
+    // none are the same run.
+    let mut seen: BTreeMap<(&'static str, &'static str, u64), &str> = BTreeMap::new();
     entries
         .iter()
         .map(|e| {
@@ -254,13 +265,19 @@ pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u
                     .collect();
                 lists.insert(raft, by_name);
             }
-            match lists[raft].get(e.scenario.as_str()) {
-                Some(s) => Ok((*s, e.seed)),
-                None => Err(Error::Data(format!(
+            let Some(s) = lists[raft].get(e.scenario.as_str()).copied() else {
+                return Err(Error::Data(format!(
                     "{}: unknown scenario {:?} for raft={raft} (`raftsim list --raft {raft}` shows its scenarios)",
                     e.origin, e.scenario
-                ))),
+                )));
+            };
+            if let Some(first) = seen.insert((s.implementation, s.name, e.seed), &e.origin) {
+                return Err(Error::Data(format!(
+                    "{}: {} {} on raft={raft} repeats the entry at {first}",
+                    e.origin, e.scenario, e.seed
+                )));
             }
+            Ok((s, e.seed))
         })
         .collect()
 }
@@ -360,6 +377,32 @@ mod tests {
         let first =
             parse("s.txt", "\u{feff}PingFaults 4 # why\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(first[0].scenario, "PingFaults");
+    }
+
+    #[test]
+    fn parse_lone_carriage_returns_are_refused_not_merged() {
+        match parse("s.txt", "PingFaults 1 # a\rPingFaults 2 # b\r") {
+            Err(Error::Data(msg)) => {
+                assert!(
+                    msg.starts_with("s.txt:1: a carriage return alone at column 17"),
+                    "{msg}"
+                )
+            }
+            other => panic!("parsed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resolve_default_raft_named_and_unnamed_is_a_repeat() {
+        let text = "PingFaults 1 # a\nPingFaults 1 raft=ours # b\n";
+        let entries = parse("s.txt", text).unwrap_or_else(|e| panic!("{e}"));
+        match resolve(&entries, registry::DEFAULT_RAFT) {
+            Err(Error::Data(msg)) => assert_eq!(
+                msg,
+                "s.txt:2: PingFaults 1 on raft=ours repeats the entry at s.txt:1"
+            ),
+            other => panic!("resolved: {other:?}"),
+        }
     }
 
     #[test]

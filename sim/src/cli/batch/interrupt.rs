@@ -59,7 +59,7 @@ impl Interrupt {
         let armed = Arc::new(AtomicBool::new(false));
         for sig in SIGNALS {
             if let Err(e) = register(sig, &armed, &signal) {
-                super::output::warn(format_args!(
+                crate::cli::shared::output::warn(format_args!(
                     "cannot handle {}: {e}; it will end the sweep without a report",
                     Signal(sig).name()
                 ));

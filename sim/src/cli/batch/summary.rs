@@ -2,7 +2,7 @@
 //! mean wall time; overall, runs, failures, virtual time simulated, wall time, events per
 //! second, the virtual-time speedup and runs per core-second.
 
-use super::record::Record;
+use crate::cli::shared::record::Record;
 use indexmap::IndexMap;
 use std::fmt::Write;
 use std::time::Duration;

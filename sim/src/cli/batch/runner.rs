@@ -4,20 +4,20 @@
 //!
 //! A failed run's files are written as it finishes; a file that cannot be written is
 //! noted in the run's record and the batch goes on. SIGINT or SIGTERM stops it after
-//! the runs in progress (see [`super::interrupt`]).
+//! the runs in progress (see [`crate::cli::batch::interrupt`]).
 
-use super::artifacts;
-use super::claims::Claims;
-use super::determinism;
-use super::error::{Error, Result};
-use super::interrupt::{Interrupt, Signal};
-use super::json_lines::JsonLines;
-use super::output;
-use super::panics;
-use super::plan::Job;
-use super::progress::Progress;
-use super::record::Record;
-use super::stopwatch::Stopwatch;
+use crate::cli::batch::determinism;
+use crate::cli::batch::interrupt::{Interrupt, Signal};
+use crate::cli::batch::json_lines::JsonLines;
+use crate::cli::batch::progress::Progress;
+use crate::cli::shared::artifacts;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::output;
+use crate::cli::shared::record::Record;
+use crate::cli::shared::stopwatch::Stopwatch;
+use crate::cli::sweep::plan::Job;
+use crate::panics;
 use crate::scenario::RunConfig;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,8 @@ pub struct Runner {
     pub artifacts: Option<PathBuf>,
     /// The command's inputs and outputs, which failures' files must not overwrite.
     pub claims: Claims,
+    /// The `--jobs` the user gave, for the note that says what was used instead.
+    pub requested: Option<usize>,
 }
 
 /// What a batch did.
@@ -87,16 +89,11 @@ impl Runner {
     /// `Usage` when `--jobs` is not a positive integer.
     pub fn from_args(args: &RunnerArgs) -> Result<Runner> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = match &args.jobs {
-            None => cores,
+        let (threads, requested) = match &args.jobs {
+            None => (cores, None),
             Some(text) => match text.trim().parse::<usize>() {
-                Ok(n) if n > 0 => {
-                    let (threads, note) = capped(n, cores);
-                    if let Some(note) = note {
-                        output::warn(note);
-                    }
-                    threads
-                }
+                // The note on a lowered count waits for `fit`, which knows the runs.
+                Ok(n) if n > 0 => (capped(n, cores).0, Some(n)),
                 _ => {
                     return Err(Error::Usage(format!(
                         "bad --jobs {text:?}: expected a positive number of threads"
@@ -109,13 +106,40 @@ impl Runner {
             check_determinism: args.check_determinism,
             artifacts: args.artifacts.clone(),
             claims: Claims::default(),
+            requested,
         })
     }
 
-    /// No more threads than `jobs` (at least one): idle threads would only wait.
+    /// No more threads than `jobs` (at least one): idle threads would only wait. A
+    /// `--jobs` lowered, by the cores or by the runs, is named on stderr with the count
+    /// used.
     pub fn fit(&mut self, jobs: usize) {
-        self.threads = self.threads.min(jobs).max(1);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let (threads, note) = fitted(self.requested, self.threads, jobs, cores);
+        self.threads = threads;
+        if let Some(note) = note {
+            output::warn(note);
+        }
     }
+}
+
+/// The threads for `jobs` runs, from `threads` (already capped per core) and the
+/// `requested` count, with a note when the count used is lower than the one requested.
+pub fn fitted(
+    requested: Option<usize>,
+    threads: usize,
+    jobs: usize,
+    cores: usize,
+) -> (usize, Option<String>) {
+    let used = threads.min(jobs).max(1);
+    let note = match requested {
+        Some(n) if used < n && used < threads => Some(format!(
+            "--jobs {n} is more than the {jobs} run(s); using {used} thread(s)"
+        )),
+        Some(n) if used < n => capped(n, cores).1,
+        _ => None,
+    };
+    (used, note)
 }
 
 /// `requested` threads, capped at [`THREADS_PER_CORE_MAX`] per core, with the message
@@ -217,7 +241,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         unmonitored: false,
     };
     let watch = Stopwatch::start();
-    let outcome = panics::run(&job.scenario, &config);
+    let outcome = crate::registry::run(&job.scenario, &config);
     let wall = watch.elapsed();
     assert_eq!(
         outcome.seed, job.seed,
@@ -225,7 +249,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         job.scenario.name
     );
     let drift = if runner.check_determinism {
-        let second = panics::run(&job.scenario, &config);
+        let second = crate::registry::run(&job.scenario, &config);
         determinism::compare(&job.scenario, &outcome, &second)
     } else {
         None
@@ -267,7 +291,7 @@ fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims) {
         job.scenario.name,
         job.seed,
     );
-    let saved = artifacts::write(&dir, &traced, &reason, claims);
+    let saved = artifacts::write(&dir, &traced, &reason, None, claims);
     record.artifacts = saved.written;
     record.unwritten = saved.unwritten;
 }
@@ -339,6 +363,23 @@ mod tests {
             "{note}"
         );
         assert_eq!(capped(5, 0).0, 4, "no core count: one core assumed");
+    }
+
+    #[test]
+    fn fitted_note_names_the_threads_used() {
+        assert_eq!(fitted(None, 8, 1, 2), (1, None));
+        assert_eq!(fitted(Some(3), 3, 10, 2), (3, None));
+        let (used, note) = fitted(Some(100_000), 8, 1, 2);
+        assert_eq!(used, 1);
+        assert_eq!(
+            note.as_deref(),
+            Some("--jobs 100000 is more than the 1 run(s); using 1 thread(s)")
+        );
+        let (used, note) = fitted(Some(100_000), 8, 40, 2);
+        assert_eq!(used, 8);
+        assert!(note.is_some_and(|n| n.contains("threads per core; using 8")));
+        let (used, note) = fitted(Some(5), 5, 2, 2);
+        assert_eq!((used, note.is_some()), (2, true));
     }
 
     #[test]

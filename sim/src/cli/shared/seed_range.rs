@@ -1,7 +1,7 @@
 //! `--seeds A..B`: a range of seeds, half-open as in Rust (`0..20` is 20 seeds); also
 //! `A..=B` and a single seed `N`.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use std::fmt;
 
 /// A non-empty range of seeds, stored by its first and last seed so that it can hold

@@ -1,21 +1,25 @@
 //! `raftsim sweep` (and the main job, `raftsim` alone): every selected scenario over a
 //! range of seeds, in parallel across runs, each run single-threaded.
 //!
-//! [`super::plan`] builds the run list; [`finish`], shared with `replay`, checks the
-//! outputs before the first run, runs the list with [`super::runner`] and prints the
-//! report with [`super::report`].
+//! [`plan`] builds the run list (the scenarios a [`crate::cli::shared::filter`] selects, over
+//! a seed range, sliced by a [`shard`]); [`finish`], shared with `replay`, checks the
+//! outputs before the first run, runs the list with [`crate::cli::batch::runner`] and prints the
+//! report with [`crate::cli::batch::report`].
 
-use super::artifacts;
-use super::error::Result;
-use super::filter::{self, Filter};
-use super::json_lines::JsonLines;
-use super::output;
-use super::plan::{plan, Job};
-use super::raft_arg::RaftArg;
-use super::report;
-use super::runner::{self, Runner, RunnerArgs};
-use super::seed_range::{SeedRange, DEFAULT_SEEDS};
-use super::shard::Shard;
+pub mod plan;
+pub mod shard;
+
+use crate::cli::batch::json_lines::JsonLines;
+use crate::cli::batch::report;
+use crate::cli::batch::runner::{self, Runner, RunnerArgs};
+use crate::cli::shared::artifacts;
+use crate::cli::shared::error::Result;
+use crate::cli::shared::filter::{self, Filter};
+use crate::cli::shared::output;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::shared::seed_range::{SeedRange, DEFAULT_SEEDS};
+use crate::cli::sweep::plan::{plan, Job};
+use crate::cli::sweep::shard::Shard;
 use clap::Args;
 
 /// Arguments of `raftsim sweep`.

@@ -85,6 +85,24 @@ impl Record {
         self.failure.is_none()
     }
 
+    /// True when a limit of the simulator, not the Raft under test, stopped the run
+    /// (see [`crate::panics::is_internal`]).
+    pub fn internal(&self) -> bool {
+        self.failure
+            .as_deref()
+            .is_some_and(crate::panics::is_internal)
+    }
+
+    /// The verdict word of the verdict line: `PASS`, `FAIL`, or `ERROR` for an
+    /// internal error.
+    pub fn verdict(&self) -> &'static str {
+        match (self.passed(), self.internal()) {
+            (true, _) => "PASS",
+            (false, false) => "FAIL",
+            (false, true) => "ERROR",
+        }
+    }
+
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
         replay_command(
@@ -102,7 +120,11 @@ impl Record {
             raft: Some(self.implementation.as_str()).filter(|r| !r.is_empty()),
             part: self.part.label(),
             seed: self.seed,
-            verdict: if self.passed() { "pass" } else { "fail" },
+            verdict: match self.verdict() {
+                "PASS" => "pass",
+                "FAIL" => "fail",
+                _ => "error",
+            },
             reason: self.failure.as_deref(),
             virtual_s: self.virtual_time.as_secs_f64(),
             events: self.events,
@@ -124,7 +146,7 @@ impl Record {
 pub use crate::outcome::replay_command;
 
 /// The verdict line:
-/// `PASS|FAIL <scenario> seed=<n> [raft=<name>] trace=<16 hex> virtual=<secs>s events=<n>
+/// `PASS|FAIL|ERROR <scenario> seed=<n> [raft=<name>] trace=<16 hex> virtual=<secs>s events=<n>
 /// wall=<secs>s`, followed on failure by ` reason: <the reason on one line>` (`raft=`
 /// only for an implementation other than the default; a monitor's trace lines stay out
 /// of the line, they are for the report above it).
@@ -137,7 +159,7 @@ impl fmt::Display for Record {
         write!(
             f,
             "{} {} seed={}{raft} trace={:016x} virtual={:.6}s events={} wall={:.6}s",
-            if self.passed() { "PASS" } else { "FAIL" },
+            self.verdict(),
             self.scenario,
             self.seed,
             self.trace_hash,
@@ -149,7 +171,11 @@ impl fmt::Display for Record {
             let summary = reason
                 .split_once(crate::monitor::TRACE_LINES_HEADER)
                 .map_or(reason.as_str(), |(head, _)| head);
-            write!(f, " reason: {}", super::error::one_line(summary))?;
+            write!(
+                f,
+                " reason: {}",
+                crate::cli::shared::error::one_line(summary)
+            )?;
         }
         Ok(())
     }
@@ -206,6 +232,19 @@ mod tests {
         r.implementation = "ours".into();
         assert!(!r.to_string().contains("raft="));
         assert!(r.replay_command().ends_with("--seed 7"));
+    }
+
+    #[test]
+    fn record_of_internal_error_says_error_not_fail() {
+        let r = record(Some(
+            "internal error: the simulator hit its own limit, not a failure of the Raft under test: virtual time overflow",
+        ));
+        assert!(r.internal());
+        assert!(r.to_string().starts_with("ERROR PingFaults seed=7 "), "{r}");
+        let v: serde_json::Value =
+            serde_json::from_str(&r.json()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v["verdict"], "error");
+        assert!(!record(Some("panicked: boom")).internal());
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! error is returned once (for the caller to announce) and kept for the report; later
 //! lines are not attempted.
 
-use super::error::{Error, Result};
-use super::record::Record;
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::record::Record;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;

@@ -6,20 +6,10 @@
 
 use std::path::Path;
 
-/// Exit code when every run passed.
-pub const EXIT_PASS: u8 = 0;
-/// Exit code when at least one run failed.
-pub const EXIT_FAIL: u8 = 1;
-/// Bad usage: unknown scenario, bad seed range or shard, bad filter (sysexits' EX_USAGE).
-pub const EXIT_USAGE: u8 = 64;
-/// Malformed input data, such as a bad line in a seeds file (EX_DATAERR).
-pub const EXIT_DATA: u8 = 65;
-/// An input file or directory that does not exist or cannot be read (EX_NOINPUT).
-pub const EXIT_NO_INPUT: u8 = 66;
-/// An output file, or stdout, that cannot be written (EX_IOERR).
-pub const EXIT_OUTPUT: u8 = 74;
-/// Stdout closed by its reader: see [`super::output::EXIT_CLOSED`].
-pub const EXIT_CLOSED: u8 = super::output::EXIT_CLOSED;
+pub use super::exit::{
+    EXIT_CLOSED, EXIT_DATA, EXIT_FAIL, EXIT_INTERNAL, EXIT_NO_INPUT, EXIT_OUTPUT, EXIT_PASS,
+    EXIT_USAGE,
+};
 
 /// Why a command could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +26,9 @@ pub enum Error {
     /// An output file, or stdout, could not be written.
     #[error("{0}")]
     Output(String),
+    /// A limit of the simulator itself stopped the command's work.
+    #[error("{0}")]
+    Internal(String),
     /// Stdout was closed by its reader (`| head`): the command stops quietly.
     #[error("stdout was closed by its reader")]
     Closed,
@@ -49,6 +42,7 @@ impl Error {
             Error::Data(_) => EXIT_DATA,
             Error::NoInput(_) => EXIT_NO_INPUT,
             Error::Output(_) => EXIT_OUTPUT,
+            Error::Internal(_) => EXIT_INTERNAL,
             Error::Closed => EXIT_CLOSED,
         }
     }
@@ -99,6 +93,7 @@ mod tests {
             Error::Data(String::new()).exit_code(),
             Error::NoInput(String::new()).exit_code(),
             Error::Output(String::new()).exit_code(),
+            Error::Internal(String::new()).exit_code(),
             Error::Closed.exit_code(),
         ];
         for (i, a) in codes.iter().enumerate() {

@@ -5,7 +5,6 @@
 //! part is reported, which is usually enough to see what leaked in (a hash map's order,
 //! the wall clock, a shared counter).
 
-use super::panics;
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 
@@ -31,8 +30,8 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
         schedule: None,
         unmonitored: false,
     };
-    let a = panics::run(scenario, &config);
-    let b = panics::run(scenario, &config);
+    let a = crate::registry::run(scenario, &config);
+    let b = crate::registry::run(scenario, &config);
     let divergence = match (a.trace.as_deref(), b.trace.as_deref()) {
         (Some(x), Some(y)) => first_difference(x, y).map_or_else(
             || "the traced reruns did not diverge".to_string(),

@@ -29,13 +29,11 @@
 //! }
 //! ```
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use std::fmt::Display;
 use std::io::{self, Write};
 
-/// Exit code when stdout was closed by its reader: what a shell reports for a process
-/// killed by SIGPIPE (128 + 13).
-pub const EXIT_CLOSED: u8 = 141;
+pub use super::exit::EXIT_CLOSED;
 
 /// Prints `text` and a newline on stdout.
 ///

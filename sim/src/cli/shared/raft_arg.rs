@@ -1,6 +1,6 @@
 //! `--raft NAME`: which Raft implementation the scenarios run on.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use crate::registry::{self, Registered};
 use clap::Args;
 

@@ -4,9 +4,9 @@
 //! Failures are announced here as they happen, in completion order; the report on stdout
 //! lists them again in the sweep's stable order.
 
-use super::output;
-use super::record::Record;
-use super::stopwatch::Stopwatch;
+use crate::cli::shared::output;
+use crate::cli::shared::record::Record;
+use crate::cli::shared::stopwatch::Stopwatch;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};

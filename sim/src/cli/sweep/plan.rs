@@ -7,9 +7,9 @@
 //! runs are computed directly, never found by walking a sweep that may have 2^64 runs or
 //! more.
 
-use super::error::{Error, Result};
-use super::seed_range::SeedRange;
-use super::shard::Shard;
+use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::seed_range::SeedRange;
+use crate::cli::sweep::shard::Shard;
 use crate::scenario::Scenario;
 
 /// The most runs one sweep (or shard) may hold: results stay in memory until the report.

@@ -6,15 +6,16 @@
 //! listed beside its run (`not written: PATH: why`) and counted on the verdict line,
 //! never in place of it.
 
-use super::error::{Result, EXIT_FAIL, EXIT_OUTPUT, EXIT_PASS};
-use super::output;
-use super::record::Record;
-use super::runner::Batch;
-use super::summary;
+use crate::cli::batch::runner::Batch;
+use crate::cli::batch::summary;
+use crate::cli::shared::error::{Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
+use crate::cli::shared::output;
+use crate::cli::shared::record::Record;
 
 /// Prints the report of `batch`; `json_error` is `PATH: why` when `--json` could not be
-/// written. Returns the exit code: 128 + the signal when interrupted, else 1 when a run
-/// failed, else 74 when an output could not be written, else 0.
+/// written. Returns the exit code: 128 + the signal when interrupted, else 70 when a
+/// limit of the simulator stopped a run (an internal error, counted among the failures),
+/// else 1 when a run failed, else 74 when an output could not be written, else 0.
 ///
 /// # Errors
 /// `Output` or `Closed` when stdout cannot be written.
@@ -99,7 +100,13 @@ fn verdict(label: &str, batch: &Batch, failed: usize, unwritten: usize) -> (Stri
         return (line, signal.exit_code());
     }
     assert_eq!(ran, batch.planned, "{label}: runs lost without a signal");
-    if failed > 0 {
+    let internal = batch.records.iter().filter(|r| r.internal()).count();
+    if internal > 0 {
+        (
+            format!("FAIL {label}: {failed} of {ran} run(s) failed, {internal} of them internal error(s){lost}"),
+            EXIT_INTERNAL,
+        )
+    } else if failed > 0 {
         (
             format!("FAIL {label}: {failed} of {ran} run(s) failed{lost}"),
             EXIT_FAIL,

@@ -1,14 +1,14 @@
 //! The files a failing run leaves behind: its rendered trace, its timeline page, its
 //! history (JSON) and, when the checker drew one, the HTML view; plus `failure.txt` with
-//! the reason and the replay command.
+//! the reason and the replay command, and `schedule.json` when the run followed a
+//! schedule file (so that `raftsim shrink DIR` shrinks that schedule).
 //!
 //! A run normally keeps only its trace hash (rendering every event is slow). To get the
 //! text, the failing (scenario, seed) runs again with `keep_trace`; determinism makes it
 //! the same run, and a different trace hash is reported as a failure of its own.
 
-use super::claims::Claims;
-use super::error::{Error, Result};
-use super::panics;
+use crate::cli::shared::claims::Claims;
+use crate::cli::shared::error::{Error, Result};
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ pub fn rerun_with_trace(
     config: &RunConfig,
     hash: u64,
 ) -> (Outcome, Option<String>) {
-    let again = panics::run(
+    let again = crate::registry::run(
         scenario,
         &RunConfig {
             keep_trace: true,
@@ -54,13 +54,17 @@ pub fn rerun_with_trace(
 }
 
 /// The files [`write()`] may put in a run's folder, in the order written.
-pub const FILE_NAMES: [&str; 5] = [
+pub const FILE_NAMES: [&str; 6] = [
     "failure.txt",
+    SCHEDULE_FILE,
     "trace.txt",
     "history.json",
     "history.html",
     "timeline.html",
 ];
+
+/// The copy of the schedule a failed run followed, in its folder.
+pub const SCHEDULE_FILE: &str = "schedule.json";
 
 /// The run's timeline page, when it kept its trace.
 pub fn timeline_page(outcome: &Outcome) -> Option<String> {
@@ -91,9 +95,15 @@ impl Saved {
 /// command's inputs and other outputs).
 ///
 /// `reason` is the failure being reported (the first run's); `outcome` is the rerun that
-/// kept the trace. A file that cannot be written is recorded, not an error: the run's
+/// kept the trace; `schedule` the text of the schedule file the run followed, if any. A file that cannot be written is recorded, not an error: the run's
 /// verdict is what matters, and it is reported whatever happens to its files.
-pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Saved {
+pub fn write(
+    dir: &Path,
+    outcome: &Outcome,
+    reason: &str,
+    schedule: Option<&str>,
+    claims: &Claims,
+) -> Saved {
     let mut saved = Saved::default();
     if let Err(e) = std::fs::create_dir_all(dir) {
         saved.unwritten.push(format!("{}: {e}", dir.display()));
@@ -112,6 +122,7 @@ pub fn write(dir: &Path, outcome: &Outcome, reason: &str, claims: &Claims) -> Sa
     let page = timeline_page(outcome);
     let contents = [
         Some(summary.as_str()),
+        schedule,
         outcome.trace.as_deref(),
         outcome.history_json.as_deref(),
         outcome.history_html.as_deref(),
@@ -157,4 +168,32 @@ pub fn probe_file(path: &Path) -> Result<()> {
 /// `Output` when it cannot be created or is not a directory.
 pub fn probe_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::writing(dir, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_followed_schedule_lands_in_the_folder() {
+        let dir = std::env::temp_dir().join(format!("raftsim-artifacts-{}", std::process::id()));
+        let outcome = Outcome {
+            scenario: "SwarmRaft".into(),
+            seed: 3,
+            ..Outcome::default()
+        };
+        let saved = write(
+            &dir,
+            &outcome,
+            "x",
+            Some("{\"seed\": 3}\n"),
+            &Claims::default(),
+        );
+        assert_eq!(saved.unwritten, Vec::<String>::new());
+        let copy = std::fs::read_to_string(dir.join(SCHEDULE_FILE)).unwrap_or_default();
+        assert_eq!(copy, "{\"seed\": 3}\n");
+        let none = write(&dir.join("b"), &outcome, "x", None, &Claims::default());
+        assert!(!none.written.iter().any(|p| p.ends_with(SCHEDULE_FILE)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

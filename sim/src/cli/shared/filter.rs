@@ -5,7 +5,7 @@
 //! with their part (`BasicAgree2B`), so `2B` selects a part either way, and `2A|2B` works
 //! as a regular expression.
 
-use super::error::{one_line, Error, Result};
+use crate::cli::shared::error::{one_line, Error, Result};
 use crate::scenario::Scenario;
 use regex::Regex;
 

@@ -7,7 +7,7 @@
 //! (`/dev/null`, `/dev/full`, a FIFO) may take several outputs: writing to it destroys
 //! nothing.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// One claimed path.
@@ -83,13 +83,29 @@ fn is_special(path: &Path) -> bool {
 }
 
 /// `path` with links and `..` resolved as far as it exists; the missing rest appended.
+/// A dangling symbolic link resolves to where it points: writing through it creates
+/// that file, so it is that file's claim.
 pub fn canonical(path: &Path) -> PathBuf {
+    canonical_within(path, LINK_HOPS_MAX)
+}
+
+/// The most links [`canonical`] follows by hand, as the kernel's own limit (ELOOP).
+const LINK_HOPS_MAX: u32 = 40;
+
+fn canonical_within(path: &Path, hops: u32) -> PathBuf {
     if let Ok(found) = std::fs::canonicalize(path) {
         return found;
     }
+    if let (Some(left), Ok(target)) = (hops.checked_sub(1), std::fs::read_link(path)) {
+        let next = match path.parent() {
+            Some(parent) if target.is_relative() => parent.join(target),
+            _ => target,
+        };
+        return canonical_within(&next, left);
+    }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     match (absolute.parent(), absolute.file_name()) {
-        (Some(parent), Some(name)) => canonical(parent).join(name),
+        (Some(parent), Some(name)) => canonical_within(parent, hops).join(name),
         _ => absolute,
     }
 }
@@ -151,6 +167,28 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(claims.claimed_by(Path::new("/dev/null")), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_through_dangling_symlink_collides_with_its_target() {
+        let dir = scratch("dangling");
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink("later.json", &link).unwrap_or_else(|e| panic!("{e}"));
+        let mut claims = Claims::default();
+        claims
+            .output(&dir.join("later.json"), "--trace")
+            .unwrap_or_else(|e| panic!("{e}"));
+        match claims.output(&link, "--timeline") {
+            Err(Error::Usage(msg)) => assert!(msg.contains("would overwrite --trace"), "{msg}"),
+            other => panic!("accepted: {other:?}"),
+        }
+        // A loop of links ends, and names the link itself.
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&a, &b).unwrap_or_else(|e| panic!("{e}"));
+        let _ = canonical(&a);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[cfg(unix)]

@@ -1,12 +1,13 @@
 //! `raftsim replay [PATH...]`: runs every entry of the seeds corpus and reports as
-//! `sweep` does. See [`super::seeds`] for the format.
+//! `sweep` does. See [`seeds`] for the format.
 
-use super::error::Result;
-use super::plan::Job;
-use super::raft_arg::RaftArg;
-use super::runner::{Runner, RunnerArgs};
-use super::seeds;
-use super::sweep;
+pub mod seeds;
+
+use crate::cli::batch::runner::{Runner, RunnerArgs};
+use crate::cli::shared::error::Result;
+use crate::cli::shared::raft_arg::RaftArg;
+use crate::cli::sweep;
+use crate::cli::sweep::plan::Job;
 use clap::Args;
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! `--shard I/N`: the I-th of N disjoint slices of a sweep, for job arrays of machines.
 
-use super::error::{Error, Result};
+use crate::cli::shared::error::{Error, Result};
 use std::fmt;
 
 /// Slice `index` of `count` (0-based). Run `k` of a sweep (in its stable order) belongs to

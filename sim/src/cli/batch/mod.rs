@@ -1,0 +1,16 @@
+//! Running a list of runs in parallel, as `sweep`, `swarm` and `replay` do, and
+//! reporting them.
+//!
+//! * [`runner`]: the worker threads, each run single-threaded, results in the list's
+//!   order; [`interrupt`]: SIGINT and SIGTERM during a batch; [`determinism`]: the
+//!   `--check-determinism` comparison;
+//! * [`progress`] (stderr), [`json_lines`] (`--json`), [`report`] and [`summary`]
+//!   (stdout): what the user sees.
+
+pub mod determinism;
+pub mod interrupt;
+pub mod json_lines;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod summary;
