@@ -3,26 +3,31 @@
 //! ```text
 //! raftsim check FILE... [--model kv|register] [--format auto|jepsen|porcupine-kv|json]
 //!               [--timeout SECS] [--cache-limit N] [--html OUT.html] [--explain]
+//!               [--jobs N] [--input-bytes-max BYTES]
 //! ```
 //! `FILE` may be `-` (standard input, once). Prints one verdict line per file and a
 //! summary, always first: an output that cannot be written (`--html`, a full stdout) is
 //! reported beside the verdicts, never instead of them, and a closed stdout (`| head -1`)
 //! ends the report quietly. Before the first check, `--html` paths are planned: a view
-//! that would overwrite an input or another view is refused (see [`views`]).
+//! that would overwrite an input or another view is refused (see [`views`]). Each input is
+//! read up to a bound (see [`input`]): an endless one (`/dev/zero`) is refused as malformed.
+//! `--jobs 1` checks on the calling thread alone, with no thread pool.
 //!
 //! Exit codes, the most severe winning in this order:
 //! 64 bad usage (from clap, a model that does not fit the format, standard input twice, an
 //! `--html` path that would overwrite an input); 66 some file cannot be read; 65 some file
-//! is malformed (the error says where; also a file with no operations, or not UTF-8);
+//! is malformed (the error says where; also a file with no operations, not UTF-8, or
+//! larger than `--input-bytes-max`);
 //! 1 some history is not linearizable; 74 some output could not be written (an HTML view,
 //! or stdout other than a closed pipe); 2 some verdict is unknown (timeout or cache
 //! limit); 0 every history is linearizable. An unwritten output never hides an illegal
 //! verdict (1 wins over 74), but it does make an otherwise clean run fail.
 
 mod console;
+pub mod input;
 pub mod views;
 
-use std::io::Read as _;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -76,6 +81,14 @@ pub struct CheckArgs {
     /// and the operations that could not come next.
     #[arg(long)]
     pub explain: bool,
+    /// Threads that search partitions (default: one per core); 1 checks on the calling
+    /// thread alone.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+    /// Refuse an input larger than this (exit 65), so that an endless one (`/dev/zero`)
+    /// ends with an error.
+    #[arg(long, value_name = "BYTES", default_value_t = input::INPUT_BYTES_MAX)]
+    pub input_bytes_max: u64,
 }
 
 /// A built-in model.
@@ -188,10 +201,22 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let threads = threads(args);
+    let pool = pool(threads).unwrap_or_else(|error| {
+        console.warn(format_args!(
+            "raftsim check: cannot start {threads} threads ({error}); checking on one"
+        ));
+        None
+    });
+    let options = options(args, pool.is_some());
     let mut tally = Tally::default();
     for (index, path) in args.files.iter().enumerate() {
         let html = html.as_ref().map(|views| views[index].as_path());
-        let (outcome, view_written) = check_file(path, args, html, &mut console);
+        let mut check = || check_file(path, args, options, html, &mut console);
+        let (outcome, view_written) = match &pool {
+            Some(pool) => pool.install(check),
+            None => check(),
+        };
         tally.outcomes.push(outcome);
         if !view_written {
             tally.views_lost += 1;
@@ -216,14 +241,32 @@ fn plan_outputs(args: &CheckArgs) -> Result<Option<Vec<PathBuf>>, String> {
         .transpose()
 }
 
-/// Reads a file, or standard input for `-`: its name for messages, and its bytes.
-fn read_input(path: &Path) -> (String, std::io::Result<Vec<u8>>) {
-    if views::is_stdin(path) {
-        let mut bytes = Vec::new();
-        let read = std::io::stdin().read_to_end(&mut bytes).map(|_| bytes);
-        return (views::STDIN_NAME.to_string(), read);
+/// The threads `--jobs` asks for, or one per core.
+fn threads(args: &CheckArgs) -> usize {
+    let cores = || std::thread::available_parallelism().map_or(1, usize::from);
+    args.jobs.map_or_else(cores, usize::from)
+}
+
+/// The pool that searches partitions: none for one thread (the calling thread searches
+/// alone).
+fn pool(threads: usize) -> Result<Option<rayon::ThreadPool>, rayon::ThreadPoolBuildError> {
+    match threads {
+        0 | 1 => Ok(None),
+        n => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(Some),
     }
-    (path.display().to_string(), std::fs::read(path))
+}
+
+/// The checker's options for every file; `parallel` only on a pool of several threads.
+fn options(args: &CheckArgs, parallel: bool) -> CheckOptions {
+    CheckOptions {
+        timeout: args.timeout,
+        cache_limit: args.cache_limit.or(CheckOptions::default().cache_limit),
+        parallel,
+        ..CheckOptions::default()
+    }
 }
 
 /// Checks one file and reports on it; the second value is false if its HTML view could
@@ -231,14 +274,20 @@ fn read_input(path: &Path) -> (String, std::io::Result<Vec<u8>>) {
 fn check_file(
     path: &Path,
     args: &CheckArgs,
+    options: CheckOptions,
     html: Option<&Path>,
     console: &mut Console,
 ) -> (FileOutcome, bool) {
-    let (name, bytes) = read_input(path);
+    let (name, bytes) = input::read(path, args.input_bytes_max);
     let bytes = match bytes {
         Ok(bytes) => bytes,
+        Err(error @ input::InputError::TooLarge { .. }) => {
+            console.warn(format_args!("{name}: {error}"));
+            console.line(format_args!("{name}: malformed"));
+            return (FileOutcome::Malformed, true);
+        }
         Err(error) => {
-            console.warn(format_args!("{name}: cannot read: {error}"));
+            console.warn(format_args!("{name}: {error}"));
             console.line(format_args!("{name}: unreadable"));
             return (FileOutcome::Unreadable, true);
         }
@@ -263,11 +312,6 @@ fn check_file(
     let model = match choose_model(&name, text, format, args.model, console) {
         Ok(model) => model,
         Err(outcome) => return (outcome, true),
-    };
-    let options = CheckOptions {
-        timeout: args.timeout,
-        cache_limit: args.cache_limit.or(CheckOptions::default().cache_limit),
-        ..CheckOptions::default()
     };
     let mut judge = Judge {
         name: &name,
@@ -419,6 +463,30 @@ impl Judge<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(extra: &[&str]) -> CheckArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            check: CheckArgs,
+        }
+        let argv = ["check", "h.json"].iter().chain(extra);
+        Cli::try_parse_from(argv).map_or_else(|e| panic!("{e}"), |cli| cli.check)
+    }
+
+    #[test]
+    fn check_one_job_checks_on_the_calling_thread() {
+        let one = args(&["--jobs", "1"]);
+        assert_eq!(threads(&one), 1);
+        assert!(pool(threads(&one)).expect("no pool").is_none());
+        assert!(!options(&one, false).parallel);
+        let three = args(&["--jobs", "3"]);
+        let pool = pool(threads(&three)).expect("a pool").expect("of three");
+        assert_eq!(pool.current_num_threads(), 3);
+        assert!(options(&three, true).parallel);
+        assert_eq!(args(&[]).input_bytes_max, input::INPUT_BYTES_MAX);
+    }
 
     #[test]
     fn check_timeout_must_be_positive() {
