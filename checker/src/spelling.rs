@@ -24,7 +24,7 @@
 //! whole check costs about the total length of the distinct reads' new bytes times the
 //! number of distinct append lengths.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What one operation does to its key, as far as spelling is concerned: the value it
 /// puts or appends (written whatever its outcome), and the value it reports having read,
@@ -45,9 +45,9 @@ pub(crate) struct Access<'a> {
 /// length once.
 #[derive(Default)]
 struct Writes<'a> {
-    puts: HashSet<&'a [u8]>,
+    puts: BTreeSet<&'a [u8]>,
     put_lengths: BTreeSet<usize>,
-    appends: HashSet<&'a [u8]>,
+    appends: BTreeSet<&'a [u8]>,
     append_lengths: BTreeSet<usize>,
 }
 
@@ -200,7 +200,8 @@ mod tests {
     fn spelling_table() {
         use KvOp::*;
         // (writes, reads, index of the first unspellable read among all ops or None)
-        let cases: Vec<(Vec<(KvOp, &str)>, Vec<&str>, Option<usize>)> = vec![
+        type Case = (Vec<(KvOp, &'static str)>, Vec<&'static str>, Option<usize>);
+        let cases: Vec<Case> = vec![
             (vec![], vec![""], None),
             (vec![], vec!["a"], Some(0)),
             (vec![(Put, "ab")], vec!["ab", ""], None),
