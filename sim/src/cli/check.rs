@@ -70,7 +70,8 @@ pub struct CheckArgs {
     /// Give up after SECS seconds of wall time per file (verdict Unknown).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
-    /// Memo entries one partition may hold before its verdict is Unknown (bounds memory).
+    /// Memo entries one partition may hold before its verdict is Unknown (bounds memory;
+    /// default: half the memory available, shared by the threads, at least 4 million).
     #[arg(long, value_name = "N")]
     pub cache_limit: Option<usize>,
     /// Write the HTML view here (with several files: OUT-<file stem>.html beside it;
