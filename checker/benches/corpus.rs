@@ -1,7 +1,8 @@
 //! Criterion benches over the Porcupine corpus, single-threaded (`parallel: false`), to
 //! compare with Porcupine 1.3.0's figures (see the checker README), and over synthetic KV
 //! histories: long sequential ones (memory linear in the length) and concurrent appends
-//! with a final read (TestUnreliableOneKey's shape).
+//! with a final read (TestUnreliableOneKey's shape), and single-key histories of thousands
+//! of operations with one corrupted read.
 //!
 //! `cargo bench -p checker` measures; `cargo test` runs each bench once as a smoke test.
 //! The corpus is read from `../shared/data/porcupine` (or `RAFTSIM_PORCUPINE_DATA`); when it
@@ -134,8 +135,35 @@ fn synthetic_histories(c: &mut Criterion) {
     group.finish();
 }
 
+/// Single-key histories of thousands of operations (22 clients, appends and gets) with one
+/// corrupted read: a byte changed (a value never written: decided before the search) or a
+/// lost appended piece (a value the writes can spell: the search must refute it).
+fn corrupted_single_key(c: &mut Criterion) {
+    use synthetic::{corrupt_read, one_key_mixed, Corruption};
+    let mut group = c.benchmark_group("one_key_corrupted");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    for per_client in [45, 163] {
+        let history = one_key_mixed(22, per_client, 0);
+        let ops = history.len();
+        for how in [Corruption::Byte, Corruption::Lost] {
+            let (bad, _) = corrupt_read(history.clone(), how);
+            let name = format!("{ops}_ops_{how:?}").to_lowercase();
+            group.bench_function(name, |b| {
+                b.iter(|| check_operations(&KvModel::new(), &bad, &single_core()).verdict)
+            });
+        }
+        group.bench_function(format!("{ops}_ops_ok"), |b| {
+            b.iter(|| check_operations(&KvModel::new(), &history, &single_core()).verdict)
+        });
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     synthetic_histories(c);
+    corrupted_single_key(c);
     let Some(dir) = corpus() else { return };
     jepsen(c, &dir);
     kv_logs(c, &dir);

@@ -5,8 +5,11 @@
 //! `cargo run --release -p checker --example synthetic -- SHAPE N [LIMIT]`, where SHAPE is
 //! `gets` (N sequential gets), `mix` (N sequential put, get, append, get), `one-key` (N
 //! clients appending 10 values each to one key, then a read: TestUnreliableOneKey has
-//! N = 5) or `concurrent` (N concurrent appends and a read); `LIMIT` is the cache limit
-//! (`-` or none: the default).
+//! N = 5), `concurrent` (N concurrent appends and a read), or `mixed`, `mixed-byte`,
+//! `mixed-lost` (22 clients of N appends and gets each on one key after a put: N = 163
+//! gives 3,587 operations; as is, with one read's byte changed, or with one read missing
+//! a piece appended before it was called); `LIMIT` is the cache limit (`-` or none: the
+//! default) and `SEED` the seed of the `mixed` shapes (default 0).
 
 use checker::*;
 
@@ -17,7 +20,9 @@ mod synthetic;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: synthetic gets|mix|one-key|concurrent N [LIMIT|-]");
+        eprintln!(
+            "usage: synthetic gets|mix|one-key|concurrent|mixed|mixed-byte|mixed-lost N [LIMIT|-] [SEED]"
+        );
         std::process::exit(64)
     };
     let Some(n) = args.get(2).and_then(|n| n.parse::<usize>().ok()) else {
@@ -28,6 +33,18 @@ fn main() {
         "mix" => synthetic::sequential_mix(n),
         "one-key" => synthetic::one_key_appends(n as u64, 10, 0).0,
         "concurrent" => synthetic::concurrent_appends(n, &(0..n).rev().collect::<Vec<_>>()),
+        shape if shape.starts_with("mixed") => {
+            let seed = args
+                .get(4)
+                .map_or(0, |s| s.parse().unwrap_or_else(|_| usage()));
+            let history = synthetic::one_key_mixed(22, n as u64, seed);
+            match shape {
+                "mixed" => history,
+                "mixed-byte" => synthetic::corrupt_read(history, synthetic::Corruption::Byte).0,
+                "mixed-lost" => synthetic::corrupt_read(history, synthetic::Corruption::Lost).0,
+                _ => usage(),
+            }
+        }
         _ => usage(),
     };
     let options = CheckOptions {

@@ -4,8 +4,7 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::error::Result;
-use crate::history::{operations_from_events, Event, History, Operation};
+use crate::history::{operations_from_events, Event, EventError, History, Operation};
 use crate::model::Model;
 use crate::search::{Limit, Search, SearchEnd, SearchLimits, SearchReport};
 
@@ -106,6 +105,11 @@ pub struct PartitionResult {
     pub choices: Vec<u32>,
     /// How many configurations the search memoised.
     pub configurations: usize,
+    /// The operation (history index) whose output no sequence of the partition's
+    /// operations can produce (see [`Model::impossible_output`]), if the check before the
+    /// search found one: the partition is then Illegal without a search, and
+    /// `linearization` is empty.
+    pub impossible: Option<usize>,
 }
 
 /// The result of a check: the verdict and what each partition found.
@@ -157,10 +161,12 @@ pub fn check_operations<M: Model>(
     let mut slots: Vec<Slot<'_, M>> = parts
         .iter()
         .map(|part| {
-            Slot::Running(Box::new(Search::new(
-                model,
-                part.iter().map(|&k| &history[k]).collect(),
-            )))
+            let ops: Vec<&Operation<M::Input, M::Output>> =
+                part.iter().map(|&k| &history[k]).collect();
+            match model.impossible_output(&ops) {
+                Some(k) => Slot::Impossible(k),
+                None => Slot::Running(Box::new(Search::new(model, ops))),
+            }
         })
         .collect();
     let mut budget = match options.scope {
@@ -169,9 +175,11 @@ pub fn check_operations<M: Model>(
     };
     loop {
         run_round(&mut slots, options, deadline, budget, limit);
-        let illegal = slots
-            .iter()
-            .any(|s| matches!(s, Slot::Done(r) if r.end == SearchEnd::Illegal));
+        let illegal = slots.iter().any(|s| match s {
+            Slot::Done(r) => r.end == SearchEnd::Illegal,
+            Slot::Impossible(_) => true,
+            Slot::Running(_) => false,
+        });
         let running = slots.iter().any(|s| matches!(s, Slot::Running(_)));
         if illegal || !running || budget >= limit {
             break;
@@ -217,10 +225,12 @@ pub fn check_operations<M: Model>(
 /// The first round's memo budget per partition.
 const FIRST_BUDGET: usize = 4096;
 
-/// A partition's search: still running (resumable), or done with its report.
+/// A partition's search: still running (resumable), done with its report, or not needed
+/// because an operation (by position in the partition) cannot produce its output.
 enum Slot<'m, M: Model> {
     Running(Box<Search<'m, M>>),
     Done(SearchReport),
+    Impossible(usize),
 }
 
 /// Runs every running partition up to `budget` memo entries.
@@ -264,6 +274,20 @@ fn run_round<M: Model>(
 
 fn partition_result<M: Model>(slot: Slot<'_, M>, part: &[usize], index: usize) -> PartitionResult {
     let report = match slot {
+        Slot::Impossible(k) => {
+            assert!(
+                k < part.len(),
+                "partition {index}: impossible op {k} outside it"
+            );
+            return PartitionResult {
+                ops: part.to_vec(),
+                verdict: PartitionVerdict::Illegal,
+                linearization: Vec::new(),
+                choices: Vec::new(),
+                configurations: 0,
+                impossible: Some(part[k]),
+            };
+        }
         Slot::Done(report) => report,
         // Stopped by the round schedule (a failure was found elsewhere first).
         Slot::Running(search) => search.report(SearchEnd::Stopped(Limit::Cancelled)),
@@ -284,6 +308,7 @@ fn partition_result<M: Model>(slot: Slot<'_, M>, part: &[usize], index: usize) -
             .collect(),
         choices: report.longest.iter().map(|&(_, choice)| choice).collect(),
         configurations: report.configurations,
+        impossible: None,
     };
     if verdict == PartitionVerdict::Skipped {
         skip(&mut result);
@@ -300,12 +325,12 @@ fn partition_result<M: Model>(slot: Slot<'_, M>, part: &[usize], index: usize) -
 /// Checks an ordered event list (see [`operations_from_events`]) against `model`.
 ///
 /// # Errors
-/// [`crate::Error::Event`] if the events are inconsistent (e.g. a return without a call).
+/// [`EventError`] if the events are inconsistent (e.g. a return without a call).
 pub fn check_events<M: Model>(
     model: &M,
     events: Vec<Event<M::Input, M::Output>>,
     options: &CheckOptions,
-) -> Result<CheckedEvents<M::Input, M::Output>> {
+) -> Result<CheckedEvents<M::Input, M::Output>, EventError> {
     let ops = operations_from_events(events)?;
     let result = check_operations(model, &ops, options);
     Ok(CheckedEvents { ops, result })

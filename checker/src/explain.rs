@@ -35,6 +35,16 @@ pub struct RejectedOp {
     pub state_after: Option<String>,
 }
 
+/// An operation whose output no sequence of its partition's operations can produce,
+/// found before the search (see [`Model::impossible_output`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImpossibleOp {
+    /// Index of the operation in the history.
+    pub op: usize,
+    /// The operation, described by the model.
+    pub description: String,
+}
+
 /// The explanation of one partition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionExplanation {
@@ -48,6 +58,9 @@ pub struct PartitionExplanation {
     /// remaining return and their client's previous operation is in the prefix) but
     /// cannot: empty for an `Ok` partition.
     pub rejected: Vec<RejectedOp>,
+    /// The operation that made the partition Illegal before any search, if one did:
+    /// then `prefix` and `rejected` are empty.
+    pub impossible: Option<ImpossibleOp>,
 }
 
 impl CheckResult {
@@ -161,16 +174,32 @@ fn explain_partition<M: Model>(
             }
         })
         .collect();
+    let impossible = result.impossible.map(|op| ImpossibleOp {
+        op,
+        description: model.describe_operation(&history[op].input, history[op].output()),
+    });
     PartitionExplanation {
         partition: index,
         verdict: result.verdict,
         prefix,
         rejected,
+        impossible,
     }
 }
 
 impl fmt::Display for PartitionExplanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(impossible) = &self.impossible {
+            return writeln!(
+                f,
+                "partition {} ({:?}): op {} {} reads a value that no order of the partition's \
+                 writes can produce (decided before the search)",
+                self.partition,
+                self.verdict,
+                impossible.op,
+                clip(&impossible.description)
+            );
+        }
         writeln!(
             f,
             "partition {} ({:?}): longest linearizable prefix has {} operations",

@@ -10,8 +10,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
-
 /// A client (process) id. A client has at most one outstanding operation at a time, and
 /// the checker orders its operations: one called at the instant the client's previous one
 /// returned comes after it. (Where a client's operations overlap anyway, which the history
@@ -171,14 +169,69 @@ pub struct Event<I, O> {
     pub kind: EventKind<I, O>,
 }
 
+/// Why an ordered event list cannot be turned into operations
+/// ([`crate::operations_from_events`]). `index` is the 0-based position of the offending
+/// event in the list.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// A call reuses the id of an earlier call.
+    #[error("event {index}: second call with id {}", id.0)]
+    SecondCall {
+        /// Position of the event.
+        index: usize,
+        /// The reused id.
+        id: OpId,
+    },
+    /// A client calls while one of its operations is outstanding.
+    #[error("event {index}: client {} calls while operation {} is still outstanding", client.0, open.0)]
+    ClientBusy {
+        /// Position of the event.
+        index: usize,
+        /// The client.
+        client: ClientId,
+        /// Its outstanding operation.
+        open: OpId,
+    },
+    /// A return names no earlier call.
+    #[error("event {index}: return without call (id {})", id.0)]
+    ReturnWithoutCall {
+        /// Position of the event.
+        index: usize,
+        /// The id returned.
+        id: OpId,
+    },
+    /// A second return for one call.
+    #[error("event {index}: second return for id {}", id.0)]
+    SecondReturn {
+        /// Position of the event.
+        index: usize,
+        /// The id returned twice.
+        id: OpId,
+    },
+    /// A return by another client than the caller.
+    #[error("event {index}: return by client {} for id {} called by client {}", client.0, id.0, caller.0)]
+    WrongClient {
+        /// Position of the event.
+        index: usize,
+        /// The client that returned.
+        client: ClientId,
+        /// The operation.
+        id: OpId,
+        /// The client that called it.
+        caller: ClientId,
+    },
+}
+
 /// Converts an ordered event list into operations, one per call, in call order.
 ///
 /// The `k`th event gets time `k`. A call without a return becomes [`Outcome::Pending`].
 ///
 /// # Errors
-/// [`Error::Event`] for a return without a call, a second call or return with the same
+/// [`EventError`] for a return without a call, a second call or return with the same
 /// id, or a second outstanding call by the same client.
-pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Operation<I, O>>> {
+pub fn operations_from_events<I, O>(
+    events: Vec<Event<I, O>>,
+) -> Result<Vec<Operation<I, O>>, EventError> {
     let mut ops: Vec<Operation<I, O>> = Vec::new();
     // OpId -> (index into ops, returned yet?)
     let mut by_id: BTreeMap<OpId, (usize, bool)> = BTreeMap::new();
@@ -188,19 +241,17 @@ pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Oper
         match event.kind {
             EventKind::Call(input) => {
                 if by_id.contains_key(&event.id) {
-                    return Err(event_error(
+                    return Err(EventError::SecondCall {
                         index,
-                        format!("second call with id {}", event.id.0),
-                    ));
+                        id: event.id,
+                    });
                 }
                 if let Some(open) = open_by_client.insert(event.client, event.id) {
-                    return Err(event_error(
+                    return Err(EventError::ClientBusy {
                         index,
-                        format!(
-                            "client {} calls while operation {} is still outstanding",
-                            event.client.0, open.0
-                        ),
-                    ));
+                        client: event.client,
+                        open,
+                    });
                 }
                 by_id.insert(event.id, (ops.len(), false));
                 ops.push(Operation {
@@ -212,27 +263,26 @@ pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Oper
             }
             EventKind::Return(output) => {
                 let Some((op_index, returned)) = by_id.get_mut(&event.id) else {
-                    return Err(event_error(
+                    return Err(EventError::ReturnWithoutCall {
                         index,
-                        format!("return without call (id {})", event.id.0),
-                    ));
+                        id: event.id,
+                    });
                 };
                 if *returned {
-                    return Err(event_error(
+                    return Err(EventError::SecondReturn {
                         index,
-                        format!("second return for id {}", event.id.0),
-                    ));
+                        id: event.id,
+                    });
                 }
                 *returned = true;
                 let op = &mut ops[*op_index];
                 if op.client != event.client {
-                    return Err(event_error(
+                    return Err(EventError::WrongClient {
                         index,
-                        format!(
-                            "return by client {} for id {} called by client {}",
-                            event.client.0, event.id.0, op.client.0
-                        ),
-                    ));
+                        client: event.client,
+                        id: event.id,
+                        caller: op.client,
+                    });
                 }
                 open_by_client.remove(&event.client);
                 op.outcome = match output {
@@ -243,10 +293,6 @@ pub fn operations_from_events<I, O>(events: Vec<Event<I, O>>) -> Result<Vec<Oper
         }
     }
     Ok(ops)
-}
-
-fn event_error(index: usize, message: String) -> Error {
-    Error::Event { index, message }
 }
 
 /// Converts operations into an ordered event list (calls before returns at equal times;

@@ -120,6 +120,10 @@ pub fn to_html<M: Model>(
             .iter()
             .map(|r| (r.op, r.state_after.as_deref().map(clip_chars)))
             .collect();
+        // An output no order of the writes produces is illegal in every state: red too,
+        // so that "jump to first error" finds it.
+        page.rejected
+            .extend(explanation.impossible.iter().map(|i| (i.op, None)));
     }
     let page = Page {
         title: title.to_string(),

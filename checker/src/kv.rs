@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::history::Operation;
 use crate::model::{Model, Next};
+use crate::spelling::{unspellable_read, Access};
 
 /// A key/value operation kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -340,6 +341,37 @@ impl Model for KvModel {
 
     fn resets(&self, input: &KvInput, read: &KvInput, _read_output: Option<&KvOutput>) -> bool {
         input.op == KvOp::Put && input.key == read.key
+    }
+
+    fn impossible_output(&self, ops: &[&Operation<KvInput, KvOutput>]) -> Option<usize> {
+        let accesses: Vec<Access<'_>> = ops
+            .iter()
+            .map(|op| {
+                let value = Some(op.input.value.as_bytes());
+                let read = op.output().map(|o| o.value.as_bytes());
+                let access = Access {
+                    key: &op.input.key,
+                    ..Access::default()
+                };
+                match op.input.op {
+                    KvOp::Get => Access { read, ..access },
+                    KvOp::Put => Access {
+                        put: value,
+                        ..access
+                    },
+                    KvOp::Append => Access {
+                        append: value,
+                        ..access
+                    },
+                    KvOp::AppendReturningPrevious => Access {
+                        append: value,
+                        read,
+                        ..access
+                    },
+                }
+            })
+            .collect();
+        unspellable_read(&accesses)
     }
 
     fn partition(&self, ops: &[Operation<KvInput, KvOutput>]) -> Vec<Vec<usize>> {

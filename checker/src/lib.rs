@@ -43,20 +43,17 @@
 
 mod api;
 mod bitset;
-mod edn;
-mod error;
 mod explain;
+mod formats;
 mod history;
 mod html;
-mod input;
-mod jepsen;
-mod json;
 mod kv;
 mod links;
 mod memo;
 mod model;
 mod register;
 mod search;
+mod spelling;
 mod table;
 mod timeline;
 
@@ -64,17 +61,16 @@ pub use api::{
     check_events, check_operations, CheckOptions, CheckResult, CheckedEvents, PartitionResult,
     PartitionVerdict, Scope, Verdict, DEFAULT_CACHE_LIMIT,
 };
-pub use edn::{parse_kv_edn, to_kv_edn};
-pub use error::{Error, Position, Result};
-pub use explain::{ExplainedStep, PartitionExplanation, RejectedOp};
+pub use explain::{ExplainedStep, ImpossibleOp, PartitionExplanation, RejectedOp};
+pub use formats::{
+    decode_utf8, json_model, parse_jepsen_log, parse_json, parse_kv_edn, to_json, to_kv_edn, Error,
+    Format, JsonHistory, Position, Result, JSON_FORMAT, JSON_VERSION, PORCUPINE_LINE_BYTES_MAX,
+};
 pub use history::{
     client_overlap, events_from_operations, operations_from_events, ClientId, ClientOverlap, Event,
-    EventKind, History, OpId, Operation, Outcome, Time,
+    EventError, EventKind, History, OpId, Operation, Outcome, Time,
 };
 pub use html::to_html;
-pub use input::{decode_utf8, Format};
-pub use jepsen::parse_jepsen_log;
-pub use json::{json_model, parse_json, to_json, JsonHistory, JSON_FORMAT, JSON_VERSION};
 pub use kv::{KvInput, KvModel, KvOp, KvOutput, KvState};
 pub use model::{Model, Next};
 pub use register::{RegisterInput, RegisterModel, RegisterOutput};

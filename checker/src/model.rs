@@ -104,6 +104,17 @@ pub trait Model: Sync {
         true
     }
 
+    /// A check before the search: an operation of `ops` (one partition) whose output no
+    /// sequence of `ops` can produce, by its position in `ops` (for the KV model: a read
+    /// of a value that no put and appends of its key spell). The partition is then
+    /// Illegal at once, and its explanation names the operation. Returning `None` is
+    /// always safe; returning an operation that some linearization makes legal is a bug
+    /// that makes verdicts wrong. Keep it far cheaper than the search: it runs on every
+    /// partition.
+    fn impossible_output(&self, _ops: &[&Operation<Self::Input, Self::Output>]) -> Option<usize> {
+        None
+    }
+
     /// Splits a history into independent parts (P-compositionality): a history is
     /// linearizable iff each part is. Returns lists of operation indices; together they
     /// must contain every index exactly once. The default keeps one part.

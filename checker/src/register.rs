@@ -106,6 +106,30 @@ impl Model for RegisterModel {
         }
     }
 
+    fn impossible_output(
+        &self,
+        ops: &[&crate::history::Operation<RegisterInput, RegisterOutput>],
+    ) -> Option<usize> {
+        // The register holds `None` until the first store, then only values some write or
+        // CAS of the partition stores (whether or not it took effect): a read of any other
+        // value is illegal in every order of the operations.
+        let stored: std::collections::BTreeSet<i64> = ops
+            .iter()
+            .filter_map(|op| match op.input {
+                RegisterInput::Write { value } => Some(value),
+                RegisterInput::Cas { to, .. } => Some(to),
+                RegisterInput::Read => None,
+            })
+            .collect();
+        ops.iter().position(|op| {
+            matches!(
+                (op.input, op.output()),
+                (RegisterInput::Read, Some(RegisterOutput::Read { value: Some(v) }))
+                    if !stored.contains(v)
+            )
+        })
+    }
+
     fn can_become_legal(
         &self,
         _state: &Option<i64>,

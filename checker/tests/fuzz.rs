@@ -87,7 +87,6 @@ fn pipeline(bytes: &[u8], file: &str, forced: Option<Format>) -> Outcome {
                 Error::Syntax { .. } => Outcome::Syntax,
                 Error::Overlap { .. } => Outcome::Overlap,
                 Error::Empty { .. } => Outcome::Empty,
-                other => panic!("undocumented error for a file: {other:?}"),
             }
         }
     }

@@ -124,3 +124,126 @@ pub fn sequential_mix(n: usize) -> Vec<Operation<KvInput, KvOutput>> {
     }
     history
 }
+
+/// A single-key history of `clients` clients doing `per_client` operations each, in
+/// sequence per client (each called when its previous returned, random latencies):
+/// appends of distinct values ("x c j y") and gets, half and half, after a put of "".
+/// Each operation takes effect at a random instant within its interval and each get reads
+/// the value at its instant, so the history is linearizable. The lab's one-key tests, and
+/// raftsim's single-key histories, have this shape.
+pub fn one_key_mixed(
+    clients: u64,
+    per_client: u64,
+    seed: u64,
+) -> Vec<Operation<KvInput, KvOutput>> {
+    let mut rng = Rng(seed);
+    let put_return = 1000;
+    let mut history = vec![kv_op(0, (0, put_return), KvOp::Put, "", "")];
+    // (effect time, history index)
+    let mut effects: Vec<(u64, usize)> = Vec::new();
+    for client in 1..=clients {
+        let mut call = put_return;
+        for j in 0..per_client {
+            let ret = call + 50 + rng.below(200);
+            effects.push((call + 1 + rng.below(ret - call), history.len()));
+            let op = if rng.below(2) == 0 {
+                kv_op(
+                    client,
+                    (call, ret),
+                    KvOp::Append,
+                    &format!("x {} {j} y", client - 1),
+                    "",
+                )
+            } else {
+                kv_op(client, (call, ret), KvOp::Get, "", "")
+            };
+            history.push(op);
+            call = ret;
+        }
+    }
+    effects.sort_unstable();
+    let mut value = String::new();
+    for (_, k) in effects {
+        let op = &mut history[k];
+        match op.input.op {
+            KvOp::Append => value.push_str(&op.input.value),
+            _ => {
+                let at = op.outcome.return_time().expect("returned");
+                op.outcome = Outcome::Returned {
+                    output: KvOutput {
+                        value: value.clone(),
+                    },
+                    at,
+                };
+            }
+        }
+    }
+    history
+}
+
+/// How [`corrupt_read`] damages a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corruption {
+    /// One byte in the middle of the value changes: a value no operation wrote.
+    Byte,
+    /// The value loses the last piece appended by an append that returned before the
+    /// read was called, as a lost update would: still a concatenation of appended values,
+    /// so only the search can refute it.
+    Lost,
+}
+
+/// The history with the get nearest the middle whose value is long enough changed as
+/// `how` says; returns it and the index of that get. Every other read is untouched, so
+/// only that read is wrong.
+pub fn corrupt_read(
+    mut history: Vec<Operation<KvInput, KvOutput>>,
+    how: Corruption,
+) -> (Vec<Operation<KvInput, KvOutput>>, usize) {
+    let returns: std::collections::BTreeMap<String, u64> = history
+        .iter()
+        .filter(|op| op.input.op == KvOp::Append)
+        .filter_map(|op| Some((op.input.value.clone(), op.outcome.return_time()?.0)))
+        .collect();
+    // The byte range of the last piece of `value` appended before `call`.
+    let lost = |value: &str, call: u64| {
+        let starts: Vec<usize> = value.match_indices('x').map(|(at, _)| at).collect();
+        let ends = starts.iter().skip(1).copied().chain([value.len()]);
+        let pieces: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
+        pieces
+            .into_iter()
+            .rev()
+            .find(|&(a, b)| returns.get(&value[a..b]).is_some_and(|&r| r < call))
+    };
+    let middle = history.len() / 2;
+    let k = (middle..history.len())
+        .chain((0..middle).rev())
+        .find(|&k| {
+            let op = &history[k];
+            let Some(output) = op.output().filter(|_| op.input.op == KvOp::Get) else {
+                return false;
+            };
+            output.value.len() >= 14
+                && (how == Corruption::Byte || lost(&output.value, op.call.0).is_some())
+        })
+        .expect("a get that read at least two appends");
+    let call = history[k].call.0;
+    let Outcome::Returned { output, .. } = &mut history[k].outcome else {
+        unreachable!("the get returned")
+    };
+    match how {
+        Corruption::Byte => {
+            let at = output.value.len() / 2;
+            let new = if output.value.as_bytes()[at] == b'#' {
+                "%"
+            } else {
+                "#"
+            };
+            output.value.replace_range(at..at + 1, new);
+        }
+        Corruption::Lost => {
+            let (a, b) = lost(&output.value, call).expect("checked above");
+            output.value.replace_range(a..b, "");
+        }
+    }
+    (history, k)
+}

@@ -1,10 +1,8 @@
-//! The crate's error type: malformed input with its position, and I/O failures.
+//! The readers' error type: malformed input with its position.
 
-use std::path::PathBuf;
+use super::format::Format;
 
-use crate::input::Format;
-
-/// Everything that can go wrong reading or converting a history. Never a panic.
+/// Everything that can go wrong reading a history file. Never a panic.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The input does not follow its format.
@@ -49,22 +47,6 @@ pub enum Error {
         /// Operations read but dropped because they did not happen (`:fail`).
         dropped: usize,
     },
-    /// An ordered event list is inconsistent (e.g. a return without a call).
-    #[error("event {index}: {message}")]
-    Event {
-        /// 0-based position in the event list.
-        index: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
 }
 
 fn dropped_note(dropped: usize) -> String {
@@ -74,7 +56,7 @@ fn dropped_note(dropped: usize) -> String {
     }
 }
 
-/// The crate's result type.
+/// The readers' result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A position in a text, for building [`Error::Syntax`].

@@ -20,9 +20,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use super::format::Format;
 use crate::history::{client_overlap, ClientId, Operation, Outcome, Time};
-use crate::input::Format;
 
 /// The value of the `format` field.
 pub const JSON_FORMAT: &str = "raftsim-history";

@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::error::{excerpt, Error, Position, Result};
+use super::calls::Calls;
+use super::error::{excerpt, Error, Position, Result};
+use super::format::Format;
 use crate::history::{events_from_operations, EventKind, Operation, Outcome, Time};
-use crate::input::{Calls, Format};
 use crate::kv::{KvInput, KvOp, KvOutput};
 
 /// One EDN scalar.
@@ -86,10 +87,10 @@ impl Entry<'_> {
 /// Reads a Porcupine KV EDN log into KV operations, in call order.
 ///
 /// # Errors
-/// [`crate::Error::Syntax`] with line and column for malformed EDN, missing or mistyped
+/// [`Error::Syntax`] with line and column for malformed EDN, missing or mistyped
 /// keys, unknown `:f` or `:type`, a completion without a call, or one that does not repeat
-/// its call; [`crate::Error::Overlap`] for a second call while the process's call is
-/// outstanding; [`crate::Error::Empty`] if no operation remains.
+/// its call; [`Error::Overlap`] for a second call while the process's call is
+/// outstanding; [`Error::Empty`] if no operation remains.
 pub fn parse_kv_edn(text: &str, file: &str) -> Result<Vec<Operation<KvInput, KvOutput>>> {
     let mut log = Log {
         calls: Calls::new(),
@@ -351,13 +352,48 @@ fn unicode_escape(chars: &mut std::str::CharIndices<'_>) -> Option<char> {
     char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
 }
 
+/// The longest line, in bytes without its line end, that Porcupine's KV log reader reads:
+/// it reads lines with a `bufio.Reader` of the default 4,096 bytes and refuses a line that
+/// does not fit with its `\n` (`ReadLine`'s `isPrefix`). [`to_kv_edn`] writes longer lines
+/// only for values that are longer themselves (a get of a long appended value): see its
+/// docs for how to read those.
+pub const PORCUPINE_LINE_BYTES_MAX: usize = 4095;
+
 /// Writes KV operations as a Porcupine KV EDN log (one event per line, calls before
-/// returns at equal times). An operation whose output is unknown gets an `:info` line at
-/// its return time (or at the end if it never returned): readers leave it pending.
+/// returns at equal times) that raftsim's reader and Porcupine's KV log reader both read
+/// with the verdict raftsim gives the operations.
+///
+/// - A get (or an append-returning-previous) whose output is unknown (it never returned,
+///   or returned without one) is left out: it is legal anywhere, so the verdict is the
+///   same without it, whereas Porcupine's reader would take a call left without a return
+///   as a read of "" (a false alarm).
+/// - A put or append whose output is unknown is written as its `:invoke`, then an `:info`
+///   line at its return time (or at the end if it never returned), which both readers
+///   leave open to the end of the history: it may take effect at any point after its
+///   call, or (linearized last) not at all. What is lost is its return time, when one was
+///   known: the exported history allows it to take effect later than it could have, so a
+///   violation that needed that bound is no longer seen (never a false alarm). The
+///   client's later operations get a fresh `:process` number (past every client's), as
+///   Jepsen does after an `:info`, since a process has one call outstanding.
+/// - Lines are at most [`PORCUPINE_LINE_BYTES_MAX`] bytes unless a value (or key) is
+///   longer than about 4,000 bytes. Porcupine's own reader cannot read such a line
+///   (`can't handle isPrefix`); to read the file with it, give its `bufio.NewReader` a
+///   larger buffer (`bufio.NewReaderSize(file, 1<<24)`).
 pub fn to_kv_edn(ops: &[Operation<KvInput, KvOutput>]) -> String {
+    let unknown = |op: &Operation<KvInput, KvOutput>| op.output().is_none();
+    let reads = |op: &Operation<KvInput, KvOutput>| {
+        matches!(op.input.op, KvOp::Get | KvOp::AppendReturningPrevious)
+    };
+    let kept: Vec<&Operation<KvInput, KvOutput>> = ops
+        .iter()
+        .filter(|op| !(unknown(op) && reads(op)))
+        .collect();
+    let processes = processes(&kept);
+    let owned: Vec<Operation<KvInput, KvOutput>> = kept.iter().map(|&op| op.clone()).collect();
     let mut out = String::new();
-    for event in events_from_operations(ops) {
-        let op = &ops[event.id.0 as usize];
+    for event in events_from_operations(&owned) {
+        let k = event.id.0 as usize;
+        let op = &owned[k];
         let (kind, value) = match &event.kind {
             EventKind::Call(input) if input.op == KvOp::Get => (":invoke", None),
             EventKind::Call(input) => (":invoke", Some(input.value.as_str())),
@@ -367,10 +403,52 @@ pub fn to_kv_edn(ops: &[Operation<KvInput, KvOutput>]) -> String {
                 KvOp::Put | KvOp::Append => (":ok", Some(op.input.value.as_str())),
             },
         };
-        write_line(&mut out, op, kind, value);
+        write_line(&mut out, op, processes[k], kind, value);
     }
-    for op in ops.iter().filter(|op| op.outcome == Outcome::Pending) {
-        write_line(&mut out, op, ":info", None);
+    for (k, op) in owned.iter().enumerate() {
+        if op.outcome == Outcome::Pending {
+            write_line(&mut out, op, processes[k], ":info", None);
+        }
+    }
+    out
+}
+
+/// The `:process` of each operation: its client's, until an operation of that client is
+/// left open by an `:info` or the client calls at the instant its previous operation
+/// returned; from then on a fresh number. Lines put calls before returns at equal times
+/// (intervals are closed across clients), so such a call comes before that return: under
+/// one process number it would overlap it. The fresh number drops the order of those two
+/// operations of one client, which only allows more (no false alarm).
+fn processes(ops: &[&Operation<KvInput, KvOutput>]) -> Vec<u64> {
+    let mut next = ops
+        .iter()
+        .map(|op| op.client.0.saturating_add(1))
+        .max()
+        .unwrap_or(0);
+    // Per client: its current process number and when its last operation returned.
+    let mut current: BTreeMap<u64, (u64, Option<Time>)> = BTreeMap::new();
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&k| ops[k].call);
+    let mut out = vec![0; ops.len()];
+    for k in order {
+        let op = ops[k];
+        let client = op.client.0;
+        let (mut process, last_return) = current.get(&client).copied().unwrap_or((client, None));
+        if last_return == Some(op.call) {
+            process = next;
+            next = next.saturating_add(1);
+        }
+        out[k] = process;
+        let returned = match op.outcome {
+            Outcome::Returned { at, .. } => Some(at),
+            // Left open to the end by `:info`: the client's later calls need a new number.
+            Outcome::Unknown { .. } | Outcome::Pending => {
+                process = next;
+                next = next.saturating_add(1);
+                None
+            }
+        };
+        current.insert(client, (process, returned));
     }
     out
 }
@@ -378,6 +456,7 @@ pub fn to_kv_edn(ops: &[Operation<KvInput, KvOutput>]) -> String {
 fn write_line(
     out: &mut String,
     op: &Operation<KvInput, KvOutput>,
+    process: u64,
     kind: &str,
     value: Option<&str>,
 ) {
@@ -386,7 +465,7 @@ fn write_line(
     let _ = writeln!(
         out,
         "{{:process {}, :type {kind}, :f {f}, :key {}, :value {value}}}",
-        op.client.0,
+        process,
         quote(&op.input.key)
     );
 }
@@ -593,7 +672,7 @@ mod tests {
         ];
         for (log, expected) in cases {
             let err = parse_kv_edn(log, "e.txt").expect_err(log);
-            assert!(matches!(err, crate::Error::Empty { .. }), "{err:?}");
+            assert!(matches!(err, Error::Empty { .. }), "{err:?}");
             assert!(err.to_string().contains(expected), "{err}");
         }
     }

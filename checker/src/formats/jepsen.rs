@@ -20,9 +20,10 @@
 //! may instead give a reason such as `:timed-out`, or `nil`). A process has at most one
 //! call outstanding. Event `k` of the file happens at time `k`.
 
-use crate::error::{excerpt, Error, Position, Result};
+use super::calls::Calls;
+use super::error::{excerpt, Error, Position, Result};
+use super::format::Format;
 use crate::history::{Operation, Outcome, Time};
-use crate::input::{Calls, Format};
 use crate::register::{RegisterInput, RegisterOutput};
 
 /// A whitespace-separated token and its byte offset in the line.
