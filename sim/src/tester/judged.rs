@@ -110,9 +110,13 @@ fn judge(name: &str, history: &KvHistory, check: bool) -> Judgement {
         checker::Verdict::Illegal => Judgement {
             failure: Some(Failure("history is not linearizable".into())),
             html: Some(checker::to_html(&model, history, &result, name)),
-            illegal: result
-                .explain_first_failure(&model, history)
-                .and_then(|e| e.rejected.first().map(|r| r.op)),
+            // A read no write can produce is decided before any search (the checker's
+            // `impossible`); otherwise the first operation the search could not place.
+            illegal: result.explain_first_failure(&model, history).and_then(|e| {
+                e.impossible
+                    .map(|i| i.op)
+                    .or_else(|| e.rejected.first().map(|r| r.op))
+            }),
         },
         checker::Verdict::Unknown => Judgement {
             failure: Some(Failure(
