@@ -95,78 +95,47 @@ pub(crate) fn catch<R>(name: &str, f: impl FnOnce() -> R) -> Result<R, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Outcome;
-    use crate::registry::run;
-    use crate::scenario::{Part, RunConfig, Scenario};
 
-    fn boom(config: &RunConfig) -> Outcome {
-        panic!("boom at seed {}", config.seed);
+    fn boom(seed: u64) {
+        panic!("boom at seed {seed}");
     }
 
-    fn overflow(config: &RunConfig) -> Outcome {
+    fn overflow(seed: u64) {
         // 2^33 s is about 8.6e18 ns: three of them pass u64::MAX.
-        let long = crate::engine::Duration::from_secs((1 << 33) + config.seed);
+        let long = crate::engine::Duration::from_secs((1 << 33) + seed);
         let _ = crate::engine::Instant::ZERO + long + long + long;
         unreachable!("virtual time did not overflow");
     }
 
-    fn nested(config: &RunConfig) -> Outcome {
+    fn nested(seed: u64) {
         // A run inside a run (as rayon work-stealing can arrange) keeps its own location.
-        let inner = run(&scenario("Boom", boom), config);
-        assert!(inner.failure.is_some_and(|f| f.contains("(at ")));
-        panic!("outer at seed {}", config.seed);
-    }
-
-    fn scenario(name: &'static str, run: fn(&RunConfig) -> Outcome) -> Scenario {
-        Scenario {
-            name,
-            part: Part::SelfTest,
-            implementation: "",
-            description: "",
-            run,
-        }
+        let inner = catch("Boom", || boom(seed)).expect_err("panics");
+        assert!(inner.contains("(at "), "{inner}");
+        panic!("outer at seed {seed}");
     }
 
     #[test]
-    fn run_panicking_scenario_reason_has_message_and_location() {
+    fn panics_reason_has_message_and_location() {
         install(true);
-        let config = RunConfig {
-            seed: 5,
-            keep_trace: false,
-            keep_history: false,
-            schedule: None,
-            unmonitored: false,
-        };
-        for (s, message) in [
-            (scenario("Boom", boom), "panicked: boom at seed 5 (at "),
-            (scenario("Nested", nested), "panicked: outer at seed 5 (at "),
+        for (name, run, message) in [
+            ("Boom", boom as fn(u64), "panicked: boom at seed 5 (at "),
+            ("Nested", nested, "panicked: outer at seed 5 (at "),
         ] {
-            let reason = run(&s, &config).failure.unwrap_or_default();
-            assert!(reason.starts_with(message), "{}: {reason}", s.name);
-            assert!(
-                reason.contains("sim/src/panics.rs:"),
-                "{}: {reason}",
-                s.name
-            );
+            let reason = catch(name, || run(5)).expect_err("panics");
+            assert!(reason.starts_with(message), "{name}: {reason}");
+            assert!(reason.contains("sim/src/panics.rs:"), "{name}: {reason}");
         }
         assert_eq!(IN_RUN.with(Cell::get), 0, "depth not restored");
+        assert_eq!(catch("Calm", || 7), Ok(7));
     }
 
     #[test]
-    fn run_simulator_overflow_is_internal_error_not_failure() {
+    fn panics_simulator_overflow_is_internal_error_not_failure() {
         install(true);
-        let config = RunConfig {
-            seed: 5,
-            ..RunConfig::default()
-        };
-        let reason = run(&scenario("Overflow", overflow), &config)
-            .failure
-            .unwrap_or_default();
+        let reason = catch("Overflow", || overflow(5)).expect_err("overflows");
         assert!(is_internal(&reason), "{reason}");
         assert!(reason.contains("virtual time overflow (at "), "{reason}");
-        let boom = run(&scenario("Boom", boom), &config)
-            .failure
-            .unwrap_or_default();
+        let boom = catch("Boom", || boom(5)).expect_err("panics");
         assert!(!is_internal(&boom), "{boom}");
     }
 }

@@ -78,19 +78,43 @@ pub fn implementations() -> Vec<Registered> {
     all
 }
 
+/// A name the registry does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unknown {
+    /// No implementation has this name.
+    #[error("unknown Raft implementation {name:?} (known: {})", known.join(", "))]
+    Implementation {
+        /// The name asked for.
+        name: String,
+        /// The registered names.
+        known: Vec<&'static str>,
+    },
+    /// No scenario has this name.
+    #[error("unknown scenario {name:?} ({})", match suggestion {
+        Some(s) => format!("did you mean {s}?"),
+        None => "`raftsim list` shows every scenario".to_string(),
+    })]
+    Scenario {
+        /// The name asked for.
+        name: String,
+        /// A scenario whose name differs only in case.
+        suggestion: Option<&'static str>,
+    },
+}
+
 /// The implementation called `name`.
 ///
 /// # Errors
-/// A sentence naming the known implementations when there is none.
-pub fn implementation(name: &str) -> Result<Registered, String> {
+/// [`Unknown::Implementation`], naming the known implementations, when there is none.
+pub fn implementation(name: &str) -> Result<Registered, Unknown> {
     let all = implementations();
-    all.iter().find(|r| r.name == name).copied().ok_or_else(|| {
-        let known: Vec<&str> = all.iter().map(|r| r.name).collect();
-        format!(
-            "unknown Raft implementation {name:?} (known: {})",
-            known.join(", ")
-        )
-    })
+    all.iter()
+        .find(|r| r.name == name)
+        .copied()
+        .ok_or_else(|| Unknown::Implementation {
+            name: name.to_string(),
+            known: all.iter().map(|r| r.name).collect(),
+        })
 }
 
 /// The default implementation's scenarios: what `raftsim` runs without `--raft`.
@@ -103,16 +127,18 @@ pub fn registry() -> Vec<Scenario> {
 /// The scenario called `name` among `all`.
 ///
 /// # Errors
-/// A sentence naming it, with a suggestion when only the case differs.
-pub fn find(all: &[Scenario], name: &str) -> Result<Scenario, String> {
+/// [`Unknown::Scenario`], with a suggestion when only the case differs.
+pub fn find(all: &[Scenario], name: &str) -> Result<Scenario, Unknown> {
     if let Some(s) = all.iter().find(|s| s.name == name) {
         return Ok(*s);
     }
-    let hint = match all.iter().find(|s| s.name.eq_ignore_ascii_case(name)) {
-        Some(s) => format!(" (did you mean {}?)", s.name),
-        None => " (`raftsim list` shows every scenario)".to_string(),
-    };
-    Err(format!("unknown scenario {name:?}{hint}"))
+    Err(Unknown::Scenario {
+        name: name.to_string(),
+        suggestion: all
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .map(|s| s.name),
+    })
 }
 
 /// Runs a scenario, turning a panic (a broken invariant in Raft, KV or the engine) into
@@ -199,11 +225,16 @@ mod tests {
 
     #[test]
     fn registry_unknown_names_are_errors_with_hints() {
-        let e = implementation("nope").expect_err("unknown");
+        let e = implementation("nope").expect_err("unknown").to_string();
         assert!(e.contains("known: ours, raft-rs"), "{e}");
         let all = registry();
         let e = find(&all, "initialelection2a").expect_err("case differs");
-        assert!(e.contains("did you mean InitialElection2A"), "{e}");
+        assert!(
+            e.to_string().contains("did you mean InitialElection2A"),
+            "{e}"
+        );
+        let e = find(&all, "Nope").expect_err("unknown").to_string();
+        assert!(e.contains("`raftsim list` shows every scenario"), "{e}");
         assert!(find(&all, "InitialElection2A").is_ok());
     }
 

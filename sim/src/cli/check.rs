@@ -116,14 +116,20 @@ pub enum Format {
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= TIMEOUT_SECS_MAX => {
             Ok(Duration::from_secs_f64(secs))
         }
+        Ok(secs) if secs > TIMEOUT_SECS_MAX => Err(format!(
+            "at most {TIMEOUT_SECS_MAX:e} seconds (about 31 years), found `{text}`"
+        )),
         _ => Err(format!(
             "expected a positive number of seconds, found `{text}`"
         )),
     }
 }
+
+/// The longest `--timeout`: a billion seconds, well inside what a `Duration` holds.
+const TIMEOUT_SECS_MAX: f64 = 1e9;
 
 /// What happened to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -534,8 +540,19 @@ mod tests {
     #[test]
     fn check_timeout_must_be_positive() {
         assert!(parse_seconds("0.5").is_ok());
-        for bad in ["0", "-1", "nan", "x", "inf"] {
-            assert!(parse_seconds(bad).is_err(), "{bad}");
+        for bad in ["0", "-1", "nan", "x", "-inf"] {
+            let e = parse_seconds(bad).expect_err(bad);
+            assert!(e.contains("a positive number of seconds"), "{bad}: {e}");
+        }
+    }
+
+    /// A value too large is named as such, not as "not a positive number" (issue 26).
+    #[test]
+    fn check_timeout_too_large_says_the_limit() {
+        assert!(parse_seconds("1e9").is_ok());
+        for big in ["1e10", "2000000000", "inf"] {
+            let e = parse_seconds(big).expect_err(big);
+            assert!(e.contains("at most 1e9 seconds"), "{big}: {e}");
         }
     }
 

@@ -91,7 +91,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         None => {
             let scenarios = args.raft.implementation()?.scenarios();
             let name = args.scenario.as_deref().unwrap_or_default();
-            let scenario = registry::find(&scenarios, name).map_err(Error::Usage)?;
+            let scenario =
+                registry::find(&scenarios, name).map_err(|e| Error::Usage(e.to_string()))?;
             let seed = parse_seed(args.seed.as_deref().unwrap_or_default())?;
             let config = RunConfig {
                 seed,
@@ -255,12 +256,13 @@ fn write_requested(
 fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
     let (plan, json) = schedule_file::read(path)?;
     let implementation = match &args.raft.raft {
-        Some(raft) => registry::implementation(raft).map_err(Error::Usage)?,
+        Some(raft) => registry::implementation(raft).map_err(|e| Error::Usage(e.to_string()))?,
         None => registry::implementation(&plan.raft)
             .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
     };
     let name = crate::swarm::scenario_name(plan.profile.workload);
-    let scenario = registry::find(&implementation.scenarios(), name).map_err(Error::Usage)?;
+    let scenario = registry::find(&implementation.scenarios(), name)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let config = RunConfig {
         seed: plan.seed,
         schedule: Some(std::sync::Arc::new(crate::scenario::Schedule {

@@ -157,7 +157,9 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     if let Some(path) = &args.schedule {
         let (mut plan, _) = schedule_file::read(path)?;
         plan.raft = match &args.raft.raft {
-            Some(raft) => registry::implementation(raft).map_err(Error::Usage)?,
+            Some(raft) => {
+                registry::implementation(raft).map_err(|e| Error::Usage(e.to_string()))?
+            }
             None => registry::implementation(&plan.raft)
                 .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
         }
@@ -207,7 +209,9 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
         (None, Some(name)) => name.to_string(),
         (None, None) => crate::outcome::DEFAULT_RAFT.to_string(),
     };
-    let raft = registry::implementation(&raft).map_err(Error::Usage)?.name;
+    let raft = registry::implementation(&raft)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .name;
     let schedule = dir.join(artifacts::SCHEDULE_FILE);
     if !schedule.exists() {
         return Ok((Plan::generate(workload, raft, seed), None));
@@ -228,9 +232,11 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
 
 /// Runs a plan; `Some(reason)` when it fails.
 fn run_plan(plan: &Plan) -> Result<Option<String>> {
-    let implementation = registry::implementation(&plan.raft).map_err(Error::Usage)?;
+    let implementation =
+        registry::implementation(&plan.raft).map_err(|e| Error::Usage(e.to_string()))?;
     let name = scenario_name(plan.profile.workload);
-    let scenario = registry::find(&implementation.scenarios(), name).map_err(Error::Usage)?;
+    let scenario = registry::find(&implementation.scenarios(), name)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let config = RunConfig {
         seed: plan.seed,
         schedule: Some(Arc::new(Schedule {

@@ -2,9 +2,9 @@
 //! clerks speak the KV operations and whose [`super::recorder::Recorder`] keeps the
 //! history: the KV tester and the sharded KV tester ([`ClerkSuite`]).
 
+use super::rig::ClerkSuite;
 use super::rig::Tester;
 use super::run::TEST_LIMIT;
-use super::suite::ClerkSuite;
 use crate::engine::{Duration, Instant, NodeId};
 use crate::ensure;
 use crate::outcome::{Failure, Verdict};

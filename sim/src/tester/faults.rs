@@ -4,8 +4,8 @@
 //! Servers are numbered cluster by cluster in start order, each in peer order; clerks
 //! are not servers.
 
+use super::rig::Suite;
 use super::rig::Tester;
-use super::suite::Suite;
 use crate::engine::NodeId;
 use crate::outcome::Verdict;
 

@@ -4,8 +4,8 @@
 //! with their operations. The KV and sharded KV testers share it.
 
 use super::recorder::{KvHistory, Recorder};
+use super::rig::ClerkSuite;
 use super::rig::Tester;
-use super::suite::ClerkSuite;
 use crate::engine::{Instant, NetStats, NodeId};
 use crate::outcome::{Blame, Failure, Lanes, Parts, Verdict};
 use crate::scenario::RunConfig;

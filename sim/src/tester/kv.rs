@@ -6,9 +6,10 @@
 //! tasks polled at the virtual time they ask for or when their clerk's operation returns.
 
 use super::judged::clerk_parts;
+use super::reading::reading;
 use super::recorder::Recorder;
 use super::rig::Tester;
-use super::suite::{reading, ClerkSuite, Suite};
+use super::rig::{ClerkSuite, Suite};
 use crate::cluster::kv_node::{KvNode, KvOutput};
 use crate::engine::{Context, NodeId};
 use crate::implementation::Implementation;

@@ -7,9 +7,10 @@
 //! their timeouts and polling taken in virtual time. Every helper returns a [`Verdict`]:
 //! where the lab calls `t.Fatalf`, a scenario here returns the failure.
 
+use super::reading::reading;
+use super::rig::Suite;
 use super::rig::Tester;
-use super::scheduler::{Task, Wake};
-use super::suite::{reading, Suite};
+use super::tasks::{Task, Wake};
 use crate::cluster::{Cmd, RaftOutput, RaftServer};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::implementation::Implementation;

@@ -1,13 +1,17 @@
 //! The tester core: one simulation with its RNG, tasks, watched Raft clusters, trap and
-//! metrics, around a [`Suite`] that holds what a tester has of its own. Spawning, sleeping,
-//! calling into a node and watching it are written here once for every tester.
+//! metrics ([`Tester`]), around a [`Suite`] that holds what a tester has of its own. What
+//! a tester does is written once, beside it: running and sleeping in `scheduler.rs`,
+//! calling into a node and watching it in `watch.rs`, fault injection in `faults.rs`.
 
 use super::clusters::{ClusterId, ClusterName, Clusters};
-use super::scheduler::{Task, Tasks};
-use super::suite::Suite;
-use super::trap::{self, Trap};
-use crate::engine::{Context, Duration, Instant, NetConfig, NodeId, Sim, SimOptions, SimRng};
-use crate::outcome::{Failure, Verdict};
+use super::recorder::Recorder;
+use super::tasks::{Task, Tasks};
+use super::trap::Trap;
+use crate::engine::{Context, Instant, NetConfig, Node, NodeId, Sim, SimOptions, SimRng};
+use crate::monitor::observed::Observed;
+use crate::monitor::RaftRead;
+use crate::outcome::{Parts, Verdict};
+use crate::scenario::RunConfig;
 use std::sync::Arc;
 
 /// A simulation under test: the core every tester shares, and the suite `S` that makes
@@ -82,60 +86,58 @@ impl<S: Suite> Tester<S> {
     pub fn tasks_running(&self) -> usize {
         self.tasks.len()
     }
+}
 
-    /// The lab's `time.Sleep(d)`: lets `d` of virtual time pass.
+/// A tester's own part: its nodes, its bookkeeping and its checks. The core
+/// ([`Tester`]) owns the simulation, the RNG, the tasks, the monitors and the trap, and
+/// calls these at the points where a tester differs.
+pub trait Suite: Sized + 'static {
+    /// The simulated nodes (servers, and clerks where there are any).
+    type Node: Node;
+    /// How a scenario asks for its cluster to be built.
+    type Setup;
+
+    /// A fresh simulation built as `setup` asks: nodes added, clusters watched, links up.
+    fn build(seed: u64, keep_trace: bool, setup: Self::Setup) -> Tester<Self>;
+
+    /// Takes in the outputs the nodes reported (checking applied items, recording
+    /// returned operations).
     ///
     /// # Errors
-    /// The first failure of a check, a monitor or a task meanwhile.
-    pub fn sleep(&mut self, d: Duration) -> Verdict {
-        let deadline = self.now() + d;
-        self.run_until(deadline, |_| false).map(|_| ())
-    }
+    /// The first failure the checks found.
+    fn absorb_outputs(t: &mut Tester<Self>) -> Verdict;
 
-    /// Calls into a node from outside and watches it afterwards, as after an event.
-    /// `None` when the node is down.
+    /// True when `node` has an output waiting for a task ([`super::Wake::Output`]).
+    fn output_ready(t: &Tester<Self>, node: NodeId) -> bool;
+
+    /// Calls `f` with the Raft of `node` and what its last handler did, if `node` is a
+    /// Raft server.
+    fn visit<R>(node: &Self::Node, f: impl FnOnce(&dyn RaftRead, &Observed) -> R) -> Option<R>;
+
+    /// Restarts crashed server `id` from its disk, with the tester's bookkeeping.
     ///
     /// # Errors
-    /// A monitor's violation in the node after the call.
-    pub fn with_node<R>(
-        &mut self,
-        node: NodeId,
-        f: impl FnOnce(&mut S::Node, &mut Context<'_, S::Node>) -> R,
-    ) -> Result<Option<R>, Failure> {
-        let result = self.sim.with_node(node, f);
-        if result.is_some() {
-            self.watch(node)?;
-        }
-        Ok(result)
-    }
+    /// A check or monitor that fails on the restarted server (Durability is checked at a
+    /// restart).
+    fn restart(t: &mut Tester<Self>, id: NodeId) -> Verdict;
 
-    /// Checks the server that just handled an event with its cluster's monitors, then
-    /// the trap, if one is armed. Clerks and crashed nodes are not checked.
-    ///
-    /// # Errors
-    /// The violation found.
-    pub fn watch(&mut self, node: NodeId) -> Verdict {
-        let Some(member) = self.clusters.member(node) else {
-            return Ok(());
-        };
-        let Some(n) = self.sim.node(node) else {
-            return Ok(());
-        };
-        let (incarnation, event) = (self.sim.incarnation(node), self.sim.events());
-        let trace = self.sim.trace().text();
-        let clusters = &mut self.clusters;
-        let trapped = self.trap.is_some();
-        let seen = S::visit(n, |raft, observed| {
-            let verdict = clusters.watch(member, node, incarnation, event, raft, observed, trace);
-            (verdict, trapped.then(|| (raft.status(), observed.clone())))
-        });
-        let Some((verdict, sprung)) = seen else {
-            return Ok(());
-        };
-        verdict?;
-        match sprung {
-            Some((status, observed)) => trap::check(self, node, &status, &observed),
-            None => Ok(()),
-        }
-    }
+    /// Server `id`'s state on one line (term, role, log, commit), for a report.
+    fn describe(t: &Tester<Self>, id: NodeId) -> String;
+
+    /// What the finished run adds to its outcome: its verdict with the history judged,
+    /// the history, the metrics and the clients' lanes (the core adds the servers').
+    fn report(t: &mut Tester<Self>, scenario: &str, config: &RunConfig, verdict: Verdict) -> Parts;
+}
+
+/// A suite whose clerks speak the KV operations and whose history records them: the KV
+/// tester and the sharded KV tester.
+pub trait ClerkSuite: Suite {
+    /// The history of the clerks' operations.
+    fn recorder(&self) -> &Recorder;
+
+    /// The history, to record in.
+    fn recorder_mut(&mut self) -> &mut Recorder;
+
+    /// Hands `op` to the clerk node `clerk`.
+    fn begin_on(clerk: &mut Self::Node, ctx: &mut Context<'_, Self::Node>, op: kvraft::Op);
 }

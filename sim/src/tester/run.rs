@@ -2,8 +2,8 @@
 //! check the lab's 120 s limit, let the suite add its parts, and assemble the outcome
 //! once. The lab scenarios and the swarm both come through here.
 
+use super::rig::Suite;
 use super::rig::Tester;
-use super::suite::Suite;
 use crate::engine::{Duration, Instant, NodeId};
 use crate::ensure;
 use crate::outcome::{Blame, Outcome, RunId, Verdict};

@@ -1,5 +1,6 @@
 //! The one cooperative scheduler for the concurrent activities of every tester (the
-//! lab's goroutines), and the one loop that runs a simulation until a condition holds.
+//! lab's goroutines, [`super::tasks`]), and the one loop that runs a simulation until a
+//! condition holds.
 //!
 //! A task does a bounded amount of work each time it is polled and says when it wants
 //! to be polled again: at a virtual time, or when a node reports an output (a clerk's
@@ -8,77 +9,10 @@
 //! checked after every event, and so are the tester's monitors, on the node that
 //! handled it.
 
-use super::rig::Tester;
-use super::suite::Suite;
-use crate::engine::{Instant, NodeId};
+use super::rig::{Suite, Tester};
+use super::tasks::Wake;
+use crate::engine::{Duration, Instant};
 use crate::outcome::{Failure, Verdict};
-
-/// When a task wants to be polled next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wake {
-    /// At this virtual time.
-    At(Instant),
-    /// When this node has an output for the task (a clerk's operation returned).
-    Output(NodeId),
-    /// Never: the task is finished.
-    Done,
-}
-
-/// A concurrent activity of a test (a client goroutine, the partitioner, a concurrent
-/// `one()`), polled on tester `T`.
-pub trait Task<T> {
-    /// Does one step and says when to be polled next.
-    ///
-    /// # Errors
-    /// A failure ends the scenario, as `t.Fatalf` in a goroutine ends the lab's test.
-    fn poll(&mut self, t: &mut T) -> Result<Wake, Failure>;
-}
-
-/// The running tasks of a tester, each with its wake condition, in spawn order.
-pub struct Tasks<T> {
-    running: Vec<(Wake, Box<dyn Task<T>>)>,
-    /// A task was spawned while events were running (by a node's handler's aftermath,
-    /// such as a trap): the event loop stops to take its wake time into account.
-    fresh: bool,
-}
-
-impl<T> Default for Tasks<T> {
-    fn default() -> Self {
-        Tasks {
-            running: Vec::new(),
-            fresh: false,
-        }
-    }
-}
-
-impl<T> Tasks<T> {
-    /// Number of tasks still running.
-    pub fn len(&self) -> usize {
-        self.running.len()
-    }
-
-    /// True when no task is running.
-    pub fn is_empty(&self) -> bool {
-        self.running.is_empty()
-    }
-
-    /// Adds a task, first polled at `at`.
-    pub(super) fn push(&mut self, at: Instant, task: Box<dyn Task<T>>) {
-        self.running.push((Wake::At(at), task));
-        self.fresh = true;
-    }
-
-    /// The earliest time a task asked to be woken at.
-    fn earliest(&self) -> Option<Instant> {
-        self.running
-            .iter()
-            .filter_map(|(w, _)| match w {
-                Wake::At(at) => Some(*at),
-                _ => None,
-            })
-            .min()
-    }
-}
 
 impl<S: Suite> Tester<S> {
     fn due(&self, wake: Wake) -> bool {
@@ -93,9 +27,9 @@ impl<S: Suite> Tester<S> {
     /// polling go after the ones already running.
     fn poll_due(&mut self) -> Verdict {
         loop {
-            let tasks = std::mem::take(&mut self.tasks.running);
+            let tasks = self.tasks.take_running();
             if !tasks.iter().any(|(w, _)| self.due(*w)) {
-                self.tasks.running = tasks;
+                self.tasks.set_running(tasks);
                 return Ok(());
             }
             let mut keep = Vec::with_capacity(tasks.len());
@@ -115,8 +49,8 @@ impl<S: Suite> Tester<S> {
                 }
                 S::absorb_outputs(self)?;
             }
-            keep.append(&mut self.tasks.running);
-            self.tasks.running = keep;
+            keep.append(&mut self.tasks.take_running());
+            self.tasks.set_running(keep);
         }
     }
 
@@ -155,7 +89,7 @@ impl<S: Suite> Tester<S> {
                 return Ok(true);
             }
             let until = self.tasks.earliest().map_or(deadline, |w| w.min(deadline));
-            self.tasks.fresh = false;
+            self.tasks.set_fresh(false);
             loop {
                 if !self.sim.step_until(until) {
                     if until == deadline {
@@ -168,7 +102,7 @@ impl<S: Suite> Tester<S> {
                 if let Some(node) = self.sim.last_handled() {
                     self.watch(node)?;
                 }
-                if self.sim.has_outputs() || self.sim.now() >= until || self.tasks.fresh {
+                if self.sim.has_outputs() || self.sim.now() >= until || self.tasks.fresh() {
                     break;
                 }
                 if done(self) {
@@ -176,5 +110,14 @@ impl<S: Suite> Tester<S> {
                 }
             }
         }
+    }
+
+    /// The lab's `time.Sleep(d)`: lets `d` of virtual time pass.
+    ///
+    /// # Errors
+    /// The first failure of a check, a monitor or a task meanwhile.
+    pub fn sleep(&mut self, d: Duration) -> Verdict {
+        let deadline = self.now() + d;
+        self.run_until(deadline, |_| false).map(|_| ())
     }
 }

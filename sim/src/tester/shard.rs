@@ -9,10 +9,11 @@
 //! history that the linearizability checker judges at the end.
 
 use super::judged::clerk_parts;
+use super::reading::reading;
 use super::recorder::Recorder;
 use super::rig::Tester;
+use super::rig::{ClerkSuite, Suite};
 use super::run::TEST_LIMIT;
-use super::suite::{reading, ClerkSuite, Suite};
 use super::{ClusterId, ClusterName};
 use crate::cluster::shard_node::{Directory, GroupSetup, ShardNode, ShardOutput};
 use crate::engine::{Context, Instant, NodeId};

@@ -4,12 +4,8 @@
 //! little later, while the election it took part in may still be open. A server that
 //! forgot its vote, or answered before saving, then shows it.
 
-use super::rig::Tester;
-use super::scheduler::{Task, Wake};
-use super::suite::Suite;
 use crate::engine::{Duration, Instant, NodeId};
 use crate::monitor::observed::Observed;
-use crate::outcome::{Failure, Verdict};
 use raft_contract::{Status, Term};
 
 /// What a trap waits for.
@@ -59,57 +55,6 @@ impl Trap {
                 saves > saved && (status.term != term || status.voted_for != vote)
             }),
         }
-    }
-}
-
-/// Checks the trap on a tester after server `node` handled an event, given its status
-/// and what its handler did, and springs it: the server crashes now and a task restarts
-/// it once the trap's time down is over.
-///
-/// # Errors
-/// None here (the restart is a task that runs later); the signature leaves room for one.
-pub fn check<S: Suite>(
-    t: &mut Tester<S>,
-    node: NodeId,
-    status: &Status,
-    observed: &Observed,
-) -> Verdict {
-    let now = t.sim.now();
-    let Some(trap) = t.trap.as_mut() else {
-        return Ok(());
-    };
-    if now > trap.until {
-        t.trap = None;
-        return Ok(());
-    }
-    let server = trap.server;
-    if t.clusters.server(server) != Some(node) {
-        return Ok(());
-    }
-    let saves = t.sim.disk(node).saves();
-    let trap = t.trap.as_mut().expect("armed");
-    if !trap.springs(status, observed, saves) {
-        return Ok(());
-    }
-    let down = trap.down;
-    t.trap = None;
-    t.sim
-        .note(|| format!("trap: crash server {server} right after this event"));
-    t.crash_server(server);
-    t.spawn_at(now + down, Restart { server });
-    Ok(())
-}
-
-/// Restarts a server at its wake time.
-pub struct Restart {
-    /// The server.
-    pub server: usize,
-}
-
-impl<S: Suite> Task<Tester<S>> for Restart {
-    fn poll(&mut self, t: &mut Tester<S>) -> Result<Wake, Failure> {
-        t.restart_server(self.server)?;
-        Ok(Wake::Done)
     }
 }
 

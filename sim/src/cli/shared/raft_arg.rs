@@ -24,6 +24,6 @@ impl RaftArg {
     /// # Errors
     /// `Usage` (exit 64) for a name no implementation has, listing the known ones.
     pub fn implementation(&self) -> Result<Registered> {
-        registry::implementation(self.name()).map_err(Error::Usage)
+        registry::implementation(self.name()).map_err(|e| Error::Usage(e.to_string()))
     }
 }

@@ -1,0 +1,110 @@
+//! Calling into a node from outside, and watching a server after every event it handles:
+//! its cluster's safety monitors, then the trap armed on it, which crashes it right
+//! after the handler that springs it and restarts it once its time down is over.
+
+use super::rig::{Suite, Tester};
+use super::tasks::{Task, Wake};
+use crate::engine::{Context, NodeId};
+use crate::monitor::observed::Observed;
+use crate::outcome::{Failure, Verdict};
+use raft_contract::Status;
+
+impl<S: Suite> Tester<S> {
+    /// Calls into a node from outside and watches it afterwards, as after an event.
+    /// `None` when the node is down.
+    ///
+    /// # Errors
+    /// A monitor's violation in the node after the call.
+    pub fn with_node<R>(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut S::Node, &mut Context<'_, S::Node>) -> R,
+    ) -> Result<Option<R>, Failure> {
+        let result = self.sim.with_node(node, f);
+        if result.is_some() {
+            self.watch(node)?;
+        }
+        Ok(result)
+    }
+
+    /// Checks the server that just handled an event with its cluster's monitors, then
+    /// the trap, if one is armed. Clerks and crashed nodes are not checked.
+    ///
+    /// # Errors
+    /// The violation found.
+    pub fn watch(&mut self, node: NodeId) -> Verdict {
+        let Some(member) = self.clusters.member(node) else {
+            return Ok(());
+        };
+        let Some(n) = self.sim.node(node) else {
+            return Ok(());
+        };
+        let (incarnation, event) = (self.sim.incarnation(node), self.sim.events());
+        let trace = self.sim.trace().text();
+        let clusters = &mut self.clusters;
+        let trapped = self.trap.is_some();
+        let seen = S::visit(n, |raft, observed| {
+            let verdict = clusters.watch(member, node, incarnation, event, raft, observed, trace);
+            (verdict, trapped.then(|| (raft.status(), observed.clone())))
+        });
+        let Some((verdict, sprung)) = seen else {
+            return Ok(());
+        };
+        verdict?;
+        match sprung {
+            Some((status, observed)) => spring_trap(self, node, &status, &observed),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks the trap on a tester after server `node` handled an event, given its status
+/// and what its handler did, and springs it: the server crashes now and a task restarts
+/// it once the trap's time down is over.
+///
+/// # Errors
+/// None here (the restart is a task that runs later); the signature leaves room for one.
+fn spring_trap<S: Suite>(
+    t: &mut Tester<S>,
+    node: NodeId,
+    status: &Status,
+    observed: &Observed,
+) -> Verdict {
+    let now = t.sim.now();
+    let Some(trap) = t.trap.as_mut() else {
+        return Ok(());
+    };
+    if now > trap.until {
+        t.trap = None;
+        return Ok(());
+    }
+    let server = trap.server;
+    if t.clusters.server(server) != Some(node) {
+        return Ok(());
+    }
+    let saves = t.sim.disk(node).saves();
+    let trap = t.trap.as_mut().expect("armed");
+    if !trap.springs(status, observed, saves) {
+        return Ok(());
+    }
+    let down = trap.down;
+    t.trap = None;
+    t.sim
+        .note(|| format!("trap: crash server {server} right after this event"));
+    t.crash_server(server);
+    t.spawn_at(now + down, Restart { server });
+    Ok(())
+}
+
+/// Restarts a server at its wake time.
+pub struct Restart {
+    /// The server.
+    pub server: usize,
+}
+
+impl<S: Suite> Task<Tester<S>> for Restart {
+    fn poll(&mut self, t: &mut Tester<S>) -> Result<Wake, Failure> {
+        t.restart_server(self.server)?;
+        Ok(Wake::Done)
+    }
+}
