@@ -246,6 +246,7 @@ suspects! {
     truncate_on_every_append => TruncateOnEveryAppend in "SnapshotInstallUnreliable2D" by "State Machine Safety",
     accept_stale_append => AcceptStaleAppend in "Persist22C" by "Leader Append-Only",
     install_stale_snapshot => InstallStaleSnapshot in "SnapshotUnreliableRecover3B" by "Apply Order",
+    discard_log_on_snapshot => DiscardLogOnSnapshot in "SnapshotRecoverManyClients3B" by "Acknowledged Entries",
 }
 
 #[test]
