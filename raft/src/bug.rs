@@ -69,8 +69,9 @@ pub enum Bug {
     /// A follower deletes everything after prevLogIndex on every AppendEntries, even
     /// when the entries match, so a delayed one deletes entries it already acknowledged
     /// (Figure 2, AppendEntries receiver 3: only "if an existing entry conflicts"; the
-    /// Students' Guide: "the if here is crucial"). Caught by State Machine Safety or
-    /// Leader Completeness.
+    /// Students' Guide: "the if here is crucial"). Caught by Acknowledged Entries when
+    /// the delayed append arrives; before that monitor, by State Machine Safety or
+    /// Leader Completeness once the lost entries mattered.
     TruncateOnEveryAppend,
     /// Accepts AppendEntries from a leader of an older term, so a deposed leader
     /// overwrites newer entries (Figure 2, AppendEntries receiver 1: "reply false if
