@@ -69,8 +69,9 @@ pub enum Bug {
     /// A follower deletes everything after prevLogIndex on every AppendEntries, even
     /// when the entries match, so a delayed one deletes entries it already acknowledged
     /// (Figure 2, AppendEntries receiver 3: only "if an existing entry conflicts"; the
-    /// Students' Guide: "the if here is crucial"). Caught by State Machine Safety or
-    /// Leader Completeness.
+    /// Students' Guide: "the if here is crucial"). Caught by Acknowledged Entries when
+    /// the delayed append arrives; before that monitor, by State Machine Safety or
+    /// Leader Completeness once the lost entries mattered.
     TruncateOnEveryAppend,
     /// Accepts AppendEntries from a leader of an older term, so a deposed leader
     /// overwrites newer entries (Figure 2, AppendEntries receiver 1: "reply false if
@@ -82,11 +83,19 @@ pub enum Bug {
     /// etcd-io/etcd#1715: etcd-raft ignores snapshots at or below the commit index).
     /// Caught by Apply Order.
     InstallStaleSnapshot,
+    /// A follower that installs a snapshot discards its whole log, even the entries
+    /// that follow a matching snapshot point, which it may have acknowledged to the
+    /// leader of its term already (Figure 13, InstallSnapshot receiver 6: "if existing
+    /// log entry has same index and term as snapshot's last included entry, retain log
+    /// entries following it"). The leader's matchIndex still counts the follower for
+    /// them. Caught by Acknowledged Entries (issue 22: before that monitor, such a
+    /// follower at most stalled the cluster).
+    DiscardLogOnSnapshot,
 }
 
 impl Bug {
     /// Every bug, in the order of the suite.
-    pub const ALL: [Bug; 14] = [
+    pub const ALL: [Bug; 15] = [
         Bug::ForgetVote,
         Bug::ForgetTerm,
         Bug::AckBeforePersist,
@@ -101,6 +110,7 @@ impl Bug {
         Bug::TruncateOnEveryAppend,
         Bug::AcceptStaleAppend,
         Bug::InstallStaleSnapshot,
+        Bug::DiscardLogOnSnapshot,
     ];
 
     /// The bug's name as an implementation (`bug-forget-vote`).
@@ -120,6 +130,7 @@ impl Bug {
             Bug::TruncateOnEveryAppend => "bug-truncate-on-every-append",
             Bug::AcceptStaleAppend => "bug-accept-stale-append",
             Bug::InstallStaleSnapshot => "bug-install-stale-snapshot",
+            Bug::DiscardLogOnSnapshot => "bug-discard-log-on-snapshot",
         }
     }
 
@@ -140,6 +151,9 @@ impl Bug {
             Bug::TruncateOnEveryAppend => "follower truncates after prevLogIndex on every append",
             Bug::AcceptStaleAppend => "follower accepts appends from older terms",
             Bug::InstallStaleSnapshot => "installs snapshots older than its commit index",
+            Bug::DiscardLogOnSnapshot => {
+                "follower discards its whole log on InstallSnapshot, acknowledged entries too"
+            }
         }
     }
 }

@@ -91,6 +91,11 @@ impl<C: Command> Raft<C> {
             self.commit_index
         };
         if m.last_included_index > installed {
+            if planted!(self, DiscardLogOnSnapshot) {
+                // The planted bug skips step 6: what follows the snapshot point goes,
+                // matching or not, acknowledged or not.
+                self.log.truncate_from(m.last_included_index.next());
+            }
             // 6-7. Keep a matching suffix, else discard the whole log.
             self.log
                 .install_snapshot(m.last_included_index, m.last_included_term);

@@ -243,9 +243,10 @@ suspects! {
     commit_minority => CommitMinority in "BasicAgree2B" by "Commit Rule",
     commit_beyond_last_new => CommitBeyondLastNew in "PersistPartitionUnreliableLinearizable3A" by "State Machine Safety",
     skip_prev_term_check => SkipPrevTermCheck in "ManyPartitionsOneClient3A" by "Log Matching",
-    truncate_on_every_append => TruncateOnEveryAppend in "SnapshotInstallUnreliable2D" by "State Machine Safety",
+    truncate_on_every_append => TruncateOnEveryAppend in "SnapshotInstallUnreliable2D" by "Acknowledged Entries",
     accept_stale_append => AcceptStaleAppend in "Persist22C" by "Leader Append-Only",
     install_stale_snapshot => InstallStaleSnapshot in "SnapshotUnreliableRecover3B" by "Apply Order",
+    discard_log_on_snapshot => DiscardLogOnSnapshot in "SnapshotRecoverManyClients3B" by "Acknowledged Entries",
 }
 
 #[test]

@@ -6,10 +6,13 @@
 //! [`vote_quorum`], the majority every leader needs), [`leader_append_only`],
 //! [`log_matching`], [`commit_rule`] (what a leader may commit),
 //! [`leader_completeness`] (with the agreement of committed entries),
-//! [`state_machine_safety`], [`apply_order`], [`durability`] and [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
+//! [`state_machine_safety`], [`apply_order`], [`durability`] (what a node acknowledged
+//! survives its crash), [`acknowledged_entries`] (and its running log keeps it) and
+//! [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
 //! checks look only at what changed. A violation fails the run at once, naming the
 //! property, the nodes, the term, the index and the event ([`Violation`]).
 
+pub mod acknowledged_entries;
 pub mod apply_order;
 pub mod commit_rule;
 pub mod durability;
@@ -30,6 +33,7 @@ pub mod vote_quorum;
 pub use view::{NodeView, RaftRead};
 pub use violation::{Property, Violation};
 
+use acknowledged_entries::AcknowledgedEntries;
 use apply_order::ApplyOrder;
 use commit_rule::CommitRule;
 use durability::Durability;
@@ -64,6 +68,7 @@ pub struct Monitors {
     completeness: LeaderCompleteness,
     state_machine: StateMachineSafety,
     durability: Durability,
+    acknowledged: AcknowledgedEntries,
     /// The first violation found, kept for the run's timeline.
     violation: Option<Violation>,
 }
@@ -81,6 +86,7 @@ impl Monitors {
             completeness: LeaderCompleteness::default(),
             state_machine: StateMachineSafety::default(),
             durability: Durability::default(),
+            acknowledged: AcknowledgedEntries::default(),
             violation: None,
         }
     }
@@ -134,6 +140,7 @@ impl Monitors {
         self.votes.check(previous.as_ref(), view)?;
         let changes = node.shadow.reconcile(view);
         LeaderAppendOnly.check(previous.as_ref(), view, &changes)?;
+        self.acknowledged.check(previous.as_ref(), view, &changes)?;
         self.matching.check(view, &changes)?;
         self.commits.check(previous.as_ref(), view)?;
         self.completeness.check(previous.as_ref(), view, &changes)?;

@@ -28,6 +28,9 @@ pub enum Property {
     ApplyOrder,
     /// What a node acknowledged survives its crash.
     Durability,
+    /// Entries a node acknowledged to the leader of its term stay in its log (or its
+    /// snapshot) while it stays in that term: the leader's matchIndex counts on them.
+    AcknowledgedEntries,
     /// Figure 2: a message carrying term T leaves its receiver at term T or above, and a
     /// leader that learns of a higher term stops leading.
     TermRule,
@@ -46,6 +49,7 @@ impl Property {
             Property::StateMachineSafety => "State Machine Safety",
             Property::ApplyOrder => "Apply Order",
             Property::Durability => "Durability",
+            Property::AcknowledgedEntries => "Acknowledged Entries",
             Property::TermRule => "Term Rule",
         }
     }
