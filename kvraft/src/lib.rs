@@ -47,10 +47,10 @@
 //! One server (a cluster of one elects itself) and one clerk, driven by hand:
 //! ```
 //! use kvraft::{ClerkEvent, Clerk, ClientId, Command, KvServer, Op};
-//! use raft_contract::{Boot, Instant, NodeId, Persisted, RaftNode};
+//! use raft_contract::{Boot, Instant, NodeId, Persisted, RaftNode, Settings};
 //!
 //! // raftsim's own Raft carries it here; any `RaftNode<Command>` would do.
-//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0) };
+//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults() };
 //! let mut server = KvServer::<raft::Raft<Command>>::new(boot, Some(1000)).unwrap();
 //! // Fire the election timer: a single node wins at once.
 //! let now = server.next_deadline();

@@ -116,7 +116,7 @@ mod tests {
     use crate::error::Error;
     use crate::rpc::{ClerkReply, ClerkRequest};
     use raft::Message;
-    use raft_contract::{Boot, Instant, NodeId, Persisted, Term};
+    use raft_contract::{Boot, Instant, NodeId, Persisted, Settings, Term};
 
     /// A server on raftsim's own Raft.
     type Server = KvServer<raft::Raft<Command>>;
@@ -129,6 +129,7 @@ mod tests {
             persisted,
             seed,
             now: Instant(0),
+            settings: Settings::defaults(),
         }
     }
 

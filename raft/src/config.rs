@@ -1,6 +1,6 @@
 //! Tunables of one Raft node, with defaults chosen for the MIT 6.5840 tester.
 
-use raft_contract::Duration;
+use raft_contract::{Duration, Knob, Settings};
 
 /// Timing and size limits of one Raft node.
 ///
@@ -47,7 +47,55 @@ impl Default for Config {
     }
 }
 
+/// The settings the tester may vary (see [`raft_contract::knob`]), each with the values
+/// the swarm draws from. Every value keeps the lab's limits: heartbeats at least 100 ms
+/// apart (at most ten per second), election timeouts of at most 1.1 s (a leader well
+/// within 5 s), and every combination is a valid [`Config`] (the heartbeat is always
+/// shorter than the shortest election timeout).
+pub const KNOBS: &[Knob] = &[
+    Knob {
+        name: "entries_per_message",
+        about: "the most entries one AppendEntries carries",
+        default: 512,
+        choices: &[1, 2, 8, 64, 512],
+    },
+    Knob {
+        name: "heartbeat_ms",
+        about: "milliseconds between a leader's heartbeats",
+        default: 100,
+        choices: &[100, 150],
+    },
+    Knob {
+        name: "election_timeout_min_ms",
+        about: "the shortest randomized election timeout, in milliseconds",
+        default: 300,
+        choices: &[300, 400, 500],
+    },
+    Knob {
+        name: "election_timeout_spread_ms",
+        about: "the width of the randomized election timeouts, in milliseconds",
+        default: 300,
+        choices: &[100, 300, 600],
+    },
+];
+
 impl Config {
+    /// The configuration `settings` ask for: each of [`KNOBS`] at its value there, or at
+    /// its default ([`Config::default`] for empty settings).
+    pub fn from_settings(settings: &Settings) -> Config {
+        let [entries, heartbeat, election_min, spread] = KNOBS else {
+            unreachable!("four knobs")
+        };
+        let ms = |knob: &Knob| Duration::from_millis(knob.value(settings));
+        Config {
+            election_timeout_min: ms(election_min),
+            election_timeout_max: ms(election_min) + ms(spread),
+            heartbeat_interval: ms(heartbeat),
+            entries_per_message_max: entries.value(settings),
+            ..Config::default()
+        }
+    }
+
     /// Checks that the configuration makes sense.
     ///
     /// # Errors
@@ -82,6 +130,42 @@ mod tests {
         assert!(c.validate().is_ok());
         // At most 10 heartbeats per second (lab text).
         assert!(c.heartbeat_interval >= Duration::from_millis(100));
+    }
+
+    /// Every combination of the knobs' choices, as (name, value) lists.
+    fn every_combination() -> Vec<Vec<(&'static str, u64)>> {
+        KNOBS.iter().fold(vec![Vec::new()], |combos, knob| {
+            combos
+                .iter()
+                .flat_map(|c| {
+                    knob.choices.iter().map(move |&v| {
+                        let mut c = c.clone();
+                        c.push((knob.name, v));
+                        c
+                    })
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn empty_settings_are_the_default_and_every_drawn_combination_is_valid_and_lab_bound() {
+        assert_eq!(Config::from_settings(&Settings::defaults()), Config::default());
+        for knob in KNOBS {
+            assert!(knob.choices.contains(&knob.default), "{}", knob.name);
+        }
+        let combos = every_combination();
+        assert_eq!(combos.len(), 5 * 2 * 3 * 3);
+        for combo in combos {
+            let mut s = Settings::defaults();
+            for (name, value) in &combo {
+                s.set(name, *value);
+            }
+            let c = Config::from_settings(&s);
+            assert!(c.validate().is_ok(), "{combo:?}");
+            assert!(c.heartbeat_interval >= Duration::from_millis(100), "{combo:?}");
+            assert!(c.election_timeout_max <= Duration::from_millis(1100), "{combo:?}");
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Ack, Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftMessage, RaftNode,
-    Status, Term,
+    Ack, Boot, Command, Error, Instant, Knob, LogIndex, NodeId, RaftFamily, RaftMessage,
+    RaftNode, Status, Term,
 };
 
 /// raftsim's Raft, registered for every command type (`--raft ours`).
@@ -16,6 +16,7 @@ pub struct Family;
 
 impl RaftFamily for Family {
     type Node<C: Command> = Raft<C>;
+    const KNOBS: &'static [Knob] = crate::config::KNOBS;
 }
 
 impl<C: Command> RaftMessage for Message<C> {
@@ -50,13 +51,14 @@ impl<C: Command> RaftMessage for Message<C> {
 impl<C: Command> RaftNode<C> for Raft<C> {
     type Message = Message<C>;
 
-    /// Boots with the lab's timing ([`Config::default`]).
+    /// Boots with the lab's timing ([`Config::default`]), or with the timing and sizes
+    /// that the settings ask for ([`Config::from_settings`]).
     fn boot(boot: Boot) -> Result<Self, Error> {
         Raft::new(
             boot.id,
             boot.peers,
             boot.persisted,
-            Config::default(),
+            Config::from_settings(&boot.settings),
             boot.seed,
             boot.now,
         )

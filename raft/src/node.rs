@@ -356,7 +356,7 @@ impl<C: Command> Raft<C> {
             self.current_term = term;
             self.voted_for = None;
             self.leader = None;
-            self.persist_pending = true;
+            self.persist_pending = !planted!(self, AdoptTermUnsaved);
         }
         if self.role == Role::Leader {
             // A deposed leader's election deadline is long past; without a fresh one it

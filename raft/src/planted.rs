@@ -14,19 +14,19 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Boot, Command, Error, Instant, LogIndex, NodeId, Persisted, RaftNode, Status, Term,
+    Boot, Command, Error, Instant, LogIndex, NodeId, Persisted, RaftNode, Settings, Status, Term,
 };
 use std::fmt;
 use std::marker::PhantomData;
 
 impl Config {
-    /// The lab's timing with `bug` planted (if any) and the crate's own cross-node
-    /// assertions off.
-    pub fn planted(bug: Option<Bug>) -> Config {
+    /// The configuration `settings` ask for ([`Config::from_settings`]) with `bug`
+    /// planted (if any) and the crate's own cross-node assertions off.
+    pub fn planted(bug: Option<Bug>, settings: &Settings) -> Config {
         Config {
             self_checks: false,
             bug,
-            ..Config::default()
+            ..Config::from_settings(settings)
         }
     }
 }
@@ -69,7 +69,7 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
             boot.id,
             boot.peers,
             boot.persisted,
-            Config::planted(P::BUG),
+            Config::planted(P::BUG, &boot.settings),
             boot.seed,
             boot.now,
         )
@@ -167,6 +167,7 @@ mod tests {
             persisted,
             seed: 0,
             now: ms(0),
+            settings: Settings::defaults(),
         };
         Planted::boot(boot).expect("boots")
     }

@@ -10,6 +10,7 @@
 
 use crate::engine::{Instant, Node, NodeId, Sim, Wreck};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
+use raft_contract::{Knob, RaftFamily};
 use std::fmt;
 use std::sync::Arc;
 
@@ -44,6 +45,35 @@ macro_rules! ensure {
 /// What a scenario body returns.
 pub type Verdict = Result<(), Failure>;
 
+/// Whether swarm runs vary the implementation's configuration (see
+/// [`raft_contract::knob`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Knobs {
+    /// Each run draws the implementation's knobs from its seed.
+    #[default]
+    Drawn,
+    /// Every run keeps the implementation's shipped configuration.
+    Shipped,
+}
+
+impl Knobs {
+    /// The knobs a swarm run of `I` draws from: all of them, or none.
+    pub fn of<I: RaftFamily>(self) -> &'static [Knob] {
+        match self {
+            Knobs::Drawn => I::KNOBS,
+            Knobs::Shipped => &[],
+        }
+    }
+
+    /// The name `--knobs` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Knobs::Drawn => "drawn",
+            Knobs::Shipped => "shipped",
+        }
+    }
+}
+
 /// What identifies a run, and how to replay it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunId {
@@ -57,6 +87,8 @@ pub struct RunId {
     pub schedule: Option<String>,
     /// A swarm run's fault profile, on one line.
     pub profile: Option<String>,
+    /// Whether a swarm run drew the implementation's knobs or kept them shipped.
+    pub knobs: Knobs,
 }
 
 impl RunId {
@@ -171,6 +203,8 @@ pub struct Outcome {
     pub metrics: Vec<(String, f64)>,
     /// A swarm run's fault profile, on one line.
     pub profile: Option<String>,
+    /// Whether a swarm run drew the implementation's knobs or kept them shipped.
+    pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
     /// What the run's timeline page and leader table are drawn from (kept with the
@@ -202,6 +236,7 @@ impl Outcome {
             history_html: parts.history_html,
             metrics: parts.metrics,
             profile: id.profile,
+            knobs: id.knobs,
             schedule: id.schedule,
             timeline,
         }
@@ -216,6 +251,7 @@ impl Outcome {
             seed: id.seed,
             failure: Some(reason),
             profile: id.profile,
+            knobs: id.knobs,
             schedule: id.schedule,
             ..Outcome::default()
         }
@@ -260,6 +296,7 @@ impl Outcome {
             &self.scenario,
             self.seed,
             self.schedule.as_deref(),
+            self.knobs,
         )
     }
 }
@@ -346,11 +383,16 @@ pub fn replay_command(
     scenario: &str,
     seed: u64,
     schedule: Option<&str>,
+    knobs: Knobs,
 ) -> String {
-    let raft = match implementation {
+    let mut raft = match implementation {
         "" | DEFAULT_RAFT => String::new(),
         name => format!(" --raft {name}"),
     };
+    // A schedule file carries its own knobs; a seed draws them unless told not to.
+    if knobs == Knobs::Shipped && schedule.is_none_or(str::is_empty) {
+        raft.push_str(" --knobs shipped");
+    }
     match schedule {
         Some(path) if !path.is_empty() => {
             format!("cargo run --release -- run --schedule {path}{raft}")

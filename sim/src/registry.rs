@@ -7,8 +7,9 @@
 //! their environment variable asks for them.
 
 use crate::implementation::Implementation;
-use crate::outcome::Outcome;
+use crate::outcome::{Knobs, Outcome};
 use crate::scenario::{RunConfig, Scenario};
+use raft_contract::Knob;
 use std::sync::OnceLock;
 
 pub use crate::outcome::DEFAULT_RAFT;
@@ -20,6 +21,8 @@ pub struct Registered {
     pub name: &'static str,
     /// One line for `raftsim list`.
     pub description: &'static str,
+    /// The settings it lets the swarm vary ([`raft_contract::RaftFamily::KNOBS`]).
+    pub knobs: &'static [Knob],
     scenarios: fn() -> Vec<Scenario>,
 }
 
@@ -29,7 +32,16 @@ impl Registered {
         Registered {
             name: I::NAME,
             description: I::DESCRIPTION,
+            knobs: I::KNOBS,
             scenarios: scenarios_of::<I>,
+        }
+    }
+
+    /// The knobs a swarm run draws from under `mode`: all of its knobs, or none.
+    pub fn knobs_for(&self, mode: Knobs) -> &'static [Knob] {
+        match mode {
+            Knobs::Drawn => self.knobs,
+            Knobs::Shipped => &[],
         }
     }
 

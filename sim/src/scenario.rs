@@ -3,6 +3,7 @@
 //! produces is [`crate::outcome`]; the registry of scenarios is [`crate::registry`];
 //! this file imports nothing that uses it.
 
+pub use crate::outcome::Knobs;
 use crate::outcome::{Outcome, RunId};
 use std::sync::Arc;
 
@@ -22,6 +23,10 @@ pub struct RunConfig {
     /// Run without the safety monitors: only to measure what they cost (the monitors
     /// bench). Never set by the command line.
     pub unmonitored: bool,
+    /// Whether a swarm run draws the implementation's knobs from its seed (the default)
+    /// or runs its shipped configuration (`--knobs shipped`). Lab scenarios always run
+    /// the shipped configuration; a schedule file carries its own knobs.
+    pub knobs: Knobs,
 }
 
 impl RunConfig {
@@ -33,6 +38,7 @@ impl RunConfig {
             seed: self.seed,
             schedule: self.schedule.as_ref().map(|s| s.path.clone()),
             profile: None,
+            knobs: self.knobs,
         }
     }
 }

@@ -21,7 +21,7 @@ const INTERNAL: i32 = 70;
 /// A valid schedule of the raft workload, written to `dir/name`.
 fn schedule(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
-    write(&path, Plan::generate(Workload::Raft, "ours", 3).to_json());
+    write(&path, Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3).to_json());
     path
 }
 
@@ -95,7 +95,7 @@ fn edited(plan: &Plan, from: &str, to: &str) -> String {
 #[test]
 fn run_schedule_out_of_range_fields_are_data_errors_naming_field_and_range() {
     let dir = scratch("schedule_ranges");
-    let mut plan = Plan::generate(Workload::Kv, "ours", 3);
+    let mut plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 3);
     plan.faults.truncate(1);
     plan.faults[0].at_ms = 500;
     plan.faults[0].fault = sim::swarm::schedule::Fault::Flap {
@@ -252,7 +252,7 @@ fn shrink_artifact_folder_uses_its_schedule_not_the_seeds_plan() {
     );
     // A schedule that is not the seed's own plan: no faults, a short phase. It passes,
     // and the refusal's sizes show which plan ran.
-    let mut plan = Plan::generate(Workload::Raft, "ours", 3);
+    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3);
     plan.faults.clear();
     plan.profile.span_ms = 1_000;
     write(&folder.join("schedule.json"), plan.to_json());
@@ -391,7 +391,7 @@ fn schedule_fuzzer_mutations_are_refused_or_run_cleanly() {
     let all = registry();
     for round in 0..2_000u64 {
         let workload = Workload::ALL[(round % 3) as usize];
-        let mut plan = Plan::generate(workload, "ours", round % 7);
+        let mut plan = Plan::generate(workload, "ours", raft::config::KNOBS, round % 7);
         // Short phases keep the runs of accepted mutations cheap in a debug build.
         plan.profile.span_ms = plan.profile.span_ms.min(2_000);
         plan.faults.retain(|s| s.at_ms <= 2_000);

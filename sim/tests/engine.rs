@@ -15,6 +15,7 @@ fn ping_faults(seed: u64, keep_trace: bool) -> Outcome {
         keep_history: false,
         schedule: None,
         unmonitored: false,
+        ..RunConfig::default()
     };
     run(&scenario, &config)
 }

@@ -29,15 +29,17 @@ fn seeds_every_entry_passes() {
     let failures: Vec<String> = runs
         .par_iter()
         .zip(entries.par_iter())
-        .filter_map(|((s, seed), entry)| {
+        .filter_map(|((s, seed, knobs), entry)| {
             let outcome = registry::run(
                 s,
                 &RunConfig {
                     seed: *seed,
+                    knobs: *knobs,
                     keep_trace: false,
                     keep_history: false,
                     schedule: None,
                     unmonitored: false,
+                    ..RunConfig::default()
                 },
             );
             outcome.failure.map(|reason| {
@@ -46,7 +48,7 @@ fn seeds_every_entry_passes() {
                     entry.origin,
                     entry.note,
                     s.name,
-                    replay_command(s.implementation, s.name, *seed, None)
+                    replay_command(s.implementation, s.name, *seed, None, *knobs)
                 )
             })
         })

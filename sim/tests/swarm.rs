@@ -53,7 +53,7 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
     let mut sizes = BTreeSet::new();
     let mut seed = 0;
     while (seen.len() < wanted.len() || sizes.len() < size_count) && seed < 200 {
-        let plan = Plan::generate(workload, "ours", seed);
+        let plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
         let new: Vec<&str> = plan
             .faults
             .iter()
@@ -102,7 +102,7 @@ fn swarm_shardkv_every_fault_kind_runs_deterministically_and_passes() {
 #[test]
 fn swarm_plan_survives_its_schedule_file_and_replays_its_seed() {
     for workload in Workload::ALL {
-        let plan = Plan::generate(workload, "ours", 11);
+        let plan = Plan::generate(workload, "ours", raft::config::KNOBS, 11);
         let text = plan.to_json();
         assert_eq!(Plan::from_json(&text).as_ref(), Ok(&plan));
         let all = registry();
@@ -126,7 +126,7 @@ fn swarm_plan_survives_its_schedule_file_and_replays_its_seed() {
 
 #[test]
 fn swarm_schedule_errors_name_what_is_wrong() {
-    let plan = Plan::generate(Workload::Raft, "ours", 2);
+    let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 2);
     let cases: Vec<(String, &str)> = vec![
         ("{".into(), "line 1"),
         (
@@ -144,7 +144,7 @@ fn swarm_schedule_errors_name_what_is_wrong() {
             "version 9",
         ),
     ];
-    let sharded = Plan::generate(Workload::Shardkv, "ours", 2).to_json();
+    let sharded = Plan::generate(Workload::Shardkv, "ours", raft::config::KNOBS, 2).to_json();
     let cases = cases.into_iter().chain([(
         sharded.replace("\"servers\": 12", "\"servers\": 5"),
         "a shardkv run has 12",

@@ -320,6 +320,7 @@ mod tests {
             persisted: Persisted::default(),
             seed: 3,
             now: Instant(0),
+            settings: raft_contract::Settings::defaults(),
         };
         let mut s = Server::new(boot, None, Gid(100), 3, ClientId(9)).expect("fresh");
         let now = s.replica().next_deadline();

@@ -16,12 +16,15 @@
 //! - [`ready`]: [`Ready`] and [`ApplyMsg`]; [`persisted`]: [`Persisted`], the two byte
 //!   strings of the lab's `Persister`; [`bytes`]: [`SharedBytes`], their shared chunks.
 //! - [`status`]: [`Status`] and [`Role`].
+//! - [`knob`]: the [`Knob`]s an implementation lets the tester vary, and the
+//!   [`Settings`] a node boots with.
 //!
 //! raftsim's own Raft (the `raft` crate) implements the trait directly; tikv's raft-rs
 //! through an adapter crate. The README's "Test your own Raft" shows a skeleton.
 #![deny(missing_docs)]
 
 pub mod chunked;
+pub mod knob;
 pub mod node;
 pub mod persisted;
 pub mod ready;
@@ -29,6 +32,7 @@ pub mod status;
 pub mod types;
 
 pub use chunked::{ChunkedLog, SharedBytes};
+pub use knob::{Knob, Refusal, Settings};
 pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
 pub use persisted::Persisted;
 pub use ready::{ApplyMsg, Ready};

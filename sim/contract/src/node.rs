@@ -1,5 +1,6 @@
 //! The trait a Raft implementation implements to be tested by raftsim.
 
+use crate::knob::{Knob, Settings};
 use crate::persisted::Persisted;
 use crate::ready::Ready;
 use crate::status::Status;
@@ -82,6 +83,10 @@ pub struct Boot {
     pub seed: u64,
     /// The virtual time at which the node starts.
     pub now: Instant,
+    /// The values of the implementation's [`RaftFamily::KNOBS`] for this run (empty:
+    /// every knob at its default, as in every lab scenario). The same for every node of
+    /// a run and every restart.
+    pub settings: Settings,
 }
 
 /// Why a call was refused.
@@ -198,4 +203,8 @@ pub trait RaftNode<C: Command>: Sized {
 pub trait RaftFamily: 'static {
     /// The node type for commands of type `C`.
     type Node<C: Command>: RaftNode<C>;
+
+    /// The settings this implementation lets the tester vary, read from
+    /// [`Boot::settings`] (see [`crate::knob`]). None by default.
+    const KNOBS: &'static [Knob] = &[];
 }

@@ -18,6 +18,7 @@ use crate::cli::shared::seed_range::parse_seed;
 use crate::cli::shared::stopwatch::Stopwatch;
 use crate::outcome::Outcome;
 use crate::panics;
+use crate::cli::shared::knobs_arg::KnobsArg;
 use crate::registry;
 use crate::scenario::{RunConfig, Scenario};
 use clap::Args;
@@ -63,6 +64,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub raft: RaftArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub knobs: KnobsArg,
 }
 
 impl RunArgs {
@@ -96,6 +100,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             let seed = parse_seed(args.seed.as_deref().unwrap_or_default())?;
             let config = RunConfig {
                 seed,
+                knobs: args.knobs.knobs(),
                 ..RunConfig::default()
             };
             (scenario, config)
@@ -260,6 +265,8 @@ fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
         None => registry::implementation(&plan.raft)
             .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
     };
+    plan.validate_knobs(implementation.knobs)
+        .map_err(|why| Error::Data(format!("{}: {why}", path.display())))?;
     let name = crate::swarm::scenario_name(plan.profile.workload);
     let scenario = registry::find(&implementation.scenarios(), name)
         .map_err(|e| Error::Usage(e.to_string()))?;

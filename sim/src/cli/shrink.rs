@@ -14,11 +14,13 @@ use crate::cli::shared::artifacts;
 use crate::cli::shared::claims::Claims;
 use crate::cli::shared::error::{Error, Result, EXIT_PASS};
 use crate::cli::shared::output;
+use crate::cli::shared::knobs_arg::KnobsArg;
 use crate::cli::shared::raft_arg::RaftArg;
 use crate::cli::shared::schedule_file;
 use crate::cli::shared::seed_range::parse_seed;
 use crate::cli::swarm::WorkloadArg;
 use crate::panics;
+use crate::outcome::Knobs;
 use crate::registry;
 use crate::scenario::{RunConfig, Schedule};
 use crate::swarm::shrink::{shrink, signature};
@@ -54,6 +56,9 @@ pub struct ShrinkArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub raft: RaftArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub knobs: KnobsArg,
 }
 
 /// Runs `raftsim shrink` and returns the exit code (0: a reduced schedule was written).
@@ -176,8 +181,10 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
         ));
     };
     let workload = args.workload.map_or(Workload::Raft, WorkloadArg::workload);
-    let raft = args.raft.implementation()?.name;
-    Ok((Plan::generate(workload, raft, parse_seed(seed)?), None))
+    let implementation = args.raft.implementation()?;
+    let knobs = implementation.knobs_for(args.knobs.knobs());
+    let plan = Plan::generate(workload, implementation.name, knobs, parse_seed(seed)?);
+    Ok((plan, None))
 }
 
 /// The run an artifact folder holds: its `schedule.json` when the run followed a
@@ -209,12 +216,18 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
         (None, Some(name)) => name.to_string(),
         (None, None) => crate::outcome::DEFAULT_RAFT.to_string(),
     };
-    let raft = registry::implementation(&raft)
-        .map_err(|e| Error::Usage(e.to_string()))?
-        .name;
+    let implementation =
+        registry::implementation(&raft).map_err(|e| Error::Usage(e.to_string()))?;
+    let raft = implementation.name;
     let schedule = dir.join(artifacts::SCHEDULE_FILE);
     if !schedule.exists() {
-        return Ok((Plan::generate(workload, raft, seed), None));
+        // The folder's `knobs:` line says whether the run drew its knobs.
+        let knobs = match field("knobs") {
+            Some("shipped") => Knobs::Shipped,
+            _ => args.knobs.knobs(),
+        };
+        let plan = Plan::generate(workload, raft, implementation.knobs_for(knobs), seed);
+        return Ok((plan, None));
     }
     let (mut plan, _) = schedule_file::read(&schedule)?;
     if plan.profile.workload != workload || plan.seed != seed {

@@ -5,6 +5,7 @@
 
 use crate::cli::batch::runner::{Runner, RunnerArgs};
 use crate::cli::shared::error::{Error, Result};
+use crate::cli::shared::knobs_arg::KnobsArg;
 use crate::cli::shared::raft_arg::RaftArg;
 use crate::cli::shared::seed_range::SeedRange;
 use crate::cli::sweep;
@@ -55,6 +56,9 @@ pub struct SwarmArgs {
     pub raft: RaftArg,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub knobs: KnobsArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub runner: RunnerArgs,
 }
 
@@ -84,7 +88,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
         )));
     }
     let mut runner = Runner::from_args(&args.runner)?;
-    let jobs = plan(&scenarios, range, shard)?;
+    let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
     let header = format!(
         "swarm: {} of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",

@@ -13,7 +13,7 @@ use super::replica_driver::{carry_out, ReplicaWire};
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
 use crate::monitor::observed::Observed;
 use kvraft::{ClerkReply, ClerkRequest, Command, KvServer, Op};
-use raft_contract::{RaftMessage, RaftNode};
+use raft_contract::{RaftMessage, RaftNode, Settings};
 use serde::Serialize;
 
 pub use super::clerk_driver::CLERK_RETRY;
@@ -93,12 +93,18 @@ fn wire<R: RaftNode<Command>>() -> Wire<KvNode<R>, Op> {
 }
 
 impl<R: RaftNode<Command>> KvNode<R> {
-    /// A server of `peers` replicas, restored from its disk.
+    /// A server of `peers` replicas, restored from its disk, its Raft booted with the
+    /// run's `settings`.
     ///
     /// # Panics
     /// If its disk does not decode: only the server writes it, so that is a bug.
-    pub fn server(init: NodeInit<'_>, peers: usize, maxraftstate: Option<usize>) -> KvNode<R> {
-        let kv = KvServer::new(boot_of(&init, peers), maxraftstate)
+    pub fn server(
+        init: NodeInit<'_>,
+        peers: usize,
+        maxraftstate: Option<usize>,
+        settings: &Settings,
+    ) -> KvNode<R> {
+        let kv = KvServer::new(boot_of(&init, peers, settings), maxraftstate)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         KvNode::Server(Box::new(ServerNode {
             kv,

@@ -9,7 +9,7 @@ use super::command::Cmd;
 use super::deadline::DeadlineTimer;
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
 use crate::monitor::observed::{Applied, Observed};
-use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Term};
+use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Settings, Term};
 use serde::Serialize;
 
 /// A Raft message on the simulated network: the implementation's message, serialized
@@ -35,21 +35,24 @@ pub struct Tick;
 /// What a Raft server reports to the tester: an item from its apply stream.
 pub type RaftOutput = ApplyMsg<Cmd>;
 
-/// The boot record of node `init.id` of `peers`, from its disk: its Raft id is its
-/// engine id (a cluster whose nodes are the engine's first ones).
-pub fn boot_of(init: &NodeInit<'_>, peers: usize) -> Boot {
-    boot_as(init, init.id, peers)
+/// The boot record of node `init.id` of `peers`, from its disk, with the run's
+/// `settings`: its Raft id is its engine id (a cluster whose nodes are the engine's
+/// first ones).
+pub fn boot_of(init: &NodeInit<'_>, peers: usize, settings: &Settings) -> Boot {
+    boot_as(init, init.id, peers, settings)
 }
 
 /// The boot record of the node `init` describes as Raft peer `me` of `peers`, from its
-/// disk (a cluster among other nodes: a replica group, the shard controller).
-pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize) -> Boot {
+/// disk, with the run's `settings` (a cluster among other nodes: a replica group, the
+/// shard controller).
+pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize, settings: &Settings) -> Boot {
     Boot {
         id: me,
         peers,
         persisted: init.disk.persisted().clone(),
         seed: init.seed,
         now: init.now,
+        settings: settings.clone(),
     }
 }
 
@@ -62,13 +65,14 @@ pub struct RaftServer<R> {
 }
 
 impl<R: RaftNode<Cmd>> RaftServer<R> {
-    /// Builds a server of a cluster of `peers` from its durable store.
+    /// Builds a server of a cluster of `peers` from its durable store, booted with the
+    /// run's `settings`.
     ///
     /// # Panics
     /// If the node refuses to boot from its disk: only the node itself writes it, so
     /// that is a bug of the implementation, reported as the run's failure.
-    pub fn new(init: NodeInit<'_>, peers: usize) -> RaftServer<R> {
-        let raft = R::boot(boot_of(&init, peers))
+    pub fn new(init: NodeInit<'_>, peers: usize, settings: &Settings) -> RaftServer<R> {
+        let raft = R::boot(boot_of(&init, peers, settings))
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         RaftServer {
             raft,

@@ -18,7 +18,7 @@ use kvraft::shardkv::{
     Defect, Migrate, MigrateReply, ShardAction, ShardClerk, ShardEntry, ShardServer,
 };
 use kvraft::{ClientId, Op, Reply, Request};
-use raft_contract::{RaftMessage, RaftNode};
+use raft_contract::{RaftMessage, RaftNode, Settings};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -199,7 +199,8 @@ fn peer_of(peers: &[NodeId], id: NodeId) -> Option<NodeId> {
 }
 
 impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
-    /// A controller server, peer of `peers`, restored from its disk.
+    /// A controller server, peer of `peers`, restored from its disk, its Raft booted
+    /// with the run's `settings`.
     ///
     /// # Panics
     /// If it is not among `peers`, or its disk does not decode (only it writes it).
@@ -207,9 +208,10 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         init: NodeInit<'_>,
         peers: Arc<Vec<NodeId>>,
         maxraftstate: Option<usize>,
+        settings: &Settings,
     ) -> ShardNode<C, G> {
         let me = peer_of(&peers, init.id).expect("a controller server among its peers");
-        let boot = boot_as(&init, me, peers.len());
+        let boot = boot_as(&init, me, peers.len(), settings);
         let server = CtrlServer::new(boot, maxraftstate)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         ShardNode::Ctrl(Box::new(CtrlNode {
@@ -220,8 +222,9 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         }))
     }
 
-    /// A server of group `gid`, peer of `peers`, restored from its disk. Its controller
-    /// clerk's id comes from its boot seed, so that every incarnation has its own.
+    /// A server of group `gid`, peer of `peers`, restored from its disk, its Raft
+    /// booted with the run's `settings`. Its controller clerk's id comes from its boot
+    /// seed, so that every incarnation has its own.
     ///
     /// # Panics
     /// As [`ShardNode::ctrl`].
@@ -232,9 +235,10 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> ShardNode<C, G> {
         ctrl: Arc<Vec<NodeId>>,
         directory: Arc<Directory>,
         setup: GroupSetup,
+        settings: &Settings,
     ) -> ShardNode<C, G> {
         let me = peer_of(&peers, init.id).expect("a group server among its peers");
-        let boot = boot_as(&init, me, peers.len());
+        let boot = boot_as(&init, me, peers.len(), settings);
         let client = ClientId(init.seed | (1 << 63));
         let (max, defect) = (setup.maxraftstate, setup.defect);
         let server = ShardServer::with_defect(boot, max, gid, ctrl.len(), client, defect)

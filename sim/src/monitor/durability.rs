@@ -3,8 +3,12 @@
 //! and the entries it told a leader it holds must all be on disk when the answer
 //! leaves; a restarted node must not be behind them.
 //!
+//! The same holds of the node's term: every message carries it, and a restarted node
+//! must not be at a lower term than one it sent (currentTerm is saved "before
+//! responding to RPCs").
+//!
 //! The acknowledgements come from the messages each incarnation sent (the contract's
-//! `RaftMessage::ack`); they are checked against the state the next incarnation boots
+//! `RaftMessage::ack` and `RaftMessage::term`); they are checked against the state the next incarnation boots
 //! with, so a node that answers first and saves later is caught whenever a crash falls
 //! in between. A node may later drop acknowledged entries for a good reason (a newer
 //! leader overwrote them), so only the acknowledgements still true of its log when it
@@ -45,10 +49,18 @@ pub struct Durability {
 impl Durability {
     /// Records what the messages the node just sent acknowledged.
     pub fn record(&mut self, view: &NodeView<'_>) {
-        if view.observed.acks.is_empty() {
+        if view.observed.acks.is_empty() && view.observed.sent_term.is_none() {
             return;
         }
         let acked = self.acked(view.node);
+        if let Some(term) = view.observed.sent_term {
+            if acked.term.is_none_or(|t| t.what < term) {
+                acked.term = Some(Sent {
+                    what: term,
+                    event: view.event,
+                });
+            }
+        }
         for &(to, ack) in &view.observed.acks {
             let event = view.event;
             let term = match ack {
@@ -96,7 +108,7 @@ impl Durability {
         if let Some(t) = acked.term {
             if st.term < t.what {
                 return Err(fail(format!(
-                    "{} acknowledged term {} (event {}) but restarted at term {}",
+                    "{} told a peer its term was {} (event {}) but restarted at term {}",
                     view.node, t.what.0, t.event, st.term.0
                 ))
                 .term(t.what));

@@ -51,6 +51,9 @@ pub struct Observed {
     pub handled_term: Option<Term>,
     /// What the messages sent acknowledged, with their destination.
     pub acks: Vec<(NodeId, Ack)>,
+    /// The highest term a message sent carried (`RaftMessage::term`): a term the node
+    /// told a peer is its own, which Figure 2 asks it to have saved first.
+    pub sent_term: Option<Term>,
     /// What was applied, in order.
     pub applied: Vec<Applied>,
 }
@@ -60,6 +63,7 @@ impl Observed {
     pub fn clear(&mut self) {
         self.handled_term = None;
         self.acks.clear();
+        self.sent_term = None;
         self.applied.clear();
     }
 
@@ -67,6 +71,9 @@ impl Observed {
     pub fn sent<M: RaftMessage>(&mut self, to: NodeId, msg: &M) {
         if let Some(ack) = msg.ack() {
             self.acks.push((to, ack));
+        }
+        if let Some(term) = msg.term() {
+            self.sent_term = self.sent_term.max(Some(term));
         }
     }
 }

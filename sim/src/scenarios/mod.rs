@@ -23,6 +23,8 @@ use crate::scenario::{RunConfig, Scenario};
 use crate::tester::kv::{KvSetup, KvTester};
 use crate::tester::shard::{ShardSetup, ShardTester};
 use crate::tester::{RaftSetup, RaftTester};
+// The lab scenarios run every implementation in its shipped configuration.
+use raft_contract::Settings;
 
 /// Every Raft scenario implementation `I` supports, in the lab's order.
 pub fn raft<I: Implementation>() -> Vec<Scenario> {
@@ -68,7 +70,7 @@ pub(crate) fn run_kv<I: Implementation>(
     setup: KvSetup,
     body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
+    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
 }
 
 /// Runs a sharded KV or shard controller test body on a fresh simulation, judging the
@@ -79,7 +81,7 @@ pub(crate) fn run_shard<I: Implementation>(
     setup: ShardSetup,
     body: impl FnOnce(&mut ShardTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
+    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
@@ -173,7 +175,7 @@ pub(crate) fn run_raft<I: Implementation>(
     setup: RaftSetup,
     body: impl FnOnce(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, setup, body)
+    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
 }
 
 /// Declares Raft scenarios, one named-field entry each (see `raft_2a.rs`), as the
@@ -253,6 +255,7 @@ mod tests {
             keep_history: false,
             schedule: None,
             unmonitored: false,
+            ..RunConfig::default()
         };
         let o = run_kv::<Ours>("Tampered", &config, setup, tampered);
         assert_eq!(o.failure.as_deref(), Some("history is not linearizable"));
@@ -320,6 +323,7 @@ mod tests {
             keep_history: true,
             schedule: None,
             unmonitored: false,
+            ..RunConfig::default()
         };
         let scenario = kv::<Ours>()
             .into_iter()

@@ -167,6 +167,7 @@ impl FaultDriver {
                     let springs = match on {
                         TrapOn::VoteOrTerm => Springs::VoteOrTerm,
                         TrapOn::Ack => Springs::Ack,
+                        TrapOn::StateChange => Springs::StateChange,
                     };
                     let until = now + Duration::from_millis(*within_ms);
                     t.trap = Some(Trap::new(

@@ -6,6 +6,7 @@
 //! or of only crashes right after votes, reaches states a uniform mix rarely does.
 
 use crate::engine::SimRng;
+use raft_contract::{Knob, Settings};
 use serde::{Deserialize, Serialize};
 
 /// What kind of work the clients do.
@@ -94,6 +95,11 @@ pub struct Profile {
     pub faults: usize,
     /// The mix the faults are drawn from.
     pub mix: FaultMix,
+    /// The implementation's settings for this run, every node booted with them (see
+    /// [`raft_contract::knob`]): drawn by [`draw_knobs`], empty for the shipped
+    /// configuration (also when a schedule file leaves the field out).
+    #[serde(default)]
+    pub knobs: Settings,
 }
 
 /// The seed of the generator that draws a run's profile and schedule: a fixed
@@ -111,6 +117,31 @@ fn pick<T: Copy>(rng: &mut SimRng, choices: &[T]) -> T {
     choices[rng.below(choices.len() as u64) as usize]
 }
 
+/// The seed of the generator that draws a run's knobs: apart from the profile's and
+/// the schedule's, so that drawing knobs moves neither.
+fn knob_seed(seed: u64) -> u64 {
+    plan_seed(seed ^ 0x4b4e_4f42_535f_4b4e) // "KNOBS_KN"
+}
+
+/// The settings of the run with `seed` for an implementation with `knobs`: in a
+/// quarter of the runs the shipped configuration (so it keeps its share of the
+/// swarm), otherwise each knob drawn uniformly from its choices. Knobs drawn at their
+/// default are left out, so the settings name only what differs.
+pub fn draw_knobs(knobs: &[Knob], seed: u64) -> Settings {
+    let mut rng = SimRng::new(knob_seed(seed));
+    let mut settings = Settings::defaults();
+    if knobs.is_empty() || rng.below(4) == 0 {
+        return settings;
+    }
+    for knob in knobs {
+        let value = pick(&mut rng, knob.choices);
+        if value != knob.default {
+            settings.set(knob.name, value);
+        }
+    }
+    settings
+}
+
 /// A weight: off in a third of the runs, else 1 to 4.
 fn weight(rng: &mut SimRng) -> u32 {
     if rng.below(3) == 0 {
@@ -121,7 +152,8 @@ fn weight(rng: &mut SimRng) -> u32 {
 }
 
 impl Profile {
-    /// The profile of the run with `seed` and this workload.
+    /// The profile of the run with `seed` and this workload, in the shipped
+    /// configuration (see [`draw_knobs`] for the knobs).
     pub fn draw(workload: Workload, rng: &mut SimRng) -> Profile {
         let mut mix = FaultMix {
             partition: weight(rng),
@@ -166,6 +198,7 @@ impl Profile {
             span_ms: pick(rng, &[3_000, 6_000, 12_000]),
             faults: pick(rng, &[2, 5, 10, 20]),
             mix,
+            knobs: Settings::defaults(),
         };
         if workload == Workload::Shardkv {
             profile.servers = SHARDKV_SERVERS;
@@ -198,8 +231,12 @@ impl Profile {
             (_, Some(m)) => format!(" maxraftstate={m}"),
             _ => String::new(),
         };
+        let knobs = match self.knobs.is_empty() {
+            true => String::new(),
+            false => format!(" knobs[{}]", self.knobs),
+        };
         format!(
-            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]",
+            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}",
             self.workload.name(),
             self.servers,
             self.loss,
@@ -213,7 +250,8 @@ impl Profile {
             snap,
             self.span_ms / 1000,
             self.faults,
-            kinds.join(" ")
+            kinds.join(" "),
+            knobs
         )
     }
 }
@@ -230,5 +268,43 @@ impl FaultMix {
             + self.crash_majority
             + self.trap
             + self.network
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knobs_are_drawn_from_the_choices_and_a_quarter_of_runs_keep_the_shipped_ones() {
+        let knobs = raft::config::KNOBS;
+        let drawn: Vec<Settings> = (0..400).map(|seed| draw_knobs(knobs, seed)).collect();
+        let shipped = drawn.iter().filter(|s| s.is_empty()).count();
+        assert!((60..=140).contains(&shipped), "{shipped} of 400 shipped");
+        for settings in &drawn {
+            assert_eq!(settings.refusal(knobs), None, "{settings}");
+            for (name, value) in settings.iter() {
+                let knob = knobs.iter().find(|k| k.name == name).expect("a knob");
+                assert!(knob.choices.contains(&value) && value != knob.default);
+            }
+        }
+        for knob in knobs {
+            assert!(
+                drawn.iter().any(|s| s.get(knob.name).is_some()),
+                "{} never varied",
+                knob.name
+            );
+        }
+        assert_eq!(drawn, (0..400).map(|s| draw_knobs(knobs, s)).collect::<Vec<_>>());
+        assert!(draw_knobs(&[], 7).is_empty(), "no knobs, nothing drawn");
+    }
+
+    #[test]
+    fn knobs_show_in_the_profile_line_and_leave_the_rest_of_the_profile_alone() {
+        let mut rng = SimRng::new(plan_seed(11));
+        let mut profile = Profile::draw(Workload::Raft, &mut rng);
+        let plain = profile.summary();
+        profile.knobs.set("entries_per_message", 2);
+        assert_eq!(profile.summary(), format!("{plain} knobs[entries_per_message=2]"));
     }
 }

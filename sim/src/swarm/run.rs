@@ -15,8 +15,8 @@ use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup,
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// Runs `plan` on implementation `I` and returns the outcome of run `name`, with the
-/// plan's profile.
+/// Runs `plan` on implementation `I`, every node booted with the profile's knobs, and
+/// returns the outcome of run `name`, with the plan's profile.
 pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -> Outcome {
     assert_eq!(
         plan.seed, config.seed,
@@ -25,6 +25,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
     let id = config
         .run_id(name, I::NAME)
         .with_profile(plan.profile.summary());
+    let knobs = &plan.profile.knobs;
     match plan.profile.workload {
         Workload::Raft => {
             let setup = RaftSetup {
@@ -32,7 +33,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 unreliable: false,
                 snapshot: plan.profile.snapshot_every.is_some(),
             };
-            crate::tester::run(id, config, setup, |t: &mut RaftTester<I>| {
+            crate::tester::run(id, config, knobs, setup, |t: &mut RaftTester<I>| {
                 raft_body(t, plan)
             })
         }
@@ -43,7 +44,9 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 maxraftstate: plan.profile.maxraftstate,
                 check_history: true,
             };
-            crate::tester::run(id, config, setup, |t: &mut KvTester<I>| kv_body(t, plan))
+            crate::tester::run(id, config, knobs, setup, |t: &mut KvTester<I>| {
+                kv_body(t, plan)
+            })
         }
         Workload::Shardkv => {
             let setup = ShardSetup {
@@ -54,7 +57,9 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 maxraftstate: plan.profile.maxraftstate,
                 defect: None,
             };
-            crate::tester::run(id, config, setup, |t| super::sharded::body::<I>(t, plan))
+            crate::tester::run(id, config, knobs, setup, |t| {
+                super::sharded::body::<I>(t, plan)
+            })
         }
     }
 }

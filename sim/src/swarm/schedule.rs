@@ -2,7 +2,8 @@
 //! times. Generated from the seed, or read from a schedule file that `raftsim shrink`
 //! wrote; either way the run it describes is exactly reproducible.
 
-use super::profile::{plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
+use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
+use raft_contract::{Knob, Refusal};
 use crate::engine::SimRng;
 use serde::{Deserialize, Serialize};
 
@@ -171,6 +172,9 @@ pub enum TrapOn {
     VoteOrTerm,
     /// A message that acknowledges something (a vote, entries).
     Ack,
+    /// A handler after which the node's term, vote or log changed, saved or not: a
+    /// state the node should have saved but did not is lost at once.
+    StateChange,
 }
 
 /// One fault.
@@ -272,11 +276,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The run of `seed` with `workload` on implementation `raft`: profile and schedule
-    /// drawn from the seed.
-    pub fn generate(workload: Workload, raft: &str, seed: u64) -> Plan {
+    /// The run of `seed` with `workload` on implementation `raft`, whose settings are
+    /// `knobs` (`&[]` for its shipped configuration): profile, knobs and schedule drawn
+    /// from the seed.
+    pub fn generate(workload: Workload, raft: &str, knobs: &[Knob], seed: u64) -> Plan {
         let mut rng = SimRng::new(plan_seed(seed));
-        let profile = Profile::draw(workload, &mut rng);
+        let mut profile = Profile::draw(workload, &mut rng);
+        profile.knobs = draw_knobs(knobs, seed);
         let mut faults: Vec<Scheduled> = (0..profile.faults)
             .map(|_| Scheduled {
                 at_ms: 200 + rng.below(profile.span_ms.saturating_sub(200).max(1)),
@@ -375,6 +381,27 @@ impl Plan {
         Ok(())
     }
 
+    /// Checks the profile's knobs against those of the implementation that runs the
+    /// plan: every name is one of its knobs, every value within the knob's bounds.
+    ///
+    /// # Errors
+    /// [`ScheduleError::Invalid`] for a knob the implementation does not have,
+    /// [`ScheduleError::OutOfRange`] for a value outside its bounds.
+    pub fn validate_knobs(&self, knobs: &[Knob]) -> Result<(), ScheduleError> {
+        match self.profile.knobs.refusal(knobs) {
+            None => Ok(()),
+            Some(Refusal::OutOfRange { name, value, lo, hi }) => Err(ScheduleError::OutOfRange {
+                field: format!("profile.knobs.{name}"),
+                value: value.to_string(),
+                allowed: format!("{lo} to {hi}"),
+            }),
+            Some(unknown) => Err(ScheduleError::Invalid {
+                field: "profile.knobs".into(),
+                why: format!("names {unknown} of {}", self.raft),
+            }),
+        }
+    }
+
     /// [`Plan::validate`] for the profile.
     fn validate_profile(&self) -> Result<(), ScheduleError> {
         let p = &self.profile;
@@ -454,11 +481,22 @@ impl Plan {
     }
 
     /// A measure of the run's size, for shrinking: 10 per fault and per server, plus
-    /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms) and
-    /// flaps (1 per cycle).
+    /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms), flaps
+    /// (1 per cycle), and 1 per network fault in use and per knob off its default.
     pub fn size(&self) -> u64 {
         let weight: u64 = self.faults.iter().map(|s| s.fault.weight()).sum();
-        weight + self.profile.servers as u64 * 10 + self.profile.span_ms / 100
+        let p = &self.profile;
+        // A faulty network and each knob away from its default count as one each, so
+        // that a plainer network or a shipped knob is a smaller plan.
+        let network = [
+            p.loss > 0.0,
+            p.duplicate > 0.0,
+            p.delay_ms_max > 0,
+            p.long_reordering,
+        ];
+        let plain = network.iter().filter(|&&faulty| faulty).count() as u64;
+        let knobs = p.knobs.iter().count() as u64;
+        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs
     }
 }
 
@@ -692,11 +730,7 @@ fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
         },
         7 => Fault::Trap {
             node: Target::Node(order[0]),
-            on: if rng.below(2) == 0 {
-                TrapOn::VoteOrTerm
-            } else {
-                TrapOn::Ack
-            },
+            on: [TrapOn::VoteOrTerm, TrapOn::Ack, TrapOn::StateChange][rng.below(3) as usize],
             within_ms: 500 + rng.below(3_000),
             down_ms: 1 + rng.below(200),
         },
@@ -717,7 +751,7 @@ mod tests {
     fn generate_every_workload_many_seeds_validates() {
         for workload in Workload::ALL {
             for seed in 0..2_000 {
-                let plan = Plan::generate(workload, "ours", seed);
+                let plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
                 if let Err(e) = plan.validate() {
                     panic!("{workload:?} seed {seed}: {e}");
                 }
@@ -727,7 +761,7 @@ mod tests {
 
     #[test]
     fn from_json_unknown_field_names_its_path() {
-        let plan = Plan::generate(Workload::Kv, "ours", 4);
+        let plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 4);
         let text = plan
             .to_json()
             .replacen("\"mix\": {", "\"mix\": {\"flapp\": 1, ", 1);
@@ -790,7 +824,7 @@ mod tests {
             ),
         ];
         for (edit, why) in table {
-            let mut plan = Plan::generate(Workload::Raft, "ours", 9);
+            let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 9);
             edit(&mut plan);
             let err = plan.validate().map_err(|e| e.to_string());
             assert!(

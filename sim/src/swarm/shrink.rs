@@ -6,7 +6,7 @@
 //! the faults, or half the span), drop one fault, fewer servers (7 to 5 to 3, dropping
 //! what names the others), fewer servers per crash, shorter downtimes, fewer flaps, a
 //! plainer network (no loss, duplication, delay or long reordering), a shorter trap
-//! window.
+//! window, each knob back to the implementation's default.
 
 use super::profile::Workload;
 use super::schedule::{Fault, Plan};
@@ -126,6 +126,10 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
             p.profile.delay_ms_max = 0;
             p.profile.long_reordering = false;
         }));
+    }
+    // Each knob back to the implementation's default.
+    for (name, _) in plan.profile.knobs.iter() {
+        out.push(with(&|p| p.profile.knobs.unset(name)));
     }
     out
 }
@@ -259,7 +263,7 @@ mod tests {
 
     #[test]
     fn shrink_keeps_only_what_the_failure_needs() {
-        let mut plan = Plan::generate(Workload::Raft, "ours", 7);
+        let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 7);
         plan.profile.servers = 7;
         plan.faults.push(Scheduled {
             at_ms: plan.profile.span_ms - 1,
@@ -286,7 +290,7 @@ mod tests {
 
     #[test]
     fn shrink_of_a_failure_that_needs_everything_changes_nothing() {
-        let plan = Plan::generate(Workload::Kv, "ours", 3);
+        let plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 3);
         let size = plan.size();
         let whole = plan.clone();
         let mut only_whole = |p: &Plan| (*p == whole).then(|| "no progress: x".to_string());

@@ -9,7 +9,7 @@ use super::judged::clerk_parts;
 use super::reading::reading;
 use super::recorder::Recorder;
 use super::rig::Tester;
-use super::rig::{ClerkSuite, Suite};
+use super::rig::{Base, ClerkSuite, Suite};
 use crate::cluster::kv_node::{KvNode, KvOutput};
 use crate::engine::{Context, NodeId};
 use crate::implementation::Implementation;
@@ -62,7 +62,7 @@ impl<I: Implementation> Suite for KvSuite<I> {
     type Setup = KvSetup;
 
     /// The lab's `make_config(t, n, unreliable, maxraftstate)`.
-    fn build(seed: u64, keep_trace: bool, setup: KvSetup) -> KvTester<I> {
+    fn build(base: &Base, setup: KvSetup) -> KvTester<I> {
         let suite = KvSuite {
             servers: Vec::new(),
             maxraftstate: setup.maxraftstate,
@@ -71,12 +71,13 @@ impl<I: Implementation> Suite for KvSuite<I> {
             recorder: Recorder::default(),
             implementation: PhantomData,
         };
-        let mut t = Tester::with_suite(seed, keep_trace, suite);
+        let mut t = Tester::with_suite(base, suite);
         let n = setup.servers;
+        let max = setup.maxraftstate;
         let servers: Vec<NodeId> = (0..n)
             .map(|_| {
                 t.sim
-                    .add_node(|init| KvNode::server(init, n, setup.maxraftstate))
+                    .add_node(|init| KvNode::server(init, n, max, &base.settings))
             })
             .collect();
         t.suite.servers = servers.clone();
@@ -288,8 +289,9 @@ impl<I: Implementation> Tester<KvSuite<I>> {
     /// A monitor's violation in the restarted server (Durability is checked here).
     pub fn start_server(&mut self, i: usize) -> Verdict {
         let (n, max) = (self.n(), self.suite.maxraftstate);
+        let settings = &self.settings;
         self.sim
-            .restart(self.suite.servers[i], |init| KvNode::server(init, n, max));
+            .restart(self.suite.servers[i], |init| KvNode::server(init, n, max, settings));
         self.watch(self.suite.servers[i])
     }
 

@@ -33,7 +33,7 @@ pub mod watch;
 pub use clusters::{ClusterId, ClusterName};
 pub use kv::{KvSetup, KvTester};
 pub use raft::{OneOp, RaftSetup, RaftTester, Retry};
-pub use rig::{ClerkSuite, Suite, Tester};
+pub use rig::{Base, ClerkSuite, Suite, Tester};
 pub use run::{check_test_limit, run, TEST_LIMIT};
 pub use shard::{ShardSetup, ShardTester};
 pub use tasks::{Task, Tasks, Wake};

@@ -8,7 +8,7 @@
 //! where the lab calls `t.Fatalf`, a scenario here returns the failure.
 
 use super::reading::reading;
-use super::rig::Suite;
+use super::rig::{Base, Suite};
 use super::rig::Tester;
 use super::tasks::{Task, Wake};
 use crate::cluster::{Cmd, RaftOutput, RaftServer};
@@ -71,7 +71,7 @@ impl<I: Implementation> Suite for RaftSuite<I> {
 
     /// The lab's `make_config(t, n, unreliable, snapshot)`: starts and connects `n`
     /// servers.
-    fn build(seed: u64, keep_trace: bool, setup: RaftSetup) -> RaftTester<I> {
+    fn build(base: &Base, setup: RaftSetup) -> RaftTester<I> {
         let n = setup.servers;
         let suite = RaftSuite {
             ids: Vec::new(),
@@ -85,9 +85,9 @@ impl<I: Implementation> Suite for RaftSuite<I> {
             snapshot_interval: SNAPSHOT_INTERVAL,
             implementation: PhantomData,
         };
-        let mut t = Tester::with_suite(seed, keep_trace, suite);
+        let mut t = Tester::with_suite(base, suite);
         let ids: Vec<NodeId> = (0..n)
-            .map(|_| t.sim.add_node(|init| RaftServer::new(init, n)))
+            .map(|_| t.sim.add_node(|init| RaftServer::new(init, n, &base.settings)))
             .collect();
         t.suite.ids = ids.clone();
         t.add_cluster(None, Arc::new(ids));
@@ -216,8 +216,9 @@ impl<I: Implementation> Tester<RaftSuite<I>> {
             }
         }
         let n = self.n();
+        let settings = &self.settings;
         self.sim
-            .restart(self.suite.ids[i], |init| RaftServer::new(init, n));
+            .restart(self.suite.ids[i], |init| RaftServer::new(init, n, settings));
         self.process_outputs();
         self.watch(self.suite.ids[i])?;
         self.status()

@@ -12,7 +12,20 @@ use crate::monitor::observed::Observed;
 use crate::monitor::RaftRead;
 use crate::outcome::{Parts, Verdict};
 use crate::scenario::RunConfig;
+use raft_contract::Settings;
 use std::sync::Arc;
+
+/// What every tester is built from, whatever its suite.
+#[derive(Clone, Debug, Default)]
+pub struct Base {
+    /// The run's seed.
+    pub seed: u64,
+    /// Keep the trace's text and records.
+    pub keep_trace: bool,
+    /// The implementation's settings every Raft node boots with (empty: the shipped
+    /// configuration, as in every lab scenario; a swarm run draws them).
+    pub settings: Settings,
+}
 
 /// A simulation under test: the core every tester shares, and the suite `S` that makes
 /// it a Raft, KV or sharded KV tester.
@@ -30,21 +43,31 @@ pub struct Tester<S: Suite> {
     pub trap: Option<Trap>,
     /// Scenario-specific figures for the outcome (e.g. Speed3A's latency per op).
     pub metrics: Vec<(String, f64)>,
+    /// The settings every Raft node boots with, at its start and every restart.
+    pub settings: Settings,
     /// What the tester has of its own.
     pub suite: S,
 }
 
 impl<S: Suite> Tester<S> {
-    /// A fresh simulation of `seed` built as `setup` asks (the lab's `make_config`);
-    /// `keep_trace` keeps the trace's text and records.
+    /// A fresh simulation of `seed` built as `setup` asks (the lab's `make_config`),
+    /// with the shipped configuration; `keep_trace` keeps the trace's text and records.
     pub fn new(seed: u64, keep_trace: bool, setup: S::Setup) -> Tester<S> {
-        S::build(seed, keep_trace, setup)
+        let base = Base {
+            seed,
+            keep_trace,
+            settings: Settings::defaults(),
+        };
+        S::build(&base, setup)
     }
 
-    /// A fresh simulation of `seed` (with the default network) around `suite`, before
+    /// A fresh simulation of `base` (with the default network) around `suite`, before
     /// any node is added: the scenario's RNG is forked first, as every tester does.
-    pub fn with_suite(seed: u64, keep_trace: bool, suite: S) -> Tester<S> {
-        let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
+    pub fn with_suite(base: &Base, suite: S) -> Tester<S> {
+        let options = SimOptions {
+            keep_trace: base.keep_trace,
+        };
+        let mut sim = Sim::new(base.seed, NetConfig::default(), options);
         let rng = sim.fork_rng();
         Tester {
             sim,
@@ -53,6 +76,7 @@ impl<S: Suite> Tester<S> {
             clusters: Clusters::default(),
             trap: None,
             metrics: Vec::new(),
+            settings: base.settings.clone(),
             suite,
         }
     }
@@ -97,8 +121,9 @@ pub trait Suite: Sized + 'static {
     /// How a scenario asks for its cluster to be built.
     type Setup;
 
-    /// A fresh simulation built as `setup` asks: nodes added, clusters watched, links up.
-    fn build(seed: u64, keep_trace: bool, setup: Self::Setup) -> Tester<Self>;
+    /// A fresh simulation of `base` built as `setup` asks: nodes added, clusters
+    /// watched, links up.
+    fn build(base: &Base, setup: Self::Setup) -> Tester<Self>;
 
     /// Takes in the outputs the nodes reported (checking applied items, recording
     /// returned operations).

@@ -2,12 +2,12 @@
 //! check the lab's 120 s limit, let the suite add its parts, and assemble the outcome
 //! once. The lab scenarios and the swarm both come through here.
 
-use super::rig::Suite;
-use super::rig::Tester;
+use super::rig::{Base, Suite, Tester};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::ensure;
 use crate::outcome::{Blame, Outcome, RunId, Verdict};
 use crate::scenario::RunConfig;
+use raft_contract::Settings;
 
 /// The lab's per-test limit (`checkTimeout` in the Raft tests, the same 120 s in kvraft),
 /// checked when a scenario ends and used as the deadline of blocking KV operations.
@@ -26,17 +26,24 @@ pub fn check_test_limit(now: Instant) -> Verdict {
     Ok(())
 }
 
-/// Runs `body` on a fresh simulation built from `setup` and returns the run's outcome
-/// under `id`: the body's verdict and the 120 s limit, then the suite's parts (a KV
+/// Runs `body` on a fresh simulation built from `setup`, every Raft node booted with
+/// `settings` (the lab scenarios pass the shipped configuration, a swarm run its drawn
+/// knobs), and returns the run's outcome under `id`: the body's verdict and the 120 s limit, then the suite's parts (a KV
 /// history judged by the checker, metrics, clients' lanes), then the servers' lanes and
 /// where a failure lies.
 pub fn run<S: Suite>(
     id: RunId,
     config: &RunConfig,
+    settings: &Settings,
     setup: S::Setup,
     body: impl FnOnce(&mut Tester<S>) -> Verdict,
 ) -> Outcome {
-    let mut t = S::build(config.seed, config.keep_trace, setup);
+    let base = Base {
+        seed: config.seed,
+        keep_trace: config.keep_trace,
+        settings: settings.clone(),
+    };
+    let mut t = S::build(&base, setup);
     if config.unmonitored {
         t.clusters.unmonitor();
     }

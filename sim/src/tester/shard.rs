@@ -12,7 +12,7 @@ use super::judged::clerk_parts;
 use super::reading::reading;
 use super::recorder::Recorder;
 use super::rig::Tester;
-use super::rig::{ClerkSuite, Suite};
+use super::rig::{Base, ClerkSuite, Suite};
 use super::run::TEST_LIMIT;
 use super::{ClusterId, ClusterName};
 use crate::cluster::shard_node::{Directory, GroupSetup, ShardNode, ShardOutput};
@@ -87,7 +87,7 @@ impl<I: Implementation> Suite for ShardSuite<I> {
     /// The lab's `make_config(t, n, unreliable, maxraftstate)`: a controller of
     /// `setup.ctrl_servers` servers and `setup.groups` groups of `setup.servers`,
     /// everything connected, and the tester's controller clerk.
-    fn build(seed: u64, keep_trace: bool, setup: ShardSetup) -> ShardTester<I> {
+    fn build(base: &Base, setup: ShardSetup) -> ShardTester<I> {
         let suite = ShardSuite {
             setup,
             ctrl_clusters: Vec::new(),
@@ -99,7 +99,7 @@ impl<I: Implementation> Suite for ShardSuite<I> {
             ctrl_answers: BTreeMap::new(),
             implementation: PhantomData,
         };
-        let mut t = Tester::with_suite(seed, keep_trace, suite);
+        let mut t = Tester::with_suite(base, suite);
         // Server names are known before the servers start: engine ids are handed out
         // in order, the controller's servers and its clerk first.
         let first_group = t.sim.len() + setup.ctrl_servers + 1;
@@ -222,7 +222,9 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
         self.suite.ctrl_clusters.push(cluster);
         for _ in 0..n {
             let p = peers.clone();
-            self.sim.add_node(|init| ShardNode::ctrl(init, p, None));
+            let settings = &self.settings;
+            self.sim
+                .add_node(|init| ShardNode::ctrl(init, p, None, settings));
         }
         self.connect_all();
         let admin = self.make_ctrl_clerk(ctrl);
@@ -258,7 +260,10 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
             maxraftstate: self.suite.setup.maxraftstate,
             defect: self.suite.setup.defect,
         };
-        move |init| ShardNode::group(init, gid_of(gi), peers, ctrl, directory, setup)
+        let settings = self.settings.clone();
+        move |init| {
+            ShardNode::group(init, gid_of(gi), peers, ctrl, directory, setup, &settings)
+        }
     }
 
     /// Every node linked both ways with every server (clerks and servers alike).
@@ -554,8 +559,9 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
             self.sim.restart(id, make);
         } else {
             let peers = self.clusters.servers(cluster).clone();
+            let settings = &self.settings;
             self.sim
-                .restart(id, |init| ShardNode::ctrl(init, peers, None));
+                .restart(id, |init| ShardNode::ctrl(init, peers, None, settings));
         }
         self.watch(id)
     }

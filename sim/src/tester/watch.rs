@@ -7,7 +7,7 @@ use super::tasks::{Task, Wake};
 use crate::engine::{Context, NodeId};
 use crate::monitor::observed::Observed;
 use crate::outcome::{Failure, Verdict};
-use raft_contract::Status;
+use raft_contract::{Status, Term};
 
 impl<S: Suite> Tester<S> {
     /// Calls into a node from outside and watches it afterwards, as after an event.
@@ -45,14 +45,21 @@ impl<S: Suite> Tester<S> {
         let trapped = self.trap.is_some();
         let seen = S::visit(n, |raft, observed| {
             let verdict = clusters.watch(member, node, incarnation, event, raft, observed, trace);
-            (verdict, trapped.then(|| (raft.status(), observed.clone())))
+            let sprung = trapped.then(|| {
+                let status = raft.status();
+                let last_term = raft.log_term(status.last_index);
+                (status, last_term, observed.clone())
+            });
+            (verdict, sprung)
         });
         let Some((verdict, sprung)) = seen else {
             return Ok(());
         };
         verdict?;
         match sprung {
-            Some((status, observed)) => spring_trap(self, node, &status, &observed),
+            Some((status, last_term, observed)) => {
+                spring_trap(self, node, &status, last_term, &observed)
+            }
             None => Ok(()),
         }
     }
@@ -68,6 +75,7 @@ fn spring_trap<S: Suite>(
     t: &mut Tester<S>,
     node: NodeId,
     status: &Status,
+    last_term: Option<Term>,
     observed: &Observed,
 ) -> Verdict {
     let now = t.sim.now();
@@ -84,7 +92,7 @@ fn spring_trap<S: Suite>(
     }
     let saves = t.sim.disk(node).saves();
     let trap = t.trap.as_mut().expect("armed");
-    if !trap.springs(status, observed, saves) {
+    if !trap.springs(status, last_term, observed, saves) {
         return Ok(());
     }
     let down = trap.down;

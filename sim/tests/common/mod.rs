@@ -46,6 +46,7 @@ fn failures(s: &Scenario, seeds: u64) -> Vec<String> {
                 keep_history: false,
                 schedule: None,
                 unmonitored: false,
+                ..RunConfig::default()
             },
         );
         if let Some(reason) = &o.failure {
@@ -64,6 +65,7 @@ fn failures(s: &Scenario, seeds: u64) -> Vec<String> {
                     keep_history: false,
                     schedule: None,
                     unmonitored: false,
+                    ..RunConfig::default()
                 },
             );
             assert_eq!(

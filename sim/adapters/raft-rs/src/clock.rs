@@ -19,14 +19,14 @@ use rand_core::{RngCore, SeedableRng};
 /// The length of one raft-rs tick.
 pub const TICK: Duration = Duration::from_millis(10);
 
-/// Ticks between a leader's heartbeats: 100 ms, so at most ten per second per follower
-/// (the lab's limit).
+/// Ticks between a leader's heartbeats, shipped: 100 ms, so at most ten per second per
+/// follower (the lab's limit).
 pub const HEARTBEAT_TICKS: usize = 10;
 
-/// raft-rs's `election_tick`, and the least randomized election timeout.
+/// raft-rs's `election_tick`, and the least randomized election timeout, shipped.
 pub const ELECTION_TICKS: usize = 30;
 
-/// The randomized election timeouts, in ticks: uniform in `[30, 60)`, 300-590 ms, the
+/// The shipped randomized election timeouts, in ticks: uniform in `[30, 60)`, 300-590 ms, the
 /// range raftsim's own Raft uses (300-600 ms) and raft-rs's default shape
 /// (`[election_tick, 2 * election_tick)`).
 pub const ELECTION_TIMEOUT_TICKS: std::ops::Range<usize> = ELECTION_TICKS..2 * ELECTION_TICKS;
@@ -66,9 +66,12 @@ impl Ticks {
 /// The election timeouts of one node incarnation, drawn from its boot seed.
 ///
 /// raft-rs draws a randomized election timeout from `rand::thread_rng()` whenever it
-/// resets its election timer. With check-quorum and configuration changes off, as here,
-/// it resets exactly when it becomes follower, candidate or leader, so exactly when its
-/// (term, role) pair changes, except on becoming pre-candidate, which keeps the timer.
+/// resets its election timer. With configuration changes off, as here, it resets exactly
+/// when it becomes follower, candidate or leader (its `reset`, called by those three
+/// only), so exactly when its (term, role) pair changes, except on becoming
+/// pre-candidate, which keeps the timer. Check-quorum adds no other reset: a leader
+/// that loses its quorum becomes a follower (a role change), and a follower in its
+/// lease ignores a vote request without a term change.
 /// After every call into raft-rs the adapter compares that pair with the one it saw
 /// last; on a reset it replaces raft-rs's draw with one of its own, through raft-rs's
 /// public (test-oriented) `set_randomized_election_timeout`, before any tick can read
@@ -77,15 +80,18 @@ impl Ticks {
 #[derive(Clone, Debug)]
 pub(crate) struct ElectionTimeouts {
     rng: ChaCha8Rng,
+    /// The range the timeouts are drawn from, in ticks.
+    range: std::ops::Range<usize>,
     /// raft-rs's (term, role) when last seen.
     seen: Option<(u64, StateRole)>,
 }
 
 impl ElectionTimeouts {
-    /// The timeouts of an incarnation booted with `seed`.
-    pub(crate) fn new(seed: u64) -> ElectionTimeouts {
+    /// The timeouts, uniform in `range` (ticks), of an incarnation booted with `seed`.
+    pub(crate) fn new(seed: u64, range: std::ops::Range<usize>) -> ElectionTimeouts {
         ElectionTimeouts {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            range,
             seen: None,
         }
     }
@@ -102,10 +108,10 @@ impl ElectionTimeouts {
         if !reset {
             return None;
         }
-        let width = (ELECTION_TIMEOUT_TICKS.end - ELECTION_TIMEOUT_TICKS.start) as u64;
+        let width = (self.range.end - self.range.start) as u64;
         // The modulo bias over 2^64 is far below anything a run could observe.
         let offset = (self.rng.next_u64() % width) as usize;
-        Some(ELECTION_TIMEOUT_TICKS.start + offset)
+        Some(self.range.start + offset)
     }
 }
 
@@ -128,7 +134,7 @@ mod tests {
 
     #[test]
     fn election_timeouts_are_drawn_at_each_change_and_follow_the_seed() {
-        let mut a = ElectionTimeouts::new(7);
+        let mut a = ElectionTimeouts::new(7, ELECTION_TIMEOUT_TICKS);
         let mut draws = Vec::new();
         for term in 0..300 {
             draws.push(
@@ -154,7 +160,7 @@ mod tests {
         assert!(draws.iter().all(|d| ELECTION_TIMEOUT_TICKS.contains(d)));
         assert!(draws.contains(&ELECTION_TIMEOUT_TICKS.start));
         assert!(draws.contains(&(ELECTION_TIMEOUT_TICKS.end - 1)));
-        let mut b = ElectionTimeouts::new(7);
+        let mut b = ElectionTimeouts::new(7, ELECTION_TIMEOUT_TICKS);
         let again: Vec<usize> = (0..300)
             .map(|t| b.after(t, StateRole::Follower).expect("drawn"))
             .collect();

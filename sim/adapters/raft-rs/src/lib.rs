@@ -45,10 +45,10 @@
 //! A one-node cluster elects itself and commits a command at index 1, though raft-rs
 //! logged its no-op entry first:
 //! ```
-//! use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode};
+//! use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode, Settings};
 //! use raftrs_adapter::RaftRsNode;
 //!
-//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0) };
+//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults() };
 //! let mut node = RaftRsNode::<String>::boot(boot).expect("a fresh node boots");
 //! while !node.state().1 {
 //!     let now = node.next_deadline();
@@ -70,11 +70,12 @@ pub mod message;
 pub mod node;
 mod persist;
 mod storage;
+pub mod tuning;
 
 pub use message::Wire;
 pub use node::RaftRsNode;
 
-use raft_contract::{Command, RaftFamily};
+use raft_contract::{Command, Knob, RaftFamily};
 
 /// raft-rs, registered for every command type (`--raft raft-rs`).
 #[derive(Clone, Copy, Debug)]
@@ -82,4 +83,5 @@ pub struct Family;
 
 impl RaftFamily for Family {
     type Node<C: Command> = RaftRsNode<C>;
+    const KNOBS: &'static [Knob] = tuning::KNOBS;
 }

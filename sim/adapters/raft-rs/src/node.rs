@@ -1,12 +1,11 @@
 //! One raft-rs `RawNode` as a contract [`RaftNode`].
 
-use crate::clock::{
-    ElectionTimeouts, Ticks, ELECTION_TICKS, ELECTION_TIMEOUT_TICKS, HEARTBEAT_TICKS,
-};
+use crate::clock::{ElectionTimeouts, Ticks};
 use crate::entry;
 use crate::message::Wire;
 use crate::persist::{self, EncodedLog};
 use crate::storage::{self, SimStorage};
+use crate::tuning::Tuning;
 use raft_contract::{
     ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
     Status, Term,
@@ -16,39 +15,31 @@ use raftrs::{Config, RawNode, SnapshotStatus, StateRole};
 use std::fmt;
 use std::marker::PhantomData;
 
-/// The most bytes of entries raft-rs puts in one append (`max_size_per_msg`; it always
-/// sends at least one entry). 1 MiB is far above what any lab test needs at once (its
-/// largest commands are 5 kB), so catching up a follower takes few messages, yet keeps
-/// a message bounded. raft-rs's default of 0 would send one entry per message.
-pub const MAX_SIZE_PER_MSG: u64 = 1 << 20;
-
-/// How many appends a leader keeps in flight to one follower before it waits for an
-/// answer (`max_inflight_msgs`): raft-rs's default.
-pub const MAX_INFLIGHT_MSGS: usize = 256;
-
-/// The raft-rs configuration of node `id`, with `applied` the raft-rs index its
-/// service's state reflects (its snapshot point).
+/// The raft-rs configuration of node `id` with `tuning`, and `applied` the raft-rs
+/// index its service's state reflects (its snapshot point).
 ///
-/// Pre-vote is on. raft-rs resets a follower's election timer whenever a message with a
-/// higher term makes it step down, even a vote request it rejects; without pre-vote,
-/// candidates whose logs are too old to win keep resetting the one node that could,
-/// and ManyElections2A seed 49 finds no leader within the lab's 5 s (see the README).
-/// Pre-vote is raft-rs's remedy for such disruptive candidates (thesis §9.6): a
-/// candidate bumps its term only once a majority would vote for it. Check-quorum is
-/// off, as in the lab's Raft. `skip_bcast_commit` is off, raft-rs's default: a leader
-/// tells followers about a new commit index at once with an empty append.
-pub fn config(id: NodeId, applied: u64) -> Config {
+/// Shipped ([`crate::tuning::KNOBS`]' defaults): pre-vote is on. raft-rs resets a
+/// follower's election timer whenever a message with a higher term makes it step down,
+/// even a vote request it rejects; without pre-vote, candidates whose logs are too old
+/// to win keep resetting the one node that could, and ManyElections2A seed 49 finds no
+/// leader within the lab's 5 s (see the README). Pre-vote is raft-rs's remedy for such
+/// disruptive candidates (thesis §9.6): a candidate bumps its term only once a majority
+/// would vote for it. Check-quorum is off, as in the lab's Raft. `skip_bcast_commit` is
+/// off, raft-rs's default: a leader tells followers about a new commit index at once
+/// with an empty append.
+pub fn config(id: NodeId, applied: u64, tuning: &Tuning) -> Config {
+    let timeouts = tuning.election_timeouts();
     Config {
         id: raft_id(id),
-        election_tick: ELECTION_TICKS,
-        heartbeat_tick: HEARTBEAT_TICKS,
-        min_election_tick: ELECTION_TIMEOUT_TICKS.start,
-        max_election_tick: ELECTION_TIMEOUT_TICKS.end,
+        election_tick: tuning.election_tick,
+        heartbeat_tick: tuning.heartbeat_tick,
+        min_election_tick: timeouts.start,
+        max_election_tick: timeouts.end,
         applied,
-        max_size_per_msg: MAX_SIZE_PER_MSG,
-        max_inflight_msgs: MAX_INFLIGHT_MSGS,
-        check_quorum: false,
-        pre_vote: true,
+        max_size_per_msg: tuning.max_size_per_msg,
+        max_inflight_msgs: tuning.max_inflight_msgs,
+        check_quorum: tuning.check_quorum,
+        pre_vote: tuning.pre_vote,
         skip_bcast_commit: false,
         ..Config::default()
     }
@@ -231,14 +222,15 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         let storage = persist::decode(&boot.persisted, boot.peers)
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let point = storage.point();
-        let config = config(boot.id, point.index);
+        let tuning = Tuning::from_settings(&boot.settings);
+        let config = config(boot.id, point.index, &tuning);
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let raw = RawNode::new(&config, storage, &logger)
             .map_err(|e| Error::Boot(format!("{}: raft-rs: {e}", boot.id)))?;
         let mut node = RaftRsNode {
             raw,
             ticks: Ticks::new(boot.now),
-            timeouts: ElectionTimeouts::new(boot.seed),
+            timeouts: ElectionTimeouts::new(boot.seed, tuning.election_timeouts()),
             encoded: EncodedLog::default(),
             applied_commands: point.commands,
             dirty: false,
@@ -386,7 +378,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raft_contract::Persisted;
+    use raft_contract::{Persisted, Settings};
 
     fn boot(peers: usize, persisted: Persisted, seed: u64, now: Instant) -> RaftRsNode<u64> {
         let boot = Boot {
@@ -395,6 +387,7 @@ mod tests {
             persisted,
             seed,
             now,
+            settings: Settings::defaults(),
         };
         RaftRsNode::boot(boot).expect("boots")
     }
@@ -466,7 +459,7 @@ mod tests {
     #[test]
     fn node_election_timeout_is_drawn_from_the_seed_at_every_reset() {
         let mut node = boot(3, Persisted::default(), 11, Instant(0));
-        let mut expected = ElectionTimeouts::new(11);
+        let mut expected = ElectionTimeouts::new(11, crate::clock::ELECTION_TIMEOUT_TICKS);
         let timeout = |n: &RaftRsNode<u64>| n.raw.raft.randomized_election_timeout();
         let follower = StateRole::Follower;
         assert_eq!(Some(timeout(&node)), expected.after(0, follower), "at boot");

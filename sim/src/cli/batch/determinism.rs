@@ -29,6 +29,7 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
         keep_history: false,
         schedule: None,
         unmonitored: false,
+        knobs: first.knobs,
     };
     let a = crate::registry::run(scenario, &config);
     let b = crate::registry::run(scenario, &config);

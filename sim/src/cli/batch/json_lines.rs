@@ -128,6 +128,7 @@ mod tests {
             artifacts: Vec::new(),
             unwritten: Vec::new(),
             profile: None,
+            knobs: crate::outcome::Knobs::Drawn,
             schedule: None,
         }
     }

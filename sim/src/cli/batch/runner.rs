@@ -239,6 +239,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         keep_history: false,
         schedule: None,
         unmonitored: false,
+        knobs: job.knobs,
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);
@@ -278,6 +279,7 @@ pub fn add_reason(record: &mut Record, why: String) {
 fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims) {
     let config = RunConfig {
         seed: job.seed,
+        knobs: job.knobs,
         ..RunConfig::default()
     };
     let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, &config, record.trace_hash);

@@ -120,6 +120,7 @@ mod tests {
             artifacts: Vec::new(),
             unwritten: Vec::new(),
             profile: None,
+            knobs: crate::outcome::Knobs::Drawn,
             schedule: None,
         }
     }

@@ -43,7 +43,11 @@ pub fn run(args: &ReplayArgs) -> Result<u8> {
     let corpus = seeds::load(&paths)?;
     let jobs: Vec<Job> = seeds::resolve(corpus.entries(), default_raft)?
         .into_iter()
-        .map(|(scenario, seed)| Job { scenario, seed })
+        .map(|(scenario, seed, knobs)| Job {
+            scenario,
+            seed,
+            knobs,
+        })
         .collect();
     for file in corpus.files() {
         runner.claims.input(file, "the seeds file");

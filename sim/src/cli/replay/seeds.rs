@@ -7,12 +7,14 @@
 //! # comment lines and blank lines are ignored
 //! SCENARIO SEED  # why this seed is here (the bug it found, the fix)
 //! SCENARIO SEED raft=NAME  # the same, for another Raft implementation
+//! SCENARIO SEED knobs=shipped  # a swarm run in the implementation's shipped configuration
 //! ```
 //!
 //! `SCENARIO` is a name from `raftsim list`; `SEED` a decimal `u64`; `raft=NAME` names
 //! the implementation (`raftsim list --raft NAME`), else the one `replay --raft` gives
-//! (by default `ours`); the `#` note is required, so that every seed says why it is
-//! kept. Every `*.txt` file in the directory
+//! (by default `ours`); `knobs=shipped` replays a swarm run without drawn knobs (as
+//! every swarm run ran before the knobs existed), `knobs=drawn` (the default) with
+//! them; the `#` note is required, so that every seed says why it is kept. Every `*.txt` file in the directory
 //! is read, in name order. Files are UTF-8 (a leading byte-order mark is skipped); lines
 //! end in `\n` or `\r\n` (a lone `\r` is an error). An entry may appear once in a whole
 //! selection: a repeat, in the same file or another, is an error naming both places;
@@ -26,6 +28,7 @@
 //! ```
 
 use crate::cli::shared::error::{Error, Result};
+use crate::outcome::Knobs;
 use crate::registry;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -40,6 +43,8 @@ pub struct Entry {
     pub seed: u64,
     /// The Raft implementation it names, if any.
     pub raft: Option<String>,
+    /// Whether the run draws the implementation's knobs (`knobs=`).
+    pub knobs: Knobs,
     /// Why it is in the corpus.
     pub note: String,
     /// Where it was read: `file:line`.
@@ -53,7 +58,7 @@ pub struct Corpus {
     files: Vec<PathBuf>,
     /// The index in `entries` of each (scenario, seed, implementation): repeats are
     /// found in O(log n), so a file of 40,000 entries parses in milliseconds.
-    seen: BTreeMap<(String, u64, Option<String>), usize>,
+    seen: BTreeMap<(String, u64, Option<String>, Knobs), usize>,
 }
 
 impl Corpus {
@@ -88,7 +93,7 @@ impl Corpus {
                 continue;
             };
             let raft = line.raft.map(str::to_string);
-            let key = (line.scenario.to_string(), line.seed, raft.clone());
+            let key = (line.scenario.to_string(), line.seed, raft.clone(), line.knobs);
             if let Some(&first) = self.seen.get(&key) {
                 return Err(Error::Data(format!(
                     "{origin}: {} {} repeats the entry at {}",
@@ -100,6 +105,7 @@ impl Corpus {
                 scenario: line.scenario.to_string(),
                 seed: line.seed,
                 raft,
+                knobs: line.knobs,
                 note: line.note.to_string(),
                 origin,
             });
@@ -152,6 +158,7 @@ struct Line<'a> {
     scenario: &'a str,
     seed: u64,
     raft: Option<&'a str>,
+    knobs: Knobs,
     note: &'a str,
 }
 
@@ -171,24 +178,30 @@ fn parse_line(raw: &str) -> std::result::Result<Option<Line<'_>>, String> {
         }
     };
     let words: Vec<&str> = body.split_whitespace().collect();
-    let (scenario, seed, raft) = match words[..] {
-        [scenario, seed] => (scenario, seed, None),
-        [scenario, seed, raft] => match raft.strip_prefix("raft=") {
-            Some(name) if !name.is_empty() => (scenario, seed, Some(name)),
-            _ => {
-                return Err(format!(
-                    "the third word must be `raft=NAME`, found {raft:?}"
-                ))
-            }
-        },
+    let (scenario, seed, options) = match words[..] {
+        [scenario, seed, ref options @ ..] if options.len() <= 2 => (scenario, seed, options),
         _ => {
             return Err(format!(
-                "expected `SCENARIO SEED [raft=NAME] # note`, found {} word(s) before `#`: {:?}",
+                "expected `SCENARIO SEED [raft=NAME] [knobs=shipped|drawn] # note`, found {} word(s) before `#`: {:?}",
                 words.len(),
                 body.trim()
             ))
         }
     };
+    let (mut raft, mut knobs) = (None, None);
+    for option in options {
+        match option.split_once('=') {
+            Some(("raft", name)) if !name.is_empty() && raft.is_none() => raft = Some(name),
+            Some(("knobs", "shipped")) if knobs.is_none() => knobs = Some(Knobs::Shipped),
+            Some(("knobs", "drawn")) if knobs.is_none() => knobs = Some(Knobs::Drawn),
+            _ => {
+                return Err(format!(
+                    "after the seed, expected `raft=NAME` or `knobs=shipped|drawn` (each once), found {option:?}"
+                ))
+            }
+        }
+    }
+    let knobs = knobs.unwrap_or_default();
     let seed: u64 = seed
         .parse()
         .map_err(|_| format!("seed {seed:?} is not a non-negative integer"))?;
@@ -196,6 +209,7 @@ fn parse_line(raw: &str) -> std::result::Result<Option<Line<'_>>, String> {
         scenario,
         seed,
         raft,
+        knobs,
         note,
     }))
 }
@@ -240,17 +254,17 @@ fn files(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// The scenario of each entry, in order: of the implementation the entry names, else
-/// of `default_raft`.
+/// The scenario, seed and knobs of each entry, in order: the scenario of the
+/// implementation the entry names, else of `default_raft`.
 ///
 /// # Errors
 /// `Data` naming `file:line` for an entry whose implementation or scenario does not
 /// exist (or whose implementation does not support the scenario).
-pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u64)>> {
+pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u64, Knobs)>> {
     let mut lists: BTreeMap<&str, BTreeMap<&'static str, Scenario>> = BTreeMap::new();
     // Each run once: an entry that names the default implementation and one that names
     // none are the same run.
-    let mut seen: BTreeMap<(&'static str, &'static str, u64), &str> = BTreeMap::new();
+    let mut seen: BTreeMap<(&'static str, &'static str, u64, Knobs), &str> = BTreeMap::new();
     entries
         .iter()
         .map(|e| {
@@ -271,13 +285,14 @@ pub fn resolve(entries: &[Entry], default_raft: &str) -> Result<Vec<(Scenario, u
                     e.origin, e.scenario
                 )));
             };
-            if let Some(first) = seen.insert((s.implementation, s.name, e.seed), &e.origin) {
+            let run = (s.implementation, s.name, e.seed, e.knobs);
+            if let Some(first) = seen.insert(run, &e.origin) {
                 return Err(Error::Data(format!(
                     "{}: {} {} on raft={raft} repeats the entry at {first}",
                     e.origin, e.scenario, e.seed
                 )));
             }
-            Ok((s, e.seed))
+            Ok((s, e.seed, e.knobs))
         })
         .collect()
 }
@@ -310,6 +325,7 @@ mod tests {
                 scenario: "PingFaults".into(),
                 seed: 3,
                 raft: None,
+                knobs: Knobs::Drawn,
                 note: "example".into(),
                 origin: "s.txt:3".into()
             }
@@ -339,13 +355,12 @@ mod tests {
             ("PingFaults 3\n", "s.txt:1", "no `# note`"),
             ("PingFaults 3 #\n", "s.txt:1", "no `# note`"),
             ("# c\nPingFaults # why\n", "s.txt:2", "found 1 word"),
-            ("PingFaults 3 4 # why\n", "s.txt:1", "must be `raft=NAME`"),
-            (
-                "PingFaults 3 raft= # why\n",
-                "s.txt:1",
-                "must be `raft=NAME`",
-            ),
-            ("PingFaults 3 raft=a b # why\n", "s.txt:1", "found 4 word"),
+            ("PingFaults 3 4 # why\n", "s.txt:1", "expected `raft=NAME` or `knobs="),
+            ("PingFaults 3 raft= # why\n", "s.txt:1", "found \"raft=\""),
+            ("PingFaults 3 raft=a b # why\n", "s.txt:1", "found \"b\""),
+            ("PingFaults 3 raft=a raft=b # why\n", "s.txt:1", "each once"),
+            ("PingFaults 3 knobs=maybe # why\n", "s.txt:1", "knobs=shipped|drawn"),
+            ("PingFaults 3 raft=a knobs=drawn c # why\n", "s.txt:1", "found 5 word"),
             ("PingFaults x # why\n", "s.txt:1", "seed \"x\""),
             ("PingFaults -1 # why\n", "s.txt:1", "seed \"-1\""),
             (
@@ -363,6 +378,16 @@ mod tests {
                 other => panic!("{text:?} parsed as {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn parse_entry_may_keep_the_shipped_knobs_and_counts_as_another_run() {
+        let text = "SwarmRaft 3 # drawn\nSwarmRaft 3 knobs=shipped raft=ours # shipped\n";
+        let got = parse("s.txt", text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got[0].knobs, Knobs::Drawn);
+        assert_eq!(got[1].knobs, Knobs::Shipped);
+        let runs = resolve(&got, registry::DEFAULT_RAFT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((runs[0].2, runs[1].2), (Knobs::Drawn, Knobs::Shipped));
     }
 
     #[test]

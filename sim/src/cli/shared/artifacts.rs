@@ -113,8 +113,14 @@ pub fn write(
         "" => "none",
         name => name,
     };
+    // A swarm run's profile (its knobs among it) and whether it drew its knobs: what
+    // `shrink` on this folder reads back.
+    let profile = match &outcome.profile {
+        Some(p) => format!("profile: {p}\nknobs: {}\n", outcome.knobs.name()),
+        None => String::new(),
+    };
     let summary = format!(
-        "scenario: {}\nraft: {raft}\nseed: {}\nreason: {reason}\nreplay: {}\n",
+        "scenario: {}\nraft: {raft}\nseed: {}\n{profile}reason: {reason}\nreplay: {}\n",
         outcome.scenario,
         outcome.seed,
         outcome.replay_command()

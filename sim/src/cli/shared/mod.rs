@@ -16,6 +16,7 @@ pub mod claims;
 pub mod error;
 pub mod exit;
 pub mod filter;
+pub mod knobs_arg;
 pub mod output;
 pub mod raft_arg;
 pub mod record;

@@ -1,7 +1,7 @@
 //! The result of one run as the CLI reports it: the outcome's figures plus wall time.
 
 use crate::engine::Instant;
-use crate::outcome::Outcome;
+use crate::outcome::{Knobs, Outcome};
 use crate::scenario::Part;
 use serde::Serialize;
 use std::fmt;
@@ -35,6 +35,8 @@ pub struct Record {
     pub unwritten: Vec<String>,
     /// A swarm run's fault profile, on one line.
     pub profile: Option<String>,
+    /// Whether a swarm run drew the implementation's knobs or kept them shipped.
+    pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
 }
@@ -76,6 +78,7 @@ impl Record {
             artifacts: Vec::new(),
             unwritten: Vec::new(),
             profile: outcome.profile,
+            knobs: outcome.knobs,
             schedule: outcome.schedule,
         }
     }
@@ -110,6 +113,7 @@ impl Record {
             &self.scenario,
             self.seed,
             self.schedule.as_deref(),
+            self.knobs,
         )
     }
 
@@ -199,6 +203,7 @@ mod tests {
             artifacts: Vec::new(),
             unwritten: Vec::new(),
             profile: None,
+            knobs: Knobs::Drawn,
             schedule: None,
         }
     }

@@ -16,6 +16,7 @@ use crate::cli::shared::artifacts;
 use crate::cli::shared::error::Result;
 use crate::cli::shared::filter::{self, Filter};
 use crate::cli::shared::output;
+use crate::cli::shared::knobs_arg::KnobsArg;
 use crate::cli::shared::raft_arg::RaftArg;
 use crate::cli::shared::seed_range::{SeedRange, DEFAULT_SEEDS};
 use crate::cli::sweep::plan::{plan, Job};
@@ -41,6 +42,9 @@ pub struct SweepArgs {
     pub raft: RaftArg,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub knobs: KnobsArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub runner: RunnerArgs,
 }
 
@@ -59,7 +63,7 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
     let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
     let mut runner = Runner::from_args(&args.runner)?;
     let scenarios = Filter::select(filter.as_ref(), &implementation.scenarios())?;
-    let jobs = plan(&scenarios, range, shard)?;
+    let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
     let header = format!(
         "sweep: {} scenario(s) of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",

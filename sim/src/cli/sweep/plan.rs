@@ -10,6 +10,7 @@
 use crate::cli::shared::error::{Error, Result};
 use crate::cli::shared::seed_range::SeedRange;
 use crate::cli::sweep::shard::Shard;
+use crate::outcome::Knobs;
 use crate::scenario::Scenario;
 
 /// The most runs one sweep (or shard) may hold: results stay in memory until the report.
@@ -22,13 +23,20 @@ pub struct Job {
     pub scenario: Scenario,
     /// The seed.
     pub seed: u64,
+    /// Whether a swarm run draws the implementation's knobs.
+    pub knobs: Knobs,
 }
 
 /// Every (scenario, seed) of the sweep in its stable order, keeping `shard`'s slice.
 ///
 /// # Errors
 /// `Usage` when the slice would hold more than [`RUNS_MAX`] runs.
-pub fn plan(scenarios: &[Scenario], range: SeedRange, shard: Shard) -> Result<Vec<Job>> {
+pub fn plan(
+    scenarios: &[Scenario],
+    range: SeedRange,
+    shard: Shard,
+    knobs: Knobs,
+) -> Result<Vec<Job>> {
     assert!(!scenarios.is_empty(), "a sweep with no scenario");
     let per_scenario = range.len();
     // At most 2^64 seeds times a few hundred scenarios: far inside u128.
@@ -50,6 +58,7 @@ pub fn plan(scenarios: &[Scenario], range: SeedRange, shard: Shard) -> Result<Ve
             Job {
                 scenario: *scenario,
                 seed: range.nth(k % per_scenario),
+                knobs,
             }
         })
         .collect();
@@ -89,7 +98,7 @@ mod tests {
     fn plan_shards_cover_the_whole_sweep_once() {
         let all = [scenario("A"), scenario("B")];
         let range = parse("3..6", SeedRange::parse);
-        let whole = names(&plan(&all, range, Shard::ALL).unwrap_or_else(|e| panic!("{e}")));
+        let whole = names(&plan(&all, range, Shard::ALL, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(
             whole,
             [("A", 3), ("A", 4), ("A", 5), ("B", 3), ("B", 4), ("B", 5)]
@@ -98,7 +107,7 @@ mod tests {
         for text in ["0/4", "1/4", "2/4", "3/4"] {
             let shard = parse(text, Shard::parse);
             union.extend(names(
-                &plan(&all, range, shard).unwrap_or_else(|e| panic!("{e}")),
+                &plan(&all, range, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}")),
             ));
         }
         union.sort();
@@ -111,7 +120,7 @@ mod tests {
     fn plan_too_many_runs_is_usage_error() {
         let range = parse("0..18446744073709551615", SeedRange::parse);
         assert!(matches!(
-            plan(&[scenario("A")], range, Shard::ALL),
+            plan(&[scenario("A")], range, Shard::ALL, Knobs::Drawn),
             Err(Error::Usage(_))
         ));
     }
@@ -120,14 +129,14 @@ mod tests {
     fn plan_huge_range_thin_shard_is_computed_not_walked() {
         let range = parse("0..18446744073709551615", SeedRange::parse);
         let shard = parse("1/4611686018427387904", Shard::parse);
-        let jobs = plan(&[scenario("A")], range, shard).unwrap_or_else(|e| panic!("{e}"));
+        let jobs = plan(&[scenario("A")], range, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
         let seeds: Vec<u64> = jobs.iter().map(|j| j.seed).collect();
         assert_eq!(seeds, [1, 1 + (1 << 62), 1 + (1 << 63), 1 + 3 * (1 << 62)]);
         // Two scenarios over every u64 seed: 2^65 runs, sliced in 2^63.
         let every = parse("0..=18446744073709551615", SeedRange::parse);
         let shard = parse("9223372036854775807/9223372036854775808", Shard::parse);
         let jobs =
-            plan(&[scenario("A"), scenario("B")], every, shard).unwrap_or_else(|e| panic!("{e}"));
+            plan(&[scenario("A"), scenario("B")], every, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
         let half = (1 << 63) - 1;
         assert_eq!(
             names(&jobs),
@@ -139,7 +148,7 @@ mod tests {
     #[test]
     fn plan_largest_seed_alone() {
         let range = parse("18446744073709551615", SeedRange::parse);
-        let jobs = plan(&[scenario("A")], range, Shard::ALL).unwrap_or_else(|e| panic!("{e}"));
+        let jobs = plan(&[scenario("A")], range, Shard::ALL, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(names(&jobs), [("A", u64::MAX)]);
     }
 }
