@@ -2,7 +2,7 @@
 //! compare with Porcupine 1.3.0's figures (see the checker README), and over synthetic KV
 //! histories: long sequential ones (memory linear in the length) and concurrent appends
 //! with a final read (TestUnreliableOneKey's shape), and single-key histories of thousands
-//! of operations with one corrupted read.
+//! of operations with one corrupted read; and histories recorded by raftsim runs.
 //!
 //! `cargo bench -p checker` measures; `cargo test` runs each bench once as a smoke test.
 //! The corpus is read from `../shared/data/porcupine` (or `RAFTSIM_PORCUPINE_DATA`); when it
@@ -161,9 +161,30 @@ fn corrupted_single_key(c: &mut Criterion) {
     group.finish();
 }
 
+/// Histories recorded by raftsim runs (`tests/data/`): SwarmKv seed 7388, one key, appends,
+/// gets and puts, a put no read shows open across a get of 14 concurrent appends (Unknown
+/// at the cache limit before a put counted as a way out only for reads it can start).
+fn recorded(c: &mut Criterion) {
+    let name = "swarmkv-7388-ok.json";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let text = read(std::path::Path::new(path), name);
+    let ops = parse_json(&text, name)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .ops;
+    let mut group = c.benchmark_group("recorded");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("swarmkv_7388", |b| {
+        b.iter(|| check_operations(&KvModel::new(), &ops, &single_core()).verdict)
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     synthetic_histories(c);
     corrupted_single_key(c);
+    recorded(c);
     let Some(dir) = corpus() else { return };
     jepsen(c, &dir);
     kv_logs(c, &dir);

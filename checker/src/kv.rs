@@ -339,8 +339,16 @@ impl Model for KvModel {
         }
     }
 
-    fn resets(&self, input: &KvInput, read: &KvInput, _read_output: Option<&KvOutput>) -> bool {
-        input.op == KvOp::Put && input.key == read.key
+    fn resets(&self, input: &KvInput, read: &KvInput, read_output: Option<&KvOutput>) -> bool {
+        // A read that does not extend the current value becomes legal only through a put,
+        // and the last put before it leaves a value the read extends: the put's value is a
+        // prefix of the value read. A put of anything else cannot be that last put (a value
+        // read after it starts with what it wrote). Counting every put of the key let one
+        // put no read ever shows, open across a read of many appends, keep that read from
+        // being doomed, and the search tried every order of those appends.
+        input.op == KvOp::Put
+            && input.key == read.key
+            && read_output.is_none_or(|o| o.value.starts_with(&input.value))
     }
 
     fn impossible_output(&self, ops: &[&Operation<KvInput, KvOutput>]) -> Option<usize> {
@@ -559,6 +567,32 @@ mod tests {
             model.resets(&input(KvOp::Put, "k", ""), &g, Some(&o))
                 && !model.resets(&input(KvOp::Put, "j", ""), &g, Some(&o))
         );
+    }
+
+    #[test]
+    fn kv_only_a_put_of_a_prefix_of_the_value_read_resets_a_read() {
+        let model = KvModel::new();
+        let get = input(KvOp::Get, "k", "");
+        let read = out("ab");
+        let cases = [
+            (input(KvOp::Put, "k", ""), Some(&read), true),
+            (input(KvOp::Put, "k", "a"), Some(&read), true),
+            (input(KvOp::Put, "k", "ab"), Some(&read), true),
+            (input(KvOp::Put, "k", "b"), Some(&read), false),
+            (input(KvOp::Put, "k", "abc"), Some(&read), false),
+            (input(KvOp::Put, "j", "a"), Some(&read), false),
+            (input(KvOp::Put, "k", "b"), None, true),
+            (input(KvOp::Append, "k", "a"), Some(&read), false),
+            (input(KvOp::AppendReturningPrevious, "k", ""), None, false),
+            (input(KvOp::Get, "k", ""), Some(&read), false),
+        ];
+        for (write, output, expected) in cases {
+            assert_eq!(
+                model.resets(&write, &get, output),
+                expected,
+                "{write:?} for a read of {output:?}"
+            );
+        }
     }
 
     #[test]

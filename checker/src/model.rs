@@ -92,9 +92,10 @@ pub trait Model: Sync {
     }
 
     /// Whether operation `input` may undo what makes the read (`read`, `read_output`)
-    /// hopeless (for the KV model: a put of the same key; for the register: a store of
-    /// the value read). Only consulted after `can_become_legal` said `false`; returning
-    /// `true` is always safe.
+    /// hopeless (for the KV model: a put of the same key whose value is a prefix of the
+    /// value read; for the register: a store of the value read). Only consulted after
+    /// `can_become_legal` said `false`; returning `true` is always safe, and the more
+    /// operations it rules out, the sooner a read that is hopeless is seen to be.
     fn resets(
         &self,
         _input: &Self::Input,
