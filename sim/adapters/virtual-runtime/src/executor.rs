@@ -13,6 +13,11 @@ use std::task::{Context, Poll, Wake, Waker};
 use crate::join::{Abort, JoinError, JoinHandle, Slot};
 use crate::panic::{message, TaskPanic};
 
+/// The most task polls one [`Executor::run_ready`] may make: a node that is still busy
+/// after a million polls at one instant has a task that wakes itself forever (a
+/// livelock, which would otherwise hang the simulation without a word).
+pub const POLLS_PER_RUN_MAX: u64 = 1_000_000;
+
 /// The ids of woken tasks, first woken first.
 ///
 /// Behind an `Arc<Mutex>` only because `std::task::Waker` must be `Send + Sync`; a node
@@ -130,8 +135,11 @@ impl Executor {
     /// [`TaskPanic`] as soon as a task panics: that task is removed (its handle reports
     /// [`JoinError::Panicked`]) and the others stay as they are, those still woken
     /// included.
+    ///
+    /// # Panics
+    /// After [`POLLS_PER_RUN_MAX`] polls, naming the task to poll next.
     pub fn run_ready(&self) -> Result<(), TaskPanic> {
-        loop {
+        for _ in 0..POLLS_PER_RUN_MAX {
             let Some(id) = lock(&self.ready).pop_front() else {
                 return Ok(());
             };
@@ -157,6 +165,11 @@ impl Executor {
                 }
             }
         }
+        let next = lock(&self.ready).front().copied();
+        panic!(
+            "virtual-runtime livelock: {POLLS_PER_RUN_MAX} task polls at one instant and \
+             tasks are still woken (next: task {next:?}); a task wakes itself forever"
+        );
     }
 
     /// Drops every task (unfinished tasks' handles report [`JoinError::Cancelled`]).
@@ -202,6 +215,17 @@ mod tests {
         let results: Vec<_> = handles.iter_mut().map(|h| h.try_join()).collect();
         assert_eq!(results, [Some(Ok(0)), Some(Ok(10)), Some(Ok(20))]);
         assert_eq!(executor.tasks_alive(), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "virtual-runtime livelock")]
+    fn executor_task_waking_itself_forever_panics() {
+        let executor = Executor::new();
+        executor.spawn(std::future::poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::<()>::Pending
+        }));
+        let _ = executor.run_ready();
     }
 
     #[test]

@@ -101,7 +101,8 @@ impl Runtime {
     /// [`TaskPanic::resume`].
     ///
     /// # Panics
-    /// If `now` is earlier than the node's clock.
+    /// If `now` is earlier than the node's clock, or on a livelock: tasks still woken
+    /// after a million polls in a row (a task that wakes itself forever).
     pub fn enter(&self, now: Instant) -> Result<(), TaskPanic> {
         let _current = self.make_current();
         self.node.run(now)
