@@ -14,8 +14,11 @@ use crate::rng::NodeRng;
 pub struct Node {
     /// Shared with every [`Sleep`](crate::Sleep) of the node.
     pub clock: Rc<Clock>,
+    /// The node's tasks.
     pub executor: Executor,
+    /// The stream every `thread_rng()` handle of the node draws from.
     pub rng: NodeRng,
+    /// The seed `rng` started from.
     pub seed: u64,
 }
 
