@@ -17,12 +17,13 @@ use std::path::{Path, PathBuf};
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Every crate of the workspace: its name and its source folder, from the repository root.
-const CRATES: [(&str, &str); 6] = [
+const CRATES: [(&str, &str); 7] = [
     ("checker", "checker/src"),
     ("raft", "raft/src"),
     ("kvraft", "kvraft/src"),
     ("raft-contract", "sim/contract/src"),
     ("raftrs-adapter", "sim/adapters/raft-rs/src"),
+    ("virtual-runtime", "sim/adapters/virtual-runtime/src"),
     ("sim", "sim/src"),
 ];
 
