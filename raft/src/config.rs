@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn empty_settings_are_the_default_and_every_drawn_combination_is_valid_and_lab_bound() {
-        assert_eq!(Config::from_settings(&Settings::defaults()), Config::default());
+        assert_eq!(
+            Config::from_settings(&Settings::defaults()),
+            Config::default()
+        );
         for knob in KNOBS {
             assert!(knob.choices.contains(&knob.default), "{}", knob.name);
         }
@@ -163,8 +166,14 @@ mod tests {
             }
             let c = Config::from_settings(&s);
             assert!(c.validate().is_ok(), "{combo:?}");
-            assert!(c.heartbeat_interval >= Duration::from_millis(100), "{combo:?}");
-            assert!(c.election_timeout_max <= Duration::from_millis(1100), "{combo:?}");
+            assert!(
+                c.heartbeat_interval >= Duration::from_millis(100),
+                "{combo:?}"
+            );
+            assert!(
+                c.election_timeout_max <= Duration::from_millis(1100),
+                "{combo:?}"
+            );
         }
     }
 

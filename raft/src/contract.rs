@@ -6,8 +6,8 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Ack, Boot, Command, Error, Instant, Knob, LogIndex, NodeId, RaftFamily, RaftMessage,
-    RaftNode, Status, Term,
+    Ack, Boot, Command, Error, Instant, Knob, LogIndex, NodeId, RaftFamily, RaftMessage, RaftNode,
+    Status, Term,
 };
 
 /// raftsim's Raft, registered for every command type (`--raft ours`).

@@ -21,7 +21,10 @@ const INTERNAL: i32 = 70;
 /// A valid schedule of the raft workload, written to `dir/name`.
 fn schedule(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
-    write(&path, Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3).to_json());
+    write(
+        &path,
+        Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3).to_json(),
+    );
     path
 }
 

@@ -92,8 +92,8 @@ impl Settings {
     /// The first setting that `knobs` does not allow: a name no knob has, or a value
     /// outside the knob's bounds. `None` when every setting is allowed.
     pub fn refusal(&self, knobs: &[Knob]) -> Option<Refusal> {
-        self.iter().find_map(|(name, value)| {
-            match knobs.iter().find(|k| k.name == name) {
+        self.iter().find_map(
+            |(name, value)| match knobs.iter().find(|k| k.name == name) {
                 None => Some(Refusal::Unknown {
                     name: name.to_string(),
                     known: knobs.iter().map(|k| k.name).collect(),
@@ -107,8 +107,8 @@ impl Settings {
                         hi,
                     })
                 }
-            }
-        })
+            },
+        )
     }
 }
 
@@ -144,7 +144,12 @@ impl fmt::Display for Refusal {
             Refusal::Unknown { name, known } => {
                 write!(f, "unknown knob {name:?}; known: {}", known.join(", "))
             }
-            Refusal::OutOfRange { name, value, lo, hi } => {
+            Refusal::OutOfRange {
+                name,
+                value,
+                lo,
+                hi,
+            } => {
                 write!(f, "knob {name} is {value}; allowed: {lo} to {hi}")
             }
         }

@@ -13,14 +13,14 @@
 use crate::cli::shared::artifacts;
 use crate::cli::shared::claims::Claims;
 use crate::cli::shared::error::{Error, Result, EXIT_PASS};
-use crate::cli::shared::output;
 use crate::cli::shared::knobs_arg::KnobsArg;
+use crate::cli::shared::output;
 use crate::cli::shared::raft_arg::RaftArg;
 use crate::cli::shared::schedule_file;
 use crate::cli::shared::seed_range::parse_seed;
 use crate::cli::swarm::WorkloadArg;
-use crate::panics;
 use crate::outcome::Knobs;
+use crate::panics;
 use crate::registry;
 use crate::scenario::{RunConfig, Schedule};
 use crate::swarm::shrink::{shrink, signature};

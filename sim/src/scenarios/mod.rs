@@ -70,7 +70,13 @@ pub(crate) fn run_kv<I: Implementation>(
     setup: KvSetup,
     body: impl FnOnce(&mut KvTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
+    crate::tester::run(
+        config.run_id(name, I::NAME),
+        config,
+        &Settings::defaults(),
+        setup,
+        body,
+    )
 }
 
 /// Runs a sharded KV or shard controller test body on a fresh simulation, judging the
@@ -81,7 +87,13 @@ pub(crate) fn run_shard<I: Implementation>(
     setup: ShardSetup,
     body: impl FnOnce(&mut ShardTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
+    crate::tester::run(
+        config.run_id(name, I::NAME),
+        config,
+        &Settings::defaults(),
+        setup,
+        body,
+    )
 }
 
 /// Declares KV scenarios, one named-field entry each (see `kv_3a.rs`), as the
@@ -175,7 +187,13 @@ pub(crate) fn run_raft<I: Implementation>(
     setup: RaftSetup,
     body: impl FnOnce(&mut RaftTester<I>) -> Verdict,
 ) -> Outcome {
-    crate::tester::run(config.run_id(name, I::NAME), config, &Settings::defaults(), setup, body)
+    crate::tester::run(
+        config.run_id(name, I::NAME),
+        config,
+        &Settings::defaults(),
+        setup,
+        body,
+    )
 }
 
 /// Declares Raft scenarios, one named-field entry each (see `raft_2a.rs`), as the

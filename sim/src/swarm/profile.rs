@@ -295,7 +295,10 @@ mod tests {
                 knob.name
             );
         }
-        assert_eq!(drawn, (0..400).map(|s| draw_knobs(knobs, s)).collect::<Vec<_>>());
+        assert_eq!(
+            drawn,
+            (0..400).map(|s| draw_knobs(knobs, s)).collect::<Vec<_>>()
+        );
         assert!(draw_knobs(&[], 7).is_empty(), "no knobs, nothing drawn");
     }
 
@@ -305,6 +308,9 @@ mod tests {
         let mut profile = Profile::draw(Workload::Raft, &mut rng);
         let plain = profile.summary();
         profile.knobs.set("entries_per_message", 2);
-        assert_eq!(profile.summary(), format!("{plain} knobs[entries_per_message=2]"));
+        assert_eq!(
+            profile.summary(),
+            format!("{plain} knobs[entries_per_message=2]")
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
-use raft_contract::{Knob, Refusal};
 use crate::engine::SimRng;
+use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
 
 /// The `format` field of a schedule file.
@@ -390,7 +390,12 @@ impl Plan {
     pub fn validate_knobs(&self, knobs: &[Knob]) -> Result<(), ScheduleError> {
         match self.profile.knobs.refusal(knobs) {
             None => Ok(()),
-            Some(Refusal::OutOfRange { name, value, lo, hi }) => Err(ScheduleError::OutOfRange {
+            Some(Refusal::OutOfRange {
+                name,
+                value,
+                lo,
+                hi,
+            }) => Err(ScheduleError::OutOfRange {
                 field: format!("profile.knobs.{name}"),
                 value: value.to_string(),
                 allowed: format!("{lo} to {hi}"),

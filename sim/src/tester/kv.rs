@@ -290,8 +290,9 @@ impl<I: Implementation> Tester<KvSuite<I>> {
     pub fn start_server(&mut self, i: usize) -> Verdict {
         let (n, max) = (self.n(), self.suite.maxraftstate);
         let settings = &self.settings;
-        self.sim
-            .restart(self.suite.servers[i], |init| KvNode::server(init, n, max, settings));
+        self.sim.restart(self.suite.servers[i], |init| {
+            KvNode::server(init, n, max, settings)
+        });
         self.watch(self.suite.servers[i])
     }
 

@@ -8,8 +8,8 @@
 //! where the lab calls `t.Fatalf`, a scenario here returns the failure.
 
 use super::reading::reading;
-use super::rig::{Base, Suite};
 use super::rig::Tester;
+use super::rig::{Base, Suite};
 use super::tasks::{Task, Wake};
 use crate::cluster::{Cmd, RaftOutput, RaftServer};
 use crate::engine::{Duration, Instant, NodeId};
@@ -87,7 +87,10 @@ impl<I: Implementation> Suite for RaftSuite<I> {
         };
         let mut t = Tester::with_suite(base, suite);
         let ids: Vec<NodeId> = (0..n)
-            .map(|_| t.sim.add_node(|init| RaftServer::new(init, n, &base.settings)))
+            .map(|_| {
+                t.sim
+                    .add_node(|init| RaftServer::new(init, n, &base.settings))
+            })
             .collect();
         t.suite.ids = ids.clone();
         t.add_cluster(None, Arc::new(ids));

@@ -261,9 +261,7 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
             defect: self.suite.setup.defect,
         };
         let settings = self.settings.clone();
-        move |init| {
-            ShardNode::group(init, gid_of(gi), peers, ctrl, directory, setup, &settings)
-        }
+        move |init| ShardNode::group(init, gid_of(gi), peers, ctrl, directory, setup, &settings)
     }
 
     /// Every node linked both ways with every server (clerks and servers alike).

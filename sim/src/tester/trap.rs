@@ -114,14 +114,26 @@ mod tests {
         let mut t = Trap::new(0, Springs::StateChange, Instant(10), Duration(5));
         let quiet = Observed::default();
         assert!(!t.springs_on(&status(1, None), &quiet, 1), "first sight");
-        assert!(!t.springs_on(&status(1, None), &quiet, 2), "saved, unchanged");
-        assert!(t.springs_on(&status(2, None), &quiet, 2), "term changed, not saved");
+        assert!(
+            !t.springs_on(&status(1, None), &quiet, 2),
+            "saved, unchanged"
+        );
+        assert!(
+            t.springs_on(&status(2, None), &quiet, 2),
+            "term changed, not saved"
+        );
         assert!(t.springs_on(&status(2, Some(1)), &quiet, 2), "vote changed");
         let mut longer = status(2, Some(1));
         longer.last_index = LogIndex(1);
         assert!(t.springs(&longer, Some(Term(2)), &quiet, 2), "log grew");
-        assert!(t.springs(&longer, Some(Term(3)), &quiet, 2), "last entry replaced");
-        assert!(!t.springs(&longer, Some(Term(3)), &quiet, 3), "nothing changed");
+        assert!(
+            t.springs(&longer, Some(Term(3)), &quiet, 2),
+            "last entry replaced"
+        );
+        assert!(
+            !t.springs(&longer, Some(Term(3)), &quiet, 3),
+            "nothing changed"
+        );
     }
 
     #[test]
@@ -129,7 +141,10 @@ mod tests {
         let mut t = Trap::new(0, Springs::VoteOrTerm, Instant(10), Duration(5));
         let quiet = Observed::default();
         assert!(!t.springs_on(&status(1, None), &quiet, 1), "first sight");
-        assert!(!t.springs_on(&status(1, None), &quiet, 2), "saved, unchanged");
+        assert!(
+            !t.springs_on(&status(1, None), &quiet, 2),
+            "saved, unchanged"
+        );
         assert!(
             !t.springs_on(&status(2, None), &quiet, 2),
             "changed, not saved"

@@ -142,7 +142,10 @@ mod tests {
             let config = crate::node::config(NodeId(0), 0, &t);
             assert!(config.validate().is_ok(), "{settings}");
             assert!(TICK * t.heartbeat_tick as u64 >= TICK * 10, "{settings}");
-            assert!(TICK * (t.election_timeouts().end as u64) <= TICK * 100, "{settings}");
+            assert!(
+                TICK * (t.election_timeouts().end as u64) <= TICK * 100,
+                "{settings}"
+            );
         }
     }
 }

@@ -93,7 +93,12 @@ impl Corpus {
                 continue;
             };
             let raft = line.raft.map(str::to_string);
-            let key = (line.scenario.to_string(), line.seed, raft.clone(), line.knobs);
+            let key = (
+                line.scenario.to_string(),
+                line.seed,
+                raft.clone(),
+                line.knobs,
+            );
             if let Some(&first) = self.seen.get(&key) {
                 return Err(Error::Data(format!(
                     "{origin}: {} {} repeats the entry at {}",
@@ -355,12 +360,24 @@ mod tests {
             ("PingFaults 3\n", "s.txt:1", "no `# note`"),
             ("PingFaults 3 #\n", "s.txt:1", "no `# note`"),
             ("# c\nPingFaults # why\n", "s.txt:2", "found 1 word"),
-            ("PingFaults 3 4 # why\n", "s.txt:1", "expected `raft=NAME` or `knobs="),
+            (
+                "PingFaults 3 4 # why\n",
+                "s.txt:1",
+                "expected `raft=NAME` or `knobs=",
+            ),
             ("PingFaults 3 raft= # why\n", "s.txt:1", "found \"raft=\""),
             ("PingFaults 3 raft=a b # why\n", "s.txt:1", "found \"b\""),
             ("PingFaults 3 raft=a raft=b # why\n", "s.txt:1", "each once"),
-            ("PingFaults 3 knobs=maybe # why\n", "s.txt:1", "knobs=shipped|drawn"),
-            ("PingFaults 3 raft=a knobs=drawn c # why\n", "s.txt:1", "found 5 word"),
+            (
+                "PingFaults 3 knobs=maybe # why\n",
+                "s.txt:1",
+                "knobs=shipped|drawn",
+            ),
+            (
+                "PingFaults 3 raft=a knobs=drawn c # why\n",
+                "s.txt:1",
+                "found 5 word",
+            ),
             ("PingFaults x # why\n", "s.txt:1", "seed \"x\""),
             ("PingFaults -1 # why\n", "s.txt:1", "seed \"-1\""),
             (

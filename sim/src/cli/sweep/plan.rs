@@ -98,7 +98,8 @@ mod tests {
     fn plan_shards_cover_the_whole_sweep_once() {
         let all = [scenario("A"), scenario("B")];
         let range = parse("3..6", SeedRange::parse);
-        let whole = names(&plan(&all, range, Shard::ALL, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}")));
+        let whole =
+            names(&plan(&all, range, Shard::ALL, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(
             whole,
             [("A", 3), ("A", 4), ("A", 5), ("B", 3), ("B", 4), ("B", 5)]
@@ -129,14 +130,15 @@ mod tests {
     fn plan_huge_range_thin_shard_is_computed_not_walked() {
         let range = parse("0..18446744073709551615", SeedRange::parse);
         let shard = parse("1/4611686018427387904", Shard::parse);
-        let jobs = plan(&[scenario("A")], range, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
+        let jobs =
+            plan(&[scenario("A")], range, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
         let seeds: Vec<u64> = jobs.iter().map(|j| j.seed).collect();
         assert_eq!(seeds, [1, 1 + (1 << 62), 1 + (1 << 63), 1 + 3 * (1 << 62)]);
         // Two scenarios over every u64 seed: 2^65 runs, sliced in 2^63.
         let every = parse("0..=18446744073709551615", SeedRange::parse);
         let shard = parse("9223372036854775807/9223372036854775808", Shard::parse);
-        let jobs =
-            plan(&[scenario("A"), scenario("B")], every, shard, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
+        let jobs = plan(&[scenario("A"), scenario("B")], every, shard, Knobs::Drawn)
+            .unwrap_or_else(|e| panic!("{e}"));
         let half = (1 << 63) - 1;
         assert_eq!(
             names(&jobs),
@@ -148,7 +150,8 @@ mod tests {
     #[test]
     fn plan_largest_seed_alone() {
         let range = parse("18446744073709551615", SeedRange::parse);
-        let jobs = plan(&[scenario("A")], range, Shard::ALL, Knobs::Drawn).unwrap_or_else(|e| panic!("{e}"));
+        let jobs = plan(&[scenario("A")], range, Shard::ALL, Knobs::Drawn)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(names(&jobs), [("A", u64::MAX)]);
     }
 }
