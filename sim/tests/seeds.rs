@@ -39,7 +39,6 @@ fn seeds_every_entry_passes() {
                     keep_history: false,
                     schedule: None,
                     unmonitored: false,
-                    ..RunConfig::default()
                 },
             );
             outcome.failure.map(|reason| {
