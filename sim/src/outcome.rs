@@ -10,7 +10,7 @@
 
 use crate::engine::{Instant, Node, NodeId, Sim, Wreck};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
-use raft_contract::{Knob, RaftFamily};
+use raft_contract::Knob;
 use std::fmt;
 use std::sync::Arc;
 
@@ -57,10 +57,11 @@ pub enum Knobs {
 }
 
 impl Knobs {
-    /// The knobs a swarm run of `I` draws from: all of them, or none.
-    pub fn of<I: RaftFamily>(self) -> &'static [Knob] {
+    /// The knobs a swarm run draws from, of an implementation's `knobs`: all of them,
+    /// or none.
+    pub fn draw_from(self, knobs: &'static [Knob]) -> &'static [Knob] {
         match self {
-            Knobs::Drawn => I::KNOBS,
+            Knobs::Drawn => knobs,
             Knobs::Shipped => &[],
         }
     }

@@ -7,7 +7,7 @@
 //! their environment variable asks for them.
 
 use crate::implementation::Implementation;
-use crate::outcome::{Knobs, Outcome};
+use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 use raft_contract::Knob;
 use std::sync::OnceLock;
@@ -34,14 +34,6 @@ impl Registered {
             description: I::DESCRIPTION,
             knobs: I::KNOBS,
             scenarios: scenarios_of::<I>,
-        }
-    }
-
-    /// The knobs a swarm run draws from under `mode`: all of its knobs, or none.
-    pub fn knobs_for(&self, mode: Knobs) -> &'static [Knob] {
-        match mode {
-            Knobs::Drawn => self.knobs,
-            Knobs::Shipped => &[],
         }
     }
 

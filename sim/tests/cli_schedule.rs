@@ -99,6 +99,8 @@ fn edited(plan: &Plan, from: &str, to: &str) -> String {
 fn run_schedule_out_of_range_fields_are_data_errors_naming_field_and_range() {
     let dir = scratch("schedule_ranges");
     let mut plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 3);
+    plan.profile.knobs = raft_contract::Settings::defaults();
+    plan.profile.knobs.set("election_timeout_min_ms", 400);
     plan.faults.truncate(1);
     plan.faults[0].at_ms = 500;
     plan.faults[0].fault = sim::swarm::schedule::Fault::Flap {
@@ -169,6 +171,19 @@ fn run_schedule_out_of_range_fields_are_data_errors_naming_field_and_range() {
         (
             edited(&plan, "\"at_ms\"", "\"at\""),
             "missing field `at_ms`",
+        ),
+        // Knobs are checked against the implementation that runs the schedule.
+        (
+            edited(&plan, "\"knobs\": {", "\"knobs\": {\"heartbeat_ms\": 20, "),
+            "profile.knobs.heartbeat_ms is 20; allowed: 100 to 150",
+        ),
+        (
+            edited(
+                &plan,
+                "\"knobs\": {",
+                "\"knobs\": {\"max_inflight_msgs\": 4, ",
+            ),
+            "unknown knob \"max_inflight_msgs\"",
         ),
         ("{".repeat(2 << 20), "larger than 1048576 bytes"),
     ];
@@ -401,7 +416,10 @@ fn schedule_fuzzer_mutations_are_refused_or_run_cleanly() {
         let json: serde_json::Value =
             serde_json::from_str(&plan.to_json()).unwrap_or_else(|e| panic!("{e}"));
         let text = mutate(&json, &mut rng);
-        let Ok(mutated) = Plan::from_json(&text) else {
+        // What `run --schedule` refuses as data: the file, then its knobs against ours.
+        let read = Plan::from_json(&text);
+        let checked = read.and_then(|p| p.validate_knobs(raft::config::KNOBS).map(|()| p));
+        let Ok(mutated) = checked else {
             refused += 1;
             continue;
         };

@@ -265,8 +265,7 @@ fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
         None => registry::implementation(&plan.raft)
             .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
     };
-    plan.validate_knobs(implementation.knobs)
-        .map_err(|why| Error::Data(format!("{}: {why}", path.display())))?;
+    schedule_file::check_knobs(&plan, &implementation, path)?;
     let name = crate::swarm::scenario_name(plan.profile.workload);
     let scenario = registry::find(&implementation.scenarios(), name)
         .map_err(|e| Error::Usage(e.to_string()))?;

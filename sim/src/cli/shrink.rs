@@ -161,15 +161,15 @@ fn describe(plan: &Plan) -> String {
 fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     if let Some(path) = &args.schedule {
         let (mut plan, _) = schedule_file::read(path)?;
-        plan.raft = match &args.raft.raft {
+        let implementation = match &args.raft.raft {
             Some(raft) => {
                 registry::implementation(raft).map_err(|e| Error::Usage(e.to_string()))?
             }
             None => registry::implementation(&plan.raft)
                 .map_err(|why| Error::Data(format!("{}: raft: {why}", path.display())))?,
-        }
-        .name
-        .to_string();
+        };
+        schedule_file::check_knobs(&plan, &implementation, path)?;
+        plan.raft = implementation.name.to_string();
         return Ok((plan, Some(path.clone())));
     }
     if let Some(dir) = &args.folder {
@@ -182,7 +182,7 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     };
     let workload = args.workload.map_or(Workload::Raft, WorkloadArg::workload);
     let implementation = args.raft.implementation()?;
-    let knobs = implementation.knobs_for(args.knobs.knobs());
+    let knobs = args.knobs.knobs().draw_from(implementation.knobs);
     let plan = Plan::generate(workload, implementation.name, knobs, parse_seed(seed)?);
     Ok((plan, None))
 }
@@ -226,10 +226,11 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
             Some("shipped") => Knobs::Shipped,
             _ => args.knobs.knobs(),
         };
-        let plan = Plan::generate(workload, raft, implementation.knobs_for(knobs), seed);
+        let plan = Plan::generate(workload, raft, knobs.draw_from(implementation.knobs), seed);
         return Ok((plan, None));
     }
     let (mut plan, _) = schedule_file::read(&schedule)?;
+    schedule_file::check_knobs(&plan, &implementation, &schedule)?;
     if plan.profile.workload != workload || plan.seed != seed {
         return Err(Error::Data(format!(
             "{}: a {} schedule of seed {}, but {} names {scenario} seed {seed}",

@@ -223,6 +223,33 @@ mod tests {
         assert_eq!(v.property, Property::Durability);
     }
 
+    /// A term the node told a peer (any message carries one) must survive its crash,
+    /// acknowledgement or not: `bug-adopt-term-unsaved` answers with a term it never
+    /// saved.
+    #[test]
+    fn durability_term_sent_without_an_acknowledgement_must_survive_a_restart() {
+        let mut m = Monitors::new(1);
+        let mut a = Fake::new(0);
+        a.term = 5;
+        a.observed.sent_term = Some(Term(5));
+        assert!(a.check(&mut m, 1).is_ok());
+        restart(&mut a, 4, None, &[]);
+        let v = a
+            .check(&mut m, 2)
+            .expect_err("restarted below the term it sent");
+        assert_eq!(v.property, Property::Durability);
+        assert!(
+            v.detail.contains("told a peer its term was 5"),
+            "{}",
+            v.detail
+        );
+        a.term = 5;
+        a.observed.sent_term = Some(Term(5));
+        assert!(a.check(&mut m, 3).is_ok());
+        restart(&mut a, 5, None, &[]);
+        assert!(a.check(&mut m, 4).is_ok(), "the term survived");
+    }
+
     /// Swarm seed 17825: entries through 5 acknowledged in term 1, index 5 later
     /// replaced by a term-7 entry and compacted into a snapshot at 5 (term 7); the
     /// restarted node holds that snapshot. Nothing owed is lost.

@@ -47,7 +47,12 @@ pub fn scenario_name(workload: Workload) -> &'static str {
 fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Outcome {
     let name = scenario_name(workload);
     let plan = match &config.schedule {
-        None => Plan::generate(workload, I::NAME, config.knobs.of::<I>(), config.seed),
+        None => Plan::generate(
+            workload,
+            I::NAME,
+            config.knobs.draw_from(I::KNOBS),
+            config.seed,
+        ),
         Some(schedule) => match Plan::from_json(&schedule.json) {
             Ok(plan) if plan.profile.workload == workload && plan.seed == config.seed => plan,
             Ok(_) => return refused(name, config, "the schedule is of another workload or seed"),

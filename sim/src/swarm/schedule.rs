@@ -751,6 +751,36 @@ fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use raft_contract::Settings;
+
+    #[test]
+    fn validate_knobs_refuses_unknown_knobs_and_values_out_of_bounds() {
+        let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 5);
+        plan.profile.knobs = Settings::defaults();
+        plan.profile.knobs.set("heartbeat_ms", 150);
+        assert_eq!(plan.validate_knobs(raft::config::KNOBS), Ok(()));
+        plan.profile.knobs.set("heartbeat_ms", 99);
+        let why = plan
+            .validate_knobs(raft::config::KNOBS)
+            .expect_err("too fast");
+        assert_eq!(
+            why.to_string(),
+            "profile.knobs.heartbeat_ms is 99; allowed: 100 to 150"
+        );
+        plan.profile.knobs = Settings::defaults();
+        plan.profile.knobs.set("heartbeat", 150);
+        let why = plan
+            .validate_knobs(raft::config::KNOBS)
+            .expect_err("a typo");
+        assert!(
+            why.to_string().contains("unknown knob \"heartbeat\""),
+            "{why}"
+        );
+        assert!(
+            plan.validate_knobs(&[]).is_err(),
+            "an implementation without knobs"
+        );
+    }
 
     #[test]
     fn generate_every_workload_many_seeds_validates() {

@@ -289,6 +289,27 @@ mod tests {
     }
 
     #[test]
+    fn shrink_puts_knobs_back_and_plains_the_network_when_the_failure_does_not_need_them() {
+        let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 7);
+        plan.profile.knobs.set("entries_per_message", 2);
+        plan.profile.knobs.set("heartbeat_ms", 150);
+        plan.profile.loss = 0.1;
+        let needs_small_appends = |p: &Plan| {
+            (p.profile.knobs.get("entries_per_message") == Some(2))
+                .then(|| "no progress: x".to_string())
+        };
+        let mut run = needs_small_appends;
+        let shrunk = shrink(plan, "no progress: x".into(), 1_000, &mut run);
+        let knobs: Vec<(&str, u64)> = shrunk.plan.profile.knobs.iter().collect();
+        assert_eq!(
+            knobs,
+            vec![("entries_per_message", 2)],
+            "only the knob it needs"
+        );
+        assert_eq!(shrunk.plan.profile.loss, 0.0, "a plainer network");
+    }
+
+    #[test]
     fn shrink_of_a_failure_that_needs_everything_changes_nothing() {
         let plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 3);
         let size = plan.size();

@@ -30,8 +30,11 @@ pub const MAX_INFLIGHT_MSGS: u64 = 256;
 /// adopting the term (raft-rs's leader lease, Raft thesis §4.2.3), which the Term Rule
 /// monitor reports as a violation of Figure 2's "if RPC request or response contains
 /// term T > currentTerm: set currentTerm = T": 391 of 3,000 swarm seeds with the knob
-/// drawn, every one with check-quorum on. That is raft-rs's design, not a bug of
-/// raft-rs or of this adapter; the knob returns once the contract can say that a lease
+/// drawn, every one with check-quorum on. In the trace of seed 26 (with check-quorum,
+/// pre-vote off), n0 answered its leader n3's heartbeat 42 ms before n2's term-2
+/// RequestVote reached it, and stayed at term 1: raft-rs's `step` drops a higher-term
+/// vote request while `check_quorum` holds and `election_elapsed < election_timeout`.
+/// That is raft-rs's design, not a bug of raft-rs or of this adapter; the knob returns once the contract can say that a lease
 /// may refuse a term (openraft's design needs the same).
 pub const KNOBS: &[Knob] = &[
     Knob {

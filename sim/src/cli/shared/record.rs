@@ -209,6 +209,20 @@ mod tests {
     }
 
     #[test]
+    fn replay_of_a_run_in_the_shipped_configuration_says_so() {
+        let mut r = record(None);
+        r.scenario = "SwarmRaft".into();
+        assert!(r.replay_command().ends_with("--seed 7"));
+        r.knobs = Knobs::Shipped;
+        assert!(r.replay_command().ends_with("--seed 7 --knobs shipped"));
+        r.schedule = Some("s.json".into());
+        assert!(
+            !r.replay_command().contains("--knobs"),
+            "a schedule has its knobs"
+        );
+    }
+
+    #[test]
     fn display_pass_and_fail_follow_the_verdict_line_format() {
         assert_eq!(
             record(None).to_string(),

@@ -2,6 +2,7 @@
 //! `schedule.json`): read with a size bound, checked whole before anything runs.
 
 use crate::cli::shared::error::{Error, Result};
+use crate::registry::Registered;
 use crate::swarm::schedule::limits::FILE_BYTES_MAX;
 use crate::swarm::Plan;
 use std::io::Read;
@@ -33,4 +34,15 @@ pub fn read(path: &Path) -> Result<(Plan, String)> {
     })?;
     let plan = Plan::from_json(&json).map_err(|why| Error::Data(format!("{shown}: {why}")))?;
     Ok((plan, json))
+}
+
+/// Checks the schedule's knobs (`profile.knobs`) against those of the implementation
+/// that will run it (the file's, or `--raft`'s).
+///
+/// # Errors
+/// `Data` (exit 65) naming the file, the knob and its bounds, or the knobs the
+/// implementation has.
+pub fn check_knobs(plan: &Plan, implementation: &Registered, path: &Path) -> Result<()> {
+    plan.validate_knobs(implementation.knobs)
+        .map_err(|why| Error::Data(format!("{}: {why}", path.display())))
 }
