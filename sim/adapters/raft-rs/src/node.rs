@@ -502,4 +502,35 @@ mod tests {
         let ticks = timeout(&node) as u64;
         assert_eq!(deadline, now + crate::clock::TICK * ticks);
     }
+
+    #[test]
+    fn every_combination_of_choices_is_accepted_by_raft_rs_and_keeps_the_lab_limits() {
+        let combos = crate::tuning::KNOBS
+            .iter()
+            .fold(vec![Settings::defaults()], |all, knob| {
+                all.iter()
+                    .flat_map(|s| {
+                        knob.choices.iter().map(move |&v| {
+                            let mut s = s.clone();
+                            s.set(knob.name, v);
+                            s
+                        })
+                    })
+                    .collect()
+            });
+        assert_eq!(combos.len(), 4 * 3 * 2 * 3 * 2);
+        for settings in combos {
+            let t = Tuning::from_settings(&settings);
+            let config = config(NodeId(0), 0, &t);
+            assert!(config.validate().is_ok(), "{settings}");
+            assert!(
+                crate::clock::TICK * t.heartbeat_tick as u64 >= crate::clock::TICK * 10,
+                "{settings}"
+            );
+            assert!(
+                crate::clock::TICK * (t.election_timeouts().end as u64) <= crate::clock::TICK * 100,
+                "{settings}"
+            );
+        }
+    }
 }
