@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::registry::run;
-use sim::scenario::{RunConfig, Scenario};
+use sim::scenario::{Knobs, RunConfig, Scenario};
 
 /// The bound: every bug is caught within this many seeds.
 const SEEDS_MAX: u64 = 200;
@@ -88,10 +88,17 @@ fn hunt(seeds: u64, run_seed: impl Fn(u64) -> Outcome) -> Hunt {
     h
 }
 
+/// The run of `seed`: knobs drawn, unless `RAFTSIM_HUNT_KNOBS=shipped` asks for the
+/// shipped configuration (the README's before/after-knobs figures).
 fn config(seed: u64) -> RunConfig {
+    let knobs = match std::env::var("RAFTSIM_HUNT_KNOBS").as_deref() {
+        Ok("shipped") => Knobs::Shipped,
+        _ => Knobs::Drawn,
+    };
     RunConfig {
         seed,
         keep_trace: std::env::var("RAFTSIM_TRACE").is_ok_and(|v| v == "1"),
+        knobs,
         ..RunConfig::default()
     }
 }
