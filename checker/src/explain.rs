@@ -33,6 +33,10 @@ pub struct RejectedOp {
     /// `None` if the operation is illegal in that state; otherwise the state(s) it leads
     /// to (joined by ` | `), from which no linearization of the rest exists.
     pub state_after: Option<String>,
+    /// A read still to come that the state after it makes hopeless (illegal, and no
+    /// operation left can make it legal again: [`Model::can_become_legal`],
+    /// [`Model::resets`]), as (op index, description): why the search gave it up.
+    pub dooms: Option<(usize, String)>,
 }
 
 /// An operation whose output no sequence of its partition's operations can produce,
@@ -153,6 +157,11 @@ fn explain_partition<M: Model>(
         .filter(|&&k| !waits(k))
         .map(|&k| {
             let operation = &history[k];
+            let dooms = match model.step(&state, &operation.input, operation.output()) {
+                Next::Same => doomed_read(model, history, &state, k, &remaining),
+                Next::One(next) => doomed_read(model, history, &next, k, &remaining),
+                _ => None,
+            };
             let state_after = match model.step(&state, &operation.input, operation.output()) {
                 Next::Illegal => None,
                 Next::Same => Some(model.describe_state(&state)),
@@ -171,6 +180,7 @@ fn explain_partition<M: Model>(
                 description: model.describe_operation(&operation.input, operation.output()),
                 state_before: model.describe_state(&state),
                 state_after,
+                dooms,
             }
         })
         .collect();
@@ -185,6 +195,30 @@ fn explain_partition<M: Model>(
         rejected,
         impossible,
     }
+}
+
+/// The first read of `remaining` (other than `after`, the operation just taken) that is
+/// illegal in `state` and that nothing left can make legal again: the search's own
+/// reason for abandoning `state` (see `search.rs`, doomed reads).
+fn doomed_read<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    state: &M::State,
+    after: usize,
+    remaining: &[usize],
+) -> Option<(usize, String)> {
+    let others = || remaining.iter().copied().filter(move |&k| k != after);
+    others().find_map(|r| {
+        let read = &history[r];
+        let output = read.output()?;
+        let hopeless = model.is_read_only(&read.input, Some(output))
+            && matches!(model.step(state, &read.input, Some(output)), Next::Illegal)
+            && !model.can_become_legal(state, &read.input, Some(output))
+            && !others()
+                .filter(|&k| k != r)
+                .any(|k| model.resets(&history[k].input, &read.input, Some(output)));
+        hopeless.then(|| (r, model.describe_operation(&read.input, Some(output))))
+    })
 }
 
 impl fmt::Display for PartitionExplanation {
@@ -232,13 +266,23 @@ impl fmt::Display for PartitionExplanation {
                     "        op {:<5} {}   illegal in this state",
                     rejected.op, rejected.description
                 )?,
-                Some(after) => writeln!(
-                    f,
-                    "        op {:<5} {}   -> {}, from which the rest cannot be linearized",
-                    rejected.op,
-                    rejected.description,
-                    clip(after)
-                )?,
+                Some(after) => match &rejected.dooms {
+                    Some((read, description)) => writeln!(
+                        f,
+                        "        op {:<5} {}   -> {}, after which op {read} {} can never be legal",
+                        rejected.op,
+                        rejected.description,
+                        clip(after),
+                        clip(description)
+                    )?,
+                    None => writeln!(
+                        f,
+                        "        op {:<5} {}   -> {}, from which the rest cannot be linearized",
+                        rejected.op,
+                        rejected.description,
+                        clip(after)
+                    )?,
+                },
             }
         }
         Ok(())
