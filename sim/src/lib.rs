@@ -24,6 +24,7 @@
 //! byte:
 //!
 //! ```
+//! use raft_contract::Settings;
 //! use sim::outcome::Verdict;
 //! use sim::scenario::RunConfig;
 //! use sim::tester::{RaftSetup, RaftTester};
@@ -34,8 +35,9 @@
 //! }
 //! let setup = RaftSetup { servers: 3, unreliable: false, snapshot: false };
 //! let config = RunConfig { seed: 7, ..RunConfig::default() };
-//! let first = sim::tester::run(config.run_id("Elect", "ours"), &config, setup, body);
-//! let again = sim::tester::run(config.run_id("Elect", "ours"), &config, setup, body);
+//! let shipped = Settings::defaults(); // the implementation's shipped configuration
+//! let first = sim::tester::run(config.run_id("Elect", "ours"), &config, &shipped, setup, body);
+//! let again = sim::tester::run(config.run_id("Elect", "ours"), &config, &shipped, setup, body);
 //! assert!(first.passed(), "{:?}", first.failure);
 //! assert_eq!(first.trace_hash, again.trace_hash);
 //! ```
