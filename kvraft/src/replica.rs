@@ -173,7 +173,7 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
     /// Handles one clerk request; its answer comes out of [`Replica::ready`] addressed
     /// to `reply_to` (opaque to the replica).
     ///
-    /// - Not the leader: `WrongLeader` at once.
+    /// - Not the leader, or a leader that refuses to start it: `WrongLeader` at once.
     /// - Then as the service's [`Service::admit`] says: answer at once, refuse with
     ///   `WrongGroup`, drop, or start it.
     /// - A started request is answered once applied (or with `WrongLeader` if the
@@ -220,8 +220,12 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
             return;
         }
         let (client, seq) = (req.client, req.seq);
+        // A leader may refuse a write (the contract's `start` promises nothing): openraft
+        // refuses one until a quorum has acknowledged its leadership, and after it has
+        // been cut off longer than its lease. The clerk tries again, here or elsewhere.
         let Some(index) = self.start(S::entry(req), term, now) else {
-            panic!("{}: start refused while leader of {term}", self.id);
+            self.replies.push((reply_to, Reply::WrongLeader { seq }));
+            return;
         };
         let pending = Pending {
             reply_to,

@@ -49,3 +49,11 @@ impl Implementation for raftrs_adapter::Family {
     const NAME: &'static str = "raft-rs";
     const DESCRIPTION: &'static str = "tikv's raft-rs 0.7 (crates.io `raft`) through its adapter";
 }
+
+/// databendlabs' openraft (0.10.0-alpha.37), async, on the virtual-time runtime, through
+/// its adapter crate.
+impl Implementation for openraft_adapter::Family {
+    const NAME: &'static str = "openraft";
+    const DESCRIPTION: &'static str =
+        "databendlabs' openraft 0.10.0-alpha.37 (async) on virtual time, through its adapter";
+}

@@ -77,6 +77,7 @@ pub fn implementations() -> Vec<Registered> {
     let mut all = vec![
         Registered::of::<raft::Family>(),
         Registered::of::<raftrs_adapter::Family>(),
+        Registered::of::<openraft_adapter::Family>(),
     ];
     all.extend(EXTRA.get().into_iter().flatten().copied());
     all

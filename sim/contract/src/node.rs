@@ -131,6 +131,11 @@ pub trait RaftNode<C: Command>: Sized {
 
     /// Proposes `command` (the lab's `Start`): `Some((index, term))` if this node is the
     /// leader and appended it, `None` otherwise. There is no guarantee it will commit.
+    ///
+    /// A node that leads may still refuse (`None`): openraft's leader lease refuses
+    /// writes until a quorum has acknowledged the new leader, and after the leader has
+    /// been cut off for longer than an election timeout. Callers treat a refusal as "not
+    /// the leader now" and try again.
     fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)>;
 
     /// The current term and whether this node believes it is the leader (the lab's
@@ -148,6 +153,16 @@ pub trait RaftNode<C: Command>: Sized {
     /// Handles a message from peer `from`. Messages may be stale, duplicated, reordered
     /// or never arrive.
     fn step(&mut self, from: NodeId, msg: Self::Message, now: Instant);
+
+    /// True for a message the node will drop unread by design, so that the Term Rule
+    /// does not hold it to the message's term. Only an answer can be such a message: an
+    /// implementation that routes each reply to the call waiting for it (an async Raft
+    /// does) drops one whose call has ended, as labrpc drops a reply that comes after
+    /// its `Call` gave up. False by default: a sans-IO Raft reads every message.
+    fn discards(&self, msg: &Self::Message) -> bool {
+        let _ = msg;
+        false
+    }
 
     /// Lets time pass: handles every deadline that expired by `now`. Called at
     /// [`RaftNode::next_deadline`] or later; a call before it does nothing.

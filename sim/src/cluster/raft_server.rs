@@ -146,7 +146,9 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
 
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         self.observed.clear();
-        self.observed.handled_term = msg.0.term();
+        self.observed.handled_term = (!self.raft.discards(&msg.0))
+            .then(|| msg.0.term())
+            .flatten();
         self.raft.step(from, msg.0, ctx.now());
         self.drive(ctx);
     }

@@ -14,6 +14,7 @@
 //! leader overwrote them), so only the acknowledgements still true of its log when it
 //! crashed are held against it.
 
+use super::election_safety::ElectionSafety;
 use super::log_shadow::LogShadow;
 use super::view::NodeView;
 use super::violation::{Property, Violation};
@@ -100,11 +101,23 @@ impl Durability {
     /// # Errors
     /// The violation, naming the node, the term or index, and the event that sent the
     /// acknowledgement.
-    pub fn restarted(&mut self, crashed: &LogShadow, view: &NodeView<'_>) -> Result<(), Violation> {
+    pub fn restarted(
+        &mut self,
+        crashed: &LogShadow,
+        view: &NodeView<'_>,
+        leaders: &ElectionSafety,
+    ) -> Result<(), Violation> {
         let acked = std::mem::take(self.acked(view.node));
         let st = &view.status;
         let fail =
             |detail: String| Violation::new(Property::Durability, view.node, view.event, detail);
+        // A vote that moved to the term's elected leader is as good as the one given: it
+        // can make no one else leader of that term, since that term has one already
+        // (Election Safety). openraft keeps one vote, and a follower's vote is its
+        // leader's, committed (`vote/ref_vote.rs`: a committed vote of a term outranks
+        // every uncommitted one); so a node that voted for itself or for a losing
+        // candidate votes for the winner once it hears from it.
+        let for_leader = |term| st.voted_for.is_some() && st.voted_for == leaders.leader_of(term);
         if let Some(t) = acked.term {
             if st.term < t.what {
                 return Err(fail(format!(
@@ -116,7 +129,7 @@ impl Durability {
         }
         if let Some(v) = acked.vote {
             let (term, to) = v.what;
-            if st.term == term && st.voted_for != Some(to) {
+            if st.term == term && st.voted_for != Some(to) && !for_leader(term) {
                 return Err(fail(format!(
                     "{} granted its vote in term {} to {to} (event {}) but restarted voting for {:?}",
                     view.node, term.0, v.event, st.voted_for
@@ -126,7 +139,7 @@ impl Durability {
             }
         }
         if let Some(c) = acked.candidacy {
-            if st.term == c.what && st.voted_for != Some(view.node) {
+            if st.term == c.what && st.voted_for != Some(view.node) && !for_leader(c.what) {
                 return Err(fail(format!(
                     "{} stood for election in term {} (event {}) but restarted voting for {:?}",
                     view.node, c.what.0, c.event, st.voted_for
@@ -220,6 +233,42 @@ mod tests {
         let v = a
             .check(&mut m, 4)
             .expect_err("restarted without its own vote");
+        assert_eq!(v.property, Property::Durability);
+    }
+
+    /// openraft's vote follows its term's leader: a candidate that hears from the
+    /// winner restarts voting for it. That is no forgotten vote, since the winner
+    /// already leads; a vote moved to any other node is.
+    #[test]
+    fn durability_vote_moved_to_the_terms_leader_is_kept_but_not_to_another_node() {
+        let mut m = Monitors::new(3);
+        let mut leader = Fake::new(1).leading(4);
+        crate::monitor::testkit::grant_vote(&mut m, 1, 1, 4, 1);
+        crate::monitor::testkit::grant_vote(&mut m, 2, 1, 4, 2);
+        assert!(leader.check(&mut m, 3).is_ok());
+        let mut a = Fake::new(0);
+        a.term = 4;
+        a.vote = Some(0);
+        a.ack(1, Ack::Candidacy { term: Term(4) });
+        assert!(a.check(&mut m, 4).is_ok());
+        restart(&mut a, 4, Some(1), &[]);
+        assert!(
+            a.check(&mut m, 5).is_ok(),
+            "voting for n1, the leader of term 4"
+        );
+        a.ack(2, Ack::Vote { term: Term(4) });
+        a.vote = Some(2);
+        assert!(a.check(&mut m, 6).is_ok());
+        restart(&mut a, 4, Some(1), &[]);
+        assert!(
+            a.check(&mut m, 7).is_ok(),
+            "a vote for a loser moved to the winner"
+        );
+        a.ack(0, Ack::Candidacy { term: Term(4) });
+        a.vote = Some(0);
+        assert!(a.check(&mut m, 8).is_ok());
+        restart(&mut a, 4, Some(2), &[]);
+        let v = a.check(&mut m, 9).expect_err("n2 does not lead term 4");
         assert_eq!(v.property, Property::Durability);
     }
 

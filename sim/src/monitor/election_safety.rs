@@ -13,6 +13,11 @@ pub struct ElectionSafety {
 }
 
 impl ElectionSafety {
+    /// The leader seen for `term`, if any.
+    pub fn leader_of(&self, term: Term) -> Option<NodeId> {
+        self.leaders.get(&term).copied()
+    }
+
     /// Records the node as leader of its term if it is one, and fails if another node
     /// led that term before.
     ///

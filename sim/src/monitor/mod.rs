@@ -126,7 +126,8 @@ impl Monitors {
             .is_none_or(|n| n.number != view.incarnation);
         if fresh {
             if let Some(old) = self.nodes[slot].take() {
-                self.durability.restarted(&old.shadow, view)?;
+                self.durability
+                    .restarted(&old.shadow, view, &self.election)?;
             }
             self.nodes[slot] = Some(Incarnation {
                 number: view.incarnation,

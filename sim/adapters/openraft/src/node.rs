@@ -1,0 +1,395 @@
+//! One openraft node as a contract [`RaftNode`]: its runtime, its `Raft` handle and the
+//! state its parts share.
+
+use crate::command;
+use crate::disk::{Disk, SnapshotPoint};
+use crate::log_store::LogStore;
+use crate::message::{Reply, Wire};
+use crate::network::Factory;
+use crate::shared::{Applied, Shared};
+use crate::state_machine::StateMachine;
+use crate::tuning;
+use crate::types::{term_of, Raft, Snapshot, TypeConfig};
+use openraft::async_runtime::WatchReceiver;
+use openraft::raft::AppendEntriesResponse;
+use openraft::type_config::async_runtime::oneshot::OneshotSender;
+use openraft::vote::RaftLeaderId;
+use openraft::{EntryPayload, RaftMetrics, ServerState};
+use raft_contract::{
+    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, Status, Term,
+};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::Arc;
+use virtual_runtime::Runtime;
+
+/// An openraft node driven through raftsim's contract, for commands of type `C`.
+pub struct OpenraftNode<C> {
+    id: NodeId,
+    rt: Runtime,
+    raft: Raft,
+    shared: Rc<Shared>,
+    _command: PhantomData<C>,
+}
+
+impl<C> OpenraftNode<C> {
+    /// openraft's latest metrics.
+    fn metrics(&self) -> RaftMetrics<TypeConfig> {
+        self.raft.metrics().borrow_watched().clone()
+    }
+}
+
+impl<C> fmt::Debug for OpenraftNode<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.metrics();
+        write!(
+            f,
+            "OpenraftNode({} term {} {:?} vote {} last {:?} applied commands {})",
+            self.id,
+            m.current_term,
+            m.state,
+            m.vote,
+            m.last_log_index,
+            self.shared.applied_commands.get()
+        )
+    }
+}
+
+/// A virtual-runtime instant of a contract instant.
+fn rt_instant(now: Instant) -> virtual_runtime::Instant {
+    virtual_runtime::Instant::from_nanos(now.as_nanos())
+}
+
+impl<C: Command> OpenraftNode<C> {
+    /// Runs the node until nothing more can happen at `now`. A panic in one of
+    /// openraft's tasks is resumed here, so that it fails the run like any other
+    /// implementation's panic, with the run's seed.
+    fn enter(&self, now: Instant) {
+        if let Err(panic) = self.rt.enter(rt_instant(now)) {
+            panic.resume();
+        }
+    }
+
+    /// Spawns `work` on the node and runs it at `now`.
+    fn run(&self, now: Instant, work: impl Future<Output = ()> + 'static) {
+        let _handle = self.rt.spawn_root(work);
+        self.enter(now);
+    }
+
+    /// Queues `reply` to `to` from inside a task.
+    fn reply_with(shared: &Rc<Shared>, to: NodeId, wire: Wire) {
+        shared.outbox.borrow_mut().push((to, wire));
+    }
+}
+
+impl<C: Command> RaftNode<C> for OpenraftNode<C> {
+    type Message = Wire;
+
+    /// Rebuilds the disk, starts a runtime seeded from the boot seed, and starts
+    /// openraft on them (`Raft::new`, which reads the storage and spawns openraft's
+    /// tasks; it completes at the boot instant).
+    fn boot(boot: Boot) -> Result<Self, Error> {
+        let disk = Disk::decode(&boot.persisted, boot.peers)
+            .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
+        let shared = Rc::new(Shared::new(disk, boot.now));
+        let rt = Runtime::with_seed(boot.seed, rt_instant(boot.now));
+        let config = Arc::new(tuning::config(&boot.settings));
+        let id = u64::from(boot.id.0);
+        let network = Factory {
+            shared: shared.clone(),
+        };
+        let log = LogStore {
+            shared: shared.clone(),
+        };
+        let sm = StateMachine {
+            shared: shared.clone(),
+        };
+        let mut handle = rt.spawn_root(Raft::new(id, config, network, log, sm));
+        if let Err(panic) = rt.enter(rt_instant(boot.now)) {
+            panic.resume();
+        }
+        let raft = handle
+            .try_join()
+            .ok_or_else(|| Error::Boot(format!("{}: openraft did not start at once", boot.id)))?
+            .map_err(|e| Error::Boot(format!("{}: openraft's start task failed: {e}", boot.id)))?
+            .map_err(|e| Error::Boot(format!("{}: openraft: {e}", boot.id)))?;
+        Ok(OpenraftNode {
+            id: boot.id,
+            rt,
+            raft,
+            shared,
+            _command: PhantomData,
+        })
+    }
+
+    /// Submits the command without waiting for it to apply (`client_write_ff`), and
+    /// reads its position from the entry openraft appended. `None` if this node does
+    /// not lead, or if openraft refused the write (its leader lease has expired, say).
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)> {
+        self.enter(now);
+        if self.metrics().state != ServerState::Leader {
+            return None;
+        }
+        let before = self
+            .shared
+            .disk
+            .borrow()
+            .last_log_id()
+            .map_or(0, |id| id.index);
+        let data = command::encode(&command);
+        let raft = self.raft.clone();
+        let payload = data.clone();
+        self.run(now, async move {
+            let _ = raft
+                .client_write_ff(crate::types::CommandBytes(payload), None)
+                .await;
+        });
+        let disk = self.shared.disk.borrow();
+        let stored = disk
+            .range(before + 1, u64::MAX)
+            .iter()
+            .find(|s| matches!(&s.entry.payload, EntryPayload::Normal(d) if d.0 == data))?;
+        Some((
+            LogIndex(stored.commands),
+            Term(term_of(&stored.entry.log_id)),
+        ))
+    }
+
+    fn state(&self) -> (Term, bool) {
+        let m = self.metrics();
+        (Term(m.current_term), m.state == ServerState::Leader)
+    }
+
+    /// Records the service's snapshot on the disk at the entry of command `index`, then
+    /// asks openraft to take it (its builder returns this snapshot) and to purge the log
+    /// through it.
+    fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<(), Error> {
+        let refuse = |why: String| Err(Error::SnapshotRefused(why));
+        let applied = self.shared.applied_commands.get();
+        if index.0 > applied {
+            return refuse(format!(
+                "command {index} is not applied yet (applied {applied})"
+            ));
+        }
+        let point = {
+            let disk = self.shared.disk.borrow();
+            let current = disk.snapshot.as_ref().map_or(0, |p| p.commands);
+            if index.0 <= current {
+                return refuse(format!(
+                    "command {index} is not after the snapshot at command {current}"
+                ));
+            }
+            let at = disk.entries.partition_point(|s| s.commands < index.0);
+            let Some(stored) = disk.entries.get(at).filter(|s| {
+                s.commands == index.0 && matches!(s.entry.payload, EntryPayload::Normal(_))
+            }) else {
+                return refuse(format!("command {index}'s entry is no longer in the log"));
+            };
+            let last_log_id = stored.entry.log_id;
+            let membership = disk
+                .membership_at(last_log_id.index)
+                .expect("the membership entry 0 or a snapshot's membership precedes every entry");
+            SnapshotPoint {
+                last_log_id,
+                membership,
+                commands: index.0,
+            }
+        };
+        self.shared.write_disk(|d| {
+            d.snapshot = Some(point);
+            d.snapshot_data = data;
+        });
+        let raft = self.raft.clone();
+        self.run(self.rt_now(), async move {
+            let _ = raft.trigger().snapshot().await;
+        });
+        Ok(())
+    }
+
+    fn step(&mut self, from: NodeId, msg: Wire, now: Instant) {
+        self.enter(now);
+        let raft = self.raft.clone();
+        let shared = self.shared.clone();
+        match msg {
+            Wire::Vote { id, pre_vote, req } => self.run(now, async move {
+                let resp = if pre_vote {
+                    raft.pre_vote(req).await
+                } else {
+                    raft.vote(req).await
+                };
+                if let Ok(resp) = resp {
+                    Self::reply_with(&shared, from, Wire::VoteReply { id, pre_vote, resp });
+                }
+            }),
+            Wire::Append { id, req } => {
+                let leader_term = req.vote.is_committed().then(|| req.vote.leader_id().term());
+                let last = req
+                    .entries
+                    .last()
+                    .map(|e| e.log_id.index)
+                    .or(req.prev_log_id.map(|p| p.index))
+                    .unwrap_or(0);
+                self.run(now, async move {
+                    let Ok(resp) = raft.append_entries(req).await else {
+                        return;
+                    };
+                    let matched = match &resp {
+                        AppendEntriesResponse::Success => Some(last),
+                        AppendEntriesResponse::PartialSuccess(upto) => {
+                            Some(upto.map_or(0, |u| u.index))
+                        }
+                        _ => None,
+                    };
+                    let acked = leader_term.zip(matched);
+                    Self::reply_with(&shared, from, Wire::AppendReply { id, acked, resp });
+                });
+            }
+            Wire::Snapshot {
+                id,
+                vote,
+                meta,
+                data,
+            } => self.run(now, async move {
+                let snapshot = Snapshot {
+                    meta,
+                    snapshot: data,
+                };
+                if let Ok(resp) = raft.install_full_snapshot(vote, snapshot).await {
+                    Self::reply_with(&shared, from, Wire::SnapshotReply { id, resp });
+                }
+            }),
+            Wire::VoteReply { id, resp, .. } => self.complete(id, Reply::Vote(resp), now),
+            Wire::AppendReply { id, resp, .. } => self.complete(id, Reply::Append(resp), now),
+            Wire::SnapshotReply { id, resp } => self.complete(id, Reply::Snapshot(resp), now),
+        }
+    }
+
+    /// True for an answer openraft will not read: its call has ended (timed out, or
+    /// dropped with a closed replication stream), or the node no longer holds the vote
+    /// it asked with. openraft's core reads a vote answer only as the candidate that
+    /// asked (`core/raft_core.rs`, `Notification::VoteResponse`: `does_vote_match`
+    /// against the candidate's vote) and a higher vote from a follower only as the
+    /// leader that asked (`Notification::HigherVote`, the same check against the
+    /// leader's committed vote); a delayed answer from an election or a leadership
+    /// that is over is dropped, and its term is not adopted. Requests and Pre-Vote
+    /// answers (which carry no term to adopt) are always read.
+    fn discards(&self, msg: &Wire) -> bool {
+        let (id, as_role) = match msg {
+            Wire::VoteReply {
+                id,
+                pre_vote: false,
+                ..
+            } => (id, ServerState::Candidate),
+            Wire::AppendReply { id, .. } | Wire::SnapshotReply { id, .. } => {
+                (id, ServerState::Leader)
+            }
+            _ => return false,
+        };
+        let pending = self.shared.pending.borrow();
+        let Some(call) = pending.get(id) else {
+            return true;
+        };
+        let m = self.metrics();
+        !(m.state == as_role && m.vote == call.asked)
+    }
+
+    fn tick(&mut self, now: Instant) {
+        self.enter(now);
+    }
+
+    /// openraft's next timer (its tick, a heartbeat, an RPC's deadline, the 1 µs pause
+    /// after each flush).
+    fn next_deadline(&self) -> Instant {
+        match self.rt.next_deadline() {
+            Some(at) => Instant(at.as_nanos()),
+            // openraft's ticker always has a timer; an hour on is "nothing to do".
+            None => Instant(self.rt.now().as_nanos()) + raft_contract::Duration::from_secs(3600),
+        }
+    }
+
+    fn ready(&mut self) -> Ready<C, Wire> {
+        let persist = self
+            .shared
+            .dirty
+            .replace(false)
+            .then(|| self.shared.disk.borrow_mut().encode());
+        let applied: Vec<Applied> = std::mem::take(&mut *self.shared.applied.borrow_mut());
+        Ready {
+            persist,
+            messages: std::mem::take(&mut *self.shared.outbox.borrow_mut()),
+            apply: applied
+                .into_iter()
+                .map(|a| match a {
+                    ApplyMsg::Command {
+                        index,
+                        term,
+                        command,
+                    } => ApplyMsg::Command {
+                        index,
+                        term,
+                        command: command::decode(&command),
+                    },
+                    ApplyMsg::Snapshot { index, term, data } => {
+                        ApplyMsg::Snapshot { index, term, data }
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Term, role and vote from openraft's metrics (current after every call: openraft
+    /// publishes them at every turn of its core loop, and a call runs the node until it
+    /// is idle); the log and snapshot from the disk, which `log_term` reads too.
+    fn status(&self) -> Status {
+        let m = self.metrics();
+        let disk = self.shared.disk.borrow();
+        let snapshot = disk.snapshot.as_ref();
+        let snapshot_index = snapshot.map_or(0, |p| p.last_log_id.index);
+        let last_index = disk
+            .last_log_id()
+            .map_or(0, |id| id.index)
+            .max(snapshot_index);
+        Status {
+            term: Term(m.current_term),
+            role: match m.state {
+                ServerState::Leader => Role::Leader,
+                ServerState::Candidate => Role::Candidate,
+                ServerState::Follower | ServerState::Learner | ServerState::Shutdown => {
+                    Role::Follower
+                }
+            },
+            voted_for: (m.vote.leader_id().term() == m.current_term)
+                .then(|| NodeId(m.vote.leader_id().voted_for as u32)),
+            commit_index: LogIndex(m.local_committed.map_or(0, |c| c.index)),
+            snapshot_index: LogIndex(snapshot_index),
+            snapshot_term: Term(snapshot.map_or(0, |p| term_of(&p.last_log_id))),
+            last_index: LogIndex(last_index),
+        }
+    }
+
+    fn log_term(&self, index: LogIndex) -> Option<Term> {
+        let disk = self.shared.disk.borrow();
+        let snapshot_index = disk.snapshot.as_ref().map_or(0, |p| p.last_log_id.index);
+        if index.0 < snapshot_index {
+            return None;
+        }
+        disk.term_at(index.0).map(Term)
+    }
+}
+
+impl<C: Command> OpenraftNode<C> {
+    /// Completes the call waiting for RPC `id`, if it still waits.
+    fn complete(&mut self, id: crate::message::RpcId, reply: Reply, now: Instant) {
+        let waiting = self.shared.pending.borrow_mut().remove(&id);
+        if let Some(pending) = waiting {
+            let _ = pending.reply_to.send(reply);
+            self.enter(now);
+        }
+    }
+
+    fn rt_now(&self) -> Instant {
+        Instant(self.rt.now().as_nanos())
+    }
+}
