@@ -9,6 +9,10 @@
 //! between `one_seed_of_every_2a_4b_scenario` and the same pass with the safety monitors
 //! off (`..._unmonitored`).
 //!
+//! `one_seed_of_2a_2c/IMPL` times one seed of every 2A-2C scenario on each registered
+//! implementation (ours, raft-rs, openraft), for the runs-per-core-second comparison in
+//! the README. Seed 0 passes on all three (a failing seed would fail the bench).
+//!
 //! Run with `cargo bench -p sim --bench scenarios`; `cargo test` runs each once.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -72,6 +76,20 @@ fn scenarios(c: &mut Criterion) {
     group.bench_function("one_seed_of_every_4a_4b_scenario", |b| {
         b.iter(|| run_all(&sharded, false))
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("one_seed_of_2a_2c");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    for raft in registry::implementations() {
+        let early: Vec<Scenario> = raft
+            .scenarios()
+            .into_iter()
+            .filter(|s| matches!(s.part, Part::Raft2A | Part::Raft2B | Part::Raft2C))
+            .collect();
+        assert_eq!(early.len(), 21, "every 2A-2C scenario on {}", raft.name);
+        group.bench_function(raft.name, |b| b.iter(|| run_all(&early, false)));
+    }
     group.finish();
 }
 

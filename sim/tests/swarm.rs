@@ -2,7 +2,9 @@
 //! deterministic (two runs, one trace hash) and passes on the reference Raft, a plan
 //! survives its schedule file, and `run --schedule` replays the run of its seed.
 
-use sim::registry::{find, registry, run};
+mod common;
+
+use sim::registry::{find, implementation, registry, run};
 use sim::scenario::{RunConfig, Schedule};
 use sim::swarm::schedule::Fault;
 use sim::swarm::{scenario_name, Plan, Workload};
@@ -32,11 +34,13 @@ fn config(seed: u64) -> RunConfig {
     }
 }
 
-/// Seeds until every fault kind and every cluster size showed up, for a workload: each
-/// run twice, with the same trace hash, passing. (A shardkv run has one size.)
-fn every_kind_deterministic_and_passing(workload: Workload) {
+/// Seeds until every fault kind and every cluster size showed up, for a workload on
+/// implementation `raft`: each run twice, with the same trace hash, passing. (A
+/// shardkv run has one size.)
+fn every_kind_deterministic_and_passing(workload: Workload, raft: &str) {
     let size_count = if workload == Workload::Shardkv { 1 } else { 3 };
-    let all = registry();
+    let implementation = implementation(raft).unwrap_or_else(|e| panic!("{e}"));
+    let all = implementation.scenarios();
     let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
     let wanted = [
         "partition",
@@ -53,7 +57,7 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
     let mut sizes = BTreeSet::new();
     let mut seed = 0;
     while (seen.len() < wanted.len() || sizes.len() < size_count) && seed < 200 {
-        let plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
+        let plan = Plan::generate(workload, raft, implementation.knobs, seed);
         let new: Vec<&str> = plan
             .faults
             .iter()
@@ -63,7 +67,15 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
         if !new.is_empty() || !sizes.contains(&plan.profile.servers) {
             let a = run(&scenario, &config(seed));
             let b = run(&scenario, &config(seed));
-            assert!(a.passed(), "{} seed {seed}: {:?}", scenario.name, a.failure);
+            // A known finding in the Raft under test (seeds/findings/) must still fail.
+            match common::finding(raft, scenario.name, seed) {
+                None => assert!(a.passed(), "{} seed {seed}: {:?}", scenario.name, a.failure),
+                Some(note) => assert!(
+                    !a.passed(),
+                    "{} seed {seed} on {raft} passes, but seeds/findings/ lists it ({note})",
+                    scenario.name
+                ),
+            }
             assert_eq!(
                 (a.trace_hash, a.events),
                 (b.trace_hash, b.events),
@@ -86,17 +98,26 @@ fn every_kind_deterministic_and_passing(workload: Workload) {
 
 #[test]
 fn swarm_raft_every_fault_kind_runs_deterministically_and_passes() {
-    every_kind_deterministic_and_passing(Workload::Raft);
+    every_kind_deterministic_and_passing(Workload::Raft, "ours");
 }
 
 #[test]
 fn swarm_kv_every_fault_kind_runs_deterministically_and_passes() {
-    every_kind_deterministic_and_passing(Workload::Kv);
+    every_kind_deterministic_and_passing(Workload::Kv, "ours");
 }
 
 #[test]
 fn swarm_shardkv_every_fault_kind_runs_deterministically_and_passes() {
-    every_kind_deterministic_and_passing(Workload::Shardkv);
+    every_kind_deterministic_and_passing(Workload::Shardkv, "ours");
+}
+
+/// The same on openraft, whose tasks run on the virtual-time runtime: every swarm
+/// profile replays to the same trace hash.
+#[test]
+fn swarm_openraft_every_fault_kind_runs_deterministically_and_passes() {
+    for workload in Workload::ALL {
+        every_kind_deterministic_and_passing(workload, "openraft");
+    }
 }
 
 #[test]

@@ -1,10 +1,49 @@
 //! What the scenario test binaries share: running a scenario over seeds, with a
 //! determinism check, and reporting every failure with its replay command.
 
+use sim::cli::replay::seeds;
 use sim::registry::{find, registry, run};
 use sim::scenario::{RunConfig, Scenario};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// `seeds/findings/`: runs that fail today for a reason in the Raft under test, each
+/// with its note (see the README's findings sections).
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn findings_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("seeds")
+        .join("findings")
+}
+
+/// The note of the known finding (implementation, scenario, seed), if it is one.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn finding(raft: &str, scenario: &str, seed: u64) -> Option<String> {
+    findings().remove(&(raft.to_string(), scenario.to_string(), seed))
+}
+
+/// The note prefix of a finding that only debug assertions catch: it fails in
+/// `cargo test`'s profile and passes in a release build.
+pub const DEBUG_ONLY: &str = "debug builds only:";
+
+/// The known findings, by (implementation, scenario, seed): the note of each. Findings
+/// that only debug assertions catch count only in a build that has them.
+fn findings() -> BTreeMap<(String, String, u64), String> {
+    let corpus = seeds::load(&[findings_dir()]).unwrap_or_else(|e| panic!("findings: {e}"));
+    corpus
+        .entries()
+        .iter()
+        .filter(|e| cfg!(debug_assertions) || !e.note.starts_with(DEBUG_ONLY))
+        .map(|e| {
+            let raft = e.raft.clone().expect("a finding names its implementation");
+            ((raft, e.scenario.clone(), e.seed), e.note.clone())
+        })
+        .collect()
+}
 
 /// Seeds per scenario: `RAFTSIM_SEEDS` if set, else `default`.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
 pub fn seeds(default: u64) -> u64 {
     std::env::var("RAFTSIM_SEEDS")
         .ok()
@@ -34,8 +73,13 @@ pub fn check_all(scenarios: &[Scenario], seeds: u64) {
 ///
 /// # Panics
 /// If seed 0 does not replay with the same trace hash and event count.
+///
+/// A run listed in `seeds/findings/` must fail (it is a known finding in the Raft
+/// under test); if it passes, that is reported, so that the finding is moved to the
+/// seeds that must pass.
 fn failures(s: &Scenario, seeds: u64) -> Vec<String> {
     let name = s.name;
+    let known = findings();
     let mut failures = Vec::new();
     for seed in 0..seeds {
         let o = run(
@@ -49,7 +93,15 @@ fn failures(s: &Scenario, seeds: u64) -> Vec<String> {
                 ..RunConfig::default()
             },
         );
-        if let Some(reason) = &o.failure {
+        let finding = known.get(&(s.implementation.to_string(), name.to_string(), seed));
+        if let (Some(note), None) = (finding, &o.failure) {
+            failures.push(format!(
+                "FIXED? {name} on {} seed={seed} passes, but seeds/findings/ lists it as failing ({note}): move it to seeds/\n  replay: {}",
+                s.implementation,
+                o.replay_command()
+            ));
+        }
+        if let (Some(reason), None) = (&o.failure, finding) {
             failures.push(format!(
                 "FAIL {name} on {} seed={seed}: {reason}\n  replay: {}",
                 s.implementation,

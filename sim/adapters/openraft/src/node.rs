@@ -393,3 +393,250 @@ impl<C: Command> OpenraftNode<C> {
         Instant(self.rt.now().as_nanos())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raft_contract::{Persisted, Settings};
+
+    fn boot(peers: usize, persisted: Persisted, seed: u64, now: Instant) -> OpenraftNode<u64> {
+        let boot = Boot {
+            id: NodeId(0),
+            peers,
+            persisted,
+            seed,
+            now,
+            settings: Settings::defaults(),
+        };
+        OpenraftNode::boot(boot).expect("boots")
+    }
+
+    /// Runs a node at its deadlines until `done`; returns what it applied meanwhile.
+    fn run_until(
+        node: &mut OpenraftNode<u64>,
+        done: impl Fn(&OpenraftNode<u64>) -> bool,
+    ) -> Vec<ApplyMsg<u64>> {
+        let mut applied = node.ready().apply;
+        for _ in 0..10_000 {
+            if done(node) {
+                return applied;
+            }
+            let now = node.next_deadline();
+            node.tick(now);
+            applied.extend(node.ready().apply);
+        }
+        panic!("{node:?} never got there");
+    }
+
+    fn commands(applied: &[ApplyMsg<u64>]) -> Vec<(u64, u64)> {
+        applied
+            .iter()
+            .map(|a| match a {
+                ApplyMsg::Command { index, command, .. } => (index.0, *command),
+                ApplyMsg::Snapshot { index, .. } => (index.0, u64::MAX),
+            })
+            .collect()
+    }
+
+    /// Starts `c` at the node's next deadline, retrying while its lease refuses.
+    fn start(node: &mut OpenraftNode<u64>, c: u64) -> (LogIndex, Term) {
+        for _ in 0..1000 {
+            let now = node.next_deadline();
+            if let Some(at) = node.start(c, now) {
+                return at;
+            }
+            node.tick(now);
+            node.ready();
+        }
+        panic!("{node:?} never took {c}");
+    }
+
+    #[test]
+    fn node_numbers_commands_across_blank_entries_snapshots_and_restarts() {
+        let mut node = boot(1, Persisted::default(), 3, Instant(0));
+        run_until(&mut node, |n| n.state().1);
+        for c in [10, 20, 30] {
+            start(&mut node, c);
+        }
+        let applied = run_until(&mut node, |n| n.shared.applied_commands.get() == 3);
+        assert_eq!(commands(&applied), [(1, 10), (2, 20), (3, 30)]);
+        assert_eq!(
+            node.status().last_index,
+            LogIndex(4),
+            "membership at 0, the leader's blank entry at 1"
+        );
+        assert!(node.snapshot(LogIndex(4), vec![]).is_err(), "not applied");
+        node.snapshot(LogIndex(2), b"through 2".to_vec())
+            .expect("applied");
+        assert!(node.snapshot(LogIndex(2), vec![]).is_err(), "not newer");
+        let saved = node.ready().persist.expect("the snapshot is saved");
+        assert_eq!(saved.snapshot, b"through 2".to_vec());
+        assert_eq!(
+            node.status().snapshot_index,
+            LogIndex(3),
+            "command 2's entry"
+        );
+        assert_eq!(node.log_term(LogIndex(2)), None, "before the snapshot");
+
+        // A restart resumes after the snapshot: command 3 again, and the next command is
+        // 4. Leader restore (on by default) keeps the leader in term 1.
+        let mut again = boot(1, saved, 4, Instant::from_millis(5_000));
+        let applied = run_until(&mut again, |n| {
+            n.state().1 && n.shared.applied_commands.get() == 3
+        });
+        assert_eq!(commands(&applied), [(3, 30)]);
+        let (index, term) = start(&mut again, 40);
+        assert_eq!((index, term), (LogIndex(4), Term(1)));
+        let applied = run_until(&mut again, |n| n.shared.applied_commands.get() == 4);
+        assert_eq!(commands(&applied), [(4, 40)]);
+        assert_eq!(
+            again.status().last_index,
+            LogIndex(5),
+            "one blank entry, four commands"
+        );
+    }
+
+    #[test]
+    fn node_reads_a_vote_answer_only_while_its_call_waits_as_the_candidate_that_asked() {
+        let mut node = boot(3, Persisted::default(), 5, Instant(0));
+        let mut sent = Vec::new();
+        while !sent.iter().any(|(_, m)| {
+            matches!(
+                m,
+                Wire::Vote {
+                    pre_vote: false,
+                    ..
+                }
+            )
+        }) {
+            let now = node.next_deadline();
+            node.tick(now);
+            sent.extend(node.ready().messages);
+        }
+        let mut asks = sent.into_iter().filter(|(_, m)| {
+            matches!(
+                m,
+                Wire::Vote {
+                    pre_vote: false,
+                    ..
+                }
+            )
+        });
+        let (to, ask) = asks.next().expect("a vote request");
+        let (other, other_ask) = asks.next().expect("a vote request to each peer");
+        let Wire::Vote { id, req, .. } = ask else {
+            unreachable!()
+        };
+        let higher = crate::types::Vote::new(req.vote.leader_id().term() + 5, 2);
+        let refusal = Wire::VoteReply {
+            id,
+            pre_vote: false,
+            resp: openraft::raft::VoteResponse::new(higher, None, false),
+        };
+        assert!(
+            !node.discards(&refusal),
+            "the candidate's call to {to} still waits"
+        );
+        drop(refusal);
+        let stale = Wire::VoteReply {
+            id: crate::message::RpcId { boot: 0, seq: 999 },
+            pre_vote: false,
+            resp: openraft::raft::VoteResponse::new(higher, None, false),
+        };
+        assert!(node.discards(&stale), "no call waits for it");
+        let now = Instant(node.rt.now().as_nanos());
+
+        // The candidate hears from its term's leader and follows it; its call to the
+        // other peer still waits, but openraft no longer reads vote answers, so a
+        // higher term in one is not adopted (the Term Rule would fail it, were the
+        // answer not declared discarded).
+        let term = req.vote.leader_id().term();
+        let leader = if to == NodeId(1) { other } else { to };
+        let append = openraft::raft::AppendEntriesRequest {
+            vote: crate::types::Vote::new_committed(term, u64::from(leader.0)),
+            prev_log_id: None,
+            entries: Vec::new(),
+            leader_commit: None,
+        };
+        let append_id = crate::message::RpcId { boot: 0, seq: 0 };
+        node.step(
+            leader,
+            Wire::Append {
+                id: append_id,
+                req: append,
+            },
+            now,
+        );
+        assert_eq!(node.status().role, Role::Follower);
+        let Wire::Vote { id: other_id, .. } = other_ask else {
+            unreachable!()
+        };
+        let late = Wire::VoteReply {
+            id: other_id,
+            pre_vote: false,
+            resp: openraft::raft::VoteResponse::new(higher, None, false),
+        };
+        let waiting = self_waits(&node, other_id);
+        assert!(waiting, "the call to {other} waits until its deadline");
+        assert!(node.discards(&late), "no candidate reads it any more");
+        node.step(other, late, now);
+        assert_eq!(
+            node.status().term,
+            Term(term),
+            "openraft dropped the answer unread"
+        );
+
+        // An answer the candidate does read: a later election's refusal with a higher
+        // term is adopted.
+        let mut sent = Vec::new();
+        while !sent.iter().any(|(_, m)| {
+            matches!(
+                m,
+                Wire::Vote {
+                    pre_vote: false,
+                    ..
+                }
+            )
+        }) {
+            let now = node.next_deadline();
+            node.tick(now);
+            sent.extend(node.ready().messages);
+        }
+        let (to, ask) = sent
+            .into_iter()
+            .find(|(_, m)| {
+                matches!(
+                    m,
+                    Wire::Vote {
+                        pre_vote: false,
+                        ..
+                    }
+                )
+            })
+            .expect("a vote request");
+        let Wire::Vote { id, req, .. } = ask else {
+            unreachable!()
+        };
+        let higher = crate::types::Vote::new(req.vote.leader_id().term() + 5, 2);
+        let refusal = Wire::VoteReply {
+            id,
+            pre_vote: false,
+            resp: openraft::raft::VoteResponse::new(higher, None, false),
+        };
+        assert!(
+            !node.discards(&refusal),
+            "the candidate's call to {to} waits"
+        );
+        let now = Instant(node.rt.now().as_nanos());
+        node.step(to, refusal, now);
+        assert_eq!(
+            node.status().term,
+            Term(req.vote.leader_id().term() + 5),
+            "adopted"
+        );
+    }
+
+    fn self_waits(node: &OpenraftNode<u64>, id: crate::message::RpcId) -> bool {
+        node.shared.pending.borrow().contains_key(&id)
+    }
+}
