@@ -89,6 +89,23 @@ impl Settings {
         self.0.iter().map(|(k, v)| (k.as_str(), *v))
     }
 
+    /// Every combination of the knobs' choices, each as settings: what an
+    /// implementation's tests walk to show that any draw is a configuration it accepts
+    /// (the swarm draws each knob on its own).
+    pub fn every_combination(knobs: &[Knob]) -> Vec<Settings> {
+        knobs.iter().fold(vec![Settings::defaults()], |all, knob| {
+            all.iter()
+                .flat_map(|s| {
+                    knob.choices.iter().map(move |&v| {
+                        let mut s = s.clone();
+                        s.set(knob.name, v);
+                        s
+                    })
+                })
+                .collect()
+        })
+    }
+
     /// The first setting that `knobs` does not allow: a name no knob has, or a value
     /// outside the knob's bounds. `None` when every setting is allowed.
     pub fn refusal(&self, knobs: &[Knob]) -> Option<Refusal> {

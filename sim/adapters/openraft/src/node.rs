@@ -499,20 +499,7 @@ mod tests {
     #[test]
     fn node_reads_a_vote_answer_only_while_its_call_waits_as_the_candidate_that_asked() {
         let mut node = boot(3, Persisted::default(), 5, Instant(0));
-        let mut sent = Vec::new();
-        while !sent.iter().any(|(_, m)| {
-            matches!(
-                m,
-                Wire::Vote {
-                    pre_vote: false,
-                    ..
-                }
-            )
-        }) {
-            let now = node.next_deadline();
-            node.tick(now);
-            sent.extend(node.ready().messages);
-        }
+        let sent = until_vote_requests(&mut node);
         let mut asks = sent.into_iter().filter(|(_, m)| {
             matches!(
                 m,
@@ -588,20 +575,7 @@ mod tests {
 
         // An answer the candidate does read: a later election's refusal with a higher
         // term is adopted.
-        let mut sent = Vec::new();
-        while !sent.iter().any(|(_, m)| {
-            matches!(
-                m,
-                Wire::Vote {
-                    pre_vote: false,
-                    ..
-                }
-            )
-        }) {
-            let now = node.next_deadline();
-            node.tick(now);
-            sent.extend(node.ready().messages);
-        }
+        let sent = until_vote_requests(&mut node);
         let (to, ask) = sent
             .into_iter()
             .find(|(_, m)| {
@@ -634,6 +608,25 @@ mod tests {
             Term(req.vote.leader_id().term() + 5),
             "adopted"
         );
+    }
+
+    /// Runs the node at its deadlines until it asks for votes; what it sent meanwhile.
+    fn until_vote_requests(node: &mut OpenraftNode<u64>) -> Vec<(NodeId, Wire)> {
+        let mut sent = Vec::new();
+        while !sent.iter().any(|(_, m)| {
+            matches!(
+                m,
+                Wire::Vote {
+                    pre_vote: false,
+                    ..
+                }
+            )
+        }) {
+            let now = node.next_deadline();
+            node.tick(now);
+            sent.extend(node.ready().messages);
+        }
+        sent
     }
 
     fn self_waits(node: &OpenraftNode<u64>, id: crate::message::RpcId) -> bool {

@@ -85,17 +85,7 @@ mod tests {
 
     #[test]
     fn every_combination_of_choices_is_accepted_by_openraft_and_keeps_the_lab_limits() {
-        let combos = KNOBS.iter().fold(vec![Settings::defaults()], |all, knob| {
-            all.iter()
-                .flat_map(|s| {
-                    knob.choices.iter().map(move |&v| {
-                        let mut s = s.clone();
-                        s.set(knob.name, v);
-                        s
-                    })
-                })
-                .collect()
-        });
+        let combos = Settings::every_combination(KNOBS);
         assert_eq!(combos.len(), 2 * 3 * 3 * 2 * 2);
         for settings in combos {
             let c = config(&settings);

@@ -505,19 +505,7 @@ mod tests {
 
     #[test]
     fn every_combination_of_choices_is_accepted_by_raft_rs_and_keeps_the_lab_limits() {
-        let combos = crate::tuning::KNOBS
-            .iter()
-            .fold(vec![Settings::defaults()], |all, knob| {
-                all.iter()
-                    .flat_map(|s| {
-                        knob.choices.iter().map(move |&v| {
-                            let mut s = s.clone();
-                            s.set(knob.name, v);
-                            s
-                        })
-                    })
-                    .collect()
-            });
+        let combos = Settings::every_combination(crate::tuning::KNOBS);
         assert_eq!(combos.len(), 4 * 3 * 2 * 3 * 2);
         for settings in combos {
             let t = Tuning::from_settings(&settings);
