@@ -50,10 +50,9 @@ impl Implementation for raftrs_adapter::Family {
     const DESCRIPTION: &'static str = "tikv's raft-rs 0.7 (crates.io `raft`) through its adapter";
 }
 
-/// databendlabs' openraft (0.10.0-alpha.37), async, on the virtual-time runtime, through
-/// its adapter crate.
+/// databendlabs' openraft (0.10.0-alpha.37, or alpha.24 in the adapter's historic
+/// configuration), async, on the virtual-time runtime, through its adapter crate.
 impl Implementation for openraft_adapter::Family {
     const NAME: &'static str = "openraft";
-    const DESCRIPTION: &'static str =
-        "databendlabs' openraft 0.10.0-alpha.37 (async) on virtual time, through its adapter";
+    const DESCRIPTION: &'static str = openraft_adapter::release::DESCRIPTION;
 }

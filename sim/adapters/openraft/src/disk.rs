@@ -7,8 +7,11 @@
 //! node's next `Ready`, before any message that call produced, so the contract's
 //! save-then-send order holds: openraft sends a reply only once its flush completed.
 
-use crate::types::{term_of, Entry, LogId, SnapshotData, SnapshotMeta, StoredMembership, Vote};
+use crate::types::{term_of, Entry, LogId, SnapshotData, StoredMembership, Vote};
 use openraft::entry::RaftEntry;
+// alpha.24 reads an entry's membership through this trait ([`crate::release`]).
+#[cfg(feature = "openraft-alpha-24")]
+use openraft::entry::RaftPayload;
 use openraft::EntryPayload;
 use raft_contract::{ChunkedLog, Persisted, SharedBytes};
 use serde::{Deserialize, Serialize};
@@ -299,10 +302,7 @@ impl Disk {
     pub fn current_snapshot(&self) -> Option<crate::types::Snapshot> {
         let point = self.snapshot.as_ref()?;
         Some(crate::types::Snapshot {
-            meta: SnapshotMeta {
-                last_log_id: Some(point.last_log_id),
-                last_membership: point.membership.clone(),
-            },
+            meta: crate::release::snapshot_meta(point.last_log_id, point.membership.clone()),
             snapshot: SnapshotData {
                 commands: point.commands,
                 data: self.snapshot_data.clone(),

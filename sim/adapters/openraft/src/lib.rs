@@ -18,13 +18,16 @@
 //!   state machine hands committed commands to the service through the contract.
 //! - [`network`], [`message`]: openraft's RPCs as contract messages with RPC ids.
 //! - [`tuning`]: openraft's `Config` under raftsim and the knobs the swarm turns.
+//! - [`release`]: what differs in openraft 0.10.0-alpha.24, which the feature
+//!   `openraft-alpha-24` builds against for the test-only configuration in `historic/`
+//!   (raftsim finding openraft#1802 again, on the release before its fix).
 //!
 //! # Choices
 //! - **Version.** `openraft = "=0.10.0-alpha.37"`, default features off, `single-threaded`,
 //!   `serde` and `type-alias` on. The 0.9 line calls tokio and `rand::thread_rng` from
 //!   its core and cannot run on virtual time; the 0.10 alphas route everything through
 //!   the runtime of the type config, and their API moves between releases, hence the
-//!   exact pin. `single-threaded` lets openraft's tasks, channels and the adapter's
+//!   pin (Cargo.lock; the manifest's range admits alpha.24 only for `historic/`). `single-threaded` lets openraft's tasks, channels and the adapter's
 //!   storage share state through `Rc` (there is one thread); `serde` makes openraft's
 //!   messages and entries serializable, which the contract needs (bytes on the wire,
 //!   the trace hash); `type-alias` gives the `...Of<C>` aliases the adapter names its
@@ -55,7 +58,8 @@
 //! - **Snapshots** are the service's: `snapshot(i, data)` records them on the disk and
 //!   triggers openraft, whose builder returns the recorded one; its own policy is off.
 //! - **Status** comes from openraft's metrics (term, role, vote, committed) and the disk
-//!   (the log, the snapshot); both are current after every call.
+//!   (the log, the snapshot); both are current after every call on alpha.37. A saved
+//!   vote newer than the metrics' wins (alpha.24 publishes its metrics later).
 //! - **A panic in an openraft task** is resumed in the contract call, so it fails the
 //!   run with its seed like any implementation's panic.
 //!
@@ -111,6 +115,7 @@ pub mod log_store;
 pub mod message;
 pub mod network;
 pub mod node;
+pub mod release;
 pub mod shared;
 pub mod state_machine;
 pub mod tuning;

@@ -111,7 +111,7 @@ fn vote_label(vote: &Vote) -> String {
     format!(
         "t{}:n{}{}",
         vote_term(vote),
-        vote.leader_id().voted_for,
+        crate::release::voted_for(vote).map_or("-".to_string(), |n| n.to_string()),
         if vote.is_committed() { "+" } else { "" }
     )
 }

@@ -11,7 +11,7 @@
 
 use crate::message::{Reply, RpcId, Wire};
 use crate::shared::{Pending, Shared};
-use crate::types::{Snapshot, SnapshotData, TypeConfig, Vote};
+use crate::types::{Snapshot, TypeConfig, Vote};
 use futures_util::future::{select, Either};
 use openraft::error::{NetworkError, RPCError, ReplicationClosed, StreamingError};
 use openraft::network::{RPCOption, RaftNetworkFactory};
@@ -98,7 +98,8 @@ impl Drop for Waiting<'_> {
 }
 
 impl RaftNetworkV2<TypeConfig> for Network {
-    type SnapshotData = SnapshotData;
+    #[cfg(not(feature = "openraft-alpha-24"))]
+    type SnapshotData = crate::types::SnapshotData;
 
     async fn append_entries(
         &mut self,

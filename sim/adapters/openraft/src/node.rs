@@ -351,17 +351,34 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
             .last_log_id()
             .map_or(0, |id| id.index)
             .max(snapshot_index);
+        let mut term = m.current_term;
+        let mut role = match m.state {
+            ServerState::Leader => Role::Leader,
+            ServerState::Candidate => Role::Candidate,
+            ServerState::Follower | ServerState::Learner | ServerState::Shutdown => Role::Follower,
+        };
+        let mut vote = &m.vote;
+        // openraft publishes its metrics at the top of its core loop. alpha.24 can end a
+        // call with a vote adopted and saved but not yet published: its loop waits for
+        // the flush's completion (a microsecond on) first. The saved vote is then the
+        // node's: a newer vote that is not its own makes it a follower.
+        if let Some(saved) = disk.vote.as_ref().filter(|v| v.leader_id().term() > term) {
+            term = saved.leader_id().term();
+            let own = crate::release::voted_for(saved) == Some(u64::from(self.id.0));
+            role = if own && !saved.is_committed() {
+                Role::Candidate
+            } else {
+                Role::Follower
+            };
+            vote = saved;
+        }
         Status {
-            term: Term(m.current_term),
-            role: match m.state {
-                ServerState::Leader => Role::Leader,
-                ServerState::Candidate => Role::Candidate,
-                ServerState::Follower | ServerState::Learner | ServerState::Shutdown => {
-                    Role::Follower
-                }
-            },
-            voted_for: (m.vote.leader_id().term() == m.current_term)
-                .then(|| NodeId(m.vote.leader_id().voted_for as u32)),
+            term: Term(term),
+            role,
+            voted_for: (vote.leader_id().term() == term)
+                .then(|| crate::release::voted_for(vote))
+                .flatten()
+                .map(|n| NodeId(n as u32)),
             commit_index: LogIndex(m.local_committed.map_or(0, |c| c.index)),
             snapshot_index: LogIndex(snapshot_index),
             snapshot_term: Term(snapshot.map_or(0, |p| term_of(&p.last_log_id))),

@@ -4,30 +4,43 @@
 use openraft::impls::leader_id_std;
 use serde::{Deserialize, Serialize};
 
-openraft::declare_raft_types!(
-    /// openraft's types under raftsim.
-    ///
-    /// - `D`: a command, encoded ([`crate::command`]): the contract's command type is a
-    ///   parameter of the node, while a type config is one type, so the log carries bytes
-    ///   as raft-rs's does.
-    /// - `R = ()`: the service reads what it applied from the contract's apply list, not
-    ///   from openraft's write responses.
-    /// - `NodeId = u64`: contract node `NodeId(n)` is openraft node `n`.
-    /// - `Node = EmptyNode`: the simulated network routes by id; there are no addresses.
-    /// - `LeaderId = leader_id_std`: one leader per term, as Raft and the lab define it.
-    ///   openraft's default, `leader_id_adv`, lets several candidates lead the same term
-    ///   (their leader ids are totally ordered by node id), which Election Safety rejects.
-    /// - `AsyncRuntime`: the virtual-time runtime, so time and randomness come from the
-    ///   simulator.
-    pub TypeConfig:
-        D = CommandBytes,
-        R = (),
-        NodeId = u64,
-        Node = openraft::EmptyNode,
-        Term = u64,
-        LeaderId = leader_id_std::LeaderId<u64, u64>,
-        AsyncRuntime = virtual_runtime::Runtime,
-);
+/// Declares [`TypeConfig`]; alpha.24 ([`crate::release`]) adds its snapshot data type,
+/// which it keeps in the type configuration rather than in each storage trait.
+macro_rules! type_config {
+    ($($snapshot_data:tt)*) => {
+        openraft::declare_raft_types!(
+            /// openraft's types under raftsim.
+            ///
+            /// - `D`: a command, encoded ([`crate::command`]): the contract's command type
+            ///   is a parameter of the node, while a type config is one type, so the log
+            ///   carries bytes as raft-rs's does.
+            /// - `R = ()`: the service reads what it applied from the contract's apply
+            ///   list, not from openraft's write responses.
+            /// - `NodeId = u64`: contract node `NodeId(n)` is openraft node `n`.
+            /// - `Node = EmptyNode`: the simulated network routes by id; there are no
+            ///   addresses.
+            /// - `LeaderId = leader_id_std`: one leader per term, as Raft and the lab
+            ///   define it. openraft's default, `leader_id_adv`, lets several candidates
+            ///   lead the same term (their leader ids are totally ordered by node id),
+            ///   which Election Safety rejects.
+            /// - `AsyncRuntime`: the virtual-time runtime, so time and randomness come
+            ///   from the simulator.
+            pub TypeConfig:
+                D = CommandBytes,
+                R = (),
+                NodeId = u64,
+                Node = openraft::EmptyNode,
+                Term = u64,
+                LeaderId = leader_id_std::LeaderId<u64, u64>,
+                AsyncRuntime = virtual_runtime::Runtime,
+                $($snapshot_data)*
+        );
+    };
+}
+#[cfg(not(feature = "openraft-alpha-24"))]
+type_config!();
+#[cfg(feature = "openraft-alpha-24")]
+type_config!(SnapshotData = SnapshotData,);
 
 /// An openraft log id under [`TypeConfig`].
 pub type LogId = openraft::type_config::alias::LogIdOf<TypeConfig>;
@@ -40,7 +53,11 @@ pub type StoredMembership = openraft::type_config::alias::StoredMembershipOf<Typ
 /// A snapshot's metadata.
 pub type SnapshotMeta = openraft::type_config::alias::SnapshotMetaOf<TypeConfig>;
 /// A snapshot as openraft moves it: metadata and [`SnapshotData`].
+#[cfg(not(feature = "openraft-alpha-24"))]
 pub type Snapshot = openraft::type_config::alias::SnapshotOf<TypeConfig, SnapshotData>;
+/// A snapshot as openraft moves it: metadata and [`SnapshotData`].
+#[cfg(feature = "openraft-alpha-24")]
+pub type Snapshot = openraft::type_config::alias::SnapshotOf<TypeConfig>;
 /// The openraft node itself, with the adapter's state machine.
 pub type Raft = openraft::Raft<TypeConfig, crate::state_machine::StateMachine>;
 

@@ -195,6 +195,7 @@ impl<T: OptionalSend + OptionalSync> WatchReceiver<Watch, T> for Receiver<T> {
         self.shared.value.borrow()
     }
 
+    #[cfg(not(feature = "openraft-alpha-24"))]
     fn borrow_and_update(&mut self) -> Ref<'_, T> {
         self.seen = self.shared.state.borrow().version;
         self.shared.value.borrow()
