@@ -6,7 +6,7 @@
 //! implementation. The self-test scenarios ([`crate::selftest`]) join the list only when
 //! their environment variable asks for them.
 
-use crate::implementation::Implementation;
+use crate::implementation::{Implementation, LabOptions};
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 use raft_contract::Knob;
@@ -23,6 +23,9 @@ pub struct Registered {
     pub description: &'static str,
     /// The settings it lets the swarm vary ([`raft_contract::RaftFamily::KNOBS`]).
     pub knobs: &'static [Knob],
+    /// What it supports of the lab's contract (snapshots): the swarm draws nothing it
+    /// does not support.
+    pub options: LabOptions,
     scenarios: fn() -> Vec<Scenario>,
 }
 
@@ -33,6 +36,7 @@ impl Registered {
             name: I::NAME,
             description: I::DESCRIPTION,
             knobs: I::KNOBS,
+            options: I::options(),
             scenarios: scenarios_of::<I>,
         }
     }

@@ -183,7 +183,13 @@ fn starting_plan(args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)> {
     let workload = args.workload.map_or(Workload::Raft, WorkloadArg::workload);
     let implementation = args.raft.implementation()?;
     let knobs = args.knobs.knobs().draw_from(implementation.knobs);
-    let plan = Plan::generate(workload, implementation.name, knobs, parse_seed(seed)?);
+    let plan = Plan::generate_for(
+        workload,
+        implementation.name,
+        implementation.options,
+        knobs,
+        parse_seed(seed)?,
+    );
     Ok((plan, None))
 }
 
@@ -226,7 +232,13 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
             Some("shipped") => Knobs::Shipped,
             _ => args.knobs.knobs(),
         };
-        let plan = Plan::generate(workload, raft, knobs.draw_from(implementation.knobs), seed);
+        let plan = Plan::generate_for(
+            workload,
+            raft,
+            implementation.options,
+            knobs.draw_from(implementation.knobs),
+            seed,
+        );
         return Ok((plan, None));
     }
     let (mut plan, _) = schedule_file::read(&schedule)?;

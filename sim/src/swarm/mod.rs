@@ -47,9 +47,10 @@ pub fn scenario_name(workload: Workload) -> &'static str {
 fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Outcome {
     let name = scenario_name(workload);
     let plan = match &config.schedule {
-        None => Plan::generate(
+        None => Plan::generate_for(
             workload,
             I::NAME,
+            I::options(),
             config.knobs.draw_from(I::KNOBS),
             config.seed,
         ),
@@ -59,6 +60,13 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
             Err(why) => return refused(name, config, &why.to_string()),
         },
     };
+    if !I::options().snapshots && plan.profile.snapshots() {
+        let why = format!(
+            "the schedule asks for snapshots, and {} declares no snapshot support",
+            I::NAME
+        );
+        return refused(name, config, &why);
+    }
     if let Err(why) = plan.validate_knobs(I::KNOBS) {
         return refused(name, config, &why.to_string());
     }

@@ -207,6 +207,20 @@ impl Profile {
         profile
     }
 
+    /// Fits the profile to an implementation without snapshot support
+    /// ([`crate::implementation::LabOptions::snapshots`] false): no applier snapshots in
+    /// the raft workload, no `maxraftstate` in the KV and sharded ones. Applied after the
+    /// draw, so no other draw of the seed moves.
+    pub fn drop_snapshots(&mut self) {
+        self.snapshot_every = None;
+        self.maxraftstate = None;
+    }
+
+    /// Whether the profile asks the implementation for snapshots.
+    pub fn snapshots(&self) -> bool {
+        self.snapshot_every.is_some() || self.maxraftstate.is_some()
+    }
+
     /// One line for reports: the size, the network and the fault mix.
     pub fn summary(&self) -> String {
         let m = &self.mix;

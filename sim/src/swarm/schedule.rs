@@ -4,6 +4,7 @@
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
 use crate::engine::SimRng;
+use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
 
@@ -276,9 +277,26 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// [`Plan::generate`], then fitted to what the implementation supports: no snapshots
+    /// for one without ([`Profile::drop_snapshots`]). The swarm and `shrink` draw their
+    /// plans here.
+    pub fn generate_for(
+        workload: Workload,
+        raft: &str,
+        options: LabOptions,
+        knobs: &[Knob],
+        seed: u64,
+    ) -> Plan {
+        let mut plan = Plan::generate(workload, raft, knobs, seed);
+        if !options.snapshots {
+            plan.profile.drop_snapshots();
+        }
+        plan
+    }
+
     /// The run of `seed` with `workload` on implementation `raft`, whose settings are
     /// `knobs` (`&[]` for its shipped configuration): profile, knobs and schedule drawn
-    /// from the seed.
+    /// from the seed, for an implementation with every option of the lab's contract.
     pub fn generate(workload: Workload, raft: &str, knobs: &[Knob], seed: u64) -> Plan {
         let mut rng = SimRng::new(plan_seed(seed));
         let mut profile = Profile::draw(workload, &mut rng);

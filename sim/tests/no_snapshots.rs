@@ -1,0 +1,169 @@
+//! A Raft without snapshots (issue 23 §1): the swarm honours what an implementation
+//! declares. Before, the swarm drew snapshot settings for every implementation, and a
+//! Raft that declared `snapshots: false` failed most swarm runs with "refused snapshot".
+//!
+//! The Raft here is ours behind a wrapper that refuses every snapshot, registered with
+//! `LabOptions { snapshots: false }`.
+
+use raft_contract::{
+    Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftNode, Ready, Status, Term,
+};
+use sim::implementation::{Implementation, LabOptions};
+use sim::registry::{self, Registered};
+use sim::scenario::RunConfig;
+use sim::swarm::{Plan, Workload};
+
+/// Our Raft, refusing every snapshot its service asks for.
+struct Refusing<C: Command>(raft::Raft<C>);
+
+impl<C: Command> RaftNode<C> for Refusing<C> {
+    type Message = <raft::Raft<C> as RaftNode<C>>::Message;
+
+    fn boot(boot: Boot) -> Result<Self, Error> {
+        <raft::Raft<C> as RaftNode<C>>::boot(boot).map(Refusing)
+    }
+    fn start(&mut self, command: C, now: Instant) -> Option<(LogIndex, Term)> {
+        RaftNode::start(&mut self.0, command, now)
+    }
+    fn state(&self) -> (Term, bool) {
+        RaftNode::state(&self.0)
+    }
+    fn snapshot(&mut self, index: LogIndex, _data: Vec<u8>) -> Result<(), Error> {
+        Err(Error::SnapshotRefused(format!(
+            "this Raft has no snapshots (asked at {})",
+            index.0
+        )))
+    }
+    fn step(&mut self, from: NodeId, msg: Self::Message, now: Instant) {
+        RaftNode::step(&mut self.0, from, msg, now);
+    }
+    fn tick(&mut self, now: Instant) {
+        RaftNode::tick(&mut self.0, now);
+    }
+    fn next_deadline(&self) -> Instant {
+        RaftNode::next_deadline(&self.0)
+    }
+    fn ready(&mut self) -> Ready<C, Self::Message> {
+        RaftNode::ready(&mut self.0)
+    }
+    fn status(&self) -> Status {
+        RaftNode::status(&self.0)
+    }
+    fn log_term(&self, index: LogIndex) -> Option<Term> {
+        RaftNode::log_term(&self.0, index)
+    }
+}
+
+struct NoSnapshots;
+
+impl RaftFamily for NoSnapshots {
+    type Node<C: Command> = Refusing<C>;
+}
+
+impl Implementation for NoSnapshots {
+    const NAME: &'static str = "no-snapshots";
+    const DESCRIPTION: &'static str = "our Raft, refusing every snapshot";
+    fn options() -> LabOptions {
+        LabOptions { snapshots: false }
+    }
+}
+
+const SEEDS: u64 = 40;
+
+fn run(name: &str, config: &RunConfig) -> sim::outcome::Outcome {
+    registry::register(vec![Registered::of::<NoSnapshots>()]);
+    let all = registry::implementation(NoSnapshots::NAME)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenarios();
+    let scenario = registry::find(&all, name).unwrap_or_else(|e| panic!("{e}"));
+    registry::run(&scenario, config)
+}
+
+/// Every swarm workload runs on it, and passes: none of its profiles asks for a
+/// snapshot. Among these seeds the draw does ask for snapshots for the other
+/// implementations (checked), so the test would fail without the fitting.
+#[test]
+fn every_swarm_workload_runs_on_a_raft_without_snapshots() {
+    for (workload, name) in [
+        (Workload::Raft, "SwarmRaft"),
+        (Workload::Kv, "SwarmKv"),
+        (Workload::Shardkv, "SwarmShardKv"),
+    ] {
+        let drawn = (0..SEEDS)
+            .filter(|&seed| {
+                Plan::generate(workload, "ours", &[], seed)
+                    .profile
+                    .snapshots()
+            })
+            .count();
+        assert!(drawn > 0, "{name}: no seed of 0..{SEEDS} draws a snapshot");
+        for seed in 0..SEEDS {
+            let outcome = run(
+                name,
+                &RunConfig {
+                    seed,
+                    ..RunConfig::default()
+                },
+            );
+            assert_eq!(
+                outcome.failure, None,
+                "{name} seed {seed} on a Raft without snapshots"
+            );
+            let profile = outcome.profile.unwrap_or_default();
+            assert!(
+                !profile.contains("snapshot-every") && !profile.contains("maxraftstate"),
+                "{name} seed {seed} drew snapshots: {profile}"
+            );
+        }
+    }
+}
+
+/// A schedule that asks for snapshots is refused, with its reason, not run into a
+/// "refused snapshot" failure.
+#[test]
+fn a_schedule_with_snapshots_is_refused_for_a_raft_without_them() {
+    let seed = (0..SEEDS)
+        .find(|&s| {
+            Plan::generate(Workload::Kv, "no-snapshots", &[], s)
+                .profile
+                .snapshots()
+        })
+        .unwrap_or_else(|| panic!("no seed of 0..{SEEDS} draws a maxraftstate"));
+    let plan = Plan::generate(Workload::Kv, "no-snapshots", &[], seed);
+    let json = serde_json::to_string(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run(
+        "SwarmKv",
+        &RunConfig {
+            seed,
+            schedule: Some(std::sync::Arc::new(sim::scenario::Schedule {
+                path: "snapshots.json".into(),
+                json,
+            })),
+            ..RunConfig::default()
+        },
+    );
+    let failure = outcome.failure.unwrap_or_default();
+    assert!(
+        failure.contains("asks for snapshots")
+            && failure.contains("no-snapshots declares no snapshot support"),
+        "{failure}"
+    );
+}
+
+/// The wrapper really refuses: the refusal the swarm now avoids.
+#[test]
+fn the_wrapper_refuses_snapshots() {
+    let mut node = <Refusing<u64> as RaftNode<u64>>::boot(Boot {
+        id: NodeId(0),
+        peers: 3,
+        persisted: Default::default(),
+        seed: 1,
+        now: Instant(0),
+        settings: Default::default(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        node.snapshot(LogIndex(1), vec![]),
+        Err(Error::SnapshotRefused(_))
+    ));
+}
