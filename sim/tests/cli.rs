@@ -17,6 +17,17 @@ fn help_and_version_exit_0_unknown_command_exits_64() {
         let help = raftsim(&[cmd, "--help"]);
         assert_eq!(help.code, 0, "{cmd}: {help:#?}");
     }
+    // Every `--raft` help names the registered implementations (the derived text is
+    // replaced at startup, so a program's own Raft is listed too).
+    for cmd in ["list", "run", "sweep", "swarm", "shrink", "replay"] {
+        let help = raftsim(&[cmd, "--help"]);
+        assert!(
+            help.stdout
+                .contains("The Raft implementation under test: ours, raft-rs, openraft"),
+            "{cmd}: {}",
+            help.stdout
+        );
+    }
     assert_eq!(raftsim(&["frobnicate"]).code, USAGE);
     assert_eq!(raftsim(&["sweep", "--no-such-flag"]).code, USAGE);
 }

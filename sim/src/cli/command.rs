@@ -7,7 +7,7 @@ use super::shared::exit::EXIT_USAGE;
 use super::shared::{error::Error, output};
 use super::{check, list, replay, run, shrink, swarm, sweep};
 use crate::registry::{self, Registered};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// raftsim: deterministic, seed-reproducible simulation of Raft and a Raft-backed KV store.
@@ -42,7 +42,10 @@ enum Command {
 /// own Raft, for `--raft NAME`), and returns the exit code.
 pub fn main_with(extra: Vec<Registered>) -> ExitCode {
     registry::register(extra);
-    let cli = match Cli::try_parse() {
+    let cli = match definition()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version requests are not errors; everything else is bad usage.
@@ -68,6 +71,28 @@ pub fn main_with(extra: Vec<Registered>) -> ExitCode {
         None => sweep::run(&sweep::SweepArgs::default()),
     };
     ExitCode::from(result.unwrap_or_else(|err| report(&err)))
+}
+
+/// The command line's definition, with the help of every `--raft` naming the registered
+/// implementations: the built-in ones and those a program registered ([`main_with`]),
+/// which the derived help text cannot know.
+fn definition() -> clap::Command {
+    let names: Vec<&str> = registry::implementations().iter().map(|r| r.name).collect();
+    let help = format!(
+        "The Raft implementation under test: {} [default: {}]",
+        names.join(", "),
+        registry::DEFAULT_RAFT
+    );
+    let mut cli = Cli::command();
+    let with_raft: Vec<String> = cli
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| a.get_id() == "raft"))
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in with_raft {
+        cli = cli.mut_subcommand(name, |s| s.mut_arg("raft", |a| a.help(help.clone())));
+    }
+    cli
 }
 
 /// Says what went wrong (on stderr, one line) and returns its exit code. A closed stdout

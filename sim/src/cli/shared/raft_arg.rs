@@ -7,8 +7,8 @@ use clap::Args;
 /// The `--raft` flag of `list`, `run`, `sweep`, `replay`.
 #[derive(Debug, Default, Args)]
 pub struct RaftArg {
-    /// The Raft implementation under test: `ours` (the reference) or `raft-rs` (tikv's,
-    /// through its adapter) [default: ours].
+    /// The Raft implementation under test [default: ours]. The help shown replaces this
+    /// with the registered names (`command::definition`).
     #[arg(long = "raft", value_name = "NAME")]
     pub raft: Option<String>,
 }
