@@ -4,7 +4,7 @@ use crate::cli::shared::error::{Error, Result};
 use crate::registry::{self, Registered};
 use clap::Args;
 
-/// The `--raft` flag of `list`, `run`, `sweep`, `replay`.
+/// The `--raft` flag of `list`, `sweep`, `swarm`, `shrink` and `replay`.
 #[derive(Debug, Default, Args)]
 pub struct RaftArg {
     /// The Raft implementation under test [default: ours]. The help shown replaces this
