@@ -99,6 +99,13 @@ pub enum Bug {
     /// changes (issue 22: an ordinary crash falls in that window about once in 600
     /// runs).
     AdoptTermUnsaved,
+    /// A leader answers every AppendEntries reply, stale and duplicate ones included,
+    /// with an AppendEntries to every follower: each reply begets `n - 1` requests, so
+    /// the traffic multiplies with every round trip (raftsim's issue 23: a user's leader
+    /// that answered stale replies with new appends sent 128 million messages in 12 s
+    /// and passed). Breaks no safety property; caught by the run budget's send-rate
+    /// bound, which names the storm (`sim/tests/budget.rs`).
+    AppendOnEveryReply,
 }
 
 impl Bug {
@@ -122,6 +129,10 @@ impl Bug {
         Bug::AdoptTermUnsaved,
     ];
 
+    /// Bugs that break no safety property but flood the network, for the run budget
+    /// rather than the monitors to catch.
+    pub const AMPLIFIERS: [Bug; 1] = [Bug::AppendOnEveryReply];
+
     /// The bug's name as an implementation (`bug-forget-vote`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -141,6 +152,7 @@ impl Bug {
             Bug::InstallStaleSnapshot => "bug-install-stale-snapshot",
             Bug::DiscardLogOnSnapshot => "bug-discard-log-on-snapshot",
             Bug::AdoptTermUnsaved => "bug-adopt-term-unsaved",
+            Bug::AppendOnEveryReply => "bug-append-on-every-reply",
         }
     }
 
@@ -165,6 +177,9 @@ impl Bug {
                 "follower discards its whole log on InstallSnapshot, acknowledged entries too"
             }
             Bug::AdoptTermUnsaved => "adopts a higher term from a message without saving it",
+            Bug::AppendOnEveryReply => {
+                "leader answers every append reply with appends to every follower"
+            }
         }
     }
 }

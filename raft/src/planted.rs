@@ -174,11 +174,12 @@ mod tests {
 
     #[test]
     fn planted_names_are_distinct_and_prefixed() {
-        let mut names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+        let all = Bug::ALL.iter().chain(&Bug::AMPLIFIERS);
+        let mut names: Vec<&str> = all.map(|b| b.name()).collect();
         assert!(names.iter().all(|n| n.starts_with("bug-")));
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Bug::ALL.len());
+        assert_eq!(names.len(), Bug::ALL.len() + Bug::AMPLIFIERS.len());
     }
 
     #[test]

@@ -286,6 +286,13 @@ impl<C: Command> Raft<C> {
         m: AppendEntriesReply,
         now: Instant,
     ) {
+        if planted!(self, AppendOnEveryReply) && self.role == Role::Leader {
+            for peer in (0..self.peers).map(|p| NodeId(p as u32)) {
+                if peer != self.id {
+                    self.send_append(peer, now);
+                }
+            }
+        }
         // Replies to an earlier term's requests say nothing about this term's log.
         if self.role != Role::Leader || m.term != self.current_term {
             return;

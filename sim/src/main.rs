@@ -11,9 +11,11 @@ use std::process::ExitCode;
 /// The simulator allocates and frees small objects at a high rate (messages, log
 /// entries, effects); mimalloc does that in about half the instructions of glibc's
 /// allocator. Allocation does not feed into any simulated choice, so runs are the same
-/// byte for byte with either.
+/// byte for byte with either. The meter around it keeps the bytes each thread holds, so
+/// that a run can be held to its memory bound (`--memory-max`) and report its peak.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc_meter::MeteredAllocator<mimalloc::MiMalloc> =
+    alloc_meter::MeteredAllocator(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
     sim::cli::command::main_with(Vec::new())

@@ -8,7 +8,7 @@
 //! the virtual time simulated and the number of events, so that the CLI, the tests and
 //! the seed corpus can all report and replay it the same way.
 
-use crate::engine::{Instant, Node, NodeId, Sim, Wreck};
+use crate::engine::{Instant, Node, NodeId, Sim, Usage, Wreck};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
 use raft_contract::Knob;
 use std::fmt;
@@ -90,6 +90,9 @@ pub struct RunId {
     pub profile: Option<String>,
     /// Whether a swarm run drew the implementation's knobs or kept them shipped.
     pub knobs: Knobs,
+    /// The flags of the run's budget bounds that differ from the defaults, which its
+    /// replay command repeats (see [`crate::engine::Budget::flags`]).
+    pub budget_flags: Vec<String>,
 }
 
 impl RunId {
@@ -208,6 +211,10 @@ pub struct Outcome {
     pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
+    /// The budget flags its replay command repeats (bounds off their defaults).
+    pub budget_flags: Vec<String>,
+    /// What the run used of its budget: its busiest node-second, its memory peak.
+    pub usage: Usage,
     /// What the run's timeline page and leader table are drawn from (kept with the
     /// trace): the trace's records, the lanes, client operations and the failure point.
     pub timeline: Option<Arc<Timeline>>,
@@ -239,6 +246,8 @@ impl Outcome {
             profile: id.profile,
             knobs: id.knobs,
             schedule: id.schedule,
+            budget_flags: id.budget_flags,
+            usage: sim.usage(),
             timeline,
         }
     }
@@ -254,6 +263,7 @@ impl Outcome {
             profile: id.profile,
             knobs: id.knobs,
             schedule: id.schedule,
+            budget_flags: id.budget_flags,
             ..Outcome::default()
         }
     }
@@ -298,6 +308,7 @@ impl Outcome {
             self.seed,
             self.schedule.as_deref(),
             self.knobs,
+            &self.budget_flags,
         )
     }
 }
@@ -385,6 +396,7 @@ pub fn replay_command(
     seed: u64,
     schedule: Option<&str>,
     knobs: Knobs,
+    budget_flags: &[String],
 ) -> String {
     let mut raft = match implementation {
         "" | DEFAULT_RAFT => String::new(),
@@ -393,6 +405,11 @@ pub fn replay_command(
     // A schedule file carries its own knobs; a seed draws them unless told not to.
     if knobs == Knobs::Shipped && schedule.is_none_or(str::is_empty) {
         raft.push_str(" --knobs shipped");
+    }
+    // A run stopped by a lowered (or raised) bound stops the same way again only with it.
+    for flag in budget_flags {
+        raft.push(' ');
+        raft.push_str(flag);
     }
     match schedule {
         Some(path) if !path.is_empty() => {

@@ -14,6 +14,7 @@
 //! [`INTERNAL_ERROR`] ([`is_internal`]), which the commands report with its own verdict
 //! and exit code (70) and `shrink` refuses to shrink.
 
+use crate::engine::Stop;
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,6 +61,15 @@ const SIMULATOR_LIMITS: [&str; 3] = [
     "overflows the key",
 ];
 
+/// The reason of a run cancelled from outside (a signal): no verdict, and the batch
+/// leaves it out of its report as a run that did not finish.
+pub const CANCELLED: &str = "cancelled before its end (a signal)";
+
+/// True when a run was cancelled rather than finished (see [`CANCELLED`]).
+pub fn is_cancelled(reason: &str) -> bool {
+    reason == CANCELLED
+}
+
 /// True when a run's failure is the simulator's, not the Raft's (see the module doc).
 pub fn is_internal(reason: &str) -> bool {
     reason.starts_with(INTERNAL_ERROR)
@@ -77,6 +87,13 @@ pub(crate) fn catch<R>(name: &str, f: impl FnOnce() -> R) -> Result<R, String> {
     IN_RUN.with(|d| d.set(depth));
     let location = LOCATION.with(|l| l.replace(outer));
     result.map_err(|panic| {
+        // A run stopped by its budget (see `engine::budget`) unwinds without the hook.
+        if let Some(stop) = panic.downcast_ref::<Stop>() {
+            return match stop {
+                Stop::Exceeded(reason) => reason.clone(),
+                Stop::Cancelled => CANCELLED.to_string(),
+            };
+        }
         let message = panic
             .downcast_ref::<String>()
             .cloned()

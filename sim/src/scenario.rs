@@ -27,9 +27,20 @@ pub struct RunConfig {
     /// or runs its shipped configuration (`--knobs shipped`). Lab scenarios always run
     /// the shipped configuration; a schedule file carries its own knobs.
     pub knobs: Knobs,
+    /// The run's limits: events, memory, messages per node-second, and the flag that
+    /// cancels it (see [`crate::engine::budget`]).
+    pub budget: crate::engine::Budget,
 }
 
 impl RunConfig {
+    /// The simulation's options this config asks for: its trace kept or not, its budget.
+    pub fn sim_options(&self) -> crate::engine::SimOptions {
+        crate::engine::SimOptions {
+            keep_trace: self.keep_trace,
+            budget: self.budget.clone(),
+        }
+    }
+
     /// The identity of the run of `scenario` on `implementation` this config asks for.
     pub fn run_id(&self, scenario: &str, implementation: &str) -> RunId {
         RunId {
@@ -39,6 +50,7 @@ impl RunConfig {
             schedule: self.schedule.as_ref().map(|s| s.path.clone()),
             profile: None,
             knobs: self.knobs,
+            budget_flags: self.budget.flags(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! They are visible only when the environment variable [`SELFTEST_ENV`] is `1`, which only
 //! `sim/tests/cli.rs` sets; a normal `raftsim` never lists, sweeps or runs them.
 
-use crate::demo::{build, PingPlan};
+use crate::demo::{build_with, PingPlan};
 use crate::engine::Duration;
 use crate::outcome::{Failure, Outcome, Parts};
 use crate::scenario::{Part, RunConfig, Scenario};
@@ -50,6 +50,13 @@ pub fn scenarios() -> Vec<Scenario> {
             description: "differs between two runs of one seed in one process (CLI tests only)",
             run: run_nondeterministic,
         },
+        Scenario {
+            name: "SelfTestSpin",
+            part: Part::SelfTest,
+            implementation: "",
+            description: "pings without end: only its budget or a signal stops it (CLI tests only)",
+            run: run_spin,
+        },
     ]
 }
 
@@ -67,7 +74,7 @@ fn ping_with(
     add: impl FnOnce(Parts) -> Parts,
 ) -> Outcome {
     let plan = PingPlan { clients: 1, pings };
-    let mut sim = build(config.seed, config.keep_trace, plan);
+    let mut sim = build_with(config.seed, config.sim_options(), plan);
     sim.run_for(Duration::from_millis(50));
     let verdict = match fail {
         true => Err(Failure(format!(
@@ -100,6 +107,18 @@ fn run_overflow(config: &RunConfig) -> Outcome {
     let long = Duration::from_secs((1 << 33) + config.seed % 2);
     let end = crate::engine::Instant::ZERO + long + long + long;
     unreachable!("virtual time did not overflow: {end:?}");
+}
+
+/// A client that never stops pinging, for a run that never ends: its event budget fails
+/// it, or a signal cancels it.
+fn run_spin(config: &RunConfig) -> Outcome {
+    let plan = PingPlan {
+        clients: 1,
+        pings: u64::MAX,
+    };
+    let mut sim = build_with(config.seed, config.sim_options(), plan);
+    sim.run_for(Duration::from_secs(1 << 30));
+    unreachable!("a ping run of 2^30 s ended after {} events", sim.events());
 }
 
 /// Counts runs in this process: odd and even runs ping a different number of times.

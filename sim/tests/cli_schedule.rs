@@ -445,3 +445,57 @@ fn schedule_fuzzer_mutations_are_refused_or_run_cleanly() {
     println!("fuzzer: {refused} refused, {ran} ran");
     assert!(refused > 100 && ran > 5, "refused {refused}, ran {ran}");
 }
+
+/// A schedule's `budget` bounds apply to its run (a storm past a bound of 5 messages per
+/// node-second, with the bound in the replay command), the flags override them, and
+/// out-of-range or unknown budget fields are refused with 65.
+#[test]
+fn run_schedule_budget_bounds_apply_and_flags_override_them() {
+    let dir = scratch("schedule_budget");
+    let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3);
+    let with = |budget: &str| {
+        let json = plan.to_json().replacen("\"budget\": {}", budget, 1);
+        assert_ne!(json, plan.to_json(), "a generated plan has an empty budget");
+        json
+    };
+    let tight = dir.join("tight.json");
+    write(&tight, with("\"budget\": {\"sends_per_second_max\": 5}"));
+    let out = raftsim(&["run", "--schedule", &text(&tight)]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stdout.contains("reason: message storm: ")
+            && out
+                .stdout
+                .contains("more than the bound of 5 (--sends-per-second-max)"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "replay: cargo run --release -- run --schedule {} --sends-per-second-max 5",
+            text(&tight)
+        )),
+        "{out:#?}"
+    );
+    let loose = raftsim(&[
+        "run",
+        "--schedule",
+        &text(&tight),
+        "--sends-per-second-max",
+        "200000",
+    ]);
+    assert_eq!(loose.code, 0, "the flag overrides the file: {loose:#?}");
+    for (budget, why) in [
+        (
+            "\"budget\": {\"events_max\": 0}",
+            "budget.events_max is 0; allowed: 1 to 1000000000",
+        ),
+        (
+            "\"budget\": {\"events\": 5}",
+            "unknown field budget.events: not part of a raftsim schedule",
+        ),
+    ] {
+        let bad = dir.join("bad.json");
+        write(&bad, with(budget));
+        raftsim(&["run", "--schedule", &text(&bad)]).assert_error(DATA, why);
+    }
+}

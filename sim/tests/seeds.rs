@@ -39,6 +39,7 @@ fn seeds_every_entry_passes() {
                     keep_history: false,
                     schedule: None,
                     unmonitored: false,
+                    budget: Default::default(),
                 },
             );
             outcome.failure.map(|reason| {
@@ -47,7 +48,7 @@ fn seeds_every_entry_passes() {
                     entry.origin,
                     entry.note,
                     s.name,
-                    replay_command(s.implementation, s.name, *seed, None, *knobs)
+                    replay_command(s.implementation, s.name, *seed, None, *knobs, &[])
                 )
             })
         })

@@ -8,6 +8,7 @@
 
 use crate::cli::batch::runner::add_reason;
 use crate::cli::shared::artifacts::{self, Saved};
+use crate::cli::shared::budget_arg::BudgetArg;
 use crate::cli::shared::claims::Claims;
 use crate::cli::shared::error::{Error, Result, EXIT_FAIL, EXIT_INTERNAL, EXIT_OUTPUT, EXIT_PASS};
 use crate::cli::shared::knobs_arg::KnobsArg;
@@ -67,6 +68,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub knobs: KnobsArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub budget: BudgetArg,
 }
 
 impl RunArgs {
@@ -107,6 +111,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         }
     };
     // The timeline and the table are drawn from the kept trace's records.
+    // The flags override a schedule file's bounds, which override the defaults.
+    config.budget = args.budget.over(config.budget.clone())?;
     config.keep_trace = args.trace.is_some() || args.timeline.is_some() || args.summary;
     config.keep_history = args.history.is_some();
     let seed = config.seed;
@@ -271,6 +277,7 @@ fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let config = RunConfig {
         seed: plan.seed,
+        budget: plan.budget.apply(crate::engine::Budget::default()),
         schedule: Some(std::sync::Arc::new(crate::scenario::Schedule {
             path: path.display().to_string(),
             json,

@@ -11,6 +11,7 @@
 //! limit of the simulator (an internal error) is not shrunk: exit 70.
 
 use crate::cli::shared::artifacts;
+use crate::cli::shared::budget_arg::BudgetArg;
 use crate::cli::shared::claims::Claims;
 use crate::cli::shared::error::{Error, Result, EXIT_PASS};
 use crate::cli::shared::knobs_arg::KnobsArg;
@@ -19,6 +20,7 @@ use crate::cli::shared::raft_arg::RaftArg;
 use crate::cli::shared::schedule_file;
 use crate::cli::shared::seed_range::parse_seed;
 use crate::cli::swarm::WorkloadArg;
+use crate::engine::Budget;
 use crate::outcome::Knobs;
 use crate::panics;
 use crate::registry;
@@ -59,6 +61,9 @@ pub struct ShrinkArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub knobs: KnobsArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: BudgetArg,
 }
 
 /// Runs `raftsim shrink` and returns the exit code (0: a reduced schedule was written).
@@ -70,6 +75,10 @@ pub struct ShrinkArgs {
 /// `Internal` for a run stopped by a limit of the simulator.
 pub fn run(args: &ShrinkArgs) -> Result<u8> {
     let (plan, input) = starting_plan(args)?;
+    // The flags override the schedule's bounds, which override the defaults.
+    let budget = args
+        .limits
+        .over(plan.budget.apply(crate::engine::Budget::default()))?;
     let name = scenario_name(plan.profile.workload);
     let out = args
         .out
@@ -82,7 +91,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     claims.output(&out, "--out")?;
     artifacts::probe_file(&out)?;
     panics::install(true);
-    let Some(reason) = run_plan(&plan)? else {
+    let Some(reason) = run_plan(&plan, &budget)? else {
         return Err(Error::Usage(format!(
             "{name} seed={} raft={} passes: nothing to shrink",
             plan.seed, plan.raft
@@ -105,7 +114,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     ))?;
     output::line(format_args!("  before: {before}"))?;
     let mut failure = None;
-    let mut judge = |p: &Plan| match run_plan(p) {
+    let mut judge = |p: &Plan| match run_plan(p, &budget) {
         Ok(verdict) => verdict,
         Err(e) => {
             failure.get_or_insert(e);
@@ -118,7 +127,7 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     }
     let text = shrunk.plan.to_json();
     std::fs::write(&out, &text).map_err(|e| Error::writing(&out, &e))?;
-    let again = run_plan(&shrunk.plan)?;
+    let again = run_plan(&shrunk.plan, &budget)?;
     if again.as_deref().map(signature) != Some(signature(&shrunk.reason)) {
         return Err(Error::Usage(format!(
             "nondeterministic: the reduced schedule in {} did not fail again the same way",
@@ -135,14 +144,15 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
         crate::cli::shared::error::one_line(&shrunk.reason)
     ))?;
     output::line(format_args!("  schedule: {}", out.display()))?;
-    let raft = match shrunk.plan.raft.as_str() {
-        crate::outcome::DEFAULT_RAFT => String::new(),
-        other => format!(" --raft {other}"),
-    };
-    output::line(format_args!(
-        "  replay: cargo run --release -- run --schedule {}{raft}",
-        out.display()
-    ))?;
+    let replay = crate::outcome::replay_command(
+        &shrunk.plan.raft,
+        name,
+        shrunk.plan.seed,
+        Some(&out.display().to_string()),
+        crate::outcome::Knobs::Drawn,
+        &budget.flags(),
+    );
+    output::line(format_args!("  replay: {replay}"))?;
     Ok(EXIT_PASS)
 }
 
@@ -257,7 +267,7 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
 }
 
 /// Runs a plan; `Some(reason)` when it fails.
-fn run_plan(plan: &Plan) -> Result<Option<String>> {
+fn run_plan(plan: &Plan, budget: &Budget) -> Result<Option<String>> {
     let implementation =
         registry::implementation(&plan.raft).map_err(|e| Error::Usage(e.to_string()))?;
     let name = scenario_name(plan.profile.workload);
@@ -269,6 +279,7 @@ fn run_plan(plan: &Plan) -> Result<Option<String>> {
             path: String::new(),
             json: plan.to_json(),
         })),
+        budget: budget.clone(),
         ..RunConfig::default()
     };
     Ok(crate::registry::run(&scenario, &config).failure)

@@ -5,4 +5,4 @@ pub mod ping;
 pub mod scenario;
 
 pub use ping::{PingMsg, PingNode, PingOutput};
-pub use scenario::{build, scenarios, PingPlan};
+pub use scenario::{build, build_with, scenarios, PingPlan};

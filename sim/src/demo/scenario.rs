@@ -31,7 +31,7 @@ fn run_ping_faults(config: &RunConfig) -> Outcome {
         clients: 2,
         pings: 40,
     };
-    let mut sim = build(config.seed, config.keep_trace, plan);
+    let mut sim = build_with(config.seed, config.sim_options(), plan);
     let verdict = faults(&mut sim, plan);
     Outcome::assemble(
         config.run_id("PingFaults", ""),
@@ -42,7 +42,16 @@ fn run_ping_faults(config: &RunConfig) -> Outcome {
 
 /// A simulation with one ping server (node 0) and `plan.clients` clients, all connected.
 pub fn build(seed: u64, keep_trace: bool, plan: PingPlan) -> Sim<PingNode> {
-    let mut sim = Sim::new(seed, NetConfig::default(), SimOptions { keep_trace });
+    let options = SimOptions {
+        keep_trace,
+        ..SimOptions::default()
+    };
+    build_with(seed, options, plan)
+}
+
+/// [`build`] with every option of the simulation (a run's budget, say).
+pub fn build_with(seed: u64, options: SimOptions, plan: PingPlan) -> Sim<PingNode> {
+    let mut sim = Sim::new(seed, NetConfig::default(), options);
     let server = sim.add_node(PingNode::server);
     let mut all = vec![server];
     for _ in 0..plan.clients {

@@ -5,26 +5,31 @@
 //! labrpc-faithful network, per-node durable stores, crash and restart, and a trace whose
 //! hash identifies the run. Time resolution is one nanosecond.
 //!
-//! Its only dependency among raftsim's crates is the Raft contract (`raft-contract`),
-//! for the vocabulary both sides share: [`NodeId`], [`Instant`] and [`Duration`].
+//! Its only dependencies among raftsim's crates are the Raft contract (`raft-contract`),
+//! for the vocabulary both sides share: [`NodeId`], [`Instant`] and [`Duration`], and
+//! `alloc-meter`, which meters a run's memory for its [`Budget`].
 
+pub mod budget;
 pub mod digest;
 pub mod disk;
 pub mod net;
 pub mod node;
 pub mod queue;
 pub mod rng;
+pub mod send_rate;
 pub mod simulation;
 pub mod status;
 pub mod trace;
 pub mod wreck;
 
+pub use budget::{Budget, Stop};
 pub use disk::Disk;
 pub use net::{DropReason, NetConfig, NetStats, Network};
 pub use node::{Context, Node, NodeInit, Payload, TimerId};
 pub use queue::EventQueue;
 pub use rng::SimRng;
-pub use simulation::{Observation, Sim, SimOptions};
+pub use send_rate::RatePeak;
+pub use simulation::{Observation, Sim, SimOptions, Usage};
 pub use status::{NodeRole, NodeStatus};
 // Virtual time and node ids are the Raft contract's own types: one definition, so a
 // node's clock and its peers' ids pass between the engine and a Raft as they are.

@@ -4,12 +4,14 @@
 //! and durable store, and the trace. Scenarios drive it by stepping events and by
 //! injecting faults; nodes act only through their [`Context`].
 
+use super::budget::{self, Budget, Stop, CHECK_EVERY_EVENTS};
 use super::digest::Digest;
 use super::disk::Disk;
 use super::net::{DropReason, NetConfig, NetStats, Network, Route};
 use super::node::{Context, Effects, Node, NodeInit, Payload, TimerId};
 use super::queue::EventQueue;
 use super::rng::SimRng;
+use super::send_rate::{RatePeak, SendRates};
 use super::status::NodeStatus;
 use super::trace::{hash_bytes, EventKind, Trace};
 use raft_contract::{Duration, Instant, NodeId};
@@ -33,6 +35,17 @@ pub struct Observation<O> {
 pub struct SimOptions {
     /// Keep the rendered trace text (the hash is always kept).
     pub keep_trace: bool,
+    /// The run's limits, and the flag that cancels it.
+    pub budget: Budget,
+}
+
+/// What a run used of its budget (see [`Sim::usage`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// The most messages one node sent within one second of virtual time.
+    pub send_rate_peak: Option<RatePeak>,
+    /// The most bytes the run's thread held at once, when the process meters them.
+    pub memory_peak_bytes: Option<u64>,
 }
 
 enum Event<N: Node> {
@@ -128,6 +141,10 @@ pub struct Sim<N: Node> {
     events: u64,
     /// The node whose handler ran for the last event, if any (for testers' monitors).
     handled: Option<NodeId>,
+    budget: Budget,
+    rates: SendRates,
+    /// Bytes the thread held when the simulation started (when metered).
+    held_at_start: Option<u64>,
 }
 
 /// A simulation that a panic unwinds through leaves where it stood (see
@@ -162,6 +179,12 @@ impl<N: Node> Sim<N> {
             effects: Effects::default(),
             events: 0,
             handled: None,
+            budget: options.budget,
+            rates: SendRates::default(),
+            held_at_start: {
+                alloc_meter::reset_peak();
+                alloc_meter::held()
+            },
         }
     }
 
@@ -401,6 +424,10 @@ impl<N: Node> Sim<N> {
         let hash = digest.hash();
         let is_request = msg.is_request();
         self.net.count_sent(from, u64::from(bytes), is_request);
+        let bound = self.budget.sends_per_second_max;
+        if let Some(storm) = self.rates.count(self.now, from, to, bound, || msg.label()) {
+            budget::stop(Stop::Exceeded(storm));
+        }
         let route = if !self.net.link(from, to) {
             Route::Drop(DropReason::NoLink)
         } else if !self.is_alive(to) {
@@ -471,10 +498,58 @@ impl<N: Node> Sim<N> {
         };
         let target = event.target();
         self.events += 1;
+        self.check_budget();
         self.trace.set_event(self.events);
         self.handle(time, event);
         self.resume_later(target);
         true
+    }
+
+    /// Stops the run (see [`super::budget`]) when it has used its events, holds more
+    /// memory than its bound, or was cancelled; the last two are looked at every
+    /// [`CHECK_EVERY_EVENTS`] events.
+    fn check_budget(&mut self) {
+        if self.events > self.budget.events_max {
+            let busiest = self.rates.busiest_now().unwrap_or_default();
+            budget::stop(Stop::Exceeded(format!(
+                "run budget: more than {} events (--events-max) by virtual time {}; {busiest}",
+                self.budget.events_max, self.now
+            )));
+        }
+        if self.events % CHECK_EVERY_EVENTS != 0 {
+            return;
+        }
+        if self.budget.cancelled() {
+            budget::stop(Stop::Cancelled);
+        }
+        if let (Some(start), Some(now)) = (self.held_at_start, alloc_meter::held()) {
+            let held = now.saturating_sub(start);
+            if held > self.budget.memory_bytes_max {
+                let busiest = self.rates.busiest_now().unwrap_or_default();
+                budget::stop(Stop::Exceeded(format!(
+                    "run budget: the run holds {held} bytes, more than {} (--memory-max), after {} events at virtual time {}; {busiest}",
+                    self.budget.memory_bytes_max, self.events, self.now
+                )));
+            }
+        }
+    }
+
+    /// A message storm that passed the send-rate bound and is still being sampled:
+    /// the run's failure, reported when the run ends before the sampling does.
+    pub fn pending_storm(&mut self) -> Option<String> {
+        self.rates.pending()
+    }
+
+    /// What the run used so far: its busiest node-second and, when the process meters
+    /// allocations, the most memory its thread held since the simulation started.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            send_rate_peak: self.rates.peak(),
+            memory_peak_bytes: self
+                .held_at_start
+                .zip(alloc_meter::peak())
+                .map(|(start, peak)| peak.saturating_sub(start)),
+        }
     }
 
     /// Delivers a message or fires a timer, unless its node crashed since (or the timer

@@ -3,7 +3,7 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
-use crate::engine::SimRng;
+use crate::engine::{Budget, SimRng};
 use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,67 @@ pub mod limits {
     pub const MAXRAFTSTATE_MAX: u64 = 1 << 30;
     /// Largest weight of one fault kind in `profile.mix`.
     pub const WEIGHT_MAX: u64 = 1_000;
+    /// Largest `budget.events_max`: a billion events is about half an hour of one core.
+    pub const BUDGET_EVENTS_MAX: u64 = 1_000_000_000;
+    /// Largest `budget.memory_max`, in bytes (64 GiB).
+    pub const BUDGET_MEMORY_MAX: u64 = 64 << 30;
+    /// Largest `budget.sends_per_second_max`.
+    pub const BUDGET_SENDS_PER_SECOND_MAX: u64 = 1_000_000_000;
+}
+
+/// The bounds of a run's budget that a schedule file sets (see
+/// [`crate::engine::budget`]); each one left out keeps its default, and the command
+/// line's flags (`--events-max` ...) override them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetBounds {
+    /// Most events of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_max: Option<u64>,
+    /// Most bytes the run may hold at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_max: Option<u64>,
+    /// Most messages one node may send within one second of virtual time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sends_per_second_max: Option<u64>,
+}
+
+impl BudgetBounds {
+    /// `base` with the bounds this sets.
+    pub fn apply(&self, base: Budget) -> Budget {
+        Budget {
+            events_max: self.events_max.unwrap_or(base.events_max),
+            memory_bytes_max: self.memory_max.unwrap_or(base.memory_bytes_max),
+            sends_per_second_max: self
+                .sends_per_second_max
+                .unwrap_or(base.sends_per_second_max),
+            cancel: base.cancel,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ScheduleError> {
+        for (field, value, max) in [
+            (
+                "budget.events_max",
+                self.events_max,
+                limits::BUDGET_EVENTS_MAX,
+            ),
+            (
+                "budget.memory_max",
+                self.memory_max,
+                limits::BUDGET_MEMORY_MAX,
+            ),
+            (
+                "budget.sends_per_second_max",
+                self.sends_per_second_max,
+                limits::BUDGET_SENDS_PER_SECOND_MAX,
+            ),
+        ] {
+            if let Some(value) = value {
+                within(field, value, 1, max, "")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Why a schedule file's text is not a schedule this build can run.
@@ -274,6 +335,9 @@ pub struct Plan {
     pub profile: Profile,
     /// The faults, in time order.
     pub faults: Vec<Scheduled>,
+    /// The run's budget bounds that differ from the defaults (none in a generated plan).
+    #[serde(default)]
+    pub budget: BudgetBounds,
 }
 
 impl Plan {
@@ -315,6 +379,7 @@ impl Plan {
             seed,
             profile,
             faults,
+            budget: BudgetBounds::default(),
         }
     }
 
@@ -369,6 +434,7 @@ impl Plan {
             });
         }
         self.validate_profile()?;
+        self.budget.validate()?;
         let span = self.profile.span_ms;
         within(
             "faults",

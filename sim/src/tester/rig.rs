@@ -25,6 +25,8 @@ pub struct Base {
     /// The implementation's settings every Raft node boots with (empty: the shipped
     /// configuration, as in every lab scenario; a swarm run draws them).
     pub settings: Settings,
+    /// The run's limits (see [`crate::engine::budget`]).
+    pub budget: crate::engine::Budget,
 }
 
 /// A simulation under test: the core every tester shares, and the suite `S` that makes
@@ -57,6 +59,7 @@ impl<S: Suite> Tester<S> {
             seed,
             keep_trace,
             settings: Settings::defaults(),
+            budget: crate::engine::Budget::default(),
         };
         S::build(&base, setup)
     }
@@ -66,6 +69,7 @@ impl<S: Suite> Tester<S> {
     pub fn with_suite(base: &Base, suite: S) -> Tester<S> {
         let options = SimOptions {
             keep_trace: base.keep_trace,
+            budget: base.budget.clone(),
         };
         let mut sim = Sim::new(base.seed, NetConfig::default(), options);
         let rng = sim.fork_rng();

@@ -26,6 +26,15 @@ pub fn check_test_limit(now: Instant) -> Verdict {
     Ok(())
 }
 
+/// A message storm the run ended in the middle of sampling (see
+/// [`crate::engine::send_rate`]): it passed its bound all the same.
+fn storm<S: Suite>(t: &mut Tester<S>) -> Verdict {
+    match t.sim.pending_storm() {
+        None => Ok(()),
+        Some(reason) => Err(crate::outcome::Failure(reason)),
+    }
+}
+
 /// Runs `body` on a fresh simulation built from `setup`, every Raft node booted with
 /// `settings` (the lab scenarios pass the shipped configuration, a swarm run its drawn
 /// knobs), and returns the run's outcome under `id`: the body's verdict and the 120 s limit, then the suite's parts (a KV
@@ -42,12 +51,15 @@ pub fn run<S: Suite>(
         seed: config.seed,
         keep_trace: config.keep_trace,
         settings: settings.clone(),
+        budget: config.budget.clone(),
     };
     let mut t = S::build(&base, setup);
     if config.unmonitored {
         t.clusters.unmonitor();
     }
-    let verdict = body(&mut t).and_then(|()| check_test_limit(t.now()));
+    let verdict = body(&mut t)
+        .and_then(|()| check_test_limit(t.now()))
+        .and_then(|()| storm(&mut t));
     let body_failed = verdict.is_err();
     let mut parts = S::report(&mut t, &id.scenario, config, verdict);
     parts.lanes.servers = server_lanes(&t);

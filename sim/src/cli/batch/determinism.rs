@@ -5,12 +5,18 @@
 //! part is reported, which is usually enough to see what leaked in (a hash map's order,
 //! the wall clock, a shared counter).
 
+use crate::engine::Budget;
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 
 /// `None` when `first` and `second` agree; otherwise the reason for a failure, with the
 /// first line where traced reruns diverge.
-pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option<String> {
+pub fn compare(
+    scenario: &Scenario,
+    first: &Outcome,
+    second: &Outcome,
+    budget: &Budget,
+) -> Option<String> {
     assert_eq!(
         first.seed, second.seed,
         "{}: comparing runs of different seeds",
@@ -30,6 +36,7 @@ pub fn compare(scenario: &Scenario, first: &Outcome, second: &Outcome) -> Option
         schedule: None,
         unmonitored: false,
         knobs: first.knobs,
+        budget: budget.clone(),
     };
     let a = crate::registry::run(scenario, &config);
     let b = crate::registry::run(scenario, &config);

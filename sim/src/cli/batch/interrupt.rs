@@ -1,13 +1,16 @@
-//! SIGINT (Ctrl-C) and SIGTERM during a sweep: stop taking new runs, let the runs in
-//! progress finish, write what finished, print the partial report and exit with
-//! 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), as shells report a
-//! process the signal ended. A second signal ends the process at once with that code,
-//! and so does any signal once the batch is over.
+//! SIGINT (Ctrl-C) and SIGTERM during a sweep: stop taking new runs, cancel the runs in
+//! progress, write what finished, print the partial report and exit with 128 + the
+//! signal's number (130 for SIGINT, 143 for SIGTERM), as shells report a process the
+//! signal ended. A second signal ends the process at once with that code, and so does
+//! any signal once the batch is over.
 //!
-//! The handlers only set atomic flags (signal-hook's `flag` module), which the workers
-//! read between runs; nothing runs inside the handler that could deadlock or allocate.
-//! A run cannot be cut short: it is single-threaded, deterministic code with no place to
-//! stop, and a heavy one takes a few seconds.
+//! The handlers only set atomic flags (signal-hook's `flag` module); nothing runs inside
+//! the handler that could deadlock or allocate. The workers read the flags between runs,
+//! and each simulation reads the first one every
+//! [`crate::engine::budget::CHECK_EVERY_EVENTS`] events, through its budget's cancel
+//! flag: a run in progress stops within milliseconds, even one that would never end,
+//! and is left out of the report as unfinished. (A KV run's history check, after its
+//! simulation, is bounded by the checker's cache limit instead.)
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
@@ -66,6 +69,12 @@ impl Interrupt {
             }
         }
         Interrupt { signal, armed }
+    }
+
+    /// The flag the first signal sets: runs given it in their budget stop at their next
+    /// check (see [`crate::engine::budget`]).
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.armed)
     }
 
     /// The signal that arrived, if one did.

@@ -130,6 +130,8 @@ mod tests {
             profile: None,
             knobs: crate::outcome::Knobs::Drawn,
             schedule: None,
+            budget_flags: Vec::new(),
+            usage: crate::engine::Usage::default(),
         }
     }
 

@@ -3,11 +3,13 @@
 //!
 //! * [`runner`]: the worker threads, each run single-threaded, results in the list's
 //!   order; [`interrupt`]: SIGINT and SIGTERM during a batch; [`determinism`]: the
-//!   `--check-determinism` comparison;
+//!   `--check-determinism` comparison; [`in_flight`]: the runs in progress, and the slow
+//!   ones named;
 //! * [`progress`] (stderr), [`json_lines`] (`--json`), [`report`] and [`summary`]
 //!   (stdout): what the user sees.
 
 pub mod determinism;
+pub mod in_flight;
 pub mod interrupt;
 pub mod json_lines;
 pub mod progress;

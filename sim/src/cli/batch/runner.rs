@@ -4,20 +4,25 @@
 //!
 //! A failed run's files are written as it finishes; a file that cannot be written is
 //! noted in the run's record and the batch goes on. SIGINT or SIGTERM stops it after
-//! the runs in progress (see [`crate::cli::batch::interrupt`]).
+//! cancelling the runs in progress at their next budget check (see
+//! [`crate::cli::batch::interrupt`] and [`crate::engine::budget`]); a run that takes long
+//! is named while it runs ([`crate::cli::batch::in_flight`]).
 
 use crate::cli::batch::determinism;
+use crate::cli::batch::in_flight::InFlight;
 use crate::cli::batch::interrupt::{Interrupt, Signal};
 use crate::cli::batch::json_lines::JsonLines;
 use crate::cli::batch::progress::Progress;
 use crate::cli::shared::artifacts;
+use crate::cli::shared::budget_arg::BudgetArg;
 use crate::cli::shared::claims::Claims;
 use crate::cli::shared::error::{Error, Result};
 use crate::cli::shared::output;
 use crate::cli::shared::record::Record;
 use crate::cli::shared::stopwatch::Stopwatch;
 use crate::cli::sweep::plan::Job;
-use crate::panics;
+use crate::engine::Budget;
+use crate::panics::{self, CANCELLED};
 use crate::scenario::RunConfig;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -50,6 +55,9 @@ pub struct RunnerArgs {
     /// Print every run's verdict line, not only the failures.
     #[arg(long, short)]
     pub verbose: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub budget: BudgetArg,
 }
 
 /// How to run a batch of jobs.
@@ -65,6 +73,8 @@ pub struct Runner {
     pub claims: Claims,
     /// The `--jobs` the user gave, for the note that says what was used instead.
     pub requested: Option<usize>,
+    /// Each run's limits (the batch adds its cancel flag).
+    pub budget: Budget,
 }
 
 /// What a batch did.
@@ -86,7 +96,7 @@ impl Runner {
     /// The runner `args` ask for.
     ///
     /// # Errors
-    /// `Usage` when `--jobs` is not a positive integer.
+    /// `Usage` when `--jobs` or a budget flag is not a positive integer.
     pub fn from_args(args: &RunnerArgs) -> Result<Runner> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let (threads, requested) = match &args.jobs {
@@ -107,6 +117,7 @@ impl Runner {
             artifacts: args.artifacts.clone(),
             claims: Claims::default(),
             requested,
+            budget: args.budget.budget()?,
         })
     }
 
@@ -179,6 +190,12 @@ pub fn execute(
     // shows the full panic.
     panics::install(true);
     let interrupt = Interrupt::install();
+    // The first signal also cancels the runs in progress, at their next budget check.
+    let budget = Budget {
+        cancel: Some(interrupt.flag()),
+        ..runner.budget.clone()
+    };
+    let in_flight = InFlight::default();
     let progress = Progress::new(label, jobs.len() as u64);
     let watch = Stopwatch::start();
     let next = AtomicUsize::new(0);
@@ -190,7 +207,14 @@ pub fn execute(
             while interrupt.signal().is_none() {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let record = run_job(job, runner);
+                in_flight.start(i, job_name(job));
+                let record = run_job(job, runner, &budget);
+                in_flight.end(i);
+                if record.cancelled() {
+                    // A signal stopped it before its end: it did not run, as far as
+                    // the report and the --json lines are concerned.
+                    break;
+                }
                 if let Some(err) = json.and_then(|j| j.add(i, &record)) {
                     progress.say(&format!(
                         "raftsim: cannot write {err}; the {label} goes on without it"
@@ -205,9 +229,12 @@ pub fn execute(
             if let (Some(signal), false) = (interrupt.signal(), told) {
                 told = true;
                 progress.say(&format!(
-                    "raftsim: {}: stopping once the runs in progress finish; send it again to stop at once",
+                    "raftsim: {}: stopping the runs in progress; the report of the finished ones follows (send it again to stop at once, without it)",
                     signal.name()
                 ));
+            }
+            for line in in_flight.slow() {
+                progress.say(&line);
             }
         });
     });
@@ -231,8 +258,17 @@ pub fn execute(
     })
 }
 
+/// How the progress lines name a job: as its verdict line will.
+fn job_name(job: &Job) -> String {
+    let raft = match job.scenario.implementation {
+        "" | crate::registry::DEFAULT_RAFT => String::new(),
+        name => format!(" raft={name}"),
+    };
+    format!("{} seed={}{raft}", job.scenario.name, job.seed)
+}
+
 /// One run (two with `check_determinism`), with its files when it failed.
-fn run_job(job: &Job, runner: &Runner) -> Record {
+fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
     let config = RunConfig {
         seed: job.seed,
         keep_trace: false,
@@ -240,6 +276,7 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         schedule: None,
         unmonitored: false,
         knobs: job.knobs,
+        budget: budget.clone(),
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);
@@ -249,9 +286,9 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
         "{}: outcome of another seed",
         job.scenario.name
     );
-    let drift = if runner.check_determinism {
+    let drift = if runner.check_determinism && outcome.failure.as_deref() != Some(CANCELLED) {
         let second = crate::registry::run(&job.scenario, &config);
-        determinism::compare(&job.scenario, &outcome, &second)
+        determinism::compare(&job.scenario, &outcome, &second, budget)
     } else {
         None
     };
@@ -261,8 +298,8 @@ fn run_job(job: &Job, runner: &Runner) -> Record {
     if let Some(why) = drift {
         add_reason(&mut record, why);
     }
-    if let (false, Some(root)) = (record.passed(), &runner.artifacts) {
-        save(job, &mut record, root, &runner.claims);
+    if let (false, false, Some(root)) = (record.passed(), record.cancelled(), &runner.artifacts) {
+        save(job, &mut record, root, &runner.claims, budget);
     }
     record
 }
@@ -276,10 +313,11 @@ pub fn add_reason(record: &mut Record, why: String) {
 }
 
 /// Writes a failed run's files under `root`, rerunning it to render the trace.
-fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims) {
+fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims, budget: &Budget) {
     let config = RunConfig {
         seed: job.seed,
         knobs: job.knobs,
+        budget: budget.clone(),
         ..RunConfig::default()
     };
     let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, &config, record.trace_hash);

@@ -83,6 +83,7 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
         all.events,
         all.events as f64 / wall
     );
+    out.push_str(&peaks(records));
     let _ = writeln!(
         out,
         "  speedup       {:.0}x (virtual time / wall time)",
@@ -97,6 +98,38 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
         out,
         "  one seed of each scenario above: {one_seed_each:.3}s of one core (sum of mean walls)"
     );
+    out
+}
+
+/// The heaviest runs against the run budget (see [`crate::engine::budget`]): the most
+/// memory one run held and the busiest node-second, each with its run; nothing for runs
+/// that measured neither.
+fn peaks(records: &[Record]) -> String {
+    let mut out = String::new();
+    let memory = records
+        .iter()
+        .filter_map(|r| r.usage.memory_peak_bytes.map(|b| (b, r)))
+        .max_by_key(|&(b, _)| b);
+    if let Some((bytes, r)) = memory {
+        let _ = writeln!(
+            out,
+            "  memory peak   {:.1} MB held by one run ({} seed={})",
+            bytes as f64 / 1e6,
+            r.scenario,
+            r.seed
+        );
+    }
+    let rate = records
+        .iter()
+        .filter_map(|r| r.usage.send_rate_peak.map(|p| (p, r)))
+        .max_by_key(|&(p, _)| p.sends);
+    if let Some((p, r)) = rate {
+        let _ = writeln!(
+            out,
+            "  send peak     {} messages from one node in one virtual second ({} seed={}, {})",
+            p.sends, r.scenario, r.seed, p.node
+        );
+    }
     out
 }
 
@@ -122,6 +155,8 @@ mod tests {
             profile: None,
             knobs: crate::outcome::Knobs::Drawn,
             schedule: None,
+            budget_flags: Vec::new(),
+            usage: crate::engine::Usage::default(),
         }
     }
 

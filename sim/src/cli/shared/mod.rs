@@ -12,6 +12,7 @@
 //! * [`stopwatch`]: the only wall clock in `sim`.
 
 pub mod artifacts;
+pub mod budget_arg;
 pub mod claims;
 pub mod error;
 pub mod exit;

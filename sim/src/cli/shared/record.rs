@@ -1,6 +1,6 @@
 //! The result of one run as the CLI reports it: the outcome's figures plus wall time.
 
-use crate::engine::Instant;
+use crate::engine::{Instant, Usage};
 use crate::outcome::{Knobs, Outcome};
 use crate::scenario::Part;
 use serde::Serialize;
@@ -39,6 +39,10 @@ pub struct Record {
     pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
+    /// The budget flags its replay command repeats.
+    pub budget_flags: Vec<String>,
+    /// What the run used of its budget.
+    pub usage: Usage,
 }
 
 /// A record as one line of `--json` output.
@@ -60,6 +64,20 @@ struct JsonLine<'a> {
     unwritten: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<&'a str>,
+    /// The most messages one node sent within one virtual second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sends_per_second_peak: Option<RatePeakLine>,
+    /// The most bytes the run held at once (when metered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_peak_bytes: Option<u64>,
+}
+
+/// A run's busiest node-second in its `--json` line.
+#[derive(Serialize)]
+struct RatePeakLine {
+    sends: u64,
+    node: String,
+    second: u64,
 }
 
 impl Record {
@@ -80,12 +98,22 @@ impl Record {
             profile: outcome.profile,
             knobs: outcome.knobs,
             schedule: outcome.schedule,
+            budget_flags: outcome.budget_flags,
+            usage: outcome.usage,
         }
     }
 
     /// True when the run passed.
     pub fn passed(&self) -> bool {
         self.failure.is_none()
+    }
+
+    /// True when a signal cancelled the run before its end (see
+    /// [`crate::panics::is_cancelled`]): it has no verdict.
+    pub fn cancelled(&self) -> bool {
+        self.failure
+            .as_deref()
+            .is_some_and(crate::panics::is_cancelled)
     }
 
     /// True when a limit of the simulator, not the Raft under test, stopped the run
@@ -114,6 +142,7 @@ impl Record {
             self.seed,
             self.schedule.as_deref(),
             self.knobs,
+            &self.budget_flags,
         )
     }
 
@@ -141,6 +170,12 @@ impl Record {
                 .collect(),
             unwritten: &self.unwritten,
             profile: self.profile.as_deref(),
+            sends_per_second_peak: self.usage.send_rate_peak.map(|p| RatePeakLine {
+                sends: p.sends,
+                node: p.node.to_string(),
+                second: p.second,
+            }),
+            memory_peak_bytes: self.usage.memory_peak_bytes,
         };
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_string(&line).expect("a record serialises to JSON")
@@ -205,6 +240,8 @@ mod tests {
             profile: None,
             knobs: Knobs::Drawn,
             schedule: None,
+            budget_flags: Vec::new(),
+            usage: Usage::default(),
         }
     }
 
