@@ -9,7 +9,8 @@
 //! `mixed-lost` (22 clients of N appends and gets each on one key after a put: N = 163
 //! gives 3,587 operations; as is, with one read's byte changed, or with one read missing
 //! a piece appended before it was called); `LIMIT` is the cache limit (`-` or none: the
-//! default) and `SEED` the seed of the `mixed` shapes (default 0).
+//! default) and `SEED` the seed of the `mixed` shapes (default 0). With `--edn OUT` it also
+//! writes the history as a Porcupine KV EDN log (`to_kv_edn`), to compare with Porcupine.
 
 use checker::*;
 
@@ -18,10 +19,15 @@ mod synthetic;
 
 #[allow(clippy::disallowed_methods)] // Reporting only.
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let edn = args.iter().position(|a| a == "--edn").map(|at| {
+        let out = args.get(at + 1).cloned();
+        args.drain(at..(at + 2).min(args.len()));
+        out
+    });
     let usage = || -> ! {
         eprintln!(
-            "usage: synthetic gets|mix|one-key|concurrent|mixed|mixed-byte|mixed-lost N [LIMIT|-] [SEED]"
+            "usage: synthetic gets|mix|one-key|concurrent|mixed|mixed-byte|mixed-lost N [LIMIT|-] [SEED] [--edn OUT]"
         );
         std::process::exit(64)
     };
@@ -47,6 +53,16 @@ fn main() {
         }
         _ => usage(),
     };
+    match edn {
+        None => {}
+        Some(None) => usage(),
+        Some(Some(out)) => {
+            if let Err(error) = std::fs::write(&out, to_kv_edn(&history)) {
+                eprintln!("cannot write {out}: {error}");
+                std::process::exit(74)
+            }
+        }
+    }
     let options = CheckOptions {
         parallel: false,
         cache_limit: match args.get(3).map(String::as_str) {

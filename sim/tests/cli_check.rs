@@ -666,3 +666,59 @@ fn cli_check_fuzzed_inputs_exit_with_documented_codes() {
         "{codes:?}"
     );
 }
+
+/// The threads of process `pid` (Linux), or `None` where `/proc` does not list them.
+fn threads_of(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count())
+}
+
+/// Issue 26 §6: `check --jobs 1` uses one thread. raftsim judges a history of four keys
+/// (four partitions, which a pool would search in parallel), then waits on standard
+/// input (`-`); while it waits, its threads are counted. With `--jobs 1` there is the
+/// main thread alone: no pool was built and rayon's global pool was never started. With
+/// `--jobs 2` the count sees the pool's two threads, so a pool would not go unnoticed.
+#[test]
+fn cli_check_one_job_runs_on_one_thread() {
+    use std::io::{BufRead, Write as _};
+    if threads_of(std::process::id()).is_none() {
+        return;
+    }
+    let keyed = |op: String, key: &str| op.replace("\"key\":\"k\"", &format!("\"key\":\"{key}\""));
+    let ops: Vec<String> = ["a", "b", "c", "d"]
+        .iter()
+        .enumerate()
+        .flat_map(|(k, key)| {
+            let t = 100 * k as u64;
+            [
+                keyed(put(0, t, t + 10, key), key),
+                keyed(get(1, t + 20, t + 30, key), key),
+            ]
+        })
+        .collect();
+    let dir = scratch("threads");
+    let file = write(&dir, "keys.json", &json_history(&ops));
+    for (jobs, threads_expected) in [("1", 1..=1), ("2", 3..=usize::MAX)] {
+        let mut child = spawn(&["check", "--jobs", jobs, &file, "-"]);
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(
+            first.contains("keys.json: Ok (8 ops, 4 partitions"),
+            "{first}"
+        );
+        // The first file is judged; raftsim now reads standard input.
+        let threads = threads_of(child.id()).expect("/proc lists the child's threads");
+        let mut input = child.stdin.take().expect("stdin piped");
+        input
+            .write_all(legal_history().as_bytes())
+            .expect("raftsim reads standard input");
+        drop(input);
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let status = child.wait().expect("raftsim ends");
+        assert_eq!(status.code(), Some(0), "--jobs {jobs}: {rest:?}");
+        assert!(
+            threads_expected.contains(&threads),
+            "--jobs {jobs}: {threads} threads while waiting on standard input"
+        );
+    }
+}

@@ -354,7 +354,10 @@ fn unicode_escape(chars: &mut std::str::CharIndices<'_>) -> Option<char> {
 
 /// The longest line, in bytes without its line end, that Porcupine's KV log reader reads:
 /// it reads lines with a `bufio.Reader` of the default 4,096 bytes and refuses a line that
-/// does not fit with its `\n` (`ReadLine`'s `isPrefix`). [`to_kv_edn`] writes longer lines
+/// does not fit with its `\n` (`ReadLine`'s `isPrefix`): `parseKvLog` in Porcupine
+/// v1.3.0's `porcupine_test.go` opens the log with `bufio.NewReader(file)` (Go's
+/// `defaultBufSize` is 4096) and panics with `can't handle isPrefix`; its `:info` lines
+/// match none of its six patterns and are skipped. [`to_kv_edn`] writes longer lines
 /// only for values that are longer themselves (a get of a long appended value): see its
 /// docs for how to read those.
 pub const PORCUPINE_LINE_BYTES_MAX: usize = 4095;
