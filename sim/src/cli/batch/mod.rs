@@ -4,10 +4,12 @@
 //! * [`runner`]: the worker threads, each run single-threaded, results in the list's
 //!   order; [`interrupt`]: SIGINT and SIGTERM during a batch; [`determinism`]: the
 //!   `--check-determinism` comparison;
-//! * [`progress`] (stderr), [`json_lines`] (`--json`), [`report`] and [`summary`]
-//!   (stdout): what the user sees.
+//! * [`progress`] (stderr), [`json_lines`] (`--json`, which begins with a [`header`]),
+//!   [`report`] and [`summary`] (stdout): what the user sees; `merge` reads the
+//!   `--json` files back and prints the same report.
 
 pub mod determinism;
+pub mod header;
 pub mod interrupt;
 pub mod json_lines;
 pub mod progress;
