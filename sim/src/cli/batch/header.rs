@@ -201,6 +201,11 @@ impl Header {
         if w.scenarios.is_empty() {
             return Err("a sweep of no scenario".into());
         }
+        let mut names: Vec<&String> = w.scenarios.iter().collect();
+        names.sort();
+        if let Some(twice) = names.windows(2).find(|p| p[0] == p[1]) {
+            return Err(format!("scenario {:?} listed twice", twice[0]));
+        }
         let sweep = Sweep {
             command,
             raft: w.raft,
@@ -293,6 +298,10 @@ mod tests {
                 "bad shard",
             ),
             (good.replace(r#""0..10""#, r#""9..2""#), "empty seed range"),
+            (
+                good.replace(r#""SwarmKv""#, r#""SwarmRaft""#),
+                "scenario \"SwarmRaft\" listed twice",
+            ),
             (good.replace(r#""shipped""#, r#""some""#), "knobs \"some\""),
             (
                 good.replace(r#""version":1"#, r#""version":2"#),

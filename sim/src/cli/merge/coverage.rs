@@ -52,7 +52,7 @@ pub fn merge(files: Vec<ShardFile>) -> Result<(Sweep, Vec<Record>)> {
     let count = count.count();
     missing_shards(&by_index, count)?;
     let mut slots = Vec::with_capacity(by_index.len());
-    for file in by_index.values() {
+    for file in by_index.values_mut() {
         slots.push(place(&sweep, file)?);
     }
     missing_runs(&sweep, &by_index, &slots)?;
@@ -138,8 +138,9 @@ fn missing_shards(by_index: &BTreeMap<u64, ShardFile>, count: u64) -> Result<()>
     )))
 }
 
-/// The records of `file` in its shard's order, `None` where a run is missing.
-fn place(sweep: &Sweep, file: &ShardFile) -> Result<Vec<Option<Record>>> {
+/// The records of `file` (taken from it) in its shard's order, `None` where a run is
+/// missing.
+fn place(sweep: &Sweep, file: &mut ShardFile) -> Result<Vec<Option<Record>>> {
     let count = sweep.scenarios.len();
     let planned = plan::slots(count, sweep.seeds, file.shard)
         .map_err(|e| Error::Data(format!("{}: {e}", file.at(1))))?;
@@ -151,8 +152,8 @@ fn place(sweep: &Sweep, file: &ShardFile) -> Result<Vec<Option<Record>>> {
         .collect();
     let mut slots: Vec<Option<(usize, Record)>> = vec![None; planned.len()];
     let shards = u128::from(file.shard.count());
-    for (line, record) in &file.runs {
-        let at = file.at(*line);
+    for (line, record) in std::mem::take(&mut file.runs) {
+        let at = file.at(line);
         let run = format!("{} seed {}", record.scenario, record.seed);
         let k = index
             .get(record.scenario.as_str())
@@ -188,7 +189,7 @@ fn place(sweep: &Sweep, file: &ShardFile) -> Result<Vec<Option<Record>>> {
                 file.at(*first)
             )));
         }
-        slots[j] = Some((*line, record.clone()));
+        slots[j] = Some((line, record));
     }
     Ok(slots.into_iter().map(|s| s.map(|(_, r)| r)).collect())
 }

@@ -16,7 +16,8 @@ pub struct ShardFile {
     pub sweep: Sweep,
     /// Its shard.
     pub shard: Shard,
-    /// Its runs, with their line numbers (1-based; the header is line 1).
+    /// Its runs, with their line numbers (1-based; the header is line 1), until
+    /// [`super::coverage::merge`] takes them.
     pub runs: Vec<(usize, Record)>,
 }
 
