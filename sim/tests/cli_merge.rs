@@ -10,8 +10,9 @@ use cli_harness::*;
 use regex::Regex;
 use std::path::{Path, PathBuf};
 
-/// Two passing, two failing and two panicking scenarios' worth of runs: 9 runs, 6 failed.
-const FILTER: &str = "^PingFaults$|^SelfTestFail$|^SelfTestPanic$";
+/// A passing, a failing, a panicking and an overflowing (internal error) scenario, over
+/// 3 seeds: 12 runs, 9 failed, 3 of them internal errors.
+const FILTER: &str = "^PingFaults$|^SelfTestFail$|^SelfTestPanic$|^SelfTestOverflow$";
 const SEEDS: &str = "0..3";
 
 /// `sweep` over [`FILTER`] x [`SEEDS`] (sharded if `shard`), writing `--json` to `json`.
@@ -64,13 +65,18 @@ fn merge_of_4_shards_reproduces_the_whole_sweep_report() {
     let dir = scratch("merge_4_shards");
     let whole_json = dir.join("whole.json");
     let whole = sweep(&whole_json, None);
-    assert_eq!(whole.code, 1, "{whole:#?}");
-    assert_eq!(whole.last_line(), "FAIL sweep: 6 of 9 run(s) failed");
+    assert_eq!(whole.code, 70, "{whole:#?}");
+    assert_eq!(
+        whole.last_line(),
+        "FAIL sweep: 9 of 12 run(s) failed, 3 of them internal error(s)"
+    );
     let shards: Vec<PathBuf> = (0..4)
         .map(|i| {
             let path = dir.join(format!("shard-{i}.json"));
             let out = sweep(&path, Some(&format!("{i}/4")));
-            assert!(out.code == 0 || out.code == 1, "shard {i}: {out:#?}");
+            // Shard 0/4 (runs 0, 4 and 8) holds no internal error.
+            let code = if i == 0 { 1 } else { 70 };
+            assert_eq!(out.code, code, "shard {i}: {out:#?}");
             path
         })
         .collect();
@@ -88,7 +94,7 @@ fn merge_of_4_shards_reproduces_the_whole_sweep_report() {
     assert_eq!(merged.code, whole.code, "{merged:#?}");
     assert!(
         merged.stdout.starts_with(
-            "merge: 4 shard file(s) of sweep: 3 scenario(s) of raft=ours x seeds 0..3 = 9 run(s)\n"
+            "merge: 4 shard file(s) of sweep: 4 scenario(s) of raft=ours x seeds 0..3 = 12 run(s)\n"
         ),
         "{merged:#?}"
     );
@@ -96,16 +102,22 @@ fn merge_of_4_shards_reproduces_the_whole_sweep_report() {
     assert_eq!(deterministic(&merged.stdout), want);
     // What the comparison covers: failures, replay commands, counts, the verdict.
     for line in [
-        "failures (6):",
+        "failures (9):",
         "  replay: cargo run --release -- run SelfTestPanic --seed 2",
-        "  runs          9 (6 failed)",
-        "FAIL sweep: 6 of 9 run(s) failed",
+        "  replay: cargo run --release -- run SelfTestOverflow --seed 1",
+        "  runs          12 (9 failed)",
+        "FAIL sweep: 9 of 12 run(s) failed, 3 of them internal error(s)",
     ] {
         assert!(want.iter().any(|l| l == line), "no {line:?} in {want:#?}");
     }
     assert!(
         want.iter()
             .any(|l| l.starts_with("SelfTestFail ") && l.contains("3       3")),
+        "{want:#?}"
+    );
+    assert!(
+        want.iter()
+            .any(|l| l.starts_with("ERROR SelfTestOverflow seed=0 ")),
         "{want:#?}"
     );
     assert!(
@@ -120,7 +132,7 @@ fn merge_of_4_shards_reproduces_the_whole_sweep_report() {
     );
     // And it merges again, as the one shard of the whole sweep.
     let again = raftsim(&["merge", &merged_json.to_string_lossy()]);
-    assert_eq!(again.code, 1, "{again:#?}");
+    assert_eq!(again.code, 70, "{again:#?}");
     assert_eq!(deterministic(&again.stdout), want);
 }
 
