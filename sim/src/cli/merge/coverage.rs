@@ -23,7 +23,7 @@ const NAMED_MAX: usize = 5;
 /// When `files` is empty.
 pub fn merge(files: Vec<ShardFile>) -> Result<(Sweep, Vec<Record>)> {
     let first = files.first().expect("merge of no file");
-    let (sweep, count, origin) = (first.sweep.clone(), first.shard, first.at(1));
+    let (sweep, split, origin) = (first.sweep.clone(), first.shard, first.at(1));
     let mut by_index: BTreeMap<u64, ShardFile> = BTreeMap::new();
     for file in files {
         if let Some(field) = difference(&file.sweep, &sweep) {
@@ -32,9 +32,9 @@ pub fn merge(files: Vec<ShardFile>) -> Result<(Sweep, Vec<Record>)> {
                 file.at(1)
             )));
         }
-        if file.shard.count() != count.count() {
+        if file.shard.count() != split.count() {
             return Err(Error::Data(format!(
-                "{}: shard {}, but {origin} is shard {count}: another split of the sweep",
+                "{}: shard {}, but {origin} is shard {split}: another split of the sweep",
                 file.at(1),
                 file.shard
             )));
@@ -49,8 +49,7 @@ pub fn merge(files: Vec<ShardFile>) -> Result<(Sweep, Vec<Record>)> {
         }
         by_index.insert(file.shard.index(), file);
     }
-    let count = count.count();
-    missing_shards(&by_index, count)?;
+    missing_shards(&by_index, split.count())?;
     let mut slots = Vec::with_capacity(by_index.len());
     for file in by_index.values_mut() {
         slots.push(place(&sweep, file)?);
@@ -59,10 +58,10 @@ pub fn merge(files: Vec<ShardFile>) -> Result<(Sweep, Vec<Record>)> {
     let total = usize::try_from(sweep.runs()).expect("a planned sweep fits in memory");
     let mut shards: Vec<std::vec::IntoIter<Option<Record>>> =
         slots.into_iter().map(Vec::into_iter).collect();
-    let count = shards.len();
+    let width = shards.len();
     let records: Vec<Record> = (0..total)
         .map(|k| {
-            shards[k % count]
+            shards[k % width]
                 .next()
                 .flatten()
                 .unwrap_or_else(|| panic!("run {k}: checked present, then lost"))
