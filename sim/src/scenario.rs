@@ -107,6 +107,27 @@ impl Part {
         Part::ShardKv4B,
     ];
 
+    /// Every part, in the order above.
+    pub const ALL: [Part; 12] = [
+        Part::Raft2A,
+        Part::Raft2B,
+        Part::Raft2C,
+        Part::Raft2D,
+        Part::Kv3A,
+        Part::Kv3B,
+        Part::ShardCtrler4A,
+        Part::ShardKv4B,
+        Part::Demo,
+        Part::Metric,
+        Part::Swarm,
+        Part::SelfTest,
+    ];
+
+    /// The part whose [`Part::label`] is `label` (`merge` reads it back from `--json`).
+    pub fn from_label(label: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.label() == label)
+    }
+
     /// Its label, as `raftsim list`, `--filter` and the `--json` lines spell it (`2A`,
     /// `swarm`).
     pub const fn label(self) -> &'static str {

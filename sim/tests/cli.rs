@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 fn help_and_version_exit_0_unknown_command_exits_64() {
     assert_eq!(raftsim(&["--help"]).code, 0);
     assert_eq!(raftsim(&["--version"]).code, 0);
-    for cmd in ["list", "run", "sweep", "replay"] {
+    for cmd in ["list", "run", "sweep", "replay", "merge"] {
         let help = raftsim(&[cmd, "--help"]);
         assert_eq!(help.code, 0, "{cmd}: {help:#?}");
     }

@@ -5,7 +5,7 @@
 
 use super::shared::exit::EXIT_USAGE;
 use super::shared::{error::Error, output};
-use super::{check, list, replay, run, shrink, swarm, sweep};
+use super::{check, list, merge, replay, run, shrink, swarm, sweep};
 use crate::registry::{self, Registered};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +34,8 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Run every entry of the seeds corpus (seeds/).
     Replay(replay::ReplayArgs),
+    /// Merge the shards' --json files of one sweep or swarm into its report.
+    Merge(merge::MergeArgs),
     /// Check history files for linearizability.
     Check(check::CheckArgs),
 }
@@ -67,6 +69,7 @@ pub fn main_with(extra: Vec<Registered>) -> ExitCode {
         Some(Command::Swarm(args)) => swarm::run(&args),
         Some(Command::Shrink(args)) => shrink::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
+        Some(Command::Merge(args)) => merge::run(&args),
         Some(Command::Check(args)) => Ok(check::run(&args)),
         None => sweep::run(&sweep::SweepArgs::default()),
     };

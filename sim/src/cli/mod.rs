@@ -3,7 +3,8 @@
 //!
 //! * [`command`]: parsing the arguments and dispatching; [`list`], [`run`], [`sweep`]
 //!   (also the main job; its run list, filter and shards), [`swarm`], [`shrink`],
-//!   [`replay`] (and its seeds corpus), [`check`]: the commands;
+//!   [`replay`] (and its seeds corpus), [`merge`] (shards' `--json` files into one
+//!   report), [`check`]: the commands;
 //! * [`batch`]: running a list of runs in parallel and reporting it (`sweep`, `swarm`,
 //!   `replay`);
 //! * [`shared`]: errors and exit codes, output, claims on files, records, artifacts,
@@ -16,6 +17,7 @@ pub mod batch;
 pub mod check;
 pub mod command;
 pub mod list;
+pub mod merge;
 pub mod replay;
 pub mod run;
 pub mod shared;

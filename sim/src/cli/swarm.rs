@@ -3,6 +3,7 @@
 //! `SwarmKv` and `SwarmShardKv` scenarios, run and reported as `sweep` runs and reports them, with each
 //! failure's profile beside its replay command and in its `--json` line.
 
+use crate::cli::batch::header::{self, Header, SweepCommand};
 use crate::cli::batch::runner::{Runner, RunnerArgs};
 use crate::cli::shared::error::{Error, Result};
 use crate::cli::shared::knobs_arg::KnobsArg;
@@ -90,7 +91,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
     let mut runner = Runner::from_args(&args.runner)?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
-    let header = format!(
+    let banner = format!(
         "swarm: {} of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",
         names.join(" and "),
         implementation.name,
@@ -102,5 +103,22 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
             ""
         }
     );
-    sweep::finish("swarm", &header, &jobs, runner, &args.runner)
+    let identity = header::Sweep {
+        command: SweepCommand::Swarm,
+        raft: implementation.name.to_string(),
+        filter: None,
+        workload: args
+            .workload
+            .and_then(|w| w.to_possible_value())
+            .map(|v| v.get_name().to_string()),
+        scenarios: scenarios.iter().map(|s| s.name.to_string()).collect(),
+        seeds: range,
+        knobs: args.knobs.knobs(),
+        check_determinism: runner.check_determinism,
+    };
+    let json_header = Header::Sweep {
+        sweep: identity,
+        shard,
+    };
+    sweep::finish(&json_header, &banner, &jobs, runner, &args.runner)
 }

@@ -123,11 +123,23 @@ pub fn verdict_line() -> Regex {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The `--json` lines of a sweep without their wall times (the one field that differs
-/// between two runs of the same sweep).
+/// The header of a `--json` file: its first line, checked to be one.
+pub fn json_header(path: &Path) -> serde_json::Value {
+    let text = read(path);
+    let first = text.lines().next().unwrap_or("");
+    let v: serde_json::Value =
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{}: {first}: {e}", path.display()));
+    assert_eq!(v["format"], "raftsim-runs", "not a header: {first}");
+    v
+}
+
+/// The run lines of a `--json` file (after its header) without their wall times (the
+/// one field that differs between two runs of the same sweep).
 pub fn json_without_wall(path: &Path) -> Vec<serde_json::Value> {
+    json_header(path);
     read(path)
         .lines()
+        .skip(1)
         .map(|line| {
             let mut v: serde_json::Value =
                 serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));

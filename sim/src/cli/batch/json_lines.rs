@@ -1,4 +1,5 @@
-//! `--json FILE`: one line per run, written as runs finish, in the sweep's order.
+//! `--json FILE`: a [`Header`] line, then one line per run, written as runs finish, in
+//! the sweep's order.
 //!
 //! Runs finish out of order on several threads; a finished run whose predecessors are
 //! still running waits in a buffer, and is written as soon as they are. Each line is
@@ -6,10 +7,11 @@
 //! killed) leaves every line it could already write. [`JsonLines::finish`] writes the
 //! rest in order, skipping runs that never ran.
 //!
-//! A write error does not stop the sweep: its verdicts still reach stdout. The first
-//! error is returned once (for the caller to announce) and kept for the report; later
-//! lines are not attempted.
+//! A write error (the header's included) does not stop the sweep: its verdicts still
+//! reach stdout. The first error is returned once (for the caller to announce) and kept
+//! for the report; later lines are not attempted.
 
+use crate::cli::batch::header::Header;
 use crate::cli::shared::error::{Error, Result};
 use crate::cli::shared::record::Record;
 use std::collections::BTreeMap;
@@ -35,23 +37,30 @@ struct State {
     waiting: BTreeMap<usize, String>,
     /// `PATH: why` of the first failed write.
     error: Option<String>,
+    /// Whether [`JsonLines::add`] has returned `error` already.
+    announced: bool,
 }
 
 impl JsonLines {
-    /// Creates (or empties) the file, before the first run.
+    /// Creates (or empties) the file and writes `header`, before the first run. A
+    /// header that cannot be written is an error like a run's line that cannot be: the
+    /// first [`JsonLines::add`] announces it.
     ///
     /// # Errors
     /// `Output` when it cannot be created.
-    pub fn create(path: &Path) -> Result<JsonLines> {
+    pub fn create(path: &Path, header: &Header) -> Result<JsonLines> {
         let file = File::create(path).map_err(|e| Error::writing(path, &e))?;
+        let mut state = State {
+            file: Some(file),
+            next: 0,
+            waiting: BTreeMap::new(),
+            error: None,
+            announced: false,
+        };
+        state.write(path, &header.json());
         Ok(JsonLines {
             path: path.to_path_buf(),
-            state: Mutex::new(State {
-                file: Some(file),
-                next: 0,
-                waiting: BTreeMap::new(),
-                error: None,
-            }),
+            state: Mutex::new(state),
         })
     }
 
@@ -70,7 +79,6 @@ impl JsonLines {
             "{}: run {index} added twice",
             self.path.display()
         );
-        let had_error = state.error.is_some();
         loop {
             let next = state.next;
             let Some(line) = state.waiting.remove(&next) else {
@@ -79,7 +87,9 @@ impl JsonLines {
             state.next += 1;
             state.write(&self.path, &line);
         }
-        (!had_error).then(|| state.error.clone()).flatten()
+        let untold = state.error.is_some() && !state.announced;
+        state.announced |= untold;
+        untold.then(|| state.error.clone()).flatten()
     }
 
     /// Writes the lines still waiting, in order, past runs that never ran. Returns
@@ -139,6 +149,7 @@ mod tests {
         std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("{e}"))
             .lines()
+            .skip(1)
             .map(|l| {
                 let v: serde_json::Value =
                     serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"));
@@ -151,7 +162,10 @@ mod tests {
     fn add_out_of_order_writes_in_order_as_soon_as_due() {
         let path =
             std::env::temp_dir().join(format!("raftsim-json-lines-{}.json", std::process::id()));
-        let lines = JsonLines::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        let header = Header::Replay { runs: 4 };
+        let lines = JsonLines::create(&path, &header).unwrap_or_else(|e| panic!("{e}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text, header.json() + "\n", "no header before the first run");
         assert_eq!(lines.add(1, &record(11)), None);
         assert_eq!(
             seeds(&path),
@@ -170,7 +184,9 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn add_to_full_device_reports_the_error_once() {
-        let lines = JsonLines::create(Path::new("/dev/full")).unwrap_or_else(|e| panic!("{e}"));
+        let header = Header::Replay { runs: 2 };
+        let lines =
+            JsonLines::create(Path::new("/dev/full"), &header).unwrap_or_else(|e| panic!("{e}"));
         let first = lines.add(0, &record(0));
         assert!(
             first

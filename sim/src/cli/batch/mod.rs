@@ -5,10 +5,12 @@
 //!   order; [`interrupt`]: SIGINT and SIGTERM during a batch; [`determinism`]: the
 //!   `--check-determinism` comparison; [`in_flight`]: the runs in progress, and the slow
 //!   ones named;
-//! * [`progress`] (stderr), [`json_lines`] (`--json`), [`report`] and [`summary`]
-//!   (stdout): what the user sees.
+//! * [`progress`] (stderr), [`json_lines`] (`--json`, which begins with a [`header`]),
+//!   [`report`] and [`summary`] (stdout): what the user sees; `merge` reads the
+//!   `--json` files back and prints the same report.
 
 pub mod determinism;
+pub mod header;
 pub mod in_flight;
 pub mod interrupt;
 pub mod json_lines;

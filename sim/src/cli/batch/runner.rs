@@ -41,9 +41,9 @@ pub struct RunnerArgs {
     /// Worker threads [default: all cores; at most 4 per core]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub jobs: Option<String>,
-    /// Write one JSON object per run (scenario, seed, verdict, reason, virtual time,
-    /// events, wall time, trace hash) to FILE, one per line, in the sweep's order, as
-    /// runs finish.
+    /// Write a header line naming the sweep, then one JSON object per run (scenario,
+    /// seed, verdict, reason, virtual time, events, wall time, trace hash) to FILE, one
+    /// per line, in the sweep's order, as runs finish.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// For each failed run, write its trace, history and HTML view under DIR.

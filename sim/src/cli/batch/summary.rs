@@ -1,6 +1,8 @@
 //! The report at the end of a sweep: per scenario, runs, failures, mean virtual time and
 //! mean wall time; overall, runs, failures, virtual time simulated, wall time, events per
-//! second, the virtual-time speedup and runs per core-second.
+//! second, the virtual-time speedup and runs per core-second. A batch merged from shard
+//! files has no elapsed time of its own: its rates divide by the runs' wall times
+//! summed, and its wall-time line says so ([`Clock`]).
 
 use crate::cli::shared::record::Record;
 use indexmap::IndexMap;
@@ -27,9 +29,28 @@ impl Totals {
     }
 }
 
+/// How a batch's wall time is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// It ran here: `elapsed` of wall time on `threads` worker threads.
+    Measured {
+        /// Wall time of the whole batch.
+        elapsed: Duration,
+        /// Worker threads.
+        threads: usize,
+    },
+    /// Merged from `shards` shard files, which hold each run's wall time only.
+    Merged {
+        /// How many shards.
+        shards: u64,
+    },
+}
+
 /// Renders the summary of `records` (in their order, grouped by scenario) for a batch
-/// that took `elapsed` of wall time on `threads` worker threads.
-pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
+/// whose wall time `clock` gives. Only the lines `wall time`, `events`, `speedup`,
+/// `throughput` and `one seed of each scenario`, and the `mean wall` column, depend on
+/// wall time.
+pub fn render(records: &[Record], clock: Clock) -> String {
     let mut by_scenario: IndexMap<&str, (&str, Totals)> = IndexMap::new();
     let mut all = Totals::default();
     for r in records {
@@ -67,26 +88,39 @@ pub fn render(records: &[Record], elapsed: Duration, threads: usize) -> String {
             t.wall_s / runs
         );
     }
-    let wall = elapsed.as_secs_f64().max(1e-9);
     let _ = writeln!(out, "overall");
     let _ = writeln!(out, "  runs          {} ({} failed)", all.runs, all.failed);
     let _ = writeln!(out, "  virtual time  {:.3}s simulated", all.virtual_s);
+    let (wall, per) = match clock {
+        Clock::Measured { elapsed, threads } => {
+            let _ = writeln!(
+                out,
+                "  wall time     {:.3}s on {threads} thread(s); {:.3}s of run time summed over runs",
+                elapsed.as_secs_f64(),
+                all.wall_s
+            );
+            (elapsed.as_secs_f64(), "wall time")
+        }
+        Clock::Merged { shards } => {
+            let _ = writeln!(
+                out,
+                "  wall time     not known (merged from {shards} shard(s)); {:.3}s of run time summed over runs",
+                all.wall_s
+            );
+            (all.wall_s, "run time summed")
+        }
+    };
+    let wall = wall.max(1e-9);
     let _ = writeln!(
         out,
-        "  wall time     {:.3}s on {threads} thread(s); {:.3}s of run time summed over runs",
-        elapsed.as_secs_f64(),
-        all.wall_s
-    );
-    let _ = writeln!(
-        out,
-        "  events        {} ({:.0} events/s of wall time)",
+        "  events        {} ({:.0} events/s of {per})",
         all.events,
         all.events as f64 / wall
     );
     out.push_str(&peaks(records));
     let _ = writeln!(
         out,
-        "  speedup       {:.0}x (virtual time / wall time)",
+        "  speedup       {:.0}x (virtual time / {per})",
         all.virtual_s / wall
     );
     let _ = writeln!(
@@ -167,7 +201,13 @@ mod tests {
             record("B", 1, true, 4),
             record("A", 0, false, 6),
         ];
-        let text = render(&records, Duration::from_secs(1), 2);
+        let text = render(
+            &records,
+            Clock::Measured {
+                elapsed: Duration::from_secs(1),
+                threads: 2,
+            },
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("scenario"), "{text}");
         assert!(
@@ -184,6 +224,24 @@ mod tests {
         assert!(text.contains("speedup       12x"), "{text}");
         assert!(
             text.contains("throughput    100.0 runs per core-second"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn render_merged_divides_by_run_time_summed() {
+        let records = [record("A", 0, false, 2), record("A", 1, false, 4)];
+        let text = render(&records, Clock::Merged { shards: 4 });
+        assert!(
+            text.contains("wall time     not known (merged from 4 shard(s)); 0.020s of run time"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(10000 events/s of run time summed)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("speedup       300x (virtual time / run time summed)"),
             "{text}"
         );
     }

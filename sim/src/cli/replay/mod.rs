@@ -3,6 +3,7 @@
 
 pub mod seeds;
 
+use crate::cli::batch::header::Header;
 use crate::cli::batch::runner::{Runner, RunnerArgs};
 use crate::cli::shared::error::Result;
 use crate::cli::shared::raft_arg::RaftArg;
@@ -54,11 +55,14 @@ pub fn run(args: &ReplayArgs) -> Result<u8> {
     }
     runner.fit(jobs.len());
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let header = format!(
+    let banner = format!(
         "replay: {} seed(s) from {} on {} thread(s)",
         jobs.len(),
         shown.join(", "),
         runner.threads
     );
-    sweep::finish("replay", &header, &jobs, runner, &args.runner)
+    let json_header = Header::Replay {
+        runs: jobs.len() as u64,
+    };
+    sweep::finish(&json_header, &banner, &jobs, runner, &args.runner)
 }

@@ -1,9 +1,9 @@
 //! The result of one run as the CLI reports it: the outcome's figures plus wall time.
 
-use crate::engine::{Instant, Usage};
+use crate::engine::{Instant, NodeId, RatePeak, Usage};
 use crate::outcome::{Knobs, Outcome};
 use crate::scenario::Part;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,35 +45,41 @@ pub struct Record {
     pub usage: Usage,
 }
 
-/// A record as one line of `--json` output.
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    scenario: &'a str,
-    raft: Option<&'a str>,
-    part: &'a str,
+/// A record as one line of `--json` output, written by [`Record::json`] and read back
+/// by [`Record::from_json`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonLine {
+    scenario: String,
+    raft: Option<String>,
+    part: String,
     seed: u64,
-    verdict: &'a str,
-    reason: Option<&'a str>,
+    verdict: String,
+    reason: Option<String>,
     virtual_s: f64,
     events: u64,
     wall_s: f64,
     trace_hash: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     artifacts: Vec<String>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    unwritten: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    profile: Option<&'a str>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unwritten: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+    /// The budget flags off their defaults, which the replay command repeats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    budget_flags: Vec<String>,
     /// The most messages one node sent within one virtual second.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sends_per_second_peak: Option<RatePeakLine>,
     /// The most bytes the run held at once (when metered).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     memory_peak_bytes: Option<u64>,
 }
 
 /// A run's busiest node-second in its `--json` line.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RatePeakLine {
     sends: u64,
     node: String,
@@ -149,16 +155,17 @@ impl Record {
     /// The `--json` line (no trailing newline).
     pub fn json(&self) -> String {
         let line = JsonLine {
-            scenario: &self.scenario,
-            raft: Some(self.implementation.as_str()).filter(|r| !r.is_empty()),
-            part: self.part.label(),
+            scenario: self.scenario.clone(),
+            raft: Some(self.implementation.clone()).filter(|r| !r.is_empty()),
+            part: self.part.label().into(),
             seed: self.seed,
             verdict: match self.verdict() {
                 "PASS" => "pass",
                 "FAIL" => "fail",
                 _ => "error",
-            },
-            reason: self.failure.as_deref(),
+            }
+            .into(),
+            reason: self.failure.clone(),
             virtual_s: self.virtual_time.as_secs_f64(),
             events: self.events,
             wall_s: self.wall.as_secs_f64(),
@@ -168,8 +175,9 @@ impl Record {
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect(),
-            unwritten: &self.unwritten,
-            profile: self.profile.as_deref(),
+            unwritten: self.unwritten.clone(),
+            profile: self.profile.clone(),
+            budget_flags: self.budget_flags.clone(),
             sends_per_second_peak: self.usage.send_rate_peak.map(|p| RatePeakLine {
                 sends: p.sends,
                 node: p.node.to_string(),
@@ -180,6 +188,80 @@ impl Record {
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_string(&line).expect("a record serialises to JSON")
     }
+
+    /// The record a `--json` line describes, for a run with `knobs` (which the line
+    /// does not hold: its file's header does). Its [`Record::json`] is `line` again,
+    /// byte for byte, when `line` is one that `json` wrote.
+    ///
+    /// # Errors
+    /// What is wrong, without the place: not JSON of a record's shape, an unknown part,
+    /// a trace hash that is not 16 hex digits, a time that is negative or not finite, or
+    /// a verdict that does not go with the reason.
+    pub fn from_json(line: &str, knobs: Knobs) -> Result<Record, String> {
+        let l: JsonLine =
+            serde_json::from_str(line).map_err(|e| format!("not a run's line: {e}"))?;
+        let part = Part::from_label(&l.part).ok_or_else(|| format!("unknown part {:?}", l.part))?;
+        let trace_hash = Some(&l.trace_hash)
+            .filter(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .ok_or_else(|| format!("trace_hash {:?} is not 16 hex digits", l.trace_hash))?;
+        let virtual_ns = seconds_to_nanos(l.virtual_s)
+            .ok_or_else(|| format!("virtual_s {} is not a time", l.virtual_s))?;
+        let wall_ns = seconds_to_nanos(l.wall_s)
+            .ok_or_else(|| format!("wall_s {} is not a time", l.wall_s))?;
+        let send_rate_peak = match l.sends_per_second_peak {
+            None => None,
+            Some(p) => Some(RatePeak {
+                sends: p.sends,
+                node: parse_node(&p.node)
+                    .ok_or_else(|| format!("sends_per_second_peak.node {:?} is not nN", p.node))?,
+                second: p.second,
+            }),
+        };
+        let record = Record {
+            scenario: l.scenario,
+            implementation: l.raft.unwrap_or_default(),
+            part,
+            seed: l.seed,
+            failure: l.reason,
+            trace_hash,
+            virtual_time: Instant(virtual_ns),
+            events: l.events,
+            wall: Duration::from_nanos(wall_ns),
+            artifacts: l.artifacts.into_iter().map(PathBuf::from).collect(),
+            unwritten: l.unwritten,
+            profile: l.profile,
+            knobs,
+            schedule: None,
+            budget_flags: l.budget_flags,
+            usage: Usage {
+                send_rate_peak,
+                memory_peak_bytes: l.memory_peak_bytes,
+            },
+        };
+        let verdict = record.verdict().to_ascii_lowercase();
+        if verdict != l.verdict {
+            return Err(format!(
+                "verdict {:?} does not go with reason {:?} (that is a {verdict:?})",
+                l.verdict, record.failure
+            ));
+        }
+        Ok(record)
+    }
+}
+
+/// A node as `--json` writes it (`n3`).
+fn parse_node(text: &str) -> Option<NodeId> {
+    text.strip_prefix('n')?.parse().ok().map(NodeId)
+}
+
+/// Seconds as `--json` writes them (nanoseconds / 1e9 in an `f64`) back to nanoseconds:
+/// exact below 2^53 ns (104 days), where the error of the division is under half a
+/// nanosecond. `None` for a negative, infinite or too large value.
+fn seconds_to_nanos(seconds: f64) -> Option<u64> {
+    let nanos = (seconds * 1e9).round();
+    // u64::MAX as f64 rounds up to 2^64, which does not fit: hence `<`.
+    (nanos.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64).then_some(nanos as u64)
 }
 
 pub use crate::outcome::replay_command;
@@ -301,6 +383,65 @@ mod tests {
             serde_json::from_str(&r.json()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(v["verdict"], "error");
         assert!(!record(Some("panicked: boom")).internal());
+    }
+
+    #[test]
+    fn from_json_of_json_is_the_same_line() {
+        let mut fail = record(Some("bad\nlast trace lines:\n  0.1s x"));
+        fail.virtual_time = Instant(123_456_789_012_345);
+        fail.artifacts = vec![PathBuf::from("a/b.txt")];
+        fail.unwritten = vec!["c: no".into()];
+        fail.profile = Some("p".into());
+        fail.implementation = "raft-rs".into();
+        fail.budget_flags = vec!["--events-max 5".into()];
+        fail.usage = Usage {
+            send_rate_peak: Some(RatePeak {
+                sends: 40,
+                node: NodeId(2),
+                second: 7,
+            }),
+            memory_peak_bytes: Some(1 << 20),
+        };
+        let internal = record(Some(
+            "internal error: the simulator hit its own limit, not a failure of the Raft under test: x",
+        ));
+        for r in [record(None), fail, internal] {
+            let line = r.json();
+            let back = Record::from_json(&line, Knobs::Shipped).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back.json(), line);
+            assert_eq!(back.to_string(), r.to_string());
+            assert_eq!(back.virtual_time, r.virtual_time);
+            assert_eq!(back.knobs, Knobs::Shipped);
+        }
+    }
+
+    #[test]
+    fn from_json_bad_lines_say_what_is_wrong() {
+        let good = record(Some("bad")).json();
+        let table = [
+            (
+                good.replace("\"fail\"", "\"pass\""),
+                "verdict \"pass\" does not go",
+            ),
+            (good.replace("\"demo\"", "\"9Z\""), "unknown part"),
+            (good.replace("00000000000000ab", "ab"), "not 16 hex digits"),
+            (
+                good.replace("\"virtual_s\":1.5", "\"virtual_s\":-1.5"),
+                "not a time",
+            ),
+            (
+                good.replace("\"seed\":7", "\"seed\":\"7\""),
+                "not a run's line",
+            ),
+            (good.replace("\"seed\":7,", ""), "missing field `seed`"),
+            ("[1]".to_string(), "not a run's line"),
+        ];
+        for (line, want) in table {
+            match Record::from_json(&line, Knobs::Drawn) {
+                Err(why) => assert!(why.contains(want), "{line}: {why}"),
+                Ok(r) => panic!("{line} read as {r}"),
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod plan;
 pub mod shard;
 
+use crate::cli::batch::header::{self, Header, SweepCommand};
 use crate::cli::batch::json_lines::JsonLines;
 use crate::cli::batch::report;
 use crate::cli::batch::runner::{self, Runner, RunnerArgs};
@@ -65,7 +66,7 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
     let scenarios = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
-    let header = format!(
+    let banner = format!(
         "sweep: {} scenario(s) of raft={} x seeds {range} (shard {shard}) = {} run(s) on {} thread(s){}",
         scenarios.len(),
         implementation.name,
@@ -77,19 +78,33 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
             ""
         }
     );
-    finish("sweep", &header, &jobs, runner, &args.runner)
+    let identity = header::Sweep {
+        command: SweepCommand::Sweep,
+        raft: implementation.name.to_string(),
+        filter: args.filter.clone(),
+        workload: None,
+        scenarios: scenarios.iter().map(|s| s.name.to_string()).collect(),
+        seeds: range,
+        knobs: args.knobs.knobs(),
+        check_determinism: runner.check_determinism,
+    };
+    let json_header = Header::Sweep {
+        sweep: identity,
+        shard,
+    };
+    finish(&json_header, &banner, &jobs, runner, &args.runner)
 }
 
 /// Checks `--json` and `--artifacts` against each other and the runner's inputs and
-/// opens them, prints `header`, runs `jobs` writing `--json` lines as they finish, and
-/// prints the report; returns the exit code.
+/// opens them (`--json` beginning with `json_header`), prints `banner`, runs `jobs`
+/// writing `--json` lines as they finish, and prints the report; returns the exit code.
 ///
 /// # Errors
 /// `Usage` when an output would overwrite an input or another output; `Output` when
 /// `--json` or `--artifacts` cannot be created, or stdout cannot be written; `Closed`.
 pub fn finish(
-    label: &str,
-    header: &str,
+    json_header: &Header,
+    banner: &str,
     jobs: &[Job],
     mut runner: Runner,
     args: &RunnerArgs,
@@ -102,8 +117,13 @@ pub fn finish(
         // Before --json: the JSON file may live in the artifacts folder.
         artifacts::probe_dir(dir)?;
     }
-    let json = args.json.as_deref().map(JsonLines::create).transpose()?;
-    output::line(header)?;
+    let json = args
+        .json
+        .as_deref()
+        .map(|path| JsonLines::create(path, json_header))
+        .transpose()?;
+    let label = json_header.label();
+    output::line(banner)?;
     let batch = runner::execute(label, jobs, &runner, json.as_ref())?;
     let json_error = json.and_then(JsonLines::finish);
     report::print(label, &batch, args.verbose, json_error)

@@ -1,6 +1,7 @@
 //! The run list of a sweep: every (scenario, seed) in a stable order, sliced by
-//! `--shard`. This is the one place that builds it; `replay` builds its list from the
-//! seeds files instead and hands it to the same runner.
+//! `--shard`. This is the one place that builds it: `sweep` and `swarm` run it, `merge`
+//! checks shard files against it; `replay` builds its list from the seeds files instead
+//! and hands it to the same runner.
 //!
 //! Runs are listed scenario by scenario (in the order given, the registry's), seed by
 //! seed. Run number `k` is scenario `k / seeds` at seed `start + k % seeds`, so a shard's
@@ -37,33 +38,76 @@ pub fn plan(
     shard: Shard,
     knobs: Knobs,
 ) -> Result<Vec<Job>> {
-    assert!(!scenarios.is_empty(), "a sweep with no scenario");
+    let jobs: Vec<Job> = slots(scenarios.len(), range, shard)?
+        .into_iter()
+        .map(|slot| Job {
+            scenario: scenarios[slot.scenario],
+            seed: slot.seed,
+            knobs,
+        })
+        .collect();
+    Ok(jobs)
+}
+
+/// One place of a sweep's order: the index of its scenario in the sweep's list, and
+/// its seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// The index of the scenario in the sweep's list.
+    pub scenario: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// The places of `shard`'s slice of a sweep of `scenarios` scenarios over `range`, in
+/// the sweep's order: what [`plan`] runs, and what `merge` expects each shard's file to
+/// hold.
+///
+/// # Errors
+/// `Usage` when the slice would hold more than [`RUNS_MAX`] runs.
+///
+/// # Panics
+/// When `scenarios` is 0.
+pub fn slots(scenarios: usize, range: SeedRange, shard: Shard) -> Result<Vec<Slot>> {
+    assert!(scenarios > 0, "a sweep with no scenario");
     let per_scenario = range.len();
     // At most 2^64 seeds times a few hundred scenarios: far inside u128.
-    let total = scenarios.len() as u128 * per_scenario;
+    let total = scenarios as u128 * per_scenario;
     let share = shard.share(total);
     if share > RUNS_MAX {
         return Err(Error::Usage(format!(
-            "{} scenario(s) x seeds {range} is {share} runs for shard {shard}, more than {RUNS_MAX}: narrow --seeds or split with --shard",
-            scenarios.len()
+            "{scenarios} scenario(s) x seeds {range} is {share} runs for shard {shard}, more than {RUNS_MAX}: narrow --seeds or split with --shard"
         )));
     }
-    let jobs: Vec<Job> = (0..share)
+    let slots: Vec<Slot> = (0..share)
         .map(|j| {
             let k = shard.run(j);
             let scenario = usize::try_from(k / per_scenario)
                 .ok()
-                .and_then(|i| scenarios.get(i))
+                .filter(|&i| i < scenarios)
                 .unwrap_or_else(|| panic!("run {k} of {total} has no scenario"));
-            Job {
-                scenario: *scenario,
+            Slot {
+                scenario,
                 seed: range.nth(k % per_scenario),
-                knobs,
             }
         })
         .collect();
-    assert_eq!(jobs.len() as u128, share, "shard {shard}: lost runs");
-    Ok(jobs)
+    assert_eq!(slots.len() as u128, share, "shard {shard}: lost runs");
+    Ok(slots)
+}
+
+/// The number of run `slot` in the sweep's order (see the module's doc), the inverse of
+/// [`slots`]: `None` when its scenario or seed is not the sweep's.
+pub fn run_number(scenarios: usize, range: SeedRange, slot: Slot) -> Option<u128> {
+    let inside = slot.scenario < scenarios && range.seeds().contains(&slot.seed);
+    inside.then(|| {
+        let k = slot.scenario as u128 * range.len() + u128::from(slot.seed - range.start());
+        assert!(
+            k < scenarios as u128 * range.len(),
+            "run {k} past the sweep"
+        );
+        k
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +159,54 @@ mod tests {
         let mut sorted = whole.clone();
         sorted.sort();
         assert_eq!(union, sorted);
+    }
+
+    #[test]
+    fn run_number_inverts_slots_and_refuses_strangers() {
+        let range = parse("3..6", SeedRange::parse);
+        for text in ["0/1", "0/4", "3/4"] {
+            let shard = parse(text, Shard::parse);
+            for (j, slot) in slots(2, range, shard)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .enumerate()
+            {
+                assert_eq!(run_number(2, range, slot), Some(shard.run(j as u128)));
+            }
+        }
+        assert_eq!(
+            run_number(
+                2,
+                range,
+                Slot {
+                    scenario: 2,
+                    seed: 3
+                }
+            ),
+            None
+        );
+        assert_eq!(
+            run_number(
+                2,
+                range,
+                Slot {
+                    scenario: 0,
+                    seed: 6
+                }
+            ),
+            None
+        );
+        assert_eq!(
+            run_number(
+                2,
+                range,
+                Slot {
+                    scenario: 0,
+                    seed: 2
+                }
+            ),
+            None
+        );
     }
 
     #[test]

@@ -44,6 +44,11 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
+    /// Which shard this is (0-based).
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
     /// How many shards the sweep is split into.
     pub fn count(&self) -> u64 {
         self.count
