@@ -145,12 +145,14 @@ fn peaks(records: &[Record]) -> String {
         .filter_map(|r| r.usage.memory_peak_bytes.map(|b| (b, r)))
         .max_by_key(|&(b, _)| b);
     if let Some((bytes, r)) = memory {
+        let amount = match bytes {
+            0..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+            _ => format!("{:.1} MB", bytes as f64 / 1e6),
+        };
         let _ = writeln!(
             out,
-            "  memory peak   {:.1} MB held by one run ({} seed={})",
-            bytes as f64 / 1e6,
-            r.scenario,
-            r.seed
+            "  memory peak   {amount} held by one run ({} seed={})",
+            r.scenario, r.seed
         );
     }
     let rate = records
@@ -244,5 +246,33 @@ mod tests {
             text.contains("speedup       300x (virtual time / run time summed)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn render_names_the_runs_of_the_memory_and_send_peaks() {
+        let mut a = record("A", 0, false, 2);
+        let mut b = record("B", 1, false, 2);
+        a.usage.memory_peak_bytes = Some(900);
+        b.usage.memory_peak_bytes = Some(2_500_000);
+        a.usage.send_rate_peak = Some(crate::engine::RatePeak {
+            sends: 40,
+            node: crate::engine::NodeId(2),
+            second: 3,
+        });
+        let text = render(&[a.clone(), b], Clock::Merged { shards: 1 });
+        assert!(
+            text.contains("  memory peak   2.5 MB held by one run (B seed=1)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  send peak     40 messages from one node in one virtual second (A seed=0, n2)\n"
+            ),
+            "{text}"
+        );
+        let small = render(&[a], Clock::Merged { shards: 1 });
+        assert!(small.contains("memory peak   0.9 kB"), "{small}");
+        let none = render(&[record("C", 0, false, 1)], Clock::Merged { shards: 1 });
+        assert!(!none.contains("peak"), "no figures, no lines: {none}");
     }
 }
