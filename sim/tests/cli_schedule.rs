@@ -481,7 +481,7 @@ fn run_schedule_budget_bounds_apply_and_flags_override_them() {
         "--schedule",
         &text(&tight),
         "--sends-per-second-max",
-        "200000",
+        "1000000",
     ]);
     assert_eq!(loose.code, 0, "the flag overrides the file: {loose:#?}");
     for (budget, why) in [

@@ -17,7 +17,7 @@ pub struct BudgetArg {
     #[arg(long, value_name = "BYTES")]
     pub memory_max: Option<String>,
     /// Fail a run in which one node sends more than N messages within one second of
-    /// virtual time (a message storm) [default: 200000].
+    /// virtual time (a message storm) [default: 1000000].
     #[arg(long, value_name = "N")]
     pub sends_per_second_max: Option<String>,
 }
