@@ -13,8 +13,8 @@
 //! own.
 
 use raft_contract::{
-    Ack, ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftMessage,
-    RaftNode, Ready, Role, Status, Term,
+    Ack, ApplyMsg, Boot, Command, Error, Instant, LogIndex, MessageKind, NodeId, RaftFamily,
+    RaftMessage, RaftNode, Ready, Role, Status, Term,
 };
 use serde::Serialize;
 use sim::implementation::Implementation;
@@ -41,6 +41,15 @@ pub enum MyMessage {
 impl RaftMessage for MyMessage {
     fn is_request(&self) -> bool {
         matches!(self, MyMessage::RequestVote { .. })
+    }
+
+    /// What the timeline groups messages by (and, for appends, whether to hide them as
+    /// heartbeats). Optional: without it every message shows as `Other`.
+    fn kind(&self) -> MessageKind {
+        match self {
+            MyMessage::RequestVote { .. } => MessageKind::Vote,
+            MyMessage::Vote { .. } => MessageKind::VoteReply,
+        }
     }
 
     fn term(&self) -> Option<Term> {
@@ -117,8 +126,7 @@ impl<C: Command> RaftNode<C> for MyRaft<C> {
             role: Role::Follower,
             voted_for: self.voted_for,
             commit_index: LogIndex(0),
-            snapshot_index: LogIndex(0),
-            snapshot_term: Term(0),
+            snapshot: None,
             last_index: LogIndex(self.log.len() as u64),
         }
     }
