@@ -89,8 +89,10 @@ impl<C: RaftMessage, G: RaftMessage> Payload for ShardMsg<C, G> {
             ShardMsg::CtrlReply(_) => PayloadKind::Service("CtrlReply"),
             ShardMsg::Request(_) => PayloadKind::Service("Request"),
             ShardMsg::Reply(_) => PayloadKind::Service("Reply"),
-            ShardMsg::Migrate(_) => PayloadKind::Service("Migrate"),
-            ShardMsg::MigrateReply(_) => PayloadKind::Service("MigrateReply"),
+            ShardMsg::Migrate(Migrate::Pull { .. }) => PayloadKind::Service("Pull"),
+            ShardMsg::Migrate(Migrate::Delete { .. }) => PayloadKind::Service("Delete"),
+            ShardMsg::MigrateReply(MigrateReply::Shard { .. }) => PayloadKind::Service("Shard"),
+            ShardMsg::MigrateReply(MigrateReply::Deleted { .. }) => PayloadKind::Service("Deleted"),
         }
     }
 }
