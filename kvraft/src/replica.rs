@@ -149,7 +149,7 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
         let raft_state_size = boot.persisted.raft_state.len();
         let snapshot_size = boot.persisted.snapshot.len();
         let raft = R::boot(boot).map_err(|e| Error::Raft(e.to_string()))?;
-        let compacted = raft.status().snapshot_index;
+        let compacted = raft.status().snapshot_index();
         if snapshot_size == 0 && compacted > LogIndex(0) {
             return Err(Error::CorruptSnapshot(format!(
                 "{id}: raft resumes after its snapshot point {compacted} but there are no snapshot bytes"

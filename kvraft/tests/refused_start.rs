@@ -65,8 +65,7 @@ impl<C: Command> RaftNode<C> for Leased<C> {
             role: Role::Leader,
             voted_for: Some(NodeId(0)),
             commit_index: LogIndex(0),
-            snapshot_index: LogIndex(0),
-            snapshot_term: Term(0),
+            snapshot: None,
             last_index: LogIndex(self.log.len() as u64),
         }
     }

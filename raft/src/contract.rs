@@ -6,8 +6,8 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Ack, Boot, Command, Error, Instant, Knob, LogIndex, NodeId, RaftFamily, RaftMessage, RaftNode,
-    Status, Term,
+    Ack, Boot, Command, Error, Instant, Knob, LogIndex, MessageKind, NodeId, RaftFamily,
+    RaftMessage, RaftNode, Status, Term,
 };
 
 /// raftsim's Raft, registered for every command type (`--raft ours`).
@@ -26,6 +26,23 @@ impl<C: Command> RaftMessage for Message<C> {
 
     fn label(&self) -> String {
         self.to_string()
+    }
+
+    /// Figure 2's RPCs; an AppendEntries reply accepts, when it succeeds, the entries
+    /// its request carried.
+    fn kind(&self) -> MessageKind {
+        match self {
+            Message::RequestVote(_) => MessageKind::Vote,
+            Message::RequestVoteReply(_) => MessageKind::VoteReply,
+            Message::AppendEntries(m) => MessageKind::Append {
+                entries: m.entries.len() as u64,
+            },
+            Message::AppendEntriesReply(m) => MessageKind::AppendReply {
+                accepted: m.success.then_some(m.entries_len),
+            },
+            Message::InstallSnapshot(_) => MessageKind::Snapshot,
+            Message::InstallSnapshotReply(_) => MessageKind::SnapshotReply,
+        }
     }
 
     fn term(&self) -> Option<Term> {
@@ -149,6 +166,46 @@ mod tests {
     }
 
     #[test]
+    fn contract_kinds_count_entries_and_accepted_entries() {
+        let append = |n: usize| {
+            Message::<u64>::AppendEntries(crate::message::AppendEntries {
+                term: Term(2),
+                prev_log_index: LogIndex(4),
+                prev_log_term: Term(1),
+                entries: vec![
+                    crate::log::Entry {
+                        term: Term(2),
+                        command: 7,
+                    };
+                    n
+                ],
+                leader_commit: LogIndex(4),
+            })
+        };
+        assert_eq!(append(0).kind(), MessageKind::Append { entries: 0 });
+        assert_eq!(append(3).kind(), MessageKind::Append { entries: 3 });
+        let reply = |success: bool, entries_len: u64| {
+            Message::<u64>::AppendEntriesReply(AppendEntriesReply {
+                term: Term(2),
+                success,
+                prev_log_index: LogIndex(4),
+                entries_len,
+                conflict_index: LogIndex(0),
+                conflict_term: None,
+            })
+        };
+        let accepted = |n| MessageKind::AppendReply { accepted: n };
+        assert_eq!(reply(true, 0).kind(), accepted(Some(0)));
+        assert_eq!(reply(true, 3).kind(), accepted(Some(3)));
+        assert_eq!(reply(false, 0).kind(), accepted(None), "a refusal is shown");
+        let installed = Message::<u64>::InstallSnapshotReply(InstallSnapshotReply {
+            term: Term(4),
+            last_included_index: LogIndex(9),
+        });
+        assert_eq!(installed.kind(), MessageKind::SnapshotReply);
+    }
+
+    #[test]
     fn contract_status_and_log_terms_follow_the_node() {
         let mut r = fresh(0, 3);
         elect(&mut r);
@@ -157,7 +214,10 @@ mod tests {
         let s = RaftNode::<u64>::status(&r);
         assert_eq!(s.role, raft_contract::Role::Leader);
         assert_eq!(s.voted_for, Some(NodeId(0)));
-        assert_eq!((s.last_index, s.snapshot_index), (LogIndex(1), LogIndex(0)));
+        assert_eq!(
+            (s.last_index, s.snapshot_index()),
+            (LogIndex(1), LogIndex(0))
+        );
         assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(0)), Some(Term(0)));
         assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(1)), Some(s.term));
         assert_eq!(RaftNode::<u64>::log_term(&r, LogIndex(2)), None);

@@ -274,8 +274,10 @@ impl<C: Command> Raft<C> {
             role: self.role,
             voted_for: self.voted_for,
             commit_index: self.commit_index,
-            snapshot_index: self.log.snapshot_index(),
-            snapshot_term: self.log.snapshot_term(),
+            snapshot: Some(raft_contract::SnapshotPoint {
+                index: self.log.snapshot_index(),
+                term: self.log.snapshot_term(),
+            }),
             last_index: self.log.last_index(),
         }
     }

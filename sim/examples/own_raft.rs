@@ -1,20 +1,24 @@
 //! "Test your own Raft" (README): the smallest Raft that implements raftsim's contract,
-//! registered as `--raft skeleton`, with raftsim's whole command line.
+//! registered as `skeleton`, with raftsim's whole command line. The program registers
+//! only it, so it is the default: `--raft skeleton` may be left out (`--raft ours`
+//! still picks raftsim's own).
 //!
 //! ```sh
-//! cargo run --release --example own_raft -- list --raft skeleton
-//! cargo run --release --example own_raft -- run InitialElection2A --seed 1 --raft skeleton
+//! cargo run --release --example own_raft -- list
+//! cargo run --release --example own_raft -- run InitialElection2A --seed 1
 //! ```
 //!
 //! This skeleton never elects anyone, so the second command prints a FAIL line ("expected
-//! one leader, got none"), the replay command and the failure's files. Replace the
+//! one leader, got none"), the replay command and the failure's files. The replay
+//! command leaves out `--raft skeleton` as it leaves out the default everywhere, and
+//! names `cargo run --release --`, which in a crate of your own runs your binary. Replace the
 //! bodies below with your Raft (or make `MyRaft` a thin wrapper around it) and the lab
 //! scenarios, the safety monitors and the swarm test it the same way they test raftsim's
 //! own.
 
 use raft_contract::{
-    Ack, ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftMessage,
-    RaftNode, Ready, Role, Status, Term,
+    Ack, ApplyMsg, Boot, Command, Error, Instant, LogIndex, MessageKind, NodeId, RaftFamily,
+    RaftMessage, RaftNode, Ready, Role, Status, Term,
 };
 use serde::Serialize;
 use sim::implementation::Implementation;
@@ -41,6 +45,15 @@ pub enum MyMessage {
 impl RaftMessage for MyMessage {
     fn is_request(&self) -> bool {
         matches!(self, MyMessage::RequestVote { .. })
+    }
+
+    /// What the timeline groups messages by (and, for appends, whether to hide them as
+    /// heartbeats). Optional: without it every message shows as `Other`.
+    fn kind(&self) -> MessageKind {
+        match self {
+            MyMessage::RequestVote { .. } => MessageKind::Vote,
+            MyMessage::Vote { .. } => MessageKind::VoteReply,
+        }
     }
 
     fn term(&self) -> Option<Term> {
@@ -117,8 +130,7 @@ impl<C: Command> RaftNode<C> for MyRaft<C> {
             role: Role::Follower,
             voted_for: self.voted_for,
             commit_index: LogIndex(0),
-            snapshot_index: LogIndex(0),
-            snapshot_term: Term(0),
+            snapshot: None,
             last_index: LogIndex(self.log.len() as u64),
         }
     }
@@ -153,28 +165,39 @@ mod tests {
     use sim::registry;
     use sim::scenario::RunConfig;
 
+    fn seed_one() -> RunConfig {
+        RunConfig {
+            seed: 1,
+            ..RunConfig::default()
+        }
+    }
+
     /// The tutorial's failure: the lab's election test, on the skeleton, through the
-    /// registry exactly as `--raft skeleton` finds it.
+    /// registry exactly as `run InitialElection2A` without `--raft` finds it (this
+    /// program's default is the skeleton, the one implementation it registers), with a
+    /// replay command that leaves the default out; `--raft ours` stays spelled.
     #[test]
-    fn skeleton_fails_the_election_test_as_the_tutorial_says() {
+    fn skeleton_is_the_default_and_fails_the_election_test_as_the_tutorial_says() {
         registry::register(vec![Registered::of::<Skeleton>()]);
-        let skeleton = registry::implementation("skeleton").unwrap_or_else(|e| panic!("{e}"));
-        let all = skeleton.scenarios();
+        assert_eq!(registry::default_raft(), "skeleton");
+        let all = registry::registry();
         let s = registry::find(&all, "InitialElection2A").unwrap_or_else(|e| panic!("{e}"));
-        let outcome = registry::run(
-            &s,
-            &RunConfig {
-                seed: 1,
-                ..RunConfig::default()
-            },
-        );
+        assert_eq!(s.implementation, "skeleton");
+        let outcome = registry::run(&s, &seed_one());
         assert_eq!(
             outcome.failure.as_deref(),
             Some("expected one leader, got none")
         );
         assert_eq!(
             outcome.replay_command(),
-            "cargo run --release -- run InitialElection2A --seed 1 --raft skeleton"
+            "cargo run --release -- run InitialElection2A --seed 1"
+        );
+        let ours = registry::implementation("ours").unwrap_or_else(|e| panic!("{e}"));
+        let s = registry::find(&ours.scenarios(), "InitialElection2A")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            registry::run(&s, &seed_one()).replay_command(),
+            "cargo run --release -- run InitialElection2A --seed 1 --raft ours"
         );
     }
 }

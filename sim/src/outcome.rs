@@ -12,7 +12,7 @@ use crate::engine::{Instant, Node, NodeId, Sim, Usage, Wreck};
 use crate::timeline::{ClientOp, FailurePoint, LaneKind, Timeline};
 use raft_contract::Knob;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Why a scenario failed: one human-readable sentence (with ids, terms and indices).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -384,8 +384,34 @@ pub fn headline(reason: &str) -> String {
     }
 }
 
-/// The implementation runs use when `--raft` is not given.
+/// The built-in default implementation: what `raftsim` runs when `--raft` is not given.
+/// A program that registers its own implementations defaults to the first of them
+/// instead ([`default_raft`]).
 pub const DEFAULT_RAFT: &str = "ours";
+
+/// The program's default implementation, set once by [`crate::registry::register`].
+static PROGRAM_DEFAULT: OnceLock<&'static str> = OnceLock::new();
+
+/// Makes `name` the program's default implementation; the first call wins, as for
+/// [`crate::registry::register`], which makes it.
+pub(crate) fn set_default_raft(name: &'static str) {
+    let _ = PROGRAM_DEFAULT.set(name);
+}
+
+/// The implementation this program runs when `--raft` is not given: the first that the
+/// program registered of its own ([`crate::registry::register`]), else
+/// [`DEFAULT_RAFT`]. Replay commands, verdict lines and artifact folders leave out
+/// exactly this name, so what they print runs the same way in the same program.
+pub fn default_raft() -> &'static str {
+    PROGRAM_DEFAULT.get().copied().unwrap_or(DEFAULT_RAFT)
+}
+
+/// True for the name of the program's default implementation, and for `""` (no
+/// implementation: the engine demo): the names that printed commands and lines leave
+/// out.
+pub fn is_default_raft(name: &str) -> bool {
+    name.is_empty() || name == default_raft()
+}
 
 /// The command that replays (implementation, scenario, seed), or a schedule file, from
 /// the repository root; `--raft` is left out for the default implementation (or none,
@@ -399,7 +425,7 @@ pub fn replay_command(
     budget_flags: &[String],
 ) -> String {
     let mut raft = match implementation {
-        "" | DEFAULT_RAFT => String::new(),
+        name if is_default_raft(name) => String::new(),
         name => format!(" --raft {name}"),
     };
     // A schedule file carries its own knobs; a seed draws them unless told not to.

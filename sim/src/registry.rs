@@ -3,7 +3,8 @@
 //!
 //! `--raft NAME` picks an implementation ([`implementation`]); its scenarios are the lab
 //! ports it supports ([`Registered::scenarios`]), plus the engine demo for the default
-//! implementation. The self-test scenarios ([`crate::selftest`]) join the list only when
+//! implementation. The default is `ours`, or in a program that registers its own
+//! implementations ([`register`]) the first of those ([`default_raft`]). The self-test scenarios ([`crate::selftest`]) join the list only when
 //! their environment variable asks for them.
 
 use crate::implementation::{Implementation, LabOptions};
@@ -12,7 +13,7 @@ use crate::scenario::{RunConfig, Scenario};
 use raft_contract::Knob;
 use std::sync::OnceLock;
 
-pub use crate::outcome::DEFAULT_RAFT;
+pub use crate::outcome::{default_raft, is_default_raft, DEFAULT_RAFT};
 
 /// A Raft implementation as the command line offers it.
 #[derive(Clone, Copy, Debug)]
@@ -45,7 +46,7 @@ impl Registered {
     /// when [`crate::selftest::SELFTEST_ENV`] is `1`).
     pub fn scenarios(&self) -> Vec<Scenario> {
         let mut all = (self.scenarios)();
-        if self.name == DEFAULT_RAFT {
+        if self.name == default_raft() {
             all.splice(0..0, crate::demo::scenarios());
             if crate::selftest::enabled() {
                 all.extend(crate::selftest::scenarios());
@@ -69,9 +70,13 @@ fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
 /// own Raft): set once, before any run, by [`register`].
 static EXTRA: OnceLock<Vec<Registered>> = OnceLock::new();
 
-/// Adds implementations to the registry, for `--raft NAME`; the first call wins (a
-/// program's `main` makes it once, before parsing its arguments).
+/// Adds implementations to the registry, for `--raft NAME`, and makes the first of them
+/// the program's default ([`default_raft`]); the first call wins (a program's `main`
+/// makes it once, before parsing its arguments).
 pub fn register(extra: Vec<Registered>) {
+    if let Some(first) = extra.first() {
+        crate::outcome::set_default_raft(first.name);
+    }
     let _ = EXTRA.set(extra);
 }
 
@@ -126,9 +131,9 @@ pub fn implementation(name: &str) -> Result<Registered, Unknown> {
         })
 }
 
-/// The default implementation's scenarios: what `raftsim` runs without `--raft`.
+/// The default implementation's scenarios: what the program runs without `--raft`.
 pub fn registry() -> Vec<Scenario> {
-    implementation(DEFAULT_RAFT)
+    implementation(default_raft())
         .expect("the default implementation is registered")
         .scenarios()
 }

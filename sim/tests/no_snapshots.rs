@@ -3,14 +3,15 @@
 //! Raft that declared `snapshots: false` failed most swarm runs with "refused snapshot".
 //!
 //! The Raft here is ours behind a wrapper that refuses every snapshot, registered with
-//! `LabOptions { snapshots: false }`.
+//! `LabOptions { snapshots: false }`, and reports no snapshot point (`Status::snapshot`
+//! is `None`, issue 23 §5).
 
 use raft_contract::{
     Boot, Command, Error, Instant, LogIndex, NodeId, RaftFamily, RaftNode, Ready, Status, Term,
 };
 use sim::implementation::{Implementation, LabOptions};
 use sim::registry::{self, Registered};
-use sim::scenario::RunConfig;
+use sim::scenario::{Part, RunConfig};
 use sim::swarm::{Plan, Workload};
 
 /// Our Raft, refusing every snapshot its service asks for.
@@ -46,8 +47,19 @@ impl<C: Command> RaftNode<C> for Refusing<C> {
     fn ready(&mut self) -> Ready<C, Self::Message> {
         RaftNode::ready(&mut self.0)
     }
+    /// Ours' status without its snapshot point, which stays at index 0: a Raft without
+    /// snapshots says `None`.
     fn status(&self) -> Status {
-        RaftNode::status(&self.0)
+        let status = RaftNode::status(&self.0);
+        assert_eq!(
+            status.snapshot_index(),
+            LogIndex(0),
+            "a Raft that refuses every snapshot has none"
+        );
+        Status {
+            snapshot: None,
+            ..status
+        }
     }
     fn log_term(&self, index: LogIndex) -> Option<Term> {
         RaftNode::log_term(&self.0, index)
@@ -77,6 +89,26 @@ fn run(name: &str, config: &RunConfig) -> sim::outcome::Outcome {
         .scenarios();
     let scenario = registry::find(&all, name).unwrap_or_else(|e| panic!("{e}"));
     registry::run(&scenario, config)
+}
+
+/// Every lab scenario it supports (2A to 2C, 3A, 4A: none snapshots) passes on seed 0
+/// with a status that reports no snapshot point: the monitors read `None` as index 0.
+#[test]
+fn lab_scenarios_pass_on_a_raft_reporting_no_snapshot_point() {
+    registry::register(vec![Registered::of::<NoSnapshots>()]);
+    let all = registry::implementation(NoSnapshots::NAME)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenarios();
+    let lab: Vec<_> = all.iter().filter(|s| Part::LAB.contains(&s.part)).collect();
+    assert!(
+        lab.iter().all(|s| s.part != Part::Raft2D),
+        "2D needs snapshots"
+    );
+    assert!(lab.len() >= 20, "{} lab scenarios", lab.len());
+    for scenario in lab {
+        let outcome = registry::run(scenario, &RunConfig::default());
+        assert_eq!(outcome.failure, None, "{} seed 0", scenario.name);
+    }
 }
 
 /// Every swarm workload runs on it, and passes: none of its profiles asks for a

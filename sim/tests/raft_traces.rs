@@ -254,7 +254,7 @@ fn install_snapshot<I: Implementation>() -> String {
     assert!(caught_up, "lagging follower did not catch up within 2 s");
     let status = t.node_status(lagging).expect("alive");
     assert!(
-        status.snapshot_index.0 > 0,
+        status.snapshot_index().0 > 0,
         "caught up without installing a snapshot: {status}"
     );
     trace_since(&t, mark)

@@ -7,11 +7,11 @@
 mod browser;
 
 use raft_contract::{
-    Boot, Command, Error, Instant as RaftInstant, LogIndex, NodeId as RaftId, Persisted,
-    RaftFamily, RaftNode, Ready, Status, Term,
+    Boot, Command, Error, Instant as RaftInstant, LogIndex, MessageKind, NodeId as RaftId,
+    Persisted, RaftFamily, RaftNode, Ready, Status, Term,
 };
 use sim::cluster::Cmd;
-use sim::engine::{Duration, EventKind, Instant, NodeId, Trace};
+use sim::engine::{Duration, EventKind, Instant, NodeId, PayloadKind, Trace};
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::registry::{find, registry};
@@ -326,7 +326,8 @@ fn synthetic(n: u64, chars: usize) -> (Timeline, String) {
         let (from, to) = (NodeId((k % 3) as u32), NodeId(((k + 1) % 3) as u32));
         let label = || format!("AppendEntries t1 n={k} {}", "x".repeat(chars));
         let (sent, at) = (Instant(k * 1_000), Instant(k * 1_000 + 700));
-        trace.record_message(at, sent, EventKind::Deliver, to, Some(from), k, label);
+        let kind = PayloadKind::Raft(MessageKind::Append { entries: k });
+        trace.record_message(at, sent, EventKind::Deliver, to, from, k, kind, label);
     }
     let lanes = (0..3)
         .map(|k| Lane {

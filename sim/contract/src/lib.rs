@@ -4,7 +4,7 @@
 //! `GetState` and `Snapshot`, in sans-IO form. The simulator delivers messages and lets
 //! time pass; the node hands back, in one [`Ready`] value, what to save, what to send
 //! and what to apply, which the simulator carries out in that order. A read-only
-//! [`Status`] view (term, role, vote, commit index, snapshot point, the terms of the
+//! [`Status`] view (term, role, vote, commit index, snapshot point if any, the terms of the
 //! entries held) lets the testers' safety monitors watch every node after every event
 //! without relying on the implementation's own assertions.
 //!
@@ -15,7 +15,9 @@
 //!   message), [`RaftFamily`] (an implementation, for every command type), [`Boot`].
 //! - [`ready`]: [`Ready`] and [`ApplyMsg`]; [`persisted`]: [`Persisted`], the two byte
 //!   strings of the lab's `Persister`; [`bytes`]: [`SharedBytes`], their shared chunks.
-//! - [`status`]: [`Status`] and [`Role`].
+//! - [`kind`]: [`MessageKind`], what a message is (a vote, an append and its entry
+//!   count, a snapshot ...), which the simulator's timeline reads instead of labels.
+//! - [`status`]: [`Status`], [`SnapshotPoint`] and [`Role`].
 //! - [`knob`]: the [`Knob`]s an implementation lets the tester vary, and the
 //!   [`Settings`] a node boots with.
 //!
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod chunked;
+pub mod kind;
 pub mod knob;
 pub mod node;
 pub mod persisted;
@@ -32,9 +35,10 @@ pub mod status;
 pub mod types;
 
 pub use chunked::{ChunkedLog, SharedBytes};
+pub use kind::MessageKind;
 pub use knob::{Knob, Refusal, Settings};
 pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
 pub use persisted::Persisted;
 pub use ready::{ApplyMsg, Ready};
-pub use status::{Role, Status};
+pub use status::{Role, SnapshotPoint, Status};
 pub use types::{Duration, Instant, LogIndex, NodeId, Term};

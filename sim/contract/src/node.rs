@@ -1,5 +1,6 @@
 //! The trait a Raft implementation implements to be tested by raftsim.
 
+use crate::kind::MessageKind;
 use crate::knob::{Knob, Settings};
 use crate::persisted::Persisted;
 use crate::ready::Ready;
@@ -47,7 +48,7 @@ pub enum Ack {
 /// The network treats it as opaque: it serializes it (with serde, to count its bytes as
 /// labrpc counts them and to hash it into the trace), asks whether it is a request (the
 /// lab counts requests, and labrpc's faults differ for requests and replies) and prints
-/// its label in traces. [`RaftMessage::term`] and [`RaftMessage::ack`] feed only the
+/// its label in traces and its [`MessageKind`] in the timeline. [`RaftMessage::term`] and [`RaftMessage::ack`] feed only the
 /// safety monitors of the tester.
 pub trait RaftMessage: Clone + Debug + Serialize + 'static {
     /// True for a request (RequestVote, AppendEntries, InstallSnapshot and the like),
@@ -57,6 +58,16 @@ pub trait RaftMessage: Clone + Debug + Serialize + 'static {
     /// One short line for traces.
     fn label(&self) -> String {
         format!("{self:?}")
+    }
+
+    /// What the message is: a vote, an append and how many entries it carries, a
+    /// snapshot, their answers. The timeline groups messages by it and hides heartbeats
+    /// (appends of no entries, and answers that accept none); it never parses labels.
+    ///
+    /// [`MessageKind::Other`] by default: the timeline then shows every message of the
+    /// implementation under `Other` and hides none, which is correct but less useful.
+    fn kind(&self) -> MessageKind {
+        MessageKind::Other
     }
 
     /// The term this message makes its receiver adopt if it is higher (Figure 2: "if RPC
@@ -179,7 +190,8 @@ pub trait RaftNode<C: Command>: Sized {
     fn status(&self) -> Status;
 
     /// The term of the entry at `index`: `Some` for every index from
-    /// [`Status::snapshot_index`] (the snapshot's term) through [`Status::last_index`],
+    /// [`Status::snapshot_index`] (the snapshot's term; `Term(0)` at index 0 with no
+    /// snapshot) through [`Status::last_index`],
     /// `None` outside.
     fn log_term(&self, index: LogIndex) -> Option<Term>;
 }

@@ -42,26 +42,94 @@ pub struct Status {
     pub voted_for: Option<NodeId>,
     /// The highest index the node knows to be committed.
     pub commit_index: LogIndex,
-    /// The last index covered by the node's snapshot (0 before the first).
-    pub snapshot_index: LogIndex,
-    /// The term of the entry at `snapshot_index` (0 before the first snapshot).
-    pub snapshot_term: Term,
-    /// The index of the last entry held (equal to `snapshot_index` when none follow).
+    /// The last entry the node's snapshot covers: `None` for an implementation without
+    /// snapshots, or before its first (a Raft with snapshots may also say `Some` of
+    /// index 0, term 0 then). Monitors read `None` as index 0, term 0.
+    pub snapshot: Option<SnapshotPoint>,
+    /// The index of the last entry held (equal to the snapshot's index when none follow).
     pub last_index: LogIndex,
+}
+
+/// The last entry a snapshot covers (§7: "last included index" and "last included
+/// term").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotPoint {
+    /// The index of the last entry the snapshot replaces.
+    pub index: LogIndex,
+    /// The term of that entry.
+    pub term: Term,
+}
+
+impl Status {
+    /// The last index the snapshot covers: 0 with no snapshot.
+    pub fn snapshot_index(&self) -> LogIndex {
+        self.snapshot.map_or(LogIndex(0), |p| p.index)
+    }
+
+    /// The term of the entry at [`Status::snapshot_index`]: 0 with no snapshot.
+    pub fn snapshot_term(&self) -> Term {
+        self.snapshot.map_or(Term(0), |p| p.term)
+    }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "term {} {} vote {} commit {} snapshot {}/t{} last {}",
+            "term {} {} vote {} commit {} snapshot {} last {}",
             self.term.0,
             self.role,
             self.voted_for.map_or("-".to_string(), |v| v.to_string()),
             self.commit_index,
-            self.snapshot_index,
-            self.snapshot_term.0,
+            self.snapshot
+                .map_or("-".to_string(), |p| format!("{}/t{}", p.index, p.term.0)),
             self.last_index
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(snapshot: Option<SnapshotPoint>) -> Status {
+        Status {
+            term: Term(2),
+            role: Role::Follower,
+            voted_for: None,
+            commit_index: LogIndex(7),
+            snapshot,
+            last_index: LogIndex(9),
+        }
+    }
+
+    #[test]
+    fn snapshot_none_reads_as_index_zero_term_zero() {
+        let s = status(None);
+        assert_eq!(
+            (s.snapshot_index(), s.snapshot_term()),
+            (LogIndex(0), Term(0))
+        );
+        assert_eq!(
+            s.to_string(),
+            "term 2 follower vote - commit 7 snapshot - last 9"
+        );
+    }
+
+    #[test]
+    fn snapshot_some_reads_as_its_point() {
+        let point = SnapshotPoint {
+            index: LogIndex(5),
+            term: Term(1),
+        };
+        let s = status(Some(point));
+        assert_eq!(
+            (s.snapshot_index(), s.snapshot_term()),
+            (LogIndex(5), Term(1))
+        );
+        assert_eq!(
+            s.to_string(),
+            "term 2 follower vote - commit 7 snapshot 5/t1 last 9"
+        );
     }
 }

@@ -84,7 +84,7 @@ fn definition() -> clap::Command {
     let help = format!(
         "The Raft implementation under test: {} [default: {}]",
         names.join(", "),
-        registry::DEFAULT_RAFT
+        registry::default_raft()
     );
     let mut cli = Cli::command();
     let with_raft: Vec<String> = cli

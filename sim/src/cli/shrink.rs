@@ -230,7 +230,7 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
     let raft = match (&args.raft.raft, field("raft")) {
         (Some(name), _) => name.clone(),
         (None, Some(name)) => name.to_string(),
-        (None, None) => crate::outcome::DEFAULT_RAFT.to_string(),
+        (None, None) => crate::outcome::default_raft().to_string(),
     };
     let implementation =
         registry::implementation(&raft).map_err(|e| Error::Usage(e.to_string()))?;

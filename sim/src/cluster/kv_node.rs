@@ -10,7 +10,7 @@ use super::clerk_driver::{ClerkDriver, Wire};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_of;
 use super::replica_driver::{carry_out, ReplicaWire};
-use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
+use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind};
 use crate::monitor::observed::Observed;
 use kvraft::{ClerkReply, ClerkRequest, Command, KvServer, Op};
 use raft_contract::{RaftMessage, RaftNode, Settings};
@@ -43,6 +43,14 @@ impl<M: RaftMessage> Payload for KvMsg<M> {
             KvMsg::Raft(m) => m.label(),
             KvMsg::Request(r) => format!("Request c{} #{} {:?}", r.client.0, r.seq, r.op),
             KvMsg::Reply(r) => format!("Reply {r:?}"),
+        }
+    }
+
+    fn kind(&self) -> PayloadKind {
+        match self {
+            KvMsg::Raft(m) => PayloadKind::Raft(m.kind()),
+            KvMsg::Request(_) => PayloadKind::Service("Request"),
+            KvMsg::Reply(_) => PayloadKind::Service("Reply"),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::command::Cmd;
 use super::deadline::DeadlineTimer;
-use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload};
+use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind};
 use crate::monitor::observed::{Applied, Observed};
 use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Settings, Term};
 use serde::Serialize;
@@ -25,6 +25,10 @@ impl<M: RaftMessage> Payload for RaftWire<M> {
 
     fn label(&self) -> String {
         self.0.label()
+    }
+
+    fn kind(&self) -> PayloadKind {
+        PayloadKind::Raft(self.0.kind())
     }
 }
 

@@ -11,7 +11,9 @@ use super::clerk_driver::{ClerkDriver, Wire, CLERK_RETRY};
 use super::deadline::DeadlineTimer;
 use super::raft_server::boot_as;
 use super::replica_driver::{carry_out, ReplicaWire};
-use crate::engine::{Context, Duration, Node, NodeId, NodeInit, NodeStatus, Payload, TimerId};
+use crate::engine::{
+    Context, Duration, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind, TimerId,
+};
 use crate::monitor::observed::Observed;
 use kvraft::shardctrler::{CtrlAnswer, CtrlCommand, CtrlOp, CtrlServer, Gid};
 use kvraft::shardkv::{
@@ -74,6 +76,23 @@ impl<C: RaftMessage, G: RaftMessage> Payload for ShardMsg<C, G> {
                 format!("Shard {shard} of {num} ({} keys)", data.store.len())
             }
             ShardMsg::MigrateReply(r) => format!("{r:?}"),
+        }
+    }
+
+    /// The controller's Raft messages have the kinds of the groups' (their labels say
+    /// `ctrl`).
+    fn kind(&self) -> PayloadKind {
+        match self {
+            ShardMsg::CtrlRaft(m) => PayloadKind::Raft(m.kind()),
+            ShardMsg::GroupRaft(m) => PayloadKind::Raft(m.kind()),
+            ShardMsg::CtrlRequest(_) => PayloadKind::Service("CtrlRequest"),
+            ShardMsg::CtrlReply(_) => PayloadKind::Service("CtrlReply"),
+            ShardMsg::Request(_) => PayloadKind::Service("Request"),
+            ShardMsg::Reply(_) => PayloadKind::Service("Reply"),
+            ShardMsg::Migrate(Migrate::Pull { .. }) => PayloadKind::Service("Pull"),
+            ShardMsg::Migrate(Migrate::Delete { .. }) => PayloadKind::Service("Delete"),
+            ShardMsg::MigrateReply(MigrateReply::Shard { .. }) => PayloadKind::Service("Shard"),
+            ShardMsg::MigrateReply(MigrateReply::Deleted { .. }) => PayloadKind::Service("Deleted"),
         }
     }
 }

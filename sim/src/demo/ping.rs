@@ -2,7 +2,7 @@
 //! pings with retries, a server echoes each with a durable count of pings served.
 
 use crate::engine::Duration;
-use crate::engine::{Context, Node, NodeId, NodeInit, Payload, TimerId};
+use crate::engine::{Context, Node, NodeId, NodeInit, Payload, PayloadKind, TimerId};
 use serde::{Deserialize, Serialize};
 
 /// How long a client waits for a pong before it sends the same ping again.
@@ -34,6 +34,13 @@ impl Payload for PingMsg {
         match self {
             PingMsg::Ping { seq } => format!("Ping #{seq}"),
             PingMsg::Pong { seq, served } => format!("Pong #{seq} served={served}"),
+        }
+    }
+
+    fn kind(&self) -> PayloadKind {
+        match self {
+            PingMsg::Ping { .. } => PayloadKind::Service("Ping"),
+            PingMsg::Pong { .. } => PayloadKind::Service("Pong"),
         }
     }
 }

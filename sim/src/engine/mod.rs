@@ -25,7 +25,7 @@ pub mod wreck;
 pub use budget::{Budget, Stop};
 pub use disk::Disk;
 pub use net::{DropReason, NetConfig, NetStats, Network};
-pub use node::{Context, Node, NodeInit, Payload, TimerId};
+pub use node::{Context, Node, NodeInit, Payload, PayloadKind, TimerId};
 pub use queue::EventQueue;
 pub use rng::SimRng;
 pub use send_rate::RatePeak;

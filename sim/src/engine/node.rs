@@ -8,7 +8,7 @@
 
 use super::disk::Disk;
 use super::status::NodeStatus;
-use raft_contract::{Duration, Instant, NodeId, Persisted};
+use raft_contract::{Duration, Instant, MessageKind, NodeId, Persisted};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -24,6 +24,36 @@ pub trait Payload: Clone + Debug + Serialize {
     /// One short line describing the message, for traces.
     fn label(&self) -> String {
         format!("{self:?}")
+    }
+
+    /// What the message is, for the timeline (kept with the trace's records, never
+    /// hashed): a Raft message's kind from the contract, or a service's word.
+    fn kind(&self) -> PayloadKind;
+}
+
+/// What a message on the simulated network is: the timeline groups messages by
+/// [`PayloadKind::name`] and can hide heartbeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadKind {
+    /// A message between Raft peers, of this kind ([`raft_contract::RaftMessage::kind`]).
+    Raft(MessageKind),
+    /// A message of a service or a client (a KV request, a reply, a ping), named by one
+    /// word.
+    Service(&'static str),
+}
+
+impl PayloadKind {
+    /// One word: the Raft RPC's name, or the service's word.
+    pub fn name(self) -> &'static str {
+        match self {
+            PayloadKind::Raft(kind) => kind.name(),
+            PayloadKind::Service(word) => word,
+        }
+    }
+
+    /// True for a Raft heartbeat or its answer ([`MessageKind::is_heartbeat`]).
+    pub fn is_heartbeat(self) -> bool {
+        matches!(self, PayloadKind::Raft(kind) if kind.is_heartbeat())
     }
 }
 

@@ -438,12 +438,14 @@ impl<N: Node> Sim<N> {
         match route {
             Route::Drop(reason) => {
                 self.net.count_dropped(from);
-                self.trace.record(
+                self.trace.record_message(
+                    self.now,
                     self.now,
                     EventKind::Drop(reason),
                     to,
-                    Some(from),
+                    from,
                     hash,
+                    msg.kind(),
                     || msg.label(),
                 );
             }
@@ -572,8 +574,9 @@ impl<N: Node> Sim<N> {
                     (EventKind::Deliver, true)
                 };
                 let label = || msg.label();
+                let message = msg.kind();
                 self.trace
-                    .record_message(time, sent, kind, to, Some(from), hash, label);
+                    .record_message(time, sent, kind, to, from, hash, message, label);
                 if !live {
                     self.net.count_dropped(from);
                     return;

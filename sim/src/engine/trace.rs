@@ -13,6 +13,7 @@
 //! them to the hash would change every trace hash and tell nothing new.
 
 use super::net::DropReason;
+use super::node::PayloadKind;
 use super::status::NodeStatus;
 use raft_contract::{Instant, NodeId};
 use std::fmt::Write as _;
@@ -95,6 +96,9 @@ pub struct TraceRecord {
     pub sent: Instant,
     /// The node's status, for a `state` record. Not hashed.
     pub status: Option<NodeStatus>,
+    /// What the message is, for a delivery or a drop. Not hashed (the message's
+    /// content hash is).
+    pub message: Option<PayloadKind>,
     /// Byte offset of the record's line in the text.
     pub line: usize,
 }
@@ -198,10 +202,11 @@ impl Trace {
         detail: u64,
         label: impl FnOnce() -> String,
     ) {
-        self.record_message(time, time, kind, node, peer, detail, label);
+        self.record_any(time, time, kind, node, peer, detail, None, label);
     }
 
-    /// As [`Trace::record`], for a message sent at `sent` (kept, not hashed).
+    /// As [`Trace::record`], for a message of kind `message` sent at `sent` (both kept,
+    /// not hashed), delivered or dropped.
     #[allow(clippy::too_many_arguments)]
     pub fn record_message(
         &mut self,
@@ -209,8 +214,30 @@ impl Trace {
         sent: Instant,
         kind: EventKind,
         node: NodeId,
+        from: NodeId,
+        detail: u64,
+        message: PayloadKind,
+        label: impl FnOnce() -> String,
+    ) {
+        assert!(
+            matches!(kind, EventKind::Deliver | EventKind::Drop(_)),
+            "{from} -> {node}: a message is delivered or dropped, not {}",
+            kind.word()
+        );
+        let (peer, message) = (Some(from), Some(message));
+        self.record_any(time, sent, kind, node, peer, detail, message, label);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_any(
+        &mut self,
+        time: Instant,
+        sent: Instant,
+        kind: EventKind,
+        node: NodeId,
         peer: Option<NodeId>,
         detail: u64,
+        message: Option<PayloadKind>,
         label: impl FnOnce() -> String,
     ) {
         assert!(kind != EventKind::State, "state records are not hashed");
@@ -229,6 +256,7 @@ impl Trace {
             peer,
             sent,
             status: None,
+            message,
             line: 0,
         };
         self.keep(record, label);
@@ -244,6 +272,7 @@ impl Trace {
             peer: None,
             sent: time,
             status: Some(status),
+            message: None,
             line: 0,
         };
         self.keep(record, || status.to_string());
@@ -390,8 +419,9 @@ mod tests {
             Instant(4),
             EventKind::Deliver,
             NodeId(0),
-            Some(NodeId(1)),
+            NodeId(1),
             1,
+            PayloadKind::Service("Ping"),
             || "Ping #1".into(),
         );
         t.note(Instant(9), "n0", "a note is no record");
@@ -406,7 +436,9 @@ mod tests {
         assert_eq!(records.len(), 2);
         assert_eq!((records[0].event, records[0].sent), (3, Instant(4)));
         assert!(t.line_of(&records[0]).ends_with("n1 -> n0  Ping #1"));
+        assert_eq!(records[0].message, Some(PayloadKind::Service("Ping")));
         assert_eq!(records[1].status, Some(status));
+        assert_eq!(records[1].message, None);
         assert!(t
             .line_of(&records[1])
             .ends_with("state       n0        term 2 candidate commit 0 last 1"));
@@ -422,8 +454,9 @@ mod tests {
                 Instant(sent),
                 EventKind::Deliver,
                 NodeId(0),
-                None,
+                NodeId(1),
                 1,
+                PayloadKind::Service("Ping"),
                 String::new,
             );
             if states {

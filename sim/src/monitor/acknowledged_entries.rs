@@ -65,7 +65,7 @@ impl AcknowledgedEntries {
         }
         if let Some(a) = *acked {
             let touched = changes.removed_from.is_some_and(|r| r <= a.index)
-                || previous.is_some_and(|p| st.snapshot_index < p.snapshot_index);
+                || previous.is_some_and(|p| st.snapshot_index() < p.snapshot_index());
             if touched && !view.holds(a.index, a.entry) {
                 return Err(lost(view, &a));
             }
@@ -94,13 +94,13 @@ impl AcknowledgedEntries {
                 continue;
             }
             let Some(entry) = view.term_at(last_index) else {
-                if last_index < st.snapshot_index {
+                if last_index < st.snapshot_index() {
                     // Compacted: held by the snapshot.
                     continue;
                 }
                 let detail = format!(
                     "{} acknowledged entries through {last_index} to {leader}, the leader of term {}, without an entry there (snapshot {}, last {})",
-                    view.node, term.0, st.snapshot_index, st.last_index
+                    view.node, term.0, st.snapshot_index(), st.last_index
                 );
                 return Err(Violation::new(
                     Property::AcknowledgedEntries,
@@ -148,7 +148,7 @@ fn lost(view: &NodeView<'_>, a: &Acked) -> Violation {
         a.term.0,
         a.event,
         st.term.0,
-        st.snapshot_index,
+        st.snapshot_index(),
         st.last_index
     );
     Violation::new(Property::AcknowledgedEntries, view.node, view.event, detail)

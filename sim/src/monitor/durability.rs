@@ -165,7 +165,7 @@ impl Durability {
                     term.0,
                     a.event,
                     view.term_at(index).map_or("no entry there".to_string(), |t| format!("term {} there", t.0)),
-                    st.snapshot_index,
+                    st.snapshot_index(),
                     st.last_index
                 ))
                 .term(term)

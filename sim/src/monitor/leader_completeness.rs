@@ -47,7 +47,7 @@ impl LeaderCompleteness {
         let st = &view.status;
         let prev_commit = previous.map_or(LogIndex(0), |p| p.commit_index);
         if let Some(index) = changes.removed_from {
-            if index <= prev_commit && index > st.snapshot_index {
+            if index <= prev_commit && index > st.snapshot_index() {
                 let detail = format!(
                     "{} dropped or replaced its entry at {index}, which it knew committed (commit index {prev_commit})",
                     view.node
@@ -75,7 +75,7 @@ impl LeaderCompleteness {
         view: &NodeView<'_>,
     ) -> Result<(), Violation> {
         let st = &view.status;
-        let from = prev_commit.0.max(st.snapshot_index.0) + 1;
+        let from = prev_commit.0.max(st.snapshot_index().0) + 1;
         for i in from..=st.commit_index.0 {
             let index = LogIndex(i);
             let Some(term) = view.term_at(index) else {

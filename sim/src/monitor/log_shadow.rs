@@ -58,7 +58,7 @@ impl LogShadow {
     /// Brings the shadow up to date with `view` and says what changed.
     pub fn reconcile(&mut self, view: &NodeView<'_>) -> Changes {
         let st = &view.status;
-        let (new_base, new_last) = (st.snapshot_index.0, st.last_index.0);
+        let (new_base, new_last) = (st.snapshot_index().0, st.last_index.0);
         assert!(
             new_last >= new_base,
             "{}: last index {new_last} below snapshot {new_base}",
@@ -74,7 +74,7 @@ impl LogShadow {
         let mut note = |i: u64| changed = Some(changed.map_or(i, |c| c.min(i)));
         if new_base > self.base {
             if let Some(t) = self.term_at(LogIndex(new_base)) {
-                if t != st.snapshot_term {
+                if t != st.snapshot_term() {
                     note(new_base);
                 }
             }
@@ -118,7 +118,12 @@ impl LogShadow {
                 (LogIndex(i), t)
             })
             .collect();
-        self.rebuild(new_base, st.snapshot_term, start.min(new_last + 1), &added);
+        self.rebuild(
+            new_base,
+            st.snapshot_term(),
+            start.min(new_last + 1),
+            &added,
+        );
         Changes {
             removed_from: removed_from.map(LogIndex),
             added,
@@ -171,8 +176,10 @@ mod tests {
                 role: Role::Follower,
                 voted_for: None,
                 commit_index: LogIndex(0),
-                snapshot_index: LogIndex(snapshot.0),
-                snapshot_term: Term(snapshot.1),
+                snapshot: Some(raft_contract::SnapshotPoint {
+                    index: LogIndex(snapshot.0),
+                    term: Term(snapshot.1),
+                }),
                 last_index: LogIndex(snapshot.0 + log.len() as u64),
             },
             log: f,

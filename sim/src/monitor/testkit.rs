@@ -61,8 +61,10 @@ impl Fake {
             role: self.role,
             voted_for: self.vote.map(NodeId),
             commit_index: LogIndex(self.commit),
-            snapshot_index: LogIndex(self.snapshot.0),
-            snapshot_term: Term(self.snapshot.1),
+            snapshot: Some(raft_contract::SnapshotPoint {
+                index: LogIndex(self.snapshot.0),
+                term: Term(self.snapshot.1),
+            }),
             last_index: LogIndex(self.snapshot.0 + self.log.len() as u64),
         }
     }

@@ -40,6 +40,6 @@ impl NodeView<'_> {
     /// True when the node holds entry (`index`, `term`), or has compacted `index` into
     /// its snapshot (a snapshot covers only committed entries).
     pub fn holds(&self, index: LogIndex, term: Term) -> bool {
-        index < self.status.snapshot_index || self.term_at(index) == Some(term)
+        index < self.status.snapshot_index() || self.term_at(index) == Some(term)
     }
 }

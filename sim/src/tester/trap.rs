@@ -72,7 +72,7 @@ impl Trap {
         let now = Seen {
             term: status.term,
             vote: status.voted_for,
-            log: (status.snapshot_index, status.last_index, last_term),
+            log: (status.snapshot_index(), status.last_index, last_term),
             saves,
         };
         let before = self.seen.replace(now);
@@ -96,8 +96,7 @@ mod tests {
             role: Role::Follower,
             voted_for: vote.map(PeerId),
             commit_index: LogIndex(0),
-            snapshot_index: LogIndex(0),
-            snapshot_term: Term(0),
+            snapshot: None,
             last_index: LogIndex(0),
         }
     }

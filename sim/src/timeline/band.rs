@@ -120,6 +120,7 @@ mod tests {
                 commit: 0,
                 last: time,
             }),
+            message: None,
             line: 0,
         }
     }

@@ -9,7 +9,7 @@ use super::reign::reigns;
 use super::window::{anchor, clip, op_range, window, Bounds, Window};
 use super::{LaneKind, Timeline};
 use crate::engine::trace::line_at;
-use crate::engine::{DropReason, EventKind, Instant, NodeRole};
+use crate::engine::{DropReason, EventKind, Instant, NodeRole, PayloadKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -21,7 +21,7 @@ pub(crate) struct Data {
     events: u64,
     /// `[name, "server" | "client" | "node"]`.
     lanes: Vec<(String, &'static str)>,
-    /// Message kinds (the first word of a label), sorted.
+    /// Message kinds ([`PayloadKind::name`]), sorted.
     kinds: Vec<String>,
     /// `[lane, from, to, phase, term]`; phase 0 follower, 1 candidate, 2 leader, 3 down,
     /// 4 up (no status).
@@ -175,36 +175,16 @@ fn band_row(b: &Band) -> [u64; 5] {
     [b.lane as u64, b.from.0, b.to.0, phase, b.term]
 }
 
-/// The label of a record's line: what follows the time, the word and who.
-pub(crate) fn label_of(line: &str, message: bool) -> &str {
-    let mut rest = line;
-    for _ in 0..if message { 5 } else { 3 } {
-        rest = rest.trim_start();
-        rest = rest.find(char::is_whitespace).map_or("", |at| &rest[at..]);
-    }
-    rest.trim_start()
-}
-
-/// A message's kind (the first word of its label) and whether it is a heartbeat (an
-/// AppendEntries, or its reply, that carries no entries: `n=0` in the label).
-pub(crate) fn kind_of(label: &str) -> (&str, bool) {
-    let kind = label.split_whitespace().next().unwrap_or("?");
-    let heartbeat =
-        kind.starts_with("AppendEntries") && label.split_whitespace().any(|w| w == "n=0");
-    (kind, heartbeat)
-}
-
 type Messages = (Vec<[u64; 7]>, Vec<String>, Vec<String>);
 
 /// The messages of the window, their lines, and the kinds of every message of the run.
 fn messages(timeline: &Timeline, text: &str, win: &Window, bounds: &Bounds) -> Messages {
-    let mut kinds = BTreeSet::new();
-    for r in &timeline.records {
-        if matches!(r.kind, EventKind::Deliver | EventKind::Drop(_)) {
-            kinds.insert(kind_of(label_of(line_at(text, r.line), true)).0.to_string());
-        }
-    }
-    let kinds: Vec<String> = kinds.into_iter().collect();
+    let kinds: BTreeSet<&str> = timeline
+        .records
+        .iter()
+        .filter_map(|r| r.message.map(PayloadKind::name))
+        .collect();
+    let kinds: Vec<String> = kinds.into_iter().map(str::to_string).collect();
     let mut msgs = Vec::new();
     let mut lines = Vec::new();
     for r in &timeline.records[win.records.clone()] {
@@ -215,18 +195,17 @@ fn messages(timeline: &Timeline, text: &str, win: &Window, bounds: &Bounds) -> M
             EventKind::Drop(DropReason::Dead) => 3,
             _ => continue,
         };
-        let (Some(to), Some(from)) = (
+        let (Some(message), Some(to), Some(from)) = (
+            r.message,
             timeline.lane_of(r.node),
             r.peer.and_then(|p| timeline.lane_of(p)),
         ) else {
             continue;
         };
-        let line = line_at(text, r.line);
-        let (kind, heartbeat) = kind_of(label_of(line, true));
         let k = kinds
-            .binary_search_by(|x| x.as_str().cmp(kind))
-            .unwrap_or(0);
-        let flags = flags + if heartbeat { 8 } else { 0 };
+            .binary_search_by(|x| x.as_str().cmp(message.name()))
+            .expect("every message's kind is listed");
+        let flags = flags + if message.is_heartbeat() { 8 } else { 0 };
         msgs.push([
             r.sent.0,
             r.time.0,
@@ -236,7 +215,7 @@ fn messages(timeline: &Timeline, text: &str, win: &Window, bounds: &Bounds) -> M
             flags,
             r.event,
         ]);
-        lines.push(clip(line, bounds.line_chars_max));
+        lines.push(clip(line_at(text, r.line), bounds.line_chars_max));
     }
     (msgs, lines, kinds)
 }
@@ -455,31 +434,80 @@ fn operations(timeline: &Timeline, bounds: &Bounds) -> (Vec<(usize, u64, i64, St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{NodeId, Trace};
+    use crate::timeline::Lane;
+    use raft_contract::MessageKind;
 
-    #[test]
-    fn label_of_skips_time_word_and_who() {
-        let line = "   0.340849s deliver     n2 -> n0  RequestVote t1 last=0/t0";
-        assert_eq!(label_of(line, true), "RequestVote t1 last=0/t0");
-        let line = "   0.340065s timer       n2        Tick";
-        assert_eq!(label_of(line, false), "Tick");
-        let wide = "   1.261432s deliver     n4 -> n22 Reply Ok { seq: 195 }";
-        assert_eq!(label_of(wide, true), "Reply Ok { seq: 195 }");
+    /// A timeline of two nodes that exchange one message of each kind, labelled so
+    /// that parsing the labels would get every kind and heartbeat wrong.
+    fn exchange(kinds: &[PayloadKind]) -> (Timeline, String) {
+        let mut trace = Trace::new(true);
+        for (k, &kind) in kinds.iter().enumerate() {
+            let k = k as u64;
+            trace.set_event(k + 1);
+            let (from, to) = (NodeId((k % 2) as u32), NodeId(((k + 1) % 2) as u32));
+            let at = Instant(k * 1_000);
+            let label = || "AppendEntries n=0 label-words-mean-nothing".to_string();
+            trace.record_message(at, at, EventKind::Deliver, to, from, k, kind, label);
+        }
+        let lanes = (0..2)
+            .map(|k| Lane {
+                node: NodeId(k),
+                name: format!("n{k}"),
+                kind: LaneKind::Node,
+                cluster: 0,
+            })
+            .collect();
+        let timeline = Timeline {
+            lanes,
+            records: trace.entries().to_vec(),
+            end: Instant(kinds.len() as u64 * 1_000),
+            events: kinds.len() as u64,
+            ..Timeline::default()
+        };
+        (timeline, trace.text().expect("kept").to_string())
     }
 
     #[test]
-    fn kind_of_finds_heartbeats() {
+    fn messages_take_kinds_and_heartbeats_from_the_records_not_the_labels() {
+        let sent = [
+            PayloadKind::Raft(MessageKind::Append { entries: 0 }),
+            PayloadKind::Raft(MessageKind::AppendReply { accepted: Some(0) }),
+            PayloadKind::Raft(MessageKind::Append { entries: 2 }),
+            PayloadKind::Raft(MessageKind::AppendReply { accepted: None }),
+            PayloadKind::Raft(MessageKind::Vote),
+            PayloadKind::Raft(MessageKind::Other),
+            PayloadKind::Service("Request"),
+        ];
+        let (timeline, text) = exchange(&sent);
+        let win = window(&timeline, 100);
+        let (msgs, lines, kinds) = messages(&timeline, &text, &win, &Bounds::PAGE);
         assert_eq!(
-            kind_of("AppendEntries t1 prev=0/t0 n=0 commit=0"),
-            ("AppendEntries", true)
+            kinds,
+            [
+                "AppendEntries",
+                "AppendEntriesReply",
+                "Other",
+                "Request",
+                "RequestVote"
+            ]
         );
+        assert_eq!(lines.len(), sent.len());
+        let named: Vec<(&str, bool)> = msgs
+            .iter()
+            .map(|m| (kinds[m[4] as usize].as_str(), m[5] & 8 != 0))
+            .collect();
         assert_eq!(
-            kind_of("AppendEntriesReply t1 ok prev=0 n=0"),
-            ("AppendEntriesReply", true)
+            named,
+            [
+                ("AppendEntries", true),
+                ("AppendEntriesReply", true),
+                ("AppendEntries", false),
+                ("AppendEntriesReply", false),
+                ("RequestVote", false),
+                ("Other", false),
+                ("Request", false),
+            ]
         );
-        assert_eq!(
-            kind_of("AppendEntries t1 prev=0/t0 n=3 commit=0"),
-            ("AppendEntries", false)
-        );
-        assert_eq!(kind_of("Ping #1"), ("Ping", false));
     }
 }

@@ -105,6 +105,7 @@ mod tests {
                 commit: 0,
                 last: 0,
             }),
+            message: None,
             line: 0,
         }
     }

@@ -169,6 +169,7 @@ mod tests {
                 peer: Some(NodeId(1)),
                 sent: Instant(k * 10),
                 status: None,
+                message: None,
                 line: 0,
             })
             .collect();

@@ -6,7 +6,7 @@ use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, VoteRequest, VoteResponse,
 };
 use openraft::vote::RaftLeaderId;
-use raft_contract::{Ack, LogIndex, RaftMessage, Term};
+use raft_contract::{Ack, LogIndex, MessageKind, RaftMessage, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -195,6 +195,23 @@ impl RaftMessage for Wire {
     /// log is behind, keeps its term; `engine/handler/vote_handler` and Raft thesis
     /// §4.2.3), so Figure 2's unconditional rule does not apply. A granted vote is
     /// covered by its [`Ack::Vote`] all the same. Pre-Votes change nothing.
+    /// openraft's RPCs. An append's answer does not say how many entries it accepts,
+    /// so none is a heartbeat's.
+    fn kind(&self) -> MessageKind {
+        match self {
+            Wire::Vote { pre_vote: true, .. } => MessageKind::PreVote,
+            Wire::Vote { .. } => MessageKind::Vote,
+            Wire::VoteReply { pre_vote: true, .. } => MessageKind::PreVoteReply,
+            Wire::VoteReply { .. } => MessageKind::VoteReply,
+            Wire::Append { req, .. } => MessageKind::Append {
+                entries: req.entries.len() as u64,
+            },
+            Wire::AppendReply { .. } => MessageKind::AppendReply { accepted: None },
+            Wire::Snapshot { .. } => MessageKind::Snapshot,
+            Wire::SnapshotReply { .. } => MessageKind::SnapshotReply,
+        }
+    }
+
     fn term(&self) -> Option<Term> {
         match self {
             Wire::Vote { .. } => None,

@@ -380,8 +380,10 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
                 .flatten()
                 .map(|n| NodeId(n as u32)),
             commit_index: LogIndex(m.local_committed.map_or(0, |c| c.index)),
-            snapshot_index: LogIndex(snapshot_index),
-            snapshot_term: Term(snapshot.map_or(0, |p| term_of(&p.last_log_id))),
+            snapshot: snapshot.map(|p| raft_contract::SnapshotPoint {
+                index: LogIndex(p.last_log_id.index),
+                term: Term(term_of(&p.last_log_id)),
+            }),
             last_index: LogIndex(last_index),
         }
     }
@@ -489,7 +491,7 @@ mod tests {
         let saved = node.ready().persist.expect("the snapshot is saved");
         assert_eq!(saved.snapshot, b"through 2".to_vec());
         assert_eq!(
-            node.status().snapshot_index,
+            node.status().snapshot_index(),
             LogIndex(3),
             "command 2's entry"
         );

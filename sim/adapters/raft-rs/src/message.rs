@@ -1,7 +1,7 @@
 //! raft-rs's messages on raftsim's network.
 
 use protobuf::Message as _;
-use raft_contract::{Ack, LogIndex, RaftMessage, Term};
+use raft_contract::{Ack, LogIndex, MessageKind, RaftMessage, Term};
 use raftrs::eraftpb::{Message, MessageType};
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
@@ -86,6 +86,28 @@ impl RaftMessage for Wire {
 
     /// The message's term, except for pre-vote's: a pre-vote request carries the term its
     /// sender would campaign in, and neither it nor its answer makes anyone adopt a term.
+    /// raft-rs's heartbeats are their own type: an append of no entries here, and its
+    /// answer one that accepts none. An append response does not say how many entries
+    /// it accepts, so none is a heartbeat's. Leadership transfer, read-index and the
+    /// local message types are [`MessageKind::Other`].
+    fn kind(&self) -> MessageKind {
+        let m = &self.0;
+        match m.get_msg_type() {
+            MessageType::MsgRequestVote => MessageKind::Vote,
+            MessageType::MsgRequestVoteResponse => MessageKind::VoteReply,
+            MessageType::MsgRequestPreVote => MessageKind::PreVote,
+            MessageType::MsgRequestPreVoteResponse => MessageKind::PreVoteReply,
+            MessageType::MsgAppend => MessageKind::Append {
+                entries: m.entries.len() as u64,
+            },
+            MessageType::MsgHeartbeat => MessageKind::Append { entries: 0 },
+            MessageType::MsgAppendResponse => MessageKind::AppendReply { accepted: None },
+            MessageType::MsgHeartbeatResponse => MessageKind::AppendReply { accepted: Some(0) },
+            MessageType::MsgSnapshot => MessageKind::Snapshot,
+            _ => MessageKind::Other,
+        }
+    }
+
     fn term(&self) -> Option<Term> {
         match self.0.get_msg_type() {
             MessageType::MsgRequestPreVote | MessageType::MsgRequestPreVoteResponse => None,
@@ -152,6 +174,34 @@ mod tests {
         ] {
             assert!(!message(kind, false).is_request(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn wire_kinds_make_heartbeats_empty_appends_and_their_answers() {
+        use MessageType::*;
+        let table = [
+            (MsgAppend, MessageKind::Append { entries: 3 }),
+            (MsgHeartbeat, MessageKind::Append { entries: 0 }),
+            (
+                MsgAppendResponse,
+                MessageKind::AppendReply { accepted: None },
+            ),
+            (
+                MsgHeartbeatResponse,
+                MessageKind::AppendReply { accepted: Some(0) },
+            ),
+            (MsgRequestVote, MessageKind::Vote),
+            (MsgRequestVoteResponse, MessageKind::VoteReply),
+            (MsgRequestPreVote, MessageKind::PreVote),
+            (MsgRequestPreVoteResponse, MessageKind::PreVoteReply),
+            (MsgSnapshot, MessageKind::Snapshot),
+            (MsgTimeoutNow, MessageKind::Other),
+        ];
+        for (kind, expected) in table {
+            assert_eq!(message(kind, false).kind(), expected, "{kind:?}");
+        }
+        assert!(message(MsgHeartbeat, false).kind().is_heartbeat());
+        assert!(!message(MsgAppend, false).kind().is_heartbeat());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::storage::{self, SimStorage};
 use crate::tuning::Tuning;
 use raft_contract::{
     ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
-    Status, Term,
+    SnapshotPoint, Status, Term,
 };
 use raftrs::eraftpb::{Entry, Message, MessageType};
 use raftrs::{Config, RawNode, SnapshotStatus, StateRole};
@@ -360,8 +360,10 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             },
             voted_for: (raft.vote != 0).then(|| node_id(raft.vote)),
             commit_index: LogIndex(log.committed),
-            snapshot_index: LogIndex(snapshot_index),
-            snapshot_term: Term(log.term(snapshot_index).unwrap_or(0)),
+            snapshot: Some(SnapshotPoint {
+                index: LogIndex(snapshot_index),
+                term: Term(log.term(snapshot_index).unwrap_or(0)),
+            }),
             last_index: LogIndex(log.last_index()),
         }
     }
@@ -434,7 +436,7 @@ mod tests {
         let saved = node.ready().persist.expect("the snapshot is saved");
         assert_eq!(saved.snapshot, b"through 2".to_vec());
         assert_eq!(
-            node.status().snapshot_index,
+            node.status().snapshot_index(),
             LogIndex(3),
             "command 2's entry"
         );

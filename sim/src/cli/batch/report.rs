@@ -100,7 +100,7 @@ fn failure(r: &Record) -> Result<()> {
         .is_some_and(|f| f.contains("nondeterministic"))
     {
         let raft = match r.implementation.as_str() {
-            "" | crate::outcome::DEFAULT_RAFT => String::new(),
+            name if crate::outcome::is_default_raft(name) => String::new(),
             name => format!(" --raft {name}"),
         };
         output::line(format_args!(

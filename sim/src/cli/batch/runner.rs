@@ -261,7 +261,7 @@ pub fn execute(
 /// How the progress lines name a job: as its verdict line will.
 fn job_name(job: &Job) -> String {
     let raft = match job.scenario.implementation {
-        "" | crate::registry::DEFAULT_RAFT => String::new(),
+        name if crate::registry::is_default_raft(name) => String::new(),
         name => format!(" raft={name}"),
     };
     format!("{} seed={}{raft}", job.scenario.name, job.seed)

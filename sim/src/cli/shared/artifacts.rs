@@ -24,7 +24,9 @@ pub fn default_root() -> PathBuf {
 /// The folder of one run's files under `root`.
 pub fn folder(root: &Path, implementation: &str, scenario: &str, seed: u64) -> PathBuf {
     match implementation {
-        "" | crate::registry::DEFAULT_RAFT => root.join(format!("{scenario}-seed{seed}")),
+        raft if crate::registry::is_default_raft(raft) => {
+            root.join(format!("{scenario}-seed{seed}"))
+        }
         raft => root.join(format!("{scenario}-seed{seed}-{raft}")),
     }
 }

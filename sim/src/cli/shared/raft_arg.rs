@@ -7,8 +7,8 @@ use clap::Args;
 /// The `--raft` flag of `list`, `sweep`, `swarm`, `shrink` and `replay`.
 #[derive(Debug, Default, Args)]
 pub struct RaftArg {
-    /// The Raft implementation under test [default: ours]. The help shown replaces this
-    /// with the registered names (`command::definition`).
+    /// The Raft implementation under test [default: the program's]. The help shown
+    /// replaces this with the registered names and the default (`command::definition`).
     #[arg(long = "raft", value_name = "NAME")]
     pub raft: Option<String>,
 }
@@ -16,7 +16,7 @@ pub struct RaftArg {
 impl RaftArg {
     /// The implementation's name, as given or the default.
     pub fn name(&self) -> &str {
-        self.raft.as_deref().unwrap_or(registry::DEFAULT_RAFT)
+        self.raft.as_deref().unwrap_or(registry::default_raft())
     }
 
     /// The implementation it names.

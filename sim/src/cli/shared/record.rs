@@ -274,7 +274,7 @@ pub use crate::outcome::replay_command;
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let raft = match self.implementation.as_str() {
-            "" | crate::registry::DEFAULT_RAFT => String::new(),
+            name if crate::registry::is_default_raft(name) => String::new(),
             name => format!(" raft={name}"),
         };
         write!(
