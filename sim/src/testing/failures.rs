@@ -62,3 +62,42 @@ impl fmt::Display for Failures {
         write!(f, "  {}", self.replay_command())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(scenario: &str, seed: u64) -> Outcome {
+        Outcome {
+            scenario: scenario.into(),
+            seed,
+            failure: Some(format!("reason {seed}")),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn display_lists_the_first_failures_counts_the_rest_and_replays_the_first() {
+        let failures = Failures {
+            implementation: "mine",
+            selection: "lab scenarios matching \"2C\", seeds 0..9".into(),
+            runs: 9,
+            failed: (2..9).map(|seed| failed("Persist12C", seed)).collect(),
+            test: Some("lab_2c".into()),
+        };
+        let text = failures.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "raftsim: 7 of 9 runs failed on \"mine\" (lab scenarios matching \"2C\", seeds 0..9)"
+        );
+        assert_eq!(lines[1], "  Persist12C seed 2: reason 2");
+        assert_eq!(lines[LISTED_MAX + 1], "  (and 2 more)");
+        assert_eq!(
+            lines.last().copied(),
+            Some("  RAFTSIM_REPLAY=\"Persist12C 2\" cargo test lab_2c")
+        );
+        let unnamed = Failures { test: None, ..failures };
+        assert!(unnamed.replay_command().ends_with("cargo test <this test>"));
+    }
+}

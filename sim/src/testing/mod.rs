@@ -196,7 +196,9 @@ impl Runs {
     /// [`Failures`] (scenario, seed, reason, replay command) if any failed.
     ///
     /// # Panics
-    /// When a run fails, and as [`Runs::scenarios`].
+    /// When a run fails, and as [`Runs::scenarios`]; the panic's location is the test's
+    /// call.
+    #[track_caller]
     pub fn run(self) {
         if let Err(failures) = self.check() {
             panic!("{failures}");
@@ -254,7 +256,7 @@ impl Runs {
     fn selection(&self) -> String {
         let what = match (&self.filter, self.workload) {
             (Some(f), _) => format!("{} scenarios matching {f:?}", self.kind.name()),
-            (None, Some(w)) => format!("{}", crate::swarm::scenario_name(w)),
+            (None, Some(w)) => crate::swarm::scenario_name(w).to_string(),
             (None, None) => format!("every {} scenario", self.kind.name()),
         };
         format!("{what}, seeds {}..{}", self.seeds.start, self.seeds.end)
