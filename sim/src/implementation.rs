@@ -45,6 +45,7 @@ impl Implementation for raft::Family {
 }
 
 /// tikv's raft-rs (crates.io `raft` 0.7) through its adapter crate.
+#[cfg(feature = "raft-rs")]
 impl Implementation for raftrs_adapter::Family {
     const NAME: &'static str = "raft-rs";
     const DESCRIPTION: &'static str = "tikv's raft-rs 0.7 (crates.io `raft`) through its adapter";
@@ -52,6 +53,7 @@ impl Implementation for raftrs_adapter::Family {
 
 /// databendlabs' openraft (0.10.0-alpha.37, or alpha.24 in the adapter's historic
 /// configuration), async, on the virtual-time runtime, through its adapter crate.
+#[cfg(feature = "openraft")]
 impl Implementation for openraft_adapter::Family {
     const NAME: &'static str = "openraft";
     const DESCRIPTION: &'static str = openraft_adapter::release::DESCRIPTION;

@@ -18,7 +18,15 @@
 //!   seed, and shrinking; [`demo`] and [`selftest`]: the engine demo and the CLI's
 //!   self-tests;
 //! - [`registry`]: every implementation and its scenarios; [`cli`]: the `raftsim`
-//!   command line.
+//!   command line; [`testing`]: the same runs from `cargo test` in a user's crate
+//!   (`sim::testing::lab::<Mine>().filter("2A|2B").seeds(0..50).run()`).
+//!
+//! # Features
+//!
+//! `raft-rs` and `openraft` (both on by default) register the adapters of tikv's
+//! raft-rs and databendlabs' openraft, which bring protobuf, openraft and an async
+//! runtime with them. A crate that tests its own Raft turns them off
+//! (`default-features = false`); our Raft, the KV service and the checker stay.
 //!
 //! A scenario is a body run on a tester; the same seed gives the same run, byte for
 //! byte:
@@ -56,4 +64,5 @@ pub mod scenarios;
 pub mod selftest;
 pub mod swarm;
 pub mod tester;
+pub mod testing;
 pub mod timeline;

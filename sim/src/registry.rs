@@ -80,12 +80,15 @@ pub fn register(extra: Vec<Registered>) {
     let _ = EXTRA.set(extra);
 }
 
-/// Every registered implementation: the built-in ones (the default first), then those
-/// given to [`register`].
+/// Every registered implementation: the built-in ones (the default first; the adapters
+/// only with their cargo features, `raft-rs` and `openraft`), then those given to
+/// [`register`].
 pub fn implementations() -> Vec<Registered> {
     let mut all = vec![
         Registered::of::<raft::Family>(),
+        #[cfg(feature = "raft-rs")]
         Registered::of::<raftrs_adapter::Family>(),
+        #[cfg(feature = "openraft")]
         Registered::of::<openraft_adapter::Family>(),
     ];
     all.extend(EXTRA.get().into_iter().flatten().copied());
@@ -240,6 +243,8 @@ mod tests {
     #[test]
     fn registry_unknown_names_are_errors_with_hints() {
         let e = implementation("nope").expect_err("unknown").to_string();
+        assert!(e.contains("known: ours"), "{e}");
+        #[cfg(feature = "raft-rs")]
         assert!(e.contains("known: ours, raft-rs"), "{e}");
         let all = registry();
         let e = find(&all, "initialelection2a").expect_err("case differs");

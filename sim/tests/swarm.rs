@@ -113,6 +113,7 @@ fn swarm_shardkv_every_fault_kind_runs_deterministically_and_passes() {
 
 /// The same on openraft, whose tasks run on the virtual-time runtime: every swarm
 /// profile replays to the same trace hash.
+#[cfg(feature = "openraft")]
 #[test]
 fn swarm_openraft_every_fault_kind_runs_deterministically_and_passes() {
     for workload in Workload::ALL {

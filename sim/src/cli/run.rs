@@ -329,7 +329,8 @@ fn report_failure(
     output::line(format_args!("  replay: {}", record.replay_command()))?;
     let dir = artifacts::folder(root, scenario.implementation, scenario.name, record.seed);
     let schedule = failed.config.schedule.as_ref().map(|s| s.json.as_str());
-    let files = artifacts::write(&dir, traced, &reason, schedule, claims);
+    let replay = traced.replay_command();
+    let files = artifacts::write(&dir, traced, &reason, &replay, schedule, claims);
     for path in &files.written {
         output::line(format_args!("  artifact: {}", path.display()))?;
     }

@@ -331,7 +331,8 @@ fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims, budget: &B
         job.scenario.name,
         job.seed,
     );
-    let saved = artifacts::write(&dir, &traced, &reason, None, claims);
+    let replay = traced.replay_command();
+    let saved = artifacts::write(&dir, &traced, &reason, &replay, None, claims);
     record.artifacts = saved.written;
     record.unwritten = saved.unwritten;
 }

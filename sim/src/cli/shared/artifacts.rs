@@ -97,12 +97,16 @@ impl Saved {
 /// command's inputs and other outputs).
 ///
 /// `reason` is the failure being reported (the first run's); `outcome` is the rerun that
-/// kept the trace; `schedule` the text of the schedule file the run followed, if any. A file that cannot be written is recorded, not an error: the run's
-/// verdict is what matters, and it is reported whatever happens to its files.
+/// kept the trace; `replay` the command that replays the run where it was found (the
+/// command line's, or a test's with `RAFTSIM_REPLAY`); `schedule` the text of the
+/// schedule file the run followed, if any. A file that cannot be written is recorded,
+/// not an error: the run's verdict is what matters, and it is reported whatever happens
+/// to its files.
 pub fn write(
     dir: &Path,
     outcome: &Outcome,
     reason: &str,
+    replay: &str,
     schedule: Option<&str>,
     claims: &Claims,
 ) -> Saved {
@@ -122,10 +126,8 @@ pub fn write(
         None => String::new(),
     };
     let summary = format!(
-        "scenario: {}\nraft: {raft}\nseed: {}\n{profile}reason: {reason}\nreplay: {}\n",
-        outcome.scenario,
-        outcome.seed,
-        outcome.replay_command()
+        "scenario: {}\nraft: {raft}\nseed: {}\n{profile}reason: {reason}\nreplay: {replay}\n",
+        outcome.scenario, outcome.seed,
     );
     let page = timeline_page(outcome);
     let contents = [
@@ -194,13 +196,14 @@ mod tests {
             &dir,
             &outcome,
             "x",
+            "raftsim run SwarmRaft --seed 3",
             Some("{\"seed\": 3}\n"),
             &Claims::default(),
         );
         assert_eq!(saved.unwritten, Vec::<String>::new());
         let copy = std::fs::read_to_string(dir.join(SCHEDULE_FILE)).unwrap_or_default();
         assert_eq!(copy, "{\"seed\": 3}\n");
-        let none = write(&dir.join("b"), &outcome, "x", None, &Claims::default());
+        let none = write(&dir.join("b"), &outcome, "x", "", None, &Claims::default());
         assert!(!none.written.iter().any(|p| p.ends_with(SCHEDULE_FILE)));
         let _ = std::fs::remove_dir_all(&dir);
     }
