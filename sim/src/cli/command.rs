@@ -41,7 +41,9 @@ enum Command {
 }
 
 /// Runs the command line with the built-in implementations and `extra` ones (a user's
-/// own Raft, for `--raft NAME`), and returns the exit code.
+/// own Raft, for `--raft NAME`), and returns the exit code. The first of `extra` is the
+/// program's default implementation (`raftsim`, with none, defaults to `ours`): runs
+/// without `--raft` use it, and printed replay commands and verdict lines leave it out.
 pub fn main_with(extra: Vec<Registered>) -> ExitCode {
     registry::register(extra);
     let cli = match definition()
