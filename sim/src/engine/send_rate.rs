@@ -3,8 +3,9 @@
 //!
 //! Counting is per whole virtual second (`[k s, k+1 s)`), per sender and per link, with
 //! plain counters: no label is rendered on the hot path. When a node passes the bound,
-//! the counter starts a [`Storm`]: it renders the labels of that node's next
-//! [`STORM_SAMPLES`] messages, so that the reason says what the storm is made of, and
+//! the counter starts a [`Storm`]: it notes the kinds of that node's next
+//! [`STORM_SAMPLES`] messages (as the contract states them, see
+//! [`super::node::PayloadKind`]), so that the reason says what the storm is made of, and
 //! reports it once it has them (or when the second ends, or the run does).
 
 use raft_contract::{Instant, NodeId};
@@ -36,7 +37,7 @@ struct Storm {
     /// Its sends to each node within that second, then.
     to: Vec<u64>,
     /// Messages sampled since, by (receiver, kind).
-    kinds: BTreeMap<(NodeId, String), u32>,
+    kinds: BTreeMap<(NodeId, &'static str), u32>,
     sampled: u32,
 }
 
@@ -52,14 +53,6 @@ pub struct SendRates {
     storm: Option<Storm>,
 }
 
-/// The first word of a message's label: its kind (`AppendEntries`, `RequestVote` ...).
-fn kind(label: &str) -> String {
-    let end = label
-        .find(|c: char| !c.is_alphanumeric() && c != '_')
-        .unwrap_or(label.len());
-    label[..end].to_string()
-}
-
 fn second_of(now: Instant) -> u64 {
     now.as_nanos() / 1_000_000_000
 }
@@ -67,14 +60,14 @@ fn second_of(now: Instant) -> u64 {
 impl SendRates {
     /// Counts a message `from -> to` sent at `now`. Returns the reason of a storm that is
     /// complete: `from` or an earlier node passed `bound` and has been sampled.
-    /// `label` renders the message, only while a storm is being sampled.
+    /// `kind` names the message's kind, asked only while a storm is being sampled.
     pub fn count(
         &mut self,
         now: Instant,
         from: NodeId,
         to: NodeId,
         bound: u64,
-        label: impl FnOnce() -> String,
+        kind: impl FnOnce() -> &'static str,
     ) -> Option<String> {
         if let Some(reason) = self.roll(now) {
             return Some(reason);
@@ -100,7 +93,7 @@ impl SendRates {
         }
         match &mut self.storm {
             Some(storm) if storm.node == from => {
-                *storm.kinds.entry((to, kind(&label()))).or_default() += 1;
+                *storm.kinds.entry((to, kind())).or_default() += 1;
                 storm.sampled += 1;
                 if storm.sampled >= STORM_SAMPLES {
                     return self.report();
@@ -109,7 +102,7 @@ impl SendRates {
             Some(_) => {}
             None if sends > bound => {
                 let mut kinds = BTreeMap::new();
-                kinds.insert((to, kind(&label())), 1);
+                kinds.insert((to, kind()), 1);
                 self.storm = Some(Storm {
                     node: from,
                     second: self.second,
@@ -159,7 +152,7 @@ impl SendRates {
             .take(5)
             .map(|&(i, k)| format!("{k} to {}", NodeId(i as u32)))
             .collect();
-        let mut kinds: Vec<(&(NodeId, String), &u32)> = storm.kinds.iter().collect();
+        let mut kinds: Vec<(&(NodeId, &str), &u32)> = storm.kinds.iter().collect();
         kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let what: Vec<String> = kinds
             .iter()
@@ -225,10 +218,10 @@ mod tests {
         let mut rates = SendRates::default();
         let (a, b) = (NodeId(0), NodeId(1));
         for k in 0..5 {
-            assert_eq!(rates.count(at(k), a, b, 100, String::new), None);
+            assert_eq!(rates.count(at(k), a, b, 100, || "Ping"), None);
         }
         for k in 0..7 {
-            assert_eq!(rates.count(at(1_000 + k), b, a, 100, String::new), None);
+            assert_eq!(rates.count(at(1_000 + k), b, a, 100, || "Ping"), None);
         }
         let peak = rates.peak().expect("a peak");
         assert_eq!((peak.sends, peak.node, peak.second), (7, b, 1));
@@ -241,7 +234,7 @@ mod tests {
         let mut reason = None;
         for k in 0..200 {
             let to = if k % 2 == 0 { b } else { c };
-            reason = reason.or(rates.count(at(k), a, to, 10, || "AppendEntries{n=0}".into()));
+            reason = reason.or(rates.count(at(k), a, to, 10, || "AppendEntries"));
         }
         let reason = reason.expect("a storm past 10 per second");
         assert!(
@@ -257,7 +250,7 @@ mod tests {
         let (a, b) = (NodeId(0), NodeId(1));
         for k in 0..10_000 {
             // 10 messages per second, every second, under a bound of 10.
-            assert_eq!(rates.count(at(k * 100), a, b, 10, String::new), None);
+            assert_eq!(rates.count(at(k * 100), a, b, 10, || "Ping"), None);
         }
         assert_eq!(rates.pending(), None);
     }
@@ -267,7 +260,7 @@ mod tests {
         let mut rates = SendRates::default();
         let (a, b) = (NodeId(0), NodeId(1));
         for k in 0..4 {
-            assert_eq!(rates.count(at(k), a, b, 3, || "Ping".into()), None);
+            assert_eq!(rates.count(at(k), a, b, 3, || "Ping"), None);
         }
         let reason = rates.roll(at(1_500)).expect("the storm of second 0");
         assert!(reason.contains("n0 sent 4 messages"), "{reason}");

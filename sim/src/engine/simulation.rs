@@ -425,7 +425,10 @@ impl<N: Node> Sim<N> {
         let is_request = msg.is_request();
         self.net.count_sent(from, u64::from(bytes), is_request);
         let bound = self.budget.sends_per_second_max;
-        if let Some(storm) = self.rates.count(self.now, from, to, bound, || msg.label()) {
+        if let Some(storm) = self
+            .rates
+            .count(self.now, from, to, bound, || msg.kind().name())
+        {
             budget::stop(Stop::Exceeded(storm));
         }
         let route = if !self.net.link(from, to) {
