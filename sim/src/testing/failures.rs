@@ -97,7 +97,10 @@ mod tests {
             lines.last().copied(),
             Some("  RAFTSIM_REPLAY=\"Persist12C 2\" cargo test lab_2c")
         );
-        let unnamed = Failures { test: None, ..failures };
+        let unnamed = Failures {
+            test: None,
+            ..failures
+        };
         assert!(unnamed.replay_command().ends_with("cargo test <this test>"));
     }
 }
