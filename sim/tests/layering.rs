@@ -286,10 +286,11 @@ fn layering_sim_vocabulary_imports_nothing_that_uses_it() {
         assert!(g.contains_key(m), "no module {m}: {g:?}");
     }
     // An outcome carries its timeline and names the engine's types; a scenario names
-    // its outcome; the timeline names only the engine's; the engine names nothing.
+    // its outcome and the engine's run budget; the timeline names only the engine's;
+    // the engine names nothing.
     let allowed: [(&str, &[&str]); 4] = [
         ("outcome", &["engine", "timeline"]),
-        ("scenario", &["outcome"]),
+        ("scenario", &["outcome", "engine"]),
         ("timeline", &["engine"]),
         ("engine", &[]),
     ];

@@ -25,16 +25,13 @@ pub struct Failures {
 }
 
 impl Failures {
-    /// The command that reruns `failed`'s first run with its files written.
+    /// The command that reruns `failed`'s first run with its files written (empty when
+    /// nothing failed).
     pub fn replay_command(&self) -> String {
-        let first = &self.failed[0];
-        let test = self.test.as_deref().unwrap_or("<this test>");
-        format!(
-            "{}=\"{} {}\" cargo test {test}",
-            super::REPLAY_ENV,
-            first.scenario,
-            first.seed
-        )
+        let Some(first) = self.failed.first() else {
+            return String::new();
+        };
+        super::replay::command(&first.scenario, first.seed, self.test.as_deref())
     }
 }
 

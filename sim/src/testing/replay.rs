@@ -48,6 +48,13 @@ fn parse(value: &str) -> Option<Asked> {
     })
 }
 
+/// The command that replays (scenario, seed) of test `test` (`<this test>` when the
+/// harness did not name it): the one replay command of the test API.
+pub fn command(scenario: &str, seed: u64, test: Option<&str>) -> String {
+    let test = test.unwrap_or("<this test>");
+    format!("{REPLAY_ENV}=\"{scenario} {seed}\" cargo test {test}")
+}
+
 /// The running test's name, as the test harness names its thread (`None` on the main
 /// thread, where `--test-threads 1` runs tests).
 pub fn test_name() -> Option<String> {
@@ -98,12 +105,7 @@ pub fn run(asked: &Asked, scenarios: &[Scenario], config: &RunConfig) -> Result<
     };
     let dir = artifacts::folder(&root(), scenario.implementation, scenario.name, asked.seed);
     let test = test_name();
-    let replay = format!(
-        "{REPLAY_ENV}=\"{} {}\" cargo test {}",
-        asked.scenario,
-        asked.seed,
-        test.as_deref().unwrap_or("<this test>")
-    );
+    let replay = command(&asked.scenario, asked.seed, test.as_deref());
     let saved = artifacts::write(&dir, &outcome, &reason, &replay, None, &Claims::default());
     let mut files = String::new();
     for path in &saved.written {
