@@ -413,6 +413,23 @@ pub fn is_default_raft(name: &str) -> bool {
     name.is_empty() || name == default_raft()
 }
 
+/// ` raft=NAME` for a verdict or progress line, empty for the default implementation
+/// (see [`is_default_raft`]).
+pub fn raft_field(name: &str) -> String {
+    match name {
+        name if is_default_raft(name) => String::new(),
+        name => format!(" raft={name}"),
+    }
+}
+
+/// ` --raft NAME` for a printed command, empty for the default implementation.
+pub fn raft_flag(name: &str) -> String {
+    match name {
+        name if is_default_raft(name) => String::new(),
+        name => format!(" --raft {name}"),
+    }
+}
+
 /// The command that replays (implementation, scenario, seed), or a schedule file, from
 /// the repository root; `--raft` is left out for the default implementation (or none,
 /// for the demo). The one place that spells it.
@@ -424,10 +441,7 @@ pub fn replay_command(
     knobs: Knobs,
     budget_flags: &[String],
 ) -> String {
-    let mut raft = match implementation {
-        name if is_default_raft(name) => String::new(),
-        name => format!(" --raft {name}"),
-    };
+    let mut raft = raft_flag(implementation);
     // A schedule file carries its own knobs; a seed draws them unless told not to.
     if knobs == Knobs::Shipped && schedule.is_none_or(str::is_empty) {
         raft.push_str(" --knobs shipped");

@@ -99,10 +99,7 @@ fn failure(r: &Record) -> Result<()> {
         .as_deref()
         .is_some_and(|f| f.contains("nondeterministic"))
     {
-        let raft = match r.implementation.as_str() {
-            name if crate::outcome::is_default_raft(name) => String::new(),
-            name => format!(" --raft {name}"),
-        };
+        let raft = crate::outcome::raft_flag(&r.implementation);
         output::line(format_args!(
             "  recheck: cargo run --release -- sweep --filter '^{}$' --seeds {}{raft} --check-determinism",
             r.scenario, r.seed

@@ -260,10 +260,7 @@ pub fn execute(
 
 /// How the progress lines name a job: as its verdict line will.
 fn job_name(job: &Job) -> String {
-    let raft = match job.scenario.implementation {
-        name if crate::registry::is_default_raft(name) => String::new(),
-        name => format!(" raft={name}"),
-    };
+    let raft = crate::outcome::raft_field(job.scenario.implementation);
     format!("{} seed={}{raft}", job.scenario.name, job.seed)
 }
 

@@ -273,10 +273,7 @@ pub use crate::outcome::replay_command;
 /// of the line, they are for the report above it).
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let raft = match self.implementation.as_str() {
-            name if crate::registry::is_default_raft(name) => String::new(),
-            name => format!(" raft={name}"),
-        };
+        let raft = crate::outcome::raft_field(&self.implementation);
         write!(
             f,
             "{} {} seed={}{raft} trace={:016x} virtual={:.6}s events={} wall={:.6}s",
