@@ -10,7 +10,11 @@ use raft_contract::{Duration, Knob, Settings};
 /// - election timeouts drawn uniformly from [300 ms, 600 ms): three missed heartbeats
 ///   before a follower gives up on its leader, a 300 ms spread that makes split votes
 ///   rare even with 26 ms of network delay, and about ten election rounds inside the
-///   lab's 5 s "new leader" window when votes do split (§5.2 recommends randomization).
+///   lab's 5 s "new leader" window when votes do split (§5.2 recommends randomization);
+/// - PreVote and CheckQuorum on: a server that reaches only some of its peers can
+///   neither depose a leader that a majority still hears, nor keep a majority from
+///   electing a new one while it leads nobody (see [`Config::pre_vote`] and
+///   [`Config::check_quorum`]). The lab passes with both on and with both off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Lower bound (inclusive) of the randomized election timeout (§5.2).
@@ -22,6 +26,19 @@ pub struct Config {
     /// The most entries one AppendEntries carries; larger backlogs go out in several
     /// messages, each sent when the previous one is acknowledged.
     pub entries_per_message_max: u64,
+    /// PreVote (Raft thesis §9.6): a server whose election timeout passed first asks its
+    /// peers whether they would vote for it in the next term, without raising its own,
+    /// and starts the election only if a majority would. A peer says yes only if the
+    /// candidate's log is up to date and the peer has not heard from a leader within the
+    /// shortest election timeout (the rule of thesis §4.2.3, applied to pre-votes): a
+    /// server that cannot reach the leader, while a majority can, stays quiet instead of
+    /// forcing ever higher terms on everyone.
+    pub pre_vote: bool,
+    /// CheckQuorum: a leader that has not heard from a majority (itself included) within
+    /// a whole `election_timeout_max` steps down. Without it, a leader cut off from a
+    /// majority leads on; with PreVote, the followers that still hear its heartbeats then
+    /// refuse every other candidate, and no one can be elected.
+    pub check_quorum: bool,
     /// The crate's own checks of cross-node invariants (two leaders in a term, a
     /// committed entry removed, ...); on by default. Only planted-bug nodes turn them
     /// off, so that what catches their bug is the tester, not the crate.
@@ -39,6 +56,8 @@ impl Default for Config {
             election_timeout_max: Duration::from_millis(600),
             heartbeat_interval: Duration::from_millis(100),
             entries_per_message_max: 512,
+            pre_vote: true,
+            check_quorum: true,
             #[cfg(feature = "planted-bugs")]
             self_checks: true,
             #[cfg(feature = "planted-bugs")]
@@ -77,14 +96,26 @@ pub const KNOBS: &[Knob] = &[
         default: 300,
         choices: &[100, 300, 600],
     },
+    Knob {
+        name: "pre_vote",
+        about: "1: a server asks for pre-votes before it raises its term (thesis §9.6)",
+        default: 1,
+        choices: &[0, 1],
+    },
+    Knob {
+        name: "check_quorum",
+        about: "1: a leader that has not heard from a majority for an election timeout steps down",
+        default: 1,
+        choices: &[0, 1],
+    },
 ];
 
 impl Config {
     /// The configuration `settings` ask for: each of [`KNOBS`] at its value there, or at
     /// its default ([`Config::default`] for empty settings).
     pub fn from_settings(settings: &Settings) -> Config {
-        let [entries, heartbeat, election_min, spread] = KNOBS else {
-            unreachable!("four knobs")
+        let [entries, heartbeat, election_min, spread, pre_vote, check_quorum] = KNOBS else {
+            unreachable!("six knobs")
         };
         let ms = |knob: &Knob| Duration::from_millis(knob.value(settings));
         Config {
@@ -92,6 +123,8 @@ impl Config {
             election_timeout_max: ms(election_min) + ms(spread),
             heartbeat_interval: ms(heartbeat),
             entries_per_message_max: entries.value(settings),
+            pre_vote: pre_vote.value(settings) != 0,
+            check_quorum: check_quorum.value(settings) != 0,
             ..Config::default()
         }
     }
@@ -158,7 +191,7 @@ mod tests {
             assert!(knob.choices.contains(&knob.default), "{}", knob.name);
         }
         let combos = every_combination();
-        assert_eq!(combos.len(), 5 * 2 * 3 * 3);
+        assert_eq!(combos.len(), 5 * 2 * 3 * 3 * 2 * 2);
         for combo in combos {
             let mut s = Settings::defaults();
             for (name, value) in &combo {

@@ -34,6 +34,8 @@ impl<C: Command> RaftMessage for Message<C> {
         match self {
             Message::RequestVote(_) => MessageKind::Vote,
             Message::RequestVoteReply(_) => MessageKind::VoteReply,
+            Message::PreVote(_) => MessageKind::PreVote,
+            Message::PreVoteReply(_) => MessageKind::PreVoteReply,
             Message::AppendEntries(m) => MessageKind::Append {
                 entries: m.entries.len() as u64,
             },
@@ -46,12 +48,13 @@ impl<C: Command> RaftMessage for Message<C> {
     }
 
     fn term(&self) -> Option<Term> {
-        Some(Message::term(self))
+        Message::term(self)
     }
 
     /// A candidacy, a granted vote, and an AppendEntries success through the last entry
     /// the request carried. An InstallSnapshot reply carries no success flag (a refusal
-    /// answers with the follower's higher term), so it acknowledges nothing here.
+    /// answers with the follower's higher term), so it acknowledges nothing here; nor
+    /// does a pre-vote or its answer, which change nothing durable.
     fn ack(&self) -> Option<Ack> {
         match self {
             Message::RequestVote(m) => Some(Ack::Candidacy { term: m.term }),

@@ -23,6 +23,7 @@ impl<C: Command> Raft<C> {
         self.persist_pending = true;
         self.votes = vec![false; self.peers];
         self.votes[self.id.index()] = true;
+        self.pre_votes.clear();
         // A fresh random timeout: if the vote splits, the next round starts at a
         // different moment on each candidate (§5.2).
         self.reset_election_deadline(now);
@@ -111,6 +112,7 @@ impl<C: Command> Raft<C> {
         self.leader = Some(self.id);
         self.votes.clear();
         self.progress = vec![Progress::new(self.log.last_index()); self.peers];
+        self.quorum_check_deadline = now + self.config.election_timeout_max;
         // No no-op entry: the lab's tests expect the first command at index 1. Entries of
         // earlier terms commit when a current-term entry does (§5.4.2).
         self.broadcast_heartbeat(now);
@@ -120,7 +122,7 @@ impl<C: Command> Raft<C> {
 #[cfg(test)]
 mod tests {
     use crate::message::{Message, RequestVote, RequestVoteReply};
-    use crate::testutil::{follower_with_log, fresh, ms};
+    use crate::testutil::{follower_with_log, fresh_plain as fresh, ms};
     use raft_contract::Role;
     use raft_contract::{LogIndex, NodeId, Term};
 

@@ -86,7 +86,9 @@ pub mod node;
 pub mod persist;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;
+mod pre_vote;
 mod progress;
+mod quorum_check;
 pub mod ready;
 mod replication;
 mod rng;

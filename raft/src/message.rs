@@ -1,6 +1,9 @@
 //! The messages Raft nodes exchange (Figure 2's two RPCs and Figure 13's third, each
 //! split into a request and a reply that travel independently).
 //!
+//! PreVote (Raft thesis §9.6) reuses RequestVote's two halves: a pre-vote carries the
+//! term the candidate *would* start, and a granted answer echoes that term.
+//!
 //! Replies echo what they answer (the request's term and index range), so a reply that
 //! arrives late, twice or out of order is matched to its request without any RPC ids.
 
@@ -98,6 +101,12 @@ pub enum Message<C> {
     RequestVote(RequestVote),
     /// A voter answers a candidate.
     RequestVoteReply(RequestVoteReply),
+    /// A server whose election timeout passed asks whether it would win an election in
+    /// `term` (its own term plus one), without moving to that term.
+    PreVote(RequestVote),
+    /// A peer answers a pre-vote: granted, with the pre-vote's term echoed; or refused,
+    /// with the peer's own term.
+    PreVoteReply(RequestVoteReply),
     /// A leader replicates entries or sends a heartbeat.
     AppendEntries(AppendEntries<C>),
     /// A follower answers a leader's AppendEntries.
@@ -109,25 +118,33 @@ pub enum Message<C> {
 }
 
 impl<C> Message<C> {
-    /// True for requests (RequestVote, AppendEntries, InstallSnapshot), which are what the
-    /// lab's TestCount counts; false for replies.
+    /// True for requests (RequestVote, PreVote, AppendEntries, InstallSnapshot), which are
+    /// what the lab's TestCount counts; false for replies.
     pub fn is_request(&self) -> bool {
         matches!(
             self,
-            Message::RequestVote(_) | Message::AppendEntries(_) | Message::InstallSnapshot(_)
+            Message::RequestVote(_)
+                | Message::PreVote(_)
+                | Message::AppendEntries(_)
+                | Message::InstallSnapshot(_)
         )
     }
 
-    /// The sender's term, carried by every message (§5.1: "if RPC request or response
-    /// contains term T > currentTerm ...").
-    pub fn term(&self) -> Term {
+    /// The sender's term, which the receiver adopts if it is higher (§5.1: "if RPC
+    /// request or response contains term T > currentTerm ..."). `None` for a pre-vote and
+    /// a granted answer to one: they carry the term an election *would* have, which no
+    /// one adopts (thesis §9.6). A refused answer carries the voter's term, which a
+    /// pre-candidate behind it does adopt.
+    pub fn term(&self) -> Option<Term> {
         match self {
-            Message::RequestVote(m) => m.term,
-            Message::RequestVoteReply(m) => m.term,
-            Message::AppendEntries(m) => m.term,
-            Message::AppendEntriesReply(m) => m.term,
-            Message::InstallSnapshot(m) => m.term,
-            Message::InstallSnapshotReply(m) => m.term,
+            Message::RequestVote(m) => Some(m.term),
+            Message::RequestVoteReply(m) => Some(m.term),
+            Message::PreVote(_) => None,
+            Message::PreVoteReply(m) => (!m.vote_granted).then_some(m.term),
+            Message::AppendEntries(m) => Some(m.term),
+            Message::AppendEntriesReply(m) => Some(m.term),
+            Message::InstallSnapshot(m) => Some(m.term),
+            Message::InstallSnapshotReply(m) => Some(m.term),
         }
     }
 }
@@ -143,6 +160,14 @@ impl<C> fmt::Display for Message<C> {
             ),
             Message::RequestVoteReply(m) => {
                 write!(f, "RequestVoteReply {} granted={}", m.term, m.vote_granted)
+            }
+            Message::PreVote(m) => write!(
+                f,
+                "PreVote {} last={}/{}",
+                m.term, m.last_log_index, m.last_log_term
+            ),
+            Message::PreVoteReply(m) => {
+                write!(f, "PreVoteReply {} granted={}", m.term, m.vote_granted)
             }
             Message::AppendEntries(m) => write!(
                 f,
@@ -217,7 +242,7 @@ mod tests {
             "AppendEntriesReply t3 reject prev=5 hint=2/t1"
         );
         assert!(!reply.is_request());
-        assert_eq!(reply.term(), Term(3));
+        assert_eq!(reply.term(), Some(Term(3)));
     }
 
     #[test]

@@ -38,6 +38,16 @@ pub struct Raft<C> {
     pub(crate) heartbeat_deadline: Instant,
     /// Candidate only: `votes[i]` is true if peer i granted its vote this term.
     pub(crate) votes: Vec<bool>,
+    /// Pre-candidate only (a follower or candidate asking for pre-votes, see
+    /// `pre_vote.rs`): `pre_votes[i]` is true if peer i would vote for it in the next
+    /// term. Empty when no pre-vote is under way.
+    pub(crate) pre_votes: Vec<bool>,
+    /// When this node last heard from the leader of its term (an AppendEntries or
+    /// InstallSnapshot it accepted), for the pre-vote rule of [`Config::pre_vote`].
+    pub(crate) leader_heard_at: Option<Instant>,
+    /// Leader with [`Config::check_quorum`] only: when it next counts the followers it
+    /// heard from (`Progress::heard`) and steps down without a majority.
+    pub(crate) quorum_check_deadline: Instant,
     /// Leader only: one entry per peer (the leader's own entry is unused).
     pub(crate) progress: Vec<Progress>,
     // Effects not yet handed out by `ready`.
@@ -99,6 +109,9 @@ impl<C: Command> Raft<C> {
             election_deadline: now,
             heartbeat_deadline: now,
             votes: Vec::new(),
+            pre_votes: Vec::new(),
+            leader_heard_at: None,
+            quorum_check_deadline: now,
             progress: Vec::new(),
             persist_pending: false,
             outbox: Vec::new(),
@@ -149,22 +162,24 @@ impl<C: Command> Raft<C> {
         );
         assert_ne!(from, self.id, "{}: message from itself", self.id);
         // §5.1: any message with a higher term makes us a follower of that term.
-        if msg.term() > self.current_term {
+        if let Some(term) = msg.term().filter(|t| *t > self.current_term) {
             if planted!(self, KeepLeadingOnHigherTerm)
                 && self.role == Role::Leader
                 && !msg.is_request()
             {
                 // The bug: the term is adopted, the lead is kept, the reply dropped.
-                self.current_term = msg.term();
+                self.current_term = term;
                 self.voted_for = None;
                 self.persist_pending = true;
                 return;
             }
-            self.become_follower(msg.term(), now);
+            self.become_follower(term, now);
         }
         match msg {
             Message::RequestVote(m) => self.handle_request_vote(from, m, now),
             Message::RequestVoteReply(m) => self.handle_request_vote_reply(from, m, now),
+            Message::PreVote(m) => self.handle_pre_vote(from, m, now),
+            Message::PreVoteReply(m) => self.handle_pre_vote_reply(from, m, now),
             Message::AppendEntries(m) => self.handle_append_entries(from, m, now),
             Message::AppendEntriesReply(m) => self.handle_append_entries_reply(from, m, now),
             Message::InstallSnapshot(m) => self.handle_install_snapshot(from, m, now),
@@ -181,15 +196,27 @@ impl<C: Command> Raft<C> {
     }
 
     /// Handles expired deadlines: a follower or candidate whose election timeout passed
-    /// starts an election (§5.2); a leader whose heartbeat is due sends heartbeats. Calling
-    /// it before [`Raft::next_deadline`] does nothing.
+    /// starts an election (§5.2), or first a pre-vote ([`Config::pre_vote`]); a leader
+    /// checks that it still hears a majority ([`Config::check_quorum`]), then sends the
+    /// heartbeats that are due. Calling it before [`Raft::next_deadline`] does nothing.
     pub fn tick(&mut self, now: Instant) {
         match self.role {
-            Role::Leader if now >= self.heartbeat_deadline => self.broadcast_heartbeat(now),
-            Role::Follower | Role::Candidate if now >= self.election_deadline => {
-                self.start_election(now)
+            Role::Leader => {
+                if self.config.check_quorum && now >= self.quorum_check_deadline {
+                    self.check_quorum(now);
+                }
+                if self.role == Role::Leader && now >= self.heartbeat_deadline {
+                    self.broadcast_heartbeat(now);
+                }
             }
-            _ => {}
+            Role::Follower | Role::Candidate if now >= self.election_deadline => {
+                if self.config.pre_vote {
+                    self.start_pre_vote(now);
+                } else {
+                    self.start_election(now);
+                }
+            }
+            Role::Follower | Role::Candidate => {}
         }
     }
 
@@ -199,6 +226,9 @@ impl<C: Command> Raft<C> {
     /// single timer for it. Firing late only delays the work; firing early is harmless.
     pub fn next_deadline(&self) -> Instant {
         match self.role {
+            Role::Leader if self.config.check_quorum => {
+                self.heartbeat_deadline.min(self.quorum_check_deadline)
+            }
             Role::Leader => self.heartbeat_deadline,
             Role::Follower | Role::Candidate => self.election_deadline,
         }
@@ -367,6 +397,7 @@ impl<C: Command> Raft<C> {
         }
         self.role = Role::Follower;
         self.votes.clear();
+        self.pre_votes.clear();
         self.progress.clear();
     }
 

@@ -186,7 +186,13 @@ mod tests {
     fn planted_ack_before_persist_saves_only_after_a_tick() {
         let mut r = boot::<Late>(Persisted::default());
         let deadline = r.next_deadline();
-        r.tick(deadline); // an election: its term and vote are saved with this ready
+        r.tick(deadline); // a pre-vote, granted: an election, whose term and vote are
+                          // saved with this ready
+        let granted = Message::PreVoteReply(crate::message::RequestVoteReply {
+            term: Term(1),
+            vote_granted: true,
+        });
+        r.step(NodeId(2), granted, deadline);
         let ready = r.ready();
         assert!(ready.persist.is_some(), "saved in the ready after a tick");
         let vote = Message::RequestVote(crate::message::RequestVote {

@@ -25,6 +25,9 @@ pub(crate) struct Progress {
     pub(crate) probing: bool,
     /// When entries or a snapshot were last sent, for pacing probes and retransmissions.
     pub(crate) last_send: Option<Instant>,
+    /// True if the follower answered in this term since the leader's last quorum check
+    /// ([`crate::Config::check_quorum`]).
+    pub(crate) heard: bool,
 }
 
 impl Progress {
@@ -36,6 +39,7 @@ impl Progress {
             next_index: last_index.next(),
             probing: true,
             last_send: None,
+            heard: false,
         }
     }
 

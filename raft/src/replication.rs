@@ -192,6 +192,8 @@ impl<C: Command> Raft<C> {
             self.leader
         );
         self.leader = Some(from);
+        self.leader_heard_at = Some(now);
+        self.pre_votes.clear();
         self.reset_election_deadline(now);
     }
 
@@ -297,6 +299,7 @@ impl<C: Command> Raft<C> {
         if self.role != Role::Leader || m.term != self.current_term {
             return;
         }
+        self.progress[from.index()].heard = true;
         if m.success {
             let matched = m.prev_log_index.plus(m.entries_len);
             invariant!(
@@ -396,6 +399,8 @@ impl<C: Command> Raft<C> {
 mod tests {
     use crate::message::{AppendEntries, AppendEntriesReply, Message};
     use crate::testutil::{ack, appends, elect, entries, follower_with_log, fresh, log_terms, ms};
+    // (Tests of a candidate build it with `fresh_plain`: with PreVote a timeout first
+    // makes a pre-candidate, which stays a follower.)
     use raft_contract::Role;
     use raft_contract::{LogIndex, NodeId, Term};
 
@@ -547,7 +552,7 @@ mod tests {
 
     #[test]
     fn candidate_steps_down_on_append_of_same_term() {
-        let mut r = fresh(1, 3);
+        let mut r = crate::testutil::fresh_plain(1, 3);
         r.tick(r.next_deadline());
         assert_eq!(r.role(), Role::Candidate);
         r.step(NodeId(2), ae(1, 0, 0, &[], 0), ms(700));

@@ -124,6 +124,7 @@ impl<C: Command> Raft<C> {
         if self.role != Role::Leader || m.term != self.current_term {
             return;
         }
+        self.progress[from.index()].heard = true;
         invariant!(
             self,
             m.last_included_index <= self.log.snapshot_index(),
@@ -217,7 +218,16 @@ mod tests {
             r2.ready().apply.is_empty(),
             "the service restores from the disk itself"
         );
-        r2.tick(r2.next_deadline()); // an election changes the term: a save
+        let t = r2.next_deadline();
+        r2.tick(t); // a pre-vote, granted: the election changes the term, a save
+        r2.step(
+            NodeId(0),
+            crate::Message::PreVoteReply(crate::RequestVoteReply {
+                term: raft_contract::Term(r2.term().0 + 1),
+                vote_granted: true,
+            }),
+            t,
+        );
         let p = r2.ready().persist.expect("new term saved");
         assert_eq!(
             p.snapshot,

@@ -14,15 +14,32 @@ pub(crate) fn ms(ms: u64) -> Instant {
 
 /// A fresh node `id` of `n`, created at time 0, seeded with its id.
 pub(crate) fn fresh(id: u32, n: usize) -> Raft<u64> {
+    fresh_with(id, n, Config::default())
+}
+
+/// A fresh node as [`fresh`], with `config`.
+pub(crate) fn fresh_with(id: u32, n: usize, config: Config) -> Raft<u64> {
     Raft::new(
         crate::NodeId(id),
         n,
         Persisted::default(),
-        Config::default(),
+        config,
         u64::from(id),
         ms(0),
     )
     .expect("fresh node")
+}
+
+/// A fresh node as [`fresh`] that starts elections without a pre-vote, as Figure 2 does.
+pub(crate) fn fresh_plain(id: u32, n: usize) -> Raft<u64> {
+    fresh_with(
+        id,
+        n,
+        Config {
+            pre_vote: false,
+            ..Config::default()
+        },
+    )
 }
 
 /// A follower whose log holds entries with the given terms (command = 10 × index) and
@@ -51,12 +68,24 @@ pub(crate) fn follower_with_log(id: u32, n: usize, terms: &[u64]) -> Raft<u64> {
     .expect("node from log")
 }
 
-/// Makes `r` leader: its election timeout fires and every peer grants its vote. The
-/// effects of the election are drained and returned (the initial AppendEntries).
+/// Makes `r` leader: its election timeout fires and every peer grants its pre-vote (if
+/// it asks for them) and its vote. The effects of the election are drained and returned
+/// (the initial AppendEntries).
 pub(crate) fn elect(r: &mut Raft<u64>) -> Vec<(crate::NodeId, crate::Message<u64>)> {
     let at = r.next_deadline();
     r.tick(at);
     r.ready();
+    if !r.pre_votes.is_empty() {
+        let next = r.term().next();
+        for p in r.others().collect::<Vec<_>>() {
+            let m = crate::Message::PreVoteReply(crate::RequestVoteReply {
+                term: next,
+                vote_granted: true,
+            });
+            r.step(p, m, at);
+        }
+        r.ready();
+    }
     let term = r.term();
     for p in r.others().collect::<Vec<_>>() {
         let m = crate::Message::RequestVoteReply(crate::RequestVoteReply {

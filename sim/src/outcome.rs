@@ -90,9 +90,9 @@ pub struct RunId {
     pub profile: Option<String>,
     /// Whether a swarm run drew the implementation's knobs or kept them shipped.
     pub knobs: Knobs,
-    /// The flags of the run's budget bounds that differ from the defaults, which its
-    /// replay command repeats (see [`crate::engine::Budget::flags`]).
-    pub budget_flags: Vec<String>,
+    /// The flags its replay command repeats: the budget's bounds that differ from the
+    /// defaults (see [`crate::engine::Budget::flags`]), then knobs set with `--set`.
+    pub replay_flags: Vec<String>,
 }
 
 impl RunId {
@@ -211,8 +211,8 @@ pub struct Outcome {
     pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
-    /// The budget flags its replay command repeats (bounds off their defaults).
-    pub budget_flags: Vec<String>,
+    /// The flags its replay command repeats (budget bounds off their defaults, `--set`).
+    pub replay_flags: Vec<String>,
     /// What the run used of its budget: its busiest node-second, its memory peak.
     pub usage: Usage,
     /// What the run's timeline page and leader table are drawn from (kept with the
@@ -246,7 +246,7 @@ impl Outcome {
             profile: id.profile,
             knobs: id.knobs,
             schedule: id.schedule,
-            budget_flags: id.budget_flags,
+            replay_flags: id.replay_flags,
             usage: sim.usage(),
             timeline,
         }
@@ -263,7 +263,7 @@ impl Outcome {
             profile: id.profile,
             knobs: id.knobs,
             schedule: id.schedule,
-            budget_flags: id.budget_flags,
+            replay_flags: id.replay_flags,
             ..Outcome::default()
         }
     }
@@ -308,7 +308,7 @@ impl Outcome {
             self.seed,
             self.schedule.as_deref(),
             self.knobs,
-            &self.budget_flags,
+            &self.replay_flags,
         )
     }
 }
@@ -439,15 +439,16 @@ pub fn replay_command(
     seed: u64,
     schedule: Option<&str>,
     knobs: Knobs,
-    budget_flags: &[String],
+    replay_flags: &[String],
 ) -> String {
     let mut raft = raft_flag(implementation);
     // A schedule file carries its own knobs; a seed draws them unless told not to.
     if knobs == Knobs::Shipped && schedule.is_none_or(str::is_empty) {
         raft.push_str(" --knobs shipped");
     }
-    // A run stopped by a lowered (or raised) bound stops the same way again only with it.
-    for flag in budget_flags {
+    // A run stopped by a lowered (or raised) bound stops the same way again only with it;
+    // a run with a knob set by hand is that run only with it.
+    for flag in replay_flags {
         raft.push(' ');
         raft.push_str(flag);
     }

@@ -57,11 +57,12 @@ impl Registered {
 }
 
 /// The lab ports implementation `I` supports (Raft, KV, then the shard controller and
-/// the sharded KV service), then its swarm runs.
+/// the sharded KV service), then the faults beyond the lab, then its swarm runs.
 fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
     let mut all = crate::scenarios::raft::<I>();
     all.extend(crate::scenarios::kv::<I>());
     all.extend(crate::scenarios::shard::<I>());
+    all.extend(crate::scenarios::beyond::<I>());
     all.extend(crate::swarm::scenarios::<I>());
     all
 }

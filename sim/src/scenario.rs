@@ -30,6 +30,10 @@ pub struct RunConfig {
     /// The run's limits: events, memory, messages per node-second, and the flag that
     /// cancels it (see [`crate::engine::budget`]).
     pub budget: crate::engine::Budget,
+    /// Knob values set by hand (`--set NAME=VALUE`), over the shipped or drawn ones, for
+    /// every Raft node of the run: how a scenario is run with a fix off (`--set
+    /// pre_vote=0`). Empty by default.
+    pub settings: raft_contract::Settings,
 }
 
 impl RunConfig {
@@ -41,6 +45,14 @@ impl RunConfig {
         }
     }
 
+    /// The flags a replay of this run repeats beyond its seed: the budget's bounds off
+    /// their defaults, then each knob set by hand.
+    pub fn replay_flags(&self) -> Vec<String> {
+        let mut flags = self.budget.flags();
+        flags.extend(self.settings.iter().map(|(k, v)| format!("--set {k}={v}")));
+        flags
+    }
+
     /// The identity of the run of `scenario` on `implementation` this config asks for.
     pub fn run_id(&self, scenario: &str, implementation: &str) -> RunId {
         RunId {
@@ -50,7 +62,7 @@ impl RunConfig {
             schedule: self.schedule.as_ref().map(|s| s.path.clone()),
             profile: None,
             knobs: self.knobs,
-            budget_flags: self.budget.flags(),
+            replay_flags: self.replay_flags(),
         }
     }
 }
@@ -84,6 +96,8 @@ pub enum Part {
     ShardCtrler4A,
     /// The sharded KV service.
     ShardKv4B,
+    /// Faults beyond the lab: partial connectivity (PreVote, CheckQuorum).
+    Beyond,
     /// The engine demo.
     Demo,
     /// A scenario that measures rather than checks (throughput).
@@ -108,7 +122,7 @@ impl Part {
     ];
 
     /// Every part, in the order above.
-    pub const ALL: [Part; 12] = [
+    pub const ALL: [Part; 13] = [
         Part::Raft2A,
         Part::Raft2B,
         Part::Raft2C,
@@ -117,6 +131,7 @@ impl Part {
         Part::Kv3B,
         Part::ShardCtrler4A,
         Part::ShardKv4B,
+        Part::Beyond,
         Part::Demo,
         Part::Metric,
         Part::Swarm,
@@ -140,6 +155,7 @@ impl Part {
             Part::Kv3B => "3B",
             Part::ShardCtrler4A => "4A",
             Part::ShardKv4B => "4B",
+            Part::Beyond => "beyond",
             Part::Demo => "demo",
             Part::Metric => "metric",
             Part::Swarm => "swarm",

@@ -165,13 +165,20 @@ pub trait RaftNode<C: Command>: Sized {
     /// or never arrive.
     fn step(&mut self, from: NodeId, msg: Self::Message, now: Instant);
 
-    /// True for a message the node will drop unread by design, so that the Term Rule
-    /// does not hold it to the message's term. Only an answer can be such a message: an
-    /// implementation that routes each reply to the call waiting for it (an async Raft
-    /// does) drops one whose call has ended, as labrpc drops a reply that comes after
-    /// its `Call` gave up. False by default: a sans-IO Raft reads every message.
-    fn discards(&self, msg: &Self::Message) -> bool {
-        let _ = msg;
+    /// True for a message the node will drop unread by design, if it gets it at `now`, so
+    /// that the Term Rule does not hold it to the message's term. Two kinds qualify:
+    /// - an answer whose call has ended: an implementation that routes each reply to the
+    ///   call waiting for it (an async Raft does) drops it, as labrpc drops a reply that
+    ///   comes after its `Call` gave up;
+    /// - a vote request refused under a leader lease: with check-quorum, a node that
+    ///   heard from a leader within the minimum election timeout neither adopts the
+    ///   candidate's term nor votes (Raft thesis §4.2.3; raft-rs and etcd do this).
+    ///
+    /// The driver asks just before [`RaftNode::step`] with the same `now`; time that
+    /// `step` would let pass first counts. False by default: a sans-IO Raft that reads
+    /// every message, as ours does, need not say anything.
+    fn discards(&self, msg: &Self::Message, now: Instant) -> bool {
+        let _ = (msg, now);
         false
     }
 

@@ -113,6 +113,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     // The timeline and the table are drawn from the kept trace's records.
     // The flags override a schedule file's bounds, which override the defaults.
     config.budget = args.budget.over(config.budget.clone())?;
+    config.settings = args.knobs.settings(args.raft.implementation()?.knobs)?;
     config.keep_trace = args.trace.is_some() || args.timeline.is_some() || args.summary;
     config.keep_history = args.history.is_some();
     let seed = config.seed;

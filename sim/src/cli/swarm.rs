@@ -89,6 +89,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
         )));
     }
     let mut runner = Runner::from_args(&args.runner)?;
+    runner.settings = args.knobs.settings(implementation.knobs)?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
     let banner = format!(
@@ -114,6 +115,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
         scenarios: scenarios.iter().map(|s| s.name.to_string()).collect(),
         seeds: range,
         knobs: args.knobs.knobs(),
+        settings: runner.settings.clone(),
         check_determinism: runner.check_determinism,
     };
     let json_header = Header::Sweep {

@@ -185,7 +185,9 @@ impl<R: RaftNode<Command>> Node for KvNode<R> {
         match (self, msg) {
             (KvNode::Server(s), KvMsg::Raft(m)) => {
                 s.observed.clear();
-                s.observed.handled_term = (!s.kv.raft().discards(&m)).then(|| m.term()).flatten();
+                s.observed.handled_term = (!s.kv.raft().discards(&m, ctx.now()))
+                    .then(|| m.term())
+                    .flatten();
                 s.kv.step(from, m, ctx.now());
                 s.drive(ctx);
             }

@@ -150,7 +150,7 @@ impl<R: RaftNode<Cmd>> Node for RaftServer<R> {
 
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Self::Msg) {
         self.observed.clear();
-        self.observed.handled_term = (!self.raft.discards(&msg.0))
+        self.observed.handled_term = (!self.raft.discards(&msg.0, ctx.now()))
             .then(|| msg.0.term())
             .flatten();
         self.raft.step(from, msg.0, ctx.now());

@@ -405,7 +405,7 @@ impl<G: RaftNode<ShardEntry>> GroupNode<G> {
         let reply_to = u64::from(from.0);
         match msg {
             ShardMsg::GroupRaft(m) => {
-                self.observed.handled_term = (!self.server.raft().discards(&m))
+                self.observed.handled_term = (!self.server.raft().discards(&m, now))
                     .then(|| m.term())
                     .flatten();
                 let peer = peer_of(&self.peers, from).expect("raft message from a peer");
@@ -507,8 +507,9 @@ impl<C: RaftNode<CtrlCommand>, G: RaftNode<ShardEntry>> Node for ShardNode<C, G>
         match (self, msg) {
             (ShardNode::Ctrl(c), ShardMsg::CtrlRaft(m)) => {
                 c.observed.clear();
-                c.observed.handled_term =
-                    (!c.server.raft().discards(&m)).then(|| m.term()).flatten();
+                c.observed.handled_term = (!c.server.raft().discards(&m, ctx.now()))
+                    .then(|| m.term())
+                    .flatten();
                 let peer = peer_of(&c.peers, from).expect("raft message from a peer");
                 c.server.step(peer, m, ctx.now());
                 c.drive(ctx);

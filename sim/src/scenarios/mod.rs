@@ -4,6 +4,7 @@
 //! Each lab test keeps its name (with the 2023 part suffix, 2A-2D, 3A-3B and 4A-4B) and its
 //! steps and thresholds; the doc line of each body names the Go test it ports.
 
+mod beyond;
 mod kv_3a;
 mod kv_3b;
 mod kv_generic;
@@ -36,6 +37,12 @@ pub fn raft<I: Implementation>() -> Vec<Scenario> {
         all.extend(raft_2d::scenarios::<I>());
     }
     all
+}
+
+/// The scenarios of faults beyond the lab (partial connectivity), which every
+/// implementation supports.
+pub fn beyond<I: Implementation>() -> Vec<Scenario> {
+    beyond::scenarios::<I>()
 }
 
 /// Every KV scenario implementation `I` supports, in the lab's order.

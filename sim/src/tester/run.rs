@@ -37,7 +37,7 @@ fn storm<S: Suite>(t: &mut Tester<S>) -> Verdict {
 
 /// Runs `body` on a fresh simulation built from `setup`, every Raft node booted with
 /// `settings` (the lab scenarios pass the shipped configuration, a swarm run its drawn
-/// knobs), and returns the run's outcome under `id`: the body's verdict and the 120 s limit, then the suite's parts (a KV
+/// knobs) with the config's own [`RunConfig::settings`] over them, and returns the run's outcome under `id`: the body's verdict and the 120 s limit, then the suite's parts (a KV
 /// history judged by the checker, metrics, clients' lanes), then the servers' lanes and
 /// where a failure lies.
 pub fn run<S: Suite>(
@@ -47,10 +47,14 @@ pub fn run<S: Suite>(
     setup: S::Setup,
     body: impl FnOnce(&mut Tester<S>) -> Verdict,
 ) -> Outcome {
+    let mut settings = settings.clone();
+    for (name, value) in config.settings.iter() {
+        settings.set(name, value);
+    }
     let base = Base {
         seed: config.seed,
         keep_trace: config.keep_trace,
-        settings: settings.clone(),
+        settings,
         budget: config.budget.clone(),
     };
     let mut t = S::build(&base, setup);

@@ -53,6 +53,7 @@ use crate::outcome::{Knobs, Outcome};
 use crate::registry::Registered;
 use crate::scenario::{Part, RunConfig, Scenario};
 use crate::swarm::Workload;
+use raft_contract::Settings;
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -63,6 +64,8 @@ pub enum Kind {
     Lab,
     /// The swarm runs, one scenario per [`Workload`].
     Swarm,
+    /// The faults beyond the lab ([`Part::Beyond`]): partial connectivity.
+    Beyond,
 }
 
 impl Kind {
@@ -71,6 +74,7 @@ impl Kind {
         match self {
             Kind::Lab => "lab",
             Kind::Swarm => "swarm",
+            Kind::Beyond => "beyond",
         }
     }
 }
@@ -87,6 +91,13 @@ pub fn swarm<I: Implementation>() -> Runs {
     Runs::new(Registered::of::<I>(), Kind::Swarm)
 }
 
+/// The scenarios of faults beyond the lab (partial connectivity: `QuorumLoss`,
+/// `ChainedPartition`, ...) on implementation `I`, over seeds `0..10` until
+/// [`Runs::seeds`] says otherwise.
+pub fn beyond<I: Implementation>() -> Runs {
+    Runs::new(Registered::of::<I>(), Kind::Beyond)
+}
+
 /// A set of runs to make: scenarios of one implementation times seeds.
 #[derive(Clone, Debug)]
 pub struct Runs {
@@ -97,6 +108,7 @@ pub struct Runs {
     seeds: Range<u64>,
     knobs: Knobs,
     budget: Budget,
+    settings: Settings,
     replay: Option<replay::Asked>,
 }
 
@@ -110,6 +122,7 @@ impl Runs {
             seeds: 0..10,
             knobs: Knobs::default(),
             budget: Budget::default(),
+            settings: Settings::defaults(),
             replay: None,
         }
     }
@@ -141,6 +154,21 @@ impl Runs {
     /// or keep its shipped configuration.
     pub fn knobs(self, knobs: Knobs) -> Runs {
         Runs { knobs, ..self }
+    }
+
+    /// Sets knob `name` of the implementation to `value` in every run, over its shipped
+    /// or drawn value, as `raftsim --set name=value` does: how a test shows that a
+    /// scenario fails with a fix off.
+    ///
+    /// # Panics
+    /// When the implementation has no such knob or `value` is outside its range.
+    #[track_caller]
+    pub fn set(mut self, name: &str, value: u64) -> Runs {
+        self.settings.set(name, value);
+        if let Some(refusal) = self.settings.refusal(self.implementation.knobs) {
+            panic!("raftsim: {refusal}");
+        }
+        self
     }
 
     /// The limits of each run (default: [`Budget::default`]).
@@ -176,6 +204,7 @@ impl Runs {
             .filter(|s| match kind {
                 Kind::Lab => s.part.is_lab(),
                 Kind::Swarm => s.part == Part::Swarm,
+                Kind::Beyond => s.part == Part::Beyond,
             })
             .filter(|s| workload.is_none_or(|name| s.name == name))
             .collect();
@@ -248,6 +277,7 @@ impl Runs {
             seed,
             knobs: self.knobs,
             budget: self.budget.clone(),
+            settings: self.settings.clone(),
             ..RunConfig::default()
         }
     }

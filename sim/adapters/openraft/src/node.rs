@@ -275,7 +275,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
     /// leader's committed vote); a delayed answer from an election or a leadership
     /// that is over is dropped, and its term is not adopted. Requests and Pre-Vote
     /// answers (which carry no term to adopt) are always read.
-    fn discards(&self, msg: &Wire) -> bool {
+    fn discards(&self, msg: &Wire, _now: Instant) -> bool {
         let (id, as_role) = match msg {
             Wire::VoteReply {
                 id,
@@ -540,7 +540,7 @@ mod tests {
             resp: openraft::raft::VoteResponse::new(higher, None, false),
         };
         assert!(
-            !node.discards(&refusal),
+            !node.discards(&refusal, Instant(0)),
             "the candidate's call to {to} still waits"
         );
         drop(refusal);
@@ -549,7 +549,7 @@ mod tests {
             pre_vote: false,
             resp: openraft::raft::VoteResponse::new(higher, None, false),
         };
-        assert!(node.discards(&stale), "no call waits for it");
+        assert!(node.discards(&stale, Instant(0)), "no call waits for it");
         let now = Instant(node.rt.now().as_nanos());
 
         // The candidate hears from its term's leader and follows it; its call to the
@@ -584,7 +584,10 @@ mod tests {
         };
         let waiting = self_waits(&node, other_id);
         assert!(waiting, "the call to {other} waits until its deadline");
-        assert!(node.discards(&late), "no candidate reads it any more");
+        assert!(
+            node.discards(&late, Instant(0)),
+            "no candidate reads it any more"
+        );
         node.step(other, late, now);
         assert_eq!(
             node.status().term,
@@ -617,7 +620,7 @@ mod tests {
             resp: openraft::raft::VoteResponse::new(higher, None, false),
         };
         assert!(
-            !node.discards(&refusal),
+            !node.discards(&refusal, Instant(0)),
             "the candidate's call to {to} waits"
         );
         let now = Instant(node.rt.now().as_nanos());

@@ -66,6 +66,7 @@
 
 pub mod clock;
 mod entry;
+mod lease;
 pub mod message;
 pub mod node;
 mod persist;

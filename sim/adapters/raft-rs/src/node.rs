@@ -2,6 +2,7 @@
 
 use crate::clock::{ElectionTimeouts, Ticks};
 use crate::entry;
+use crate::lease;
 use crate::message::Wire;
 use crate::persist::{self, EncodedLog};
 use crate::storage::{self, SimStorage};
@@ -24,7 +25,7 @@ use std::marker::PhantomData;
 /// to win keep resetting the one node that could, and ManyElections2A seed 49 finds no
 /// leader within the lab's 5 s (see the README). Pre-vote is raft-rs's remedy for such
 /// disruptive candidates (thesis §9.6): a candidate bumps its term only once a majority
-/// would vote for it. Check-quorum is off, as in the lab's Raft. `skip_bcast_commit` is
+/// would vote for it. Check-quorum is on, as TiKV runs raft-rs (see [`crate::tuning::KNOBS`]). `skip_bcast_commit` is
 /// off, raft-rs's default: a leader tells followers about a new commit index at once
 /// with an empty append.
 pub fn config(id: NodeId, applied: u64, tuning: &Tuning) -> Config {
@@ -297,8 +298,17 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
     }
 
     fn step(&mut self, from: NodeId, msg: Wire, now: Instant) {
+        let predicted = self.discards(&msg, now);
         self.catch_up(now);
         let m = msg.0;
+        let dropped = lease::is_higher_vote_request(&self.raw.raft, &m)
+            && lease::in_lease_after(&self.raw.raft, 0);
+        assert_eq!(
+            predicted,
+            dropped,
+            "{self:?}: the adapter predicted wrongly whether raft-rs drops {:?} under its lease",
+            m.get_msg_type()
+        );
         assert_eq!(
             m.from,
             raft_id(from),
@@ -310,6 +320,14 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         // neither comes from this network, and refusing is dropping.
         let _ = self.raw.step(m);
         self.redraw();
+    }
+
+    /// A vote request of a higher term that raft-rs's lease will drop (see
+    /// [`crate::lease`]); raft-rs reads every other message.
+    fn discards(&self, msg: &Wire, now: Instant) -> bool {
+        let raft = &self.raw.raft;
+        lease::is_higher_vote_request(raft, &msg.0)
+            && lease::in_lease_after(raft, self.ticks.due(now))
     }
 
     fn tick(&mut self, now: Instant) {

@@ -5,7 +5,6 @@
 //! part is reported, which is usually enough to see what leaked in (a hash map's order,
 //! the wall clock, a shared counter).
 
-use crate::engine::Budget;
 use crate::outcome::Outcome;
 use crate::scenario::{RunConfig, Scenario};
 
@@ -15,7 +14,7 @@ pub fn compare(
     scenario: &Scenario,
     first: &Outcome,
     second: &Outcome,
-    budget: &Budget,
+    config: &RunConfig,
 ) -> Option<String> {
     assert_eq!(
         first.seed, second.seed,
@@ -30,13 +29,8 @@ pub fn compare(
         return None;
     }
     let config = RunConfig {
-        seed: first.seed,
         keep_trace: true,
-        keep_history: false,
-        schedule: None,
-        unmonitored: false,
-        knobs: first.knobs,
-        budget: budget.clone(),
+        ..config.clone()
     };
     let a = crate::registry::run(scenario, &config);
     let b = crate::registry::run(scenario, &config);

@@ -59,6 +59,8 @@ pub struct Sweep {
     pub seeds: SeedRange,
     /// `--knobs`.
     pub knobs: Knobs,
+    /// The knobs `--set` fixed (empty without it).
+    pub settings: raft_contract::Settings,
     /// `--check-determinism`.
     pub check_determinism: bool,
 }
@@ -108,6 +110,10 @@ struct WireSweep {
     scenarios: Vec<String>,
     seeds: String,
     knobs: String,
+    /// `--set`, as a map of knob to value; absent when empty (and in files written
+    /// before `--set` existed).
+    #[serde(default, skip_serializing_if = "raft_contract::Settings::is_empty")]
+    set: raft_contract::Settings,
     check_determinism: bool,
     runs: u128,
 }
@@ -135,6 +141,7 @@ impl Header {
                     scenarios: sweep.scenarios.clone(),
                     seeds: sweep.seeds.to_string(),
                     knobs: sweep.knobs.name().into(),
+                    set: sweep.settings.clone(),
                     check_determinism: sweep.check_determinism,
                     runs: sweep.runs(),
                 }),
@@ -214,6 +221,7 @@ impl Header {
             scenarios: w.scenarios,
             seeds,
             knobs,
+            settings: w.set,
             check_determinism: w.check_determinism,
         };
         if w.runs != sweep.runs() {
@@ -249,6 +257,7 @@ mod tests {
             scenarios: vec!["SwarmRaft".into(), "SwarmKv".into()],
             seeds: SeedRange::parse("0..10").unwrap_or_else(|e| panic!("{e}")),
             knobs: Knobs::Shipped,
+            settings: raft_contract::Settings::defaults(),
             check_determinism: true,
         }
     }

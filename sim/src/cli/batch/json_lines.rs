@@ -140,7 +140,7 @@ mod tests {
             profile: None,
             knobs: crate::outcome::Knobs::Drawn,
             schedule: None,
-            budget_flags: Vec::new(),
+            replay_flags: Vec::new(),
             usage: crate::engine::Usage::default(),
         }
     }

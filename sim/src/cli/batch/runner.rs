@@ -75,6 +75,9 @@ pub struct Runner {
     pub requested: Option<usize>,
     /// Each run's limits (the batch adds its cancel flag).
     pub budget: Budget,
+    /// The knobs `--set` fixes for every run (the command sets them: they are checked
+    /// against the implementation's knobs, which the runner does not know).
+    pub settings: raft_contract::Settings,
 }
 
 /// What a batch did.
@@ -118,6 +121,7 @@ impl Runner {
             claims: Claims::default(),
             requested,
             budget: args.budget.budget()?,
+            settings: raft_contract::Settings::defaults(),
         })
     }
 
@@ -274,6 +278,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
         unmonitored: false,
         knobs: job.knobs,
         budget: budget.clone(),
+        settings: runner.settings.clone(),
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);
@@ -285,7 +290,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
     );
     let drift = if runner.check_determinism && outcome.failure.as_deref() != Some(CANCELLED) {
         let second = crate::registry::run(&job.scenario, &config);
-        determinism::compare(&job.scenario, &outcome, &second, budget)
+        determinism::compare(&job.scenario, &outcome, &second, &config)
     } else {
         None
     };
@@ -296,7 +301,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
         add_reason(&mut record, why);
     }
     if let (false, false, Some(root)) = (record.passed(), record.cancelled(), &runner.artifacts) {
-        save(job, &mut record, root, &runner.claims, budget);
+        save(job, &mut record, root, &runner.claims, &config);
     }
     record
 }
@@ -310,14 +315,8 @@ pub fn add_reason(record: &mut Record, why: String) {
 }
 
 /// Writes a failed run's files under `root`, rerunning it to render the trace.
-fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims, budget: &Budget) {
-    let config = RunConfig {
-        seed: job.seed,
-        knobs: job.knobs,
-        budget: budget.clone(),
-        ..RunConfig::default()
-    };
-    let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, &config, record.trace_hash);
+fn save(job: &Job, record: &mut Record, root: &Path, claims: &Claims, config: &RunConfig) {
+    let (traced, drift) = artifacts::rerun_with_trace(&job.scenario, config, record.trace_hash);
     if let Some(why) = drift {
         add_reason(record, why);
     }

@@ -1,7 +1,10 @@
-//! `--knobs drawn|shipped`: whether swarm runs vary the implementation's configuration.
+//! `--knobs drawn|shipped`: whether swarm runs vary the implementation's configuration;
+//! `--set KNOB=VALUE`: one knob fixed by hand for every run.
 
+use crate::cli::shared::error::{Error, Result};
 use crate::outcome::Knobs;
 use clap::{Args, ValueEnum};
+use raft_contract::{Knob, Settings};
 
 /// The `--knobs` flag of `run`, `sweep` and `swarm`.
 #[derive(Debug, Default, Args)]
@@ -12,6 +15,11 @@ pub struct KnobsArg {
     /// [default: drawn].
     #[arg(long = "knobs", value_name = "MODE", value_enum)]
     pub knobs: Option<KnobsMode>,
+    /// Sets one of the implementation's knobs (`raftsim list --knobs`) for every run,
+    /// lab and swarm alike, over its shipped or drawn value: `--set pre_vote=0` runs a
+    /// scenario with PreVote off. Repeatable.
+    #[arg(long = "set", value_name = "KNOB=VALUE")]
+    pub set: Vec<String>,
 }
 
 /// The values `--knobs` takes.
@@ -24,6 +32,30 @@ pub enum KnobsMode {
 }
 
 impl KnobsArg {
+    /// The knobs `--set` fixes, checked against the implementation's `knobs`.
+    ///
+    /// # Errors
+    /// `Usage` (exit 64) naming the flag's text, for one that is not `KNOB=VALUE`, an
+    /// unknown knob or a value outside the knob's range.
+    pub fn settings(&self, knobs: &[Knob]) -> Result<Settings> {
+        let mut settings = Settings::defaults();
+        for text in &self.set {
+            let parsed = text
+                .split_once('=')
+                .and_then(|(name, value)| Some((name.trim(), value.trim().parse::<u64>().ok()?)));
+            let Some((name, value)) = parsed.filter(|(name, _)| !name.is_empty()) else {
+                return Err(Error::Usage(format!(
+                    "bad --set {text:?}: expected KNOB=VALUE, a knob's name and a whole number"
+                )));
+            };
+            settings.set(name, value);
+        }
+        match settings.refusal(knobs) {
+            Some(refusal) => Err(Error::Usage(format!("bad --set: {refusal}"))),
+            None => Ok(settings),
+        }
+    }
+
     /// The mode asked for, or the default.
     pub fn knobs(&self) -> Knobs {
         match self.knobs {

@@ -39,8 +39,8 @@ pub struct Record {
     pub knobs: Knobs,
     /// The schedule file the run followed, if it followed one.
     pub schedule: Option<String>,
-    /// The budget flags its replay command repeats.
-    pub budget_flags: Vec<String>,
+    /// The flags its replay command repeats (budget bounds, `--set`).
+    pub replay_flags: Vec<String>,
     /// What the run used of its budget.
     pub usage: Usage,
 }
@@ -66,9 +66,10 @@ struct JsonLine {
     unwritten: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     profile: Option<String>,
-    /// The budget flags off their defaults, which the replay command repeats.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    budget_flags: Vec<String>,
+    /// The flags the replay command repeats: budget bounds off their defaults, knobs set
+    /// with `--set`. (Named `budget_flags` before `--set` existed; still read.)
+    #[serde(default, alias = "budget_flags", skip_serializing_if = "Vec::is_empty")]
+    replay_flags: Vec<String>,
     /// The most messages one node sent within one virtual second.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sends_per_second_peak: Option<RatePeakLine>,
@@ -104,7 +105,7 @@ impl Record {
             profile: outcome.profile,
             knobs: outcome.knobs,
             schedule: outcome.schedule,
-            budget_flags: outcome.budget_flags,
+            replay_flags: outcome.replay_flags,
             usage: outcome.usage,
         }
     }
@@ -148,7 +149,7 @@ impl Record {
             self.seed,
             self.schedule.as_deref(),
             self.knobs,
-            &self.budget_flags,
+            &self.replay_flags,
         )
     }
 
@@ -177,7 +178,7 @@ impl Record {
                 .collect(),
             unwritten: self.unwritten.clone(),
             profile: self.profile.clone(),
-            budget_flags: self.budget_flags.clone(),
+            replay_flags: self.replay_flags.clone(),
             sends_per_second_peak: self.usage.send_rate_peak.map(|p| RatePeakLine {
                 sends: p.sends,
                 node: p.node.to_string(),
@@ -233,7 +234,7 @@ impl Record {
             profile: l.profile,
             knobs,
             schedule: None,
-            budget_flags: l.budget_flags,
+            replay_flags: l.replay_flags,
             usage: Usage {
                 send_rate_peak,
                 memory_peak_bytes: l.memory_peak_bytes,
@@ -319,7 +320,7 @@ mod tests {
             profile: None,
             knobs: Knobs::Drawn,
             schedule: None,
-            budget_flags: Vec::new(),
+            replay_flags: Vec::new(),
             usage: Usage::default(),
         }
     }
@@ -390,7 +391,7 @@ mod tests {
         fail.unwritten = vec!["c: no".into()];
         fail.profile = Some("p".into());
         fail.implementation = "raft-rs".into();
-        fail.budget_flags = vec!["--events-max 5".into()];
+        fail.replay_flags = vec!["--events-max 5".into()];
         fail.usage = Usage {
             send_rate_peak: Some(RatePeak {
                 sends: 40,

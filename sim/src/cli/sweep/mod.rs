@@ -63,6 +63,7 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
         .map_or(Ok(DEFAULT_SEEDS), SeedRange::parse)?;
     let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
     let mut runner = Runner::from_args(&args.runner)?;
+    runner.settings = args.knobs.settings(implementation.knobs)?;
     let scenarios = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
@@ -86,6 +87,7 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
         scenarios: scenarios.iter().map(|s| s.name.to_string()).collect(),
         seeds: range,
         knobs: args.knobs.knobs(),
+        settings: runner.settings.clone(),
         check_determinism: runner.check_determinism,
     };
     let json_header = Header::Sweep {
