@@ -100,8 +100,14 @@ fn beyond_partial_connectivity_fails_without_pre_vote() {
 #[test]
 fn beyond_raft_rs_pre_vote_without_check_quorum_loses_an_idle_leader() {
     for scenario in ["ChainedPartition", "FlappingLink"] {
-        let runs = outcomes::<RaftRs>(scenario, &[("check_quorum", 0)]);
-        every_run_fails(&runs, "lost office");
+        for o in outcomes::<RaftRs>(scenario, &[("check_quorum", 0)]) {
+            let reason = o.failure.as_deref().unwrap_or("passed");
+            assert!(
+                reason.contains("lost office") || reason.contains("a needless election"),
+                "{scenario} seed {}: {reason}",
+                o.seed
+            );
+        }
     }
 }
 
