@@ -30,6 +30,10 @@ pub struct RunConfig {
     /// The run's limits: events, memory, messages per node-second, and the flag that
     /// cancels it (see [`crate::engine::budget`]).
     pub budget: crate::engine::Budget,
+    /// The servers' clocks, by server number (see [`crate::engine::clock`]): server `i`
+    /// starts on `clocks[i]`, a server past the end and every clerk on the identity
+    /// clock. Empty in lab scenarios and sweeps; a schedule file's `clocks` fill it.
+    pub clocks: Vec<crate::engine::Clock>,
 }
 
 impl RunConfig {

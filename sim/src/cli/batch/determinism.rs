@@ -37,6 +37,7 @@ pub fn compare(
         unmonitored: false,
         knobs: first.knobs,
         budget: budget.clone(),
+        clocks: Vec::new(),
     };
     let a = crate::registry::run(scenario, &config);
     let b = crate::registry::run(scenario, &config);

@@ -274,6 +274,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
         unmonitored: false,
         knobs: job.knobs,
         budget: budget.clone(),
+        clocks: Vec::new(),
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);
