@@ -3,7 +3,8 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
-use crate::engine::{Budget, SimRng};
+use super::server_clock::ServerClock;
+use crate::engine::{Budget, Clock, SimRng};
 use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
@@ -165,6 +166,24 @@ pub enum ScheduleError {
 
 /// `value` within `lo..=hi`, else an error naming `field`; `what` follows the range.
 fn within(field: &str, value: u64, lo: u64, hi: u64, what: &str) -> Result<(), ScheduleError> {
+    if (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    Err(ScheduleError::OutOfRange {
+        field: field.to_string(),
+        value: value.to_string(),
+        allowed: format!("{lo} to {hi}{what}"),
+    })
+}
+
+/// As [`within`], for a signed number (a clock's offset, rate error or jump).
+pub(super) fn within_signed(
+    field: &str,
+    value: i64,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<(), ScheduleError> {
     if (lo..=hi).contains(&value) {
         return Ok(());
     }
@@ -338,6 +357,10 @@ pub struct Plan {
     /// The run's budget bounds that differ from the defaults (none in a generated plan).
     #[serde(default)]
     pub budget: BudgetBounds,
+    /// The servers whose clocks are not true time (none in a generated plan: every
+    /// server reads true time; see [`crate::engine::clock`]).
+    #[serde(default)]
+    pub clocks: Vec<ServerClock>,
 }
 
 impl Plan {
@@ -380,7 +403,23 @@ impl Plan {
             profile,
             faults,
             budget: BudgetBounds::default(),
+            clocks: Vec::new(),
         }
+    }
+
+    /// The servers' clocks by server number, as [`crate::scenario::RunConfig::clocks`]
+    /// takes them: the identity for a server the plan gives no clock, and nothing past
+    /// the last server it gives one.
+    ///
+    /// # Panics
+    /// If the plan did not pass [`Plan::validate`].
+    pub fn server_clocks(&self) -> Vec<Clock> {
+        let len = self.clocks.iter().map(|c| c.server + 1).max().unwrap_or(0);
+        let mut clocks = vec![Clock::IDENTITY; len];
+        for entry in &self.clocks {
+            clocks[entry.server] = entry.clock();
+        }
+        clocks
     }
 
     /// Reads a schedule file's text and checks it: the JSON's syntax, no field this
@@ -435,6 +474,7 @@ impl Plan {
         }
         self.validate_profile()?;
         self.budget.validate()?;
+        self.validate_clocks()?;
         let span = self.profile.span_ms;
         within(
             "faults",
@@ -489,6 +529,23 @@ impl Plan {
                 why: format!("names {unknown} of {}", self.raft),
             }),
         }
+    }
+
+    /// [`Plan::validate`] for the clocks: each entry in range, each server once.
+    fn validate_clocks(&self) -> Result<(), ScheduleError> {
+        let servers = self.profile.servers;
+        let mut seen = vec![false; servers];
+        for (k, entry) in self.clocks.iter().enumerate() {
+            let field = format!("clocks[{k}]");
+            entry.validate(&field, servers)?;
+            if std::mem::replace(&mut seen[entry.server], true) {
+                return Err(ScheduleError::Invalid {
+                    field: format!("{field}.server"),
+                    why: format!("is {}, whose clock an entry above gives", entry.server),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// [`Plan::validate`] for the profile.
@@ -571,7 +628,8 @@ impl Plan {
 
     /// A measure of the run's size, for shrinking: 10 per fault and per server, plus
     /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms), flaps
-    /// (1 per cycle), and 1 per network fault in use and per knob off its default.
+    /// (1 per cycle), and 1 per network fault in use, per knob off its default and per
+    /// server clock.
     pub fn size(&self) -> u64 {
         let weight: u64 = self.faults.iter().map(|s| s.fault.weight()).sum();
         let p = &self.profile;
@@ -585,7 +643,8 @@ impl Plan {
         ];
         let plain = network.iter().filter(|&&faulty| faulty).count() as u64;
         let knobs = p.knobs.iter().count() as u64;
-        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs
+        let clocks = self.clocks.len() as u64;
+        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs + clocks
     }
 }
 
