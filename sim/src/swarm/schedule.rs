@@ -3,16 +3,13 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
+use super::schedule_error::within;
+pub use super::schedule_error::{ScheduleError, SCHEDULE_FORMAT, SCHEDULE_VERSION};
 use super::server_clock::ServerClock;
 use crate::engine::{Budget, Clock, SimRng};
 use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
-
-/// The `format` field of a schedule file.
-pub const SCHEDULE_FORMAT: &str = "raftsim-schedule";
-/// The version of the schedule file format.
-pub const SCHEDULE_VERSION: u32 = 1;
 
 /// What a schedule file may ask for: each bound keeps a run within what the simulator
 /// and the lab's limits can honour. A fault phase of at most [`limits::SPAN_MS_MAX`]
@@ -111,87 +108,6 @@ impl BudgetBounds {
         }
         Ok(())
     }
-}
-
-/// Why a schedule file's text is not a schedule this build can run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ScheduleError {
-    /// Not JSON, or not the shape of a schedule (a missing, repeated or mistyped field).
-    #[error("line {line}, column {column}: not a raftsim schedule: {message}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the parser found.
-        message: String,
-    },
-    /// A field this build does not know (a typo would otherwise be ignored).
-    #[error("unknown field {path}: not part of a raftsim schedule")]
-    UnknownField {
-        /// Where it is (`profile.clinets`).
-        path: String,
-    },
-    /// The `format` field is not [`SCHEDULE_FORMAT`].
-    #[error("format is {found:?}, not {SCHEDULE_FORMAT:?}")]
-    Format {
-        /// What the file says.
-        found: String,
-    },
-    /// A version this build does not read.
-    #[error("version {found} (this build reads {SCHEDULE_VERSION})")]
-    Version {
-        /// What the file says.
-        found: u32,
-    },
-    /// A number outside what a run can honour.
-    #[error("{field} is {value}; allowed: {allowed}")]
-    OutOfRange {
-        /// The field (`faults[3].fault.crash.down_ms`).
-        field: String,
-        /// Its value.
-        value: String,
-        /// The range it must be in.
-        allowed: String,
-    },
-    /// A field whose value contradicts another.
-    #[error("{field} {why}")]
-    Invalid {
-        /// The field.
-        field: String,
-        /// What is wrong with it.
-        why: String,
-    },
-}
-
-/// `value` within `lo..=hi`, else an error naming `field`; `what` follows the range.
-fn within(field: &str, value: u64, lo: u64, hi: u64, what: &str) -> Result<(), ScheduleError> {
-    if (lo..=hi).contains(&value) {
-        return Ok(());
-    }
-    Err(ScheduleError::OutOfRange {
-        field: field.to_string(),
-        value: value.to_string(),
-        allowed: format!("{lo} to {hi}{what}"),
-    })
-}
-
-/// As [`within`], for a signed number (a clock's offset, rate error or jump).
-pub(super) fn within_signed(
-    field: &str,
-    value: i64,
-    lo: i64,
-    hi: i64,
-    what: &str,
-) -> Result<(), ScheduleError> {
-    if (lo..=hi).contains(&value) {
-        return Ok(());
-    }
-    Err(ScheduleError::OutOfRange {
-        field: field.to_string(),
-        value: value.to_string(),
-        allowed: format!("{lo} to {hi}{what}"),
-    })
 }
 
 /// A probability: within [0, 1].

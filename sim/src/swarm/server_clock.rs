@@ -11,7 +11,7 @@
 //! signed fields are signed in the file too, so that a negative offset or a backward
 //! jump is refused by name rather than as a JSON type error.
 
-use super::schedule::{within_signed, ScheduleError};
+use super::schedule_error::{within_signed, ScheduleError};
 use crate::engine::clock::{JUMPS_MAX, JUMP_MAX, OFFSET_MAX, PPM_MAX};
 use crate::engine::{Clock, Duration, Instant, Jump};
 use serde::{Deserialize, Serialize};
