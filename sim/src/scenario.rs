@@ -34,6 +34,10 @@ pub struct RunConfig {
     /// every Raft node of the run: how a scenario is run with a fix off (`--set
     /// pre_vote=0`). Empty by default.
     pub settings: raft_contract::Settings,
+    /// The servers' clocks, by server number (see [`crate::engine::clock`]): server `i`
+    /// starts on `clocks[i]`, a server past the end and every clerk on the identity
+    /// clock. Empty in lab scenarios and sweeps; a schedule file's `clocks` fill it.
+    pub clocks: Vec<crate::engine::Clock>,
 }
 
 impl RunConfig {

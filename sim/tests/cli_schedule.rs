@@ -1,8 +1,8 @@
 //! Schedule files as inputs: no output overwrites one, every field is range-checked
 //! (exit 65 naming the field and the allowed range), `shrink` reads what it is given and
-//! checks `--out` first, a limit of the simulator is an internal error (70), never a
-//! failure of the Raft under test; and a fuzzer of mutated schedules finds no panic and
-//! no false failure.
+//! checks `--out` first, a server's clock in `clocks` applies to its run, a limit of the
+//! simulator is an internal error (70), never a failure of the Raft under test; and a
+//! fuzzer of mutated schedules finds no panic and no false failure.
 
 mod cli_harness;
 
@@ -11,6 +11,7 @@ use sim::engine::SimRng;
 use sim::panics;
 use sim::registry::{find, registry};
 use sim::scenario::{RunConfig, Schedule};
+use sim::swarm::server_clock::{ClockJump, ServerClock};
 use sim::swarm::{scenario_name, Plan, Workload};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -413,6 +414,19 @@ fn schedule_fuzzer_mutations_are_refused_or_run_cleanly() {
         // Short phases keep the runs of accepted mutations cheap in a debug build.
         plan.profile.span_ms = plan.profile.span_ms.min(2_000);
         plan.faults.retain(|s| s.at_ms <= 2_000);
+        if round % 2 == 1 {
+            // A server's clock too, so that mutations reach the clock's fields.
+            let jump = ClockJump {
+                at_ms: 1_000,
+                by_ms: 100,
+            };
+            plan.clocks = vec![ServerClock {
+                server: 0,
+                offset_ms: 5,
+                ppm: -700,
+                jumps: vec![jump],
+            }];
+        }
         let json: serde_json::Value =
             serde_json::from_str(&plan.to_json()).unwrap_or_else(|e| panic!("{e}"));
         let text = mutate(&json, &mut rng);
@@ -497,5 +511,90 @@ fn run_schedule_budget_bounds_apply_and_flags_override_them() {
         let bad = dir.join("bad.json");
         write(&bad, with(budget));
         raftsim(&["run", "--schedule", &text(&bad)]).assert_error(DATA, why);
+    }
+}
+
+/// A schedule's `clocks` apply to its run (the trace shows the server's local time, and
+/// only that server's), and out-of-range, misplaced or unknown clock fields are refused
+/// with 65, naming the field and the value.
+#[test]
+fn run_schedule_clocks_apply_and_bad_clocks_are_refused() {
+    let dir = scratch("schedule_clocks");
+    let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3);
+    let servers = plan.profile.servers;
+    let with = |clocks: &str| {
+        let json = plan.to_json().replacen("\"clocks\": []", clocks, 1);
+        assert_ne!(json, plan.to_json(), "a generated plan has no clocks");
+        json
+    };
+    let drift = dir.join("drift.json");
+    write(
+        &drift,
+        with("\"clocks\": [{\"server\": 1, \"offset_ms\": 250, \"ppm\": -1500, \"jumps\": [{\"at_ms\": 900, \"by_ms\": 300}]}]"),
+    );
+    let trace = dir.join("trace.txt");
+    let out = raftsim(&["run", "--schedule", &text(&drift), "--trace", &text(&trace)]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let kept = read(&trace);
+    assert!(kept.contains(" local="), "no local time in the trace");
+    for line in kept.lines().filter(|l| l.contains(" local=")) {
+        assert!(
+            line.contains(" n1 "),
+            "local time on a line not about n1: {line}"
+        );
+    }
+    let plain = raftsim(&["run", "--schedule", &text(&schedule(&dir, "plain.json"))]);
+    let hash = |stdout: &str| {
+        let at = stdout.find("trace=").unwrap_or(0);
+        stdout[at..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_ne!(
+        hash(&out.stdout),
+        hash(&plain.stdout),
+        "the clock changed nothing"
+    );
+    let last = servers - 1;
+    for (clocks, why) in [
+        (
+            "\"clocks\": [{\"server\": 1, \"ppm\": 200000}]".to_string(),
+            "clocks[0].ppm is 200000; allowed: -100000 to 100000".to_string(),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0, \"jumps\": [{\"at_ms\": 100, \"by_ms\": -50}]}]".into(),
+            "clocks[0].jumps[0].by_ms is -50; allowed: 1 to 86400000 (a clock only jumps forward)"
+                .into(),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0, \"offset_ms\": -1}]".into(),
+            "clocks[0].offset_ms is -1; allowed: 0 to 31536000000".into(),
+        ),
+        (
+            format!("\"clocks\": [{{\"server\": {servers}}}]"),
+            format!("clocks[0].server is {servers}; allowed: 0 to {last} (profile.servers is {servers})"),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0}, {\"server\": 0, \"ppm\": 5}]".into(),
+            "clocks[1].server is 0, whose clock an entry above gives".into(),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0, \"jumps\": [{\"at_ms\": 900, \"by_ms\": 1}, {\"at_ms\": 800, \"by_ms\": 1}]}]".into(),
+            "clocks[0].jumps[1].at_ms is 800 ms, before the jump above at 900 ms".into(),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0, \"skew\": 5}]".into(),
+            "unknown field clocks[0].skew: not part of a raftsim schedule".into(),
+        ),
+        (
+            "\"clocks\": [{\"server\": 0, \"ppm\": 99999999999999999999}]".into(),
+            "not a raftsim schedule".into(),
+        ),
+    ] {
+        let bad = dir.join("bad.json");
+        write(&bad, with(&clocks));
+        raftsim(&["run", "--schedule", &text(&bad)]).assert_error(DATA, &why);
     }
 }

@@ -327,7 +327,7 @@ fn synthetic(n: u64, chars: usize) -> (Timeline, String) {
         let label = || format!("AppendEntries t1 n={k} {}", "x".repeat(chars));
         let (sent, at) = (Instant(k * 1_000), Instant(k * 1_000 + 700));
         let kind = PayloadKind::Raft(MessageKind::Append { entries: k });
-        trace.record_message(at, sent, EventKind::Deliver, to, from, k, kind, label);
+        trace.record_message(at, None, sent, EventKind::Deliver, to, from, k, kind, label);
     }
     let lanes = (0..3)
         .map(|k| Lane {

@@ -2,14 +2,15 @@
 //!
 //! Generic over a [`Node`] trait; it knows nothing of Raft or KV. One event queue ordered
 //! by (virtual time, insertion sequence), one ChaCha RNG seeded by the run's seed, a
-//! labrpc-faithful network, per-node durable stores, crash and restart, and a trace whose
-//! hash identifies the run. Time resolution is one nanosecond.
+//! labrpc-faithful network, per-node durable stores and clocks, crash and restart, and a
+//! trace whose hash identifies the run. Time resolution is one nanosecond.
 //!
 //! Its only dependencies among raftsim's crates are the Raft contract (`raft-contract`),
 //! for the vocabulary both sides share: [`NodeId`], [`Instant`] and [`Duration`], and
 //! `alloc-meter`, which meters a run's memory for its [`Budget`].
 
 pub mod budget;
+pub mod clock;
 pub mod digest;
 pub mod disk;
 pub mod net;
@@ -23,6 +24,7 @@ pub mod trace;
 pub mod wreck;
 
 pub use budget::{Budget, Stop};
+pub use clock::{Clock, ClockBounds, ClockError, Jump};
 pub use disk::Disk;
 pub use net::{DropReason, NetConfig, NetStats, Network};
 pub use node::{Context, Node, NodeInit, Payload, PayloadKind, TimerId};

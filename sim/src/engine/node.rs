@@ -5,6 +5,10 @@
 //! timers to set or cancel, its durable store, and outputs for the scenario to observe.
 //! The engine applies those effects after the handler returns, in the order they were
 //! made, so nothing happens behind the engine's back.
+//!
+//! A node reads time through its own clock (see [`super::clock`]): [`Context::now`] and
+//! [`NodeInit::now`] are its local time, and [`Context::set_timer`] counts local time.
+//! With the identity clock (every node's default) local time is the simulation's time.
 
 use super::disk::Disk;
 use super::status::NodeStatus;
@@ -96,7 +100,8 @@ pub struct NodeInit<'a> {
     pub seed: u64,
     /// What the node saved before it last crashed (empty for a fresh node).
     pub disk: &'a Disk,
-    /// The virtual time at which it starts.
+    /// The node's local time when it starts (its clock's reading; the simulation's time
+    /// for the identity clock).
     pub now: Instant,
 }
 
@@ -139,7 +144,8 @@ impl<N: Node + ?Sized> Context<'_, N> {
         self.me
     }
 
-    /// The current virtual time.
+    /// The node's local time: the simulation's time read through the node's clock (the
+    /// same unless a clock was set, see [`super::Sim::set_clock`]). Never decreases.
     pub fn now(&self) -> Instant {
         self.now
     }
@@ -149,8 +155,9 @@ impl<N: Node + ?Sized> Context<'_, N> {
         self.effects.sends.push((to, msg));
     }
 
-    /// Sets a timer that fires `after` from now with `tag`, unless cancelled or the node
-    /// crashes first.
+    /// Sets a timer that fires with `tag` once the node's clock has advanced by `after`
+    /// (at the first true instant its local time reaches `now() + after`), unless
+    /// cancelled or the node crashes first.
     pub fn set_timer(&mut self, after: Duration, tag: N::Timer) -> TimerId {
         let id = TimerId(*self.next_timer);
         *self.next_timer += 1;

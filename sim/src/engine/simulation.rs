@@ -2,9 +2,11 @@
 //!
 //! [`Sim`] owns the event queue, the run's RNG, the network, every node's volatile state
 //! and durable store, and the trace. Scenarios drive it by stepping events and by
-//! injecting faults; nodes act only through their [`Context`].
+//! injecting faults; nodes act only through their [`Context`]. Time here is true time;
+//! each node reads its own clock's local time (see [`super::clock`]).
 
 use super::budget::{self, Budget, Stop, CHECK_EVERY_EVENTS};
+use super::clock::{Clock, NodeClock};
 use super::digest::Digest;
 use super::disk::Disk;
 use super::net::{DropReason, NetConfig, NetStats, Network, Route};
@@ -124,6 +126,9 @@ struct Slot<N: Node> {
     /// Events that reached the node while it was busy, in arrival order; a `Resume` is
     /// in the queue whenever this is not empty.
     backlog: VecDeque<Event<N>>,
+    /// The machine's clock: the node reads its local time through it. It survives
+    /// crashes and restarts, as a machine's clock does.
+    clock: NodeClock,
 }
 
 /// A deterministic simulation of nodes of type `N` over a simulated network.
@@ -261,8 +266,19 @@ impl<N: Node> Sim<N> {
     }
 
     /// Adds a node (disconnected, as labrpc's ends start disabled), builds it with
-    /// `make`, and runs its start handler.
+    /// `make`, and runs its start handler. Its clock is the identity: it reads the
+    /// simulation's time.
     pub fn add_node(&mut self, make: impl FnOnce(NodeInit<'_>) -> N) -> NodeId {
+        self.add_node_with_clock(Clock::IDENTITY, make)
+    }
+
+    /// As [`Sim::add_node`], on a machine whose clock is `clock`, as it is (its offset
+    /// included): the node's first reading of time is `clock.local(now)`.
+    pub fn add_node_with_clock(
+        &mut self,
+        clock: Clock,
+        make: impl FnOnce(NodeInit<'_>) -> N,
+    ) -> NodeId {
         let id = self.net.add_node();
         self.slots.push(Slot {
             node: None,
@@ -272,6 +288,7 @@ impl<N: Node> Sim<N> {
             service_time: Duration(0),
             busy_until: Instant::ZERO,
             backlog: VecDeque::new(),
+            clock: NodeClock::new(clock),
         });
         assert_eq!(
             self.slots.len(),
@@ -293,8 +310,9 @@ impl<N: Node> Sim<N> {
         slot.traced = None;
         slot.busy_until = Instant::ZERO;
         slot.backlog.clear();
+        let local = slot.clock.shown(self.now);
         self.trace
-            .record(self.now, EventKind::Crash, id, None, 0, String::new);
+            .record(self.now, local, EventKind::Crash, id, None, 0, String::new);
     }
 
     /// Restarts a crashed node from its durable store.
@@ -316,12 +334,13 @@ impl<N: Node> Sim<N> {
             id,
             seed,
             disk: &slot.disk,
-            now: self.now,
+            now: slot.clock.local(self.now),
         });
         slot.node = Some(node);
         let incarnation = u64::from(slot.incarnation);
+        let local = slot.clock.shown(self.now);
         self.trace
-            .record(self.now, kind, id, None, incarnation, String::new);
+            .record(self.now, local, kind, id, None, incarnation, String::new);
         self.dispatch(id, |node, ctx| node.on_start(ctx));
     }
 
@@ -343,7 +362,7 @@ impl<N: Node> Sim<N> {
         let node = slot.node.as_mut().expect("dispatch to a crashed node");
         let mut ctx = Context {
             me: id,
-            now: self.now,
+            now: slot.clock.local(self.now),
             disk: &mut slot.disk,
             effects: &mut self.effects,
             next_timer: &mut self.next_timer,
@@ -366,7 +385,8 @@ impl<N: Node> Sim<N> {
         };
         if slot.traced != Some(status) {
             slot.traced = Some(status);
-            self.trace.record_status(self.now, id, status);
+            let local = slot.clock.shown(self.now);
+            self.trace.record_status(self.now, local, id, status);
         }
     }
 
@@ -375,15 +395,16 @@ impl<N: Node> Sim<N> {
     fn apply_effects(&mut self, id: NodeId) {
         let mut effects = std::mem::take(&mut self.effects);
         let time = self.now;
+        let local = self.slots[id.index()].clock.shown(time);
         for note in effects.notes.drain(..) {
-            self.trace.note(time, &id.to_string(), &note);
+            self.trace.note(time, local, &id.to_string(), &note);
         }
         if effects.saves > 0 {
             let disk = &self.slots[id.index()].disk;
             let (state, snap) = (disk.raft_state_size(), disk.snapshot_size());
             let detail = ((state as u64) << 32) | snap as u64;
             self.trace
-                .record(time, EventKind::Save, id, None, detail, || {
+                .record(time, local, EventKind::Save, id, None, detail, || {
                     format!("raft_state={state}B snapshot={snap}B")
                 });
             effects.saves = 0;
@@ -394,7 +415,8 @@ impl<N: Node> Sim<N> {
         for id in effects.cancels.drain(..) {
             self.live_timers.remove(id);
         }
-        let incarnation = self.slots[id.index()].incarnation;
+        let slot = &self.slots[id.index()];
+        let incarnation = slot.incarnation;
         for (timer, after, tag) in effects.timers.drain(..) {
             self.live_timers.insert(timer);
             let event = Event::Timer {
@@ -403,7 +425,9 @@ impl<N: Node> Sim<N> {
                 id: timer,
                 tag,
             };
-            self.queue.push(time + after, event);
+            // `after` is local time: the timer fires when the node's clock has moved on
+            // by that much (at `time + after` for the identity clock).
+            self.queue.push(slot.clock.due(time, after), event);
         }
         self.outputs
             .extend(effects.outputs.drain(..).map(|output| Observation {
@@ -443,6 +467,7 @@ impl<N: Node> Sim<N> {
                 self.net.count_dropped(from);
                 self.trace.record_message(
                     self.now,
+                    self.slots[to.index()].clock.shown(self.now),
                     self.now,
                     EventKind::Drop(reason),
                     to,
@@ -578,8 +603,9 @@ impl<N: Node> Sim<N> {
                 };
                 let label = || msg.label();
                 let message = msg.kind();
+                let local = slot.clock.shown(time);
                 self.trace
-                    .record_message(time, sent, kind, to, from, hash, message, label);
+                    .record_message(time, local, sent, kind, to, from, hash, message, label);
                 if !live {
                     self.net.count_dropped(from);
                     return;
@@ -602,8 +628,9 @@ impl<N: Node> Sim<N> {
                 if cancelled || slot.node.is_none() || slot.incarnation != incarnation {
                     return;
                 }
+                let local = slot.clock.shown(time);
                 self.trace
-                    .record(time, EventKind::Timer, node, None, id.0, || {
+                    .record(time, local, EventKind::Timer, node, None, id.0, || {
                         format!("{tag:?}")
                     });
                 self.handled = Some(node);
@@ -672,6 +699,30 @@ impl<N: Node> Sim<N> {
         self.fault(id, format!("service time {d}"));
     }
 
+    /// From now on node `id` reads its local time through `clock`, a machine's clock
+    /// replaced mid-run: local time reads on from where it stands, without a step (the
+    /// clock's offset is not applied), at the clock's rate, with those of its jumps that
+    /// come after now. Timers already set keep the instants they were due at. Traced as
+    /// a fault (`clock offset=.. ppm=.. jumps=[..]`). To start a node on a clock with
+    /// its offset, use [`Sim::add_node_with_clock`].
+    pub fn set_clock(&mut self, id: NodeId, clock: Clock) {
+        let describe = format!("clock {clock}");
+        let slot = &mut self.slots[id.index()];
+        slot.clock = slot.clock.replaced(clock, self.now);
+        self.fault(id, describe);
+    }
+
+    /// Node `id`'s clock, as last given (a replaced clock reads on from the local time
+    /// it was set at: see [`Sim::set_clock`]).
+    pub fn clock(&self, id: NodeId) -> &Clock {
+        self.slots[id.index()].clock.clock()
+    }
+
+    /// Node `id`'s local time now: what its `ctx.now()` reads.
+    pub fn local_now(&self, id: NodeId) -> Instant {
+        self.slots[id.index()].clock.local(self.now)
+    }
+
     /// Processes the next event if it is due by `deadline`; otherwise moves the clock to
     /// `deadline` and returns false.
     pub fn step_until(&mut self, deadline: Instant) -> bool {
@@ -705,8 +756,19 @@ impl<N: Node> Sim<N> {
 
     fn fault(&mut self, node: NodeId, describe: String) {
         let detail = hash_bytes(describe.as_bytes());
-        self.trace
-            .record(self.now, EventKind::Fault, node, None, detail, || describe);
+        let local = self
+            .slots
+            .get(node.index())
+            .and_then(|s| s.clock.shown(self.now));
+        self.trace.record(
+            self.now,
+            local,
+            EventKind::Fault,
+            node,
+            None,
+            detail,
+            || describe,
+        );
         if self.trace.keeps_text() {
             let n = self.net.len();
             let links = (0..n * n)
@@ -827,7 +889,7 @@ impl<N: Node> Sim<N> {
     pub fn note(&mut self, line: impl FnOnce() -> String) {
         if self.trace.keeps_text() {
             let line = line();
-            self.trace.note(self.now, "test", &line);
+            self.trace.note(self.now, None, "test", &line);
         }
     }
 }

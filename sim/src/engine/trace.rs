@@ -9,14 +9,28 @@
 //! Some fields are kept but not hashed, because the hashed history already determines
 //! them: a message's send time (its send was an earlier hashed event, and its delivery
 //! time is hashed), a node's status after a handler (`state` records, see
-//! [`super::status`]), the event number, and the network's links after a fault. Adding
-//! them to the hash would change every trace hash and tell nothing new.
+//! [`super::status`]), the event number, the network's links after a fault, and the
+//! node's local time (its clock, see [`super::clock`], is a function of true time).
+//! Adding them to the hash would change every trace hash and tell nothing new.
+//!
+//! A record about a node whose clock is not the identity shows the node's local time at
+//! the end of its line (`local=1.234567s`); with every clock the identity, no line
+//! changes.
 
 use super::net::DropReason;
 use super::node::PayloadKind;
 use super::status::NodeStatus;
 use raft_contract::{Instant, NodeId};
 use std::fmt::Write as _;
+/// When a record happened: true time, the node's local time (`None` for the identity
+/// clock) and, for a message, when it was sent.
+#[derive(Clone, Copy)]
+struct At {
+    time: Instant,
+    local: Option<Instant>,
+    sent: Instant,
+}
+
 /// What the trace records, one per engine event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -83,8 +97,10 @@ pub struct TraceRecord {
     /// Engine events processed when it was recorded: the event it belongs to (records
     /// made between events, by the scenario, carry the number of the last event).
     pub event: u64,
-    /// When it happened.
+    /// When it happened (true time).
     pub time: Instant,
+    /// The node's local time then, when its clock is not the identity. Not hashed.
+    pub local: Option<Instant>,
     /// What happened.
     pub kind: EventKind,
     /// Where: the receiver of a message, else the node concerned.
@@ -191,26 +207,36 @@ impl Trace {
         self.event = event;
     }
 
-    /// Records one event. `detail` is hashed as a word (e.g. a message's content hash);
-    /// `label` renders it and is called only when records are kept.
+    /// Records one event at true time `time`, when `node`'s clock showed `local` (`None`
+    /// for the identity clock; kept, not hashed). `detail` is hashed as a word (e.g. a
+    /// message's content hash); `label` renders it and is called only when records are
+    /// kept.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
         time: Instant,
+        local: Option<Instant>,
         kind: EventKind,
         node: NodeId,
         peer: Option<NodeId>,
         detail: u64,
         label: impl FnOnce() -> String,
     ) {
-        self.record_any(time, time, kind, node, peer, detail, None, label);
+        let at = At {
+            time,
+            local,
+            sent: time,
+        };
+        self.record_any(at, kind, node, peer, detail, None, label);
     }
 
     /// As [`Trace::record`], for a message of kind `message` sent at `sent` (both kept,
-    /// not hashed), delivered or dropped.
+    /// not hashed), delivered or dropped; `local` is the receiver's local time.
     #[allow(clippy::too_many_arguments)]
     pub fn record_message(
         &mut self,
         time: Instant,
+        local: Option<Instant>,
         sent: Instant,
         kind: EventKind,
         node: NodeId,
@@ -225,14 +251,14 @@ impl Trace {
             kind.word()
         );
         let (peer, message) = (Some(from), Some(message));
-        self.record_any(time, sent, kind, node, peer, detail, message, label);
+        let at = At { time, local, sent };
+        self.record_any(at, kind, node, peer, detail, message, label);
     }
 
     #[allow(clippy::too_many_arguments)]
     fn record_any(
         &mut self,
-        time: Instant,
-        sent: Instant,
+        at: At,
         kind: EventKind,
         node: NodeId,
         peer: Option<NodeId>,
@@ -240,6 +266,7 @@ impl Trace {
         message: Option<PayloadKind>,
         label: impl FnOnce() -> String,
     ) {
+        let At { time, local, sent } = at;
         assert!(kind != EventKind::State, "state records are not hashed");
         assert!(sent <= time, "{node}: sent at {sent}, after {time}");
         let mut h = hash_word(self.hash, time.0);
@@ -251,6 +278,7 @@ impl Trace {
         let record = TraceRecord {
             event: self.event,
             time,
+            local,
             kind,
             node,
             peer,
@@ -262,11 +290,19 @@ impl Trace {
         self.keep(record, label);
     }
 
-    /// Records that `node`'s status is now `status` (kept, never hashed).
-    pub fn record_status(&mut self, time: Instant, node: NodeId, status: NodeStatus) {
+    /// Records that `node`'s status is now `status` (kept, never hashed); `local` as
+    /// for [`Trace::record`].
+    pub fn record_status(
+        &mut self,
+        time: Instant,
+        local: Option<Instant>,
+        node: NodeId,
+        status: NodeStatus,
+    ) {
         let record = TraceRecord {
             event: self.event,
             time,
+            local,
             kind: EventKind::State,
             node,
             peer: None,
@@ -321,20 +357,27 @@ impl Trace {
             label()
         );
         kept.text.push_str(line.trim_end());
+        if let Some(local) = record.local {
+            let _ = write!(kept.text, " local={local}");
+        }
         kept.text.push('\n');
         kept.records.push(record);
     }
 
     /// Adds a free-form line to the text (not to the hash, not a record): notes from
-    /// nodes and scenarios.
-    pub fn note(&mut self, time: Instant, who: &str, line: &str) {
+    /// nodes (with the node's `local` time, as for [`Trace::record`]) and scenarios.
+    pub fn note(&mut self, time: Instant, local: Option<Instant>, who: &str, line: &str) {
         if let Some(kept) = &mut self.kept {
-            let _ = writeln!(
+            let _ = write!(
                 kept.text,
                 "{:>12} {:<11} {who:<9} {line}",
                 time.to_string(),
                 "note"
             );
+            if let Some(local) = local {
+                let _ = write!(kept.text, " local={local}");
+            }
+            kept.text.push('\n');
         }
     }
 
@@ -384,10 +427,16 @@ mod tests {
         let mut a = Trace::new(false);
         let mut b = Trace::new(true);
         for t in [&mut a, &mut b] {
-            t.record(Instant(5), EventKind::Timer, NodeId(1), None, 7, || {
-                "tick".into()
-            });
-            t.note(Instant(5), "n1", "not hashed");
+            t.record(
+                Instant(5),
+                None,
+                EventKind::Timer,
+                NodeId(1),
+                None,
+                7,
+                || "tick".into(),
+            );
+            t.note(Instant(5), None, "n1", "not hashed");
         }
         assert_eq!(a.hash(), b.hash());
         assert!(a.text().is_none());
@@ -398,7 +447,15 @@ mod tests {
     fn trace_hash_sees_every_field() {
         let base = |time, kind, node, peer, detail| {
             let mut t = Trace::new(false);
-            t.record(Instant(time), kind, NodeId(node), peer, detail, String::new);
+            t.record(
+                Instant(time),
+                None,
+                kind,
+                NodeId(node),
+                peer,
+                detail,
+                String::new,
+            );
             t.hash()
         };
         let h = base(1, EventKind::Deliver, 0, Some(NodeId(1)), 9);
@@ -416,6 +473,7 @@ mod tests {
         t.set_event(3);
         t.record_message(
             Instant(9),
+            None,
             Instant(4),
             EventKind::Deliver,
             NodeId(0),
@@ -424,14 +482,14 @@ mod tests {
             PayloadKind::Service("Ping"),
             || "Ping #1".into(),
         );
-        t.note(Instant(9), "n0", "a note is no record");
+        t.note(Instant(9), None, "n0", "a note is no record");
         let status = NodeStatus {
             term: 2,
             role: crate::engine::NodeRole::Candidate,
             commit: 0,
             last: 1,
         };
-        t.record_status(Instant(9), NodeId(0), status);
+        t.record_status(Instant(9), None, NodeId(0), status);
         let records = t.entries();
         assert_eq!(records.len(), 2);
         assert_eq!((records[0].event, records[0].sent), (3, Instant(4)));
@@ -451,6 +509,7 @@ mod tests {
             let mut t = Trace::new(false);
             t.record_message(
                 Instant(9),
+                None,
                 Instant(sent),
                 EventKind::Deliver,
                 NodeId(0),
@@ -466,12 +525,44 @@ mod tests {
                     commit: 0,
                     last: 0,
                 };
-                t.record_status(Instant(9), NodeId(0), status);
+                t.record_status(Instant(9), None, NodeId(0), status);
             }
             t.hash()
         };
         assert_eq!(run(1, false), run(8, true));
         assert_ne!(run(1, false), Trace::new(false).hash());
+    }
+
+    #[test]
+    fn trace_local_time_shows_only_when_given_and_is_not_hashed() {
+        let run = |local: Option<Instant>| {
+            let mut t = Trace::new(true);
+            t.record(
+                Instant(5),
+                local,
+                EventKind::Timer,
+                NodeId(1),
+                None,
+                7,
+                || "tick".into(),
+            );
+            t.note(Instant(5), local, "n1", "a note");
+            (
+                t.hash(),
+                t.text().unwrap_or_default().to_string(),
+                t.entries()[0].local,
+            )
+        };
+        let (plain, text, none) = run(None);
+        assert_eq!(
+            text,
+            "   0.000000s timer       n1        tick\n   0.000000s note        n1        a note\n"
+        );
+        assert_eq!(none, None);
+        let (shifted, text, local) = run(Some(Instant(1_234_567_891)));
+        assert_eq!(plain, shifted, "local time is not hashed");
+        assert_eq!(local, Some(Instant(1_234_567_891)));
+        assert_eq!(text, "   0.000000s timer       n1        tick local=1.234567s\n   0.000000s note        n1        a note local=1.234567s\n");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!
 //! - [`profile`]: the [`Profile`] drawn from a seed; [`schedule`]: the [`Plan`] (seed,
 //!   profile and faults at times), which is also the schedule file `raftsim shrink`
-//!   writes and `raftsim run --schedule` replays;
+//!   writes and `raftsim run --schedule` replays; [`server_clock`]: its servers' clocks;
+//!   [`schedule_error`]: why a schedule file is refused;
 //! - [`driver`]: the task that carries out a schedule on any tester; [`phases`]: the
 //!   fault phase and the liveness phase every workload shares; [`clerk`]: the kv and
 //!   shardkv workloads' clerk;
@@ -24,6 +25,8 @@ pub mod phases;
 pub mod profile;
 pub mod run;
 pub mod schedule;
+pub mod schedule_error;
+pub mod server_clock;
 pub mod sharded;
 pub mod shrink;
 

@@ -15,13 +15,24 @@ use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup,
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// Runs `plan` on implementation `I`, every node booted with the profile's knobs, and
-/// returns the outcome of run `name`, with the plan's profile.
+/// Runs `plan` on implementation `I`, every node booted with the profile's knobs and
+/// each server on the plan's clock for it (when the plan gives clocks), and returns the
+/// outcome of run `name`, with the plan's profile.
 pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -> Outcome {
     assert_eq!(
         plan.seed, config.seed,
         "{name}: the plan is of another seed"
     );
+    let clocked;
+    let config = if plan.clocks.is_empty() {
+        config
+    } else {
+        clocked = RunConfig {
+            clocks: plan.server_clocks(),
+            ..config.clone()
+        };
+        &clocked
+    };
     let id = config
         .run_id(name, I::NAME)
         .with_profile(plan.profile.summary());

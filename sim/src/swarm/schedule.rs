@@ -3,15 +3,13 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
-use crate::engine::{Budget, SimRng};
+use super::schedule_error::within;
+pub use super::schedule_error::{ScheduleError, SCHEDULE_FORMAT, SCHEDULE_VERSION};
+use super::server_clock::ServerClock;
+use crate::engine::{Budget, Clock, SimRng};
 use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};
 use serde::{Deserialize, Serialize};
-
-/// The `format` field of a schedule file.
-pub const SCHEDULE_FORMAT: &str = "raftsim-schedule";
-/// The version of the schedule file format.
-pub const SCHEDULE_VERSION: u32 = 1;
 
 /// What a schedule file may ask for: each bound keeps a run within what the simulator
 /// and the lab's limits can honour. A fault phase of at most [`limits::SPAN_MS_MAX`]
@@ -110,69 +108,6 @@ impl BudgetBounds {
         }
         Ok(())
     }
-}
-
-/// Why a schedule file's text is not a schedule this build can run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ScheduleError {
-    /// Not JSON, or not the shape of a schedule (a missing, repeated or mistyped field).
-    #[error("line {line}, column {column}: not a raftsim schedule: {message}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the parser found.
-        message: String,
-    },
-    /// A field this build does not know (a typo would otherwise be ignored).
-    #[error("unknown field {path}: not part of a raftsim schedule")]
-    UnknownField {
-        /// Where it is (`profile.clinets`).
-        path: String,
-    },
-    /// The `format` field is not [`SCHEDULE_FORMAT`].
-    #[error("format is {found:?}, not {SCHEDULE_FORMAT:?}")]
-    Format {
-        /// What the file says.
-        found: String,
-    },
-    /// A version this build does not read.
-    #[error("version {found} (this build reads {SCHEDULE_VERSION})")]
-    Version {
-        /// What the file says.
-        found: u32,
-    },
-    /// A number outside what a run can honour.
-    #[error("{field} is {value}; allowed: {allowed}")]
-    OutOfRange {
-        /// The field (`faults[3].fault.crash.down_ms`).
-        field: String,
-        /// Its value.
-        value: String,
-        /// The range it must be in.
-        allowed: String,
-    },
-    /// A field whose value contradicts another.
-    #[error("{field} {why}")]
-    Invalid {
-        /// The field.
-        field: String,
-        /// What is wrong with it.
-        why: String,
-    },
-}
-
-/// `value` within `lo..=hi`, else an error naming `field`; `what` follows the range.
-fn within(field: &str, value: u64, lo: u64, hi: u64, what: &str) -> Result<(), ScheduleError> {
-    if (lo..=hi).contains(&value) {
-        return Ok(());
-    }
-    Err(ScheduleError::OutOfRange {
-        field: field.to_string(),
-        value: value.to_string(),
-        allowed: format!("{lo} to {hi}{what}"),
-    })
 }
 
 /// A probability: within [0, 1].
@@ -338,6 +273,10 @@ pub struct Plan {
     /// The run's budget bounds that differ from the defaults (none in a generated plan).
     #[serde(default)]
     pub budget: BudgetBounds,
+    /// The servers whose clocks are not true time (none in a generated plan: every
+    /// server reads true time; see [`crate::engine::clock`]).
+    #[serde(default)]
+    pub clocks: Vec<ServerClock>,
 }
 
 impl Plan {
@@ -380,7 +319,23 @@ impl Plan {
             profile,
             faults,
             budget: BudgetBounds::default(),
+            clocks: Vec::new(),
         }
+    }
+
+    /// The servers' clocks by server number, as [`crate::scenario::RunConfig::clocks`]
+    /// takes them: the identity for a server the plan gives no clock, and nothing past
+    /// the last server it gives one.
+    ///
+    /// # Panics
+    /// If the plan did not pass [`Plan::validate`].
+    pub fn server_clocks(&self) -> Vec<Clock> {
+        let len = self.clocks.iter().map(|c| c.server + 1).max().unwrap_or(0);
+        let mut clocks = vec![Clock::IDENTITY; len];
+        for entry in &self.clocks {
+            clocks[entry.server] = entry.clock();
+        }
+        clocks
     }
 
     /// Reads a schedule file's text and checks it: the JSON's syntax, no field this
@@ -435,6 +390,7 @@ impl Plan {
         }
         self.validate_profile()?;
         self.budget.validate()?;
+        self.validate_clocks()?;
         let span = self.profile.span_ms;
         within(
             "faults",
@@ -489,6 +445,23 @@ impl Plan {
                 why: format!("names {unknown} of {}", self.raft),
             }),
         }
+    }
+
+    /// [`Plan::validate`] for the clocks: each entry in range, each server once.
+    fn validate_clocks(&self) -> Result<(), ScheduleError> {
+        let servers = self.profile.servers;
+        let mut seen = vec![false; servers];
+        for (k, entry) in self.clocks.iter().enumerate() {
+            let field = format!("clocks[{k}]");
+            entry.validate(&field, servers)?;
+            if std::mem::replace(&mut seen[entry.server], true) {
+                return Err(ScheduleError::Invalid {
+                    field: format!("{field}.server"),
+                    why: format!("is {}, whose clock an entry above gives", entry.server),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// [`Plan::validate`] for the profile.
@@ -571,7 +544,8 @@ impl Plan {
 
     /// A measure of the run's size, for shrinking: 10 per fault and per server, plus
     /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms), flaps
-    /// (1 per cycle), and 1 per network fault in use and per knob off its default.
+    /// (1 per cycle), and 1 per network fault in use, per knob off its default and per
+    /// server clock.
     pub fn size(&self) -> u64 {
         let weight: u64 = self.faults.iter().map(|s| s.fault.weight()).sum();
         let p = &self.profile;
@@ -585,7 +559,8 @@ impl Plan {
         ];
         let plain = network.iter().filter(|&&faulty| faulty).count() as u64;
         let knobs = p.knobs.iter().count() as u64;
-        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs
+        let clocks = self.clocks.len() as u64;
+        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs + clocks
     }
 }
 

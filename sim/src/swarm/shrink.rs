@@ -6,7 +6,8 @@
 //! the faults, or half the span), drop one fault, fewer servers (7 to 5 to 3, dropping
 //! what names the others), fewer servers per crash, shorter downtimes, fewer flaps, a
 //! plainer network (no loss, duplication, delay or long reordering), a shorter trap
-//! window, each knob back to the implementation's default.
+//! window, each knob back to the implementation's default, each server's clock back to
+//! true time.
 
 use super::profile::Workload;
 use super::schedule::{Fault, Plan};
@@ -131,12 +132,19 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
     for (name, _) in plan.profile.knobs.iter() {
         out.push(with(&|p| p.profile.knobs.unset(name)));
     }
+    // Each server's clock back to true time.
+    for k in (0..plan.clocks.len()).rev() {
+        out.push(with(&|p| {
+            p.clocks.remove(k);
+        }));
+    }
     out
 }
 
 /// The cluster cut to `n` servers: faults that name a removed server lose it, or go.
 fn fewer_servers(p: &mut Plan, n: usize) {
     p.profile.servers = n;
+    p.clocks.retain(|c| c.server < n);
     let keep = |i: &usize| *i < n;
     p.faults.retain_mut(|s| match &mut s.fault {
         Fault::Partition { sides } => {

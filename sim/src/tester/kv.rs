@@ -75,10 +75,7 @@ impl<I: Implementation> Suite for KvSuite<I> {
         let n = setup.servers;
         let max = setup.maxraftstate;
         let servers: Vec<NodeId> = (0..n)
-            .map(|_| {
-                t.sim
-                    .add_node(|init| KvNode::server(init, n, max, &base.settings))
-            })
+            .map(|i| t.add_server(i, |init| KvNode::server(init, n, max, &base.settings)))
             .collect();
         t.suite.servers = servers.clone();
         t.add_cluster(None, Arc::new(servers));

@@ -87,10 +87,7 @@ impl<I: Implementation> Suite for RaftSuite<I> {
         };
         let mut t = Tester::with_suite(base, suite);
         let ids: Vec<NodeId> = (0..n)
-            .map(|_| {
-                t.sim
-                    .add_node(|init| RaftServer::new(init, n, &base.settings))
-            })
+            .map(|i| t.add_server(i, |init| RaftServer::new(init, n, &base.settings)))
             .collect();
         t.suite.ids = ids.clone();
         t.add_cluster(None, Arc::new(ids));

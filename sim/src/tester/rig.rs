@@ -7,7 +7,7 @@ use super::clusters::{ClusterId, ClusterName, Clusters};
 use super::recorder::Recorder;
 use super::tasks::{Task, Tasks};
 use super::trap::Trap;
-use crate::engine::{Context, Instant, NetConfig, Node, NodeId, Sim, SimOptions, SimRng};
+use crate::engine::{Clock, Context, Instant, NetConfig, Node, NodeId, Sim, SimOptions, SimRng};
 use crate::monitor::observed::Observed;
 use crate::monitor::RaftRead;
 use crate::outcome::{Parts, Verdict};
@@ -27,6 +27,8 @@ pub struct Base {
     pub settings: Settings,
     /// The run's limits (see [`crate::engine::budget`]).
     pub budget: crate::engine::Budget,
+    /// The servers' clocks, by server number ([`crate::scenario::RunConfig::clocks`]).
+    pub clocks: Vec<Clock>,
 }
 
 /// A simulation under test: the core every tester shares, and the suite `S` that makes
@@ -47,6 +49,8 @@ pub struct Tester<S: Suite> {
     pub metrics: Vec<(String, f64)>,
     /// The settings every Raft node boots with, at its start and every restart.
     pub settings: Settings,
+    /// The servers' clocks, by server number (the identity past the end).
+    clocks: Vec<Clock>,
     /// What the tester has of its own.
     pub suite: S,
 }
@@ -60,6 +64,7 @@ impl<S: Suite> Tester<S> {
             keep_trace,
             settings: Settings::defaults(),
             budget: crate::engine::Budget::default(),
+            clocks: Vec::new(),
         };
         S::build(&base, setup)
     }
@@ -81,8 +86,20 @@ impl<S: Suite> Tester<S> {
             trap: None,
             metrics: Vec::new(),
             settings: base.settings.clone(),
+            clocks: base.clocks.clone(),
             suite,
         }
+    }
+
+    /// Adds server number `i` (counted over every cluster, in start order: the number
+    /// [`Tester::server_id`] takes) on its clock, built with `make`.
+    pub fn add_server(
+        &mut self,
+        i: usize,
+        make: impl FnOnce(crate::engine::NodeInit<'_>) -> S::Node,
+    ) -> NodeId {
+        let clock = self.clocks.get(i).cloned().unwrap_or_default();
+        self.sim.add_node_with_clock(clock, make)
     }
 
     /// Registers a Raft cluster of servers `servers` to be watched by its own monitors.

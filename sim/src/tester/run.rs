@@ -56,6 +56,7 @@ pub fn run<S: Suite>(
         keep_trace: config.keep_trace,
         settings,
         budget: config.budget.clone(),
+        clocks: config.clocks.clone(),
     };
     let mut t = S::build(&base, setup);
     if config.unmonitored {

@@ -218,13 +218,14 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
         let peers: Arc<Vec<NodeId>> = Arc::new((0..n).map(|i| NodeId((base + i) as u32)).collect());
         let ctrl = self.suite.ctrl_clusters.len();
         let name = ClusterName::Controller { ordinal: ctrl };
+        let first = self.clusters.all_servers().count();
         let cluster = self.add_cluster(Some(name), peers.clone());
         self.suite.ctrl_clusters.push(cluster);
-        for _ in 0..n {
+        for i in 0..n {
             let p = peers.clone();
-            let settings = &self.settings;
-            self.sim
-                .add_node(|init| ShardNode::ctrl(init, p, None, settings));
+            let settings = self.settings.clone();
+            let id = self.add_server(first + i, |init| ShardNode::ctrl(init, p, None, &settings));
+            assert_eq!(self.server_id(first + i), id, "controller server {i}");
         }
         self.connect_all();
         let admin = self.make_ctrl_clerk(ctrl);
@@ -237,6 +238,7 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
         let n = self.suite.setup.servers;
         let base = self.sim.len();
         let peers: Arc<Vec<NodeId>> = Arc::new((0..n).map(|i| NodeId((base + i) as u32)).collect());
+        let first = self.clusters.all_servers().count();
         let cluster = self.add_cluster(
             Some(ClusterName::Group { gid: gid_of(gi).0 }),
             peers.clone(),
@@ -245,7 +247,8 @@ impl<I: Implementation> Tester<ShardSuite<I>> {
         self.suite.group_clusters.push(cluster);
         for i in 0..n {
             let make = self.group_maker(gi);
-            let id = self.sim.add_node(make);
+            let id = self.add_server(first + i, make);
+            assert_eq!(self.server_id(first + i), id, "group {gi} server {i}");
             assert_eq!(self.suite.directory.id(&Self::server_name(gi, i)), Some(id));
         }
         self.connect_all();

@@ -110,6 +110,7 @@ mod tests {
         TraceRecord {
             event: time,
             time: Instant(time),
+            local: None,
             kind,
             node: NodeId(0),
             peer: None,

@@ -448,7 +448,7 @@ mod tests {
             let (from, to) = (NodeId((k % 2) as u32), NodeId(((k + 1) % 2) as u32));
             let at = Instant(k * 1_000);
             let label = || "AppendEntries n=0 label-words-mean-nothing".to_string();
-            trace.record_message(at, at, EventKind::Deliver, to, from, k, kind, label);
+            trace.record_message(at, None, at, EventKind::Deliver, to, from, k, kind, label);
         }
         let lanes = (0..2)
             .map(|k| Lane {

@@ -95,6 +95,7 @@ mod tests {
         TraceRecord {
             event: time,
             time: Instant(time),
+            local: None,
             kind: EventKind::State,
             node: NodeId(node),
             peer: None,

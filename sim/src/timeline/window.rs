@@ -160,6 +160,7 @@ mod tests {
             .map(|k| TraceRecord {
                 event: k,
                 time: Instant(k * 10),
+                local: None,
                 kind: if k % 2 == 0 {
                     EventKind::Deliver
                 } else {

@@ -279,6 +279,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
         knobs: job.knobs,
         budget: budget.clone(),
         settings: runner.settings.clone(),
+        clocks: Vec::new(),
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);
