@@ -74,7 +74,14 @@ pub struct ShrinkArgs {
 /// `Output` when the schedule cannot be written (checked before the first run);
 /// `Internal` for a run stopped by a limit of the simulator.
 pub fn run(args: &ShrinkArgs) -> Result<u8> {
-    let (plan, input) = starting_plan(args)?;
+    let (mut plan, input) = starting_plan(args)?;
+    // `--set` knobs go into the plan, so the shrunk schedule file carries them (and
+    // shrinking may find the failure without them).
+    let implementation =
+        registry::implementation(&plan.raft).map_err(|e| Error::Usage(e.to_string()))?;
+    for (name, value) in args.knobs.settings(implementation.knobs)?.iter() {
+        plan.profile.knobs.set(name, value);
+    }
     // The flags override the schedule's bounds, which override the defaults.
     let budget = args
         .limits

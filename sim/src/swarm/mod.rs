@@ -49,7 +49,7 @@ pub fn scenario_name(workload: Workload) -> &'static str {
 /// Runs the schedule `config` names, else the one its seed draws for `workload`.
 fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Outcome {
     let name = scenario_name(workload);
-    let plan = match &config.schedule {
+    let mut plan = match &config.schedule {
         None => Plan::generate_for(
             workload,
             I::NAME,
@@ -69,6 +69,11 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
             I::NAME
         );
         return refused(name, config, &why);
+    }
+    // Knobs set by hand join the plan's, so that the profile line names them and the
+    // schedule a failure writes replays with them.
+    for (knob, value) in config.settings.iter() {
+        plan.profile.knobs.set(knob, value);
     }
     if let Err(why) = plan.validate_knobs(I::KNOBS) {
         return refused(name, config, &why.to_string());

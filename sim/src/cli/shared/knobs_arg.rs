@@ -15,9 +15,9 @@ pub struct KnobsArg {
     /// [default: drawn].
     #[arg(long = "knobs", value_name = "MODE", value_enum)]
     pub knobs: Option<KnobsMode>,
-    /// Sets one of the implementation's knobs (`raftsim list --knobs`) for every run,
-    /// lab and swarm alike, over its shipped or drawn value: `--set pre_vote=0` runs a
-    /// scenario with PreVote off. Repeatable.
+    /// Sets one of the implementation's knobs for every run, lab and swarm alike, over
+    /// its shipped or drawn value: `--set pre_vote=0` runs a scenario with PreVote off
+    /// (`shrink` writes it into the schedule's knobs). Repeatable.
     #[arg(long = "set", value_name = "KNOB=VALUE")]
     pub set: Vec<String>,
 }
