@@ -12,6 +12,9 @@
 //!   shardkv workloads' clerk;
 //! - [`run`]: a swarm run, with the raft and kv workloads; [`sharded`]: the shardkv
 //!   workload;
+//! - [`stable_majority`]: the windows during which a majority is up and linked both
+//!   ways; [`live_watch`]: the property that such a window makes progress during the
+//!   fault phase (in the runs whose profile says `live-during-faults`);
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
 //! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
@@ -20,12 +23,14 @@
 
 pub mod clerk;
 pub mod driver;
+pub mod live_watch;
 pub mod phases;
 pub mod profile;
 pub mod run;
 pub mod schedule;
 pub mod sharded;
 pub mod shrink;
+pub mod stable_majority;
 
 pub use profile::{Profile, Workload};
 pub use schedule::Plan;

@@ -100,6 +100,12 @@ pub struct Profile {
     /// configuration (also when a schedule file leaves the field out).
     #[serde(default)]
     pub knobs: Settings,
+    /// Whether the run checks liveness during faults: a majority stable for
+    /// [`super::live_watch::WINDOW_BOUND`] must make progress (see
+    /// [`super::live_watch`]). Drawn by [`draw_live_during_faults`]; false when a
+    /// schedule file leaves it out.
+    #[serde(default)]
+    pub live_during_faults: bool,
 }
 
 /// The seed of the generator that draws a run's profile and schedule: a fixed
@@ -140,6 +146,21 @@ pub fn draw_knobs(knobs: &[Knob], seed: u64) -> Settings {
         }
     }
     settings
+}
+
+/// The seed of the generator that decides whether a run checks liveness during faults:
+/// apart from the others, so that the decision moves no other draw.
+fn live_seed(seed: u64) -> u64 {
+    plan_seed(seed ^ 0x4c49_5645_5f44_5546) // "LIVE_DUF"
+}
+
+/// Whether the run with `seed` and `profile` checks liveness during faults: in three
+/// quarters of the profiles that can ([`super::live_watch::eligible`]: the raft
+/// workload, a fault phase at least as long as the window bound, a network within the
+/// window's bounds), so that a quarter keep the plain run, without probes.
+pub fn draw_live_during_faults(profile: &Profile, seed: u64) -> bool {
+    let mut rng = SimRng::new(live_seed(seed));
+    super::live_watch::eligible(profile) && rng.below(4) != 0
 }
 
 /// A weight: off in a third of the runs, else 1 to 4.
@@ -199,6 +220,7 @@ impl Profile {
             faults: pick(rng, &[2, 5, 10, 20]),
             mix,
             knobs: Settings::defaults(),
+            live_during_faults: false,
         };
         if workload == Workload::Shardkv {
             profile.servers = SHARDKV_SERVERS;
@@ -249,8 +271,15 @@ impl Profile {
             true => String::new(),
             false => format!(" knobs[{}]", self.knobs),
         };
+        let live = match self.live_during_faults {
+            true => format!(
+                " live-during-faults[window>={}]",
+                super::live_watch::WINDOW_BOUND
+            ),
+            false => String::new(),
+        };
         format!(
-            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}",
+            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}",
             self.workload.name(),
             self.servers,
             self.loss,
@@ -265,7 +294,8 @@ impl Profile {
             self.span_ms / 1000,
             self.faults,
             kinds.join(" "),
-            knobs
+            knobs,
+            live
         )
     }
 }
