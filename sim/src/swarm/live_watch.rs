@@ -17,8 +17,8 @@
 
 use super::driver::change_instants;
 use super::profile::Profile;
-use super::stable_majority::{StableMajority, Topology, Window, DELAY_MAX, LOSS_MAX};
 use super::schedule::Plan;
+use super::stable_majority::{StableMajority, Topology, Window, DELAY_MAX, LOSS_MAX};
 use crate::cluster::Cmd;
 use crate::engine::{Duration, Instant};
 use crate::implementation::Implementation;
@@ -116,7 +116,11 @@ impl LiveWatch {
 
     /// When to be polled next: the next sample or the next change, whichever is first.
     fn wake(&mut self, now: Instant) -> Wake {
-        while self.changes.get(self.next_change).is_some_and(|&c| c <= now) {
+        while self
+            .changes
+            .get(self.next_change)
+            .is_some_and(|&c| c <= now)
+        {
             self.next_change += 1;
         }
         while self.next_sample <= now {

@@ -347,6 +347,66 @@ mod tests {
     }
 
     #[test]
+    fn live_during_faults_drawn_in_most_eligible_profiles_and_named_in_the_line() {
+        let knobs = raft::config::KNOBS;
+        let plans: Vec<_> = (0..2_000)
+            .map(|seed| super::super::Plan::generate(Workload::Raft, "ours", knobs, seed))
+            .collect();
+        let eligible = plans
+            .iter()
+            .filter(|p| super::super::live_watch::eligible(&p.profile))
+            .count();
+        let enabled = plans
+            .iter()
+            .filter(|p| p.profile.live_during_faults)
+            .count();
+        assert!(
+            plans
+                .iter()
+                .all(|p| !p.profile.live_during_faults
+                    || super::super::live_watch::eligible(&p.profile)),
+            "only eligible profiles check it"
+        );
+        assert!(
+            (eligible * 6 / 10..=eligible * 9 / 10).contains(&enabled),
+            "{enabled} of {eligible} eligible"
+        );
+        let plan = plans
+            .iter()
+            .find(|p| p.profile.live_during_faults)
+            .expect("some run checks it");
+        assert!(
+            plan.profile
+                .summary()
+                .ends_with(" live-during-faults[window>=8.5s]"),
+            "{}",
+            plan.profile.summary()
+        );
+        for workload in [Workload::Kv, Workload::Shardkv] {
+            assert!((0..500).all(|seed| !super::super::Plan::generate(
+                workload, "ours", knobs, seed
+            )
+            .profile
+            .live_during_faults));
+        }
+    }
+
+    #[test]
+    fn live_during_faults_draw_moves_no_other_draw() {
+        // The decision has a stream of its own: clearing it leaves the plan drawn
+        // before it existed (profile, knobs and schedule).
+        for seed in 0..300 {
+            let plan =
+                super::super::Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+            let mut rng = SimRng::new(plan_seed(seed));
+            let mut profile = Profile::draw(Workload::Raft, &mut rng);
+            profile.knobs = draw_knobs(raft::config::KNOBS, seed);
+            profile.live_during_faults = plan.profile.live_during_faults;
+            assert_eq!(plan.profile, profile, "seed {seed}");
+        }
+    }
+
+    #[test]
     fn knobs_show_in_the_profile_line_and_leave_the_rest_of_the_profile_alone() {
         let mut rng = SimRng::new(plan_seed(11));
         let mut profile = Profile::draw(Workload::Raft, &mut rng);

@@ -2,7 +2,9 @@
 //! times. Generated from the seed, or read from a schedule file that `raftsim shrink`
 //! wrote; either way the run it describes is exactly reproducible.
 
-use super::profile::{draw_knobs, draw_live_during_faults, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
+use super::profile::{
+    draw_knobs, draw_live_during_faults, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS,
+};
 use crate::engine::{Budget, SimRng};
 use crate::implementation::LabOptions;
 use raft_contract::{Knob, Refusal};

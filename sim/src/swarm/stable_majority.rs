@@ -156,8 +156,11 @@ impl StableMajority {
                 topology.n()
             );
             let stable = topology.net_within_bounds && topology.connects(&c.members);
-            let now_incarnations: Vec<u32> =
-                c.members.iter().filter_map(|&m| topology.alive[m]).collect();
+            let now_incarnations: Vec<u32> = c
+                .members
+                .iter()
+                .filter_map(|&m| topology.alive[m])
+                .collect();
             c.open = match c.open.take() {
                 Some((since, inc)) if stable && inc == now_incarnations => {
                     assert!(since <= now, "window opened at {since}, after {now}");
@@ -235,7 +238,10 @@ mod tests {
         s.observe(at(500), &t);
         let w = s.longest().expect("{0, 1, 2} stays stable");
         assert_eq!((w.members, w.since), (vec![0, 1, 2], at(0)));
-        assert_eq!(t.relation(3, &[0, 1, 2]), "server 3 sends to [0], hears from []");
+        assert_eq!(
+            t.relation(3, &[0, 1, 2]),
+            "server 3 sends to [0], hears from []"
+        );
         assert_eq!(t.relation(4, &[0, 1, 2]), "server 4 down");
     }
 
