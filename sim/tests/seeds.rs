@@ -40,6 +40,7 @@ fn seeds_every_entry_passes() {
                     schedule: None,
                     unmonitored: false,
                     budget: Default::default(),
+                    settings: Default::default(),
                 },
             );
             outcome.failure.map(|reason| {
