@@ -41,6 +41,7 @@ fn seeds_every_entry_passes() {
                     unmonitored: false,
                     budget: Default::default(),
                     clocks: Vec::new(),
+                    settings: Default::default(),
                 },
             );
             outcome.failure.map(|reason| {

@@ -178,3 +178,132 @@ fn swarm_schedule_errors_name_what_is_wrong() {
         }
     }
 }
+
+/// The run of `plan` (a schedule, as `raftsim run --schedule` takes it) on our Raft with
+/// `set` knobs over the plan's.
+fn run_plan(plan: &Plan, set: &[(&str, u64)]) -> sim::outcome::Outcome {
+    let all = registry();
+    let scenario =
+        find(&all, scenario_name(plan.profile.workload)).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = RunConfig {
+        schedule: Some(Arc::new(Schedule {
+            path: "live.json".into(),
+            json: plan.to_json(),
+        })),
+        ..config(plan.seed)
+    };
+    for (name, value) in set {
+        config.settings.set(name, *value);
+    }
+    run(&scenario, &config)
+}
+
+/// QuorumLoss in a swarm run: three servers, and one second in, the links from two of
+/// them into the third cut (one way: the third still sends to both). When the third
+/// leads, the other two are a stable majority that hears a leader it cannot answer.
+fn quorum_loss_plan(seed: u64, cut_off: usize) -> Plan {
+    use sim::swarm::schedule::Scheduled;
+    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+    let p = &mut plan.profile;
+    (p.servers, p.loss, p.duplicate, p.delay_ms_max) = (3, 0.0, 0.0, 0);
+    (p.long_reordering, p.span_ms, p.clients) = (false, 12_000, 200);
+    p.knobs = raft_contract::Settings::defaults();
+    p.live_during_faults = true;
+    plan.faults = (0..3)
+        .filter(|&from| from != cut_off)
+        .map(|from| Scheduled {
+            at_ms: 1_000,
+            fault: Fault::OneWay { from, to: cut_off },
+        })
+        .collect();
+    p.faults = plan.faults.len();
+    plan
+}
+
+/// Liveness during faults fails without CheckQuorum and holds with it: for each of a few
+/// seeds, the plan that cuts off the leader fails with `check_quorum=0` for the stated
+/// reason (the stable majority [the other two] hears the old leader, so it refuses every
+/// pre-vote, and nothing commits), and every plan passes in the shipped configuration.
+#[test]
+fn swarm_live_during_faults_quorum_loss_fails_without_check_quorum_only() {
+    for seed in 1..4 {
+        let mut stalled = 0;
+        for cut_off in 0..3 {
+            let plan = quorum_loss_plan(seed, cut_off);
+            let shipped = run_plan(&plan, &[]);
+            assert!(
+                shipped.passed(),
+                "seed {seed}, cut off {cut_off}: {:?}",
+                shipped.failure
+            );
+            let off = run_plan(&plan, &[("check_quorum", 0)]);
+            if let Some(reason) = off.failure.as_deref() {
+                let majority = format!(
+                    "servers {:?} were up",
+                    [0, 1, 2]
+                        .iter()
+                        .filter(|&&i| i != cut_off)
+                        .collect::<Vec<_>>()
+                );
+                assert!(
+                    reason.starts_with("no progress during faults: ") && reason.contains(&majority),
+                    "seed {seed}, cut off {cut_off}: {reason}"
+                );
+                assert!(
+                    reason.contains(&format!("server {cut_off} sends to")),
+                    "the reason names what is outside: {reason}"
+                );
+                stalled += 1;
+            }
+        }
+        assert_eq!(
+            stalled, 1,
+            "seed {seed}: exactly the leader's cut stalls the majority"
+        );
+    }
+}
+
+/// PreVote off does not stall the same majority: the server cut off raises its term,
+/// deposes the leader, and a new one commits (churn, not a stall).
+#[test]
+fn swarm_live_during_faults_pre_vote_off_churns_but_progresses() {
+    for cut_off in 0..3 {
+        let plan = quorum_loss_plan(2, cut_off);
+        let off = run_plan(&plan, &[("pre_vote", 0)]);
+        assert!(off.passed(), "cut off {cut_off}: {:?}", off.failure);
+    }
+}
+
+/// A run that checks liveness during faults says so in its profile line and is
+/// deterministic: two runs, one trace hash.
+#[test]
+fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
+    let seed = (0..)
+        .find(|&s| {
+            Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, s)
+                .profile
+                .live_during_faults
+        })
+        .expect("a seed checks it");
+    let all = registry();
+    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&scenario, &config(seed));
+    let b = run(&scenario, &config(seed));
+    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
+    assert_eq!(
+        (a.trace_hash, a.events),
+        (b.trace_hash, b.events),
+        "seed {seed}"
+    );
+    let profile = a.profile.as_deref().unwrap_or("");
+    assert!(
+        profile.contains("live-during-faults[window>=8.5s]"),
+        "{profile}"
+    );
+    let plan = quorum_loss_plan(1, 2);
+    let (x, y) = (
+        run_plan(&plan, &[("check_quorum", 0)]),
+        run_plan(&plan, &[("check_quorum", 0)]),
+    );
+    assert_eq!(x.trace_hash, y.trace_hash, "a failing run replays too");
+}

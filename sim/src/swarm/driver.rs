@@ -197,6 +197,35 @@ impl FaultDriver {
     }
 }
 
+/// Every instant at which a driver of `faults` may change the cluster: each fault's
+/// time, each later turn of a flap and each restart after a crash. A watcher that must
+/// see every change of the links ([`super::stable_majority::StableMajority`]) looks at
+/// these instants; a trap's crash and restart fall in between and are told by the
+/// server's incarnation.
+pub fn change_instants(faults: &[Scheduled]) -> Vec<Instant> {
+    let mut instants = Vec::new();
+    for s in faults {
+        let at = Instant::ZERO + Duration::from_millis(s.at_ms);
+        instants.push(at);
+        match &s.fault {
+            // The same arithmetic as `apply`: a turn every period, 2 * times - 1 of them.
+            Fault::Flap {
+                period_ms, times, ..
+            } => {
+                let period = Duration::from_millis((*period_ms).max(1));
+                for k in 1..2 * u64::from(*times) {
+                    instants.push(at + period * k);
+                }
+            }
+            Fault::Crash { down_ms, .. } => instants.push(at + Duration::from_millis(*down_ms)),
+            _ => {}
+        }
+    }
+    instants.sort_unstable();
+    instants.dedup();
+    instants
+}
+
 /// The server a target names now.
 fn resolve<S: Suite>(t: &Tester<S>, target: Target) -> Option<usize> {
     match target {

@@ -13,6 +13,9 @@
 //!   shardkv workloads' clerk;
 //! - [`run`]: a swarm run, with the raft and kv workloads; [`sharded`]: the shardkv
 //!   workload;
+//! - [`stable_majority`]: the windows during which a majority is up and linked both
+//!   ways; [`live_watch`]: the property that such a window makes progress during the
+//!   fault phase (in the runs whose profile says `live-during-faults`);
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
 //! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
@@ -21,6 +24,7 @@
 
 pub mod clerk;
 pub mod driver;
+pub mod live_watch;
 pub mod phases;
 pub mod profile;
 pub mod run;
@@ -29,6 +33,7 @@ pub mod schedule_error;
 pub mod server_clock;
 pub mod sharded;
 pub mod shrink;
+pub mod stable_majority;
 
 pub use profile::{Profile, Workload};
 pub use schedule::Plan;

@@ -100,6 +100,12 @@ pub struct Profile {
     /// configuration (also when a schedule file leaves the field out).
     #[serde(default)]
     pub knobs: Settings,
+    /// Whether the run checks liveness during faults: a majority stable for
+    /// [`super::live_watch::WINDOW_BOUND`] must make progress (see
+    /// [`super::live_watch`]). Drawn by [`draw_live_during_faults`]; false when a
+    /// schedule file leaves it out.
+    #[serde(default)]
+    pub live_during_faults: bool,
 }
 
 /// The seed of the generator that draws a run's profile and schedule: a fixed
@@ -140,6 +146,21 @@ pub fn draw_knobs(knobs: &[Knob], seed: u64) -> Settings {
         }
     }
     settings
+}
+
+/// The seed of the generator that decides whether a run checks liveness during faults:
+/// apart from the others, so that the decision moves no other draw.
+fn live_seed(seed: u64) -> u64 {
+    plan_seed(seed ^ 0x4c49_5645_5f44_5546) // "LIVE_DUF"
+}
+
+/// Whether the run with `seed` and `profile` checks liveness during faults: in three
+/// quarters of the profiles that can ([`super::live_watch::eligible`]: the raft
+/// workload, a fault phase at least as long as the window bound, a network within the
+/// window's bounds), so that a quarter keep the plain run, without probes.
+pub fn draw_live_during_faults(profile: &Profile, seed: u64) -> bool {
+    let mut rng = SimRng::new(live_seed(seed));
+    super::live_watch::eligible(profile) && rng.below(4) != 0
 }
 
 /// A weight: off in a third of the runs, else 1 to 4.
@@ -199,6 +220,7 @@ impl Profile {
             faults: pick(rng, &[2, 5, 10, 20]),
             mix,
             knobs: Settings::defaults(),
+            live_during_faults: false,
         };
         if workload == Workload::Shardkv {
             profile.servers = SHARDKV_SERVERS;
@@ -249,8 +271,15 @@ impl Profile {
             true => String::new(),
             false => format!(" knobs[{}]", self.knobs),
         };
+        let live = match self.live_during_faults {
+            true => format!(
+                " live-during-faults[window>={}]",
+                super::live_watch::WINDOW_BOUND
+            ),
+            false => String::new(),
+        };
         format!(
-            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}",
+            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}",
             self.workload.name(),
             self.servers,
             self.loss,
@@ -265,7 +294,8 @@ impl Profile {
             self.span_ms / 1000,
             self.faults,
             kinds.join(" "),
-            knobs
+            knobs,
+            live
         )
     }
 }
@@ -314,6 +344,66 @@ mod tests {
             (0..400).map(|s| draw_knobs(knobs, s)).collect::<Vec<_>>()
         );
         assert!(draw_knobs(&[], 7).is_empty(), "no knobs, nothing drawn");
+    }
+
+    #[test]
+    fn live_during_faults_drawn_in_most_eligible_profiles_and_named_in_the_line() {
+        let knobs = raft::config::KNOBS;
+        let plans: Vec<_> = (0..2_000)
+            .map(|seed| super::super::Plan::generate(Workload::Raft, "ours", knobs, seed))
+            .collect();
+        let eligible = plans
+            .iter()
+            .filter(|p| super::super::live_watch::eligible(&p.profile))
+            .count();
+        let enabled = plans
+            .iter()
+            .filter(|p| p.profile.live_during_faults)
+            .count();
+        assert!(
+            plans
+                .iter()
+                .all(|p| !p.profile.live_during_faults
+                    || super::super::live_watch::eligible(&p.profile)),
+            "only eligible profiles check it"
+        );
+        assert!(
+            (eligible * 6 / 10..=eligible * 9 / 10).contains(&enabled),
+            "{enabled} of {eligible} eligible"
+        );
+        let plan = plans
+            .iter()
+            .find(|p| p.profile.live_during_faults)
+            .expect("some run checks it");
+        assert!(
+            plan.profile
+                .summary()
+                .ends_with(" live-during-faults[window>=8.5s]"),
+            "{}",
+            plan.profile.summary()
+        );
+        for workload in [Workload::Kv, Workload::Shardkv] {
+            assert!((0..500).all(|seed| !super::super::Plan::generate(
+                workload, "ours", knobs, seed
+            )
+            .profile
+            .live_during_faults));
+        }
+    }
+
+    #[test]
+    fn live_during_faults_draw_moves_no_other_draw() {
+        // The decision has a stream of its own: clearing it leaves the plan drawn
+        // before it existed (profile, knobs and schedule).
+        for seed in 0..300 {
+            let plan =
+                super::super::Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+            let mut rng = SimRng::new(plan_seed(seed));
+            let mut profile = Profile::draw(Workload::Raft, &mut rng);
+            profile.knobs = draw_knobs(raft::config::KNOBS, seed);
+            profile.live_during_faults = plan.profile.live_during_faults;
+            assert_eq!(plan.profile, profile, "seed {seed}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! workload in [`super::sharded`].
 
 use super::clerk::Clerk;
+use super::live_watch::LiveWatch;
 use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
 use super::profile::Workload;
 use super::schedule::Plan;
@@ -105,8 +106,18 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
         stop: stop.clone(),
         next: 0,
     });
+    // Spawned after the driver, so that at an instant both wake the watch sees what
+    // the driver did.
+    let longest = Rc::new(Cell::new(Duration::ZERO));
+    if plan.profile.live_during_faults {
+        t.spawn(LiveWatch::new(plan, stop.clone(), longest.clone()));
+    }
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;
     stop_faults(t, &stop)?;
+    if plan.profile.live_during_faults {
+        let ms = longest.get().as_millis() as f64;
+        t.metrics.push(("stable_window_ms_max".into(), ms));
+    }
     // The lab's one(): a fresh command must reach every server, retrying at each
     // leader it finds, for at most 10 s (ten election timeouts).
     let deadline = t.now() + LIVENESS_BOUND;

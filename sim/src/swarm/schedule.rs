@@ -2,7 +2,9 @@
 //! times. Generated from the seed, or read from a schedule file that `raftsim shrink`
 //! wrote; either way the run it describes is exactly reproducible.
 
-use super::profile::{draw_knobs, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS};
+use super::profile::{
+    draw_knobs, draw_live_during_faults, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS,
+};
 use super::schedule_error::within;
 pub use super::schedule_error::{ScheduleError, SCHEDULE_FORMAT, SCHEDULE_VERSION};
 use super::server_clock::ServerClock;
@@ -304,6 +306,7 @@ impl Plan {
         let mut rng = SimRng::new(plan_seed(seed));
         let mut profile = Profile::draw(workload, &mut rng);
         profile.knobs = draw_knobs(knobs, seed);
+        profile.live_during_faults = draw_live_during_faults(&profile, seed);
         let mut faults: Vec<Scheduled> = (0..profile.faults)
             .map(|_| Scheduled {
                 at_ms: 200 + rng.below(profile.span_ms.saturating_sub(200).max(1)),

@@ -13,13 +13,14 @@ use super::profile::Workload;
 use super::schedule::{Fault, Plan};
 
 /// The failure class a reduction must keep: the property a monitor names, "no
-/// progress", "not linearizable", "internal error" (a limit of the simulator, which no
+/// progress during faults" (before the final heal), "no progress" (after it), "not linearizable", "internal error" (a limit of the simulator, which no
 /// Raft failure matches), or else the reason's first words.
 pub fn signature(reason: &str) -> String {
     if let Some(rest) = reason.strip_prefix("safety violation: ") {
         return rest.split(" at event").next().unwrap_or(rest).to_string();
     }
     for class in [
+        "no progress during faults",
         "no progress",
         "history is not linearizable",
         "panicked",
@@ -255,6 +256,10 @@ mod tests {
             "Election Safety"
         );
         assert_eq!(signature("no progress: a fresh command ..."), "no progress");
+        assert_eq!(
+            signature("no progress during faults: servers [0, 1, 2] ..."),
+            "no progress during faults"
+        );
         assert_eq!(
             signature("one(5) failed to reach agreement"),
             "one(5) failed to"
