@@ -238,6 +238,16 @@ mod tests {
         let mut s = Server::new(boot(0, 3, Persisted::default(), 1), None).expect("fresh server");
         let now = s.next_deadline();
         s.tick(now);
+        s.ready();
+        // The timeout first asks for pre-votes (PreVote is on); both grant them.
+        let next = s.raft().term().next();
+        for peer in [1, 2] {
+            let grant = raft::RequestVoteReply {
+                term: next,
+                vote_granted: true,
+            };
+            s.step(NodeId(peer), Message::PreVoteReply(grant), now);
+        }
         let term = s.raft().term();
         s.ready();
         for peer in [1, 2] {

@@ -708,7 +708,14 @@ fn replay_entry_naming_an_unknown_raft_exits_65_with_its_line() {
 
 #[test]
 fn set_flag_runs_a_scenario_with_a_fix_off_and_refuses_bad_knobs() {
-    let out = raftsim(&["run", "ChainedPartition", "--seed", "2", "--set", "pre_vote=0"]);
+    let out = raftsim(&[
+        "run",
+        "ChainedPartition",
+        "--seed",
+        "2",
+        "--set",
+        "pre_vote=0",
+    ]);
     assert_eq!(out.code, 1, "{out:#?}");
     assert!(out.stdout.contains("a needless election") || out.stdout.contains("lost office"));
     assert!(
@@ -718,10 +725,24 @@ fn set_flag_runs_a_scenario_with_a_fix_off_and_refuses_bad_knobs() {
     );
     let passes = raftsim(&["run", "ChainedPartition", "--seed", "2"]);
     assert_eq!(passes.code, 0, "{passes:#?}");
-    raftsim(&["run", "ChainedPartition", "--seed", "2", "--set", "pre_vote"])
-        .assert_error(USAGE, "expected KNOB=VALUE");
-    raftsim(&["run", "ChainedPartition", "--seed", "2", "--set", "prevote=0"])
-        .assert_error(USAGE, "unknown knob \"prevote\"");
+    raftsim(&[
+        "run",
+        "ChainedPartition",
+        "--seed",
+        "2",
+        "--set",
+        "pre_vote",
+    ])
+    .assert_error(USAGE, "expected KNOB=VALUE");
+    raftsim(&[
+        "run",
+        "ChainedPartition",
+        "--seed",
+        "2",
+        "--set",
+        "prevote=0",
+    ])
+    .assert_error(USAGE, "unknown knob \"prevote\"");
     raftsim(&["sweep", "--filter", "beyond", "--set", "pre_vote=7"])
         .assert_error(USAGE, "knob pre_vote is 7; allowed: 0 to 1");
     raftsim(&["swarm", "--raft", "raft-rs", "--set", "pre_vote=x"])

@@ -16,8 +16,8 @@
 //! with the property has another trace than the same seed without it.
 
 use super::driver::change_instants;
-use super::profile::Profile;
 use super::schedule::Plan;
+pub use super::stable_majority::WINDOW_BOUND;
 use super::stable_majority::{StableMajority, Topology, Window, DELAY_MAX, LOSS_MAX};
 use crate::cluster::Cmd;
 use crate::engine::{Duration, Instant};
@@ -27,33 +27,8 @@ use crate::tester::{RaftTester, Task, Wake};
 use std::cell::Cell;
 use std::rc::Rc;
 
-/// How long a stable majority window may go without progress: 8.5 s, the sum of
-/// - 2.2 s: a leader outside the majority whose own majority is gone keeps the members
-///   that still hear it (one-way links into the majority) from campaigning until
-///   CheckQuorum deposes it, within two of its slowest election timeouts (1.1 s, the
-///   largest a swarm draws: ours 500 + 600 ms, raft-rs 2 x 50 ticks of 10 ms, openraft
-///   at most 1 s);
-/// - 5 s: the lab's bound for electing a leader (`check_one_leader`, ten rounds of
-///   about 500 ms), which covers the followers' election timeout and split or lost
-///   elections on a network that loses up to [`LOSS_MAX`] of messages and delays them
-///   by up to [`DELAY_MAX`];
-/// - 1 s, rounded up from 0.3: a probe reaches the new leader within [`PROBE_EVERY`],
-///   and a majority applies it after an append round and the next heartbeat (at most
-///   150 ms apart), each message delayed by at most [`DELAY_MAX`], some lost and resent.
-pub const WINDOW_BOUND: Duration = Duration::from_millis(8_500);
-
 /// How often the watch samples the cluster and offers probes to leaders.
 pub const PROBE_EVERY: Duration = Duration::from_millis(100);
-
-/// Whether a profile can check the property at all: a raft workload whose fault phase
-/// is at least [`WINDOW_BOUND`] long, on a network that starts within the bounds.
-pub fn eligible(p: &Profile) -> bool {
-    p.workload == super::Workload::Raft
-        && Duration::from_millis(p.span_ms) >= WINDOW_BOUND
-        && !p.long_reordering
-        && p.loss <= LOSS_MAX
-        && Duration::from_millis(p.delay_ms_max) <= DELAY_MAX
-}
 
 /// The watch: a task on the raft tester for the fault phase, spawned after the fault
 /// driver so that at an instant both wake it sees what the driver did.

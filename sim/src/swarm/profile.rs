@@ -5,7 +5,8 @@
 //! uses rather than giving every run every fault a little: a run of only partitions,
 //! or of only crashes right after votes, reaches states a uniform mix rarely does.
 
-use crate::engine::SimRng;
+use super::stable_majority::{DELAY_MAX, LOSS_MAX, WINDOW_BOUND};
+use crate::engine::{Duration, SimRng};
 use raft_contract::{Knob, Settings};
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +102,7 @@ pub struct Profile {
     #[serde(default)]
     pub knobs: Settings,
     /// Whether the run checks liveness during faults: a majority stable for
-    /// [`super::live_watch::WINDOW_BOUND`] must make progress (see
+    /// [`WINDOW_BOUND`] must make progress (see
     /// [`super::live_watch`]). Drawn by [`draw_live_during_faults`]; false when a
     /// schedule file leaves it out.
     #[serde(default)]
@@ -155,12 +156,12 @@ fn live_seed(seed: u64) -> u64 {
 }
 
 /// Whether the run with `seed` and `profile` checks liveness during faults: in three
-/// quarters of the profiles that can ([`super::live_watch::eligible`]: the raft
+/// quarters of the profiles that can ([`eligible`]: the raft
 /// workload, a fault phase at least as long as the window bound, a network within the
 /// window's bounds), so that a quarter keep the plain run, without probes.
 pub fn draw_live_during_faults(profile: &Profile, seed: u64) -> bool {
     let mut rng = SimRng::new(live_seed(seed));
-    super::live_watch::eligible(profile) && rng.below(4) != 0
+    eligible(profile) && rng.below(4) != 0
 }
 
 /// A weight: off in a third of the runs, else 1 to 4.
@@ -272,10 +273,7 @@ impl Profile {
             false => format!(" knobs[{}]", self.knobs),
         };
         let live = match self.live_during_faults {
-            true => format!(
-                " live-during-faults[window>={}]",
-                super::live_watch::WINDOW_BOUND
-            ),
+            true => format!(" live-during-faults[window>={}]", WINDOW_BOUND),
             false => String::new(),
         };
         format!(
@@ -315,6 +313,16 @@ impl FaultMix {
     }
 }
 
+/// Whether a profile can check the property at all: a raft workload whose fault phase
+/// is at least [`WINDOW_BOUND`] long, on a network that starts within the bounds.
+pub fn eligible(p: &Profile) -> bool {
+    p.workload == Workload::Raft
+        && Duration::from_millis(p.span_ms) >= WINDOW_BOUND
+        && !p.long_reordering
+        && p.loss <= LOSS_MAX
+        && Duration::from_millis(p.delay_ms_max) <= DELAY_MAX
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,10 +360,7 @@ mod tests {
         let plans: Vec<_> = (0..2_000)
             .map(|seed| super::super::Plan::generate(Workload::Raft, "ours", knobs, seed))
             .collect();
-        let eligible = plans
-            .iter()
-            .filter(|p| super::super::live_watch::eligible(&p.profile))
-            .count();
+        let eligible = plans.iter().filter(|p| super::eligible(&p.profile)).count();
         let enabled = plans
             .iter()
             .filter(|p| p.profile.live_during_faults)
@@ -363,8 +368,7 @@ mod tests {
         assert!(
             plans
                 .iter()
-                .all(|p| !p.profile.live_during_faults
-                    || super::super::live_watch::eligible(&p.profile)),
+                .all(|p| !p.profile.live_during_faults || super::eligible(&p.profile)),
             "only eligible profiles check it"
         );
         assert!(

@@ -19,6 +19,21 @@ pub const LOSS_MAX: f64 = 0.1;
 /// The most a window's network may delay a request beyond its latency: labrpc's 26 ms.
 pub const DELAY_MAX: Duration = Duration::from_millis(26);
 
+/// How long a stable majority window may go without progress: 8.5 s, the sum of
+/// - 2.2 s: a leader outside the majority whose own majority is gone keeps the members
+///   that still hear it (one-way links into the majority) from campaigning until
+///   CheckQuorum deposes it, within two of its slowest election timeouts (1.1 s, the
+///   largest a swarm draws: ours 500 + 600 ms, raft-rs 2 x 50 ticks of 10 ms, openraft
+///   at most 1 s);
+/// - 5 s: the lab's bound for electing a leader (`check_one_leader`, ten rounds of
+///   about 500 ms), which covers the followers' election timeout and split or lost
+///   elections on a network that loses up to [`LOSS_MAX`] of messages and delays them
+///   by up to [`DELAY_MAX`];
+/// - 1 s, rounded up from 0.3: a probe reaches the new leader within [`super::live_watch::PROBE_EVERY`],
+///   and a majority applies it after an append round and the next heartbeat (at most
+///   150 ms apart), each message delayed by at most [`DELAY_MAX`], some lost and resent.
+pub const WINDOW_BOUND: Duration = Duration::from_millis(8_500);
+
 /// What the tracker needs of the cluster at one instant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topology {

@@ -526,7 +526,7 @@ mod tests {
     #[test]
     fn every_combination_of_choices_is_accepted_by_raft_rs_and_keeps_the_lab_limits() {
         let combos = Settings::every_combination(crate::tuning::KNOBS);
-        assert_eq!(combos.len(), 4 * 3 * 2 * 3 * 2);
+        assert_eq!(combos.len(), 4 * 3 * 2 * 2 * 3 * 2);
         for settings in combos {
             let t = Tuning::from_settings(&settings);
             let config = config(NodeId(0), 0, &t);
