@@ -60,32 +60,15 @@ pub enum ScheduleError {
 }
 
 /// `value` within `lo..=hi`, else an error naming `field`; `what` follows the range.
-pub(super) fn within(
+/// Unsigned and signed fields alike (a clock's offset, rate error or jump is signed).
+pub(super) fn within<T: PartialOrd + std::fmt::Display>(
     field: &str,
-    value: u64,
-    lo: u64,
-    hi: u64,
+    value: T,
+    lo: T,
+    hi: T,
     what: &str,
 ) -> Result<(), ScheduleError> {
-    if (lo..=hi).contains(&value) {
-        return Ok(());
-    }
-    Err(ScheduleError::OutOfRange {
-        field: field.to_string(),
-        value: value.to_string(),
-        allowed: format!("{lo} to {hi}{what}"),
-    })
-}
-
-/// As [`within`], for a signed number (a clock's offset, rate error or jump).
-pub(super) fn within_signed(
-    field: &str,
-    value: i64,
-    lo: i64,
-    hi: i64,
-    what: &str,
-) -> Result<(), ScheduleError> {
-    if (lo..=hi).contains(&value) {
+    if lo <= value && value <= hi {
         return Ok(());
     }
     Err(ScheduleError::OutOfRange {

@@ -11,7 +11,7 @@
 //! signed fields are signed in the file too, so that a negative offset or a backward
 //! jump is refused by name rather than as a JSON type error.
 
-use super::schedule_error::{within_signed, ScheduleError};
+use super::schedule_error::{within, ScheduleError};
 use crate::engine::clock::{JUMPS_MAX, JUMP_MAX, OFFSET_MAX, PPM_MAX};
 use crate::engine::{Clock, Duration, Instant, Jump};
 use serde::{Deserialize, Serialize};
@@ -65,15 +65,15 @@ impl ServerClock {
             });
         }
         let offset_ms_max = (OFFSET_MAX.0 / MS) as i64;
-        within_signed(
+        within(
             &format!("{field}.offset_ms"),
             self.offset_ms,
             0,
             offset_ms_max,
             " (local time cannot start before true time 0)",
         )?;
-        within_signed(&format!("{field}.ppm"), self.ppm, -PPM_MAX, PPM_MAX, "")?;
-        within_signed(
+        within(&format!("{field}.ppm"), self.ppm, -PPM_MAX, PPM_MAX, "")?;
+        within(
             &format!("{field}.jumps"),
             self.jumps.len() as i64,
             0,
@@ -83,10 +83,10 @@ impl ServerClock {
         let mut last = 0;
         for (k, jump) in self.jumps.iter().enumerate() {
             let name = |sub: &str| format!("{field}.jumps[{k}].{sub}");
-            within_signed(&name("at_ms"), jump.at_ms, 0, JUMP_AT_MS_MAX, "")?;
+            within(&name("at_ms"), jump.at_ms, 0, JUMP_AT_MS_MAX, "")?;
             let by_ms_max = (JUMP_MAX.0 / MS) as i64;
             let forward = " (a clock only jumps forward)";
-            within_signed(&name("by_ms"), jump.by_ms, 1, by_ms_max, forward)?;
+            within(&name("by_ms"), jump.by_ms, 1, by_ms_max, forward)?;
             if jump.at_ms < last {
                 return Err(ScheduleError::Invalid {
                     field: name("at_ms"),
