@@ -6,10 +6,13 @@
 //! [`Ready`].
 
 use crate::error::{Error, Result};
+use crate::reads::{Read, Reads};
 use crate::rpc::{Reply, Request};
 use crate::service::{Admission, Applied, Service, Verdict};
 use crate::ClientId;
-use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode, Term};
+use raft_contract::{
+    ApplyMsg, Boot, Instant, Lease, LogIndex, NodeId, Persisted, RaftNode, ReadMode, Term,
+};
 use std::collections::BTreeMap;
 
 /// The fraction of `maxraftstate`, in tenths, at which a replica snapshots: at 90 % the
@@ -42,6 +45,9 @@ pub struct Ready<M, A, E> {
     /// What Raft's apply stream delivered and the state machine applied, in order: for
     /// testers that watch every replica apply the same commands at the same indices.
     pub applied: Vec<AppliedItem<E>>,
+    /// The leases under which Raft confirmed reads since the last call (lease mode, and
+    /// only from an implementation that reports its lease), for the lease monitor.
+    pub leases: Vec<Lease>,
 }
 
 /// One item of the apply stream, as a [`Ready`] reports it.
@@ -60,6 +66,7 @@ impl<M, A, E> Default for Ready<M, A, E> {
             messages: Vec::new(),
             replies: Vec::new(),
             applied: Vec::new(),
+            leases: Vec::new(),
         }
     }
 }
@@ -71,6 +78,7 @@ impl<M, A, E> Ready<M, A, E> {
             && self.messages.is_empty()
             && self.replies.is_empty()
             && self.applied.is_empty()
+            && self.leases.is_empty()
     }
 }
 
@@ -114,6 +122,8 @@ pub struct Replica<R, S: Service> {
     last_applied: LogIndex,
     /// Started requests by log index; every index is above `last_applied`.
     pending: BTreeMap<LogIndex, Pending>,
+    /// Read-only requests served without the log (`reads.rs`).
+    reads: Reads<S::Op>,
     replies: Vec<(u64, Reply<S::Answer>)>,
 }
 
@@ -145,6 +155,7 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
         fresh: S,
     ) -> Result<Replica<R, S>> {
         let id = boot.id;
+        let mode = boot.reads;
         let (index, service) = fresh.restore(&boot.persisted.snapshot.contiguous())?;
         let raft_state_size = boot.persisted.raft_state.len();
         let snapshot_size = boot.persisted.snapshot.len();
@@ -166,6 +177,7 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
             service,
             last_applied: index,
             pending: BTreeMap::new(),
+            reads: Reads::new(mode),
             replies: Vec::new(),
         })
     }
@@ -176,6 +188,10 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
     /// - Not the leader, or a leader that refuses to start it: `WrongLeader` at once.
     /// - Then as the service's [`Service::admit`] says: answer at once, refuse with
     ///   `WrongGroup`, drop, or start it.
+    /// - A read-only request ([`Service::read`]), in a run that reads by ReadIndex or
+    ///   lease, is handed to Raft's `read` and answered from the state once Raft
+    ///   confirmed it and the state reached the confirmed index; if Raft refuses it,
+    ///   it is started like any other.
     /// - A started request is answered once applied (or with `WrongLeader` if the
     ///   leadership is lost first). A retry of a request already started in the current
     ///   term only redirects the answer to the new `reply_to`; a newer request of the
@@ -218,6 +234,19 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
             assert_eq!(p.term, term, "{}: unswept pending of older term", self.id);
             p.reply_to = reply_to;
             return;
+        }
+        if self.reads.mode != ReadMode::Log && self.service.read(&req.op).is_some() {
+            let ctx = self.reads.next_ctx();
+            if self.raft.read(ctx, now) {
+                let read = Read {
+                    reply_to,
+                    seq: req.seq,
+                    op: req.op,
+                    term,
+                };
+                self.reads.wait(ctx, read);
+                return;
+            }
         }
         let (client, seq) = (req.client, req.seq);
         // A leader may refuse a write (the contract's `start` promises nothing): openraft
@@ -333,11 +362,28 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
                 });
                 self.apply(msg);
             }
+            for read in rd.reads {
+                self.reads.confirm(read.ctx, read.index);
+                out.leases.extend(read.lease);
+            }
             self.snapshot_if_due();
         }
+        self.serve_reads();
         self.sweep_pending();
         out.replies = std::mem::take(&mut self.replies);
         out
+    }
+
+    /// Answers the confirmed reads whose index the state reached.
+    fn serve_reads(&mut self) {
+        for read in self.reads.due(self.last_applied) {
+            let value = self.service.read(&read.op).expect("a read-only request");
+            let reply = Reply::Ok {
+                seq: read.seq,
+                value,
+            };
+            self.replies.push((read.reply_to, reply));
+        }
     }
 
     /// Applies one committed item from Raft.
@@ -460,6 +506,10 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
     /// clerk should look elsewhere.
     fn sweep_pending(&mut self) {
         let (term, leader) = self.raft.state();
+        for read in self.reads.lost(term, leader) {
+            self.replies
+                .push((read.reply_to, Reply::WrongLeader { seq: read.seq }));
+        }
         // Every pending request was started in one term: each start is preceded by a
         // sweep, which empties the map once the term moves on. So a leader still in that
         // term keeps them all, in O(1); anything else fails them all.
@@ -508,9 +558,9 @@ impl<R, S: Service> Replica<R, S> {
         self.last_applied
     }
 
-    /// The number of requests started and not yet answered.
+    /// The number of requests started (or reads taken) and not yet answered.
     pub fn pending_count(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.reads.len()
     }
 }
 

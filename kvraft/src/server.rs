@@ -72,6 +72,11 @@ impl Service for KvService {
         self.store.reply(&command.op)
     }
 
+    /// A Get reads the map as it is; Puts and Appends are logged.
+    fn read(&self, op: &Op) -> Option<String> {
+        matches!(op, Op::Get { .. }).then(|| self.store.reply(op))
+    }
+
     fn encode(&self, index: LogIndex, size_hint: usize) -> Vec<u8> {
         snapshot::encode_sized(index, &self.store, &self.sessions, size_hint)
     }
@@ -90,9 +95,10 @@ impl Service for KvService {
 
 /// One replica of the KV service (the lab's `KVServer`): Raft plus the map.
 ///
-/// Every Get, Put and Append goes through the log, so a server cut off from a majority
-/// never answers one (except a retry of a Put or Append it has already applied, answered
-/// from its session). See [`Replica`] for the entry points.
+/// Every Put and Append goes through the log, and so does every Get unless the run reads
+/// by ReadIndex or lease (`Boot::reads`), so a server cut off from a majority never
+/// answers one (except a retry of a Put or Append it has already applied, answered from
+/// its session; and, past its drift bound, a lease read). See [`Replica`] for the entry points.
 pub type KvServer<R> = Replica<R, KvService>;
 
 /// What a [`KvServer`] asks of its driver (see [`Ready`]).
@@ -130,6 +136,7 @@ mod tests {
             seed,
             now: Instant(0),
             settings: Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         }
     }
 

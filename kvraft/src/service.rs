@@ -87,6 +87,14 @@ pub trait Service: Sized {
     /// Called only on a replica where the clerk waits, so the others never copy a value.
     fn answer(&self, entry: &Self::Entry) -> Self::Answer;
 
+    /// The answer to a read-only operation from the current state, for a read served
+    /// without the log (Raft thesis §6.4); `None` for an operation that must be logged
+    /// (the default: every operation is).
+    fn read(&self, op: &Self::Op) -> Option<Self::Answer> {
+        let _ = op;
+        None
+    }
+
     /// The state through `index`, encoded, into a buffer of `size_hint` bytes to start
     /// with.
     fn encode(&self, index: LogIndex, size_hint: usize) -> Vec<u8>;

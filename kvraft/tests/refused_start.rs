@@ -83,6 +83,7 @@ fn replica_answers_wrong_leader_when_its_leader_refuses_a_write_and_starts_it_on
         seed: 1,
         now: Instant(0),
         settings: Settings::defaults(),
+        reads: raft_contract::ReadMode::Log,
     };
     let mut server = KvServer::<Leased<kvraft::Command>>::new(boot, None).expect("boots");
     let put = |seq| Request {

@@ -1,6 +1,6 @@
 //! Tunables of one Raft node, with defaults chosen for the MIT 6.5840 tester.
 
-use raft_contract::{Duration, Knob, Settings};
+use raft_contract::{Duration, Knob, ReadMode, Settings};
 
 /// Timing and size limits of one Raft node.
 ///
@@ -39,6 +39,16 @@ pub struct Config {
     /// majority leads on; with PreVote, the followers that still hear its heartbeats then
     /// refuse every other candidate, and no one can be elected.
     pub check_quorum: bool,
+    /// How the service reads ([`ReadMode`], thesis §6.4): through the log (the lab's way
+    /// and the default), by ReadIndex, or by lease. Set from the contract's `Boot::reads`.
+    pub reads: ReadMode,
+    /// The clock drift a lease allows for, in parts per million: a lease lasts
+    /// `election_timeout_min × (1 − ρ) / (1 + ρ)` from its confirming round, safe while
+    /// every clock's rate is within ρ of true time and no clock jumps (see
+    /// `read_only.rs`). 10 % by default, the most a simulated clock may drift
+    /// (`PPM_MAX`): generous, since a lease renews with every heartbeat and lapses only
+    /// when a majority stops answering.
+    pub lease_drift_bound_ppm: u64,
     /// The crate's own checks of cross-node invariants (two leaders in a term, a
     /// committed entry removed, ...); on by default. Only planted-bug nodes turn them
     /// off, so that what catches their bug is the tester, not the crate.
@@ -58,6 +68,8 @@ impl Default for Config {
             entries_per_message_max: 512,
             pre_vote: true,
             check_quorum: true,
+            reads: ReadMode::Log,
+            lease_drift_bound_ppm: 100_000,
             #[cfg(feature = "planted-bugs")]
             self_checks: true,
             #[cfg(feature = "planted-bugs")]
@@ -108,6 +120,12 @@ pub const KNOBS: &[Knob] = &[
         default: 1,
         choices: &[0, 1],
     },
+    Knob {
+        name: "lease_drift_ppm",
+        about: "the clock drift a read lease allows for, in parts per million (lease reads only)",
+        default: 100_000,
+        choices: &[20_000, 100_000],
+    },
 ];
 
 impl Config {
@@ -116,8 +134,9 @@ impl Config {
     // With the `planted-bugs` feature off, every field is named and the update is empty.
     #[allow(clippy::needless_update)]
     pub fn from_settings(settings: &Settings) -> Config {
-        let [entries, heartbeat, election_min, spread, pre_vote, check_quorum] = KNOBS else {
-            unreachable!("six knobs")
+        let [entries, heartbeat, election_min, spread, pre_vote, check_quorum, drift] = KNOBS
+        else {
+            unreachable!("seven knobs")
         };
         let ms = |knob: &Knob| Duration::from_millis(knob.value(settings));
         Config {
@@ -127,6 +146,7 @@ impl Config {
             entries_per_message_max: entries.value(settings),
             pre_vote: pre_vote.value(settings) != 0,
             check_quorum: check_quorum.value(settings) != 0,
+            lease_drift_bound_ppm: drift.value(settings),
             ..Config::default()
         }
     }
@@ -193,7 +213,7 @@ mod tests {
             assert!(knob.choices.contains(&knob.default), "{}", knob.name);
         }
         let combos = every_combination();
-        assert_eq!(combos.len(), 5 * 2 * 3 * 3 * 2 * 2);
+        assert_eq!(combos.len(), 5 * 2 * 3 * 3 * 2 * 2 * 2);
         for combo in combos {
             let mut s = Settings::defaults();
             for (name, value) in &combo {

@@ -7,7 +7,7 @@ use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
     Ack, Boot, Command, Error, Instant, Knob, LogIndex, MessageKind, NodeId, RaftFamily,
-    RaftMessage, RaftNode, Status, Term,
+    RaftMessage, RaftNode, ReadMode, Status, Term,
 };
 
 /// raftsim's Raft, registered for every command type (`--raft ours`).
@@ -17,6 +17,7 @@ pub struct Family;
 impl RaftFamily for Family {
     type Node<C: Command> = Raft<C>;
     const KNOBS: &'static [Knob] = crate::config::KNOBS;
+    const READS: &'static [ReadMode] = &ReadMode::ALL;
 }
 
 impl<C: Command> RaftMessage for Message<C> {
@@ -44,6 +45,7 @@ impl<C: Command> RaftMessage for Message<C> {
             },
             Message::InstallSnapshot(_) => MessageKind::Snapshot,
             Message::InstallSnapshotReply(_) => MessageKind::SnapshotReply,
+            Message::Confirm(_) | Message::ConfirmReply(_) => MessageKind::Other,
         }
     }
 
@@ -74,11 +76,15 @@ impl<C: Command> RaftNode<C> for Raft<C> {
     /// Boots with the lab's timing ([`Config::default`]), or with the timing and sizes
     /// that the settings ask for ([`Config::from_settings`]).
     fn boot(boot: Boot) -> Result<Self, Error> {
+        let config = Config {
+            reads: boot.reads,
+            ..Config::from_settings(&boot.settings)
+        };
         Raft::new(
             boot.id,
             boot.peers,
             boot.persisted,
-            Config::from_settings(&boot.settings),
+            config,
             boot.seed,
             boot.now,
         )
@@ -99,6 +105,15 @@ impl<C: Command> RaftNode<C> for Raft<C> {
 
     fn step(&mut self, from: NodeId, msg: Message<C>, now: Instant) {
         Raft::step(self, from, msg, now);
+    }
+
+    fn read(&mut self, ctx: u64, now: Instant) -> bool {
+        Raft::read(self, ctx, now)
+    }
+
+    /// A vote request ignored under a lease (§4.2.3, lease mode only).
+    fn discards(&self, msg: &Message<C>, now: Instant) -> bool {
+        self.ignores_vote_request(msg, now)
     }
 
     fn tick(&mut self, now: Instant) {

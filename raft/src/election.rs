@@ -113,6 +113,7 @@ impl<C: Command> Raft<C> {
         self.votes.clear();
         self.progress = vec![Progress::new(self.log.last_index()); self.peers];
         self.quorum_check_deadline = now + self.config.election_timeout_max;
+        self.reset_read_only();
         // No no-op entry: the lab's tests expect the first command at index 1. Entries of
         // earlier terms commit when a current-term entry does (§5.4.2).
         self.broadcast_heartbeat(now);

@@ -89,6 +89,7 @@ pub mod planted;
 mod pre_vote;
 mod progress;
 mod quorum_check;
+mod read_only;
 pub mod ready;
 mod replication;
 mod rng;
@@ -101,7 +102,7 @@ pub use contract::Family;
 pub use error::{Error, Result};
 pub use log::Entry;
 pub use message::{
-    AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply, Message, RequestVote,
+    AppendEntries, AppendEntriesReply, Confirm, InstallSnapshot, InstallSnapshotReply, Message, RequestVote,
     RequestVoteReply,
 };
 pub use node::Raft;

@@ -93,6 +93,17 @@ pub struct InstallSnapshotReply {
     pub last_included_index: LogIndex,
 }
 
+/// A leader's numbered round of "do I still lead?" for reads without the log (Raft
+/// thesis §6.4), and its answer, which echoes the round. Sent only by a node booted to
+/// serve reads by ReadIndex or by lease ([`crate::Config::reads`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirm {
+    /// The leader's term in a request; the follower's current term in an answer.
+    pub term: Term,
+    /// The round, numbered from 1 in each term of a leader.
+    pub round: u64,
+}
+
 /// A message between two Raft nodes. The sender is given separately to
 /// [`crate::Raft::step`] (the transport knows it), so messages do not repeat it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +128,11 @@ pub enum Message<C> {
     /// A peer answers a pre-vote: granted, with the pre-vote's term echoed; or refused,
     /// with the peer's own term.
     PreVoteReply(RequestVoteReply),
+    /// A leader asks its followers to confirm that it still leads (for reads without the
+    /// log); a follower of its term treats it as a heartbeat.
+    Confirm(Confirm),
+    /// A follower answers a [`Message::Confirm`] with its term and the round.
+    ConfirmReply(Confirm),
 }
 
 impl<C> Message<C> {
@@ -129,6 +145,7 @@ impl<C> Message<C> {
                 | Message::PreVote(_)
                 | Message::AppendEntries(_)
                 | Message::InstallSnapshot(_)
+                | Message::Confirm(_)
         )
     }
 
@@ -147,6 +164,7 @@ impl<C> Message<C> {
             Message::AppendEntriesReply(m) => Some(m.term),
             Message::InstallSnapshot(m) => Some(m.term),
             Message::InstallSnapshotReply(m) => Some(m.term),
+            Message::Confirm(m) | Message::ConfirmReply(m) => Some(m.term),
         }
     }
 }
@@ -209,6 +227,8 @@ impl<C> fmt::Display for Message<C> {
                 "InstallSnapshotReply {} last={}",
                 m.term, m.last_included_index
             ),
+            Message::Confirm(m) => write!(f, "Confirm {} round={}", m.term, m.round),
+            Message::ConfirmReply(m) => write!(f, "ConfirmReply {} round={}", m.term, m.round),
         }
     }
 }

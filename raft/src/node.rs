@@ -8,6 +8,7 @@ use crate::log::{Entry, Log};
 use crate::message::Message;
 use crate::persist;
 use crate::progress::Progress;
+use crate::read_only::ReadOnly;
 use crate::ready::Ready;
 use crate::rng::Rng;
 use raft_contract::Persisted;
@@ -50,6 +51,8 @@ pub struct Raft<C> {
     pub(crate) quorum_check_deadline: Instant,
     /// Leader only: one entry per peer (the leader's own entry is unused).
     pub(crate) progress: Vec<Progress>,
+    /// Leader only: confirmation rounds and reads without the log (`read_only.rs`).
+    pub(crate) read_only: ReadOnly,
     // Effects not yet handed out by `ready`.
     pub(crate) persist_pending: bool,
     pub(crate) outbox: Vec<(NodeId, Message<C>)>,
@@ -113,6 +116,7 @@ impl<C: Command> Raft<C> {
             leader_heard_at: None,
             quorum_check_deadline: now,
             progress: Vec::new(),
+            read_only: ReadOnly::default(),
             persist_pending: false,
             outbox: Vec::new(),
             snapshot_apply_pending: false,
@@ -161,6 +165,9 @@ impl<C: Command> Raft<C> {
             self.id
         );
         assert_ne!(from, self.id, "{}: message from itself", self.id);
+        if self.ignores_vote_request(&msg, now) {
+            return;
+        }
         // §5.1: any message with a higher term makes us a follower of that term.
         if let Some(term) = msg.term().filter(|t| *t > self.current_term) {
             if planted!(self, KeepLeadingOnHigherTerm)
@@ -184,6 +191,8 @@ impl<C: Command> Raft<C> {
             Message::AppendEntriesReply(m) => self.handle_append_entries_reply(from, m, now),
             Message::InstallSnapshot(m) => self.handle_install_snapshot(from, m, now),
             Message::InstallSnapshotReply(m) => self.handle_install_snapshot_reply(from, m, now),
+            Message::Confirm(m) => self.handle_confirm(from, m, now),
+            Message::ConfirmReply(m) => self.handle_confirm_reply(from, m),
         }
         invariant!(
             self,
@@ -254,6 +263,7 @@ impl<C: Command> Raft<C> {
             // grow the vector one reallocation at a time.
             messages: std::mem::replace(&mut self.outbox, Vec::with_capacity(self.peers)),
             apply: self.take_committed(),
+            reads: std::mem::take(&mut self.read_only.done),
         }
     }
 
@@ -399,6 +409,8 @@ impl<C: Command> Raft<C> {
         self.votes.clear();
         self.pre_votes.clear();
         self.progress.clear();
+        // Waiting reads are dropped: their caller gives up when the term or role moves.
+        self.reset_read_only();
     }
 
     /// Queues a message for the next `ready`.

@@ -69,7 +69,10 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
             boot.id,
             boot.peers,
             boot.persisted,
-            Config::planted(P::BUG, &boot.settings),
+            Config {
+                reads: boot.reads,
+                ..Config::planted(P::BUG, &boot.settings)
+            },
             boot.seed,
             boot.now,
         )
@@ -107,6 +110,14 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
 
     fn step(&mut self, from: NodeId, msg: Message<C>, now: Instant) {
         self.raft.step(from, msg, now);
+    }
+
+    fn read(&mut self, ctx: u64, now: Instant) -> bool {
+        self.raft.read(ctx, now)
+    }
+
+    fn discards(&self, msg: &Message<C>, now: Instant) -> bool {
+        self.raft.ignores_vote_request(msg, now)
     }
 
     fn tick(&mut self, now: Instant) {
@@ -168,6 +179,7 @@ mod tests {
             seed: 0,
             now: ms(0),
             settings: Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         };
         Planted::boot(boot).expect("boots")
     }

@@ -63,6 +63,7 @@ impl<C: Command> Raft<C> {
             }
         }
         self.heartbeat_deadline = now + interval;
+        self.renew_lease(now);
     }
 
     /// Leader: sends entries from the follower's `next_index` (or the snapshot, if they

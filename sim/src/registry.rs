@@ -24,6 +24,9 @@ pub struct Registered {
     pub description: &'static str,
     /// The settings it lets the swarm vary ([`raft_contract::RaftFamily::KNOBS`]).
     pub knobs: &'static [Knob],
+    /// The read modes it supports (`RaftFamily::READS`), which `--reads` is checked
+    /// against.
+    pub reads: &'static [raft_contract::ReadMode],
     /// What it supports of the lab's contract (snapshots): the swarm draws nothing it
     /// does not support.
     pub options: LabOptions,
@@ -37,6 +40,7 @@ impl Registered {
             name: I::NAME,
             description: I::DESCRIPTION,
             knobs: I::KNOBS,
+            reads: I::READS,
             options: I::options(),
             scenarios: scenarios_of::<I>,
         }

@@ -38,6 +38,9 @@ pub struct RunConfig {
     /// starts on `clocks[i]`, a server past the end and every clerk on the identity
     /// clock. Empty in lab scenarios and sweeps; a schedule file's `clocks` fill it.
     pub clocks: Vec<crate::engine::Clock>,
+    /// How KV servers serve Gets (`--reads`): through the log (the lab's way, the
+    /// default), by ReadIndex or by lease. Raft and shardkv runs ignore it.
+    pub reads: raft_contract::ReadMode,
 }
 
 impl RunConfig {
@@ -50,10 +53,13 @@ impl RunConfig {
     }
 
     /// The flags a replay of this run repeats beyond its seed: the budget's bounds off
-    /// their defaults, then each knob set by hand.
+    /// their defaults, then each knob set by hand, then the read mode if not the log.
     pub fn replay_flags(&self) -> Vec<String> {
         let mut flags = self.budget.flags();
         flags.extend(self.settings.iter().map(|(k, v)| format!("--set {k}={v}")));
+        if self.reads != raft_contract::ReadMode::Log {
+            flags.push(format!("--reads {}", self.reads));
+        }
         flags
     }
 

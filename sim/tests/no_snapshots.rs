@@ -192,6 +192,7 @@ fn the_wrapper_refuses_snapshots() {
         seed: 1,
         now: Instant(0),
         settings: Default::default(),
+        reads: raft_contract::ReadMode::Log,
     })
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(

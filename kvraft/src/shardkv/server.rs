@@ -321,6 +321,7 @@ mod tests {
             seed: 3,
             now: Instant(0),
             settings: raft_contract::Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         };
         let mut s = Server::new(boot, None, Gid(100), 3, ClientId(9)).expect("fresh");
         let now = s.replica().next_deadline();

@@ -20,6 +20,8 @@
 //! - [`status`]: [`Status`], [`SnapshotPoint`] and [`Role`].
 //! - [`knob`]: the [`Knob`]s an implementation lets the tester vary, and the
 //!   [`Settings`] a node boots with.
+//! - [`read`]: reads without the log, an optional capability: [`ReadMode`] (log,
+//!   ReadIndex, lease) and the [`ReadState`] of a confirmed read.
 //!
 //! raftsim's own Raft (the `raft` crate) implements the trait directly; tikv's raft-rs
 //! through an adapter crate. The README's "Test your own Raft" shows a skeleton.
@@ -30,6 +32,7 @@ pub mod kind;
 pub mod knob;
 pub mod node;
 pub mod persisted;
+pub mod read;
 pub mod ready;
 pub mod status;
 pub mod types;
@@ -39,6 +42,7 @@ pub use kind::MessageKind;
 pub use knob::{Knob, Refusal, Settings};
 pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
 pub use persisted::Persisted;
+pub use read::{Lease, ReadMode, ReadState};
 pub use ready::{ApplyMsg, Ready};
 pub use status::{Role, SnapshotPoint, Status};
 pub use types::{Duration, Instant, LogIndex, NodeId, Term};

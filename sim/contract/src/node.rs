@@ -3,6 +3,7 @@
 use crate::kind::MessageKind;
 use crate::knob::{Knob, Settings};
 use crate::persisted::Persisted;
+use crate::read::ReadMode;
 use crate::ready::Ready;
 use crate::status::Status;
 use crate::types::{Instant, LogIndex, NodeId, Term};
@@ -98,6 +99,9 @@ pub struct Boot {
     /// every knob at its default, as in every lab scenario). The same for every node of
     /// a run and every restart.
     pub settings: Settings,
+    /// How the service serves reads in this run: [`ReadMode::Log`] in every lab scenario.
+    /// Always one of [`RaftFamily::READS`]; the same for every node of a run.
+    pub reads: ReadMode,
 }
 
 /// Why a call was refused.
@@ -182,6 +186,21 @@ pub trait RaftNode<C: Command>: Sized {
         false
     }
 
+    /// Starts a read without the log, in the mode the node booted with
+    /// ([`Boot::reads`], see [`crate::read`]), tagged `ctx`.
+    ///
+    /// True if the node took it: a [`crate::ReadState`] with `ctx` comes out of a later
+    /// [`RaftNode::ready`] once the read is confirmed, or never if leadership is lost
+    /// first (the caller gives up when the term moves). False if it refuses now: not the
+    /// leader, no entry of its term committed yet (its commit index may be stale), a lapsed
+    /// lease, or a node booted with [`ReadMode::Log`]. The caller then reads through the
+    /// log. False by default: an implementation that supports no other mode keeps
+    /// [`RaftFamily::READS`] at its default.
+    fn read(&mut self, ctx: u64, now: Instant) -> bool {
+        let _ = (ctx, now);
+        false
+    }
+
     /// Lets time pass: handles every deadline that expired by `now`. Called at
     /// [`RaftNode::next_deadline`] or later; a call before it does nothing.
     fn tick(&mut self, now: Instant);
@@ -241,4 +260,8 @@ pub trait RaftFamily: 'static {
     /// The settings this implementation lets the tester vary, read from
     /// [`Boot::settings`] (see [`crate::knob`]). None by default.
     const KNOBS: &'static [Knob] = &[];
+
+    /// The read modes this implementation supports ([`RaftNode::read`]). Only
+    /// [`ReadMode::Log`] by default: the tester refuses a run that asks for another.
+    const READS: &'static [ReadMode] = &[ReadMode::Log];
 }

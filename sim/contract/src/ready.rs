@@ -1,6 +1,7 @@
 //! The outputs of a node: what to save, what to send and what to apply.
 
 use crate::persisted::Persisted;
+use crate::read::ReadState;
 use crate::types::{LogIndex, NodeId, Term};
 
 /// One committed item for the service, in log order (the lab's `ApplyMsg`).
@@ -63,6 +64,10 @@ pub struct Ready<C, M> {
     /// Committed items for the service, in log order, each exactly once per life of the
     /// node.
     pub apply: Vec<ApplyMsg<C>>,
+    /// Reads confirmed since the last call ([`crate::RaftNode::read`]). The driver hands
+    /// them to the service after `apply`, which answers each once it has applied through
+    /// its index.
+    pub reads: Vec<ReadState>,
 }
 
 impl<C, M> Default for Ready<C, M> {
@@ -71,6 +76,7 @@ impl<C, M> Default for Ready<C, M> {
             persist: None,
             messages: Vec::new(),
             apply: Vec::new(),
+            reads: Vec::new(),
         }
     }
 }
@@ -78,6 +84,9 @@ impl<C, M> Default for Ready<C, M> {
 impl<C, M> Ready<C, M> {
     /// True when there is nothing to persist, send or apply.
     pub fn is_empty(&self) -> bool {
-        self.persist.is_none() && self.messages.is_empty() && self.apply.is_empty()
+        self.persist.is_none()
+            && self.messages.is_empty()
+            && self.apply.is_empty()
+            && self.reads.is_empty()
     }
 }

@@ -113,7 +113,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     // The timeline and the table are drawn from the kept trace's records.
     // The flags override a schedule file's bounds, which override the defaults.
     config.budget = args.budget.over(config.budget.clone())?;
-    config.settings = args.knobs.settings(args.raft.implementation()?.knobs)?;
+    let implementation = args.raft.implementation()?;
+    config.settings = args.knobs.settings(implementation.knobs)?;
+    config.reads = args.knobs.reads(implementation.name, implementation.reads)?;
     config.keep_trace = args.trace.is_some() || args.timeline.is_some() || args.summary;
     config.keep_history = args.history.is_some();
     let seed = config.seed;

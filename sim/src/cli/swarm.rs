@@ -90,6 +90,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
     }
     let mut runner = Runner::from_args(&args.runner)?;
     runner.settings = args.knobs.settings(implementation.knobs)?;
+    runner.reads = args.knobs.reads(implementation.name, implementation.reads)?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
     let banner = format!(
@@ -116,6 +117,7 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
         seeds: range,
         knobs: args.knobs.knobs(),
         settings: runner.settings.clone(),
+        reads: runner.reads,
         check_determinism: runner.check_determinism,
     };
     let json_header = Header::Sweep {

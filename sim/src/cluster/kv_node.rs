@@ -13,7 +13,7 @@ use super::replica_driver::{carry_out, ReplicaWire};
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind};
 use crate::monitor::observed::Observed;
 use kvraft::{ClerkReply, ClerkRequest, Command, KvServer, Op};
-use raft_contract::{RaftMessage, RaftNode, Settings};
+use raft_contract::{Boot, RaftMessage, RaftNode, ReadMode, Settings};
 use serde::Serialize;
 
 pub use super::clerk_driver::CLERK_RETRY;
@@ -102,7 +102,7 @@ fn wire<R: RaftNode<Command>>() -> Wire<KvNode<R>, Op> {
 
 impl<R: RaftNode<Command>> KvNode<R> {
     /// A server of `peers` replicas, restored from its disk, its Raft booted with the
-    /// run's `settings`.
+    /// run's `settings`, serving Gets as `reads` says.
     ///
     /// # Panics
     /// If its disk does not decode: only the server writes it, so that is a bug.
@@ -111,8 +111,13 @@ impl<R: RaftNode<Command>> KvNode<R> {
         peers: usize,
         maxraftstate: Option<usize>,
         settings: &Settings,
+        reads: ReadMode,
     ) -> KvNode<R> {
-        let kv = KvServer::new(boot_of(&init, peers, settings), maxraftstate)
+        let boot = Boot {
+            reads,
+            ..boot_of(&init, peers, settings)
+        };
+        let kv = KvServer::new(boot, maxraftstate)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         KvNode::Server(Box::new(ServerNode {
             kv,

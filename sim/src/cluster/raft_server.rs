@@ -57,6 +57,8 @@ pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize, settings: &Setting
         seed: init.seed,
         now: init.now,
         settings: settings.clone(),
+        // Only KV servers read without the log; they set it (see `KvNode::server`).
+        reads: raft_contract::ReadMode::Log,
     }
 }
 

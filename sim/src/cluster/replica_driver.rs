@@ -39,6 +39,7 @@ pub fn carry_out<N: Node, M: RaftMessage, A, E: Serialize>(
             AppliedItem::Snapshot(index) => Applied::Snapshot { index: *index },
         });
     }
+    observed.leases.extend(ready.leases);
     for (to, reply) in ready.replies {
         let to = u32::try_from(to).expect("reply address is a node id");
         ctx.send(NodeId(to), (wire.reply)(reply));

@@ -184,6 +184,7 @@ mod tests {
             },
             log: f,
             observed,
+            leases: &[],
         }
     }
 

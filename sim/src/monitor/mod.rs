@@ -8,7 +8,7 @@
 //! [`leader_completeness`] (with the agreement of committed entries),
 //! [`state_machine_safety`], [`apply_order`], [`durability`] (what a node acknowledged
 //! survives its crash), [`acknowledged_entries`] (and its running log keeps it) and
-//! [`term_rule`]. [`log_shadow`] keeps each node's log as last seen, so that the log
+//! [`term_rule`], and [`lease_safety`] for reads served under a lease. [`log_shadow`] keeps each node's log as last seen, so that the log
 //! checks look only at what changed. A violation fails the run at once, naming the
 //! property, the nodes, the term, the index and the event ([`Violation`]).
 
@@ -19,6 +19,7 @@ pub mod durability;
 pub mod election_safety;
 pub mod leader_append_only;
 pub mod leader_completeness;
+pub mod lease_safety;
 pub mod log_matching;
 pub mod log_shadow;
 pub mod observed;
@@ -40,6 +41,7 @@ use durability::Durability;
 use election_safety::ElectionSafety;
 use leader_append_only::LeaderAppendOnly;
 use leader_completeness::LeaderCompleteness;
+use lease_safety::{LeaseSafety, TrueLease};
 use log_matching::LogMatching;
 use log_shadow::LogShadow;
 use raft_contract::Status;
@@ -69,6 +71,7 @@ pub struct Monitors {
     state_machine: StateMachineSafety,
     durability: Durability,
     acknowledged: AcknowledgedEntries,
+    leases: LeaseSafety,
     /// The first violation found, kept for the run's timeline.
     violation: Option<Violation>,
 }
@@ -87,6 +90,7 @@ impl Monitors {
             state_machine: StateMachineSafety::default(),
             durability: Durability::default(),
             acknowledged: AcknowledgedEntries::default(),
+            leases: LeaseSafety::default(),
             violation: None,
         }
     }
@@ -147,6 +151,7 @@ impl Monitors {
         self.completeness.check(previous.as_ref(), view, &changes)?;
         node.apply_order.check(previous.as_ref(), view)?;
         self.state_machine.check(view)?;
+        self.leases.check(view, view.leases)?;
         self.durability.record(view);
         self.votes.record(view);
         self.commits.record(view);
@@ -175,6 +180,7 @@ impl Monitors {
         event: u64,
         raft: &dyn RaftRead,
         observed: &crate::monitor::observed::Observed,
+        leases: &[TrueLease],
         trace: Option<&str>,
     ) -> crate::outcome::Verdict {
         if !self.enabled {
@@ -188,6 +194,7 @@ impl Monitors {
             status: raft.status(),
             log: &log,
             observed,
+            leases,
         };
         self.check(&view).map_err(|v| {
             let failed = failure(&v, trace);

@@ -56,6 +56,8 @@ pub struct Observed {
     pub sent_term: Option<Term>,
     /// What was applied, in order.
     pub applied: Vec<Applied>,
+    /// The leases under which reads were confirmed, in the node's clock.
+    pub leases: Vec<raft_contract::Lease>,
 }
 
 impl Observed {
@@ -65,6 +67,7 @@ impl Observed {
         self.acks.clear();
         self.sent_term = None;
         self.applied.clear();
+        self.leases.clear();
     }
 
     /// Records the acknowledgement `msg` carries to `to`, if any.

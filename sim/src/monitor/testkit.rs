@@ -91,6 +91,7 @@ impl Fake {
             status: self.status(),
             log: &log,
             observed: &self.observed,
+            leases: &[],
         };
         let verdict = m.check(&view);
         self.observed.clear();

@@ -29,6 +29,9 @@ pub struct NodeView<'a> {
     pub log: &'a dyn Fn(LogIndex) -> Option<Term>,
     /// What the handler did.
     pub observed: &'a Observed,
+    /// The leases it confirmed reads under, in true time (the tester converts
+    /// [`Observed::leases`] through the node's clock).
+    pub leases: &'a [crate::monitor::lease_safety::TrueLease],
 }
 
 impl NodeView<'_> {

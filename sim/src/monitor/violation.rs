@@ -34,6 +34,8 @@ pub enum Property {
     /// Figure 2: a message carrying term T leaves its receiver at term T or above, and a
     /// leader that learns of a higher term stops leading.
     TermRule,
+    /// Leases under which leaders served reads never overlap across terms (true time).
+    LeaseSafety,
 }
 
 impl Property {
@@ -51,6 +53,7 @@ impl Property {
             Property::Durability => "Durability",
             Property::AcknowledgedEntries => "Acknowledged Entries",
             Property::TermRule => "Term Rule",
+            Property::LeaseSafety => "Lease Safety",
         }
     }
 }

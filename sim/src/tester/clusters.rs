@@ -158,12 +158,13 @@ impl Clusters {
         event: u64,
         raft: &dyn RaftRead,
         observed: &Observed,
+        leases: &[crate::monitor::lease_safety::TrueLease],
         trace: Option<&str>,
     ) -> Verdict {
         let c = &mut self.list[cluster.0];
         let watched = c
             .monitors
-            .watch(peer, incarnation, event, raft, observed, trace);
+            .watch(peer, incarnation, event, raft, observed, leases, trace);
         match c.name {
             None => watched,
             Some(name) => watched.map_err(|f| Failure(format!("{name} (server {node}): {}", f.0))),

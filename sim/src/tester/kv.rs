@@ -75,7 +75,7 @@ impl<I: Implementation> Suite for KvSuite<I> {
         let n = setup.servers;
         let max = setup.maxraftstate;
         let servers: Vec<NodeId> = (0..n)
-            .map(|i| t.add_server(i, |init| KvNode::server(init, n, max, &base.settings)))
+            .map(|i| t.add_server(i, |init| KvNode::server(init, n, max, &base.settings, base.reads)))
             .collect();
         t.suite.servers = servers.clone();
         t.add_cluster(None, Arc::new(servers));
@@ -286,9 +286,9 @@ impl<I: Implementation> Tester<KvSuite<I>> {
     /// A monitor's violation in the restarted server (Durability is checked here).
     pub fn start_server(&mut self, i: usize) -> Verdict {
         let (n, max) = (self.n(), self.suite.maxraftstate);
-        let settings = &self.settings;
+        let (settings, reads) = (&self.settings, self.reads);
         self.sim.restart(self.suite.servers[i], |init| {
-            KvNode::server(init, n, max, settings)
+            KvNode::server(init, n, max, settings, reads)
         });
         self.watch(self.suite.servers[i])
     }

@@ -12,7 +12,7 @@ use crate::monitor::observed::Observed;
 use crate::monitor::RaftRead;
 use crate::outcome::{Parts, Verdict};
 use crate::scenario::RunConfig;
-use raft_contract::Settings;
+use raft_contract::{ReadMode, Settings};
 use std::sync::Arc;
 
 /// What every tester is built from, whatever its suite.
@@ -29,6 +29,8 @@ pub struct Base {
     pub budget: crate::engine::Budget,
     /// The servers' clocks, by server number ([`crate::scenario::RunConfig::clocks`]).
     pub clocks: Vec<Clock>,
+    /// How KV servers serve Gets ([`crate::scenario::RunConfig::reads`]).
+    pub reads: ReadMode,
 }
 
 /// A simulation under test: the core every tester shares, and the suite `S` that makes
@@ -49,6 +51,8 @@ pub struct Tester<S: Suite> {
     pub metrics: Vec<(String, f64)>,
     /// The settings every Raft node boots with, at its start and every restart.
     pub settings: Settings,
+    /// How KV servers serve Gets, at their start and every restart.
+    pub reads: ReadMode,
     /// The servers' clocks, by server number (the identity past the end).
     clocks: Vec<Clock>,
     /// What the tester has of its own.
@@ -65,6 +69,7 @@ impl<S: Suite> Tester<S> {
             settings: Settings::defaults(),
             budget: crate::engine::Budget::default(),
             clocks: Vec::new(),
+            reads: ReadMode::Log,
         };
         S::build(&base, setup)
     }
@@ -86,6 +91,7 @@ impl<S: Suite> Tester<S> {
             trap: None,
             metrics: Vec::new(),
             settings: base.settings.clone(),
+            reads: base.reads,
             clocks: base.clocks.clone(),
             suite,
         }

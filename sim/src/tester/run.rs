@@ -57,6 +57,7 @@ pub fn run<S: Suite>(
         settings,
         budget: config.budget.clone(),
         clocks: config.clocks.clone(),
+        reads: config.reads,
     };
     let mut t = S::build(&base, setup);
     if config.unmonitored {

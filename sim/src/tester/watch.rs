@@ -5,6 +5,7 @@
 use super::rig::{Suite, Tester};
 use super::tasks::{Task, Wake};
 use crate::engine::{Context, NodeId};
+use crate::monitor::lease_safety::TrueLease;
 use crate::monitor::observed::Observed;
 use crate::outcome::{Failure, Verdict};
 use raft_contract::{Status, Term};
@@ -43,8 +44,26 @@ impl<S: Suite> Tester<S> {
         let trace = self.sim.trace().text();
         let clusters = &mut self.clusters;
         let trapped = self.trap.is_some();
+        let clock = self.sim.clock(node);
         let seen = S::visit(n, |raft, observed| {
-            let verdict = clusters.watch(member, node, incarnation, event, raft, observed, trace);
+            // Leases come in the node's clock; Lease Safety judges them in true time.
+            let leases: Vec<TrueLease> = (observed.leases.iter())
+                .map(|l| TrueLease {
+                    term: l.term,
+                    from: clock.true_at(l.from),
+                    until: clock.true_at(l.until),
+                })
+                .collect();
+            let verdict = clusters.watch(
+                member,
+                node,
+                incarnation,
+                event,
+                raft,
+                observed,
+                &leases,
+                trace,
+            );
             let sprung = trapped.then(|| {
                 let status = raft.status();
                 let last_term = raft.log_term(status.last_index);

@@ -53,7 +53,7 @@ use crate::outcome::{Knobs, Outcome};
 use crate::registry::Registered;
 use crate::scenario::{Part, RunConfig, Scenario};
 use crate::swarm::Workload;
-use raft_contract::Settings;
+use raft_contract::{ReadMode, Settings};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -109,6 +109,7 @@ pub struct Runs {
     knobs: Knobs,
     budget: Budget,
     settings: Settings,
+    reads: ReadMode,
     replay: Option<replay::Asked>,
 }
 
@@ -123,6 +124,7 @@ impl Runs {
             knobs: Knobs::default(),
             budget: Budget::default(),
             settings: Settings::defaults(),
+            reads: ReadMode::Log,
             replay: None,
         }
     }
@@ -169,6 +171,21 @@ impl Runs {
             panic!("raftsim: {refusal}");
         }
         self
+    }
+
+    /// How KV servers serve Gets in every run, as `raftsim --reads` does: through the
+    /// log (the default), by ReadIndex or by lease.
+    ///
+    /// # Panics
+    /// When the implementation does not support `reads` (`RaftFamily::READS`).
+    #[track_caller]
+    pub fn reads(self, reads: ReadMode) -> Runs {
+        assert!(
+            self.implementation.reads.contains(&reads),
+            "raftsim: {} does not read by {reads}",
+            self.implementation.name
+        );
+        Runs { reads, ..self }
     }
 
     /// The limits of each run (default: [`Budget::default`]).
@@ -278,6 +295,7 @@ impl Runs {
             knobs: self.knobs,
             budget: self.budget.clone(),
             settings: self.settings.clone(),
+            reads: self.reads,
             ..RunConfig::default()
         }
     }

@@ -336,6 +336,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
                     }
                 })
                 .collect(),
+            reads: Vec::new(),
         }
     }
 
@@ -426,6 +427,7 @@ mod tests {
             seed,
             now,
             settings: Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         };
         OpenraftNode::boot(boot).expect("boots")
     }

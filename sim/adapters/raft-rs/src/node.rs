@@ -361,6 +361,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             persist,
             messages: std::mem::take(&mut self.messages),
             apply: std::mem::take(&mut self.apply),
+            reads: Vec::new(),
         }
     }
 
@@ -408,6 +409,7 @@ mod tests {
             seed,
             now,
             settings: Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         };
         RaftRsNode::boot(boot).expect("boots")
     }

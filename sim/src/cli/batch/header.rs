@@ -61,6 +61,8 @@ pub struct Sweep {
     pub knobs: Knobs,
     /// The knobs `--set` fixed (empty without it).
     pub settings: raft_contract::Settings,
+    /// `--reads`.
+    pub reads: raft_contract::ReadMode,
     /// `--check-determinism`.
     pub check_determinism: bool,
 }
@@ -114,8 +116,16 @@ struct WireSweep {
     /// before `--set` existed).
     #[serde(default, skip_serializing_if = "raft_contract::Settings::is_empty")]
     set: raft_contract::Settings,
+    /// `--reads`; absent for reads through the log (and in files written before it).
+    #[serde(default, skip_serializing_if = "is_log")]
+    reads: raft_contract::ReadMode,
     check_determinism: bool,
     runs: u128,
+}
+
+/// True for reads through the log, which a header leaves out.
+fn is_log(reads: &raft_contract::ReadMode) -> bool {
+    *reads == raft_contract::ReadMode::Log
 }
 
 impl Header {
@@ -142,6 +152,7 @@ impl Header {
                     seeds: sweep.seeds.to_string(),
                     knobs: sweep.knobs.name().into(),
                     set: sweep.settings.clone(),
+                    reads: sweep.reads,
                     check_determinism: sweep.check_determinism,
                     runs: sweep.runs(),
                 }),
@@ -222,6 +233,7 @@ impl Header {
             seeds,
             knobs,
             settings: w.set,
+            reads: w.reads,
             check_determinism: w.check_determinism,
         };
         if w.runs != sweep.runs() {
@@ -258,6 +270,7 @@ mod tests {
             seeds: SeedRange::parse("0..10").unwrap_or_else(|e| panic!("{e}")),
             knobs: Knobs::Shipped,
             settings: raft_contract::Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
             check_determinism: true,
         }
     }

@@ -78,6 +78,8 @@ pub struct Runner {
     /// The knobs `--set` fixes for every run (the command sets them: they are checked
     /// against the implementation's knobs, which the runner does not know).
     pub settings: raft_contract::Settings,
+    /// How KV servers serve Gets in every run (`--reads`, checked by the command).
+    pub reads: raft_contract::ReadMode,
 }
 
 /// What a batch did.
@@ -122,6 +124,7 @@ impl Runner {
             requested,
             budget: args.budget.budget()?,
             settings: raft_contract::Settings::defaults(),
+            reads: raft_contract::ReadMode::Log,
         })
     }
 
@@ -280,6 +283,7 @@ fn run_job(job: &Job, runner: &Runner, budget: &Budget) -> Record {
         budget: budget.clone(),
         settings: runner.settings.clone(),
         clocks: Vec::new(),
+        reads: runner.reads,
     };
     let watch = Stopwatch::start();
     let outcome = crate::registry::run(&job.scenario, &config);

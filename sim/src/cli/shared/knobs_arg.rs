@@ -4,7 +4,7 @@
 use crate::cli::shared::error::{Error, Result};
 use crate::outcome::Knobs;
 use clap::{Args, ValueEnum};
-use raft_contract::{Knob, Settings};
+use raft_contract::{Knob, ReadMode, Settings};
 
 /// The `--knobs` flag of `run`, `sweep` and `swarm`.
 #[derive(Debug, Default, Args)]
@@ -20,6 +20,11 @@ pub struct KnobsArg {
     /// (`shrink` writes it into the schedule's knobs). Repeatable.
     #[arg(long = "set", value_name = "KNOB=VALUE")]
     pub set: Vec<String>,
+    /// How KV servers serve Gets: `log` (through the Raft log, the lab's way), `index`
+    /// (ReadIndex, Raft thesis §6.4) or `lease` (§6.4.1). Raft and shardkv runs ignore
+    /// it [default: log].
+    #[arg(long = "reads", value_name = "MODE")]
+    pub reads: Option<String>,
 }
 
 /// The values `--knobs` takes.
@@ -54,6 +59,30 @@ impl KnobsArg {
             Some(refusal) => Err(Error::Usage(format!("bad --set: {refusal}"))),
             None => Ok(settings),
         }
+    }
+
+    /// The read mode `--reads` asks for, checked against the modes the implementation
+    /// supports.
+    ///
+    /// # Errors
+    /// `Usage` (exit 64) for an unknown mode, or one the implementation does not support.
+    pub fn reads(&self, implementation: &str, supported: &[ReadMode]) -> Result<ReadMode> {
+        let Some(text) = &self.reads else {
+            return Ok(ReadMode::Log);
+        };
+        let Some(mode) = ReadMode::parse(text.trim()) else {
+            return Err(Error::Usage(format!(
+                "bad --reads {text:?}: expected log, index or lease"
+            )));
+        };
+        if !supported.contains(&mode) {
+            let names: Vec<&str> = supported.iter().map(|m| m.name()).collect();
+            return Err(Error::Usage(format!(
+                "bad --reads {mode}: {implementation} reads only by {}",
+                names.join(", ")
+            )));
+        }
+        Ok(mode)
     }
 
     /// The mode asked for, or the default.

@@ -1,0 +1,199 @@
+//! Reads without the log (Raft thesis §6.4): ReadIndex and leases.
+//!
+//! Both need the leader's commit index to be current, so a leader serves none until an
+//! entry of its own term has committed (§6.4 step 1; the lab forbids a no-op entry, so
+//! the service reads through the log until then). Both rest on numbered confirmation
+//! rounds ([`Message::Confirm`]): an answer echoes its round, so a late or duplicated
+//! answer can never vouch for a newer round than the one it answers.
+//! - **ReadIndex** (§6.4): a read waits for a round sent after it arrived to be answered
+//!   by a majority; then the service answers it once it has applied through the commit
+//!   index the read arrived at.
+//! - **Lease** (§6.4.1): the leader starts a round with every heartbeat. Once a majority
+//!   answered the round sent at `s` (the leader's clock), no other leader can exist until
+//!   each of them has let `election_timeout_min` pass on its own clock since it got the
+//!   round, because a server that heard from its leader that recently ignores vote
+//!   requests (§4.2.3, which [`Raft::ignores_vote_request`] applies to real votes too
+//!   in this mode). The leader serves reads at once until
+//!   `s + election_timeout_min × (1 − ρ) / (1 + ρ)`, where ρ is
+//!   [`crate::Config::lease_drift_bound_ppm`]: its clock may run slow and theirs fast by
+//!   at most ρ. Past that bound, or with a clock that jumps, a stale read is possible.
+
+use crate::message::{Confirm, Message};
+use crate::node::Raft;
+use raft_contract::{
+    Command, Duration, Instant, Lease, LogIndex, NodeId, ReadMode, ReadState, Role,
+};
+use std::collections::VecDeque;
+
+/// A leader's confirmation rounds and the reads waiting on them, for its current term.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReadOnly {
+    /// The last round sent (0: none yet in this term).
+    round: u64,
+    /// Rounds sent and not yet answered by a majority, with when they left, oldest first.
+    sent: VecDeque<(u64, Instant)>,
+    /// Per peer, the highest round it answered in this term.
+    answered: Vec<u64>,
+    /// The highest round a majority answered, and when it left.
+    confirmed: Option<(u64, Instant)>,
+    /// ReadIndex reads waiting for a round: (ctx, commit index at arrival, round).
+    waiting: VecDeque<(u64, LogIndex, u64)>,
+    /// Confirmed reads not yet handed out by `ready`.
+    pub(crate) done: Vec<ReadState>,
+}
+
+impl<C: Command> Raft<C> {
+    /// The contract's `read`: see the module documentation. True if the read was taken.
+    pub fn read(&mut self, ctx: u64, now: Instant) -> bool {
+        if self.config.reads == ReadMode::Log
+            || self.role != Role::Leader
+            || self.log.term_at(self.commit_index) != Some(self.current_term)
+        {
+            return false;
+        }
+        let index = self.commit_index;
+        match self.config.reads {
+            ReadMode::Log => false,
+            ReadMode::ReadIndex => {
+                if self.quorum() == 1 {
+                    self.read_only.done.push(ReadState {
+                        ctx,
+                        index,
+                        lease: None,
+                    });
+                    return true;
+                }
+                // A round that left at this very instant left after the read arrived.
+                let fresh = (self.read_only.sent.back()).is_some_and(|&(_, at)| at == now);
+                if !fresh {
+                    self.start_round(now);
+                }
+                let round = self.read_only.round;
+                self.read_only.waiting.push_back((ctx, index, round));
+                true
+            }
+            ReadMode::Lease => {
+                let Some(lease) = self.lease(now) else {
+                    return false;
+                };
+                self.read_only.done.push(ReadState {
+                    ctx,
+                    index,
+                    lease: Some(lease),
+                });
+                true
+            }
+        }
+    }
+
+    /// The lease in force at `now`, if any (a cluster of one always holds one).
+    fn lease(&self, now: Instant) -> Option<Lease> {
+        let from = if self.quorum() == 1 {
+            now
+        } else {
+            self.read_only.confirmed?.1
+        };
+        let until = from + self.lease_span();
+        (now < until).then_some(Lease {
+            term: self.current_term,
+            from,
+            until,
+        })
+    }
+
+    /// How long a lease lasts from its round's departure, by this node's clock.
+    pub(crate) fn lease_span(&self) -> Duration {
+        let million = 1_000_000u128;
+        let ppm = u128::from(self.config.lease_drift_bound_ppm).min(million);
+        let min = u128::from(self.config.election_timeout_min.0);
+        let span = min * (million - ppm) / (million + ppm);
+        Duration(u64::try_from(span).expect("shorter than the election timeout"))
+    }
+
+    /// Leader: resets the rounds for a new term (at election).
+    pub(crate) fn reset_read_only(&mut self) {
+        self.read_only = ReadOnly {
+            answered: vec![0; self.peers],
+            done: std::mem::take(&mut self.read_only.done),
+            ..ReadOnly::default()
+        };
+    }
+
+    /// Leader in lease mode: a round with every heartbeat keeps the lease fresh.
+    pub(crate) fn renew_lease(&mut self, now: Instant) {
+        if self.config.reads == ReadMode::Lease && self.quorum() > 1 {
+            self.start_round(now);
+        }
+    }
+
+    /// Sends the next confirmation round to every peer.
+    fn start_round(&mut self, now: Instant) {
+        self.read_only.round += 1;
+        let round = self.read_only.round;
+        self.read_only.sent.push_back((round, now));
+        let confirm = Confirm {
+            term: self.current_term,
+            round,
+        };
+        for peer in self.others() {
+            self.send(peer, Message::Confirm(confirm.clone()));
+        }
+    }
+
+    /// Follower side: a leader of our term (or newer, already adopted) is heard, as with
+    /// a heartbeat; an older one learns our term.
+    pub(crate) fn handle_confirm(&mut self, from: NodeId, m: Confirm, now: Instant) {
+        if m.term == self.current_term {
+            self.accept_leader(from, now);
+        }
+        let reply = Confirm {
+            term: self.current_term,
+            round: m.round,
+        };
+        self.send(from, Message::ConfirmReply(reply));
+    }
+
+    /// Leader side: records the answer, and confirms the rounds a majority answered.
+    pub(crate) fn handle_confirm_reply(&mut self, from: NodeId, m: Confirm) {
+        if self.role != Role::Leader || m.term != self.current_term {
+            return;
+        }
+        self.progress[from.index()].heard = true;
+        let answered = &mut self.read_only.answered[from.index()];
+        *answered = (*answered).max(m.round);
+        let mut others: Vec<u64> = (self.others())
+            .map(|p| self.read_only.answered[p.index()])
+            .collect();
+        others.sort_unstable_by(|a, b| b.cmp(a));
+        // The leader answers every round itself; a majority needs quorum - 1 others.
+        let round = others[self.quorum() - 2];
+        if self.read_only.confirmed.is_some_and(|(r, _)| r >= round) || round == 0 {
+            return;
+        }
+        let ro = &mut self.read_only;
+        while ro.sent.front().is_some_and(|&(r, _)| r < round) {
+            ro.sent.pop_front();
+        }
+        let &(r, at) = ro.sent.front().expect("an answered round was sent");
+        assert_eq!(r, round, "{}: round {round} answered but not sent", self.id);
+        ro.confirmed = Some((round, at));
+        while let Some(&(ctx, index, _)) = ro.waiting.front().filter(|w| w.2 <= round) {
+            ro.waiting.pop_front();
+            ro.done.push(ReadState {
+                ctx,
+                index,
+                lease: None,
+            });
+        }
+    }
+
+    /// §4.2.3 for real votes, in lease mode: a server that leads, or heard from its
+    /// leader within the shortest election timeout, ignores a vote request of a newer
+    /// term (it neither adopts the term nor answers), so that a lease holds. Pre-votes
+    /// follow the same rule in every mode ([`crate::Config::pre_vote`]).
+    pub(crate) fn ignores_vote_request(&self, msg: &Message<C>, now: Instant) -> bool {
+        self.config.reads == ReadMode::Lease
+            && matches!(msg, Message::RequestVote(m) if m.term > self.current_term)
+            && self.hears_leader(now)
+    }
+}
