@@ -106,6 +106,16 @@ pub enum Bug {
     /// and passed). Breaks no safety property; caught by the run budget's send-rate
     /// bound, which names the storm (`sim/tests/budget.rs`).
     AppendOnEveryReply,
+    /// A ReadIndex read is confirmed at once, without the round of heartbeats a majority
+    /// must answer (thesis §6.4 step 3): a leader deposed without knowing it answers
+    /// from its stale state. Breaks no property of the log; caught by the checker, as a
+    /// stale read in the KV history (ReadIndexPartitioned).
+    ReadWithoutConfirm,
+    /// A lease lasts the whole shortest election timeout from its round, without the
+    /// margin for clock drift (thesis §6.4.1: "the leader's lease … should account for
+    /// clock drift"): under clocks that drift, another leader can be elected while the
+    /// lease holds. Caught by Lease Safety (LeaseClockDrift).
+    LeaseWithoutMargin,
 }
 
 impl Bug {
@@ -133,6 +143,10 @@ impl Bug {
     /// rather than the monitors to catch.
     pub const AMPLIFIERS: [Bug; 1] = [Bug::AppendOnEveryReply];
 
+    /// Bugs of reads without the log: they break no property of the log, so only runs
+    /// that read by ReadIndex or lease show them (`sim/tests/read_bugs.rs`).
+    pub const READS: [Bug; 2] = [Bug::ReadWithoutConfirm, Bug::LeaseWithoutMargin];
+
     /// The bug's name as an implementation (`bug-forget-vote`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -153,6 +167,8 @@ impl Bug {
             Bug::DiscardLogOnSnapshot => "bug-discard-log-on-snapshot",
             Bug::AdoptTermUnsaved => "bug-adopt-term-unsaved",
             Bug::AppendOnEveryReply => "bug-append-on-every-reply",
+            Bug::ReadWithoutConfirm => "bug-read-without-confirm",
+            Bug::LeaseWithoutMargin => "bug-lease-without-margin",
         }
     }
 
@@ -180,6 +196,8 @@ impl Bug {
             Bug::AppendOnEveryReply => {
                 "leader answers every append reply with appends to every follower"
             }
+            Bug::ReadWithoutConfirm => "confirms ReadIndex reads without a heartbeat round",
+            Bug::LeaseWithoutMargin => "leases last a whole election timeout, no drift margin",
         }
     }
 }

@@ -102,8 +102,8 @@ pub use contract::Family;
 pub use error::{Error, Result};
 pub use log::Entry;
 pub use message::{
-    AppendEntries, AppendEntriesReply, Confirm, InstallSnapshot, InstallSnapshotReply, Message, RequestVote,
-    RequestVoteReply,
+    AppendEntries, AppendEntriesReply, Confirm, InstallSnapshot, InstallSnapshotReply, Message,
+    RequestVote, RequestVoteReply,
 };
 pub use node::Raft;
 pub use raft_contract::{

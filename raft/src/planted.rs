@@ -186,12 +186,15 @@ mod tests {
 
     #[test]
     fn planted_names_are_distinct_and_prefixed() {
-        let all = Bug::ALL.iter().chain(&Bug::AMPLIFIERS);
+        let all = Bug::ALL.iter().chain(&Bug::AMPLIFIERS).chain(&Bug::READS);
         let mut names: Vec<&str> = all.map(|b| b.name()).collect();
         assert!(names.iter().all(|n| n.starts_with("bug-")));
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), Bug::ALL.len() + Bug::AMPLIFIERS.len());
+        assert_eq!(
+            names.len(),
+            Bug::ALL.len() + Bug::AMPLIFIERS.len() + Bug::READS.len()
+        );
     }
 
     #[test]

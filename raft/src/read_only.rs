@@ -55,7 +55,7 @@ impl<C: Command> Raft<C> {
         match self.config.reads {
             ReadMode::Log => false,
             ReadMode::ReadIndex => {
-                if self.quorum() == 1 {
+                if self.quorum() == 1 || planted!(self, ReadWithoutConfirm) {
                     self.read_only.done.push(ReadState {
                         ctx,
                         index,
@@ -104,7 +104,12 @@ impl<C: Command> Raft<C> {
     /// How long a lease lasts from its round's departure, by this node's clock.
     pub(crate) fn lease_span(&self) -> Duration {
         let million = 1_000_000u128;
-        let ppm = u128::from(self.config.lease_drift_bound_ppm).min(million);
+        let bound = if planted!(self, LeaseWithoutMargin) {
+            0
+        } else {
+            self.config.lease_drift_bound_ppm
+        };
+        let ppm = u128::from(bound).min(million);
         let min = u128::from(self.config.election_timeout_min.0);
         let span = min * (million - ppm) / (million + ppm);
         Duration(u64::try_from(span).expect("shorter than the election timeout"))
@@ -195,5 +200,145 @@ impl<C: Command> Raft<C> {
         self.config.reads == ReadMode::Lease
             && matches!(msg, Message::RequestVote(m) if m.term > self.current_term)
             && self.hears_leader(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::message::{Confirm, Message, RequestVote};
+    use crate::testutil::{ack, appends, elect, fresh_with, ms};
+    use raft_contract::{Instant, LogIndex, NodeId, ReadMode, Role, Term};
+
+    /// Leader 0 of 3 reading in `mode`, with one command of its term committed (node 1
+    /// acknowledged it at `ms(1)`).
+    fn leader(mode: ReadMode) -> crate::Raft<u64> {
+        let config = Config {
+            reads: mode,
+            ..Config::default()
+        };
+        let mut r = fresh_with(0, 3, config);
+        let at = ms(1);
+        for (to, a) in appends(&elect(&mut r)) {
+            r.step(to, ack(&a), at);
+        }
+        r.ready();
+        assert!(!r.read(1, at), "nothing of its term committed yet");
+        r.start(7, at).expect("leads");
+        let sent = r.ready().messages;
+        let (_, a) = appends(&sent)[0].clone();
+        r.step(NodeId(1), ack(&a), at);
+        assert_eq!(r.commit_index(), LogIndex(1));
+        r.ready();
+        r
+    }
+
+    /// The rounds `msgs` carry, with their destinations.
+    fn rounds(msgs: &[(NodeId, Message<u64>)]) -> Vec<(NodeId, u64)> {
+        msgs.iter()
+            .filter_map(|(to, m)| match m {
+                Message::Confirm(c) => Some((*to, c.round)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn answer(r: &mut crate::Raft<u64>, from: u32, round: u64, at: Instant) {
+        let term = r.term();
+        r.step(
+            NodeId(from),
+            Message::ConfirmReply(Confirm { term, round }),
+            at,
+        );
+    }
+
+    #[test]
+    fn read_index_waits_for_a_round_a_majority_answers_after_the_read() {
+        let mut r = leader(ReadMode::ReadIndex);
+        assert!(r.read(5, ms(2)));
+        let sent = r.ready();
+        assert!(sent.reads.is_empty(), "not confirmed before a round");
+        let round = rounds(&sent.messages)[0].1;
+        // A duplicated answer to an older round vouches for nothing newer.
+        answer(&mut r, 1, round - 1, ms(3));
+        assert!(r.ready().reads.is_empty());
+        answer(&mut r, 2, round, ms(3));
+        let reads = r.ready().reads;
+        assert_eq!(reads.len(), 1);
+        assert_eq!((reads[0].ctx, reads[0].index), (5, LogIndex(1)));
+        assert_eq!(reads[0].lease, None);
+    }
+
+    #[test]
+    fn read_index_read_is_dropped_when_the_leader_steps_down() {
+        let mut r = leader(ReadMode::ReadIndex);
+        assert!(r.read(5, ms(2)));
+        let round = rounds(&r.ready().messages)[0].1;
+        let newer = Message::AppendEntries(crate::AppendEntries {
+            term: Term(9),
+            prev_log_index: LogIndex(0),
+            prev_log_term: Term(0),
+            entries: Vec::new(),
+            leader_commit: LogIndex(0),
+        });
+        r.step(NodeId(2), newer, ms(3));
+        r.ready();
+        answer(&mut r, 1, round, ms(4));
+        assert!(r.ready().reads.is_empty());
+        assert!(!r.read(6, ms(5)), "a follower refuses");
+    }
+
+    #[test]
+    fn lease_read_is_served_at_once_while_the_lease_holds_and_refused_after() {
+        let mut r = leader(ReadMode::Lease);
+        assert!(!r.read(5, ms(2)), "no round confirmed yet: no lease");
+        // The next heartbeat carries a round; its answer starts the lease.
+        let at = r.next_deadline();
+        r.tick(at);
+        let round = rounds(&r.ready().messages)[0].1;
+        answer(
+            &mut r,
+            1,
+            round,
+            at + raft_contract::Duration::from_millis(1),
+        );
+        assert!(r.read(6, at + raft_contract::Duration::from_millis(2)));
+        let lease = r.ready().reads[0]
+            .lease
+            .expect("a lease read reports its lease");
+        // 300 ms × 0.9 / 1.1: the shipped 10 % drift bound.
+        assert_eq!(
+            (lease.from, lease.until.0 - lease.from.0),
+            (at, 245_454_545)
+        );
+        assert!(!r.read(7, lease.until), "the lease lapsed");
+    }
+
+    #[test]
+    fn lease_mode_ignores_vote_requests_while_the_leader_is_heard() {
+        let config = Config {
+            reads: ReadMode::Lease,
+            ..Config::default()
+        };
+        let mut f = fresh_with(1, 3, config);
+        let heartbeat = Message::Confirm(Confirm {
+            term: Term(1),
+            round: 1,
+        });
+        f.step(NodeId(0), heartbeat, ms(10));
+        f.ready();
+        assert_eq!((f.term(), f.leader()), (Term(1), Some(NodeId(0))));
+        let vote = Message::RequestVote(RequestVote {
+            term: Term(2),
+            last_log_index: LogIndex(0),
+            last_log_term: Term(0),
+        });
+        assert!(f.ignores_vote_request(&vote, ms(309)));
+        f.step(NodeId(2), vote.clone(), ms(309));
+        assert_eq!(f.term(), Term(1), "term not adopted");
+        assert!(f.ready().messages.is_empty(), "no answer");
+        assert!(!f.ignores_vote_request(&vote, ms(310)));
+        f.step(NodeId(2), vote, ms(310));
+        assert_eq!((f.term(), f.role()), (Term(2), Role::Follower));
     }
 }

@@ -748,3 +748,29 @@ fn set_flag_runs_a_scenario_with_a_fix_off_and_refuses_bad_knobs() {
     raftsim(&["swarm", "--raft", "raft-rs", "--set", "pre_vote=x"])
         .assert_error(USAGE, "expected KNOB=VALUE");
 }
+
+#[test]
+fn reads_flag_reads_by_read_index_or_lease_and_refuses_bad_modes() {
+    let dir = scratch("run_reads");
+    let trace = dir.join("trace.txt");
+    let out = raftsim(&[
+        "run",
+        "Concurrent3A",
+        "--seed",
+        "1",
+        "--reads",
+        "lease",
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let text = std::fs::read_to_string(&trace).expect("a trace");
+    assert!(text.contains("Confirm t"), "the leader's lease rounds");
+    raftsim(&["run", "Concurrent3A", "--seed", "1", "--reads", "fast"])
+        .assert_error(USAGE, "bad --reads \"fast\": expected log, index or lease");
+    raftsim(&[
+        "sweep", "--raft", "openraft", "--filter", "3A", "--reads", "index",
+    ])
+    .assert_error(USAGE, "openraft reads only by log");
+    raftsim(&["shrink", "--seed", "1", "--reads", "lease"]).assert_error(USAGE, "bad --reads");
+}

@@ -115,7 +115,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     config.budget = args.budget.over(config.budget.clone())?;
     let implementation = args.raft.implementation()?;
     config.settings = args.knobs.settings(implementation.knobs)?;
-    config.reads = args.knobs.reads(implementation.name, implementation.reads)?;
+    config.reads = args
+        .knobs
+        .reads(implementation.name, implementation.reads)?;
     config.keep_trace = args.trace.is_some() || args.timeline.is_some() || args.summary;
     config.keep_history = args.history.is_some();
     let seed = config.seed;

@@ -90,7 +90,9 @@ pub fn run(args: &SwarmArgs) -> Result<u8> {
     }
     let mut runner = Runner::from_args(&args.runner)?;
     runner.settings = args.knobs.settings(implementation.knobs)?;
-    runner.reads = args.knobs.reads(implementation.name, implementation.reads)?;
+    runner.reads = args
+        .knobs
+        .reads(implementation.name, implementation.reads)?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
     let banner = format!(

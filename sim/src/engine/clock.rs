@@ -306,19 +306,30 @@ pub(crate) struct NodeClock {
     /// Nanoseconds added to the clock's reading (zero for a clock set before its node
     /// started).
     shift: i128,
+    /// The clock it replaced and the local instant of the replacement, for
+    /// [`NodeClock::true_at`] of earlier local instants.
+    before: Option<(Box<NodeClock>, Instant)>,
 }
 
 impl NodeClock {
     /// `clock` as it is, offset included: a node that starts with it.
     pub(crate) fn new(clock: Clock) -> NodeClock {
-        NodeClock { clock, shift: 0 }
+        NodeClock {
+            clock,
+            shift: 0,
+            before: None,
+        }
     }
 
     /// `clock` from true instant `now` on, shifted to read what `self` reads at `now`.
     pub(crate) fn replaced(&self, clock: Clock, now: Instant) -> NodeClock {
         let before = i128::from(self.local(now).0);
         let shift = before - i128::from(clock.local(now).0);
-        let replaced = NodeClock { clock, shift };
+        let replaced = NodeClock {
+            clock,
+            shift,
+            before: Some((Box::new(self.clone()), self.local(now))),
+        };
         assert_eq!(
             replaced.local(now),
             self.local(now),
@@ -347,6 +358,19 @@ impl NodeClock {
         let local = i128::from(self.clock.local(now).0) + self.shift;
         assert!(local >= 0, "local time {local}ns before 0 at {now}");
         Instant(u64::try_from(local).expect("virtual time overflow: a node's local time"))
+    }
+
+    /// The earliest true instant at which this node's clock showed (or will show) `local`:
+    /// through the clock that was in force then, for an instant before a replacement.
+    pub(crate) fn true_at(&self, local: Instant) -> Instant {
+        if let Some((before, switched)) = &self.before {
+            if local < *switched {
+                return before.true_at(local);
+            }
+        }
+        let unshifted = i128::from(local.0) - self.shift;
+        let unshifted = u64::try_from(unshifted.max(0)).expect("virtual time overflow");
+        self.clock.true_at(Instant(unshifted))
     }
 
     /// The true instant at which a timer set at true instant `now` for `after` of local

@@ -718,6 +718,13 @@ impl<N: Node> Sim<N> {
         self.slots[id.index()].clock.clock()
     }
 
+    /// The earliest true instant at which node `id`'s clock showed (or will show)
+    /// `local`, through every clock it was given ([`Sim::set_clock`]): how the monitors
+    /// judge in true time an instant a node reported in its own.
+    pub fn true_at(&self, id: NodeId, local: Instant) -> Instant {
+        self.slots[id.index()].clock.true_at(local)
+    }
+
     /// Node `id`'s local time now: what its `ctx.now()` reads.
     pub fn local_now(&self, id: NodeId) -> Instant {
         self.slots[id.index()].clock.local(self.now)

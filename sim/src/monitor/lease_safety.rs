@@ -47,16 +47,18 @@ impl LeaseSafety {
             hull.1 = hull.1.min(lease.from);
             hull.2 = hull.2.max(lease.until);
             let (from, until) = (hull.1, hull.2);
-            let other = (self.hulls.iter())
-                .find(|(t, h)| **t != lease.term && h.1 < until && from < h.2);
+            let other =
+                (self.hulls.iter()).find(|(t, h)| **t != lease.term && h.1 < until && from < h.2);
             if let Some((term, &(holder, other_from, other_until))) = other {
                 let detail = format!(
                     "{} served a lease read in term {} under a lease over [{}, {}), which overlaps the lease {holder} held in term {} over [{other_from}, {other_until}) (true time)",
                     view.node, lease.term.0, lease.from, lease.until, term.0
                 );
-                return Err(Violation::new(Property::LeaseSafety, view.node, view.event, detail)
-                    .with(holder)
-                    .term(lease.term));
+                return Err(
+                    Violation::new(Property::LeaseSafety, view.node, view.event, detail)
+                        .with(holder)
+                        .term(lease.term),
+                );
             }
         }
         Ok(())
@@ -69,7 +71,13 @@ mod tests {
     use crate::monitor::observed::Observed;
     use raft_contract::{LogIndex, Role, Status};
 
-    fn check(m: &mut LeaseSafety, node: u32, term: u64, from: u64, until: u64) -> Result<(), Violation> {
+    fn check(
+        m: &mut LeaseSafety,
+        node: u32,
+        term: u64,
+        from: u64,
+        until: u64,
+    ) -> Result<(), Violation> {
         let observed = Observed::default();
         let log = |_| None;
         let view = NodeView {
@@ -100,8 +108,14 @@ mod tests {
     fn lease_safety_accepts_leases_of_one_term_and_successive_terms() {
         let mut m = LeaseSafety::default();
         assert!(check(&mut m, 0, 2, 100, 390).is_ok());
-        assert!(check(&mut m, 0, 2, 200, 490).is_ok(), "one term overlaps itself");
-        assert!(check(&mut m, 1, 3, 490, 780).is_ok(), "touching is not overlapping");
+        assert!(
+            check(&mut m, 0, 2, 200, 490).is_ok(),
+            "one term overlaps itself"
+        );
+        assert!(
+            check(&mut m, 1, 3, 490, 780).is_ok(),
+            "touching is not overlapping"
+        );
     }
 
     #[test]
@@ -111,6 +125,9 @@ mod tests {
         let v = check(&mut m, 1, 3, 300, 590).unwrap_err();
         assert_eq!(v.property, Property::LeaseSafety);
         assert_eq!(v.nodes, vec![NodeId(1), NodeId(0)]);
-        assert!(v.detail.contains("overlaps the lease n0 held in term 2"), "{v}");
+        assert!(
+            v.detail.contains("overlaps the lease n0 held in term 2"),
+            "{v}"
+        );
     }
 }

@@ -12,6 +12,7 @@ mod raft_2a;
 mod raft_2b;
 mod raft_2c;
 mod raft_2d;
+mod reads;
 mod shard_common;
 mod shardctrler_4a;
 mod shardkv_4b;
@@ -42,7 +43,9 @@ pub fn raft<I: Implementation>() -> Vec<Scenario> {
 /// The scenarios of faults beyond the lab (partial connectivity), which every
 /// implementation supports.
 pub fn beyond<I: Implementation>() -> Vec<Scenario> {
-    beyond::scenarios::<I>()
+    let mut all = beyond::scenarios::<I>();
+    all.extend(reads::scenarios::<I>());
+    all
 }
 
 /// Every KV scenario implementation `I` supports, in the lab's order.

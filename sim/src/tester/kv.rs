@@ -75,7 +75,11 @@ impl<I: Implementation> Suite for KvSuite<I> {
         let n = setup.servers;
         let max = setup.maxraftstate;
         let servers: Vec<NodeId> = (0..n)
-            .map(|i| t.add_server(i, |init| KvNode::server(init, n, max, &base.settings, base.reads)))
+            .map(|i| {
+                t.add_server(i, |init| {
+                    KvNode::server(init, n, max, &base.settings, base.reads)
+                })
+            })
             .collect();
         t.suite.servers = servers.clone();
         t.add_cluster(None, Arc::new(servers));

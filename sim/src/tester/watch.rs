@@ -44,14 +44,14 @@ impl<S: Suite> Tester<S> {
         let trace = self.sim.trace().text();
         let clusters = &mut self.clusters;
         let trapped = self.trap.is_some();
-        let clock = self.sim.clock(node);
+        let sim = &self.sim;
         let seen = S::visit(n, |raft, observed| {
             // Leases come in the node's clock; Lease Safety judges them in true time.
             let leases: Vec<TrueLease> = (observed.leases.iter())
                 .map(|l| TrueLease {
                     term: l.term,
-                    from: clock.true_at(l.from),
-                    until: clock.true_at(l.until),
+                    from: sim.true_at(node, l.from),
+                    until: sim.true_at(node, l.until),
                 })
                 .collect();
             let verdict = clusters.watch(

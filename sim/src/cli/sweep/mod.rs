@@ -64,7 +64,9 @@ pub fn run(args: &SweepArgs) -> Result<u8> {
     let shard = args.shard.as_deref().map_or(Ok(Shard::ALL), Shard::parse)?;
     let mut runner = Runner::from_args(&args.runner)?;
     runner.settings = args.knobs.settings(implementation.knobs)?;
-    runner.reads = args.knobs.reads(implementation.name, implementation.reads)?;
+    runner.reads = args
+        .knobs
+        .reads(implementation.name, implementation.reads)?;
     let scenarios = Filter::select(filter.as_ref(), &implementation.scenarios())?;
     let jobs = plan(&scenarios, range, shard, args.knobs.knobs())?;
     runner.fit(jobs.len());
