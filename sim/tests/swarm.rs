@@ -24,6 +24,7 @@ fn kind(f: &Fault) -> &'static str {
         Fault::Crash { .. } => "crash",
         Fault::Trap { .. } => "trap",
         Fault::Network { .. } => "network",
+        Fault::DeafLeader { .. } => "deaf-leader",
     }
 }
 
@@ -52,6 +53,7 @@ fn every_kind_deterministic_and_passing(workload: Workload, raft: &str) {
         "crash-many",
         "trap",
         "network",
+        "deaf-leader",
     ];
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut sizes = BTreeSet::new();
@@ -274,6 +276,23 @@ fn swarm_live_during_faults_pre_vote_off_churns_but_progresses() {
     }
 }
 
+/// SwarmRaft seed `seed` on our Raft, run twice: it passes, both runs have one trace
+/// hash and one event count, and the first is returned.
+fn passing_twice(seed: u64) -> sim::outcome::Outcome {
+    let all = registry();
+    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&scenario, &config(seed));
+    let b = run(&scenario, &config(seed));
+    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
+    assert_eq!(
+        (a.trace_hash, a.events),
+        (b.trace_hash, b.events),
+        "seed {seed} is not deterministic: {}",
+        a.replay_command()
+    );
+    a
+}
+
 /// A run that checks liveness during faults says so in its profile line and is
 /// deterministic: two runs, one trace hash.
 #[test]
@@ -285,16 +304,7 @@ fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
                 .live_during_faults
         })
         .expect("a seed checks it");
-    let all = registry();
-    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
-    let a = run(&scenario, &config(seed));
-    let b = run(&scenario, &config(seed));
-    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
-    assert_eq!(
-        (a.trace_hash, a.events),
-        (b.trace_hash, b.events),
-        "seed {seed}"
-    );
+    let a = passing_twice(seed);
     let profile = a.profile.as_deref().unwrap_or("");
     assert!(
         profile.contains("live-during-faults[window>=8.5s]"),
@@ -306,4 +316,32 @@ fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
         run_plan(&plan, &[("check_quorum", 0)]),
     );
     assert_eq!(x.trace_hash, y.trace_hash, "a failing run replays too");
+}
+
+/// A run whose seed draws clocks names them in its profile line, replays to the same
+/// trace hash, and follows its schedule file to the same run; the same plan without its
+/// clocks is another run (the clocks are used, not just drawn).
+#[test]
+fn swarm_clocks_drawn_named_in_the_profile_and_deterministic() {
+    let plan = (0..)
+        .map(|s| Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, s))
+        .find(|p| p.clocks.len() >= 2 && p.clocks.iter().any(|c| !c.jumps.is_empty()))
+        .expect("a seed draws clocks with a jump");
+    let seed = plan.seed;
+    let a = passing_twice(seed);
+    let profile = a.profile.as_deref().unwrap_or("");
+    let named = format!(" clocks[{}]", plan.clocks[0]);
+    assert!(profile.contains(&named), "{profile} lacks {named}");
+    let by_file = run_plan(&plan, &[]);
+    assert_eq!(
+        by_file.trace_hash, a.trace_hash,
+        "the schedule file carries them"
+    );
+    let mut plain = plan.clone();
+    plain.clocks.clear();
+    assert_ne!(
+        run_plan(&plain, &[]).trace_hash,
+        a.trace_hash,
+        "seed {seed}"
+    );
 }
