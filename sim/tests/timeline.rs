@@ -105,43 +105,22 @@ fn page_of(outcome: &Outcome) -> String {
 /// A short scripted Raft run: three servers elect a leader and agree on two commands,
 /// then one is cut off for a while (so some messages are dropped).
 fn scripted_run() -> (RaftTester<Ours>, Timeline) {
-    let setup = RaftSetup {
-        servers: 3,
-        unreliable: false,
-        snapshot: false,
-    };
-    let mut t = RaftTester::<Ours>::new(2, true, setup);
-    t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");
-    t.disconnect(2);
-    t.one(Cmd::Int(2), 2, Retry::Never).expect("agreement");
-    t.sleep(Duration::from_millis(300)).expect("no failure");
-    t.connect(2);
-    t.sleep(Duration::from_millis(300)).expect("no failure");
-    let timeline = Timeline::of_sim("scripted".into(), &t.sim).expect("trace kept");
-    (t, timeline)
+    scripted_on(Vec::new(), "scripted")
 }
 
-/// The scripted run with two servers on clocks of their own from the start: n2 (which
-/// leads first) 250 ms ahead, 1500 ppm fast and stepped 300 ms forward at 0.8 s; n0
-/// 40 ppm slow. n1, which leads next, reads true time.
-fn drifting_run() -> (RaftTester<Ours>, Timeline) {
+/// The scripted run with its servers on `clocks` (by server number; none: true time).
+fn scripted_on(clocks: Vec<Clock>, title: &str) -> (RaftTester<Ours>, Timeline) {
     let setup = RaftSetup {
         servers: 3,
         unreliable: false,
         snapshot: false,
     };
-    let jump = Jump {
-        at: Instant::from_millis(800),
-        by: Duration::from_millis(300),
-    };
-    let clock = Clock::new(Duration::from_millis(250), 1_500, vec![jump]).expect("a valid clock");
-    let slow = Clock::new(Duration::ZERO, -40, Vec::new()).expect("a valid clock");
     let base = Base {
         seed: 2,
         keep_trace: true,
         settings: raft_contract::Settings::defaults(),
         budget: sim::engine::Budget::default(),
-        clocks: vec![slow, Clock::IDENTITY, clock],
+        clocks,
     };
     let mut t = RaftSuite::<Ours>::build(&base, setup);
     t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");
@@ -150,22 +129,40 @@ fn drifting_run() -> (RaftTester<Ours>, Timeline) {
     t.sleep(Duration::from_millis(300)).expect("no failure");
     t.connect(2);
     t.sleep(Duration::from_millis(300)).expect("no failure");
-    let mut timeline = Timeline::of_sim("drifting".into(), &t.sim).expect("trace kept");
+    let timeline = Timeline::of_sim(title.into(), &t.sim).expect("trace kept");
+    (t, timeline)
+}
+
+/// The scripted run with two servers on clocks of their own from the start: n2 (which
+/// leads first) 250 ms ahead, 1500 ppm fast and stepped 300 ms forward at 0.8 s; n0
+/// 40 ppm slow. n1, which leads next, reads true time.
+fn drifting_run() -> (RaftTester<Ours>, Timeline) {
+    let jump = Jump {
+        at: Instant::from_millis(800),
+        by: Duration::from_millis(300),
+    };
+    let clock = Clock::new(Duration::from_millis(250), 1_500, vec![jump]).expect("a valid clock");
+    let slow = Clock::new(Duration::ZERO, -40, Vec::new()).expect("a valid clock");
+    let (t, mut timeline) = scripted_on(vec![slow, Clock::IDENTITY, clock], "drifting");
     for (i, id) in t.server_ids().into_iter().enumerate() {
         timeline.set_lane(id, LaneKind::Server, format!("n{i}"));
     }
     (t, timeline)
 }
 
-/// The `locals` of a page's embedded data, if it has them.
-fn page_locals(html: &str) -> Option<serde_json::Value> {
+/// A page's embedded data.
+fn page_data(html: &str) -> serde_json::Value {
     let data = html
         .split("id=\"data\">")
         .nth(1)
         .and_then(|rest| rest.split("</script>").next())
         .expect("embedded data");
-    let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
-    data.get("locals").cloned()
+    serde_json::from_str(data).expect("JSON data")
+}
+
+/// The `locals` of a page's embedded data, if it has them.
+fn page_locals(html: &str) -> Option<serde_json::Value> {
+    page_data(html).get("locals").cloned()
 }
 
 /// A server on a clock of its own shows its local time: a column of the leader's local
@@ -344,13 +341,7 @@ fn timeline_summary_names_the_same_leaders_and_terms_as_the_page() {
     let outcome = (scenario.run)(&traced(0));
     let timeline = outcome.timeline.as_ref().expect("a timeline");
     let table = summary(timeline);
-    let html = page_of(&outcome);
-    let data = html
-        .split("id=\"data\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</script>").next())
-        .expect("embedded data");
-    let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+    let data = page_data(&page_of(&outcome));
     let lanes = data["lanes"].as_array().expect("lanes");
     let reigns = data["reigns"].as_array().expect("reigns");
     let from_page: Vec<(u64, String)> = reigns
