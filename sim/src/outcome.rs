@@ -93,6 +93,9 @@ pub struct RunId {
     /// The flags its replay command repeats: the budget's bounds that differ from the
     /// defaults (see [`crate::engine::Budget::flags`]), then knobs set with `--set`.
     pub replay_flags: Vec<String>,
+    /// The knobs set by hand (`--set`, [`crate::scenario::RunConfig::settings`]), which
+    /// a failure's `failure.txt` records for `shrink`.
+    pub settings: raft_contract::Settings,
 }
 
 impl RunId {
@@ -213,6 +216,8 @@ pub struct Outcome {
     pub schedule: Option<String>,
     /// The flags its replay command repeats (budget bounds off their defaults, `--set`).
     pub replay_flags: Vec<String>,
+    /// The knobs set by hand (`--set`), as the run's [`RunId`] names them.
+    pub settings: raft_contract::Settings,
     /// What the run used of its budget: its busiest node-second, its memory peak.
     pub usage: Usage,
     /// What the run's timeline page and leader table are drawn from (kept with the
@@ -247,6 +252,7 @@ impl Outcome {
             knobs: id.knobs,
             schedule: id.schedule,
             replay_flags: id.replay_flags,
+            settings: id.settings,
             usage: sim.usage(),
             timeline,
         }
@@ -264,6 +270,7 @@ impl Outcome {
             knobs: id.knobs,
             schedule: id.schedule,
             replay_flags: id.replay_flags,
+            settings: id.settings,
             ..Outcome::default()
         }
     }

@@ -73,6 +73,7 @@ impl RunConfig {
             profile: None,
             knobs: self.knobs,
             replay_flags: self.replay_flags(),
+            settings: self.settings.clone(),
         }
     }
 }

@@ -284,6 +284,79 @@ fn shrink_artifact_folder_uses_its_schedule_not_the_seeds_plan() {
     refused_by_clap(&["shrink", &text(&folder), "--workload", "kv", "--out", &out]);
 }
 
+/// A plan of three servers whose leader goes deaf one second in and stays so through a
+/// 12 s fault phase, checking liveness during faults: it fails with `check_quorum=0`
+/// (nothing commits) and passes shipped.
+fn deaf_leader_plan(seed: u64) -> Plan {
+    use sim::swarm::schedule::{Fault, Scheduled};
+    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+    let p = &mut plan.profile;
+    (p.servers, p.loss, p.duplicate, p.delay_ms_max) = (3, 0.0, 0.0, 0);
+    (p.long_reordering, p.span_ms, p.clients, p.faults) = (false, 12_000, 200, 1);
+    p.knobs = raft_contract::Settings::defaults();
+    p.live_during_faults = true;
+    plan.clocks.clear();
+    plan.faults = vec![Scheduled {
+        at_ms: 1_000,
+        fault: Fault::DeafLeader { unheard: 0 },
+    }];
+    plan
+}
+
+/// A failure's folder records the knobs set by hand (`set:` in `failure.txt`), and
+/// `shrink` of the folder runs with them: without them the run passes and there is
+/// nothing to shrink. A malformed or refused `set:` line is a data error naming it.
+#[test]
+fn shrink_artifact_folder_runs_with_the_knobs_its_failure_txt_sets() {
+    let dir = scratch("shrink_set");
+    let s = dir.join("deaf.json");
+    write(&s, deaf_leader_plan(1).to_json());
+    let artifacts = dir.join("failures");
+    let failed = raftsim(&[
+        "run",
+        "--schedule",
+        &text(&s),
+        "--set",
+        "check_quorum=0",
+        "--artifacts",
+        &text(&artifacts),
+    ]);
+    assert_eq!(failed.code, 1, "{failed:#?}");
+    let folder = artifacts.join("SwarmRaft-seed1");
+    let failure = read(&folder.join("failure.txt"));
+    assert!(
+        failure.lines().any(|l| l == "set: check_quorum=0"),
+        "{failure}"
+    );
+    let out = dir.join("out.json");
+    let shrunk = raftsim(&["shrink", &text(&folder), "--out", &text(&out)]);
+    assert_eq!(shrunk.code, 0, "{shrunk:#?}");
+    let plan = Plan::from_json(&read(&out)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.profile.knobs.get("check_quorum"),
+        Some(0),
+        "kept in the schedule"
+    );
+    let without: String = failure
+        .lines()
+        .filter(|l| !l.starts_with("set: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(&folder.join("failure.txt"), &without);
+    raftsim(&["shrink", &text(&folder), "--out", &text(&out)])
+        .assert_error(USAGE, "passes: nothing to shrink");
+    for (line, why) in [
+        (
+            "set: check_quorum",
+            "`set:` lists \"check_quorum\", not KNOB=VALUE",
+        ),
+        ("set: check_quorum=7", "`set:` line: knob check_quorum is 7"),
+    ] {
+        write(&folder.join("failure.txt"), format!("{without}{line}\n"));
+        raftsim(&["shrink", &text(&folder), "--out", &text(&out)]).assert_error(DATA, why);
+    }
+}
+
 #[test]
 fn run_simulator_overflow_is_internal_error_not_fail() {
     let dir = scratch("schedule_internal");
@@ -520,11 +593,13 @@ fn run_schedule_budget_bounds_apply_and_flags_override_them() {
 #[test]
 fn run_schedule_clocks_apply_and_bad_clocks_are_refused() {
     let dir = scratch("schedule_clocks");
-    let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3);
+    // Seed 3's plan, on true time (the seed may draw clocks of its own).
+    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 3);
+    plan.clocks.clear();
     let servers = plan.profile.servers;
     let with = |clocks: &str| {
         let json = plan.to_json().replacen("\"clocks\": []", clocks, 1);
-        assert_ne!(json, plan.to_json(), "a generated plan has no clocks");
+        assert_ne!(json, plan.to_json(), "the plan has no clocks");
         json
     };
     let drift = dir.join("drift.json");
@@ -543,7 +618,9 @@ fn run_schedule_clocks_apply_and_bad_clocks_are_refused() {
             "local time on a line not about n1: {line}"
         );
     }
-    let plain = raftsim(&["run", "--schedule", &text(&schedule(&dir, "plain.json"))]);
+    let plain_file = dir.join("plain.json");
+    write(&plain_file, plan.to_json());
+    let plain = raftsim(&["run", "--schedule", &text(&plain_file)]);
     let hash = |stdout: &str| {
         let at = stdout.find("trace=").unwrap_or(0);
         stdout[at..]

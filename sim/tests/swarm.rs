@@ -24,6 +24,7 @@ fn kind(f: &Fault) -> &'static str {
         Fault::Crash { .. } => "crash",
         Fault::Trap { .. } => "trap",
         Fault::Network { .. } => "network",
+        Fault::DeafLeader { .. } => "deaf-leader",
     }
 }
 
@@ -52,6 +53,7 @@ fn every_kind_deterministic_and_passing(workload: Workload, raft: &str) {
         "crash-many",
         "trap",
         "network",
+        "deaf-leader",
     ];
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut sizes = BTreeSet::new();
@@ -209,6 +211,7 @@ fn quorum_loss_plan(seed: u64, cut_off: usize) -> Plan {
     (p.long_reordering, p.span_ms, p.clients) = (false, 12_000, 200);
     p.knobs = raft_contract::Settings::defaults();
     p.live_during_faults = true;
+    plan.clocks.clear();
     plan.faults = (0..3)
         .filter(|&from| from != cut_off)
         .map(|from| Scheduled {
@@ -274,6 +277,23 @@ fn swarm_live_during_faults_pre_vote_off_churns_but_progresses() {
     }
 }
 
+/// SwarmRaft seed `seed` on our Raft, run twice: it passes, both runs have one trace
+/// hash and one event count, and the first is returned.
+fn passing_twice(seed: u64) -> sim::outcome::Outcome {
+    let all = registry();
+    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&scenario, &config(seed));
+    let b = run(&scenario, &config(seed));
+    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
+    assert_eq!(
+        (a.trace_hash, a.events),
+        (b.trace_hash, b.events),
+        "seed {seed} is not deterministic: {}",
+        a.replay_command()
+    );
+    a
+}
+
 /// A run that checks liveness during faults says so in its profile line and is
 /// deterministic: two runs, one trace hash.
 #[test]
@@ -285,16 +305,7 @@ fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
                 .live_during_faults
         })
         .expect("a seed checks it");
-    let all = registry();
-    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
-    let a = run(&scenario, &config(seed));
-    let b = run(&scenario, &config(seed));
-    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
-    assert_eq!(
-        (a.trace_hash, a.events),
-        (b.trace_hash, b.events),
-        "seed {seed}"
-    );
+    let a = passing_twice(seed);
     let profile = a.profile.as_deref().unwrap_or("");
     assert!(
         profile.contains("live-during-faults[window>=8.5s]"),
@@ -306,4 +317,72 @@ fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
         run_plan(&plan, &[("check_quorum", 0)]),
     );
     assert_eq!(x.trace_hash, y.trace_hash, "a failing run replays too");
+}
+
+/// A run whose seed draws clocks names them in its profile line, replays to the same
+/// trace hash, and follows its schedule file to the same run; the same plan without its
+/// clocks is another run (the clocks are used, not just drawn).
+#[test]
+fn swarm_clocks_drawn_named_in_the_profile_and_deterministic() {
+    let plan = (0..)
+        .map(|s| Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, s))
+        .find(|p| p.clocks.len() >= 2 && p.clocks.iter().any(|c| !c.jumps.is_empty()))
+        .expect("a seed draws clocks with a jump");
+    let seed = plan.seed;
+    let a = passing_twice(seed);
+    let profile = a.profile.as_deref().unwrap_or("");
+    let named = format!(" clocks[{} ", plan.clocks[0]);
+    assert!(profile.contains(&named), "{profile} lacks {named}");
+    let by_file = run_plan(&plan, &[]);
+    assert_eq!(
+        by_file.trace_hash, a.trace_hash,
+        "the schedule file carries them"
+    );
+    let mut plain = plan.clone();
+    plain.clocks.clear();
+    assert_ne!(
+        run_plan(&plain, &[]).trace_hash,
+        a.trace_hash,
+        "seed {seed}"
+    );
+}
+
+/// A deaf leader drawn by the swarm stalls a Raft without CheckQuorum: SwarmRaft seed
+/// 381 (7 servers, 10 faults; `shrink` keeps one deaf leader on 3 servers) fails
+/// liveness during faults with `check_quorum=0`, naming the leader that hears no one,
+/// and passes as the seed draws it (CheckQuorum on). Before the fault kind, 40,000 seeds
+/// with `check_quorum=0` found no stall.
+#[test]
+fn swarm_deaf_leader_seed_stalls_without_check_quorum_only() {
+    let seed = 381;
+    let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+    assert!(
+        plan.faults
+            .iter()
+            .any(|s| matches!(s.fault, Fault::DeafLeader { .. })),
+        "seed {seed} draws a deaf leader"
+    );
+    let shipped = passing_twice(seed);
+    let profile = shipped.profile.as_deref().unwrap_or("");
+    assert!(
+        !profile.contains("check_quorum=0"),
+        "drawn with CheckQuorum on: {profile}"
+    );
+    let all = registry();
+    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
+    let mut off = config(seed);
+    off.settings.set("check_quorum", 0);
+    let failed = run(&scenario, &off);
+    let reason = failed.failure.as_deref().unwrap_or("passed");
+    assert!(
+        reason.starts_with("no progress during faults: "),
+        "seed {seed}: {reason}"
+    );
+    assert!(
+        failed
+            .replay_command()
+            .ends_with("--seed 381 --set check_quorum=0"),
+        "{}",
+        failed.replay_command()
+    );
 }

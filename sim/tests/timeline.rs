@@ -11,12 +11,13 @@ use raft_contract::{
     Persisted, RaftFamily, RaftNode, Ready, Status, Term,
 };
 use sim::cluster::Cmd;
-use sim::engine::{Duration, EventKind, Instant, NodeId, PayloadKind, Trace};
+use sim::engine::{Clock, Duration, EventKind, Instant, Jump, NodeId, PayloadKind, Trace};
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::registry::{find, registry};
 use sim::scenario::RunConfig;
-use sim::tester::{RaftSetup, RaftTester, Retry};
+use sim::tester::raft::RaftSuite;
+use sim::tester::{Base, RaftSetup, RaftTester, Retry, Suite};
 use sim::timeline::window::{Bounds, PAGE_BYTES_MAX};
 use sim::timeline::{page, page_within, summary, FailurePoint, Lane, LaneKind, Timeline};
 use std::path::{Path, PathBuf};
@@ -104,20 +105,103 @@ fn page_of(outcome: &Outcome) -> String {
 /// A short scripted Raft run: three servers elect a leader and agree on two commands,
 /// then one is cut off for a while (so some messages are dropped).
 fn scripted_run() -> (RaftTester<Ours>, Timeline) {
+    scripted_on(Vec::new(), "scripted")
+}
+
+/// The scripted run with its servers on `clocks` (by server number; none: true time).
+fn scripted_on(clocks: Vec<Clock>, title: &str) -> (RaftTester<Ours>, Timeline) {
     let setup = RaftSetup {
         servers: 3,
         unreliable: false,
         snapshot: false,
     };
-    let mut t = RaftTester::<Ours>::new(2, true, setup);
+    let base = Base {
+        seed: 2,
+        keep_trace: true,
+        settings: raft_contract::Settings::defaults(),
+        budget: sim::engine::Budget::default(),
+        clocks,
+    };
+    let mut t = RaftSuite::<Ours>::build(&base, setup);
     t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");
     t.disconnect(2);
     t.one(Cmd::Int(2), 2, Retry::Never).expect("agreement");
     t.sleep(Duration::from_millis(300)).expect("no failure");
     t.connect(2);
     t.sleep(Duration::from_millis(300)).expect("no failure");
-    let timeline = Timeline::of_sim("scripted".into(), &t.sim).expect("trace kept");
+    let timeline = Timeline::of_sim(title.into(), &t.sim).expect("trace kept");
     (t, timeline)
+}
+
+/// The scripted run with two servers on clocks of their own from the start: n2 (which
+/// leads first) 250 ms ahead, 1500 ppm fast and stepped 300 ms forward at 0.8 s; n0
+/// 40 ppm slow. n1, which leads next, reads true time.
+fn drifting_run() -> (RaftTester<Ours>, Timeline) {
+    let jump = Jump {
+        at: Instant::from_millis(800),
+        by: Duration::from_millis(300),
+    };
+    let clock = Clock::new(Duration::from_millis(250), 1_500, vec![jump]).expect("a valid clock");
+    let slow = Clock::new(Duration::ZERO, -40, Vec::new()).expect("a valid clock");
+    let (t, mut timeline) = scripted_on(vec![slow, Clock::IDENTITY, clock], "drifting");
+    for (i, id) in t.server_ids().into_iter().enumerate() {
+        timeline.set_lane(id, LaneKind::Server, format!("n{i}"));
+    }
+    (t, timeline)
+}
+
+/// A page's embedded data.
+fn page_data(html: &str) -> serde_json::Value {
+    let data = html
+        .split("id=\"data\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("embedded data");
+    serde_json::from_str(data).expect("JSON data")
+}
+
+/// The `locals` of a page's embedded data, if it has them.
+fn page_locals(html: &str) -> Option<serde_json::Value> {
+    page_data(html).get("locals").cloned()
+}
+
+/// A server on a clock of its own shows its local time: a column of the leader's local
+/// time in the table (a snapshot), and its lane's local times in the page's data (and
+/// no other lane's); a run on true time has neither, so its table and page are what they
+/// were before clocks existed.
+#[test]
+fn timeline_local_time_shown_for_a_drifting_clock_only() {
+    let (t, timeline) = drifting_run();
+    let table = summary(&timeline);
+    insta::assert_snapshot!(table);
+    let html = page(&timeline, t.sim.trace().text().expect("trace kept"));
+    let locals = page_locals(&html).expect("the drifting lanes' local times");
+    let locals = locals.as_array().expect("a list");
+    let lanes: Vec<u64> = locals.iter().filter_map(|l| l[0].as_u64()).collect();
+    assert_eq!(lanes, vec![0, 2], "n0 and n2 only: {locals:?}");
+    let first = &locals[1][1][0];
+    let (true_ns, local_ns) = (first[0].as_u64(), first[1].as_u64());
+    assert_eq!(
+        local_ns,
+        true_ns.map(|t| 250_000_000 + t + t * 1_500 / 1_000_000),
+        "n2's first local time, before its jump"
+    );
+    let (plain, mut plain_timeline) = scripted_run();
+    for (i, id) in plain.server_ids().into_iter().enumerate() {
+        plain_timeline.set_lane(id, LaneKind::Server, format!("n{i}"));
+    }
+    let plain_table = summary(&plain_timeline);
+    assert!(plain_table.contains("leader"), "{plain_table}");
+    assert!(!plain_table.contains("local"), "{plain_table}");
+    let plain_html = page(&plain_timeline, plain.sim.trace().text().expect("kept"));
+    assert_eq!(page_locals(&plain_html), None, "no locals on true time");
+    if !browser::available() {
+        return;
+    }
+    let dir = scratch("drifting");
+    let dom = load(&html, &dir, "drifting");
+    assert_eq!(report(&dom, "data-lanes"), t.sim.len().to_string());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -257,13 +341,7 @@ fn timeline_summary_names_the_same_leaders_and_terms_as_the_page() {
     let outcome = (scenario.run)(&traced(0));
     let timeline = outcome.timeline.as_ref().expect("a timeline");
     let table = summary(timeline);
-    let html = page_of(&outcome);
-    let data = html
-        .split("id=\"data\">")
-        .nth(1)
-        .and_then(|rest| rest.split("</script>").next())
-        .expect("embedded data");
-    let data: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+    let data = page_data(&page_of(&outcome));
     let lanes = data["lanes"].as_array().expect("lanes");
     let reigns = data["reigns"].as_array().expect("reigns");
     let from_page: Vec<(u64, String)> = reigns

@@ -28,6 +28,7 @@ use crate::scenario::{RunConfig, Schedule};
 use crate::swarm::shrink::{shrink, signature};
 use crate::swarm::{scenario_name, Plan, Workload};
 use clap::Args;
+use raft_contract::Settings;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -247,6 +248,17 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
     let implementation =
         registry::implementation(&raft).map_err(|e| Error::Usage(e.to_string()))?;
     let raft = implementation.name;
+    // The knobs the run had set by hand: it fails only with them.
+    let set = match field(artifacts::SET_FIELD) {
+        None => Settings::defaults(),
+        Some(list) => folder_settings(list, implementation.knobs).map_err(|why| bad(&why))?,
+    };
+    let with_set = |mut plan: Plan| {
+        for (name, value) in set.iter() {
+            plan.profile.knobs.set(name, value);
+        }
+        plan
+    };
     let schedule = dir.join(artifacts::SCHEDULE_FILE);
     if !schedule.exists() {
         // The folder's `knobs:` line says whether the run drew its knobs.
@@ -261,7 +273,7 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
             knobs.draw_from(implementation.knobs),
             seed,
         );
-        return Ok((plan, None));
+        return Ok((with_set(plan), None));
     }
     let (mut plan, _) = schedule_file::read(&schedule)?;
     schedule_file::check_knobs(&plan, &implementation, &schedule)?;
@@ -275,7 +287,32 @@ fn from_folder(dir: &Path, args: &ShrinkArgs) -> Result<(Plan, Option<PathBuf>)>
         )));
     }
     plan.raft = raft.to_string();
-    Ok((plan, Some(schedule)))
+    Ok((with_set(plan), Some(schedule)))
+}
+
+/// The knobs a `failure.txt`'s `set:` line lists (`check_quorum=0 pre_vote=0`), checked
+/// against the implementation's `knobs`; the reason when a pair is malformed or refused.
+fn folder_settings(
+    list: &str,
+    knobs: &[raft_contract::Knob],
+) -> std::result::Result<Settings, String> {
+    let mut settings = Settings::defaults();
+    for pair in list.split_whitespace() {
+        let parsed = pair
+            .split_once('=')
+            .and_then(|(name, value)| Some((name, value.parse::<u64>().ok()?)));
+        let Some((name, value)) = parsed.filter(|(name, _)| !name.is_empty()) else {
+            return Err(format!(
+                "`{}:` lists {pair:?}, not KNOB=VALUE",
+                artifacts::SET_FIELD
+            ));
+        };
+        settings.set(name, value);
+    }
+    match settings.refusal(knobs) {
+        Some(refusal) => Err(format!("`{}:` line: {refusal}", artifacts::SET_FIELD)),
+        None => Ok(settings),
+    }
 }
 
 /// Runs a plan; `Some(reason)` when it fails.

@@ -103,6 +103,11 @@ impl FaultDriver {
                     split(t, &[&[l], &others], "isolate the leader");
                 }
             }
+            Fault::DeafLeader { unheard } => {
+                if let Some(l) = t.leader_index() {
+                    deafen(t, l, *unheard);
+                }
+            }
             Fault::OneWay { from, to } => {
                 let ids = t.server_ids();
                 let (a, b) = (ids[*from], ids[*to]);
@@ -265,6 +270,27 @@ pub fn split<S: Suite>(t: &mut Tester<S>, sides: &[&[usize]], what: &str) {
         }
     }
     let describe = format!("{what} {sides:?}");
+    t.sim.set_links(&down, false, &describe);
+    t.sim.set_links(&up, true, &describe);
+}
+
+/// Server `l` hears no server, and sends to all but the `unheard` lowest numbered of
+/// the others: every link into it down, and its links out down to those and up to the
+/// rest (so that the fault is what it says whatever was cut before).
+fn deafen<S: Suite>(t: &mut Tester<S>, l: usize, unheard: usize) {
+    let ids = t.server_ids();
+    assert!(l < ids.len(), "deafen server {l} of {}", ids.len());
+    let others: Vec<usize> = (0..ids.len()).filter(|&i| i != l).collect();
+    let (mute, heard) = others.split_at(unheard.min(others.len()));
+    assert_eq!(
+        mute.len() + heard.len(),
+        others.len(),
+        "every other server once"
+    );
+    let mut down: Vec<(NodeId, NodeId)> = others.iter().map(|&i| (ids[i], ids[l])).collect();
+    down.extend(mute.iter().map(|&i| (ids[l], ids[i])));
+    let up: Vec<(NodeId, NodeId)> = heard.iter().map(|&i| (ids[l], ids[i])).collect();
+    let describe = format!("deafen the leader {l}: hears none, heard by {heard:?}");
     t.sim.set_links(&down, false, &describe);
     t.sim.set_links(&up, true, &describe);
 }

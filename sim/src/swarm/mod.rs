@@ -1,7 +1,8 @@
 //! Swarm testing: runs whose faults are drawn from the seed, each from its own profile
 //! (cluster size, network faults, snapshot frequency, a mix of partitions, one-way
-//! links, bridges, flapping links, crashes short and long, crashes of a majority, and
-//! traps that crash a server right after it saved a vote or acknowledged entries),
+//! links, bridges, flapping links, crashes short and long, crashes of a majority, a
+//! deaf leader, and traps that crash a server right after it saved a vote or
+//! acknowledged entries; in a third of the runs, servers on clocks of their own),
 //! followed by a liveness phase.
 //!
 //! - [`profile`]: the [`Profile`] drawn from a seed; [`schedule`]: the [`Plan`] (seed,

@@ -5,8 +5,9 @@
 //! uses rather than giving every run every fault a little: a run of only partitions,
 //! or of only crashes right after votes, reaches states a uniform mix rarely does.
 
+use super::server_clock::{ClockJump, ServerClock};
 use super::stable_majority::{DELAY_MAX, LOSS_MAX, WINDOW_BOUND};
-use crate::engine::{Duration, SimRng};
+use crate::engine::{Clock, ClockBounds, Duration, SimRng};
 use raft_contract::{Knob, Settings};
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +64,13 @@ pub struct FaultMix {
     pub trap: u32,
     /// A change of the network's loss, duplication and delay.
     pub network: u32,
+    /// The leader deafened: every link into it cut, its links out kept (to all but a
+    /// minority of the others), so that the servers that hear it never time out: the
+    /// `QuorumLoss` scenario, which only CheckQuorum ends (see
+    /// [`super::schedule::Fault::DeafLeader`]). Drawn by [`draw_deaf_leader`], apart
+    /// from the other weights; 0 when a schedule file leaves it out.
+    #[serde(default)]
+    pub deaf_leader: u32,
 }
 
 /// Everything about a run that is drawn from its seed before it starts.
@@ -164,6 +172,92 @@ pub fn draw_live_during_faults(profile: &Profile, seed: u64) -> bool {
     eligible(profile) && rng.below(4) != 0
 }
 
+/// The seed of the generator that draws the weight of [`FaultMix::deaf_leader`]: apart
+/// from the others, so that a profile drawn without it keeps every draw it had.
+fn deaf_seed(seed: u64) -> u64 {
+    plan_seed(seed ^ 0x4445_4146_5f4c_4452) // "DEAF_LDR"
+}
+
+/// The weight of [`FaultMix::deaf_leader`] in the run with `seed`: off in half the runs,
+/// else 1 to 4. A run with it off draws exactly the faults it drew before the kind
+/// existed (the weight adds nothing to the mix's total); a run with it on draws its
+/// faults from the larger mix.
+pub fn draw_deaf_leader(seed: u64) -> u32 {
+    let mut rng = SimRng::new(deaf_seed(seed));
+    if rng.below(2) == 0 {
+        0
+    } else {
+        1 + rng.below(4) as u32
+    }
+}
+
+/// The seed of the generator that draws a run's clocks: apart from the others, so that
+/// a run without clocks keeps every draw it had.
+fn clock_seed(seed: u64) -> u64 {
+    plan_seed(seed ^ 0x434c_4f43_4b53_5f43) // "CLOCKS_C"
+}
+
+/// The largest rate errors the swarm draws, in ppm: one is picked per clock, and the
+/// size drawn up to it, so that clocks run off by tens, hundreds and thousands of ppm
+/// (1 % at most, well within [`crate::engine::clock::PPM_MAX`]).
+pub const CLOCK_PPM_MAXES: [u32; 3] = [100, 1_000, 10_000];
+/// The largest forward jump the swarm draws, in milliseconds: two of the slowest
+/// election timeouts, so that a jump fires a timer at once (a follower campaigns, a
+/// leader checks its quorum early).
+pub const CLOCK_JUMP_MS_MAX: u64 = 2_000;
+
+/// The servers' clocks in the run with `seed` and `profile` (see
+/// [`crate::engine::clock`]): none in two thirds of the runs; in the others, one
+/// server and each other with even chance get a clock of their own: a rate error of 10
+/// ppm up to one of [`CLOCK_PPM_MAXES`], fast or slow ([`Clock::draw`]), an offset of up
+/// to a second in half of them, and one or two forward jumps of up to
+/// [`CLOCK_JUMP_MS_MAX`] within the fault phase in a quarter. Drawn from a stream of
+/// its own, so no other draw of the seed moves. Raft's timers then fire by local time:
+/// a drift of 1 % stretches a 1.1 s election timeout by 11 ms, well within the slack of
+/// the liveness bounds, and a jump fires them early, as a stepped clock would.
+pub fn draw_clocks(profile: &Profile, seed: u64) -> Vec<ServerClock> {
+    let mut rng = SimRng::new(clock_seed(seed));
+    if rng.below(3) != 0 || profile.servers == 0 {
+        return Vec::new();
+    }
+    let first = rng.below(profile.servers as u64) as usize;
+    let mut clocks = Vec::new();
+    for server in 0..profile.servers {
+        if server != first && rng.below(2) == 0 {
+            continue;
+        }
+        let bounds = ClockBounds {
+            ppm_min: 10,
+            ppm_max: pick(&mut rng, &CLOCK_PPM_MAXES),
+            offset_ms_max: pick(&mut rng, &[0, 1_000]),
+        };
+        let clock = Clock::draw(&mut rng, &bounds);
+        let mut entry = ServerClock::of(server, &clock).expect("drawn in whole milliseconds");
+        if rng.below(4) == 0 {
+            let mut at_ms = 200;
+            for _ in 0..1 + rng.below(2) {
+                at_ms += rng.below(profile.span_ms.saturating_sub(at_ms).max(1));
+                let by_ms = 1 + rng.below(CLOCK_JUMP_MS_MAX);
+                entry.jumps.push(ClockJump {
+                    at_ms: i64::try_from(at_ms).expect("within the fault phase"),
+                    by_ms: i64::try_from(by_ms).expect("at most CLOCK_JUMP_MS_MAX"),
+                });
+            }
+        }
+        assert!(
+            entry.jumps.iter().all(|j| j.at_ms >= 200),
+            "server {server}: a jump before the fault phase's first 200 ms"
+        );
+        assert!(
+            entry.ppm.unsigned_abs() >= 10 && entry.ppm.unsigned_abs() <= 10_000,
+            "server {server}: drift {} ppm out of the drawn range",
+            entry.ppm
+        );
+        clocks.push(entry);
+    }
+    clocks
+}
+
 /// A weight: off in a third of the runs, else 1 to 4.
 fn weight(rng: &mut SimRng) -> u32 {
     if rng.below(3) == 0 {
@@ -187,6 +281,8 @@ impl Profile {
             crash_majority: weight(rng),
             trap: weight(rng),
             network: weight(rng),
+            // Drawn apart ([`draw_deaf_leader`]), so this stream does not move.
+            deaf_leader: 0,
         };
         if mix.total() == 0 {
             mix.crash = 1;
@@ -258,6 +354,7 @@ impl Profile {
             ("crash-majority", m.crash_majority),
             ("trap", m.trap),
             ("network", m.network),
+            ("deaf-leader", m.deaf_leader),
         ] {
             if w > 0 {
                 kinds.push(format!("{name}:{w}"));
@@ -310,6 +407,7 @@ impl FaultMix {
             + self.crash_majority
             + self.trap
             + self.network
+            + self.deaf_leader
     }
 }
 
@@ -405,9 +503,62 @@ mod tests {
             let mut rng = SimRng::new(plan_seed(seed));
             let mut profile = Profile::draw(Workload::Raft, &mut rng);
             profile.knobs = draw_knobs(raft::config::KNOBS, seed);
+            profile.mix.deaf_leader = draw_deaf_leader(seed);
             profile.live_during_faults = plan.profile.live_during_faults;
             assert_eq!(plan.profile, profile, "seed {seed}");
         }
+    }
+
+    #[test]
+    fn clocks_drawn_in_a_third_of_runs_within_the_schedule_bounds() {
+        let knobs = raft::config::KNOBS;
+        let mut clocked = 0;
+        let (mut jumps, mut offsets, mut ppms) = (0, 0, Vec::new());
+        for seed in 0..1_500 {
+            let plan = super::super::Plan::generate(Workload::Raft, "ours", knobs, seed);
+            assert_eq!(plan.validate(), Ok(()), "seed {seed}");
+            assert_eq!(plan.clocks, draw_clocks(&plan.profile, seed), "seeded");
+            if plan.clocks.is_empty() {
+                assert_eq!(plan.summary(), plan.profile.summary());
+                continue;
+            }
+            clocked += 1;
+            let line = plan.summary();
+            let named = format!(" clocks[{}:", plan.clocks[0].server);
+            assert!(line.contains(&named), "seed {seed}: {line}");
+            for c in &plan.clocks {
+                assert!(c.server < plan.profile.servers, "seed {seed}");
+                assert!((10..=10_000).contains(&c.ppm.abs()), "seed {seed}: {c}");
+                let span = plan.profile.span_ms as i64;
+                assert!(c.jumps.iter().all(|j| (200..=span).contains(&j.at_ms)));
+                assert!(c.jumps.iter().all(|j| (1..=2_000).contains(&j.by_ms)));
+                jumps += c.jumps.len();
+                offsets += usize::from(c.offset_ms > 0);
+                ppms.push(c.ppm.abs());
+            }
+        }
+        assert!((400..=600).contains(&clocked), "{clocked} of 1500 clocked");
+        assert!(
+            jumps > 50 && offsets > 100,
+            "{jumps} jumps, {offsets} offsets"
+        );
+        assert!(ppms.iter().any(|&p| p < 100) && ppms.iter().any(|&p| p > 1_000));
+    }
+
+    #[test]
+    fn deaf_leader_weight_drawn_in_half_the_runs_and_named_in_the_line() {
+        let weights: Vec<u32> = (0..1_000).map(draw_deaf_leader).collect();
+        let on = weights.iter().filter(|&&w| w > 0).count();
+        assert!((400..=600).contains(&on), "{on} of 1000");
+        assert!(weights.iter().all(|&w| w <= 4));
+        let mut rng = SimRng::new(plan_seed(11));
+        let mut profile = Profile::draw(Workload::Raft, &mut rng);
+        assert_eq!(profile.mix.deaf_leader, 0, "not drawn with the others");
+        let plain = profile.summary();
+        profile.mix.deaf_leader = 3;
+        let line = profile.summary();
+        assert!(line.contains(" deaf-leader:3]"), "{line}");
+        assert_eq!(line.replace(" deaf-leader:3]", "]"), plain);
     }
 
     #[test]

@@ -34,9 +34,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
         };
         &clocked
     };
-    let id = config
-        .run_id(name, I::NAME)
-        .with_profile(plan.profile.summary());
+    let id = config.run_id(name, I::NAME).with_profile(plan.summary());
     let knobs = &plan.profile.knobs;
     match plan.profile.workload {
         Workload::Raft => {

@@ -3,7 +3,8 @@
 //! wrote; either way the run it describes is exactly reproducible.
 
 use super::profile::{
-    draw_knobs, draw_live_during_faults, plan_seed, FaultMix, Profile, Workload, SHARDKV_SERVERS,
+    draw_clocks, draw_deaf_leader, draw_knobs, draw_live_during_faults, plan_seed, FaultMix,
+    Profile, Workload, SHARDKV_SERVERS,
 };
 use super::schedule_error::within;
 pub use super::schedule_error::{ScheduleError, SCHEDULE_FORMAT, SCHEDULE_VERSION};
@@ -216,6 +217,16 @@ pub enum Fault {
     },
     /// Every link between servers comes back.
     Heal,
+    /// The current leader goes deaf: every link into it goes down, while it still sends
+    /// to the other servers but the `unheard` lowest numbered, so that those that hear
+    /// it never time out (the `QuorumLoss` scenario of "Faults beyond the lab"). Without
+    /// CheckQuorum the leader never learns it lost its quorum and nothing commits; with
+    /// PreVote the servers that hear it also refuse the pre-votes of those that do not.
+    /// No leader: the fault does nothing.
+    DeafLeader {
+        /// How many of the other servers the leader's messages no longer reach.
+        unheard: usize,
+    },
     /// Servers crash, and restart `down_ms` later.
     Crash {
         /// The servers.
@@ -275,8 +286,8 @@ pub struct Plan {
     /// The run's budget bounds that differ from the defaults (none in a generated plan).
     #[serde(default)]
     pub budget: BudgetBounds,
-    /// The servers whose clocks are not true time (none in a generated plan: every
-    /// server reads true time; see [`crate::engine::clock`]).
+    /// The servers whose clocks are not true time (see [`crate::engine::clock`]): drawn
+    /// in a third of the generated plans ([`draw_clocks`]), none in the others.
     #[serde(default)]
     pub clocks: Vec<ServerClock>,
 }
@@ -306,14 +317,10 @@ impl Plan {
         let mut rng = SimRng::new(plan_seed(seed));
         let mut profile = Profile::draw(workload, &mut rng);
         profile.knobs = draw_knobs(knobs, seed);
+        profile.mix.deaf_leader = draw_deaf_leader(seed);
         profile.live_during_faults = draw_live_during_faults(&profile, seed);
-        let mut faults: Vec<Scheduled> = (0..profile.faults)
-            .map(|_| Scheduled {
-                at_ms: 200 + rng.below(profile.span_ms.saturating_sub(200).max(1)),
-                fault: draw_fault(&profile, &mut rng),
-            })
-            .collect();
-        faults.sort_by_key(|f| f.at_ms);
+        let clocks = draw_clocks(&profile, seed);
+        let faults = draw_faults(&profile, &mut rng);
         Plan {
             format: SCHEDULE_FORMAT.to_string(),
             version: SCHEDULE_VERSION,
@@ -322,8 +329,20 @@ impl Plan {
             profile,
             faults,
             budget: BudgetBounds::default(),
-            clocks: Vec::new(),
+            clocks,
         }
+    }
+
+    /// One line for reports: the profile's ([`Profile::summary`]), then the servers'
+    /// clocks when the plan gives any (`clocks[1:-1500ppm+250ms,jump@900ms+300ms
+    /// 2:+40ppm]`, see [`ServerClock`]'s display).
+    pub fn summary(&self) -> String {
+        let profile = self.profile.summary();
+        if self.clocks.is_empty() {
+            return profile;
+        }
+        let clocks: Vec<String> = self.clocks.iter().map(ToString::to_string).collect();
+        format!("{profile} clocks[{}]", clocks.join(" "))
     }
 
     /// The servers' clocks by server number, as [`crate::scenario::RunConfig::clocks`]
@@ -538,6 +557,7 @@ impl Plan {
             ("crash_majority", m.crash_majority),
             ("trap", m.trap),
             ("network", m.network),
+            ("deaf_leader", m.deaf_leader),
         ] {
             let field = format!("profile.mix.{name}");
             within(&field, u64::from(w), 0, limits::WEIGHT_MAX, "")?;
@@ -547,8 +567,8 @@ impl Plan {
 
     /// A measure of the run's size, for shrinking: 10 per fault and per server, plus
     /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms), flaps
-    /// (1 per cycle), and 1 per network fault in use, per knob off its default and per
-    /// server clock.
+    /// (1 per cycle), and 1 per network fault in use, per knob off its default, per
+    /// server clock and per jump of one.
     pub fn size(&self) -> u64 {
         let weight: u64 = self.faults.iter().map(|s| s.fault.weight()).sum();
         let p = &self.profile;
@@ -562,7 +582,7 @@ impl Plan {
         ];
         let plain = network.iter().filter(|&&faulty| faulty).count() as u64;
         let knobs = p.knobs.iter().count() as u64;
-        let clocks = self.clocks.len() as u64;
+        let clocks: u64 = self.clocks.iter().map(|c| 1 + c.jumps.len() as u64).sum();
         weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs + clocks
     }
 }
@@ -588,7 +608,10 @@ impl Fault {
             Fault::Flap { a, b, .. } => vec![*a, *b],
             Fault::Crash { nodes, .. } => nodes.iter().filter_map(target).collect(),
             Fault::Trap { node, .. } => target(node).into_iter().collect(),
-            Fault::IsolateLeader | Fault::Heal | Fault::Network { .. } => Vec::new(),
+            Fault::IsolateLeader
+            | Fault::Heal
+            | Fault::Network { .. }
+            | Fault::DeafLeader { .. } => Vec::new(),
         }
     }
 
@@ -668,6 +691,13 @@ impl Fault {
                     "",
                 )
             }
+            Fault::DeafLeader { unheard } => within(
+                &name("unheard"),
+                *unheard as u64,
+                0,
+                servers.saturating_sub(1) as u64,
+                " (the servers other than the leader)",
+            ),
             Fault::IsolateLeader | Fault::OneWay { .. } | Fault::Bridge { .. } | Fault::Heal => {
                 Ok(())
             }
@@ -686,6 +716,7 @@ impl Fault {
             Fault::Crash { .. } => "crash",
             Fault::Trap { .. } => "trap",
             Fault::Network { .. } => "network",
+            Fault::DeafLeader { .. } => "deaf_leader",
         }
     }
 
@@ -697,6 +728,7 @@ impl Fault {
                 down_ms, within_ms, ..
             } => 10 + down_ms / 10 + within_ms / 100,
             Fault::Flap { times, .. } => 10 + u64::from(*times),
+            Fault::DeafLeader { unheard } => 10 + *unheard as u64,
             _ => 10,
         }
     }
@@ -721,6 +753,18 @@ fn downtime(rng: &mut SimRng) -> u64 {
     }
 }
 
+/// The profile's faults at their times, in time order.
+fn draw_faults(profile: &Profile, rng: &mut SimRng) -> Vec<Scheduled> {
+    let mut faults: Vec<Scheduled> = (0..profile.faults)
+        .map(|_| Scheduled {
+            at_ms: 200 + rng.below(profile.span_ms.saturating_sub(200).max(1)),
+            fault: draw_fault(profile, rng),
+        })
+        .collect();
+    faults.sort_by_key(|f| f.at_ms);
+    faults
+}
+
 /// One fault drawn from the profile's mix.
 fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
     let m: &FaultMix = &p.mix;
@@ -735,6 +779,8 @@ fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
         m.crash_majority,
         m.trap,
         m.network,
+        // Last, and 0 in a profile drawn without it: the other kinds keep their draws.
+        m.deaf_leader,
     ];
     let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
     let mut x = rng.below(total.max(1));
@@ -801,11 +847,17 @@ fn draw_fault(p: &Profile, rng: &mut SimRng) -> Fault {
             within_ms: 500 + rng.below(3_000),
             down_ms: 1 + rng.below(200),
         },
-        _ => Fault::Network {
+        8 => Fault::Network {
             loss: [0.0, 0.05, 0.1, 0.3][rng.below(4) as usize],
             duplicate: [0.0, 0.05, 0.2][rng.below(3) as usize],
             delay_ms_max: [0, 26, 100, 300][rng.below(4) as usize],
             long_reordering: rng.below(4) == 0,
+        },
+        // At most (n - 1) / 2 unheard: too few to elect a leader among themselves, so
+        // with PreVote and without CheckQuorum nothing commits; with none unheard no
+        // server even times out.
+        _ => Fault::DeafLeader {
+            unheard: rng.below((n as u64 - 1) / 2 + 1) as usize,
         },
     }
 }
@@ -856,6 +908,60 @@ mod tests {
         }
     }
 
+    /// The plan of `seed` as it was drawn before deaf leaders and clocks: the profile
+    /// and the faults from the plan's stream alone (knobs and the liveness decision,
+    /// each from a stream of its own, copied from `plan`).
+    fn drawn_before(plan: &Plan, workload: Workload, seed: u64) -> (Profile, Vec<Scheduled>) {
+        let mut rng = SimRng::new(plan_seed(seed));
+        let mut profile = Profile::draw(workload, &mut rng);
+        profile.knobs = plan.profile.knobs.clone();
+        profile.live_during_faults = plan.profile.live_during_faults;
+        let faults = draw_faults(&profile, &mut rng);
+        (profile, faults)
+    }
+
+    #[test]
+    fn generate_without_deaf_leaders_draws_the_faults_it_drew_before() {
+        // A run whose deaf-leader weight is 0 draws every fault it drew before the kind
+        // existed, clocks or not (they change how it runs, not what it injects); one
+        // with the weight differs only in that weight, and in faults drawn after it.
+        let (mut same, mut moved) = (0, 0);
+        for workload in Workload::ALL {
+            for seed in 0..300 {
+                let plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
+                let (mut profile, faults) = drawn_before(&plan, workload, seed);
+                if plan.profile.mix.deaf_leader == 0 {
+                    assert_eq!((&plan.profile, &plan.faults), (&profile, &faults));
+                    same += 1;
+                } else {
+                    profile.mix.deaf_leader = plan.profile.mix.deaf_leader;
+                    assert_eq!(plan.profile, profile, "{workload:?} seed {seed}");
+                    moved += 1;
+                }
+            }
+        }
+        assert!(same > 300 && moved > 300, "{same} kept, {moved} moved");
+    }
+
+    #[test]
+    fn generate_draws_deaf_leaders_with_fewer_unheard_than_a_majority() {
+        let mut deaf = 0;
+        for seed in 0..400 {
+            let plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+            for s in &plan.faults {
+                if let Fault::DeafLeader { unheard } = s.fault {
+                    assert!(
+                        plan.profile.mix.deaf_leader > 0,
+                        "seed {seed}: not in the mix"
+                    );
+                    assert!(unheard <= (plan.profile.servers - 1) / 2, "seed {seed}");
+                    deaf += 1;
+                }
+            }
+        }
+        assert!(deaf > 100, "{deaf} deaf leaders in 400 plans");
+    }
+
     #[test]
     fn from_json_unknown_field_names_its_path() {
         let plan = Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 4);
@@ -880,7 +986,19 @@ mod tests {
 
     #[test]
     fn validate_out_of_range_names_field_and_range() {
-        let table: [Case; 6] = [
+        let table: [Case; 8] = [
+            (
+                |p| {
+                    p.profile.servers = 3;
+                    p.clocks.clear();
+                    p.faults[0].fault = Fault::DeafLeader { unheard: 3 }
+                },
+                "faults[0].fault.deaf_leader.unheard is 3; allowed: 0 to 2 (the servers other than the leader)",
+            ),
+            (
+                |p| p.profile.mix.deaf_leader = 1_001,
+                "profile.mix.deaf_leader is 1001; allowed: 0 to 1000",
+            ),
             (
                 |p| p.profile.span_ms = 119_500,
                 "profile.span_ms is 119500; allowed: 0 to 30000",

@@ -144,6 +144,22 @@ impl ServerClock {
     }
 }
 
+/// Renders as the profile line names a clock: the server, its rate error, then its
+/// offset and each jump when it has them: `1:-1500ppm+250ms,jump@900ms+300ms` (a
+/// server 250 ms ahead at true time 0, 1500 ppm slow, stepped 300 ms forward at 0.9 s).
+impl std::fmt::Display for ServerClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{:+}ppm", self.server, self.ppm)?;
+        if self.offset_ms != 0 {
+            write!(f, "{:+}ms", self.offset_ms)?;
+        }
+        for jump in &self.jumps {
+            write!(f, ",jump@{}ms+{}ms", jump.at_ms, jump.by_ms)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +180,22 @@ mod tests {
             None,
             "1 ns is no whole millisecond"
         );
+    }
+
+    #[test]
+    fn server_clock_display_names_rate_offset_and_jumps() {
+        let mut entry = ServerClock {
+            server: 1,
+            offset_ms: 250,
+            ppm: -1_500,
+            jumps: vec![ClockJump {
+                at_ms: 900,
+                by_ms: 300,
+            }],
+        };
+        assert_eq!(entry.to_string(), "1:-1500ppm+250ms,jump@900ms+300ms");
+        (entry.offset_ms, entry.ppm, entry.jumps) = (0, 40, Vec::new());
+        assert_eq!(entry.to_string(), "1:+40ppm");
     }
 
     /// An edit of a valid entry, and the error it must give.

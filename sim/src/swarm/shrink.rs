@@ -6,8 +6,9 @@
 //! the faults, or half the span), drop one fault, fewer servers (7 to 5 to 3, dropping
 //! what names the others), fewer servers per crash, shorter downtimes, fewer flaps, a
 //! plainer network (no loss, duplication, delay or long reordering), a shorter trap
-//! window, each knob back to the implementation's default, each server's clock back to
-//! true time.
+//! window, fewer servers the deaf leader does not reach, each knob back to the
+//! implementation's default, each server's clock back to true time or without its
+//! jumps.
 
 use super::profile::Workload;
 use super::schedule::{Fault, Plan};
@@ -133,11 +134,14 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
     for (name, _) in plan.profile.knobs.iter() {
         out.push(with(&|p| p.profile.knobs.unset(name)));
     }
-    // Each server's clock back to true time.
+    // Each server's clock back to true time, or kept without its jumps.
     for k in (0..plan.clocks.len()).rev() {
         out.push(with(&|p| {
             p.clocks.remove(k);
         }));
+        if !plan.clocks[k].jumps.is_empty() {
+            out.push(with(&|p| p.clocks[k].jumps.clear()));
+        }
     }
     out
 }
@@ -167,6 +171,10 @@ fn fewer_servers(p: &mut Plan, n: usize) {
         Fault::Crash { nodes, .. } => {
             nodes.retain(|t| !matches!(t, super::schedule::Target::Node(i) if *i >= n));
             !nodes.is_empty()
+        }
+        Fault::DeafLeader { unheard } => {
+            *unheard = (*unheard).min(n.saturating_sub(1));
+            true
         }
         _ => s.fault.nodes().iter().all(keep),
     });
@@ -239,6 +247,9 @@ fn smaller_fault(f: &Fault) -> Vec<Fault> {
         } if *loss > 0.0 || *duplicate > 0.0 || *delay_ms_max > 0 || *long_reordering => {
             vec![Fault::Heal]
         }
+        Fault::DeafLeader { unheard } if *unheard > 0 => vec![Fault::DeafLeader {
+            unheard: unheard / 2,
+        }],
         _ => Vec::new(),
     }
 }

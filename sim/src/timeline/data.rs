@@ -5,6 +5,7 @@
 //! list is in trace order, so the same run gives the same bytes.
 
 use super::band::{bands, Band, Phase};
+use super::local::LocalTimes;
 use super::reign::reigns;
 use super::window::{anchor, clip, op_range, window, Bounds, Window};
 use super::{LaneKind, Timeline};
@@ -49,6 +50,11 @@ pub(crate) struct Data {
     window: WindowData,
     failure: Option<FailureData>,
     bound: usize,
+    /// `[lane, [[time, local], ...]]` for the lanes whose clock is not the identity: the
+    /// node's local time at its first event of each bucket and at its last (see
+    /// [`super::local`]). Left out of a run on true time, whose page stays as it was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locals: Vec<(usize, Vec<[u64; 2]>)>,
 }
 
 /// `[from, to, term, leader lane or -1, [down lanes], [[lane, term] still leading],
@@ -152,6 +158,7 @@ impl Data {
             ops,
             failure,
             bound: super::window::PAGE_BYTES_MAX,
+            locals: LocalTimes::of(timeline).samples(width),
         }
     }
 }

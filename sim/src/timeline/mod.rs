@@ -9,6 +9,7 @@
 //! KV history, and where the run failed ([`FailurePoint`]).
 //!
 //! - [`band`]: each lane's role and term over time;
+//! - [`local`]: each node's local time, for the nodes whose clock is not the identity;
 //! - [`reign`]: who led which term when (the table and the page's cluster strip);
 //! - [`summary`]: the table `raftsim run --summary` prints;
 //! - [`window`]: what a page embeds one by one and what it counts, with its size bounds;
@@ -16,6 +17,7 @@
 
 pub mod band;
 mod data;
+pub mod local;
 pub mod page;
 pub mod reign;
 pub mod summary;
@@ -207,4 +209,18 @@ impl Timeline {
     pub fn lane_of(&self, node: NodeId) -> Option<usize> {
         self.lanes.iter().position(|l| l.node == node)
     }
+}
+
+/// `n` server lanes named `n0`, `n1` ..., of one cluster: the tests of this module's
+/// files build their timelines on them.
+#[cfg(test)]
+pub(crate) fn server_lanes(n: u32) -> Vec<Lane> {
+    (0..n)
+        .map(|k| Lane {
+            node: NodeId(k),
+            name: format!("n{k}"),
+            kind: LaneKind::Server,
+            cluster: 0,
+        })
+        .collect()
 }

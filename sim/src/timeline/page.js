@@ -29,6 +29,18 @@ window.onerror = function (msg, src, line) {
   d.series.forEach(function (s) { s.forEach(function (p) { if (p[2] > maxIndex) maxIndex = p[2]; }); });
   var bandsOf = lanes.map(function () { return []; });
   d.bands.forEach(function (b) { bandsOf[b[0]].push(b); });
+  // The lanes whose clock is not the identity: [true, local] points (absent on true time).
+  var localsOf = {};
+  (d.locals || []).forEach(function (e) { localsOf[e[0]] = e[1]; });
+  // Lane l's local time at true time t, said from its last point at or before t ('~':
+  // not at a point, so the drift since is not shown); '' for a lane on true time.
+  function localAt(l, t) {
+    var points = localsOf[l];
+    if (!points) return '';
+    var k = lower(points, function (p) { return p[0]; }, t + 1) - 1;
+    if (k < 0) return '';
+    return '\nlocal time ' + (points[k][0] === t ? '' : '~') + secs(points[k][1] + (t - points[k][0]));
+  }
 
   function width() { return canvas.clientWidth || 800; }
   function x(t) { return LEFT + (t - view.from) / (view.to - view.from) * (width() - LEFT - RIGHT); }
@@ -107,7 +119,7 @@ window.onerror = function (msg, src, line) {
         ctx.fillText('t' + b[4], a + 3, top + 12);
       }
       hits.push({box: [a, top, e, top + h], weight: 2, text: function () {
-        return lanes[b[0]].name + ' ' + ROLE_NAME[b[3]] + (lane.kind === 'server' ? ' term ' + b[4] : '') + '\n' + secs(b[1]) + ' .. ' + secs(b[2]);
+        return lanes[b[0]].name + ' ' + ROLE_NAME[b[3]] + (lane.kind === 'server' ? ' term ' + b[4] : '') + '\n' + secs(b[1]) + ' .. ' + secs(b[2]) + localAt(b[0], b[1]);
       }});
     });
   }
@@ -132,7 +144,7 @@ window.onerror = function (msg, src, line) {
       hits.push({box: [LEFT, lane.top + 18, width() - RIGHT, lane.top + lane.height], weight: 3, text: function (mx) {
         var t = timeAt(mx), k = lower(points, function (p) { return p[0]; }, t + 1) - 1;
         if (k < 0) return lanes[l].name + ': no index yet';
-        return lanes[l].name + ' at ' + secs(t) + ': commit ' + points[k][1] + ', last index ' + points[k][2];
+        return lanes[l].name + ' at ' + secs(t) + ': commit ' + points[k][1] + ', last index ' + points[k][2] + localAt(l, Math.round(t));
       }});
     });
   }
@@ -302,6 +314,7 @@ window.onerror = function (msg, src, line) {
     lanes.forEach(function (lane, l) {
       ctx.fillStyle = d.failure && d.failure.lane === l ? '#c62828' : '#333';
       ctx.fillText(lane.name, 4, lane.top + 13);
+      if (localsOf[l]) { ctx.fillStyle = '#777'; ctx.fillText('own clock', 4, lane.top + 26); }
     });
     report.setAttribute('data-lanes', String(lanes.length));
     report.setAttribute('data-delivered', String(stats.delivered));

@@ -84,8 +84,6 @@ fn same(a: &Reign, b: &Reign) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::NodeId;
-    use crate::timeline::Lane;
 
     fn band(lane: usize, from: u64, to: u64, phase: Phase, term: u64) -> Band {
         Band {
@@ -99,16 +97,8 @@ mod tests {
 
     #[test]
     fn reigns_follow_the_leader_of_the_highest_term() {
-        let lanes = (0..2)
-            .map(|k| Lane {
-                node: NodeId(k),
-                name: format!("n{k}"),
-                kind: LaneKind::Server,
-                cluster: 0,
-            })
-            .collect();
         let timeline = Timeline {
-            lanes,
+            lanes: crate::timeline::server_lanes(2),
             end: Instant(50),
             ..Timeline::default()
         };

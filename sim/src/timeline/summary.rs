@@ -1,7 +1,10 @@
 //! The terminal's view of a run: the leader and term over time as a compact table
-//! (`raftsim run ... --summary`), the same rows as the page's cluster strip.
+//! (`raftsim run ... --summary`), the same rows as the page's cluster strip. When some
+//! server's clock is not the identity, a column shows the leader's local time at the
+//! start of each row (see [`super::local`]); a run on true time has no such column.
 
 use super::band::bands;
+use super::local::LocalTimes;
 use super::reign::{reigns, Reign};
 use super::Timeline;
 use std::fmt::Write as _;
@@ -14,19 +17,21 @@ pub const SUMMARY_ROWS_MAX: usize = 40;
 /// per Raft cluster, each under its name, when the run has several (a sharded run).
 pub fn summary(timeline: &Timeline) -> String {
     let bands = bands(timeline);
+    let local = LocalTimes::of(timeline);
+    let local = (!local.is_empty()).then_some(&local);
     let mut out = String::new();
     for cluster in 0..timeline.cluster_count() {
         let rows = reigns(timeline, &bands, cluster);
         if let Some(name) = timeline.clusters.get(cluster) {
             let _ = writeln!(out, "{name}:");
         }
-        table(timeline, &rows, &mut out);
+        table(timeline, &rows, local, &mut out);
     }
     out
 }
 
-/// One cluster's table.
-fn table(timeline: &Timeline, rows: &[Reign], out: &mut String) {
+/// One cluster's table; with `local`, the leader's local time at each row's start.
+fn table(timeline: &Timeline, rows: &[Reign], local: Option<&LocalTimes>, out: &mut String) {
     if rows.is_empty() {
         out.push_str("leaders: no server reported a status (not a Raft run)\n");
         return;
@@ -36,9 +41,13 @@ fn table(timeline: &Timeline, rows: &[Reign], out: &mut String) {
         "leaders over virtual time ({} row(s); term: the highest any server reached)",
         rows.len()
     );
+    let local_column = match local {
+        Some(_) => format!(" {:>13}", "leader local"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{:>12} {:>12} {:>5}  {:<8} {:<14} also leading",
+        "{:>12} {:>12} {:>5}  {:<8}{local_column} {:<14} also leading",
         "from", "to", "term", "leader", "down"
     );
     let half = SUMMARY_ROWS_MAX / 2;
@@ -54,15 +63,24 @@ fn table(timeline: &Timeline, rows: &[Reign], out: &mut String) {
         if rows.len() > SUMMARY_ROWS_MAX && k >= half && k < rows.len() - half {
             continue;
         }
-        out.push_str(&line(timeline, row));
+        out.push_str(&line(timeline, row, local));
         out.push('\n');
     }
 }
 
 /// One row of the table.
-fn line(timeline: &Timeline, row: &Reign) -> String {
+fn line(timeline: &Timeline, row: &Reign, local: Option<&LocalTimes>) -> String {
     let name = |lane: usize| timeline.lanes[lane].name.clone();
     let leader = row.leader.map_or_else(|| "-".to_string(), name);
+    // The leader's local time when the row starts; `-` for none or one on true time.
+    let local_column = match local {
+        None => String::new(),
+        Some(local) => {
+            let at = row.leader.and_then(|l| local.at(l, row.from));
+            let shown = at.map_or_else(|| "-".to_string(), |at| at.to_string());
+            format!(" {shown:>13}")
+        }
+    };
     let down: Vec<String> = row.down.iter().map(|&l| name(l)).collect();
     let stale: Vec<String> = row
         .stale
@@ -70,7 +88,7 @@ fn line(timeline: &Timeline, row: &Reign) -> String {
         .map(|&(l, t)| format!("{} (term {t})", name(l)))
         .collect();
     let text = format!(
-        "{:>12} {:>12} {:>5}  {:<8} {:<14} {}",
+        "{:>12} {:>12} {:>5}  {:<8}{local_column} {:<14} {}",
         row.from.to_string(),
         row.to.to_string(),
         row.term,
@@ -89,7 +107,6 @@ fn line(timeline: &Timeline, row: &Reign) -> String {
 mod tests {
     use super::*;
     use crate::engine::{EventKind, Instant, NodeId, NodeRole, NodeStatus, TraceRecord};
-    use crate::timeline::{Lane, LaneKind};
 
     fn state(time: u64, node: u32, term: u64, role: NodeRole) -> TraceRecord {
         TraceRecord {
@@ -111,21 +128,10 @@ mod tests {
         }
     }
 
-    fn servers(n: u32) -> Vec<Lane> {
-        (0..n)
-            .map(|k| Lane {
-                node: NodeId(k),
-                name: format!("n{k}"),
-                kind: LaneKind::Server,
-                cluster: 0,
-            })
-            .collect()
-    }
-
     #[test]
     fn summary_prints_one_line_per_reign() {
         let timeline = Timeline {
-            lanes: servers(2),
+            lanes: crate::timeline::server_lanes(2),
             records: vec![
                 state(0, 0, 0, NodeRole::Follower),
                 state(0, 1, 0, NodeRole::Follower),
@@ -157,7 +163,7 @@ mod tests {
             })
             .collect();
         let timeline = Timeline {
-            lanes: servers(2),
+            lanes: crate::timeline::server_lanes(2),
             records,
             end: Instant(5_000),
             ..Timeline::default()

@@ -65,6 +65,10 @@ pub const FILE_NAMES: [&str; 6] = [
     "timeline.html",
 ];
 
+/// The field of `failure.txt` that lists the knobs set by hand (`set: check_quorum=0
+/// pre_vote=0`), present only when some were.
+pub const SET_FIELD: &str = "set";
+
 /// The copy of the schedule a failed run followed, in its folder.
 pub const SCHEDULE_FILE: &str = "schedule.json";
 
@@ -125,8 +129,14 @@ pub fn write(
         Some(p) => format!("profile: {p}\nknobs: {}\n", outcome.knobs.name()),
         None => String::new(),
     };
+    // The knobs set by hand, which the run is that run only with (`shrink` reads them
+    // back, as the replay command repeats them).
+    let set = match outcome.settings.is_empty() {
+        true => String::new(),
+        false => format!("{SET_FIELD}: {}\n", outcome.settings),
+    };
     let summary = format!(
-        "scenario: {}\nraft: {raft}\nseed: {}\n{profile}reason: {reason}\nreplay: {replay}\n",
+        "scenario: {}\nraft: {raft}\nseed: {}\n{profile}{set}reason: {reason}\nreplay: {replay}\n",
         outcome.scenario, outcome.seed,
     );
     let page = timeline_page(outcome);
@@ -205,6 +215,30 @@ mod tests {
         assert_eq!(copy, "{\"seed\": 3}\n");
         let none = write(&dir.join("b"), &outcome, "x", "", None, &Claims::default());
         assert!(!none.written.iter().any(|p| p.ends_with(SCHEDULE_FILE)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn write_failure_txt_records_knobs_set_by_hand_only_when_some_were() {
+        let dir = std::env::temp_dir().join(format!("raftsim-set-{}", std::process::id()));
+        let mut outcome = Outcome {
+            scenario: "SwarmRaft".into(),
+            seed: 3,
+            profile: Some("raft servers=3".into()),
+            ..Outcome::default()
+        };
+        let failure = |outcome: &Outcome, name: &str| {
+            write(&dir.join(name), outcome, "x", "r", None, &Claims::default());
+            std::fs::read_to_string(dir.join(name).join("failure.txt")).unwrap_or_default()
+        };
+        assert!(!failure(&outcome, "a").contains("set:"), "none set");
+        outcome.settings.set("pre_vote", 0);
+        outcome.settings.set("check_quorum", 0);
+        let text = failure(&outcome, "b");
+        assert!(
+            text.contains("knobs: drawn\nset: check_quorum=0 pre_vote=0\nreason: x\n"),
+            "{text}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
