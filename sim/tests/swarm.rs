@@ -202,11 +202,27 @@ fn run_plan(plan: &Plan, set: &[(&str, u64)]) -> sim::outcome::Outcome {
 /// them into the third cut (one way: the third still sends to both). When the third
 /// leads, the other two are a stable majority that hears a leader it cannot answer.
 fn quorum_loss_plan(seed: u64, cut_off: usize) -> Plan {
+    workload_quorum_loss_plan(Workload::Raft, seed, cut_off)
+}
+
+/// QuorumLoss as [`quorum_loss_plan`], in `workload`: the kv workload's three servers
+/// with two clerks on one key, or the shardkv workload's controller (servers 0 to 2;
+/// the groups see no fault).
+fn workload_quorum_loss_plan(workload: Workload, seed: u64, cut_off: usize) -> Plan {
     use sim::swarm::schedule::Scheduled;
-    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+    let mut plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
     let p = &mut plan.profile;
-    (p.servers, p.loss, p.duplicate, p.delay_ms_max) = (3, 0.0, 0.0, 0);
-    (p.long_reordering, p.span_ms, p.clients) = (false, 12_000, 200);
+    (p.loss, p.duplicate, p.delay_ms_max) = (0.0, 0.0, 0);
+    (p.long_reordering, p.span_ms) = (false, 12_000);
+    (p.servers, p.clients) = match workload {
+        Workload::Raft => (3, 200),
+        Workload::Kv => (3, 2),
+        Workload::Shardkv => (p.servers, 2),
+    };
+    (p.keys, p.maxraftstate) = match workload {
+        Workload::Kv => (1, None),
+        _ => (p.keys, p.maxraftstate),
+    };
     p.knobs = raft_contract::Settings::defaults();
     p.live_during_faults = true;
     plan.faults = (0..3)
@@ -274,36 +290,116 @@ fn swarm_live_during_faults_pre_vote_off_churns_but_progresses() {
     }
 }
 
+/// The first seed of `workload` whose run checks liveness during faults, its plan, and
+/// its run, made twice: it passes, both runs have one trace hash, and its profile line
+/// names the property.
+fn checking_run_twice(workload: Workload) -> (Plan, sim::outcome::Outcome) {
+    let plan = (0..)
+        .map(|s| Plan::generate(workload, "ours", raft::config::KNOBS, s))
+        .find(|p| p.profile.live_during_faults)
+        .expect("a seed checks it");
+    let seed = plan.seed;
+    let all = registry();
+    let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&scenario, &config(seed));
+    let b = run(&scenario, &config(seed));
+    assert!(a.passed(), "{workload:?} seed {seed}: {:?}", a.failure);
+    assert_eq!(
+        (a.trace_hash, a.events),
+        (b.trace_hash, b.events),
+        "{workload:?} seed {seed}"
+    );
+    let profile = a.profile.as_deref().unwrap_or("");
+    assert!(
+        profile.ends_with(" live-during-faults[window>=8.5s]"),
+        "{profile}"
+    );
+    (plan, a)
+}
+
 /// A run that checks liveness during faults says so in its profile line and is
 /// deterministic: two runs, one trace hash.
 #[test]
 fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
-    let seed = (0..)
-        .find(|&s| {
-            Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, s)
-                .profile
-                .live_during_faults
-        })
-        .expect("a seed checks it");
-    let all = registry();
-    let scenario = find(&all, "SwarmRaft").unwrap_or_else(|e| panic!("{e}"));
-    let a = run(&scenario, &config(seed));
-    let b = run(&scenario, &config(seed));
-    assert!(a.passed(), "seed {seed}: {:?}", a.failure);
-    assert_eq!(
-        (a.trace_hash, a.events),
-        (b.trace_hash, b.events),
-        "seed {seed}"
-    );
-    let profile = a.profile.as_deref().unwrap_or("");
-    assert!(
-        profile.contains("live-during-faults[window>=8.5s]"),
-        "{profile}"
-    );
+    checking_run_twice(Workload::Raft);
     let plan = quorum_loss_plan(1, 2);
     let (x, y) = (
         run_plan(&plan, &[("check_quorum", 0)]),
         run_plan(&plan, &[("check_quorum", 0)]),
     );
     assert_eq!(x.trace_hash, y.trace_hash, "a failing run replays too");
+}
+
+/// Liveness during faults in the kv workload fails without CheckQuorum and holds with
+/// it: with the leader cut off as in QuorumLoss, its two followers (a stable majority
+/// the clerks reach) hear it and refuse each other's pre-votes, so the clerks' requests
+/// reach only a leader that cannot commit them, and no operation completes. Shipped,
+/// every plan passes. The same for the shardkv workload's controller, whose Joins,
+/// Leaves and Moves stall.
+#[test]
+fn swarm_live_during_faults_kv_and_controller_quorum_loss_fail_without_check_quorum_only() {
+    for (workload, seeds, what) in [
+        (
+            Workload::Kv,
+            1..3,
+            "no clerk's Get, Put or Append completed",
+        ),
+        (Workload::Shardkv, 1..2, "no Join, Leave or Move completed"),
+    ] {
+        for seed in seeds {
+            let mut stalled = 0;
+            for cut_off in 0..3 {
+                let plan = workload_quorum_loss_plan(workload, seed, cut_off);
+                let shipped = run_plan(&plan, &[]);
+                assert!(
+                    shipped.passed(),
+                    "{workload:?} seed {seed}, cut off {cut_off}: {:?}",
+                    shipped.failure
+                );
+                let off = run_plan(&plan, &[("check_quorum", 0)]);
+                let Some(reason) = off.failure.as_deref() else {
+                    continue;
+                };
+                let majority: Vec<usize> = (0..3).filter(|&i| i != cut_off).collect();
+                assert!(
+                    reason.starts_with("no progress during faults: ")
+                        && reason.contains(&format!("servers {majority:?} were up"))
+                        && reason.contains(what)
+                        && reason.contains(&format!(
+                            "server {cut_off} sends to {majority:?}, hears from []"
+                        )),
+                    "{workload:?} seed {seed}, cut off {cut_off}: {reason}"
+                );
+                stalled += 1;
+            }
+            assert_eq!(
+                stalled, 1,
+                "{workload:?} seed {seed}: exactly the leader's cut stalls the majority"
+            );
+        }
+    }
+}
+
+/// A kv or shardkv run that checks liveness during faults is deterministic (two runs,
+/// one trace hash), and, since the clerk watch sends nothing, has the trace of the same
+/// run without the property.
+#[test]
+fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_watch() {
+    for workload in [Workload::Kv, Workload::Shardkv] {
+        let (plan, a) = checking_run_twice(workload);
+        let seed = plan.seed;
+        let mut without = plan.clone();
+        without.profile.live_during_faults = false;
+        let plain = run_plan(&without, &[]);
+        assert!(
+            plain.passed(),
+            "{workload:?} seed {seed}: {:?}",
+            plain.failure
+        );
+        assert_eq!(
+            (a.trace_hash, a.events),
+            (plain.trace_hash, plain.events),
+            "{workload:?} seed {seed}: the watch changed the run"
+        );
+    }
 }
