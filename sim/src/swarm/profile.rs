@@ -102,8 +102,9 @@ pub struct Profile {
     #[serde(default)]
     pub knobs: Settings,
     /// Whether the run checks liveness during faults: a majority stable for
-    /// [`WINDOW_BOUND`] must make progress (see
-    /// [`super::live_watch`]). Drawn by [`draw_live_during_faults`]; false when a
+    /// [`WINDOW_BOUND`] must make progress (see [`super::live_watch`] for the raft
+    /// workload, [`super::clerk_watch`] for the kv workload and the shardkv workload's
+    /// controller). Drawn by [`draw_live_during_faults`]; false when a
     /// schedule file leaves it out.
     #[serde(default)]
     pub live_during_faults: bool,
