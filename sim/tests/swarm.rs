@@ -382,7 +382,7 @@ fn swarm_live_during_faults_kv_and_controller_quorum_loss_fail_without_check_quo
 
 /// A kv or shardkv run that checks liveness during faults is deterministic (two runs,
 /// one trace hash), and, since the clerk watch sends nothing, has the trace of the same
-/// run without the property.
+/// run without the property (the first 20 seeds of each workload that draw it).
 #[test]
 fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_watch() {
     for workload in [Workload::Kv, Workload::Shardkv] {
@@ -401,6 +401,22 @@ fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_wa
             (plain.trace_hash, plain.events),
             "{workload:?} seed {seed}: the watch changed the run"
         );
+        // And over more of the seeds that draw it, each run as a schedule both ways.
+        let checking = (0..)
+            .map(|s| Plan::generate(workload, "ours", raft::config::KNOBS, s))
+            .filter(|p| p.profile.live_during_faults)
+            .take(20);
+        for plan in checking {
+            let mut without = plan.clone();
+            without.profile.live_during_faults = false;
+            let (with, plain) = (run_plan(&plan, &[]), run_plan(&without, &[]));
+            assert_eq!(
+                (with.trace_hash, with.failure),
+                (plain.trace_hash, plain.failure),
+                "{workload:?} seed {}: the watch changed the run",
+                plan.seed
+            );
+        }
     }
 }
 
