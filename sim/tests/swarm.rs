@@ -204,11 +204,27 @@ fn run_plan(plan: &Plan, set: &[(&str, u64)]) -> sim::outcome::Outcome {
 /// them into the third cut (one way: the third still sends to both). When the third
 /// leads, the other two are a stable majority that hears a leader it cannot answer.
 fn quorum_loss_plan(seed: u64, cut_off: usize) -> Plan {
+    workload_quorum_loss_plan(Workload::Raft, seed, cut_off)
+}
+
+/// QuorumLoss as [`quorum_loss_plan`], in `workload`: the kv workload's three servers
+/// with two clerks on one key, or the shardkv workload's controller (servers 0 to 2;
+/// the groups see no fault).
+fn workload_quorum_loss_plan(workload: Workload, seed: u64, cut_off: usize) -> Plan {
     use sim::swarm::schedule::Scheduled;
-    let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+    let mut plan = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
     let p = &mut plan.profile;
-    (p.servers, p.loss, p.duplicate, p.delay_ms_max) = (3, 0.0, 0.0, 0);
-    (p.long_reordering, p.span_ms, p.clients) = (false, 12_000, 200);
+    (p.loss, p.duplicate, p.delay_ms_max) = (0.0, 0.0, 0);
+    (p.long_reordering, p.span_ms) = (false, 12_000);
+    (p.servers, p.clients) = match workload {
+        Workload::Raft => (3, 200),
+        Workload::Kv => (3, 2),
+        Workload::Shardkv => (p.servers, 2),
+    };
+    (p.keys, p.maxraftstate) = match workload {
+        Workload::Kv => (1, None),
+        _ => (p.keys, p.maxraftstate),
+    };
     p.knobs = raft_contract::Settings::defaults();
     p.live_during_faults = true;
     plan.clocks.clear();
@@ -294,23 +310,38 @@ fn passing_twice(seed: u64) -> sim::outcome::Outcome {
     a
 }
 
+/// The first seed of `workload` whose run checks liveness during faults, its plan, and
+/// its run, made twice: it passes, both runs have one trace hash, and its profile line
+/// names the property.
+fn checking_run_twice(workload: Workload) -> (Plan, sim::outcome::Outcome) {
+    let plan = (0..)
+        .map(|s| Plan::generate(workload, "ours", raft::config::KNOBS, s))
+        .find(|p| p.profile.live_during_faults)
+        .expect("a seed checks it");
+    let seed = plan.seed;
+    let all = registry();
+    let scenario = find(&all, scenario_name(workload)).unwrap_or_else(|e| panic!("{e}"));
+    let a = run(&scenario, &config(seed));
+    let b = run(&scenario, &config(seed));
+    assert!(a.passed(), "{workload:?} seed {seed}: {:?}", a.failure);
+    assert_eq!(
+        (a.trace_hash, a.events),
+        (b.trace_hash, b.events),
+        "{workload:?} seed {seed}"
+    );
+    let profile = a.profile.as_deref().unwrap_or("");
+    assert!(
+        profile.contains(" live-during-faults[window>=8.5s]"),
+        "{profile}"
+    );
+    (plan, a)
+}
+
 /// A run that checks liveness during faults says so in its profile line and is
 /// deterministic: two runs, one trace hash.
 #[test]
 fn swarm_live_during_faults_named_in_the_profile_and_deterministic() {
-    let seed = (0..)
-        .find(|&s| {
-            Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, s)
-                .profile
-                .live_during_faults
-        })
-        .expect("a seed checks it");
-    let a = passing_twice(seed);
-    let profile = a.profile.as_deref().unwrap_or("");
-    assert!(
-        profile.contains("live-during-faults[window>=8.5s]"),
-        "{profile}"
-    );
+    checking_run_twice(Workload::Raft);
     let plan = quorum_loss_plan(1, 2);
     let (x, y) = (
         run_plan(&plan, &[("check_quorum", 0)]),
@@ -385,4 +416,128 @@ fn swarm_deaf_leader_seed_stalls_without_check_quorum_only() {
         "{}",
         failed.replay_command()
     );
+}
+
+/// Liveness during faults in the kv workload fails without CheckQuorum and holds with
+/// it: with the leader cut off as in QuorumLoss, its two followers (a stable majority
+/// the clerks reach) hear it and refuse each other's pre-votes, so the clerks' requests
+/// reach only a leader that cannot commit them, and no operation completes. Shipped,
+/// every plan passes. The same for the shardkv workload's controller, whose Joins,
+/// Leaves and Moves stall.
+#[test]
+fn swarm_live_during_faults_kv_and_controller_quorum_loss_fail_without_check_quorum_only() {
+    for (workload, seeds, what) in [
+        (
+            Workload::Kv,
+            1..3,
+            "no clerk's Get, Put or Append completed",
+        ),
+        (Workload::Shardkv, 1..2, "no Join, Leave or Move completed"),
+    ] {
+        for seed in seeds {
+            let mut stalled = 0;
+            for cut_off in 0..3 {
+                let plan = workload_quorum_loss_plan(workload, seed, cut_off);
+                let shipped = run_plan(&plan, &[]);
+                assert!(
+                    shipped.passed(),
+                    "{workload:?} seed {seed}, cut off {cut_off}: {:?}",
+                    shipped.failure
+                );
+                let off = run_plan(&plan, &[("check_quorum", 0)]);
+                let Some(reason) = off.failure.as_deref() else {
+                    continue;
+                };
+                let majority: Vec<usize> = (0..3).filter(|&i| i != cut_off).collect();
+                assert!(
+                    reason.starts_with("no progress during faults: ")
+                        && reason.contains(&format!("servers {majority:?} were up"))
+                        && reason.contains(what)
+                        && reason.contains(&format!(
+                            "server {cut_off} sends to {majority:?}, hears from []"
+                        )),
+                    "{workload:?} seed {seed}, cut off {cut_off}: {reason}"
+                );
+                stalled += 1;
+            }
+            assert_eq!(
+                stalled, 1,
+                "{workload:?} seed {seed}: exactly the leader's cut stalls the majority"
+            );
+        }
+    }
+}
+
+/// A kv or shardkv run that checks liveness during faults is deterministic (two runs,
+/// one trace hash), and, since the clerk watch sends nothing, has the trace of the same
+/// run without the property (the first 20 seeds of each workload that draw it).
+#[test]
+fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_watch() {
+    for workload in [Workload::Kv, Workload::Shardkv] {
+        let (plan, a) = checking_run_twice(workload);
+        let seed = plan.seed;
+        let mut without = plan.clone();
+        without.profile.live_during_faults = false;
+        let plain = run_plan(&without, &[]);
+        assert!(
+            plain.passed(),
+            "{workload:?} seed {seed}: {:?}",
+            plain.failure
+        );
+        assert_eq!(
+            (a.trace_hash, a.events),
+            (plain.trace_hash, plain.events),
+            "{workload:?} seed {seed}: the watch changed the run"
+        );
+        // And over more of the seeds that draw it, each run as a schedule both ways.
+        let checking = (0..)
+            .map(|s| Plan::generate(workload, "ours", raft::config::KNOBS, s))
+            .filter(|p| p.profile.live_during_faults)
+            .take(20);
+        for plan in checking {
+            let mut without = plan.clone();
+            without.profile.live_during_faults = false;
+            let (with, plain) = (run_plan(&plan, &[]), run_plan(&without, &[]));
+            assert_eq!(
+                (with.trace_hash, with.failure),
+                (plain.trace_hash, plain.failure),
+                "{workload:?} seed {}: the watch changed the run",
+                plan.seed
+            );
+        }
+    }
+}
+
+/// The swarm's own faults build a QuorumLoss in the kv workload: SwarmKv seed 3664
+/// (three servers, one-way cuts drawn at random) cuts n0 -> n1 at 1.458 s and n1 -> n2
+/// at 2.057 s, so leader n1 reaches n0 only and hears n2 only. Without CheckQuorum it
+/// leads on without acknowledgements; n0 hears it and refuses n2's pre-votes, so the
+/// stable majority {0, 2} serves no clerk from 1.82 s on. Shipped (CheckQuorum on) and
+/// with PreVote off, the run passes. Found by `raftsim swarm --workload kv --seeds
+/// 0..5000 --set check_quorum=0` (the one failure of 5,000).
+#[test]
+fn swarm_kv_seed_3664_stalls_its_majority_without_check_quorum_only() {
+    let scenario = find(&registry(), "SwarmKv").unwrap_or_else(|e| panic!("{e}"));
+    let with = |set: &[(&str, u64)]| {
+        let mut c = config(3664);
+        for (name, value) in set {
+            c.settings.set(name, *value);
+        }
+        run(&scenario, &c)
+    };
+    let off = with(&[("check_quorum", 0)]);
+    let reason = off.failure.as_deref().unwrap_or("passed");
+    assert!(
+        reason.starts_with("no progress during faults: servers [0, 2] were up")
+            && reason.contains("no clerk's Get, Put or Append completed from 1.821096s"),
+        "{reason}"
+    );
+    for set in [
+        &[][..],
+        &[("check_quorum", 1)],
+        &[("check_quorum", 0), ("pre_vote", 0)],
+    ] {
+        let run = with(set);
+        assert!(run.passed(), "{set:?}: {:?}", run.failure);
+    }
 }

@@ -1,6 +1,7 @@
 //! One clerk of the kv and shardkv workloads: gets, puts and appends on a few keys, one
 //! at a time, until the fault phase ends.
 
+use super::clerk_watch::Served;
 use crate::engine::NodeId;
 use crate::outcome::Failure;
 use crate::tester::{ClerkSuite, Task, Tester, Wake};
@@ -16,19 +17,23 @@ pub struct Clerk {
     stop: Rc<Cell<bool>>,
     /// Set when the clerk has finished its last operation after `stop`.
     done: Rc<RefCell<Vec<bool>>>,
+    /// What the workload's clerks have been served, for liveness during faults.
+    served: Rc<Served>,
     busy: bool,
     count: u64,
 }
 
 impl Clerk {
     /// Clerk number `me` of the workload, on engine node `clerk`: it works on `keys`
-    /// until `stop`, then marks itself in `done`.
+    /// until `stop`, telling `served` each operation it begins and completes, then
+    /// marks itself in `done`.
     pub fn new(
         me: usize,
         clerk: NodeId,
         keys: &Rc<Vec<String>>,
         stop: &Rc<Cell<bool>>,
         done: &Rc<RefCell<Vec<bool>>>,
+        served: &Rc<Served>,
     ) -> Clerk {
         Clerk {
             me,
@@ -36,6 +41,7 @@ impl Clerk {
             keys: keys.clone(),
             stop: stop.clone(),
             done: done.clone(),
+            served: served.clone(),
             busy: false,
             count: 0,
         }
@@ -46,6 +52,7 @@ impl<S: ClerkSuite> Task<Tester<S>> for Clerk {
     fn poll(&mut self, t: &mut Tester<S>) -> Result<Wake, Failure> {
         if self.busy {
             t.take_result(self.clerk).expect("woken with a result");
+            self.served.complete(t.now());
             self.busy = false;
         }
         if self.stop.get() {
@@ -61,6 +68,7 @@ impl<S: ClerkSuite> Task<Tester<S>> for Clerk {
             _ => Op::Append { key, value },
         };
         t.begin(self.clerk, op)?;
+        self.served.begin(t.now());
         self.busy = true;
         Ok(Wake::Output(self.clerk))
     }

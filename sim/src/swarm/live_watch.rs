@@ -35,10 +35,7 @@ pub const PROBE_EVERY: Duration = Duration::from_millis(100);
 pub struct LiveWatch {
     stop: Rc<Cell<bool>>,
     tracker: StableMajority,
-    /// The instants the driver may change links at, in order, and the next one due.
-    changes: Vec<Instant>,
-    next_change: usize,
-    next_sample: Instant,
+    sampler: Sampler,
     /// The highest index a majority has applied, and when it last grew.
     frontier: u64,
     progress_at: Instant,
@@ -54,9 +51,7 @@ impl LiveWatch {
         LiveWatch {
             stop,
             tracker: StableMajority::new(plan.profile.servers),
-            changes: change_instants(&plan.faults),
-            next_change: 0,
-            next_sample: Instant::ZERO,
+            sampler: Sampler::new(plan),
             frontier: 0,
             progress_at: Instant::ZERO,
             probes: 0,
@@ -88,9 +83,36 @@ impl LiveWatch {
         }
         Ok(())
     }
+}
 
-    /// When to be polled next: the next sample or the next change, whichever is first.
-    fn wake(&mut self, now: Instant) -> Wake {
+/// When a watch looks at the cluster: at every instant the fault driver may change a
+/// link (so that [`StableMajority::observe`] sees every change) and every
+/// [`PROBE_EVERY`] (the samples).
+pub struct Sampler {
+    /// The instants the driver may change links at, in order, and the next one due.
+    changes: Vec<Instant>,
+    next_change: usize,
+    next_sample: Instant,
+}
+
+impl Sampler {
+    /// The instants of `plan`'s fault phase, from its start.
+    pub fn new(plan: &Plan) -> Sampler {
+        Sampler {
+            changes: change_instants(&plan.faults),
+            next_change: 0,
+            next_sample: Instant::ZERO,
+        }
+    }
+
+    /// Whether `now` is a sample (not only a change).
+    pub fn sampling(&self, now: Instant) -> bool {
+        now >= self.next_sample
+    }
+
+    /// When to be polled next, after a poll at `now`: the next sample or the next
+    /// change, whichever is first.
+    pub fn wake(&mut self, now: Instant) -> Wake {
         while self
             .changes
             .get(self.next_change)
@@ -101,8 +123,11 @@ impl LiveWatch {
         while self.next_sample <= now {
             self.next_sample += PROBE_EVERY;
         }
+        assert!(self.next_sample > now, "the next sample is after {now}");
         let change = self.changes.get(self.next_change).copied();
-        Wake::At(change.map_or(self.next_sample, |c| c.min(self.next_sample)))
+        let at = change.map_or(self.next_sample, |c| c.min(self.next_sample));
+        assert!(at > now, "a wake at {at}, not after {now}");
+        Wake::At(at)
     }
 }
 
@@ -123,10 +148,10 @@ impl<I: Implementation> Task<RaftTester<I>> for LiveWatch {
                 return Err(stalled(t, &window, &topology, since, self.frontier));
             }
         }
-        if now >= self.next_sample {
+        if self.sampler.sampling(now) {
             self.probe(t)?;
         }
-        Ok(self.wake(now))
+        Ok(self.sampler.wake(now))
     }
 }
 
@@ -140,28 +165,52 @@ fn stalled<I: Implementation>(
     frontier: u64,
 ) -> Failure {
     let now = t.now();
-    let outside: Vec<String> = (0..t.n())
-        .filter(|i| !window.members.contains(i))
-        .map(|x| topology.relation(x, &window.members))
-        .collect();
-    let mut text = format!(
-        "no progress during faults: servers {:?} were up and linked both ways from {} to {} \
-         (a stable majority window, on a network within loss <= {LOSS_MAX} and delay <= {DELAY_MAX}), \
-         and nothing new was applied by a majority from {since} to {now} ({} >= {WINDOW_BOUND}; \
-         highest index applied by a majority: {frontier}); outside: {}",
-        window.members,
-        window.since,
-        now,
-        now - since,
-        if outside.is_empty() {
-            "nothing".to_string()
-        } else {
-            outside.join("; ")
-        }
+    let all: Vec<usize> = (0..t.n()).collect();
+    let what = format!(
+        "nothing new was applied by a majority from {since} to {now} ({} >= {WINDOW_BOUND}; \
+         highest index applied by a majority: {frontier})",
+        now - since
     );
+    let mut text = stall_text(now, window, topology, &all, &what);
     for i in 0..t.n() {
         text.push('\n');
         text.push_str(&t.describe(i));
     }
     Failure(text)
+}
+
+/// The first line of a "no progress during faults" failure: the window of `topology`,
+/// whose server `i` is the tester's server `servers[i]`, `what` did not happen in it,
+/// and what was outside it.
+pub fn stall_text(
+    now: Instant,
+    window: &Window,
+    topology: &Topology,
+    servers: &[usize],
+    what: &str,
+) -> String {
+    assert_eq!(servers.len(), topology.n(), "one name per server");
+    assert!(
+        window.since <= now,
+        "a window open at {} after {now}",
+        window.since
+    );
+    let named = |members: &[usize]| members.iter().map(|&m| servers[m]).collect::<Vec<_>>();
+    let outside: Vec<String> = (0..topology.n())
+        .filter(|i| !window.members.contains(i))
+        .map(|x| topology.relation(x, &window.members, servers))
+        .collect();
+    format!(
+        "no progress during faults: servers {:?} were up and linked both ways from {} to {} \
+         (a stable majority window, on a network within loss <= {LOSS_MAX} and delay <= {DELAY_MAX}), \
+         and {what}; outside: {}",
+        named(&window.members),
+        window.since,
+        now,
+        if outside.is_empty() {
+            "nothing".to_string()
+        } else {
+            outside.join("; ")
+        }
+    )
 }

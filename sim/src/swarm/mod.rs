@@ -16,7 +16,9 @@
 //!   workload;
 //! - [`stable_majority`]: the windows during which a majority is up and linked both
 //!   ways; [`live_watch`]: the property that such a window makes progress during the
-//!   fault phase (in the runs whose profile says `live-during-faults`);
+//!   fault phase (in the runs whose profile says `live-during-faults`), in the raft
+//!   workload; [`clerk_watch`]: the same for the clerks of the kv workload and of the
+//!   shardkv workload's controller;
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
 //! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
@@ -24,6 +26,7 @@
 //! check treat them like any other run.
 
 pub mod clerk;
+pub mod clerk_watch;
 pub mod driver;
 pub mod live_watch;
 pub mod phases;

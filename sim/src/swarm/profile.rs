@@ -110,8 +110,9 @@ pub struct Profile {
     #[serde(default)]
     pub knobs: Settings,
     /// Whether the run checks liveness during faults: a majority stable for
-    /// [`WINDOW_BOUND`] must make progress (see
-    /// [`super::live_watch`]). Drawn by [`draw_live_during_faults`]; false when a
+    /// [`WINDOW_BOUND`] must make progress (see [`super::live_watch`] for the raft
+    /// workload, [`super::clerk_watch`] for the kv workload and the shardkv workload's
+    /// controller). Drawn by [`draw_live_during_faults`]; false when a
     /// schedule file leaves it out.
     #[serde(default)]
     pub live_during_faults: bool,
@@ -164,9 +165,9 @@ fn live_seed(seed: u64) -> u64 {
 }
 
 /// Whether the run with `seed` and `profile` checks liveness during faults: in three
-/// quarters of the profiles that can ([`eligible`]: the raft
-/// workload, a fault phase at least as long as the window bound, a network within the
-/// window's bounds), so that a quarter keep the plain run, without probes.
+/// quarters of the profiles that can ([`eligible`]: a fault phase at least as long as
+/// the window bound, a network within the window's bounds), so that a quarter keep the
+/// plain run (in the raft workload, without probes).
 pub fn draw_live_during_faults(profile: &Profile, seed: u64) -> bool {
     let mut rng = SimRng::new(live_seed(seed));
     eligible(profile) && rng.below(4) != 0
@@ -411,11 +412,12 @@ impl FaultMix {
     }
 }
 
-/// Whether a profile can check the property at all: a raft workload whose fault phase
-/// is at least [`WINDOW_BOUND`] long, on a network that starts within the bounds.
+/// Whether a profile can check the property at all: a fault phase at least
+/// [`WINDOW_BOUND`] long, on a network that starts within the bounds, in any workload
+/// (the raft workload checks its one group, the kv workload its KV service, the shardkv
+/// workload its controller).
 pub fn eligible(p: &Profile) -> bool {
-    p.workload == Workload::Raft
-        && Duration::from_millis(p.span_ms) >= WINDOW_BOUND
+    Duration::from_millis(p.span_ms) >= WINDOW_BOUND
         && !p.long_reordering
         && p.loss <= LOSS_MAX
         && Duration::from_millis(p.delay_ms_max) <= DELAY_MAX
@@ -454,9 +456,15 @@ mod tests {
 
     #[test]
     fn live_during_faults_drawn_in_most_eligible_profiles_and_named_in_the_line() {
+        for workload in Workload::ALL {
+            drawn_in_most_eligible(workload);
+        }
+    }
+
+    fn drawn_in_most_eligible(workload: Workload) {
         let knobs = raft::config::KNOBS;
         let plans: Vec<_> = (0..2_000)
-            .map(|seed| super::super::Plan::generate(Workload::Raft, "ours", knobs, seed))
+            .map(|seed| super::super::Plan::generate(workload, "ours", knobs, seed))
             .collect();
         let eligible = plans.iter().filter(|p| super::eligible(&p.profile)).count();
         let enabled = plans
@@ -484,24 +492,16 @@ mod tests {
             "{}",
             plan.profile.summary()
         );
-        for workload in [Workload::Kv, Workload::Shardkv] {
-            assert!((0..500).all(|seed| !super::super::Plan::generate(
-                workload, "ours", knobs, seed
-            )
-            .profile
-            .live_during_faults));
-        }
     }
 
     #[test]
     fn live_during_faults_draw_moves_no_other_draw() {
         // The decision has a stream of its own: clearing it leaves the plan drawn
         // before it existed (profile, knobs and schedule).
-        for seed in 0..300 {
-            let plan =
-                super::super::Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, seed);
+        for (seed, workload) in (0..300).flat_map(|s| Workload::ALL.map(|w| (s, w))) {
+            let plan = super::super::Plan::generate(workload, "ours", raft::config::KNOBS, seed);
             let mut rng = SimRng::new(plan_seed(seed));
-            let mut profile = Profile::draw(Workload::Raft, &mut rng);
+            let mut profile = Profile::draw(workload, &mut rng);
             profile.knobs = draw_knobs(raft::config::KNOBS, seed);
             profile.mix.deaf_leader = draw_deaf_leader(seed);
             profile.live_during_faults = plan.profile.live_during_faults;

@@ -3,16 +3,19 @@
 //! workload in [`super::sharded`].
 
 use super::clerk::Clerk;
+use super::clerk_watch::{ClerkWatch, Cluster, Served, Watched};
 use super::live_watch::LiveWatch;
 use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
 use super::profile::Workload;
 use super::schedule::Plan;
 use crate::cluster::Cmd;
-use crate::engine::Duration;
+use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
 use crate::outcome::{Failure, Outcome, Verdict};
 use crate::scenario::RunConfig;
-use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup, Task, Wake};
+use crate::tester::{
+    KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup, Suite, Task, Tester, Wake,
+};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -112,10 +115,7 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;
     stop_faults(t, &stop)?;
-    if plan.profile.live_during_faults {
-        let ms = longest.get().as_millis() as f64;
-        t.metrics.push(("stable_window_ms_max".into(), ms));
-    }
+    push_longest(t, plan, &longest);
     // The lab's one(): a fresh command must reach every server, retrying at each
     // leader it finds, for at most 10 s (ten election timeouts).
     let deadline = t.now() + LIVENESS_BOUND;
@@ -133,6 +133,15 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
 }
 
+/// The longest stable majority window a run that checks liveness during faults saw,
+/// as its metric `stable_window_ms_max`.
+pub fn push_longest<S: Suite>(t: &mut Tester<S>, plan: &Plan, longest: &Cell<Duration>) {
+    if plan.profile.live_during_faults {
+        let ms = longest.get().as_millis() as f64;
+        t.metrics.push(("stable_window_ms_max".into(), ms));
+    }
+}
+
 fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     let stop = Rc::new(Cell::new(false));
     let clients = plan.profile.clients.max(1) as usize;
@@ -143,13 +152,30 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
             .map(|k| format!("k{k}"))
             .collect(),
     );
-    for me in 0..clients {
-        let clerk = t.make_client(&all);
-        t.spawn(Clerk::new(me, clerk, &keys, &stop, &done));
-    }
+    let served = Rc::new(Served::default());
+    let clerks: Vec<NodeId> = (0..clients)
+        .map(|me| {
+            let clerk = t.make_client(&all);
+            t.spawn(Clerk::new(me, clerk, &keys, &stop, &done, &served));
+            clerk
+        })
+        .collect();
     start_faults(t, plan, &stop);
+    // Spawned after the driver, so that at an instant both wake the watch sees what
+    // the driver did.
+    let longest = Rc::new(Cell::new(Duration::ZERO));
+    if plan.profile.live_during_faults {
+        let cluster = Cluster {
+            watched: Watched::KvService,
+            servers: all.clone(),
+            clients: clerks,
+        };
+        let watch = ClerkWatch::new(t, plan, cluster, &served, &stop, &longest);
+        t.spawn(watch);
+    }
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;
     stop_faults(t, &stop)?;
+    push_longest(t, plan, &longest);
     let deadline = t.now() + LIVENESS_BOUND;
     let finished = t.run_until(deadline, |_| done.borrow().iter().all(|d| *d))?;
     if !finished {

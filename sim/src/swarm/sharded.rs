@@ -5,7 +5,9 @@
 //! every key.
 
 use super::clerk::Clerk;
+use super::clerk_watch::{ClerkWatch, Cluster, Served, Watched};
 use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
+use super::run::push_longest;
 use super::schedule::Plan;
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
@@ -29,6 +31,8 @@ struct Reconfigurer {
     done: Rc<Cell<bool>>,
     /// The operation in flight and the group it joins or removes.
     busy: Option<(CtrlOp, Option<usize>)>,
+    /// What the controller has served it, for liveness during faults.
+    served: Rc<Served>,
 }
 
 impl Reconfigurer {
@@ -76,6 +80,7 @@ impl<I: Implementation> Task<ShardTester<I>> for Reconfigurer {
             let answer = t
                 .take_ctrl_answer(self.admin)
                 .expect("woken with an answer");
+            self.served.complete(t.now());
             if let (CtrlAnswer::Changed, Some(gi)) = (answer, group) {
                 match op {
                     CtrlOp::Join { .. } => self.joined.insert(gi),
@@ -93,6 +98,7 @@ impl<I: Implementation> Task<ShardTester<I>> for Reconfigurer {
         }
         let (op, group) = self.draw(t);
         t.ctrl_begin(self.admin, op.clone())?;
+        self.served.begin(t.now());
         self.busy = Some((op, group));
         Ok(Wake::Output(self.admin))
     }
@@ -105,21 +111,48 @@ pub fn body<I: Implementation>(t: &mut ShardTester<I>, plan: &Plan) -> Verdict {
     let clients = plan.profile.clients.max(1) as usize;
     let done = Rc::new(RefCell::new(vec![false; clients]));
     let keys: Rc<Vec<String>> = Rc::new((0..NSHARDS).map(|k| k.to_string()).collect());
+    // The groups' clerks are not watched during faults (see the module's doc).
+    let unwatched = Rc::new(Served::default());
     for me in 0..clients {
         let clerk = t.make_client(0);
-        t.spawn(Clerk::new(me, clerk, &keys, &stop, &done));
+        t.spawn(Clerk::new(me, clerk, &keys, &stop, &done, &unwatched));
     }
     let reconfigured = Rc::new(Cell::new(false));
+    let served = Rc::new(Served::default());
     t.spawn(Reconfigurer {
         admin: t.admin(0),
         joined: [0, 1].into_iter().collect(),
         stop: stop.clone(),
         done: reconfigured.clone(),
         busy: None,
+        served: served.clone(),
     });
     start_faults(t, plan, &stop);
+    // Spawned after the driver, so that at an instant both wake the watch sees what
+    // the driver did.
+    let longest = Rc::new(Cell::new(Duration::ZERO));
+    if plan.profile.live_during_faults {
+        let ids = t.server_ids();
+        let servers = t
+            .ctrl_servers(0)
+            .iter()
+            .map(|c| {
+                ids.iter()
+                    .position(|s| s == c)
+                    .expect("a controller server")
+            })
+            .collect();
+        let cluster = Cluster {
+            watched: Watched::ShardController,
+            servers,
+            clients: vec![t.admin(0)],
+        };
+        let watch = ClerkWatch::new(t, plan, cluster, &served, &stop, &longest);
+        t.spawn(watch);
+    }
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;
     stop_faults(t, &stop)?;
+    push_longest(t, plan, &longest);
     let deadline = t.now() + LIVENESS_BOUND;
     let finished = t.run_until(deadline, |_| {
         reconfigured.get() && done.borrow().iter().all(|d| *d)

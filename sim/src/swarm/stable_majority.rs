@@ -9,7 +9,7 @@
 //! is stable makes every minimal majority inside it stable at least as long, so the
 //! longest window of any majority is always the window of a minimal one.
 
-use crate::engine::{Duration, Instant, NetConfig};
+use crate::engine::{Duration, Instant, NetConfig, NodeId};
 use crate::tester::{Suite, Tester};
 
 /// The most a window's network may lose of each message: labrpc's unreliable network
@@ -44,25 +44,46 @@ pub struct Topology {
     /// Whether the network is within [`LOSS_MAX`] and [`DELAY_MAX`], without labrpc's
     /// long reordering (a reply 0.2-2.2 s late outlasts an election timeout).
     pub net_within_bounds: bool,
+    /// `reached[i]`: does a client of the workload reach server `i` in both directions?
+    /// Always true in the raft workload, whose commands the tester starts at the
+    /// servers directly; in the kv workload a client is a node like the servers, and a
+    /// majority its clerks cannot reach cannot serve them.
+    pub reached: Vec<bool>,
 }
 
 impl Topology {
-    /// The servers of tester `t` as they are now.
+    /// The servers of tester `t` as they are now, reached by their commands directly.
     pub fn of<S: Suite>(t: &Tester<S>) -> Topology {
-        let ids = t.server_ids();
-        let alive = ids
+        Topology::of_cluster(t, &t.server_ids(), None)
+    }
+
+    /// The servers `servers` of tester `t` as they are now (server `i` of the topology
+    /// is `servers[i]`), reached by the workload through `clients` when given (a server
+    /// is reached when one of them is linked with it both ways), else directly.
+    pub fn of_cluster<S: Suite>(
+        t: &Tester<S>,
+        servers: &[NodeId],
+        clients: Option<&[NodeId]>,
+    ) -> Topology {
+        let net = t.sim.net();
+        let alive = servers
             .iter()
             .map(|&id| t.sim.is_alive(id).then(|| t.sim.incarnation(id)))
             .collect();
-        let links = ids
+        let links = servers
             .iter()
-            .flat_map(|&from| ids.iter().map(move |&to| (from, to)))
-            .map(|(from, to)| from == to || t.sim.net().link(from, to))
+            .flat_map(|&from| servers.iter().map(move |&to| (from, to)))
+            .map(|(from, to)| from == to || net.link(from, to))
+            .collect();
+        let reached = servers
+            .iter()
+            .map(|&s| clients.is_none_or(|cs| cs.iter().any(|&c| net.link(c, s) && net.link(s, c))))
             .collect();
         Topology {
             alive,
             links,
-            net_within_bounds: within_bounds(t.sim.net().config()),
+            net_within_bounds: within_bounds(net.config()),
+            reached,
         }
     }
 
@@ -76,31 +97,44 @@ impl Topology {
         self.links[from * self.n() + to]
     }
 
-    /// Whether every server of `members` is up and reaches every other both ways.
+    /// Whether every server of `members` is up, reached by the clients, and reaches
+    /// every other both ways.
     fn connects(&self, members: &[usize]) -> bool {
-        members.iter().all(|&a| self.alive[a].is_some())
+        members
+            .iter()
+            .all(|&a| self.alive[a].is_some() && self.reached[a])
             && members
                 .iter()
                 .all(|&a| members.iter().all(|&b| self.link(a, b)))
     }
 
     /// What server `x` outside `members` is to them: down, or which of them it reaches
-    /// and which reach it.
-    pub fn relation(&self, x: usize, members: &[usize]) -> String {
+    /// and which reach it; server `i` is named `names[i]` (the tester's number of a
+    /// server of this topology).
+    ///
+    /// # Panics
+    /// If `names` does not name every server.
+    pub fn relation(&self, x: usize, members: &[usize], names: &[usize]) -> String {
+        assert_eq!(names.len(), self.n(), "one name per server");
+        let name = names[x];
         if self.alive[x].is_none() {
-            return format!("server {x} down");
+            return format!("server {name} down");
         }
         let to: Vec<usize> = members
             .iter()
-            .copied()
-            .filter(|&m| self.link(x, m))
+            .filter(|&&m| self.link(x, m))
+            .map(|&m| names[m])
             .collect();
         let from: Vec<usize> = members
             .iter()
-            .copied()
-            .filter(|&m| self.link(m, x))
+            .filter(|&&m| self.link(m, x))
+            .map(|&m| names[m])
             .collect();
-        format!("server {x} sends to {to:?}, hears from {from:?}")
+        let unreached = match self.reached[x] {
+            true => "",
+            false => ", no client reaches it",
+        };
+        format!("server {name} sends to {to:?}, hears from {from:?}{unreached}")
     }
 }
 
@@ -210,6 +244,7 @@ mod tests {
             alive: vec![Some(0); n],
             links: vec![true; n * n],
             net_within_bounds: true,
+            reached: vec![true; n],
         }
     }
 
@@ -253,11 +288,17 @@ mod tests {
         s.observe(at(500), &t);
         let w = s.longest().expect("{0, 1, 2} stays stable");
         assert_eq!((w.members, w.since), (vec![0, 1, 2], at(0)));
+        let names: Vec<usize> = (0..5).collect();
         assert_eq!(
-            t.relation(3, &[0, 1, 2]),
+            t.relation(3, &[0, 1, 2], &names),
             "server 3 sends to [0], hears from []"
         );
-        assert_eq!(t.relation(4, &[0, 1, 2]), "server 4 down");
+        assert_eq!(t.relation(4, &[0, 1, 2], &names), "server 4 down");
+        let shifted: Vec<usize> = (10..15).collect();
+        assert_eq!(
+            t.relation(3, &[0, 1, 2], &shifted),
+            "server 13 sends to [10], hears from []"
+        );
     }
 
     #[test]
@@ -280,6 +321,18 @@ mod tests {
         lossy.net_within_bounds = false;
         s.observe(at(500), &lossy);
         assert_eq!(s.longest(), None, "no window on a network beyond bounds");
+    }
+
+    #[test]
+    fn stable_majority_server_its_clients_cannot_reach_is_in_no_window() {
+        let mut s = StableMajority::new(3);
+        let mut t = healthy(3);
+        t.reached[0] = false;
+        s.observe(at(0), &t);
+        assert_eq!(s.longest().map(|w| w.members), Some(vec![1, 2]));
+        t.reached[1] = false;
+        s.observe(at(100), &t);
+        assert_eq!(s.longest(), None, "no majority the clients reach");
     }
 
     #[test]
