@@ -19,6 +19,8 @@
 //! - `persist`: that storage on the simulated disk, and back at restart.
 //! - [`message`]: [`Wire`], raft-rs's protobuf message as the network carries it.
 //! - `entry`: commands in entry data (bincode, behind a tag byte).
+//! - `read`: reads without the log by raft-rs's ReadIndex (`Safe`) or lease
+//!   (`LeaseBased`) requests.
 //!
 //! # Index translation
 //! raft-rs appends an empty entry when a leader is elected (§8), and it cannot be told
@@ -70,13 +72,14 @@ mod lease;
 pub mod message;
 pub mod node;
 mod persist;
+mod read;
 mod storage;
 pub mod tuning;
 
 pub use message::Wire;
 pub use node::RaftRsNode;
 
-use raft_contract::{Command, Knob, RaftFamily};
+use raft_contract::{Command, Knob, RaftFamily, ReadMode};
 
 /// raft-rs, registered for every command type (`--raft raft-rs`).
 #[derive(Clone, Copy, Debug)]
@@ -85,4 +88,5 @@ pub struct Family;
 impl RaftFamily for Family {
     type Node<C: Command> = RaftRsNode<C>;
     const KNOBS: &'static [Knob] = tuning::KNOBS;
+    const READS: &'static [ReadMode] = &ReadMode::ALL;
 }

@@ -5,19 +5,22 @@ use crate::entry;
 use crate::lease;
 use crate::message::Wire;
 use crate::persist::{self, EncodedLog};
+use crate::read;
 use crate::storage::{self, SimStorage};
 use crate::tuning::Tuning;
 use raft_contract::{
-    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, SharedBytes,
-    SnapshotPoint, Status, Term,
+    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, ReadState, Ready, Role,
+    SharedBytes, SnapshotPoint, Status, Term,
 };
 use raftrs::eraftpb::{Entry, Message, MessageType};
-use raftrs::{Config, RawNode, SnapshotStatus, StateRole};
+use raftrs::{Config, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
 use std::fmt;
 use std::marker::PhantomData;
 
-/// The raft-rs configuration of node `id` with `tuning`, and `applied` the raft-rs
-/// index its service's state reflects (its snapshot point).
+/// The raft-rs configuration of node `id` with `tuning`, `applied` the raft-rs index
+/// its service's state reflects (its snapshot point), and `read_only` the mode of the
+/// reads it serves without the log, if any (see [`crate::read`]; raft-rs's default,
+/// `Safe`, when none).
 ///
 /// Shipped ([`crate::tuning::KNOBS`]' defaults): pre-vote is on. raft-rs resets a
 /// follower's election timer whenever a message with a higher term makes it step down,
@@ -28,7 +31,12 @@ use std::marker::PhantomData;
 /// would vote for it. Check-quorum is on, as TiKV runs raft-rs (see [`crate::tuning::KNOBS`]). `skip_bcast_commit` is
 /// off, raft-rs's default: a leader tells followers about a new commit index at once
 /// with an empty append.
-pub fn config(id: NodeId, applied: u64, tuning: &Tuning) -> Config {
+pub fn config(
+    id: NodeId,
+    applied: u64,
+    tuning: &Tuning,
+    read_only: Option<ReadOnlyOption>,
+) -> Config {
     let timeouts = tuning.election_timeouts();
     Config {
         id: raft_id(id),
@@ -42,6 +50,7 @@ pub fn config(id: NodeId, applied: u64, tuning: &Tuning) -> Config {
         check_quorum: tuning.check_quorum,
         pre_vote: tuning.pre_vote,
         skip_bcast_commit: false,
+        read_only_option: read_only.unwrap_or_default(),
         ..Config::default()
     }
 }
@@ -69,6 +78,10 @@ pub struct RaftRsNode<C> {
     dirty: bool,
     messages: Vec<(NodeId, Wire)>,
     apply: Vec<ApplyMsg<C>>,
+    /// raft-rs's mode for reads without the log, if the node serves them.
+    read_only: Option<ReadOnlyOption>,
+    /// Reads raft-rs confirmed since the last [`RaftNode::ready`].
+    reads: Vec<ReadState>,
     _command: PhantomData<C>,
 }
 
@@ -129,6 +142,42 @@ impl<C: Command> RaftRsNode<C> {
             .filter(|e| entry::is_command(e))
             .count();
         stable + fresh as u64
+    }
+
+    /// The contract's index of a read raft-rs confirmed at raft-rs index `index`: the
+    /// number of commands through it, or through the snapshot point if the service
+    /// compacted past `index` meanwhile (a later index, so still at least every
+    /// command committed at `index`).
+    fn read_index(&self, index: u64) -> LogIndex {
+        let point = self.raw.store().point();
+        let commands = if index < point.index {
+            point.commands
+        } else {
+            self.commands_through(index)
+        };
+        assert!(
+            index <= self.raw.raft.raft_log.committed,
+            "{self:?}: read index {index} beyond commit"
+        );
+        assert!(
+            commands <= self.commands_through(self.raw.raft.raft_log.committed),
+            "{self:?}: read index {index} maps to command {commands}, beyond commit"
+        );
+        LogIndex(commands)
+    }
+
+    /// Queues the reads raft-rs confirmed, in the contract's numbering.
+    fn confirm_reads(&mut self, states: Vec<raftrs::ReadState>) {
+        for rs in states {
+            let ctx = read::decode_ctx(&rs.request_ctx);
+            let index = self.read_index(rs.index);
+            // raft-rs's lease-based reads keep no lease interval to report.
+            self.reads.push(ReadState {
+                ctx,
+                index,
+                lease: None,
+            });
+        }
     }
 
     /// Hands committed entries to the service: commands get the next command index,
@@ -203,6 +252,7 @@ impl<C: Command> RaftRsNode<C> {
         let persisted = rd.take_persisted_messages();
         self.send(persisted);
         self.apply_entries(rd.take_committed_entries());
+        self.confirm_reads(rd.take_read_states());
         let mut light = self.raw.advance(rd);
         if let Some(commit) = light.commit_index() {
             self.raw.mut_store().set_commit(commit);
@@ -224,7 +274,8 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let point = storage.point();
         let tuning = Tuning::from_settings(&boot.settings);
-        let config = config(boot.id, point.index, &tuning);
+        let read_only = read::read_only_option(boot.reads, tuning.check_quorum);
+        let config = config(boot.id, point.index, &tuning, read_only);
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let raw = RawNode::new(&config, storage, &logger)
             .map_err(|e| Error::Boot(format!("{}: raft-rs: {e}", boot.id)))?;
@@ -237,6 +288,8 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             dirty: false,
             messages: Vec::new(),
             apply: Vec::new(),
+            read_only,
+            reads: Vec::new(),
             _command: PhantomData,
         };
         node.redraw();
@@ -330,6 +383,36 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             && lease::in_lease_after(raft, self.ticks.due(now))
     }
 
+    /// Hands the read to raft-rs (`RawNode::read_index`) where raft-rs answers it or
+    /// resets its requests with a change of role or term (see [`crate::read`]): at a
+    /// leader with an entry of its term committed, booted for reads raft-rs serves.
+    fn read(&mut self, ctx: u64, now: Instant) -> bool {
+        self.catch_up(now);
+        let raft = &self.raw.raft;
+        if self.read_only.is_none()
+            || raft.state != StateRole::Leader
+            || !raft.commit_to_current_term()
+        {
+            return false;
+        }
+        let taken = raft.pending_read_count() + raft.ready_read_count();
+        let term = raft.term;
+        self.raw.read_index(read::encode_ctx(ctx));
+        self.redraw();
+        let raft = &self.raw.raft;
+        assert_eq!(
+            (raft.term, raft.state),
+            (term, StateRole::Leader),
+            "{self:?}: a read moved the term or role"
+        );
+        assert_eq!(
+            raft.pending_read_count() + raft.ready_read_count(),
+            taken + 1,
+            "{self:?}: raft-rs dropped read {ctx} unanswered"
+        );
+        true
+    }
+
     fn tick(&mut self, now: Instant) {
         self.catch_up(now);
     }
@@ -361,7 +444,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             persist,
             messages: std::mem::take(&mut self.messages),
             apply: std::mem::take(&mut self.apply),
-            reads: Vec::new(),
+            reads: std::mem::take(&mut self.reads),
         }
     }
 
@@ -531,7 +614,9 @@ mod tests {
         assert_eq!(combos.len(), 4 * 3 * 2 * 2 * 3 * 2);
         for settings in combos {
             let t = Tuning::from_settings(&settings);
-            let config = config(NodeId(0), 0, &t);
+            let lease =
+                crate::read::read_only_option(raft_contract::ReadMode::Lease, t.check_quorum);
+            let config = config(NodeId(0), 0, &t, lease);
             assert!(config.validate().is_ok(), "{settings}");
             assert!(
                 crate::clock::TICK * t.heartbeat_tick as u64 >= crate::clock::TICK * 10,
