@@ -42,6 +42,7 @@ fn seeds_every_entry_passes() {
                     budget: Default::default(),
                     clocks: Vec::new(),
                     settings: Default::default(),
+                    reads: Default::default(),
                 },
             );
             outcome.failure.map(|reason| {
