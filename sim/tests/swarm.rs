@@ -508,18 +508,19 @@ fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_wa
     }
 }
 
-/// The swarm's own faults build a QuorumLoss in the kv workload: SwarmKv seed 3664
-/// (three servers, one-way cuts drawn at random) cuts n0 -> n1 at 1.458 s and n1 -> n2
-/// at 2.057 s, so leader n1 reaches n0 only and hears n2 only. Without CheckQuorum it
-/// leads on without acknowledgements; n0 hears it and refuses n2's pre-votes, so the
-/// stable majority {0, 2} serves no clerk from 1.82 s on. Shipped (CheckQuorum on) and
-/// with PreVote off, the run passes. Found by `raftsim swarm --workload kv --seeds
-/// 0..5000 --set check_quorum=0` (the one failure of 5,000).
+/// The swarm's own faults stall the kv workload without CheckQuorum: SwarmKv seed 168
+/// (three servers) draws a deaf leader, so leader n0 hears no one and reaches n2 only.
+/// Without CheckQuorum it leads on without acknowledgements; n2 hears it and refuses
+/// n1's pre-votes, so the stable majority {1, 2} serves no clerk from 2.235 s on.
+/// Shipped (CheckQuorum on) and with PreVote off as well, the run passes. Found by
+/// `raftsim swarm --workload kv --seeds 0..6000 --set check_quorum=0` (5 failures, the
+/// first this one). Before the swarm drew deaf leaders, seed 3664 was such a run, built
+/// from two random one-way cuts; its plan has changed since.
 #[test]
-fn swarm_kv_seed_3664_stalls_its_majority_without_check_quorum_only() {
+fn swarm_kv_seed_168_stalls_its_majority_without_check_quorum_only() {
     let scenario = find(&registry(), "SwarmKv").unwrap_or_else(|e| panic!("{e}"));
     let with = |set: &[(&str, u64)]| {
-        let mut c = config(3664);
+        let mut c = config(168);
         for (name, value) in set {
             c.settings.set(name, *value);
         }
@@ -528,8 +529,8 @@ fn swarm_kv_seed_3664_stalls_its_majority_without_check_quorum_only() {
     let off = with(&[("check_quorum", 0)]);
     let reason = off.failure.as_deref().unwrap_or("passed");
     assert!(
-        reason.starts_with("no progress during faults: servers [0, 2] were up")
-            && reason.contains("no clerk's Get, Put or Append completed from 1.821096s"),
+        reason.starts_with("no progress during faults: servers [1, 2] were up")
+            && reason.contains("no clerk's Get, Put or Append completed from 2.235428s"),
         "{reason}"
     );
     for set in [
