@@ -154,6 +154,12 @@ fn same_seed_same_trace<I: Implementation>() {
         assert_eq!(a.trace_hash, b.trace_hash, "{}", scenario.name);
         // A known finding of the implementation (seeds/findings/) must still fail.
         let known = common::finding(I::NAME, scenario.name, config.seed);
-        assert_eq!(a.passed(), known.is_none(), "{}: {:?}", scenario.name, a.failure);
+        assert_eq!(
+            a.passed(),
+            known.is_none(),
+            "{}: {:?}",
+            scenario.name,
+            a.failure
+        );
     }
 }

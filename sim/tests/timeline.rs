@@ -121,6 +121,7 @@ fn scripted_on(clocks: Vec<Clock>, title: &str) -> (RaftTester<Ours>, Timeline) 
         settings: raft_contract::Settings::defaults(),
         budget: sim::engine::Budget::default(),
         clocks,
+        reads: raft_contract::ReadMode::Log,
     };
     let mut t = RaftSuite::<Ours>::build(&base, setup);
     t.one(Cmd::Int(1), 3, Retry::Never).expect("agreement");

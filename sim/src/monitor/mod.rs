@@ -160,6 +160,17 @@ impl Monitors {
     }
 }
 
+/// What a node just did, as the monitors take it after an event it handled.
+#[derive(Clone, Copy)]
+pub struct Handled<'a> {
+    /// The node, through the contract's read-only view.
+    pub raft: &'a dyn RaftRead,
+    /// What its handler did.
+    pub observed: &'a crate::monitor::observed::Observed,
+    /// The leases it confirmed reads under, in true time.
+    pub leases: &'a [TrueLease],
+}
+
 /// The last lines of a trace kept as text: what led to a violation, for its report.
 pub const TRACE_LINES_IN_REPORT: usize = 12;
 
@@ -178,11 +189,14 @@ impl Monitors {
         node: raft_contract::NodeId,
         incarnation: u32,
         event: u64,
-        raft: &dyn RaftRead,
-        observed: &crate::monitor::observed::Observed,
-        leases: &[TrueLease],
+        handled: &Handled<'_>,
         trace: Option<&str>,
     ) -> crate::outcome::Verdict {
+        let Handled {
+            raft,
+            observed,
+            leases,
+        } = *handled;
         if !self.enabled {
             return Ok(());
         }

@@ -3,8 +3,7 @@
 //! tester. Every server belongs to one cluster, as a Raft peer of it.
 
 use crate::engine::NodeId;
-use crate::monitor::observed::Observed;
-use crate::monitor::{Monitors, RaftRead, Violation};
+use crate::monitor::{Monitors, Violation};
 use crate::outcome::{Failure, Verdict};
 use std::fmt;
 use std::sync::Arc;
@@ -156,15 +155,11 @@ impl Clusters {
         node: NodeId,
         incarnation: u32,
         event: u64,
-        raft: &dyn RaftRead,
-        observed: &Observed,
-        leases: &[crate::monitor::lease_safety::TrueLease],
+        handled: &crate::monitor::Handled<'_>,
         trace: Option<&str>,
     ) -> Verdict {
         let c = &mut self.list[cluster.0];
-        let watched = c
-            .monitors
-            .watch(peer, incarnation, event, raft, observed, leases, trace);
+        let watched = c.monitors.watch(peer, incarnation, event, handled, trace);
         match c.name {
             None => watched,
             Some(name) => watched.map_err(|f| Failure(format!("{name} (server {node}): {}", f.0))),

@@ -7,6 +7,7 @@ use super::tasks::{Task, Wake};
 use crate::engine::{Context, NodeId};
 use crate::monitor::lease_safety::TrueLease;
 use crate::monitor::observed::Observed;
+use crate::monitor::Handled;
 use crate::outcome::{Failure, Verdict};
 use raft_contract::{Status, Term};
 
@@ -54,16 +55,12 @@ impl<S: Suite> Tester<S> {
                     until: sim.true_at(node, l.until),
                 })
                 .collect();
-            let verdict = clusters.watch(
-                member,
-                node,
-                incarnation,
-                event,
+            let handled = Handled {
                 raft,
                 observed,
-                &leases,
-                trace,
-            );
+                leases: &leases,
+            };
+            let verdict = clusters.watch(member, node, incarnation, event, &handled, trace);
             let sprung = trapped.then(|| {
                 let status = raft.status();
                 let last_term = raft.log_term(status.last_index);
