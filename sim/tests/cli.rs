@@ -772,5 +772,16 @@ fn reads_flag_reads_by_read_index_or_lease_and_refuses_bad_modes() {
         "sweep", "--raft", "openraft", "--filter", "3A", "--reads", "index",
     ])
     .assert_error(USAGE, "openraft reads only by log");
-    raftsim(&["shrink", "--seed", "1", "--reads", "lease"]).assert_error(USAGE, "bad --reads");
+    raftsim(&["shrink", "--seed", "1", "--reads", "fast"]).assert_error(USAGE, "bad --reads");
+    // A swarm run takes the mode into its plan: its profile line names it.
+    let swarm = raftsim(&[
+        "swarm",
+        "--workload",
+        "kv",
+        "--seeds",
+        "0..2",
+        "--reads",
+        "index",
+    ]);
+    assert_eq!(swarm.code, 0, "{swarm:#?}");
 }

@@ -93,3 +93,33 @@ fn findings_openraft_shrunk_schedules_still_panic_in_debug_builds() {
         }
     }
 }
+
+/// raft-rs's finding 1 as the swarm found and `shrink` reduced it: SwarmKv seed 228 with
+/// lease reads and the shipped configuration (`raftsim shrink --raft raft-rs --workload
+/// kv --seed 228 --knobs shipped --reads lease`), 5 faults shrunk to 3. The schedule
+/// carries its read mode; the run must still end in a stale read.
+#[test]
+fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
+    let file = "raft-rs-lease-stale-read.json";
+    let path = common::findings_dir().join(file);
+    let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert_eq!(plan.profile.reads, raft_contract::ReadMode::Lease);
+    let raft_rs = registry::implementation("raft-rs").unwrap_or_else(|e| panic!("{e}"));
+    let scenarios = raft_rs.scenarios();
+    let swarm = registry::find(&scenarios, "SwarmKv").unwrap_or_else(|e| panic!("{e}"));
+    let config = RunConfig {
+        seed: plan.seed,
+        schedule: Some(Arc::new(Schedule {
+            path: path.display().to_string(),
+            json,
+        })),
+        ..RunConfig::default()
+    };
+    let outcome = registry::run(&swarm, &config);
+    assert_eq!(
+        outcome.failure.as_deref(),
+        Some("history is not linearizable"),
+        "{file}"
+    );
+}

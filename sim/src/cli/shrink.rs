@@ -80,10 +80,11 @@ pub fn run(args: &ShrinkArgs) -> Result<u8> {
     // shrinking may find the failure without them).
     let implementation =
         registry::implementation(&plan.raft).map_err(|e| Error::Usage(e.to_string()))?;
+    // So does `--reads`.
     if args.knobs.reads.is_some() {
-        return Err(Error::Usage(
-            "bad --reads: shrink runs a schedule with its own reads (through the log)".into(),
-        ));
+        plan.profile.reads = args
+            .knobs
+            .reads(implementation.name, implementation.reads)?;
     }
     for (name, value) in args.knobs.settings(implementation.knobs)?.iter() {
         plan.profile.knobs.set(name, value);

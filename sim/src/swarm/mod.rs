@@ -45,6 +45,7 @@ pub use schedule::Plan;
 use crate::implementation::Implementation;
 use crate::outcome::Outcome;
 use crate::scenario::{Part, RunConfig, Scenario};
+use raft_contract::ReadMode;
 
 /// The scenario name of a workload's swarm runs.
 pub fn scenario_name(workload: Workload) -> &'static str {
@@ -83,6 +84,14 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
     // schedule a failure writes replays with them.
     for (knob, value) in config.settings.iter() {
         plan.profile.knobs.set(knob, value);
+    }
+    // So does the read mode asked for (a schedule keeps its own otherwise).
+    if config.reads != ReadMode::Log {
+        plan.profile.reads = config.reads;
+    }
+    if !I::READS.contains(&plan.profile.reads) {
+        let why = format!("{} does not read by {}", I::NAME, plan.profile.reads);
+        return refused(name, config, &why);
     }
     if let Err(why) = plan.validate_knobs(I::KNOBS) {
         return refused(name, config, &why.to_string());

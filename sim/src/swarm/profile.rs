@@ -8,7 +8,7 @@
 use super::server_clock::{ClockJump, ServerClock};
 use super::stable_majority::{DELAY_MAX, LOSS_MAX, WINDOW_BOUND};
 use crate::engine::{Clock, ClockBounds, Duration, SimRng};
-use raft_contract::{Knob, Settings};
+use raft_contract::{Knob, ReadMode, Settings};
 use serde::{Deserialize, Serialize};
 
 /// What kind of work the clients do.
@@ -116,6 +116,16 @@ pub struct Profile {
     /// schedule file leaves it out.
     #[serde(default)]
     pub live_during_faults: bool,
+    /// How the kv workload's servers serve Gets (`--reads`, which joins the plan as
+    /// `--set` does): through the log unless a run asks. Left out of a schedule file
+    /// for the log, and read as the log when a file leaves it out.
+    #[serde(default, skip_serializing_if = "is_log")]
+    pub reads: ReadMode,
+}
+
+/// True for reads through the log, which a schedule file leaves out.
+fn is_log(reads: &ReadMode) -> bool {
+    *reads == ReadMode::Log
 }
 
 /// The seed of the generator that draws a run's profile and schedule: a fixed
@@ -318,6 +328,7 @@ impl Profile {
             faults: pick(rng, &[2, 5, 10, 20]),
             mix,
             knobs: Settings::defaults(),
+            reads: ReadMode::Log,
             live_during_faults: false,
         };
         if workload == Workload::Shardkv {
@@ -374,8 +385,12 @@ impl Profile {
             true => format!(" live-during-faults[window>={}]", WINDOW_BOUND),
             false => String::new(),
         };
+        let reads = match self.reads {
+            ReadMode::Log => String::new(),
+            mode => format!(" reads={mode}"),
+        };
         format!(
-            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}",
+            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}{}",
             self.workload.name(),
             self.servers,
             self.loss,
@@ -391,6 +406,7 @@ impl Profile {
             self.faults,
             kinds.join(" "),
             knobs,
+            reads,
             live
         )
     }

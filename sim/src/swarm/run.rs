@@ -20,19 +20,21 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// Runs `plan` on implementation `I`, every node booted with the profile's knobs and
-/// each server on the plan's clock for it (when the plan gives clocks), and returns the
-/// outcome of run `name`, with the plan's profile.
+/// each server on the plan's clock for it (when the plan gives clocks), the kv servers
+/// reading as the plan says, and returns the outcome of run `name`, with the plan's
+/// profile.
 pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -> Outcome {
     assert_eq!(
         plan.seed, config.seed,
         "{name}: the plan is of another seed"
     );
     let clocked;
-    let config = if plan.clocks.is_empty() {
+    let config = if plan.clocks.is_empty() && plan.profile.reads == config.reads {
         config
     } else {
         clocked = RunConfig {
             clocks: plan.server_clocks(),
+            reads: plan.profile.reads,
             ..config.clone()
         };
         &clocked
