@@ -41,6 +41,8 @@ pub struct Config {
     pub check_quorum: bool,
     /// How the service reads ([`ReadMode`], thesis §6.4): through the log (the lab's way
     /// and the default), by ReadIndex, or by lease. Set from the contract's `Boot::reads`.
+    /// Leases need [`Config::check_quorum`]: without it every lease read is refused and
+    /// the service reads through the log.
     pub reads: ReadMode,
     /// The clock drift a lease allows for, in parts per million: a lease lasts
     /// `election_timeout_min × (1 − ρ) / (1 + ρ)` from its confirming round, safe while

@@ -13,7 +13,8 @@
 //!   each of them has let `election_timeout_min` pass on its own clock since it got the
 //!   round, because a server that heard from its leader that recently ignores vote
 //!   requests (§4.2.3, which [`Raft::ignores_vote_request`] applies to real votes too
-//!   in this mode). The leader serves reads at once until
+//!   in this mode). Leases need CheckQuorum: without it, a lease run reads through the
+//!   log (see `leases`). The leader serves reads at once until
 //!   `s + election_timeout_min × (1 − ρ) / (1 + ρ)`, where ρ is
 //!   [`crate::Config::lease_drift_bound_ppm`]: its clock may run slow and theirs fast by
 //!   at most ρ. Past that bound, or with a clock that jumps, a stale read is possible.
@@ -73,6 +74,9 @@ impl<C: Command> Raft<C> {
                 true
             }
             ReadMode::Lease => {
+                if !self.leases() {
+                    return false;
+                }
                 let Some(lease) = self.lease(now) else {
                     return false;
                 };
@@ -124,9 +128,18 @@ impl<C: Command> Raft<C> {
         };
     }
 
+    /// True if this node serves lease reads: in lease mode with CheckQuorum. The lease
+    /// rests on servers ignoring vote requests while they hear a leader, and without
+    /// CheckQuorum that rule would let a leader that hears no one, but still reaches a
+    /// follower, keep the majority from electing anyone (the quorum loss of
+    /// `QuorumLoss`). raft-rs likewise refuses lease reads without check-quorum.
+    fn leases(&self) -> bool {
+        self.config.reads == ReadMode::Lease && self.config.check_quorum
+    }
+
     /// Leader in lease mode: a round with every heartbeat keeps the lease fresh.
     pub(crate) fn renew_lease(&mut self, now: Instant) {
-        if self.config.reads == ReadMode::Lease && self.quorum() > 1 {
+        if self.leases() && self.quorum() > 1 {
             self.start_round(now);
         }
     }
@@ -192,12 +205,12 @@ impl<C: Command> Raft<C> {
         }
     }
 
-    /// §4.2.3 for real votes, in lease mode: a server that leads, or heard from its
+    /// §4.2.3 for real votes, when serving lease reads: a server that leads, or heard from its
     /// leader within the shortest election timeout, ignores a vote request of a newer
     /// term (it neither adopts the term nor answers), so that a lease holds. Pre-votes
     /// follow the same rule in every mode ([`crate::Config::pre_vote`]).
     pub(crate) fn ignores_vote_request(&self, msg: &Message<C>, now: Instant) -> bool {
-        self.config.reads == ReadMode::Lease
+        self.leases()
             && matches!(msg, Message::RequestVote(m) if m.term > self.current_term)
             && self.hears_leader(now)
     }
@@ -312,6 +325,26 @@ mod tests {
             (at, 245_454_545)
         );
         assert!(!r.read(7, lease.until), "the lease lapsed");
+    }
+
+    #[test]
+    fn lease_reads_need_check_quorum() {
+        let config = Config {
+            reads: ReadMode::Lease,
+            check_quorum: false,
+            ..Config::default()
+        };
+        let mut r = fresh_with(0, 1, config);
+        elect(&mut r);
+        r.start(7, ms(1)).expect("leads");
+        r.ready();
+        assert!(!r.read(5, ms(2)), "no lease without CheckQuorum");
+        let vote = Message::RequestVote(RequestVote {
+            term: Term(9),
+            last_log_index: LogIndex(9),
+            last_log_term: Term(9),
+        });
+        assert!(!r.ignores_vote_request(&vote, ms(2)));
     }
 
     #[test]
