@@ -773,7 +773,7 @@ fn reads_flag_reads_by_read_index_or_lease_and_refuses_bad_modes() {
     ])
     .assert_error(USAGE, "openraft reads only by log");
     raftsim(&["shrink", "--seed", "1", "--reads", "fast"]).assert_error(USAGE, "bad --reads");
-    // A swarm run takes the mode into its plan: its profile line names it.
+    // A swarm run takes the mode into its plan, and runs the same twice.
     let swarm = raftsim(&[
         "swarm",
         "--workload",
@@ -781,7 +781,9 @@ fn reads_flag_reads_by_read_index_or_lease_and_refuses_bad_modes() {
         "--seeds",
         "0..2",
         "--reads",
-        "index",
+        "lease",
+        "--check-determinism",
     ]);
     assert_eq!(swarm.code, 0, "{swarm:#?}");
+    assert!(swarm.stdout.contains("each run twice"), "{swarm:#?}");
 }
