@@ -90,6 +90,7 @@ mod pre_vote;
 mod progress;
 mod quorum_check;
 mod read_only;
+mod read_rounds;
 pub mod ready;
 mod replication;
 mod rng;

@@ -8,7 +8,7 @@ use crate::log::{Entry, Log};
 use crate::message::Message;
 use crate::persist;
 use crate::progress::Progress;
-use crate::read_only::ReadOnly;
+use crate::read_rounds::ReadOnly;
 use crate::ready::Ready;
 use crate::rng::Rng;
 use raft_contract::Persisted;

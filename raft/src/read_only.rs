@@ -21,27 +21,8 @@
 
 use crate::message::{Confirm, Message};
 use crate::node::Raft;
-use raft_contract::{
-    Command, Duration, Instant, Lease, LogIndex, NodeId, ReadMode, ReadState, Role,
-};
-use std::collections::VecDeque;
-
-/// A leader's confirmation rounds and the reads waiting on them, for its current term.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct ReadOnly {
-    /// The last round sent (0: none yet in this term).
-    round: u64,
-    /// Rounds sent and not yet answered by a majority, with when they left, oldest first.
-    sent: VecDeque<(u64, Instant)>,
-    /// Per peer, the highest round it answered in this term.
-    answered: Vec<u64>,
-    /// The highest round a majority answered, and when it left.
-    confirmed: Option<(u64, Instant)>,
-    /// ReadIndex reads waiting for a round: (ctx, commit index at arrival, round).
-    waiting: VecDeque<(u64, LogIndex, u64)>,
-    /// Confirmed reads not yet handed out by `ready`.
-    pub(crate) done: Vec<ReadState>,
-}
+use crate::read_rounds::ReadOnly;
+use raft_contract::{Command, Duration, Instant, Lease, NodeId, ReadMode, ReadState, Role};
 
 impl<C: Command> Raft<C> {
     /// The contract's `read`: see the module documentation. True if the read was taken.

@@ -86,3 +86,12 @@ pub fn read_every_key<S: ClerkSuite>(
     }
     Ok(())
 }
+
+/// The longest stable majority window a run that checks liveness during faults saw,
+/// as its metric `stable_window_ms_max`.
+pub fn push_longest<S: Suite>(t: &mut Tester<S>, plan: &Plan, longest: &Cell<Duration>) {
+    if plan.profile.live_during_faults {
+        let ms = longest.get().as_millis() as f64;
+        t.metrics.push(("stable_window_ms_max".into(), ms));
+    }
+}

@@ -5,7 +5,9 @@
 use super::clerk::Clerk;
 use super::clerk_watch::{ClerkWatch, Cluster, Served, Watched};
 use super::live_watch::LiveWatch;
-use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
+use super::phases::{
+    no_progress, push_longest, read_every_key, start_faults, stop_faults, LIVENESS_BOUND,
+};
 use super::profile::Workload;
 use super::schedule::Plan;
 use crate::cluster::Cmd;
@@ -13,9 +15,7 @@ use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
 use crate::outcome::{Failure, Outcome, Verdict};
 use crate::scenario::RunConfig;
-use crate::tester::{
-    KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup, Suite, Task, Tester, Wake,
-};
+use crate::tester::{KvSetup, KvTester, RaftSetup, RaftTester, Retry, ShardSetup, Task, Wake};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -132,15 +132,6 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
             "a fresh command did not commit on every server",
         )),
         Err(f) => Err(f),
-    }
-}
-
-/// The longest stable majority window a run that checks liveness during faults saw,
-/// as its metric `stable_window_ms_max`.
-pub fn push_longest<S: Suite>(t: &mut Tester<S>, plan: &Plan, longest: &Cell<Duration>) {
-    if plan.profile.live_during_faults {
-        let ms = longest.get().as_millis() as f64;
-        t.metrics.push(("stable_window_ms_max".into(), ms));
     }
 }
 

@@ -6,8 +6,9 @@
 
 use super::clerk::Clerk;
 use super::clerk_watch::{ClerkWatch, Cluster, Served, Watched};
-use super::phases::{no_progress, read_every_key, start_faults, stop_faults, LIVENESS_BOUND};
-use super::run::push_longest;
+use super::phases::{
+    no_progress, push_longest, read_every_key, start_faults, stop_faults, LIVENESS_BOUND,
+};
 use super::schedule::Plan;
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;

@@ -73,6 +73,8 @@ pub mod message;
 pub mod node;
 mod persist;
 mod read;
+#[cfg(test)]
+mod read_tests;
 mod storage;
 pub mod tuning;
 
