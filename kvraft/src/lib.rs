@@ -50,7 +50,7 @@
 //! use raft_contract::{Boot, Instant, NodeId, Persisted, RaftNode, Settings};
 //!
 //! // raftsim's own Raft carries it here; any `RaftNode<Command>` would do.
-//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults(), reads: raft_contract::ReadMode::Log };
+//! let boot = Boot { id: NodeId(0), peers: 1, config: raft_contract::Configuration::all(1), persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults(), reads: raft_contract::ReadMode::Log };
 //! let mut server = KvServer::<raft::Raft<Command>>::new(boot, Some(1000)).unwrap();
 //! // Fire the election timer: a single node wins at once.
 //! let now = server.next_deadline();

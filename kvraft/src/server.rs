@@ -132,6 +132,7 @@ mod tests {
         Boot {
             id: NodeId(id),
             peers,
+            config: raft_contract::Configuration::all(peers),
             persisted,
             seed,
             now: Instant(0),

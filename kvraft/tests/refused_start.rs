@@ -67,6 +67,8 @@ impl<C: Command> RaftNode<C> for Leased<C> {
             commit_index: LogIndex(0),
             snapshot: None,
             last_index: LogIndex(self.log.len() as u64),
+            config: raft_contract::Configuration::all(1),
+            config_index: LogIndex(0),
         }
     }
     fn log_term(&self, index: LogIndex) -> Option<Term> {
@@ -79,6 +81,7 @@ fn replica_answers_wrong_leader_when_its_leader_refuses_a_write_and_starts_it_on
     let boot = Boot {
         id: NodeId(0),
         peers: 1,
+        config: raft_contract::Configuration::all(1),
         persisted: Persisted::default(),
         seed: 1,
         now: Instant(0),

@@ -319,6 +319,8 @@ impl<C: Command> Raft<C> {
                 term: self.log.snapshot_term(),
             }),
             last_index: self.log.last_index(),
+            config: raft_contract::Configuration::all(self.peers),
+            config_index: LogIndex(0),
         }
     }
 

@@ -175,6 +175,7 @@ mod tests {
         let boot = Boot {
             id: NodeId(0),
             peers: 3,
+            config: raft_contract::Configuration::all(3),
             persisted,
             seed: 0,
             now: ms(0),

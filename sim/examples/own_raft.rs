@@ -17,8 +17,8 @@
 //! own.
 
 use raft_contract::{
-    Ack, ApplyMsg, Boot, Command, Error, Instant, LogIndex, MessageKind, NodeId, RaftFamily,
-    RaftMessage, RaftNode, Ready, Role, Status, Term,
+    Ack, ApplyMsg, Boot, Command, Configuration, Error, Instant, LogIndex, MessageKind, NodeId,
+    RaftFamily, RaftMessage, RaftNode, Ready, Role, Status, Term,
 };
 use serde::Serialize;
 use sim::implementation::Implementation;
@@ -80,6 +80,8 @@ pub struct MyRaft<C> {
     voted_for: Option<NodeId>,
     log: Vec<(Term, C)>,
     next_deadline: Instant,
+    /// Who takes part: every slot, as long as the Raft makes no membership changes.
+    config: Configuration,
 }
 
 impl<C: Command> RaftNode<C> for MyRaft<C> {
@@ -93,6 +95,7 @@ impl<C: Command> RaftNode<C> for MyRaft<C> {
             voted_for: None,
             log: Vec::new(),
             next_deadline: Instant(boot.now.0 + 1_000_000_000),
+            config: boot.config,
         })
     }
 
@@ -132,6 +135,8 @@ impl<C: Command> RaftNode<C> for MyRaft<C> {
             commit_index: LogIndex(0),
             snapshot: None,
             last_index: LogIndex(self.log.len() as u64),
+            config: self.config,
+            config_index: LogIndex(0),
         }
     }
 

@@ -188,6 +188,7 @@ fn the_wrapper_refuses_snapshots() {
     let mut node = <Refusing<u64> as RaftNode<u64>>::boot(Boot {
         id: NodeId(0),
         peers: 3,
+        config: raft_contract::Configuration::all(3),
         persisted: Default::default(),
         seed: 1,
         now: Instant(0),

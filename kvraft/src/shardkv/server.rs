@@ -317,6 +317,7 @@ mod tests {
         let boot = Boot {
             id: NodeId(0),
             peers: 1,
+            config: raft_contract::Configuration::all(1),
             persisted: Persisted::default(),
             seed: 3,
             now: Instant(0),

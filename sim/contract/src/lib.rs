@@ -22,6 +22,10 @@
 //!   [`Settings`] a node boots with.
 //! - [`read`]: reads without the log, an optional capability: [`ReadMode`] (log,
 //!   ReadIndex, lease) and the [`ReadState`] of a confirmed read.
+//! - [`membership`]: membership changes, an optional capability: the [`Configuration`]
+//!   in effect (a [`NodeSet`] of voters, learners, and the outgoing half of a joint
+//!   change), the [`ConfChange`]s a leader accepts and why it refuses one
+//!   ([`ChangeRefused`]), and what an implementation supports ([`Membership`]).
 //!
 //! raftsim's own Raft (the `raft` crate) implements the trait directly; tikv's raft-rs
 //! through an adapter crate. The README's "Test your own Raft" shows a skeleton.
@@ -30,6 +34,7 @@
 pub mod chunked;
 pub mod kind;
 pub mod knob;
+pub mod membership;
 pub mod node;
 pub mod persisted;
 pub mod read;
@@ -40,6 +45,7 @@ pub mod types;
 pub use chunked::{ChunkedLog, SharedBytes};
 pub use kind::MessageKind;
 pub use knob::{Knob, Refusal, Settings};
+pub use membership::{ChangeRefused, ConfChange, Configuration, Membership, NodeSet, TakesEffect};
 pub use node::{Ack, Boot, Command, Error, RaftFamily, RaftMessage, RaftNode};
 pub use persisted::Persisted;
 pub use read::{Lease, ReadMode, ReadState};

@@ -2,6 +2,7 @@
 
 use crate::kind::MessageKind;
 use crate::knob::{Knob, Settings};
+use crate::membership::{ChangeRefused, ConfChange, Configuration, Membership};
 use crate::persisted::Persisted;
 use crate::read::ReadMode;
 use crate::ready::Ready;
@@ -86,8 +87,17 @@ pub trait RaftMessage: Clone + Debug + Serialize + 'static {
 pub struct Boot {
     /// This node's id: `NodeId(0)..NodeId(peers - 1)`.
     pub id: NodeId,
-    /// The number of nodes in the cluster (fixed: no membership changes).
+    /// The number of server slots, `NodeId(0)..NodeId(peers - 1)`: every server that
+    /// may ever take part. Fixed for a run; [`Boot::config`] says which take part at
+    /// first.
     pub peers: usize,
+    /// The configuration a node with an empty disk starts with: in every lab scenario
+    /// [`Configuration::all`] of `peers`. A server added later boots with the empty
+    /// configuration (no voters): it learns its configuration from a leader's log and
+    /// never starts an election before. Ignored when the disk holds state. Always
+    /// [`Configuration::all`] for an implementation without
+    /// [`RaftFamily::MEMBERSHIP`].
+    pub config: Configuration,
     /// What the node saved before it last stopped (both parts empty for a fresh node).
     pub persisted: Persisted,
     /// Seed for every random choice the node makes (election timeouts). An
@@ -201,6 +211,21 @@ pub trait RaftNode<C: Command>: Sized {
         false
     }
 
+    /// Proposes a configuration change (see [`crate::membership`]): one [`ConfChange`]
+    /// is a single-server change, several are a joint change. On success, the index of
+    /// the log entry that carries it (in [`Status`]'s index space, like
+    /// [`Status::config_index`]); the change is in effect once that entry commits (and,
+    /// for a joint change, once the joint configuration is left).
+    ///
+    /// # Errors
+    /// Why the node refuses: never a panic, whatever the input. Refused by default
+    /// ([`ChangeRefused::Unsupported`]): an implementation without membership changes
+    /// keeps [`RaftFamily::MEMBERSHIP`] at `None`.
+    fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
+        let _ = (changes, now);
+        Err(ChangeRefused::Unsupported)
+    }
+
     /// Lets time pass: handles every deadline that expired by `now`. Called at
     /// [`RaftNode::next_deadline`] or later; a call before it does nothing.
     fn tick(&mut self, now: Instant);
@@ -264,4 +289,9 @@ pub trait RaftFamily: 'static {
     /// The read modes this implementation supports ([`RaftNode::read`]). Only
     /// [`ReadMode::Log`] by default: the tester refuses a run that asks for another.
     const READS: &'static [ReadMode] = &[ReadMode::Log];
+
+    /// The membership changes this implementation supports ([`RaftNode::change`]).
+    /// `None` by default: the tester then boots every slot as a voter and never asks
+    /// for a change.
+    const MEMBERSHIP: Option<Membership> = None;
 }

@@ -1,5 +1,6 @@
 //! The read-only view of a node that testers and safety monitors watch.
 
+use crate::membership::Configuration;
 use crate::types::{LogIndex, NodeId, Term};
 use std::fmt;
 
@@ -48,6 +49,13 @@ pub struct Status {
     pub snapshot: Option<SnapshotPoint>,
     /// The index of the last entry held (equal to the snapshot's index when none follow).
     pub last_index: LogIndex,
+    /// The configuration this node uses now (see [`crate::membership`]): whose votes and
+    /// acknowledgements count, under a joint change both halves. An implementation
+    /// without membership changes reports [`Configuration::all`] of its peers.
+    pub config: Configuration,
+    /// The index of the log entry `config` comes from: 0 for the configuration the node
+    /// booted with, otherwise an index at or below `last_index` (or inside the snapshot).
+    pub config_index: LogIndex,
 }
 
 /// The last entry a snapshot covers (§7: "last included index" and "last included
@@ -84,7 +92,13 @@ impl fmt::Display for Status {
             self.snapshot
                 .map_or("-".to_string(), |p| format!("{}/t{}", p.index, p.term.0)),
             self.last_index
-        )
+        )?;
+        // Shown only once a change happened, so that traces of fixed clusters keep
+        // their lines.
+        if self.config_index > LogIndex(0) {
+            write!(f, " config {}@{}", self.config, self.config_index)?;
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +114,8 @@ mod tests {
             commit_index: LogIndex(7),
             snapshot,
             last_index: LogIndex(9),
+            config: Configuration::all(3),
+            config_index: LogIndex(0),
         }
     }
 
@@ -130,6 +146,17 @@ mod tests {
         assert_eq!(
             s.to_string(),
             "term 2 follower vote - commit 7 snapshot 5/t1 last 9"
+        );
+    }
+
+    #[test]
+    fn configuration_from_the_log_is_shown() {
+        let mut s = status(None);
+        s.config = Configuration::all(4);
+        s.config_index = LogIndex(6);
+        assert_eq!(
+            s.to_string(),
+            "term 2 follower vote - commit 7 snapshot - last 9 config voters {n0,n1,n2,n3}@6"
         );
     }
 }

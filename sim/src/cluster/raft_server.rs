@@ -53,6 +53,7 @@ pub fn boot_as(init: &NodeInit<'_>, me: NodeId, peers: usize, settings: &Setting
     Boot {
         id: me,
         peers,
+        config: raft_contract::Configuration::all(peers),
         persisted: init.disk.persisted().clone(),
         seed: init.seed,
         now: init.now,

@@ -91,6 +91,8 @@ mod tests {
                 commit_index: LogIndex(0),
                 snapshot: None,
                 last_index: LogIndex(0),
+                config: raft_contract::Configuration::all(3),
+                config_index: LogIndex(0),
             },
             log: &log,
             observed: &observed,

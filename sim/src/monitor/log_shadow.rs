@@ -181,6 +181,8 @@ mod tests {
                     term: Term(snapshot.1),
                 }),
                 last_index: LogIndex(snapshot.0 + log.len() as u64),
+                config: raft_contract::Configuration::all(3),
+                config_index: LogIndex(0),
             },
             log: f,
             observed,

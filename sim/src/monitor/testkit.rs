@@ -66,6 +66,8 @@ impl Fake {
                 term: Term(self.snapshot.1),
             }),
             last_index: LogIndex(self.snapshot.0 + self.log.len() as u64),
+            config: raft_contract::Configuration::all(3),
+            config_index: LogIndex(0),
         }
     }
 

@@ -98,6 +98,8 @@ mod tests {
             commit_index: LogIndex(0),
             snapshot: None,
             last_index: LogIndex(0),
+            config: raft_contract::Configuration::all(3),
+            config_index: LogIndex(0),
         }
     }
 

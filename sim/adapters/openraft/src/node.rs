@@ -62,6 +62,31 @@ fn rt_instant(now: Instant) -> virtual_runtime::Instant {
     virtual_runtime::Instant::from_nanos(now.as_nanos())
 }
 
+/// openraft's configuration in the contract's terms: the last set of its joint
+/// configuration is the incoming voters, an earlier one the outgoing voters.
+fn configuration(stored: &crate::types::StoredMembership) -> raft_contract::Configuration {
+    let set = |ids: &std::collections::BTreeSet<u64>| {
+        ids.iter()
+            .map(|n| NodeId(u32::try_from(*n).expect("openraft id beyond the cluster")))
+            .collect()
+    };
+    let joint = stored.get_joint_config();
+    let learners = stored
+        .membership()
+        .learner_ids()
+        .map(|n| NodeId(u32::try_from(n).expect("openraft id beyond the cluster")))
+        .collect();
+    raft_contract::Configuration {
+        voters: joint.last().map_or_else(Default::default, set),
+        outgoing: if joint.len() > 1 {
+            set(&joint[0])
+        } else {
+            Default::default()
+        },
+        learners,
+    }
+}
+
 impl<C: Command> OpenraftNode<C> {
     /// Runs the node until nothing more can happen at `now`. A panic in one of
     /// openraft's tasks is resumed here, so that it fails the run like any other
@@ -386,6 +411,13 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
                 term: Term(term_of(&p.last_log_id)),
             }),
             last_index: LogIndex(last_index),
+            config: configuration(&m.membership_config),
+            config_index: LogIndex(
+                m.membership_config
+                    .log_id()
+                    .as_ref()
+                    .map_or(0, |id| id.index),
+            ),
         }
     }
 
@@ -423,6 +455,7 @@ mod tests {
         let boot = Boot {
             id: NodeId(0),
             peers,
+            config: raft_contract::Configuration::all(peers),
             persisted,
             seed,
             now,

@@ -50,7 +50,7 @@
 //! use raft_contract::{ApplyMsg, Boot, Instant, LogIndex, NodeId, Persisted, RaftNode, Settings};
 //! use raftrs_adapter::RaftRsNode;
 //!
-//! let boot = Boot { id: NodeId(0), peers: 1, persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults(), reads: raft_contract::ReadMode::Log };
+//! let boot = Boot { id: NodeId(0), peers: 1, config: raft_contract::Configuration::all(1), persisted: Persisted::default(), seed: 7, now: Instant(0), settings: Settings::defaults(), reads: raft_contract::ReadMode::Log };
 //! let mut node = RaftRsNode::<String>::boot(boot).expect("a fresh node boots");
 //! while !node.state().1 {
 //!     let now = node.next_deadline();

@@ -66,6 +66,16 @@ fn node_id(id: u64) -> NodeId {
     NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
 }
 
+/// raft-rs's configuration in the contract's terms.
+fn configuration(conf: &raftrs::eraftpb::ConfState) -> raft_contract::Configuration {
+    let set = |ids: &[u64]| ids.iter().map(|id| node_id(*id)).collect();
+    raft_contract::Configuration {
+        voters: set(&conf.voters),
+        outgoing: set(&conf.voters_outgoing),
+        learners: set(&conf.learners),
+    }
+}
+
 /// A raft-rs node driven through raftsim's contract, for commands of type `C`.
 pub struct RaftRsNode<C> {
     raw: RawNode<SimStorage>,
@@ -467,6 +477,8 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
                 term: Term(log.term(snapshot_index).unwrap_or(0)),
             }),
             last_index: LogIndex(log.last_index()),
+            config: configuration(&self.raw.raft.prs().conf().to_conf_state()),
+            config_index: LogIndex(0),
         }
     }
 
@@ -488,6 +500,7 @@ mod tests {
         let boot = Boot {
             id: NodeId(0),
             peers,
+            config: raft_contract::Configuration::all(peers),
             persisted,
             seed,
             now,

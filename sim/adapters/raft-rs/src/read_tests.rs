@@ -42,6 +42,7 @@ impl Cluster {
                 let boot = Boot {
                     id: NodeId(i),
                     peers: 3,
+                    config: raft_contract::Configuration::all(3),
                     persisted: Persisted::default(),
                     seed: 100 + u64::from(i),
                     now: Instant(0),
