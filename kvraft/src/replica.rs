@@ -11,7 +11,8 @@ use crate::rpc::{Reply, Request};
 use crate::service::{Admission, Applied, Service, Verdict};
 use crate::ClientId;
 use raft_contract::{
-    ApplyMsg, Boot, Instant, Lease, LogIndex, NodeId, Persisted, RaftNode, ReadMode, Term,
+    ApplyMsg, Boot, ChangeRefused, ConfChange, Instant, Lease, LogIndex, NodeId, Persisted,
+    RaftNode, ReadMode, Term,
 };
 use std::collections::BTreeMap;
 
@@ -287,6 +288,20 @@ impl<R: RaftNode<S::Entry>, S: Service> Replica<R, S> {
             return None;
         }
         self.start(entry, term, now)
+    }
+
+    /// Proposes a configuration change to Raft: an operator's request, not a client's
+    /// (see `RaftNode::change`). Configuration entries take no command index, so the
+    /// service never sees them.
+    ///
+    /// # Errors
+    /// Raft's refusal.
+    pub fn change(
+        &mut self,
+        changes: &[ConfChange],
+        now: Instant,
+    ) -> std::result::Result<LogIndex, ChangeRefused> {
+        self.raft.change(changes, now)
     }
 
     /// Starts `entry` in Raft as leader of `term`.

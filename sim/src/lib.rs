@@ -41,7 +41,7 @@
 //! fn body(t: &mut RaftTester<raft::Family>) -> Verdict {
 //!     t.check_one_leader().map(|_| ())
 //! }
-//! let setup = RaftSetup { servers: 3, unreliable: false, snapshot: false };
+//! let setup = RaftSetup { servers: 3, unreliable: false, snapshot: false, members: None };
 //! let config = RunConfig { seed: 7, ..RunConfig::default() };
 //! let shipped = Settings::defaults(); // the implementation's shipped configuration
 //! let first = sim::tester::run(config.run_id("Elect", "ours"), &config, &shipped, setup, body);

@@ -67,6 +67,7 @@ fn scenarios_of<I: Implementation>() -> Vec<Scenario> {
     all.extend(crate::scenarios::kv::<I>());
     all.extend(crate::scenarios::shard::<I>());
     all.extend(crate::scenarios::beyond::<I>());
+    all.extend(crate::scenarios::membership::<I>());
     all.extend(crate::swarm::scenarios::<I>());
     all
 }

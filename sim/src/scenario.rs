@@ -109,6 +109,8 @@ pub enum Part {
     ShardKv4B,
     /// Faults beyond the lab: partial connectivity (PreVote, CheckQuorum).
     Beyond,
+    /// Membership changes: servers added, removed and replaced under faults.
+    Membership,
     /// The engine demo.
     Demo,
     /// A scenario that measures rather than checks (throughput).
@@ -133,7 +135,7 @@ impl Part {
     ];
 
     /// Every part, in the order above.
-    pub const ALL: [Part; 13] = [
+    pub const ALL: [Part; 14] = [
         Part::Raft2A,
         Part::Raft2B,
         Part::Raft2C,
@@ -143,6 +145,7 @@ impl Part {
         Part::ShardCtrler4A,
         Part::ShardKv4B,
         Part::Beyond,
+        Part::Membership,
         Part::Demo,
         Part::Metric,
         Part::Swarm,
@@ -167,6 +170,7 @@ impl Part {
             Part::ShardCtrler4A => "4A",
             Part::ShardKv4B => "4B",
             Part::Beyond => "beyond",
+            Part::Membership => "membership",
             Part::Demo => "demo",
             Part::Metric => "metric",
             Part::Swarm => "swarm",

@@ -24,6 +24,7 @@ fn tester<I: Implementation>(servers: usize, snapshot: bool, seed: u64) -> RaftT
         servers,
         unreliable: false,
         snapshot,
+        members: None,
     };
     RaftTester::new(seed, true, setup)
 }

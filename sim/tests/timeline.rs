@@ -114,6 +114,7 @@ fn scripted_on(clocks: Vec<Clock>, title: &str) -> (RaftTester<Ours>, Timeline) 
         servers: 3,
         unreliable: false,
         snapshot: false,
+        members: None,
     };
     let base = Base {
         seed: 2,

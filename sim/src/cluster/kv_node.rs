@@ -13,7 +13,10 @@ use super::replica_driver::{carry_out, ReplicaWire};
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind};
 use crate::monitor::observed::Observed;
 use kvraft::{ClerkReply, ClerkRequest, Command, KvServer, Op};
-use raft_contract::{Boot, RaftMessage, RaftNode, ReadMode, Settings};
+use raft_contract::{
+    Boot, ChangeRefused, ConfChange, Configuration, LogIndex, RaftMessage, RaftNode, ReadMode,
+    Settings,
+};
 use serde::Serialize;
 
 pub use super::clerk_driver::CLERK_RETRY;
@@ -113,8 +116,32 @@ impl<R: RaftNode<Command>> KvNode<R> {
         settings: &Settings,
         reads: ReadMode,
     ) -> KvNode<R> {
+        KvNode::member(
+            init,
+            peers,
+            Configuration::all(peers),
+            maxraftstate,
+            settings,
+            reads,
+        )
+    }
+
+    /// As [`KvNode::server`], for a cluster whose membership changes: with an empty disk
+    /// the server's Raft starts from `config` (see `Boot::config`).
+    ///
+    /// # Panics
+    /// As [`KvNode::server`].
+    pub fn member(
+        init: NodeInit<'_>,
+        peers: usize,
+        config: Configuration,
+        maxraftstate: Option<usize>,
+        settings: &Settings,
+        reads: ReadMode,
+    ) -> KvNode<R> {
         let boot = Boot {
             reads,
+            config,
             ..boot_of(&init, peers, settings)
         };
         let kv = KvServer::new(boot, maxraftstate)
@@ -135,6 +162,18 @@ impl<R: RaftNode<Command>> KvNode<R> {
     pub fn as_server(&self) -> Option<&ServerNode<R>> {
         match self {
             KvNode::Server(s) => Some(s),
+            KvNode::Clerk(_) => None,
+        }
+    }
+
+    /// Proposes a configuration change to a server's Raft; `None` for a clerk.
+    pub fn change(
+        &mut self,
+        ctx: &mut Context<'_, KvNode<R>>,
+        changes: &[ConfChange],
+    ) -> Option<Result<LogIndex, ChangeRefused>> {
+        match self {
+            KvNode::Server(s) => Some(s.change(ctx, changes)),
             KvNode::Clerk(_) => None,
         }
     }
@@ -160,6 +199,21 @@ impl<R: RaftNode<Command>> ServerNode<R> {
     /// What the last entry point did, for the monitors.
     pub fn observed(&self) -> &Observed {
         &self.observed
+    }
+
+    /// Proposes a configuration change to the server's Raft (`RaftNode::change`).
+    ///
+    /// # Errors
+    /// The node's refusal.
+    pub fn change(
+        &mut self,
+        ctx: &mut Context<'_, KvNode<R>>,
+        changes: &[ConfChange],
+    ) -> Result<LogIndex, ChangeRefused> {
+        self.observed.clear();
+        let result = self.kv.change(changes, ctx.now());
+        self.drive(ctx);
+        result
     }
 
     /// Carries out effects in order (save, Raft messages, replies) and re-arms the timer.

@@ -9,7 +9,10 @@ use super::command::Cmd;
 use super::deadline::DeadlineTimer;
 use crate::engine::{Context, Node, NodeId, NodeInit, NodeStatus, Payload, PayloadKind};
 use crate::monitor::observed::{Applied, Observed};
-use raft_contract::{ApplyMsg, Boot, LogIndex, RaftMessage, RaftNode, Settings, Term};
+use raft_contract::{
+    ApplyMsg, Boot, ChangeRefused, ConfChange, Configuration, LogIndex, RaftMessage, RaftNode,
+    Settings, Term,
+};
 use serde::Serialize;
 
 /// A Raft message on the simulated network: the implementation's message, serialized
@@ -79,7 +82,26 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
     /// If the node refuses to boot from its disk: only the node itself writes it, so
     /// that is a bug of the implementation, reported as the run's failure.
     pub fn new(init: NodeInit<'_>, peers: usize, settings: &Settings) -> RaftServer<R> {
-        let raft = R::boot(boot_of(&init, peers, settings))
+        RaftServer::with_config(init, peers, Configuration::all(peers), settings)
+    }
+
+    /// As [`RaftServer::new`], for a cluster whose membership changes: a server with an
+    /// empty disk starts from `config` (the initial configuration for a first member,
+    /// the empty one for a server added later; see `Boot::config`).
+    ///
+    /// # Panics
+    /// As [`RaftServer::new`].
+    pub fn with_config(
+        init: NodeInit<'_>,
+        peers: usize,
+        config: Configuration,
+        settings: &Settings,
+    ) -> RaftServer<R> {
+        let boot = Boot {
+            config,
+            ..boot_of(&init, peers, settings)
+        };
+        let raft = R::boot(boot)
             .unwrap_or_else(|e| panic!("{}: cannot restart from its disk: {e}", init.id));
         RaftServer {
             raft,
@@ -102,6 +124,22 @@ impl<R: RaftNode<Cmd>> RaftServer<R> {
     pub fn start(&mut self, ctx: &mut Context<'_, Self>, cmd: Cmd) -> Option<(LogIndex, Term)> {
         self.observed.clear();
         let result = self.raft.start(cmd, ctx.now());
+        self.drive(ctx);
+        result
+    }
+
+    /// Proposes a configuration change (`RaftNode::change`): the index of its entry, or
+    /// why the node refused.
+    ///
+    /// # Errors
+    /// The node's refusal.
+    pub fn change(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        changes: &[ConfChange],
+    ) -> Result<LogIndex, ChangeRefused> {
+        self.observed.clear();
+        let result = self.raft.change(changes, ctx.now());
         self.drive(ctx);
         result
     }

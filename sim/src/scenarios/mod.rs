@@ -8,6 +8,7 @@ mod beyond;
 mod kv_3a;
 mod kv_3b;
 mod kv_generic;
+mod membership;
 mod raft_2a;
 mod raft_2b;
 mod raft_2c;
@@ -46,6 +47,11 @@ pub fn beyond<I: Implementation>() -> Vec<Scenario> {
     let mut all = beyond::scenarios::<I>();
     all.extend(reads::scenarios::<I>());
     all
+}
+
+/// The membership scenarios, for an implementation that supports membership changes.
+pub fn membership<I: Implementation>() -> Vec<Scenario> {
+    membership::scenarios::<I>()
 }
 
 /// Every KV scenario implementation `I` supports, in the lab's order.
@@ -135,6 +141,7 @@ macro_rules! kv_scenarios {
                                 unreliable: $unreliable,
                                 maxraftstate: $max,
                                 check_history: $check,
+                                members: None,
                             };
                             super::run_kv::<I>(stringify!($name), config, setup, $body::<I>)
                         }
@@ -233,6 +240,7 @@ macro_rules! raft_scenarios {
                                 servers: $servers,
                                 unreliable: $unreliable,
                                 snapshot: $snapshot,
+                                members: None,
                             };
                             super::run_raft::<I>(stringify!($name), config, setup, $body::<I>)
                         }
@@ -276,6 +284,7 @@ mod tests {
             unreliable: false,
             maxraftstate: None,
             check_history: true,
+            members: None,
         };
         let config = RunConfig {
             seed: 1,
@@ -300,6 +309,7 @@ mod tests {
             unreliable: false,
             maxraftstate: None,
             check_history: true,
+            members: None,
         };
         let config = RunConfig {
             seed: 1,
@@ -423,6 +433,7 @@ mod tests {
             unreliable: false,
             maxraftstate: None,
             check_history: true,
+            members: None,
         };
         let o = run_kv::<Ours>("Legal", &RunConfig::default(), setup, body);
         assert!(o.passed(), "{:?}", o.failure);

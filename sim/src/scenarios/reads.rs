@@ -60,6 +60,7 @@ const SETUP: KvSetup = KvSetup {
     unreliable: false,
     maxraftstate: None,
     check_history: true,
+    members: None,
 };
 
 fn read_index_partitioned<I: Implementation>(config: &RunConfig) -> Outcome {

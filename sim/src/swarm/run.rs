@@ -47,6 +47,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 servers: plan.profile.servers,
                 unreliable: false,
                 snapshot: plan.profile.snapshot_every.is_some(),
+                members: None,
             };
             crate::tester::run(id, config, knobs, setup, |t: &mut RaftTester<I>| {
                 raft_body(t, plan)
@@ -58,6 +59,7 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 unreliable: false,
                 maxraftstate: plan.profile.maxraftstate,
                 check_history: true,
+                members: None,
             };
             crate::tester::run(id, config, knobs, setup, |t: &mut KvTester<I>| {
                 kv_body(t, plan)

@@ -15,10 +15,10 @@ use crate::engine::{Context, NodeId};
 use crate::implementation::Implementation;
 use crate::monitor::observed::Observed;
 use crate::monitor::RaftRead;
-use crate::outcome::{Parts, Verdict};
+use crate::outcome::{Failure, Parts, Verdict};
 use crate::scenario::RunConfig;
 use kvraft::Op;
-use raft_contract::RaftNode;
+use raft_contract::{ChangeRefused, ConfChange, Configuration, LogIndex, RaftNode};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -40,6 +40,21 @@ pub struct KvSetup {
     /// every scenario (TestUnreliableOneKey too: its single final read pins down the
     /// order of its 50 concurrent appends, and the checker tests it ahead of them).
     pub check_history: bool,
+    /// How many servers are members from the start (the first ones); `None`: all, as in
+    /// every lab test. The others boot empty and join when a leader adds them.
+    pub members: Option<usize>,
+}
+
+impl KvSetup {
+    /// The configuration server `i` boots with when its disk is empty.
+    pub fn boot_config(&self, i: usize) -> Configuration {
+        let members = self.members.unwrap_or(self.servers);
+        if i < members {
+            Configuration::all(members)
+        } else {
+            Configuration::default()
+        }
+    }
 }
 
 /// A KV cluster on Raft implementation `I` under test.
@@ -54,6 +69,8 @@ pub struct KvSuite<I> {
     next_client: u64,
     /// Every clerk operation, for the linearizability checker.
     recorder: Recorder,
+    /// What each server boots with when its disk is empty ([`KvSetup::boot_config`]).
+    boot_configs: Vec<Configuration>,
     implementation: PhantomData<fn() -> I>,
 }
 
@@ -69,6 +86,7 @@ impl<I: Implementation> Suite for KvSuite<I> {
             check_history: setup.check_history,
             next_client: 0,
             recorder: Recorder::default(),
+            boot_configs: (0..setup.servers).map(|i| setup.boot_config(i)).collect(),
             implementation: PhantomData,
         };
         let mut t = Tester::with_suite(base, suite);
@@ -76,8 +94,9 @@ impl<I: Implementation> Suite for KvSuite<I> {
         let max = setup.maxraftstate;
         let servers: Vec<NodeId> = (0..n)
             .map(|i| {
+                let config = t.suite.boot_configs[i];
                 t.add_server(i, |init| {
-                    KvNode::server(init, n, max, &base.settings, base.reads)
+                    KvNode::member(init, n, config, max, &base.settings, base.reads)
                 })
             })
             .collect();
@@ -275,6 +294,27 @@ impl<I: Implementation> Tester<KvSuite<I>> {
             .set_links(&pairs, false, &format!("disconnect clerk from {from:?}"));
     }
 
+    /// Proposes `changes` to server `i`'s Raft (`RaftNode::change`): the index of the
+    /// change's entry, the node's refusal, or `None` while `i` is crashed.
+    ///
+    /// # Errors
+    /// A monitor's violation in the node after the call.
+    pub fn change(
+        &mut self,
+        i: usize,
+        changes: &[ConfChange],
+    ) -> Result<Option<Result<LogIndex, ChangeRefused>>, Failure> {
+        let id = self.suite.servers[i];
+        let result = self.with_node(id, |s, ctx| s.change(ctx, changes))?;
+        Ok(result.flatten())
+    }
+
+    /// The status of server `i`'s Raft, or `None` while it is crashed.
+    pub fn server_status(&self, i: usize) -> Option<raft_contract::Status> {
+        let node = self.sim.node(self.suite.servers[i])?;
+        Some(node.as_server()?.kv().raft().status())
+    }
+
     /// The lab's `ShutdownServer(i)`: cut off from the other servers, then crash.
     pub fn shutdown_server(&mut self, i: usize) {
         let pairs = self.server_pairs(i, &self.all());
@@ -291,8 +331,9 @@ impl<I: Implementation> Tester<KvSuite<I>> {
     pub fn start_server(&mut self, i: usize) -> Verdict {
         let (n, max) = (self.n(), self.suite.maxraftstate);
         let (settings, reads) = (&self.settings, self.reads);
+        let config = self.suite.boot_configs[i];
         self.sim.restart(self.suite.servers[i], |init| {
-            KvNode::server(init, n, max, settings, reads)
+            KvNode::member(init, n, config, max, settings, reads)
         });
         self.watch(self.suite.servers[i])
     }

@@ -12,13 +12,15 @@
 //! - [`run`]: the one run path, which assembles the [`crate::outcome::Outcome`];
 //! - [`recorder`], [`clerk_ops`] and [`judged`]: the clerks' history, the lab's blocking
 //!   clerk calls and the history's judgement, shared by the KV and sharded KV testers;
-//! - [`raft`], [`kv`] and [`shard`]: the lab's `config.go` of each suite.
+//! - [`raft`], [`kv`] and [`shard`]: the lab's `config.go` of each suite; [`membership`]:
+//!   the Raft tester's membership changes, as an operator makes them.
 
 pub mod clerk_ops;
 pub mod clusters;
 pub mod faults;
 pub mod judged;
 pub mod kv;
+pub mod membership;
 pub mod raft;
 pub mod reading;
 pub mod recorder;

@@ -19,7 +19,7 @@ use crate::monitor::RaftRead;
 use crate::outcome::{Failure, Parts, Verdict};
 use crate::scenario::RunConfig;
 use crate::{ensure, fail};
-use raft_contract::{ApplyMsg, LogIndex, RaftNode};
+use raft_contract::{ApplyMsg, Configuration, LogIndex, RaftNode};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -43,6 +43,23 @@ pub struct RaftSetup {
     pub unreliable: bool,
     /// Use the snapshot applier (the 2D tests).
     pub snapshot: bool,
+    /// How many servers are members from the start (the first ones); `None`: all of
+    /// them, as in every lab test. The others boot with an empty disk and the empty
+    /// configuration, and join when a leader adds them (the membership scenarios).
+    pub members: Option<usize>,
+}
+
+impl RaftSetup {
+    /// The configuration server `i` boots with when its disk is empty: the initial
+    /// voters for a first member, the empty configuration for a server added later.
+    pub fn boot_config(&self, i: usize) -> Configuration {
+        let members = self.members.unwrap_or(self.servers);
+        if i < members {
+            Configuration::all(members)
+        } else {
+            Configuration::default()
+        }
+    }
 }
 
 /// A cluster of Raft servers of implementation `I` under test.
@@ -62,6 +79,8 @@ pub struct RaftSuite<I> {
     starts: usize,
     /// The snapshot applier snapshots when `(index + 1) % snapshot_interval == 0`.
     snapshot_interval: u64,
+    /// What each server boots with when its disk is empty ([`RaftSetup::boot_config`]).
+    boot_configs: Vec<Configuration>,
     implementation: PhantomData<fn() -> I>,
 }
 
@@ -83,11 +102,17 @@ impl<I: Implementation> Suite for RaftSuite<I> {
             max_index: 0,
             starts: 0,
             snapshot_interval: SNAPSHOT_INTERVAL,
+            boot_configs: (0..n).map(|i| setup.boot_config(i)).collect(),
             implementation: PhantomData,
         };
         let mut t = Tester::with_suite(base, suite);
         let ids: Vec<NodeId> = (0..n)
-            .map(|i| t.add_server(i, |init| RaftServer::new(init, n, &base.settings)))
+            .map(|i| {
+                let config = t.suite.boot_configs[i];
+                t.add_server(i, |init| {
+                    RaftServer::with_config(init, n, config, &base.settings)
+                })
+            })
             .collect();
         t.suite.ids = ids.clone();
         t.add_cluster(None, Arc::new(ids));
@@ -217,8 +242,10 @@ impl<I: Implementation> Tester<RaftSuite<I>> {
         }
         let n = self.n();
         let settings = &self.settings;
-        self.sim
-            .restart(self.suite.ids[i], |init| RaftServer::new(init, n, settings));
+        let config = self.suite.boot_configs[i];
+        self.sim.restart(self.suite.ids[i], |init| {
+            RaftServer::with_config(init, n, config, settings)
+        });
         self.process_outputs();
         self.watch(self.suite.ids[i])?;
         self.status()
@@ -450,6 +477,11 @@ impl<I: Implementation> Tester<RaftSuite<I>> {
             }
         }
         Ok(())
+    }
+
+    /// What server `i` applied at `index`, if it did (in this run, across restarts).
+    pub fn applied_at(&self, i: usize, index: u64) -> Option<&Cmd> {
+        self.suite.logs[i].get(&index)
     }
 
     /// The lab's `nCommitted(index)`: how many servers applied `index`, and what.
