@@ -4,8 +4,15 @@
 //! is one tag byte followed by the command's bincode encoding. The leader's no-op entry
 //! (appended by raft-rs at every election, §8) has empty data, so the tag keeps even a
 //! command whose encoding is empty (a unit type) apart from a no-op.
+//!
+//! Configuration-change entries carry raft-rs's own protobuf `ConfChangeV2` (the
+//! adapter proposes only that version; raft-rs appends an empty one to leave a joint
+//! configuration by itself). They are neither commands nor no-ops to the service:
+//! the node hands them to raft-rs, never to the service, and they take no command
+//! number.
 
-use raftrs::eraftpb::{Entry, EntryType};
+use protobuf::Message as _;
+use raftrs::eraftpb::{ConfChange, ConfChangeSingle, ConfChangeV2, Entry, EntryType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -23,19 +30,16 @@ pub(crate) fn encode<C: Serialize>(command: &C) -> Vec<u8> {
     data
 }
 
-/// True for an entry that carries a command; false for a no-op.
+/// True for an entry that carries a command; false for a no-op or a configuration
+/// change.
 ///
 /// # Panics
-/// On a configuration-change entry, or on data that is neither empty nor tagged: the
-/// adapter proposes neither, so raft-rs would have invented it.
+/// On normal data that is neither empty nor tagged: the adapter never proposes it, so
+/// raft-rs would have invented it.
 pub(crate) fn is_command(entry: &Entry) -> bool {
-    assert_eq!(
-        entry.get_entry_type(),
-        EntryType::EntryNormal,
-        "entry {}/t{}: the adapter never proposes configuration changes",
-        entry.index,
-        entry.term
-    );
+    if entry.get_entry_type() != EntryType::EntryNormal {
+        return false;
+    }
     match entry.data.first() {
         None => false,
         Some(&COMMAND_TAG) => true,
@@ -44,6 +48,81 @@ pub(crate) fn is_command(entry: &Entry) -> bool {
             entry.index, entry.term
         ),
     }
+}
+
+/// The configuration change an entry carries, as raft-rs applies it; `None` for a
+/// normal entry.
+///
+/// # Panics
+/// If the data is not a protobuf conf change: raft-rs checked it when the leader
+/// proposed it (it drops undecodable ones), and the disk decoder checks it too.
+pub(crate) fn conf_change(entry: &Entry) -> Option<ConfChangeV2> {
+    let decoded = match entry.get_entry_type() {
+        EntryType::EntryNormal => return None,
+        EntryType::EntryConfChange => ConfChange::parse_from_bytes(&entry.data).map(v2),
+        EntryType::EntryConfChangeV2 => ConfChangeV2::parse_from_bytes(&entry.data),
+    };
+    Some(decoded.unwrap_or_else(|e| {
+        panic!("entry {}/t{}: conf change: {e}", entry.index, entry.term)
+    }))
+}
+
+/// A version-1 conf change (one server) as the `ConfChangeV2` raft-rs applies it as
+/// (raft-proto's `ConfChangeI::into_v2`, which raft-rs does not re-export). The
+/// adapter proposes only version 2; this reads a version-1 entry all the same.
+fn v2(v1: ConfChange) -> ConfChangeV2 {
+    let mut single = ConfChangeSingle {
+        node_id: v1.node_id,
+        ..ConfChangeSingle::default()
+    };
+    single.set_change_type(v1.get_change_type());
+    let mut cc = ConfChangeV2 {
+        context: v1.context,
+        ..ConfChangeV2::default()
+    };
+    cc.mut_changes().push(single);
+    cc
+}
+
+/// The entry type's number on disk (raft-rs's protobuf value).
+pub(crate) fn kind(entry: &Entry) -> u8 {
+    match entry.get_entry_type() {
+        EntryType::EntryNormal => 0,
+        EntryType::EntryConfChange => 1,
+        EntryType::EntryConfChangeV2 => 2,
+    }
+}
+
+/// Entry `index` of term `term` from its disk parts.
+///
+/// # Errors
+/// A sentence when the kind is unknown or the data is none the adapter or raft-rs
+/// writes: a normal entry holds nothing (a no-op) or a tagged command, a conf change
+/// a protobuf `ConfChange` or `ConfChangeV2`.
+pub(crate) fn from_disk(index: u64, term: u64, kind: u8, data: Vec<u8>) -> Result<Entry, String> {
+    let mut entry = Entry {
+        index,
+        term,
+        data: data.into(),
+        ..Entry::default()
+    };
+    let valid = match kind {
+        0 => entry.data.first().is_none_or(|&b| b == COMMAND_TAG),
+        1 => ConfChange::parse_from_bytes(&entry.data).is_ok(),
+        2 => ConfChangeV2::parse_from_bytes(&entry.data).is_ok(),
+        _ => return Err(format!("entry {index}: unknown entry kind {kind}")),
+    };
+    entry.set_entry_type(match kind {
+        0 => EntryType::EntryNormal,
+        1 => EntryType::EntryConfChange,
+        _ => EntryType::EntryConfChangeV2,
+    });
+    if !valid {
+        return Err(format!(
+            "entry {index}: data is neither a no-op, a command nor a conf change"
+        ));
+    }
+    Ok(entry)
 }
 
 /// The command an entry carries.
@@ -114,10 +193,28 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "configuration changes")]
-    fn entry_conf_change_panics() {
-        let mut e = entry(Vec::new());
-        e.set_entry_type(EntryType::EntryConfChange);
-        is_command(&e);
+    fn entry_conf_change_is_no_command_and_decodes() {
+        let mut cc = ConfChangeV2::default();
+        cc.mut_changes().push(ConfChangeSingle {
+            node_id: 4,
+            ..Default::default()
+        });
+        let mut e = entry(cc.write_to_bytes().expect("encodes"));
+        e.set_entry_type(EntryType::EntryConfChangeV2);
+        assert!(!is_command(&e));
+        assert_eq!(conf_change(&e), Some(cc));
+        assert_eq!(conf_change(&entry(Vec::new())), None);
+        let back = from_disk(4, 2, kind(&e), e.data.to_vec()).expect("valid");
+        assert_eq!(back, e);
+        // raft-rs's own entry to leave a joint configuration: an empty V2.
+        let leave = from_disk(5, 2, 2, Vec::new()).expect("valid");
+        assert!(conf_change(&leave).is_some_and(|cc| cc.leave_joint()));
+    }
+
+    #[test]
+    fn entry_from_disk_rejects_foreign_data() {
+        assert!(from_disk(1, 1, 0, vec![7]).is_err_and(|e| e.contains("neither")));
+        assert!(from_disk(1, 1, 2, vec![0xff, 0xff]).is_err_and(|e| e.contains("neither")));
+        assert!(from_disk(1, 1, 3, Vec::new()).is_err_and(|e| e.contains("kind 3")));
     }
 }

@@ -66,9 +66,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod change;
 pub mod clock;
+mod conf;
 mod entry;
 mod lease;
+#[cfg(test)]
+mod membership_tests;
 pub mod message;
 pub mod node;
 mod persist;
@@ -81,7 +85,7 @@ pub mod tuning;
 pub use message::Wire;
 pub use node::RaftRsNode;
 
-use raft_contract::{Command, Knob, RaftFamily, ReadMode};
+use raft_contract::{Command, Knob, Membership, RaftFamily, ReadMode, TakesEffect};
 
 /// raft-rs, registered for every command type (`--raft raft-rs`).
 #[derive(Clone, Copy, Debug)]
@@ -91,4 +95,9 @@ impl RaftFamily for Family {
     type Node<C: Command> = RaftRsNode<C>;
     const KNOBS: &'static [Knob] = tuning::KNOBS;
     const READS: &'static [ReadMode] = &ReadMode::ALL;
+    const MEMBERSHIP: Option<Membership> = Some(Membership {
+        joint: true,
+        learners: true,
+        takes_effect: TakesEffect::OnApply,
+    });
 }

@@ -1,23 +1,28 @@
 //! The node's durable state on the simulated disk, and its encoding.
 //!
-//! `raft_state` holds raft-rs's `HardState` (term, vote, commit), the voters of its
-//! `ConfState`, the snapshot point (raft-rs index and term, and the command count that
-//! keeps the contract's numbering across restarts) and the retained entries, each as its
-//! term and data (indices follow the snapshot point, entry types are all normal). It is
+//! `raft_state` holds raft-rs's `HardState` (term, vote, commit), the configurations
+//! the node applied ([`ConfLog`]: the one in force at the snapshot point and those
+//! applied after it, each with its entry's index), the snapshot point (raft-rs index
+//! and term, and the command count that keeps the contract's numbering across
+//! restarts) and the retained entries, each as its term, type and data (indices follow
+//! the snapshot point). It is
 //! encoded with bincode 2 (standard config), like raftsim's own Raft. The service's
 //! snapshot bytes are the contract's `snapshot` part, stored beside it unchanged, so
 //! the lab's `RaftStateSize` counts exactly the state above. [`EncodedLog`] keeps the
 //! entries' encodings between saves.
 
+use crate::conf::{Conf, ConfLog};
 use crate::storage::{SimStorage, SnapshotPoint};
 use raft_contract::{ChunkedLog, Persisted};
 use raftrs::eraftpb::{Entry, HardState};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// One retained entry on disk: its term and data (its index follows from its place).
+/// One retained entry on disk: its term, type ([`crate::entry::kind`]) and data (its
+/// index follows from its place).
 #[derive(Serialize)]
 struct EntryRef<'a> {
     term: u64,
+    kind: u8,
     data: Bytes<'a>,
 }
 
@@ -39,7 +44,7 @@ struct HeaderRef<'a> {
     term: u64,
     vote: u64,
     commit: u64,
-    voters: &'a [u64],
+    confs: &'a ConfLog,
     point: SnapshotPoint,
     entry_count: u64,
 }
@@ -50,9 +55,9 @@ struct State {
     term: u64,
     vote: u64,
     commit: u64,
-    voters: Vec<u64>,
+    confs: ConfLog,
     point: SnapshotPoint,
-    entries: Vec<(u64, Vec<u8>)>,
+    entries: Vec<(u64, u8, Vec<u8>)>,
 }
 
 /// The encodings of the retained entries, kept between saves so that a save encodes
@@ -77,6 +82,7 @@ impl EncodedLog {
             .update(storage.rewrites(), entries, |e, out: &mut Vec<u8>| {
                 let entry = EntryRef {
                     term: e.term,
+                    kind: crate::entry::kind(e),
                     data: Bytes(&e.data),
                 };
                 bincode::serde::encode_into_std_write(&entry, out, config())
@@ -92,7 +98,7 @@ impl EncodedLog {
             term: hs.term,
             vote: hs.vote,
             commit: hs.commit,
-            voters: storage.voters(),
+            confs: storage.confs(),
             point: storage.point(),
             entry_count: entries.len() as u64,
         };
@@ -109,20 +115,20 @@ fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
-/// Rebuilds the storage of node `id` (a raft-rs id) of a cluster of `peers` from what
-/// it saved; empty bytes are a fresh node's.
+/// Rebuilds the storage of a node of a cluster of `peers` slots from what it saved;
+/// empty bytes are a fresh node's, which starts with the configuration `boot`.
 ///
 /// # Errors
 /// A sentence naming what is wrong when the bytes do not decode, have trailing bytes,
-/// or describe an impossible state (another cluster, a vote for a stranger, terms going
-/// back, a commit outside the log, entry data the adapter never writes).
-pub(crate) fn decode(persisted: &Persisted, peers: usize) -> Result<SimStorage, String> {
-    let voters: Vec<u64> = (1..=peers as u64).collect();
+/// or describe an impossible state (a configuration or a vote naming a stranger,
+/// terms going back, a commit outside the log, a configuration applied beyond the
+/// commit, entry data neither the adapter nor raft-rs writes).
+pub(crate) fn decode(persisted: &Persisted, peers: usize, boot: Conf) -> Result<SimStorage, String> {
     let bytes = persisted.raft_state.contiguous();
     if bytes.is_empty() {
         return Ok(SimStorage::new(
             HardState::default(),
-            voters,
+            ConfLog::new(0, boot),
             SnapshotPoint::default(),
             persisted.snapshot.clone(),
             Vec::new(),
@@ -136,12 +142,6 @@ pub(crate) fn decode(persisted: &Persisted, peers: usize) -> Result<SimStorage, 
             bytes.len() - used
         ));
     }
-    if state.voters != voters {
-        return Err(format!(
-            "saved voters {:?}, but the cluster is {voters:?}",
-            state.voters
-        ));
-    }
     let entries = validate(&state, peers)?;
     let hs = HardState {
         term: state.term,
@@ -151,7 +151,7 @@ pub(crate) fn decode(persisted: &Persisted, peers: usize) -> Result<SimStorage, 
     };
     Ok(SimStorage::new(
         hs,
-        voters,
+        state.confs,
         state.point,
         persisted.snapshot.clone(),
         entries,
@@ -172,7 +172,7 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
     }
     let mut entries = Vec::with_capacity(state.entries.len());
     let mut previous = point.term;
-    for (k, (term, data)) in state.entries.iter().enumerate() {
+    for (k, (term, kind, data)) in state.entries.iter().enumerate() {
         let index = point.index + 1 + k as u64;
         if *term < previous || *term > state.term {
             return Err(format!(
@@ -180,21 +180,8 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
                 state.term
             ));
         }
-        if data
-            .first()
-            .is_some_and(|&b| b != crate::entry::COMMAND_TAG)
-        {
-            return Err(format!(
-                "entry {index}: data is neither a no-op nor a command"
-            ));
-        }
         previous = *term;
-        entries.push(Entry {
-            index,
-            term: *term,
-            data: data.clone().into(),
-            ..Entry::default()
-        });
+        entries.push(crate::entry::from_disk(index, *term, *kind, data.clone())?);
     }
     let last = point.index + entries.len() as u64;
     if state.commit < point.index || state.commit > last {
@@ -203,7 +190,38 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
             state.commit, point.index
         ));
     }
+    validate_confs(&state.confs, point.index, state.commit, peers)?;
     Ok(entries)
+}
+
+/// Checks the configurations: every id a slot of the cluster, the one at the snapshot
+/// point from an entry at or before it, the others applied after it, in order, and
+/// committed.
+fn validate_confs(confs: &ConfLog, point: u64, commit: u64, peers: usize) -> Result<(), String> {
+    let all = std::iter::once(&confs.at_point).chain(&confs.after);
+    for (index, conf) in all {
+        if let Some(id) = conf.ids().find(|&id| id == 0 || id > peers as u64) {
+            return Err(format!(
+                "configuration of entry {index} names raft-rs id {id}, outside the cluster"
+            ));
+        }
+    }
+    if confs.at_point.0 > point {
+        return Err(format!(
+            "configuration of entry {} in force at snapshot point {point}",
+            confs.at_point.0
+        ));
+    }
+    let mut previous = point;
+    for (index, _) in &confs.after {
+        if *index <= previous || *index > commit {
+            return Err(format!(
+                "configuration of entry {index} applied after {previous}, commit {commit}"
+            ));
+        }
+        previous = *index;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -223,7 +241,7 @@ mod tests {
         let mut steps = 0;
         let mut check = |s: &SimStorage, cache: &mut EncodedLog| {
             assert_eq!(cache.encode(s), encode(s), "after step {steps}");
-            assert_eq!(decode(&cache.encode(s), 3).map(|d| d.last()), Ok(s.last()));
+            assert_eq!(decode(&cache.encode(s), 3, Conf::default()).map(|d| d.last()), Ok(s.last()));
             steps += 1;
         };
         check(&s, &mut cache);
@@ -253,13 +271,16 @@ mod tests {
             term: 1,
             commands: 3,
         };
-        SimStorage::new(
-            hs,
-            vec![1, 2, 3],
-            point,
-            SharedBytes::from(vec![1, 2]),
-            entries,
-        )
+        let three = Conf {
+            voters: vec![1, 2, 3],
+            ..Conf::default()
+        };
+        let mut confs = ConfLog::new(0, three.clone());
+        confs.after.push((5, Conf {
+            learners: vec![1],
+            ..three
+        }));
+        SimStorage::new(hs, confs, point, SharedBytes::from(vec![1, 2]), entries)
     }
 
     #[test]
@@ -267,8 +288,9 @@ mod tests {
         let s = saved();
         let p = encode(&s);
         assert_eq!(p.snapshot, vec![1u8, 2]);
-        let back = decode(&p, 3).expect("decodes");
+        let back = decode(&p, 3, Conf::default()).expect("decodes");
         assert_eq!(back.hard_state(), s.hard_state());
+        assert_eq!(back.confs(), s.confs());
         assert_eq!(back.point(), s.point());
         assert_eq!(back.entries(), s.entries());
         assert_eq!(back.commands_through(7), Some(4));
@@ -277,37 +299,45 @@ mod tests {
 
     #[test]
     fn persist_empty_state_is_a_fresh_node() {
-        let s = decode(&Persisted::default(), 5).expect("fresh");
-        assert_eq!((s.last(), s.voters().len()), (0, 5));
+        let boot = Conf {
+            voters: vec![1, 2, 3],
+            ..Conf::default()
+        };
+        let s = decode(&Persisted::default(), 5, boot.clone()).expect("fresh");
+        assert_eq!((s.last(), s.confs().current()), (0, (0, &boot)));
     }
 
     #[test]
     fn persist_rejects_damaged_or_foreign_state() {
         let p = encode(&saved());
         let mut bytes = p.raft_state.to_vec();
-        assert!(decode(&p, 5).is_err_and(|e| e.contains("voters")));
         bytes.push(0);
         let trailing = Persisted {
             raft_state: bytes.clone().into(),
             snapshot: p.snapshot.clone(),
         };
-        assert!(decode(&trailing, 3).is_err_and(|e| e.contains("trailing")));
+        assert!(decode(&trailing, 3, Conf::default()).is_err_and(|e| e.contains("trailing")));
         bytes.truncate(bytes.len() / 2);
         let cut = Persisted {
             raft_state: bytes.into(),
             snapshot: SharedBytes::new(),
         };
-        assert!(decode(&cut, 3).is_err_and(|e| e.contains("raft state of")));
+        assert!(decode(&cut, 3, Conf::default()).is_err_and(|e| e.contains("raft state of")));
     }
 
     #[test]
     fn persist_rejects_impossible_states() {
         type Damage = fn(&mut State);
-        let cases: [(Damage, &str); 4] = [
+        let cases: [(Damage, &str); 9] = [
             (|s| s.vote = 9, "outside the cluster"),
             (|s| s.commit = 99, "commit 99 outside"),
             (|s| s.entries[1].0 = 1, "has term 1 after term 2"),
-            (|s| s.entries[0].1 = vec![7], "neither a no-op"),
+            (|s| s.entries[0].2 = vec![7], "neither a no-op"),
+            (|s| s.entries[0].1 = 7, "unknown entry kind 7"),
+            (|s| s.confs.at_point.1.voters.push(4), "names raft-rs id 4"),
+            (|s| s.confs.at_point.0 = 5, "in force at snapshot point 4"),
+            (|s| s.confs.after[0].0 = 6, "entry 6 applied after 4, commit 5"),
+            (|s| s.confs.after[0].0 = 4, "entry 4 applied after 4"),
         ];
         for (damage, why) in cases {
             let p = encode(&saved());
