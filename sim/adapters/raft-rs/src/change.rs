@@ -87,7 +87,11 @@ mod tests {
             (&[Remove(n(4))], learner, Err(NotMember(n(4)))),
             (&[Remove(n(0))], one, Err(NoVoterLeft)),
             (&[AddLearner(n(0))], one, Err(NoVoterLeft)),
-            (&[AddVoter(n(3)), AddVoter(n(3))], learner, Err(AlreadyMember(n(3)))),
+            (
+                &[AddVoter(n(3)), AddVoter(n(3))],
+                learner,
+                Err(AlreadyMember(n(3))),
+            ),
             (&[AddVoter(n(3))], learner, Ok(NodeSet::first(4))),
             (&[Remove(n(3))], learner, Ok(NodeSet::first(3))),
             (

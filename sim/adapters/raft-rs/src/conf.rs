@@ -8,9 +8,69 @@
 //! applied after the service's snapshot point. So [`ConfLog`] keeps the configuration at
 //! the snapshot point and every one applied after it, each with the log index of the
 //! entry it came from (0: the boot configuration).
+//!
+//! raft-rs keeps a cluster's first configuration outside the log (in each initial
+//! member's storage), so a server added later, which boots with none, cannot rebuild
+//! it from the entries it receives: applying the change that adds it to an empty
+//! configuration fails ("removed all voters"). etcd's applications log the first
+//! configuration as conf-change entries at bootstrap; TiKV starts its logs past index
+//! 5 so that a new server always receives a snapshot. The adapter, as the application,
+//! puts in every conf-change entry it proposes (in `ConfChangeV2::context`, which
+//! raft-rs does not read) the configuration the change applies to, and a server that
+//! knows no configuration first rebuilds that one ([`Conf::bootstrap`]) before
+//! applying the change, as raft-rs's own `confchange::restore` would.
 
-use raftrs::eraftpb::ConfState;
+use raft_contract::{ConfChange, Configuration, NodeId, NodeSet};
+use raftrs::eraftpb::{
+    ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState,
+};
 use serde::{Deserialize, Serialize};
+
+/// raft-rs's id of contract node `n` (raft-rs reserves 0 for "none").
+pub(crate) fn raft_id(n: NodeId) -> u64 {
+    u64::from(n.0) + 1
+}
+
+/// The contract node of raft-rs id `id`.
+pub(crate) fn node_id(id: u64) -> NodeId {
+    let n = id.checked_sub(1).expect("raft-rs id 0 names no node");
+    NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
+}
+
+/// raft-rs's configuration in the contract's terms. A voter of the outgoing half that
+/// becomes a learner when the joint change is left (raft-rs's `learners_next`) counts
+/// as the outgoing voter it still is.
+pub(crate) fn configuration(conf: &raftrs::eraftpb::ConfState) -> Configuration {
+    let set = |ids: &[u64]| ids.iter().map(|id| node_id(*id)).collect();
+    Configuration {
+        voters: set(&conf.voters),
+        outgoing: set(&conf.voters_outgoing),
+        learners: set(&conf.learners),
+    }
+}
+
+/// The contract's changes to the configuration `before` as one raft-rs
+/// `ConfChangeV2`, carrying `before` in its context (see the module's docs). With the
+/// `Auto` transition, raft-rs makes one change a simple change and several a joint
+/// change that it leaves by itself (auto-leave, as etcd's users run it): the leader
+/// appends an empty `ConfChangeV2` when it applies the joint entry (raft.rs,
+/// `commit_apply`).
+pub(crate) fn conf_change_v2(changes: &[ConfChange], before: &Conf) -> ConfChangeV2 {
+    let mut cc = ConfChangeV2 {
+        context: before.encode().into(),
+        ..ConfChangeV2::default()
+    };
+    cc.set_transition(ConfChangeTransition::Auto);
+    for change in changes {
+        let ty = match change {
+            ConfChange::AddLearner(_) => ConfChangeType::AddLearnerNode,
+            ConfChange::AddVoter(_) => ConfChangeType::AddNode,
+            ConfChange::Remove(_) => ConfChangeType::RemoveNode,
+        };
+        cc.mut_changes().push(single(raft_id(change.server()), ty));
+    }
+    cc
+}
 
 /// raft-rs's `ConfState` in a form the disk encoding (serde) can hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +87,112 @@ pub(crate) struct Conf {
     pub(crate) auto_leave: bool,
 }
 
+/// A change of one server, in raft-rs's terms.
+fn single(node_id: u64, ty: ConfChangeType) -> ConfChangeSingle {
+    let mut single = ConfChangeSingle {
+        node_id,
+        ..ConfChangeSingle::default()
+    };
+    single.set_change_type(ty);
+    single
+}
+
+/// One raft-rs change of `changes`, with `transition`.
+fn change_of(changes: Vec<ConfChangeSingle>, transition: ConfChangeTransition) -> ConfChangeV2 {
+    let mut cc = ConfChangeV2::default();
+    cc.set_transition(transition);
+    cc.set_changes(changes.into());
+    cc
+}
+
 impl Conf {
+    /// True if the configuration has no voter at all: a server added later, before it
+    /// learned one.
+    pub(crate) fn is_unknown(&self) -> bool {
+        self.voters.is_empty() && self.outgoing.is_empty()
+    }
+
+    /// The bytes a conf-change entry's context carries.
+    ///
+    /// # Panics
+    /// If bincode cannot encode integers, which does not happen.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard())
+            .unwrap_or_else(|e| panic!("encoding configuration {self:?}: {e}"))
+    }
+
+    /// The configuration a conf-change entry's context carries.
+    ///
+    /// # Errors
+    /// A sentence when the bytes are not one whole configuration.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Conf, String> {
+        let (conf, used): (Conf, usize) =
+            bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+                .map_err(|e| format!("configuration of {} bytes: {e}", bytes.len()))?;
+        if used != bytes.len() {
+            return Err(format!(
+                "{} bytes after the configuration",
+                bytes.len() - used
+            ));
+        }
+        Ok(conf)
+    }
+
+    /// The raft-rs changes that turn an empty configuration into this one, in order,
+    /// as raft-rs's `confchange::restore` builds a configuration from a `ConfState`:
+    /// the outgoing voters (or the voters) one simple change at a time, then the
+    /// learners, or the joint change to the incoming half.
+    pub(crate) fn bootstrap(&self) -> Vec<ConfChangeV2> {
+        let simple = ConfChangeTransition::Auto;
+        let add = |id: &u64| single(*id, ConfChangeType::AddNode);
+        let learner = |id: &u64| single(*id, ConfChangeType::AddLearnerNode);
+        if self.outgoing.is_empty() {
+            let mut ccs: Vec<ConfChangeV2> = self
+                .voters
+                .iter()
+                .map(|id| change_of(vec![add(id)], simple))
+                .collect();
+            if !self.learners.is_empty() {
+                ccs.push(change_of(
+                    self.learners.iter().map(learner).collect(),
+                    simple,
+                ));
+            }
+            return ccs;
+        }
+        let mut ccs: Vec<ConfChangeV2> = self
+            .outgoing
+            .iter()
+            .map(|id| change_of(vec![add(id)], simple))
+            .collect();
+        let remove = |id: &u64| single(*id, ConfChangeType::RemoveNode);
+        let incoming = (self.outgoing.iter().map(remove))
+            .chain(self.voters.iter().map(add))
+            .chain(self.learners.iter().map(learner))
+            .chain(self.learners_next.iter().map(learner))
+            .collect();
+        let transition = if self.auto_leave {
+            ConfChangeTransition::Implicit
+        } else {
+            ConfChangeTransition::Explicit
+        };
+        ccs.push(change_of(incoming, transition));
+        ccs
+    }
+
+    /// The same configuration, each list sorted (raft-rs lists ids in hash order).
+    pub(crate) fn sorted(mut self) -> Conf {
+        for ids in [
+            &mut self.voters,
+            &mut self.outgoing,
+            &mut self.learners,
+            &mut self.learners_next,
+        ] {
+            ids.sort_unstable();
+        }
+        self
+    }
+
     /// Every raft-rs id the configuration names.
     pub(crate) fn ids(&self) -> impl Iterator<Item = u64> + '_ {
         (self.voters.iter())
@@ -35,6 +200,21 @@ impl Conf {
             .chain(&self.learners)
             .chain(&self.learners_next)
             .copied()
+    }
+}
+
+/// The contract's configuration as raft-rs's (a node's boot configuration): a joint
+/// one is not left by itself.
+impl From<&Configuration> for Conf {
+    fn from(config: &Configuration) -> Conf {
+        let ids = |set: NodeSet| set.iter().map(raft_id).collect();
+        Conf {
+            voters: ids(config.voters),
+            outgoing: ids(config.outgoing),
+            learners: ids(config.learners),
+            learners_next: Vec::new(),
+            auto_leave: false,
+        }
     }
 }
 
@@ -104,7 +284,7 @@ impl ConfLog {
     /// the one at the point.
     pub(crate) fn compact(&mut self, point: u64) {
         let keep = self.after.partition_point(|(index, _)| *index <= point);
-        if let Some(last) = self.after.drain(..keep).last() {
+        if let Some(last) = self.after.drain(..keep).next_back() {
             self.at_point = last;
         }
         assert!(

@@ -62,9 +62,10 @@ pub(crate) fn conf_change(entry: &Entry) -> Option<ConfChangeV2> {
         EntryType::EntryConfChange => ConfChange::parse_from_bytes(&entry.data).map(v2),
         EntryType::EntryConfChangeV2 => ConfChangeV2::parse_from_bytes(&entry.data),
     };
-    Some(decoded.unwrap_or_else(|e| {
-        panic!("entry {}/t{}: conf change: {e}", entry.index, entry.term)
-    }))
+    Some(
+        decoded
+            .unwrap_or_else(|e| panic!("entry {}/t{}: conf change: {e}", entry.index, entry.term)),
+    )
 }
 
 /// A version-1 conf change (one server) as the `ConfChangeV2` raft-rs applies it as

@@ -2,7 +2,7 @@
 
 use crate::change;
 use crate::clock::{ElectionTimeouts, Ticks};
-use crate::conf::Conf;
+use crate::conf::{self, configuration, node_id, raft_id, Conf};
 use crate::entry;
 use crate::lease;
 use crate::message::Wire;
@@ -11,13 +11,10 @@ use crate::read;
 use crate::storage::{self, SimStorage};
 use crate::tuning::Tuning;
 use raft_contract::{
-    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Configuration, Error, Instant, LogIndex,
-    NodeId, NodeSet, RaftNode, ReadState, Ready, Role, SharedBytes, SnapshotPoint, Status, Term,
+    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Error, Instant, LogIndex, NodeId, RaftNode,
+    ReadState, Ready, Role, SharedBytes, SnapshotPoint, Status, Term,
 };
-use raftrs::eraftpb::{
-    ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, Entry, Message,
-    MessageType,
-};
+use raftrs::eraftpb::{ConfChangeV2, Entry, Message, MessageType};
 use raftrs::{Config, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
 use std::fmt;
 use std::marker::PhantomData;
@@ -58,64 +55,6 @@ pub fn config(
         read_only_option: read_only.unwrap_or_default(),
         ..Config::default()
     }
-}
-
-/// raft-rs's id of contract node `n` (raft-rs reserves 0 for "none").
-fn raft_id(n: NodeId) -> u64 {
-    u64::from(n.0) + 1
-}
-
-/// The contract node of raft-rs id `id`.
-fn node_id(id: u64) -> NodeId {
-    let n = id.checked_sub(1).expect("raft-rs id 0 names no node");
-    NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
-}
-
-/// raft-rs's configuration in the contract's terms. A voter of the outgoing half that
-/// becomes a learner when the joint change is left (raft-rs's `learners_next`) counts
-/// as the outgoing voter it still is.
-fn configuration(conf: &raftrs::eraftpb::ConfState) -> Configuration {
-    let set = |ids: &[u64]| ids.iter().map(|id| node_id(*id)).collect();
-    Configuration {
-        voters: set(&conf.voters),
-        outgoing: set(&conf.voters_outgoing),
-        learners: set(&conf.learners),
-    }
-}
-
-/// The contract's configuration as raft-rs's (a node's boot configuration).
-fn conf(config: &Configuration) -> Conf {
-    let ids = |set: NodeSet| set.iter().map(raft_id).collect();
-    Conf {
-        voters: ids(config.voters),
-        outgoing: ids(config.outgoing),
-        learners: ids(config.learners),
-        learners_next: Vec::new(),
-        auto_leave: false,
-    }
-}
-
-/// The contract's changes as one raft-rs `ConfChangeV2`. With the `Auto` transition,
-/// raft-rs makes one change a simple change and several a joint change that it leaves
-/// by itself (auto-leave, as etcd's users run it): the leader appends an empty
-/// `ConfChangeV2` when it applies the joint entry (raft.rs, `commit_apply`).
-fn conf_change_v2(changes: &[ConfChange]) -> ConfChangeV2 {
-    let mut cc = ConfChangeV2::default();
-    cc.set_transition(ConfChangeTransition::Auto);
-    for change in changes {
-        let ty = match change {
-            ConfChange::AddLearner(_) => ConfChangeType::AddLearnerNode,
-            ConfChange::AddVoter(_) => ConfChangeType::AddNode,
-            ConfChange::Remove(_) => ConfChangeType::RemoveNode,
-        };
-        let mut single = ConfChangeSingle {
-            node_id: raft_id(change.server()),
-            ..ConfChangeSingle::default()
-        };
-        single.set_change_type(ty);
-        cc.mut_changes().push(single);
-    }
-    cc
 }
 
 /// A raft-rs node driven through raftsim's contract, for commands of type `C`.
@@ -270,9 +209,14 @@ impl<C: Command> RaftRsNode<C> {
     /// If raft-rs cannot apply a committed change: the leader's checks (raft-rs's and
     /// [`change::check`]) let through only changes that apply, so this is a bug.
     fn apply_conf_change(&mut self, index: u64, cc: &ConfChangeV2) {
-        let (in_force, _) = self.raw.store().confs().current();
+        let (in_force, known) = self.raw.store().confs().current();
         if index <= in_force {
             return;
+        }
+        if known.is_unknown() {
+            let before = Conf::decode(&cc.context)
+                .unwrap_or_else(|e| panic!("{self:?}: conf change {index} context: {e}"));
+            self.bootstrap(index, &before);
         }
         let cs = self
             .raw
@@ -280,6 +224,25 @@ impl<C: Command> RaftRsNode<C> {
             .unwrap_or_else(|e| panic!("{self:?}: applying conf change {index} {cc:?}: {e}"));
         self.raw.mut_store().record_conf(index, Conf::from(&cs));
         self.dirty = true;
+    }
+
+    /// Rebuilds, at a server that knows no configuration, the configuration `before`
+    /// that the conf change at `index` applies to (see [`crate::conf`]).
+    ///
+    /// # Panics
+    /// If raft-rs refuses a step or ends at another configuration.
+    fn bootstrap(&mut self, index: u64, before: &Conf) {
+        for cc in before.bootstrap() {
+            self.raw.apply_conf_change(&cc).unwrap_or_else(|e| {
+                panic!("{self:?}: rebuilding {before:?} before entry {index}: {cc:?}: {e}")
+            });
+        }
+        let rebuilt = Conf::from(&self.raw.raft.prs().conf().to_conf_state());
+        assert_eq!(
+            rebuilt.sorted(),
+            before.clone().sorted(),
+            "{self:?}: configuration rebuilt before entry {index}"
+        );
     }
 
     /// The index of the entry the configuration in use comes from: that of a snapshot
@@ -391,7 +354,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
     /// Rebuilds the raft-rs storage from the disk alone and starts a `RawNode` on it,
     /// applying from the snapshot point on.
     fn boot(boot: Boot) -> Result<Self, Error> {
-        let storage = persist::decode(&boot.persisted, boot.peers, conf(&boot.config))
+        let storage = persist::decode(&boot.persisted, boot.peers, Conf::from(&boot.config))
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let point = storage.point();
         let tuning = Tuning::from_settings(&boot.settings);
@@ -535,7 +498,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         true
     }
 
-    /// Proposes the changes as one raft-rs `ConfChangeV2` (see [`conf_change_v2`]),
+    /// Proposes the changes as one raft-rs `ConfChangeV2` (see [`conf::conf_change_v2`]),
     /// after the checks raft-rs's leader makes ([`Self::change_refused`]) and those
     /// its `Changer` makes when applying ([`change::check`]).
     fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
@@ -546,10 +509,11 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         if let Some(refused) = self.change_refused() {
             return Err(refused);
         }
-        let config = configuration(&self.raw.raft.prs().conf().to_conf_state());
-        change::check(changes, config, self.peers)?;
+        let before = self.raw.raft.prs().conf().to_conf_state();
+        change::check(changes, configuration(&before), self.peers)?;
         let (term, index) = (self.raw.raft.term, self.raw.raft.raft_log.last_index() + 1);
-        let proposed = self.raw.propose_conf_change(Vec::new(), conf_change_v2(changes));
+        let cc = conf::conf_change_v2(changes, &Conf::from(&before));
+        let proposed = self.raw.propose_conf_change(Vec::new(), cc);
         self.redraw();
         let raft = &self.raw.raft;
         assert!(

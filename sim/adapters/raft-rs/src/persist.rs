@@ -123,7 +123,11 @@ fn config() -> bincode::config::Configuration {
 /// or describe an impossible state (a configuration or a vote naming a stranger,
 /// terms going back, a commit outside the log, a configuration applied beyond the
 /// commit, entry data neither the adapter nor raft-rs writes).
-pub(crate) fn decode(persisted: &Persisted, peers: usize, boot: Conf) -> Result<SimStorage, String> {
+pub(crate) fn decode(
+    persisted: &Persisted,
+    peers: usize,
+    boot: Conf,
+) -> Result<SimStorage, String> {
     let bytes = persisted.raft_state.contiguous();
     if bytes.is_empty() {
         return Ok(SimStorage::new(
@@ -241,7 +245,10 @@ mod tests {
         let mut steps = 0;
         let mut check = |s: &SimStorage, cache: &mut EncodedLog| {
             assert_eq!(cache.encode(s), encode(s), "after step {steps}");
-            assert_eq!(decode(&cache.encode(s), 3, Conf::default()).map(|d| d.last()), Ok(s.last()));
+            assert_eq!(
+                decode(&cache.encode(s), 3, Conf::default()).map(|d| d.last()),
+                Ok(s.last())
+            );
             steps += 1;
         };
         check(&s, &mut cache);
@@ -276,10 +283,13 @@ mod tests {
             ..Conf::default()
         };
         let mut confs = ConfLog::new(0, three.clone());
-        confs.after.push((5, Conf {
-            learners: vec![1],
-            ..three
-        }));
+        confs.after.push((
+            5,
+            Conf {
+                learners: vec![1],
+                ..three
+            },
+        ));
         SimStorage::new(hs, confs, point, SharedBytes::from(vec![1, 2]), entries)
     }
 
@@ -336,7 +346,10 @@ mod tests {
             (|s| s.entries[0].1 = 7, "unknown entry kind 7"),
             (|s| s.confs.at_point.1.voters.push(4), "names raft-rs id 4"),
             (|s| s.confs.at_point.0 = 5, "in force at snapshot point 4"),
-            (|s| s.confs.after[0].0 = 6, "entry 6 applied after 4, commit 5"),
+            (
+                |s| s.confs.after[0].0 = 6,
+                "entry 6 applied after 4, commit 5",
+            ),
             (|s| s.confs.after[0].0 = 4, "entry 4 applied after 4"),
         ];
         for (damage, why) in cases {

@@ -423,10 +423,13 @@ mod tests {
         let point = SnapshotPoint::default();
         SimStorage::new(
             hs,
-            ConfLog::new(0, Conf {
-                voters: vec![1, 2, 3],
-                ..Conf::default()
-            }),
+            ConfLog::new(
+                0,
+                Conf {
+                    voters: vec![1, 2, 3],
+                    ..Conf::default()
+                },
+            ),
             point,
             SharedBytes::new(),
             entries.to_vec(),
@@ -524,7 +527,10 @@ mod tests {
         let snap = s.snapshot(0, 2).expect("a snapshot");
         assert_eq!(snap.get_metadata().get_conf_state().voters, [1, 2, 3]);
         assert_eq!(wire_parts(&snap).map(|r| r.conf_index), Ok(0));
-        assert_eq!(s.initial_state().map(|r| r.conf_state.voters), Ok(vec![1, 2, 3, 4]));
+        assert_eq!(
+            s.initial_state().map(|r| r.conf_state.voters),
+            Ok(vec![1, 2, 3, 4])
+        );
         s.compact(2, SharedBytes::new()).expect("compacts");
         let snap = s.snapshot(0, 2).expect("a snapshot");
         assert_eq!(Conf::from(snap.get_metadata().get_conf_state()), four);
