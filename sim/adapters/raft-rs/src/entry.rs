@@ -15,6 +15,7 @@ use protobuf::Message as _;
 use raftrs::eraftpb::{ConfChange, ConfChangeSingle, ConfChangeV2, Entry, EntryType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The first byte of every command entry's data.
 pub(crate) const COMMAND_TAG: u8 = 0xC1;
@@ -85,44 +86,61 @@ fn v2(v1: ConfChange) -> ConfChangeV2 {
     cc
 }
 
-/// The entry type's number on disk (raft-rs's protobuf value).
-pub(crate) fn kind(entry: &Entry) -> u8 {
-    match entry.get_entry_type() {
-        EntryType::EntryNormal => 0,
-        EntryType::EntryConfChange => 1,
-        EntryType::EntryConfChangeV2 => 2,
-    }
+/// The first byte of a `ConfChangeV2` entry's data on disk (see [`disk_data`]).
+const CONF_CHANGE_V2_TAG: u8 = 0xC2;
+
+/// The first byte of a version-1 `ConfChange` entry's data on disk.
+const CONF_CHANGE_TAG: u8 = 0xC3;
+
+/// An entry's data as the disk keeps it: a normal entry's unchanged (empty, or a
+/// tagged command), a conf change's behind a tag byte of its version, so that a log
+/// without conf changes is saved byte for byte as before membership changes existed.
+pub(crate) fn disk_data(entry: &Entry) -> Cow<'_, [u8]> {
+    let tag = match entry.get_entry_type() {
+        EntryType::EntryNormal => return Cow::Borrowed(&entry.data),
+        EntryType::EntryConfChange => CONF_CHANGE_TAG,
+        EntryType::EntryConfChangeV2 => CONF_CHANGE_V2_TAG,
+    };
+    let mut data = Vec::with_capacity(entry.data.len() + 1);
+    data.push(tag);
+    data.extend_from_slice(&entry.data);
+    Cow::Owned(data)
 }
 
-/// Entry `index` of term `term` from its disk parts.
+/// Entry `index` of term `term` from its data on disk ([`disk_data`]).
 ///
 /// # Errors
-/// A sentence when the kind is unknown or the data is none the adapter or raft-rs
-/// writes: a normal entry holds nothing (a no-op) or a tagged command, a conf change
-/// a protobuf `ConfChange` or `ConfChangeV2`.
-pub(crate) fn from_disk(index: u64, term: u64, kind: u8, data: Vec<u8>) -> Result<Entry, String> {
+/// A sentence when the data is none the adapter or raft-rs writes: nothing (a no-op),
+/// a tagged command, or a tagged protobuf `ConfChange` or `ConfChangeV2`.
+pub(crate) fn from_disk(index: u64, term: u64, data: &[u8]) -> Result<Entry, String> {
     let mut entry = Entry {
         index,
         term,
-        data: data.into(),
         ..Entry::default()
     };
-    let valid = match kind {
-        0 => entry.data.first().is_none_or(|&b| b == COMMAND_TAG),
-        1 => ConfChange::parse_from_bytes(&entry.data).is_ok(),
-        2 => ConfChangeV2::parse_from_bytes(&entry.data).is_ok(),
-        _ => return Err(format!("entry {index}: unknown entry kind {kind}")),
+    let (ty, valid) = match data.split_first() {
+        None | Some((&COMMAND_TAG, _)) => (EntryType::EntryNormal, true),
+        Some((&CONF_CHANGE_TAG, cc)) => (
+            EntryType::EntryConfChange,
+            ConfChange::parse_from_bytes(cc).is_ok(),
+        ),
+        Some((&CONF_CHANGE_V2_TAG, cc)) => (
+            EntryType::EntryConfChangeV2,
+            ConfChangeV2::parse_from_bytes(cc).is_ok(),
+        ),
+        Some(_) => (EntryType::EntryNormal, false),
     };
-    entry.set_entry_type(match kind {
-        0 => EntryType::EntryNormal,
-        1 => EntryType::EntryConfChange,
-        _ => EntryType::EntryConfChangeV2,
-    });
     if !valid {
         return Err(format!(
             "entry {index}: data is neither a no-op, a command nor a conf change"
         ));
     }
+    entry.set_entry_type(ty);
+    entry.data = match ty {
+        EntryType::EntryNormal => data.to_vec(),
+        _ => data[1..].to_vec(),
+    }
+    .into();
     Ok(entry)
 }
 
@@ -205,17 +223,22 @@ mod tests {
         assert!(!is_command(&e));
         assert_eq!(conf_change(&e), Some(cc));
         assert_eq!(conf_change(&entry(Vec::new())), None);
-        let back = from_disk(4, 2, kind(&e), e.data.to_vec()).expect("valid");
+        let back = from_disk(4, 2, &disk_data(&e)).expect("valid");
         assert_eq!(back, e);
+        let command = entry(encode(&7u64));
+        assert_eq!(disk_data(&command), &command.data[..], "saved as before");
+        assert_eq!(from_disk(4, 2, &command.data), Ok(command));
         // raft-rs's own entry to leave a joint configuration: an empty V2.
-        let leave = from_disk(5, 2, 2, Vec::new()).expect("valid");
+        let leave = from_disk(5, 2, &[CONF_CHANGE_V2_TAG]).expect("valid");
         assert!(conf_change(&leave).is_some_and(|cc| cc.leave_joint()));
     }
 
     #[test]
     fn entry_from_disk_rejects_foreign_data() {
-        assert!(from_disk(1, 1, 0, vec![7]).is_err_and(|e| e.contains("neither")));
-        assert!(from_disk(1, 1, 2, vec![0xff, 0xff]).is_err_and(|e| e.contains("neither")));
-        assert!(from_disk(1, 1, 3, Vec::new()).is_err_and(|e| e.contains("kind 3")));
+        assert!(from_disk(1, 1, &[7]).is_err_and(|e| e.contains("neither")));
+        let bad = [CONF_CHANGE_V2_TAG, 0xff, 0xff];
+        assert!(from_disk(1, 1, &bad).is_err_and(|e| e.contains("neither")));
+        let bad = [CONF_CHANGE_TAG, 0xff];
+        assert!(from_disk(1, 1, &bad).is_err_and(|e| e.contains("neither")));
     }
 }

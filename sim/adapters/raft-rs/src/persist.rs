@@ -1,11 +1,15 @@
 //! The node's durable state on the simulated disk, and its encoding.
 //!
-//! `raft_state` holds raft-rs's `HardState` (term, vote, commit), the configurations
-//! the node applied ([`ConfLog`]: the one in force at the snapshot point and those
-//! applied after it, each with its entry's index), the snapshot point (raft-rs index
-//! and term, and the command count that keeps the contract's numbering across
-//! restarts) and the retained entries, each as its term, type and data (indices follow
-//! the snapshot point). It is
+//! `raft_state` holds raft-rs's `HardState` (term, vote, commit), the voters of the
+//! configuration in use, the snapshot point (raft-rs index and term, and the command
+//! count that keeps the contract's numbering across restarts) and the retained
+//! entries, each as its term and data (indices follow the snapshot point; a
+//! conf change's data carries a tag byte, see [`crate::entry::disk_data`]), then, once
+//! the configuration is other than the voters the node booted with, the configurations
+//! it applied ([`ConfLog`]: the one in force at the snapshot point and those applied
+//! after it, each with its entry's index). A node that never changed configuration
+//! thus saves byte for byte what it saved before membership changes existed, and the
+//! traces of fixed clusters keep their sizes. It is
 //! encoded with bincode 2 (standard config), like raftsim's own Raft. The service's
 //! snapshot bytes are the contract's `snapshot` part, stored beside it unchanged, so
 //! the lab's `RaftStateSize` counts exactly the state above. [`EncodedLog`] keeps the
@@ -13,16 +17,16 @@
 
 use crate::conf::{Conf, ConfLog};
 use crate::storage::{SimStorage, SnapshotPoint};
-use raft_contract::{ChunkedLog, Persisted};
+use raft_contract::{ChunkedLog, Persisted, SharedBytes};
 use raftrs::eraftpb::{Entry, HardState};
 use serde::{Deserialize, Serialize, Serializer};
+use std::sync::Arc;
 
-/// One retained entry on disk: its term, type ([`crate::entry::kind`]) and data (its
+/// One retained entry on disk: its term and data ([`crate::entry::disk_data`]; its
 /// index follows from its place).
 #[derive(Serialize)]
 struct EntryRef<'a> {
     term: u64,
-    kind: u8,
     data: Bytes<'a>,
 }
 
@@ -44,7 +48,7 @@ struct HeaderRef<'a> {
     term: u64,
     vote: u64,
     commit: u64,
-    confs: &'a ConfLog,
+    voters: &'a [u64],
     point: SnapshotPoint,
     entry_count: u64,
 }
@@ -55,9 +59,24 @@ struct State {
     term: u64,
     vote: u64,
     commit: u64,
-    confs: ConfLog,
+    voters: Vec<u64>,
     point: SnapshotPoint,
-    entries: Vec<(u64, u8, Vec<u8>)>,
+    entries: Vec<(u64, Vec<u8>)>,
+    /// Read after the rest, when present (see the module's docs).
+    #[serde(skip)]
+    confs: ConfLog,
+}
+
+/// The configurations a node with `voters` in use saved, when the disk holds none:
+/// its boot voters, in force since boot.
+fn boot_confs(voters: &[u64]) -> ConfLog {
+    ConfLog::new(
+        0,
+        Conf {
+            voters: voters.to_vec(),
+            ..Conf::default()
+        },
+    )
 }
 
 /// The encodings of the retained entries, kept between saves so that a save encodes
@@ -80,10 +99,10 @@ impl EncodedLog {
         let entries = storage.entries();
         self.entries
             .update(storage.rewrites(), entries, |e, out: &mut Vec<u8>| {
+                let data = crate::entry::disk_data(e);
                 let entry = EntryRef {
                     term: e.term,
-                    kind: crate::entry::kind(e),
-                    data: Bytes(&e.data),
+                    data: Bytes(&data),
                 };
                 bincode::serde::encode_into_std_write(&entry, out, config())
                     .unwrap_or_else(|err| panic!("encoding entry {}: {err}", e.index));
@@ -94,18 +113,27 @@ impl EncodedLog {
             "every retained entry is encoded"
         );
         let hs = storage.hard_state();
+        let confs = storage.confs();
+        let voters = &confs.current().1.voters;
         let header = HeaderRef {
             term: hs.term,
             vote: hs.vote,
             commit: hs.commit,
-            confs: storage.confs(),
+            voters,
             point: storage.point(),
             entry_count: entries.len() as u64,
         };
         let header = bincode::serde::encode_to_vec(&header, config())
             .unwrap_or_else(|e| panic!("encoding raft-rs state at term {}: {e}", hs.term));
+        let mut raft_state = self.entries.with_header(header);
+        if *confs != boot_confs(voters) {
+            let trailer = bincode::serde::encode_to_vec(confs, config())
+                .unwrap_or_else(|e| panic!("encoding configurations {confs:?}: {e}"));
+            let chunks = raft_state.into_chunks().into_iter();
+            raft_state = SharedBytes::from_chunks(chunks.chain([Arc::new(trailer)]));
+        }
         Persisted {
-            raft_state: self.entries.with_header(header),
+            raft_state,
             snapshot: storage.data().clone(),
         }
     }
@@ -138,14 +166,7 @@ pub(crate) fn decode(
             Vec::new(),
         ));
     }
-    let (state, used): (State, usize) = bincode::serde::decode_from_slice(&bytes, config())
-        .map_err(|e| format!("raft state of {} bytes: {e}", bytes.len()))?;
-    if used != bytes.len() {
-        return Err(format!(
-            "{} trailing bytes after the raft state",
-            bytes.len() - used
-        ));
-    }
+    let state = parse(&bytes)?;
     let entries = validate(&state, peers)?;
     let hs = HardState {
         term: state.term,
@@ -162,6 +183,26 @@ pub(crate) fn decode(
     ))
 }
 
+/// The state in `bytes`, the configurations' trailer included when present.
+fn parse(bytes: &[u8]) -> Result<State, String> {
+    let (mut state, used): (State, usize) = bincode::serde::decode_from_slice(bytes, config())
+        .map_err(|e| format!("raft state of {} bytes: {e}", bytes.len()))?;
+    state.confs = boot_confs(&state.voters);
+    if used != bytes.len() {
+        let rest = &bytes[used..];
+        let (confs, read): (ConfLog, usize) = bincode::serde::decode_from_slice(rest, config())
+            .map_err(|e| format!("configurations in the last {} bytes: {e}", rest.len()))?;
+        if read != rest.len() {
+            return Err(format!(
+                "{} trailing bytes after the raft state",
+                rest.len() - read
+            ));
+        }
+        state.confs = confs;
+    }
+    Ok(state)
+}
+
 /// Checks the decoded state and builds its entries.
 fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
     if state.vote > peers as u64 {
@@ -176,7 +217,7 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
     }
     let mut entries = Vec::with_capacity(state.entries.len());
     let mut previous = point.term;
-    for (k, (term, kind, data)) in state.entries.iter().enumerate() {
+    for (k, (term, data)) in state.entries.iter().enumerate() {
         let index = point.index + 1 + k as u64;
         if *term < previous || *term > state.term {
             return Err(format!(
@@ -185,13 +226,20 @@ fn validate(state: &State, peers: usize) -> Result<Vec<Entry>, String> {
             ));
         }
         previous = *term;
-        entries.push(crate::entry::from_disk(index, *term, *kind, data.clone())?);
+        entries.push(crate::entry::from_disk(index, *term, data)?);
     }
     let last = point.index + entries.len() as u64;
     if state.commit < point.index || state.commit > last {
         return Err(format!(
             "commit {} outside the log {}..={last}",
             state.commit, point.index
+        ));
+    }
+    if state.confs.current().1.voters != state.voters {
+        return Err(format!(
+            "saved voters {:?}, but the configuration in use has {:?}",
+            state.voters,
+            state.confs.current().1.voters
         ));
     }
     validate_confs(&state.confs, point.index, state.commit, peers)?;
@@ -282,14 +330,13 @@ mod tests {
             voters: vec![1, 2, 3],
             ..Conf::default()
         };
-        let mut confs = ConfLog::new(0, three.clone());
-        confs.after.push((
-            5,
-            Conf {
-                learners: vec![1],
-                ..three
-            },
-        ));
+        let mut confs = ConfLog::new(0, three);
+        let learner = Conf {
+            voters: vec![1, 2],
+            learners: vec![3],
+            ..Conf::default()
+        };
+        confs.after.push((5, learner));
         SimStorage::new(hs, confs, point, SharedBytes::from(vec![1, 2]), entries)
     }
 
@@ -305,6 +352,35 @@ mod tests {
         assert_eq!(back.entries(), s.entries());
         assert_eq!(back.commands_through(7), Some(4));
         assert_eq!(encode(&back), p, "re-encoding gives the same bytes");
+    }
+
+    /// A node that never changed configuration saves what the adapter saved before
+    /// membership changes (no configurations' trailer, untagged entries), so traces of
+    /// fixed clusters keep their sizes.
+    #[test]
+    fn persist_fixed_configuration_saves_the_format_before_membership() {
+        let saved = saved();
+        let hs = HardState {
+            commit: 6,
+            ..saved.hard_state().clone()
+        };
+        let confs = boot_confs(&[1, 2, 3]);
+        let entries = saved.entries().to_vec();
+        let s = SimStorage::new(hs, confs, saved.point(), SharedBytes::new(), entries);
+        let before = (
+            (3u64, 2u64, 6u64, vec![1u64, 2, 3]),
+            s.point(),
+            s.entries()
+                .iter()
+                .map(|e| (e.term, e.data.to_vec()))
+                .collect::<Vec<_>>(),
+        );
+        let bytes = bincode::serde::encode_to_vec(before, config()).expect("encodes");
+        assert_eq!(encode(&s).raft_state.to_vec(), bytes);
+        let mut changed = s.clone();
+        changed.set_commit(7);
+        changed.record_conf(7, Conf::default());
+        assert!(encode(&changed).raft_state.len() > bytes.len(), "a trailer");
     }
 
     #[test]
@@ -327,7 +403,16 @@ mod tests {
             snapshot: p.snapshot.clone(),
         };
         assert!(decode(&trailing, 3, Conf::default()).is_err_and(|e| e.contains("trailing")));
-        bytes.truncate(bytes.len() / 2);
+        let state_cut = bytes.len() / 2;
+        let mut damaged_trailer = bytes.clone();
+        damaged_trailer.truncate(bytes.len() - 3);
+        let damaged_trailer = Persisted {
+            raft_state: damaged_trailer.into(),
+            snapshot: SharedBytes::new(),
+        };
+        assert!(decode(&damaged_trailer, 3, Conf::default())
+            .is_err_and(|e| e.contains("configurations in the last")));
+        bytes.truncate(state_cut / 2);
         let cut = Persisted {
             raft_state: bytes.into(),
             snapshot: SharedBytes::new(),
@@ -342,8 +427,11 @@ mod tests {
             (|s| s.vote = 9, "outside the cluster"),
             (|s| s.commit = 99, "commit 99 outside"),
             (|s| s.entries[1].0 = 1, "has term 1 after term 2"),
-            (|s| s.entries[0].2 = vec![7], "neither a no-op"),
-            (|s| s.entries[0].1 = 7, "unknown entry kind 7"),
+            (|s| s.entries[0].1 = vec![7], "neither a no-op"),
+            (
+                |s| s.voters = vec![1, 2, 3],
+                "configuration in use has [1, 2]",
+            ),
             (|s| s.confs.at_point.1.voters.push(4), "names raft-rs id 4"),
             (|s| s.confs.at_point.0 = 5, "in force at snapshot point 4"),
             (
@@ -354,11 +442,7 @@ mod tests {
         ];
         for (damage, why) in cases {
             let p = encode(&saved());
-            let (mut state, _): (State, usize) = bincode::serde::decode_from_slice(
-                &p.raft_state.to_vec(),
-                bincode::config::standard(),
-            )
-            .expect("decodes");
+            let mut state = parse(&p.raft_state.to_vec()).expect("decodes");
             damage(&mut state);
             let err = validate(&state, 3).expect_err(why);
             assert!(err.contains(why), "{err} should say {why}");

@@ -275,12 +275,23 @@ impl SimStorage {
     }
 
     /// The snapshot as raft-rs sends it: metadata with the configuration in force at
-    /// the point, and data carrying the command count and that configuration's entry
-    /// index before the service's bytes (see [`wire_parts`]).
+    /// the point, and data carrying the command count (and that configuration's entry
+    /// index, if not the boot configuration) before the service's bytes (see
+    /// [`wire_parts`]).
     fn wire_snapshot(&self) -> Snapshot {
         let (conf_index, conf) = &self.confs.at_point;
-        let mut data = bincode::serde::encode_to_vec((self.point.commands, *conf_index), config())
-            .unwrap_or_else(|e| panic!("encoding a command count: {e}"));
+        let mut data = Vec::new();
+        let written = if *conf_index == 0 {
+            bincode::serde::encode_into_std_write(self.point.commands, &mut data, config())
+        } else {
+            data.push(CONF_INDEX_MARK);
+            bincode::serde::encode_into_std_write(
+                (self.point.commands, *conf_index),
+                &mut data,
+                config(),
+            )
+        };
+        written.unwrap_or_else(|e| panic!("encoding a command count: {e}"));
         data.extend_from_slice(&self.data.contiguous());
         let mut meta = SnapshotMetadata {
             index: self.point.index,
@@ -302,6 +313,12 @@ impl SimStorage {
     }
 }
 
+/// The first byte of a snapshot's data when a configuration index follows the command
+/// count: a byte that never starts a bincode varint (251 to 254 announce a wider
+/// integer; 255 is unused), so a snapshot of a cluster that never changed
+/// configuration is byte for byte what it was before membership changes existed.
+const CONF_INDEX_MARK: u8 = 255;
+
 /// What the adapter's data in a snapshot from a leader says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Received {
@@ -321,9 +338,19 @@ pub(crate) struct Received {
 /// index no larger than the snapshot's index (a snapshot this adapter did not build).
 pub(crate) fn wire_parts(snapshot: &Snapshot) -> Result<Received, String> {
     let meta = snapshot.get_metadata();
-    let ((commands, conf_index), used): ((u64, u64), usize) =
-        bincode::serde::decode_from_slice(&snapshot.data, config())
-            .map_err(|e| format!("snapshot at {}: command count: {e}", meta.index))?;
+    let bad = |e| format!("snapshot at {}: command count: {e}", meta.index);
+    let ((commands, conf_index), used) = match snapshot.data.split_first() {
+        Some((&CONF_INDEX_MARK, rest)) => {
+            let (pair, used): ((u64, u64), usize) =
+                bincode::serde::decode_from_slice(rest, config()).map_err(bad)?;
+            (pair, used + 1)
+        }
+        _ => {
+            let (commands, used): (u64, usize) =
+                bincode::serde::decode_from_slice(&snapshot.data, config()).map_err(bad)?;
+            ((commands, 0), used)
+        }
+    };
     if commands > meta.index || conf_index > meta.index {
         return Err(format!(
             "snapshot at {} claims {commands} commands and a configuration from {conf_index}",
@@ -541,14 +568,16 @@ mod tests {
     fn storage_wire_parts_rejects_a_foreign_snapshot() {
         let mut snap = Snapshot::default();
         snap.mut_metadata().index = 3;
-        snap.data = bincode::serde::encode_to_vec((9u64, 0u64), config())
+        snap.data = bincode::serde::encode_to_vec(9u64, config())
             .expect("encodes")
             .into();
         assert!(wire_parts(&snap).is_err_and(|e| e.contains("claims 9")));
-        snap.data = bincode::serde::encode_to_vec((1u64, 4u64), config())
-            .expect("encodes")
-            .into();
+        let mut data = vec![CONF_INDEX_MARK];
+        data.extend(bincode::serde::encode_to_vec((1u64, 4u64), config()).expect("encodes"));
+        snap.data = data.into();
         assert!(wire_parts(&snap).is_err_and(|e| e.contains("from 4")));
+        snap.data = vec![CONF_INDEX_MARK, 1].into();
+        assert!(wire_parts(&snap).is_err_and(|e| e.contains("command count")));
         snap.data = Vec::new().into();
         assert!(wire_parts(&snap).is_err());
     }
