@@ -54,9 +54,11 @@
 //! raft-rs refuses silently (a refused change becomes an empty normal entry; a change
 //! that cannot apply fails only at apply time), so the node refuses first, as raft-rs
 //! would: `NotLeader` (also for a leader removed from its configuration, which
-//! raft-rs keeps leading but which drops every proposal), `TermNotCommitted` until an
-//! entry of the leader's term is applied (raft-rs's guard: a new leader's
-//! `pending_conf_index` is its last index before its no-op), `InFlight` while a change
+//! raft-rs keeps leading but which drops every proposal), `TermNotCommitted` while a
+//! new leader's entries of earlier terms are not applied (raft-rs's guard: a new
+//! leader's `pending_conf_index` is its last index before its no-op; a leader holding
+//! nothing unapplied takes a change before its no-op commits, as etcd-raft does, which
+//! is safe when configurations take effect on apply), `InFlight` while a change
 //! is not applied or a joint configuration not left, and `UnknownServer`,
 //! `NotMember`, `AlreadyMember`, `NoVoterLeft` from the changes themselves. raft-rs
 //! does not check that a new voter caught up: `NotCaughtUp` is never returned.

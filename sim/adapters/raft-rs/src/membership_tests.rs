@@ -137,11 +137,13 @@ impl Cluster {
         })
     }
 
-    /// Ticks the node whose election timeout comes first until it campaigns, and
+    /// Ticks `who`, or the node whose election timeout comes first, until it
+    /// campaigns, and
     /// delivers one message at a time until some node leads; returns it, its no-op
     /// not yet committed.
-    fn campaign(&mut self) -> usize {
+    fn campaign(&mut self, who: Option<usize>) -> usize {
         let (first, at) = (0..self.nodes.len())
+            .filter(|&i| who.is_none_or(|w| w == i))
             .filter_map(|i| Some((i, self.nodes[i].as_ref()?.next_deadline())))
             .min_by_key(|&(_, at)| at)
             .expect("a running node");
@@ -419,9 +421,10 @@ fn membership_joint_change_of_two_voters_leaves_the_joint_configuration_by_itsel
 #[test]
 fn membership_change_refusals_are_answers() {
     use ChangeRefused::*;
-    let mut c = Cluster::boot(4, Configuration::all(3));
-    // A leader elected but without its no-op applied: raft-rs's guard.
-    let first = c.campaign();
+    let mut c = Cluster::boot(5, Configuration::all(3));
+    // raft-rs lets a new leader that holds nothing unapplied change the configuration
+    // before its no-op commits (see `RaftRsNode::change_refused`).
+    let first = c.campaign(None);
     let now = c.now;
     let add = [ConfChange::AddLearner(n(3))];
     let s = c.status(first);
@@ -429,14 +432,42 @@ fn membership_change_refusals_are_answers() {
         s.commit_index < s.last_index,
         "the no-op is not committed yet"
     );
-    assert_eq!(c.node(first).change(&add, now), Err(TermNotCommitted));
+    let index = c.node(first).change(&add, now).expect("accepted");
+    assert_eq!(index, LogIndex(s.last_index.0 + 1));
+    c.deliver();
+    // A new leader holding an entry of an earlier term, not yet applied: raft-rs waits
+    // for its no-op's commit.
+    let old = c.elect();
+    let now = c.now;
+    let (heir, other) = ((old + 1) % 3, (old + 2) % 3);
+    c.node(old).start(7, now).expect("leads");
+    let rd = c.node(old).ready();
+    for (to, m) in rd.messages {
+        if to.index() == heir {
+            c.step(n(old as u32), to, m);
+        }
+    }
+    c.cut = set(&[old as u32]);
+    let heir_led = c.campaign(Some(heir));
+    assert_eq!(heir_led, heir, "n{other} lacks the entry");
+    let s = c.status(heir);
+    assert!(
+        s.commit_index < s.last_index,
+        "the no-op is not committed yet"
+    );
+    let now = c.now;
+    let remove = [ConfChange::Remove(n(3))];
+    assert_eq!(c.node(heir).change(&remove, now), Err(TermNotCommitted));
+    c.deliver();
+    c.cut = NodeSet::EMPTY;
+    c.deliver();
     let leader = c.elect();
     let now = c.now;
     let follower = (leader + 1) % 3;
     let table: [(&[ConfChange], ChangeRefused); 6] = [
         (&[], Unsupported),
-        (&[ConfChange::AddVoter(n(4))], UnknownServer(n(4))),
-        (&[ConfChange::Remove(n(3))], NotMember(n(3))),
+        (&[ConfChange::AddVoter(n(5))], UnknownServer(n(5))),
+        (&[ConfChange::Remove(n(4))], NotMember(n(4))),
         (&[ConfChange::AddVoter(n(0))], AlreadyMember(n(0))),
         (
             &[
@@ -447,8 +478,8 @@ fn membership_change_refusals_are_answers() {
             NoVoterLeft,
         ),
         (
-            &[ConfChange::AddLearner(n(3)), ConfChange::AddLearner(n(3))],
-            AlreadyMember(n(3)),
+            &[ConfChange::AddLearner(n(4)), ConfChange::AddLearner(n(4))],
+            AlreadyMember(n(4)),
         ),
     ];
     for (changes, refused) in table {
@@ -458,12 +489,14 @@ fn membership_change_refusals_are_answers() {
             "{changes:?}"
         );
     }
+    let add = [ConfChange::AddLearner(n(4))];
     assert_eq!(c.node(follower).change(&add, now), Err(NotLeader));
     let index = c.node(leader).change(&add, now).expect("accepted");
     assert_eq!(c.node(leader).change(&add, now), Err(InFlight(index)));
     c.deliver();
-    assert_eq!(c.node(leader).change(&add, now), Err(AlreadyMember(n(3))));
+    assert_eq!(c.node(leader).change(&add, now), Err(AlreadyMember(n(4))));
     assert_eq!(c.status(leader).config_index, index);
+    assert_eq!(c.status(leader).config.learners, set(&[3, 4]));
 }
 
 /// A joint configuration that raft-rs does not leave by itself (booted so: the

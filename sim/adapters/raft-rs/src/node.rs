@@ -270,13 +270,21 @@ impl<C: Command> RaftRsNode<C> {
         {
             return Some(ChangeRefused::NotLeader);
         }
-        // raft-rs's guard: a new leader sets `pending_conf_index` to its last index
-        // before its no-op, so a change waits until an entry of its term is applied.
-        if !raft.apply_to_current_term() {
-            return Some(ChangeRefused::TermNotCommitted);
-        }
+        // raft-rs's guard (raft.rs `become_leader`): a new leader sets
+        // `pending_conf_index` to its last index before its no-op, so it takes no change
+        // until the entries of earlier terms it holds are applied, which its no-op's
+        // commit brings about. A leader that holds none pending takes a change at once,
+        // before its no-op commits: a configuration takes effect only once applied, so
+        // the one it counts with is committed (thesis §4.1's bug needs one in use
+        // uncommitted).
         if raft.has_pending_conf() {
-            return Some(ChangeRefused::InFlight(LogIndex(raft.pending_conf_index)));
+            let index = raft.pending_conf_index;
+            let term = raft.raft_log.term(index).unwrap_or(0);
+            return Some(if term < raft.term {
+                ChangeRefused::TermNotCommitted
+            } else {
+                ChangeRefused::InFlight(LogIndex(index))
+            });
         }
         if !raft.prs().conf().to_conf_state().voters_outgoing.is_empty() {
             return Some(ChangeRefused::InFlight(LogIndex(self.config_index())));
