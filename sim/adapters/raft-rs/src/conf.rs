@@ -140,8 +140,8 @@ impl Conf {
 
     /// The raft-rs changes that turn an empty configuration into this one, in order,
     /// as raft-rs's `confchange::restore` builds a configuration from a `ConfState`:
-    /// the outgoing voters (or the voters) one simple change at a time, then the
-    /// learners, or the joint change to the incoming half.
+    /// the outgoing voters (or the voters) and then the learners one simple change at
+    /// a time, or the outgoing voters and then the joint change to the incoming half.
     pub(crate) fn bootstrap(&self) -> Vec<ConfChangeV2> {
         let simple = ConfChangeTransition::Auto;
         let add = |id: &u64| single(*id, ConfChangeType::AddNode);
@@ -152,12 +152,12 @@ impl Conf {
                 .iter()
                 .map(|id| change_of(vec![add(id)], simple))
                 .collect();
-            if !self.learners.is_empty() {
-                ccs.push(change_of(
-                    self.learners.iter().map(learner).collect(),
-                    simple,
-                ));
-            }
+            // One at a time: raft-rs reads an `Auto` change of several as a joint one.
+            ccs.extend(
+                self.learners
+                    .iter()
+                    .map(|id| change_of(vec![learner(id)], simple)),
+            );
             return ccs;
         }
         let mut ccs: Vec<ConfChangeV2> = self
@@ -328,6 +328,55 @@ mod tests {
         let mut log = ConfLog::new(0, conf(&[1]));
         log.record(5, conf(&[1, 2]));
         log.record(5, conf(&[1]));
+    }
+
+    /// Each configuration a server may need to rebuild, applied through raft-rs's own
+    /// `apply_conf_change` on a node that knows none, ends as that configuration; a
+    /// configuration raft-rs cannot reach (no voter in a joint change's outgoing half)
+    /// fails.
+    #[test]
+    fn conf_bootstrap_rebuilds_the_configuration_in_raft_rs() {
+        let rebuilt = |target: &Conf| -> Result<Conf, raftrs::Error> {
+            let config = raftrs::Config::new(9);
+            let logger = slog::Logger::root(slog::Discard, slog::o!());
+            let storage = raftrs::storage::MemStorage::new();
+            let mut raw = raftrs::RawNode::new(&config, storage, &logger)?;
+            for cc in target.bootstrap() {
+                raw.apply_conf_change(&cc)?;
+            }
+            Ok(Conf::from(&raw.raft.prs().conf().to_conf_state()).sorted())
+        };
+        let joint = Conf {
+            voters: vec![1, 3, 4],
+            outgoing: vec![1, 2, 3],
+            learners: vec![5],
+            learners_next: vec![2],
+            auto_leave: true,
+        };
+        for target in [
+            conf(&[1]),
+            conf(&[1, 2, 3]),
+            Conf {
+                learners: vec![4, 5],
+                ..conf(&[2, 3])
+            },
+            joint.clone(),
+            Conf {
+                auto_leave: false,
+                ..joint
+            },
+        ] {
+            assert_eq!(
+                rebuilt(&target).ok(),
+                Some(target.clone().sorted()),
+                "{target:?}"
+            );
+        }
+        let no_voter = Conf {
+            learners: vec![1],
+            ..Conf::default()
+        };
+        assert!(rebuilt(&no_voter).is_err(), "raft-rs needs a voter");
     }
 
     #[test]
