@@ -649,13 +649,104 @@ fn membership_learner_refuses_a_snapshot_older_than_its_addition() {
     assert_eq!(c.applied(3), [(3, u64::MAX)], "a snapshot that names it");
 }
 
+/// raft-rs's bug, pinned: a leader that demoted itself to learner keeps leading (as
+/// after its removal); a joint change that then removes it takes it out of its own
+/// progress tracker when applied, yet raft-rs's auto-leave (raft.rs `commit_apply`,
+/// which checks only that the node leads) appends the entry that leaves the joint
+/// configuration, and saving that entry unwraps the leader's missing progress
+/// (raft.rs:1055, `on_persist_entries`). raft-rs accepts both changes; the adapter
+/// does not refuse them (it translates, it does not fix).
+#[test]
+#[should_panic(expected = "called `Option::unwrap()` on a `None` value")]
+fn membership_leader_demoted_then_removed_by_a_joint_change_panics_in_raft_rs() {
+    let mut c = Cluster::boot(4, Configuration::all(3));
+    let leader = c.elect();
+    let me = n(leader as u32);
+    c.change(leader, &[ConfChange::AddLearner(me)])
+        .expect("accepted");
+    assert_eq!(c.leader(), Some(leader), "a learner that leads");
+    assert!(c.status(leader).config.learners.contains(me));
+    let joint = [ConfChange::Remove(me), ConfChange::AddLearner(n(3))];
+    c.change(leader, &joint).expect("accepted");
+}
+
+/// raft-rs's bug, pinned: a leader removed while a command it took after the removal
+/// is in flight crashes. Applying its removal takes it out of its own progress tracker
+/// but raft-rs keeps it leading (raft.rs `post_conf_change`: "TODO(tbg): step down"),
+/// and saving the command's entry unwraps its missing progress (raft.rs:1055,
+/// `on_persist_entries`; had the entry been saved first, the commit the followers'
+/// answers bring would unwrap it in `maybe_commit`, raft.rs:943).
+#[test]
+#[should_panic(expected = "called `Option::unwrap()` on a `None` value")]
+fn membership_leader_removed_with_a_command_in_flight_panics_in_raft_rs() {
+    let mut c = Cluster::boot(3, Configuration::all(3));
+    let leader = c.elect();
+    let now = c.now;
+    let me = n(leader as u32);
+    c.node(leader)
+        .change(&[ConfChange::Remove(me)], now)
+        .expect("accepted");
+    // The removal reaches the followers and their answers come back: it commits.
+    let rd = c.node(leader).ready();
+    for (to, m) in rd.messages {
+        c.step(me, to, m);
+    }
+    for f in (0..3).filter(|&f| f != leader) {
+        let rd = c.node(f).ready();
+        for (to, m) in rd.messages {
+            c.step(n(f as u32), to, m);
+        }
+    }
+    assert!(c.status(leader).commit_index.0 >= c.status(leader).last_index.0);
+    // A command taken before the removal is applied: raft-rs still counts the leader.
+    c.node(leader).start(7, now).expect("still a member");
+    c.deliver();
+}
+
 /// Random changes, commands, snapshots, crashes and message loss on five slots (three
 /// initial voters, two joiners), a few seeds: whatever raft-rs accepts, no two nodes
 /// apply different commands at one index or report different configurations from one
 /// entry, and the adapter's own assertions hold (no panic).
 #[test]
 fn membership_random_changes_under_faults_keep_commands_and_configurations_agreed() {
-    for seed in 0..6u64 {
+    const SEEDS: u64 = 60;
+    let mut totals = (0, 0, 0);
+    let mut crashed = Vec::new();
+    for seed in 0..SEEDS {
+        // raft-rs's crash at a leader that applied its own removal (pinned above) ends
+        // a run; whatever else panics fails the test.
+        match std::panic::catch_unwind(|| random_run(seed)) {
+            Ok((accepted, commands, configs)) => {
+                totals.0 += accepted;
+                totals.1 += commands;
+                totals.2 += configs;
+            }
+            Err(payload) => {
+                let raft_rs = payload
+                    .downcast_ref::<&str>()
+                    .is_some_and(|m| *m == "called `Option::unwrap()` on a `None` value");
+                if !raft_rs {
+                    std::panic::resume_unwind(payload);
+                }
+                crashed.push(seed);
+            }
+        }
+    }
+    println!(
+        "{SEEDS} seeds: (changes accepted, commands, configurations) {totals:?}; \
+         raft-rs crashed at a removed leader in {} seeds {crashed:?}",
+        crashed.len()
+    );
+    // Progress is not the point (a cluster left with a crashed majority stalls), but
+    // runs that did nothing would check nothing.
+    assert!(totals.0 >= 3 * SEEDS as usize, "{totals:?}");
+    assert!(totals.1 >= 30 * SEEDS as usize, "{totals:?}");
+    assert!(crashed.len() < SEEDS as usize / 4, "{crashed:?}");
+}
+
+/// One run of the test above: (changes accepted, commands applied, configurations).
+fn random_run(seed: u64) -> (usize, usize, usize) {
+    {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut c = Cluster::boot(5, Configuration::all(3));
         c.loss = Some((ChaCha8Rng::seed_from_u64(seed + 100), 10));
@@ -681,6 +772,15 @@ fn membership_random_changes_under_faults_keep_commands_and_configurations_agree
                     let mut changes = vec![pick(&mut rng)];
                     if rng.next_u32() % 4 == 0 {
                         changes.push(pick(&mut rng));
+                    }
+                    // raft-rs crashes when a leader out of its own configuration
+                    // saves or commits an entry (pinned above): the leader neither
+                    // demotes nor removes itself here.
+                    let me = n(l as u32);
+                    if changes.contains(&ConfChange::AddLearner(me))
+                        || changes.contains(&ConfChange::Remove(me))
+                    {
+                        continue;
                     }
                     accepted += usize::from(c.node(l).change(&changes, now).is_ok());
                 }
@@ -723,22 +823,6 @@ fn membership_random_changes_under_faults_keep_commands_and_configurations_agree
                 }
             }
         }
-        // Progress is not the point (a leader that removed itself stalls the cluster,
-        // see above), but a run that did nothing would check nothing.
-        println!(
-            "seed {seed}: {accepted} changes accepted, {} commands applied, {} configurations, leader {:?}",
-            commands.len(),
-            configs.len(),
-            c.leader().map(|l| (l, c.status(l).config)),
-        );
-        assert!(
-            accepted >= 2,
-            "seed {seed}: only {accepted} changes accepted"
-        );
-        assert!(
-            commands.len() >= 10,
-            "seed {seed}: {} commands",
-            commands.len()
-        );
+        (accepted, commands.len(), configs.len())
     }
 }
