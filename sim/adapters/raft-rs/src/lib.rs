@@ -70,9 +70,18 @@
 //! raft-rs), from which such a server rebuilds it before applying its first change.
 //!
 //! What raft-rs does that a scenario must know (pinned by `membership_tests`):
-//! - A leader that applies its own removal keeps leading, drops every proposal, and
-//!   check-quorum keeps it in office while the others answer its heartbeats: no
-//!   command commits until it stops (etcd's server transfers leadership first).
+//! - A leader that applies its own removal keeps leading (raft.rs `post_conf_change`:
+//!   "TODO(tbg): step down"), drops every proposal, and check-quorum keeps it in
+//!   office while the others answer its heartbeats: no command commits until it stops
+//!   (etcd's server transfers leadership first). The same holds for a leader demoted
+//!   to learner, which keeps taking proposals.
+//! - raft-rs crashes (an `unwrap` of the leader's own progress, raft.rs:1055 in
+//!   `on_persist_entries`, or raft.rs:943 in `maybe_commit`) when a leader out of its
+//!   own configuration saves or commits an entry: removed (by anyone, as a voter that
+//!   won an election before applying its removal) with an entry taken after the
+//!   removal still in flight, or demoted and then removed by a joint change, whose
+//!   auto-leave entry it appends. A bug of raft-rs, not worked around here: the node
+//!   panics as raft-rs does.
 //! - A server refuses a snapshot whose configuration does not name it. The snapshot
 //!   raft-rs sends is the service's last one, so a server added after the service's
 //!   snapshot point, once the entries it needs are compacted, waits until the service
