@@ -39,7 +39,7 @@
 //! (`AddNode`, `AddLearnerNode`, `RemoveNode`), several are a joint change that raft-rs
 //! leaves by itself (auto-leave, as etcd's users run it): the leader appends an empty
 //! `ConfChangeV2` when it applies the joint entry. The returned index is raft-rs's
-//! position of the entry ([`Status`]'s index space).
+//! position of the entry ([`Status`](raft_contract::Status)'s index space).
 //!
 //! A configuration takes effect when the entry is *applied* ([`Family`] declares
 //! `TakesEffect::OnApply`): raft-rs changes its progress tracker only in

@@ -506,9 +506,9 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         true
     }
 
-    /// Proposes the changes as one raft-rs `ConfChangeV2` (see [`conf::conf_change_v2`]),
-    /// after the checks raft-rs's leader makes ([`Self::change_refused`]) and those
-    /// its `Changer` makes when applying ([`change::check`]).
+    /// Proposes the changes as one raft-rs `ConfChangeV2` (see the crate docs,
+    /// "Membership changes"), after the checks raft-rs's leader makes and those its
+    /// `Changer` makes when applying, so that every refusal is an answer.
     fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
         self.catch_up(now);
         if let Some(c) = changes.iter().find(|c| c.server().index() >= self.peers) {
