@@ -610,7 +610,19 @@ fn membership_apply_numbering_stays_consecutive_across_changes_and_snapshots() {
     c.cut = NodeSet::EMPTY;
     c.run(200);
     assert_eq!(c.applied(3), [(3, u64::MAX)], "caught up from the snapshot");
-    assert_eq!(c.status(3).config.learners, set(&[3]));
+    let from_snapshot = (c.status(3).config, c.status(3).config_index);
+    assert_eq!(from_snapshot.0.learners, set(&[3]));
+    assert_eq!(
+        from_snapshot,
+        (c.status(leader).config, c.status(leader).config_index)
+    );
+    c.crash(3);
+    c.restart(3);
+    assert_eq!(
+        (c.status(3).config, c.status(3).config_index),
+        from_snapshot,
+        "restarted"
+    );
     c.start(leader, 40);
     c.change(leader, &[ConfChange::AddVoter(n(3))])
         .expect("accepted");
