@@ -129,6 +129,8 @@ mod conf;
 mod entry;
 mod lease;
 #[cfg(test)]
+mod membership_cluster;
+#[cfg(test)]
 mod membership_tests;
 pub mod message;
 pub mod node;
