@@ -438,7 +438,7 @@ mod tests {
         let v = follow(&mut m, 1, 0, 2, &[2, 2], (voters(&[0]), 0), 3)
             .expect_err("the entry at 2 is in its log");
         assert_names(&v, 1, Some(2), 2);
-        assert!(v.detail.contains("takes effect on append"), "{v}");
+        assert!(v.detail.contains("take effect on append"), "{v}");
         assert!(follow(&mut m, 1, 0, 2, &[2, 2], (voters(&[0, 1]), 2), 4).is_ok());
         // An entry of another term at that index is no configuration entry.
         assert!(follow(&mut m, 2, 0, 3, &[2, 3], (voters(&[0]), 0), 5).is_ok());
@@ -453,7 +453,7 @@ mod tests {
         let v = follow(&mut m, 1, 0, 2, &[2, 2], (voters(&[0, 1]), 2), 3)
             .expect_err("index 2 has not committed at n1");
         assert_names(&v, 1, None, 2);
-        assert!(v.detail.contains("takes effect on apply"), "{v}");
+        assert!(v.detail.contains("take effect on apply"), "{v}");
         let mut b = Fake::new(1).with_log(&[2, 2]);
         (b.term, b.commit) = (2, 2);
         (b.config, b.config_index) = (voters(&[0, 1]), 2);
