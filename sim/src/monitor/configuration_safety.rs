@@ -8,7 +8,8 @@
 //! The monitor reads a node's `Status::config` and `Status::config_index` (the log
 //! entry the configuration comes from) and checks, after every event:
 //! - **Slots**: a configuration names only the cluster's server slots (`Boot::peers`).
-//! - **Held**: the entry a configuration comes from is one the node holds.
+//! - **Held**: the entry a configuration comes from is one the node holds (or has
+//!   compacted); a node whose configuration entry was replaced falls back.
 //! - **One change at a time** (§4.1, §4.3): a leader that takes a configuration from an
 //!   entry it appended in its term has committed the configuration before it.
 //! - **No change before the term commits** (Ongaro, raft-dev, 2015): at that moment the
@@ -56,9 +57,17 @@ pub struct ConfigurationSafety {
 impl ConfigurationSafety {
     /// The check for a cluster of `peers` server slots whose Raft takes configurations
     /// in effect as `takes_effect` says (`None`: no membership changes).
+    ///
+    /// # Panics
+    /// If `peers` exceeds [`NodeSet::CAPACITY`]: no configuration could name them all.
     pub fn new(peers: usize, takes_effect: Option<TakesEffect>) -> ConfigurationSafety {
+        assert!(
+            peers <= NodeSet::CAPACITY,
+            "{peers} server slots: configurations hold at most {}",
+            NodeSet::CAPACITY
+        );
         ConfigurationSafety {
-            slots: NodeSet::first(peers.min(NodeSet::CAPACITY)),
+            slots: NodeSet::first(peers),
             takes_effect,
             entries: BTreeMap::new(),
             reported: Vec::new(),
@@ -118,15 +127,10 @@ impl ConfigurationSafety {
         if i.0 == 0 || i <= st.snapshot_index() {
             return Ok(());
         }
+        // Between the snapshot point and the last index every entry has a term
+        // (`RaftNode::log_term`); an adapter breaking that is no configuration's fault.
         let Some(now) = view.term_at(i) else {
-            let detail = format!(
-                "{} uses configuration {} from index {i}, where it holds no entry (snapshot {}, last {})",
-                view.node,
-                st.config,
-                st.snapshot_index(),
-                st.last_index
-            );
-            return Err(fail(view, detail).index(i));
+            return Ok(());
         };
         let Some(Some((was, then))) = self.reported.get(view.node.index()) else {
             return Ok(());
@@ -189,6 +193,14 @@ impl ConfigurationSafety {
     /// into or out of a joint configuration, §4.3); otherwise the old configuration's
     /// quorum and the new one's could decide differently in that term. A server with no
     /// voters (added later, before it heard of its configuration) must never stand.
+    ///
+    /// Each node is judged against its own previous configuration in the term, not
+    /// against every configuration seen in the term: a correct leader goes from
+    /// `{n0,n1,n2}` to `{n0..n4}` in one term by two committed single-server changes,
+    /// and a partitioned server still on `{n0,n1,n2}` may stand in the same term as a
+    /// leader on `{n0..n4}` (it cannot win: its log lacks the committed changes, which
+    /// the vote rule sees and no configuration does). Two leaders of one term are
+    /// Election Safety's. Memory: one configuration per node slot.
     fn check_deciders(&mut self, view: &NodeView<'_>) -> Result<(), Violation> {
         let st = &view.status;
         let slot = view.node.index();
@@ -471,6 +483,7 @@ mod tests {
         let v = follow(&mut m, 1, 2, 3, &[2, 3], (voters(&[0, 1]), 2), 4)
             .expect_err("entry 2 of term 2 is gone");
         assert_names(&v, 1, Some(2), 2);
+        assert!(v.detail.contains("replaced by one of term 3"), "{v}");
         assert!(follow(&mut m, 1, 2, 3, &[2, 3], (voters(&[0]), 0), 5).is_ok());
         // Replaced by a configuration entry of term 3 (n3 was seen using it): fine.
         assert!(follow(&mut m, 3, 2, 3, &[2, 3], (voters(&[0, 2]), 2), 6).is_ok());
@@ -485,6 +498,7 @@ mod tests {
         a.config_index = 3;
         let v = a.check(&mut m, 1).expect_err("no entry at 3");
         assert_names(&v, 1, None, 3);
+        assert!(v.detail.contains("beyond its last entry 2"), "{v}");
         // Compacted into the snapshot: held.
         (a.snapshot, a.log) = ((4, 1), Vec::new());
         assert!(a.check(&mut m, 2).is_ok());
