@@ -97,6 +97,9 @@ impl Monitors {
     /// Raft supports the membership changes `membership` says
     /// (`RaftFamily::MEMBERSHIP`): Configuration Safety holds each server to when
     /// its configurations take effect.
+    ///
+    /// # Panics
+    /// If `peers` exceeds `NodeSet::CAPACITY` (64), more than a configuration can name.
     pub fn with_membership(peers: usize, membership: Option<Membership>) -> Monitors {
         Monitors {
             enabled: true,
