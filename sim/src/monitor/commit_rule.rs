@@ -7,10 +7,12 @@
 //! voters, of both halves during a joint change, thesis §4.3), itself included if it
 //! votes, must have acknowledged entries through N in that term (the contract's
 //! `Ack::Append`, counted when sent). A leader that removed itself counts the others
-//! only (§4.2.2). Leader
-//! Completeness and State Machine Safety see a commit that breaks the rule only when a
-//! later leader or commit contradicts it, which needs a rare schedule (Figure 8); this
-//! check sees the commit itself.
+//! only (§4.2.2). A configuration that took effect in the same event may be newer than
+//! the one the commit was counted by (on apply, etcd-raft and raft-rs take the entry
+//! just committed), so a quorum of the configuration the leader used before the event
+//! also counts. Leader Completeness and State Machine Safety see a commit that breaks
+//! the rule only when a later leader or commit contradicts it, which needs a rare
+//! schedule (Figure 8); this check sees the commit itself.
 
 use super::quorum::counted;
 use super::view::NodeView;
@@ -76,10 +78,8 @@ impl CommitRule {
             .filter(|(f, furthest)| *f != view.node && *furthest >= n)
             .map(|(f, _)| *f)
             .collect();
-        if !st
-            .config
-            .is_quorum(counted(view.node, holders.iter().copied()))
-        {
+        let set = counted(view.node, holders.iter().copied());
+        if !st.config.is_quorum(set) && !prev.config.is_quorum(set) {
             let names: Vec<String> = holders.iter().map(ToString::to_string).collect();
             let itself = match st.config.is_voter(view.node) {
                 true => "itself",
@@ -176,5 +176,25 @@ mod tests {
         assert!(v.detail.contains("not itself, no voter"), "{v}");
         acknowledge(&mut m, 2, 0, 2, 3, 6);
         assert!(a.check(&mut m, 7).is_ok(), "n1 and n2 of {{n1,n2}}");
+    }
+
+    #[test]
+    fn commit_rule_configuration_taken_with_the_commit_counts_the_one_before() {
+        use raft_contract::Configuration;
+        let mut m = Monitors::new(5);
+        grant_vote(&mut m, 1, 0, 2, 1);
+        let mut a = Fake::new(0).in_cluster(3).leading(2).with_log(&[2, 2]);
+        a.commit = 1;
+        assert!(a.check(&mut m, 2).is_ok());
+        acknowledge(&mut m, 1, 0, 2, 2, 3);
+        // Entry 2 adds n3, committed by 2 of 3 and applied in the same event.
+        (a.commit, a.config, a.config_index) = (2, Configuration::all(4), 2);
+        assert!(a.check(&mut m, 4).is_ok(), "n0 and n1 of {{n0,n1,n2}}");
+        a.log.push(2);
+        acknowledge(&mut m, 1, 0, 2, 3, 5);
+        a.commit = 3;
+        let v = a.check(&mut m, 6).expect_err("n0 and n1 of {n0,n1,n2,n3}");
+        assert_eq!(v.property, Property::CommitRule);
+        assert!(v.detail.contains("voters {n0,n1,n2,n3}"), "{v}");
     }
 }

@@ -574,4 +574,26 @@ mod tests {
         assert_eq!((v.nodes[0], v.term), (NodeId(3), Some(Term(1))), "{v}");
         assert!(v.detail.contains("has no voters"), "{v}");
     }
+
+    #[test]
+    fn configuration_safety_on_apply_leader_taking_its_committed_change_passes() {
+        let mut m = monitors(TakesEffect::OnApply);
+        let mut a = alone_with_a_committed_entry(&mut m);
+        a.log.push(2);
+        assert!(
+            a.check(&mut m, 2).is_ok(),
+            "appended, in effect once applied"
+        );
+        (a.commit, a.config, a.config_index) = (2, voters(&[0, 1]), 2);
+        assert!(
+            a.check(&mut m, 3).is_ok(),
+            "committed by {{n0}}, then applied"
+        );
+        // Without a declared membership, when a configuration takes effect is not judged.
+        let mut m = Monitors::new(5);
+        let mut b = alone_with_a_committed_entry(&mut m);
+        append_config(&mut b, voters(&[0, 1]));
+        assert!(b.check(&mut m, 2).is_ok());
+        assert!(follow(&mut m, 1, 0, 2, &[2, 2], (voters(&[0]), 0), 3).is_ok());
+    }
 }
