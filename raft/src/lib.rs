@@ -81,6 +81,7 @@ mod contract;
 mod election;
 pub mod error;
 pub mod log;
+mod membership;
 pub mod message;
 pub mod node;
 pub mod persist;
@@ -101,7 +102,7 @@ mod testutil;
 pub use config::Config;
 pub use contract::Family;
 pub use error::{Error, Result};
-pub use log::Entry;
+pub use log::{Entry, Payload, SnapshotMeta};
 pub use message::{
     AppendEntries, AppendEntriesReply, Confirm, InstallSnapshot, InstallSnapshotReply, Message,
     RequestVote, RequestVoteReply,

@@ -1,11 +1,11 @@
 //! Helpers shared by the unit tests.
 
 use crate::config::Config;
-use crate::log::{Entry, Log};
+use crate::log::{Entry, Log, SnapshotMeta};
 use crate::node::Raft;
 use crate::persist;
 use raft_contract::Persisted;
-use raft_contract::{Instant, Term};
+use raft_contract::{Configuration, Instant, Term};
 
 /// `ms` milliseconds of virtual time.
 pub(crate) fn ms(ms: u64) -> Instant {
@@ -45,12 +45,9 @@ pub(crate) fn fresh_plain(id: u32, n: usize) -> Raft<u64> {
 /// A follower whose log holds entries with the given terms (command = 10 × index) and
 /// whose current term is the last of them.
 pub(crate) fn follower_with_log(id: u32, n: usize, terms: &[u64]) -> Raft<u64> {
-    let mut log = Log::default();
+    let mut log = Log::new(SnapshotMeta::boot(Configuration::all(n)), Vec::new());
     for (i, t) in terms.iter().enumerate() {
-        log.append(Entry {
-            term: Term(*t),
-            command: 10 * (i as u64 + 1),
-        });
+        log.append(Entry::command(Term(*t), 10 * (i as u64 + 1)));
     }
     let term = Term(terms.last().copied().unwrap_or(0));
     let raft_state = persist::encode(term, None, &log);
@@ -77,7 +74,7 @@ pub(crate) fn elect(r: &mut Raft<u64>) -> Vec<(crate::NodeId, crate::Message<u64
     r.ready();
     if !r.pre_votes.is_empty() {
         let next = r.term().next();
-        for p in r.others().collect::<Vec<_>>() {
+        for p in r.other_voters().collect::<Vec<_>>() {
             let m = crate::Message::PreVoteReply(crate::RequestVoteReply {
                 term: next,
                 vote_granted: true,
@@ -87,7 +84,7 @@ pub(crate) fn elect(r: &mut Raft<u64>) -> Vec<(crate::NodeId, crate::Message<u64
         r.ready();
     }
     let term = r.term();
-    for p in r.others().collect::<Vec<_>>() {
+    for p in r.other_voters().collect::<Vec<_>>() {
         let m = crate::Message::RequestVoteReply(crate::RequestVoteReply {
             term,
             vote_granted: true,
@@ -127,10 +124,7 @@ pub(crate) fn entries(first_index: u64, terms: &[u64]) -> Vec<Entry<u64>> {
     terms
         .iter()
         .enumerate()
-        .map(|(i, t)| Entry {
-            term: Term(*t),
-            command: 10 * (first_index + i as u64),
-        })
+        .map(|(i, t)| Entry::command(Term(*t), 10 * (first_index + i as u64)))
         .collect()
 }
 
