@@ -555,4 +555,63 @@ mod tests {
         );
         assert_eq!(s.last_index, LogIndex(1));
     }
+
+    #[cfg(feature = "planted-bugs")]
+    #[test]
+    fn membership_planted_change_before_term_commit_accepts_a_fresh_leaders_change() {
+        let mut c = Cluster::new(5, Configuration::voters(set(&[0, 1, 2])));
+        let leader = c.elect();
+        assert_eq!(
+            c.change(ConfChange::AddLearner(NodeId(3))),
+            Err(ChangeRefused::TermNotCommitted)
+        );
+        c.nodes[leader.index()].config.bug = Some(crate::bug::Bug::ChangeBeforeTermCommit);
+        assert!(c.change(ConfChange::AddLearner(NodeId(3))).is_ok());
+    }
+
+    #[cfg(feature = "planted-bugs")]
+    #[test]
+    fn membership_planted_two_changes_at_once_accepts_a_second_change_in_flight() {
+        let (mut c, leader) = three_of_five();
+        c.cut = set(&[1, 2, 0]).difference(set(&[leader.0]));
+        let first = c
+            .change(ConfChange::AddLearner(NodeId(3)))
+            .expect("accepted");
+        assert_eq!(
+            c.change(ConfChange::AddLearner(NodeId(4))),
+            Err(ChangeRefused::InFlight(first))
+        );
+        c.nodes[leader.index()].config.bug = Some(crate::bug::Bug::TwoChangesAtOnce);
+        let second = c
+            .change(ConfChange::AddLearner(NodeId(4)))
+            .expect("the bug");
+        assert!(second > first && c.nodes[leader.index()].commit_index() < first);
+    }
+
+    #[cfg(feature = "planted-bugs")]
+    #[test]
+    fn membership_planted_config_at_commit_waits_for_the_commit() {
+        let (mut c, leader) = three_of_five();
+        let l = leader.index();
+        c.nodes[l].config.bug = Some(crate::bug::Bug::ConfigAtCommit);
+        let old = c.nodes[l].status().config;
+        c.cut = set(&[1, 2, 0]).difference(set(&[leader.0]));
+        let at = c
+            .change(ConfChange::AddLearner(NodeId(3)))
+            .expect("accepted");
+        let s = c.nodes[l].status();
+        assert_eq!(s.last_index, at, "appended");
+        assert_eq!(
+            (s.config, s.config_index),
+            (old, LogIndex(0)),
+            "not in effect"
+        );
+        c.cut = NodeSet::EMPTY;
+        c.run_until(10, |c| c.nodes[l].commit_index() >= at);
+        assert_eq!(
+            c.nodes[l].status().config_index,
+            at,
+            "in effect once committed"
+        );
+    }
 }

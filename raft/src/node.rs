@@ -339,6 +339,7 @@ impl<C: Command> Raft<C> {
 
     /// What this node is now (the contract's status view for testers and monitors).
     pub fn status(&self) -> Status {
+        let (config_index, config) = self.configuration();
         Status {
             term: self.current_term,
             role: self.role,
@@ -349,8 +350,8 @@ impl<C: Command> Raft<C> {
                 term: self.log.snapshot_term(),
             }),
             last_index: self.log.last_index(),
-            config: self.configuration().1,
-            config_index: self.configuration().0,
+            config,
+            config_index,
         }
     }
 

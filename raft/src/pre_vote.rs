@@ -21,6 +21,13 @@ impl<C: Command> Raft<C> {
             "{}: leader starting a pre-vote",
             self.id
         );
+        assert!(
+            self.is_voter(),
+            "{}: pre-vote in term {} while not a voter of {}",
+            self.id,
+            self.current_term,
+            self.configuration().1
+        );
         if self.role == Role::Candidate {
             self.become_follower(self.current_term, now);
         }
