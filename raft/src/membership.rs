@@ -556,6 +556,43 @@ mod tests {
         assert_eq!(s.last_index, LogIndex(1));
     }
 
+    #[test]
+    fn membership_boot_configuration_outside_the_cluster_is_refused() {
+        let boot = |peers: usize, config: Configuration| {
+            let config = Config {
+                boot_configuration: Some(config),
+                ..Config::default()
+            };
+            crate::Raft::<u64>::new(
+                NodeId(0),
+                peers,
+                raft_contract::Persisted::default(),
+                config,
+                0,
+                ms(0),
+            )
+        };
+        let joint = Configuration {
+            outgoing: set(&[0]),
+            ..Configuration::all(2)
+        };
+        let both = Configuration {
+            learners: set(&[1]),
+            ..Configuration::all(2)
+        };
+        let table = [
+            ("a slot beyond the cluster", 3, Configuration::all(4)),
+            ("joint", 3, joint),
+            ("a voter that learns", 3, both),
+            ("more slots than a NodeSet", 65, Configuration::all(3)),
+        ];
+        for (name, peers, config) in table {
+            let r = boot(peers, config);
+            assert!(matches!(r, Err(crate::Error::Config(_))), "{name}: {r:?}");
+        }
+        assert!(boot(3, Configuration::default()).is_ok(), "a joiner boots");
+    }
+
     #[cfg(feature = "planted-bugs")]
     #[test]
     fn membership_planted_change_before_term_commit_accepts_a_fresh_leaders_change() {
