@@ -69,8 +69,13 @@ pub struct Clusters {
 
 impl Clusters {
     /// Registers a Raft cluster whose servers are (or will be) `servers`, peer `k` at
-    /// position `k`.
-    pub fn add(&mut self, name: Option<ClusterName>, servers: Arc<Vec<NodeId>>) -> ClusterId {
+    /// position `k`, of a Raft with the membership changes `membership` says.
+    pub fn add(
+        &mut self,
+        name: Option<ClusterName>,
+        servers: Arc<Vec<NodeId>>,
+        membership: Option<raft_contract::Membership>,
+    ) -> ClusterId {
         let id = ClusterId(self.list.len());
         for (peer, &node) in servers.iter().enumerate() {
             if self.members.len() <= node.index() {
@@ -85,7 +90,7 @@ impl Clusters {
         }
         let monitors = match self.unmonitored {
             true => Monitors::off(),
-            false => Monitors::new(servers.len()),
+            false => Monitors::with_membership(servers.len(), membership),
         };
         self.list.push(Watched {
             name,

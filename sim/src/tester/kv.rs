@@ -77,6 +77,7 @@ pub struct KvSuite<I> {
 impl<I: Implementation> Suite for KvSuite<I> {
     type Node = KvNodeOf<I>;
     type Setup = KvSetup;
+    const MEMBERSHIP: Option<raft_contract::Membership> = I::MEMBERSHIP;
 
     /// The lab's `make_config(t, n, unreliable, maxraftstate)`.
     fn build(base: &Base, setup: KvSetup) -> KvTester<I> {

@@ -76,7 +76,7 @@ impl<I: Implementation> RaftTester<I> {
                 }
                 if self.node_status(leader).is_none_or(|s| s.term.0 != term) {
                     // Leadership moved: the entry may or may not survive; propose again
-                    // to the next leader, which refuses with AlreadyMember if it did.
+                    // to the next leader, which refuses with AlreadyMember or NotMember if it did.
                     proposed = None;
                 }
                 self.sleep(POLL)?;
@@ -105,11 +105,13 @@ impl<I: Implementation> RaftTester<I> {
                     | ChangeRefused::NotCaughtUp(_),
                 ))
                 | None => self.sleep(POLL)?,
-                Some(Err(ChangeRefused::AlreadyMember(_))) if self.already_in_effect(changes) => {
-                    // A leader before this one committed it: done.
-                    let leader = self.leader_now().unwrap_or(leader);
-                    let config = self.config_of(leader).unwrap_or_default();
-                    return Ok((leader, config));
+                Some(Err(ChangeRefused::AlreadyMember(_) | ChangeRefused::NotMember(_)))
+                    if self.already_in_effect(leader, changes) =>
+                {
+                    // The entry of an earlier proposal reached this leader before the
+                    // leadership moved: wait for it to commit, as for one proposed here.
+                    let status = self.node_status(leader).expect("the leader runs");
+                    proposed = Some((leader, status.config_index, status.term.0));
                 }
                 Some(Err(refused)) => {
                     fail!("server {leader} refused {}: {refused}", describe(changes))
@@ -135,9 +137,9 @@ impl<I: Implementation> RaftTester<I> {
         settled.then_some(status.config)
     }
 
-    /// True when the leader's configuration already reflects every change.
-    fn already_in_effect(&self, changes: &[ConfChange]) -> bool {
-        let Some(config) = self.leader_now().and_then(|l| self.config_of(l)) else {
+    /// True when `leader`'s configuration already reflects every change.
+    fn already_in_effect(&self, leader: usize, changes: &[ConfChange]) -> bool {
+        let Some(config) = self.config_of(leader) else {
             return false;
         };
         changes

@@ -87,6 +87,7 @@ pub struct RaftSuite<I> {
 impl<I: Implementation> Suite for RaftSuite<I> {
     type Node = RaftServer<NodeOf<I>>;
     type Setup = RaftSetup;
+    const MEMBERSHIP: Option<raft_contract::Membership> = I::MEMBERSHIP;
 
     /// The lab's `make_config(t, n, unreliable, snapshot)`: starts and connects `n`
     /// servers.

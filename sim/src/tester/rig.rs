@@ -114,7 +114,7 @@ impl<S: Suite> Tester<S> {
         name: Option<ClusterName>,
         servers: Arc<Vec<NodeId>>,
     ) -> ClusterId {
-        self.clusters.add(name, servers)
+        self.clusters.add(name, servers, S::MEMBERSHIP)
     }
 
     /// The current virtual time.
@@ -147,6 +147,11 @@ pub trait Suite: Sized + 'static {
     type Node: Node;
     /// How a scenario asks for its cluster to be built.
     type Setup;
+
+    /// The membership changes the Raft under test supports (its
+    /// `RaftFamily::MEMBERSHIP`), for the monitors' Configuration Safety. `None` by
+    /// default: a suite whose clusters never change.
+    const MEMBERSHIP: Option<raft_contract::Membership> = None;
 
     /// A fresh simulation of `base` built as `setup` asks: nodes added, clusters
     /// watched, links up.
