@@ -208,3 +208,20 @@ fn membership_bugs_are_every_bug_of_membership() {
         ]
     );
 }
+
+/// RemovedServerDisrupts can fail: raft-rs with neither PreVote nor CheckQuorum (which
+/// its §4.2.3 rule needs) lets the returning removed server depose the leader.
+#[test]
+fn removed_server_disrupts_fails_on_raft_rs_without_pre_vote_and_check_quorum() {
+    let mut config = RunConfig::default();
+    config.settings.set("pre_vote", 0);
+    config.settings.set("check_quorum", 0);
+    for seed in 0..6 {
+        let o = run::<RaftRs>("RemovedServerDisrupts", seed, &config);
+        let reason = o.failure.unwrap_or_default();
+        assert!(
+            reason.contains("lost its office after removed server"),
+            "seed {seed}: {reason}"
+        );
+    }
+}
