@@ -31,12 +31,15 @@ use crate::tester::{RaftSetup, RaftTester, Retry};
 use crate::{ensure, fail};
 use raft_contract::{ChangeRefused, ConfChange, Configuration, NodeId, NodeSet};
 
+/// A scenario as listed: its name, what it checks, and its run.
+type Listed = (&'static str, &'static str, fn(&RunConfig) -> Outcome);
+
 /// The membership scenarios of implementation `I` (none without the capability).
 pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
     if I::MEMBERSHIP.is_none() {
         return Vec::new();
     }
-    let all: [(&'static str, &'static str, fn(&RunConfig) -> Outcome); 6] = [
+    let all: [Listed; 6] = [
         (
             "AddServer",
             "a learner catches up, then votes: with it and an old follower gone, 2 of 4 voters commit nothing",
