@@ -29,7 +29,7 @@ use crate::outcome::{Outcome, Verdict};
 use crate::scenario::{Part, RunConfig, Scenario};
 use crate::tester::{RaftSetup, RaftTester, Retry};
 use crate::{ensure, fail};
-use raft_contract::{ConfChange, Configuration, NodeId, NodeSet};
+use raft_contract::{ChangeRefused, ConfChange, Configuration, NodeId, NodeSet};
 
 /// The membership scenarios of implementation `I` (none without the capability).
 pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
@@ -146,6 +146,17 @@ fn nothing_commits<I: Implementation>(t: &mut RaftTester<I>, cmd: Cmd, why: &str
 fn add_server<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     t.check_one_leader()?;
     t.one(Cmd::Int(101), 3, Retry::Resubmit)?;
+    // A server that is not there is refused, not added.
+    let nowhere = id(t.n() + 5);
+    let Some(leader) = t.leader_now() else {
+        fail!("no leader after a command committed")
+    };
+    if let Some(answer) = t.change(leader, &[ConfChange::AddLearner(nowhere)])? {
+        ensure!(
+            answer == Err(ChangeRefused::UnknownServer(nowhere)),
+            "add-learner {nowhere} answered {answer:?}"
+        );
+    }
     let (_, config) = t.reconfigure(&[ConfChange::AddLearner(id(3))], CHANGE_WITHIN)?;
     ensure!(
         config.learners.contains(id(3)) && !config.is_voter(id(3)),
@@ -326,6 +337,14 @@ fn change_under_partition<I: Implementation>(t: &mut RaftTester<I>) -> Verdict {
     match t.change(old, &[ConfChange::AddLearner(id(5))])? {
         Some(Ok(_)) => {}
         other => fail!("cut-off leader {old} did not take add-learner n5: {other:?}"),
+    }
+    // One change at a time: a second one while the first is in flight is refused.
+    let other = (old + 1) % 5;
+    match t.change(old, &[ConfChange::Remove(id(other))])? {
+        Some(Err(ChangeRefused::InFlight(_))) => {}
+        answer => fail!(
+            "cut-off leader {old} answered {answer:?} to a second change while add-learner n5 is in flight"
+        ),
     }
     let deadline = t.now() + ELECT_WITHIN;
     let new = loop {

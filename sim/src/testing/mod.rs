@@ -66,6 +66,8 @@ pub enum Kind {
     Swarm,
     /// The faults beyond the lab ([`Part::Beyond`]): partial connectivity.
     Beyond,
+    /// Membership changes ([`Part::Membership`]).
+    Membership,
 }
 
 impl Kind {
@@ -75,6 +77,7 @@ impl Kind {
             Kind::Lab => "lab",
             Kind::Swarm => "swarm",
             Kind::Beyond => "beyond",
+            Kind::Membership => "membership",
         }
     }
 }
@@ -96,6 +99,13 @@ pub fn swarm<I: Implementation>() -> Runs {
 /// [`Runs::seeds`] says otherwise.
 pub fn beyond<I: Implementation>() -> Runs {
     Runs::new(Registered::of::<I>(), Kind::Beyond)
+}
+
+/// The membership scenarios (`AddServer`, `ReplaceAll`, ...) on implementation `I`,
+/// which must support membership changes, over seeds `0..10` until [`Runs::seeds`] says
+/// otherwise.
+pub fn membership<I: Implementation>() -> Runs {
+    Runs::new(Registered::of::<I>(), Kind::Membership)
 }
 
 /// A set of runs to make: scenarios of one implementation times seeds.
@@ -222,6 +232,7 @@ impl Runs {
                 Kind::Lab => s.part.is_lab(),
                 Kind::Swarm => s.part == Part::Swarm,
                 Kind::Beyond => s.part == Part::Beyond,
+                Kind::Membership => s.part == Part::Membership,
             })
             .filter(|s| workload.is_none_or(|name| s.name == name))
             .collect();

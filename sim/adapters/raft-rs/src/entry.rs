@@ -4,10 +4,18 @@
 //! is one tag byte followed by the command's bincode encoding. The leader's no-op entry
 //! (appended by raft-rs at every election, §8) has empty data, so the tag keeps even a
 //! command whose encoding is empty (a unit type) apart from a no-op.
+//!
+//! Configuration-change entries carry raft-rs's own protobuf `ConfChangeV2` (the
+//! adapter proposes only that version; raft-rs appends an empty one to leave a joint
+//! configuration by itself). They are neither commands nor no-ops to the service:
+//! the node hands them to raft-rs, never to the service, and they take no command
+//! number.
 
-use raftrs::eraftpb::{Entry, EntryType};
+use protobuf::Message as _;
+use raftrs::eraftpb::{ConfChange, ConfChangeSingle, ConfChangeV2, Entry, EntryType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The first byte of every command entry's data.
 pub(crate) const COMMAND_TAG: u8 = 0xC1;
@@ -23,19 +31,16 @@ pub(crate) fn encode<C: Serialize>(command: &C) -> Vec<u8> {
     data
 }
 
-/// True for an entry that carries a command; false for a no-op.
+/// True for an entry that carries a command; false for a no-op or a configuration
+/// change.
 ///
 /// # Panics
-/// On a configuration-change entry, or on data that is neither empty nor tagged: the
-/// adapter proposes neither, so raft-rs would have invented it.
+/// On normal data that is neither empty nor tagged: the adapter never proposes it, so
+/// raft-rs would have invented it.
 pub(crate) fn is_command(entry: &Entry) -> bool {
-    assert_eq!(
-        entry.get_entry_type(),
-        EntryType::EntryNormal,
-        "entry {}/t{}: the adapter never proposes configuration changes",
-        entry.index,
-        entry.term
-    );
+    if entry.get_entry_type() != EntryType::EntryNormal {
+        return false;
+    }
     match entry.data.first() {
         None => false,
         Some(&COMMAND_TAG) => true,
@@ -44,6 +49,99 @@ pub(crate) fn is_command(entry: &Entry) -> bool {
             entry.index, entry.term
         ),
     }
+}
+
+/// The configuration change an entry carries, as raft-rs applies it; `None` for a
+/// normal entry.
+///
+/// # Panics
+/// If the data is not a protobuf conf change: raft-rs checked it when the leader
+/// proposed it (it drops undecodable ones), and the disk decoder checks it too.
+pub(crate) fn conf_change(entry: &Entry) -> Option<ConfChangeV2> {
+    let decoded = match entry.get_entry_type() {
+        EntryType::EntryNormal => return None,
+        EntryType::EntryConfChange => ConfChange::parse_from_bytes(&entry.data).map(v2),
+        EntryType::EntryConfChangeV2 => ConfChangeV2::parse_from_bytes(&entry.data),
+    };
+    Some(
+        decoded
+            .unwrap_or_else(|e| panic!("entry {}/t{}: conf change: {e}", entry.index, entry.term)),
+    )
+}
+
+/// A version-1 conf change (one server) as the `ConfChangeV2` raft-rs applies it as
+/// (raft-proto's `ConfChangeI::into_v2`, which raft-rs does not re-export). The
+/// adapter proposes only version 2; this reads a version-1 entry all the same.
+fn v2(v1: ConfChange) -> ConfChangeV2 {
+    let mut single = ConfChangeSingle {
+        node_id: v1.node_id,
+        ..ConfChangeSingle::default()
+    };
+    single.set_change_type(v1.get_change_type());
+    let mut cc = ConfChangeV2 {
+        context: v1.context,
+        ..ConfChangeV2::default()
+    };
+    cc.mut_changes().push(single);
+    cc
+}
+
+/// The first byte of a `ConfChangeV2` entry's data on disk (see [`disk_data`]).
+const CONF_CHANGE_V2_TAG: u8 = 0xC2;
+
+/// The first byte of a version-1 `ConfChange` entry's data on disk.
+const CONF_CHANGE_TAG: u8 = 0xC3;
+
+/// An entry's data as the disk keeps it: a normal entry's unchanged (empty, or a
+/// tagged command), a conf change's behind a tag byte of its version, so that a log
+/// without conf changes is saved byte for byte as before membership changes existed.
+pub(crate) fn disk_data(entry: &Entry) -> Cow<'_, [u8]> {
+    let tag = match entry.get_entry_type() {
+        EntryType::EntryNormal => return Cow::Borrowed(&entry.data),
+        EntryType::EntryConfChange => CONF_CHANGE_TAG,
+        EntryType::EntryConfChangeV2 => CONF_CHANGE_V2_TAG,
+    };
+    let mut data = Vec::with_capacity(entry.data.len() + 1);
+    data.push(tag);
+    data.extend_from_slice(&entry.data);
+    Cow::Owned(data)
+}
+
+/// Entry `index` of term `term` from its data on disk ([`disk_data`]).
+///
+/// # Errors
+/// A sentence when the data is none the adapter or raft-rs writes: nothing (a no-op),
+/// a tagged command, or a tagged protobuf `ConfChange` or `ConfChangeV2`.
+pub(crate) fn from_disk(index: u64, term: u64, data: &[u8]) -> Result<Entry, String> {
+    let mut entry = Entry {
+        index,
+        term,
+        ..Entry::default()
+    };
+    let (ty, valid) = match data.split_first() {
+        None | Some((&COMMAND_TAG, _)) => (EntryType::EntryNormal, true),
+        Some((&CONF_CHANGE_TAG, cc)) => (
+            EntryType::EntryConfChange,
+            ConfChange::parse_from_bytes(cc).is_ok(),
+        ),
+        Some((&CONF_CHANGE_V2_TAG, cc)) => (
+            EntryType::EntryConfChangeV2,
+            ConfChangeV2::parse_from_bytes(cc).is_ok(),
+        ),
+        Some(_) => (EntryType::EntryNormal, false),
+    };
+    if !valid {
+        return Err(format!(
+            "entry {index}: data is neither a no-op, a command nor a conf change"
+        ));
+    }
+    entry.set_entry_type(ty);
+    entry.data = match ty {
+        EntryType::EntryNormal => data.to_vec(),
+        _ => data[1..].to_vec(),
+    }
+    .into();
+    Ok(entry)
 }
 
 /// The command an entry carries.
@@ -114,10 +212,33 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "configuration changes")]
-    fn entry_conf_change_panics() {
-        let mut e = entry(Vec::new());
-        e.set_entry_type(EntryType::EntryConfChange);
-        is_command(&e);
+    fn entry_conf_change_is_no_command_and_decodes() {
+        let mut cc = ConfChangeV2::default();
+        cc.mut_changes().push(ConfChangeSingle {
+            node_id: 4,
+            ..Default::default()
+        });
+        let mut e = entry(cc.write_to_bytes().expect("encodes"));
+        e.set_entry_type(EntryType::EntryConfChangeV2);
+        assert!(!is_command(&e));
+        assert_eq!(conf_change(&e), Some(cc));
+        assert_eq!(conf_change(&entry(Vec::new())), None);
+        let back = from_disk(4, 2, &disk_data(&e)).expect("valid");
+        assert_eq!(back, e);
+        let command = entry(encode(&7u64));
+        assert_eq!(disk_data(&command), &command.data[..], "saved as before");
+        assert_eq!(from_disk(4, 2, &command.data), Ok(command));
+        // raft-rs's own entry to leave a joint configuration: an empty V2.
+        let leave = from_disk(5, 2, &[CONF_CHANGE_V2_TAG]).expect("valid");
+        assert!(conf_change(&leave).is_some_and(|cc| cc.leave_joint()));
+    }
+
+    #[test]
+    fn entry_from_disk_rejects_foreign_data() {
+        assert!(from_disk(1, 1, &[7]).is_err_and(|e| e.contains("neither")));
+        let bad = [CONF_CHANGE_V2_TAG, 0xff, 0xff];
+        assert!(from_disk(1, 1, &bad).is_err_and(|e| e.contains("neither")));
+        let bad = [CONF_CHANGE_TAG, 0xff];
+        assert!(from_disk(1, 1, &bad).is_err_and(|e| e.contains("neither")));
     }
 }

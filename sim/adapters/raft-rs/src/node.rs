@@ -1,6 +1,8 @@
 //! One raft-rs `RawNode` as a contract [`RaftNode`].
 
+use crate::change;
 use crate::clock::{ElectionTimeouts, Ticks};
+use crate::conf::{self, configuration, node_id, raft_id, Conf};
 use crate::entry;
 use crate::lease;
 use crate::message::Wire;
@@ -9,10 +11,10 @@ use crate::read;
 use crate::storage::{self, SimStorage};
 use crate::tuning::Tuning;
 use raft_contract::{
-    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, ReadState, Ready, Role,
-    SharedBytes, SnapshotPoint, Status, Term,
+    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Error, Instant, LogIndex, NodeId, RaftNode,
+    ReadState, Ready, Role, SharedBytes, SnapshotPoint, Status, Term,
 };
-use raftrs::eraftpb::{Entry, Message, MessageType};
+use raftrs::eraftpb::{ConfChangeV2, Entry, Message, MessageType};
 use raftrs::{Config, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
 use std::fmt;
 use std::marker::PhantomData;
@@ -55,27 +57,6 @@ pub fn config(
     }
 }
 
-/// raft-rs's id of contract node `n` (raft-rs reserves 0 for "none").
-fn raft_id(n: NodeId) -> u64 {
-    u64::from(n.0) + 1
-}
-
-/// The contract node of raft-rs id `id`.
-fn node_id(id: u64) -> NodeId {
-    let n = id.checked_sub(1).expect("raft-rs id 0 names no node");
-    NodeId(u32::try_from(n).expect("raft-rs id beyond the cluster"))
-}
-
-/// raft-rs's configuration in the contract's terms.
-fn configuration(conf: &raftrs::eraftpb::ConfState) -> raft_contract::Configuration {
-    let set = |ids: &[u64]| ids.iter().map(|id| node_id(*id)).collect();
-    raft_contract::Configuration {
-        voters: set(&conf.voters),
-        outgoing: set(&conf.voters_outgoing),
-        learners: set(&conf.learners),
-    }
-}
-
 /// A raft-rs node driven through raftsim's contract, for commands of type `C`.
 pub struct RaftRsNode<C> {
     raw: RawNode<SimStorage>,
@@ -88,6 +69,8 @@ pub struct RaftRsNode<C> {
     dirty: bool,
     messages: Vec<(NodeId, Wire)>,
     apply: Vec<ApplyMsg<C>>,
+    /// The cluster's server slots ([`Boot::peers`]).
+    peers: usize,
     /// raft-rs's mode for reads without the log, if the node serves them.
     read_only: Option<ReadOnlyOption>,
     /// Reads raft-rs confirmed since the last [`RaftNode::ready`].
@@ -191,9 +174,13 @@ impl<C: Command> RaftRsNode<C> {
     }
 
     /// Hands committed entries to the service: commands get the next command index,
-    /// no-ops are skipped.
+    /// no-ops are skipped, configuration changes go to raft-rs.
     fn apply_entries(&mut self, entries: Vec<Entry>) {
         for e in entries {
+            if let Some(cc) = entry::conf_change(&e) {
+                self.apply_conf_change(e.index, &cc);
+                continue;
+            }
             if !entry::is_command(&e) {
                 continue;
             }
@@ -210,6 +197,99 @@ impl<C: Command> RaftRsNode<C> {
                 command: entry::decode(&e),
             });
         }
+    }
+
+    /// Switches raft-rs to the configuration of the committed entry `index`, as raft-rs
+    /// asks of its application (`RawNode::apply_conf_change`: the configuration takes
+    /// effect when applied), and stores it. After a restart, raft-rs starts from the
+    /// last configuration stored and the node re-applies the entries after its snapshot
+    /// point: the configurations of entries up to the stored one are in force already.
+    ///
+    /// # Panics
+    /// If raft-rs cannot apply a committed change: the leader's checks (raft-rs's and
+    /// [`change::check`]) let through only changes that apply, so this is a bug.
+    fn apply_conf_change(&mut self, index: u64, cc: &ConfChangeV2) {
+        let (in_force, known) = self.raw.store().confs().current();
+        if index <= in_force {
+            return;
+        }
+        if known.is_unknown() {
+            let before = Conf::decode(&cc.context)
+                .unwrap_or_else(|e| panic!("{self:?}: conf change {index} context: {e}"));
+            self.bootstrap(index, &before);
+        }
+        let cs = self
+            .raw
+            .apply_conf_change(cc)
+            .unwrap_or_else(|e| panic!("{self:?}: applying conf change {index} {cc:?}: {e}"));
+        self.raw.mut_store().record_conf(index, Conf::from(&cs));
+        self.dirty = true;
+    }
+
+    /// Rebuilds, at a server that knows no configuration, the configuration `before`
+    /// that the conf change at `index` applies to (see [`crate::conf`]).
+    ///
+    /// # Panics
+    /// If raft-rs refuses a step or ends at another configuration.
+    fn bootstrap(&mut self, index: u64, before: &Conf) {
+        for cc in before.bootstrap() {
+            self.raw.apply_conf_change(&cc).unwrap_or_else(|e| {
+                panic!("{self:?}: rebuilding {before:?} before entry {index}: {cc:?}: {e}")
+            });
+        }
+        let rebuilt = Conf::from(&self.raw.raft.prs().conf().to_conf_state());
+        assert_eq!(
+            rebuilt.sorted(),
+            before.clone().sorted(),
+            "{self:?}: configuration rebuilt before entry {index}"
+        );
+    }
+
+    /// The index of the entry the configuration in use comes from: that of a snapshot
+    /// raft-rs restored but the node has not stored yet (raft-rs switches to its
+    /// configuration at once), or else of the last configuration stored.
+    fn config_index(&self) -> u64 {
+        if let Some(snapshot) = &self.raw.raft.raft_log.unstable.snapshot {
+            let received = storage::wire_parts(snapshot)
+                .unwrap_or_else(|e| panic!("{self:?}: a restored snapshot: {e}"));
+            return received.conf_index;
+        }
+        self.raw.store().confs().current().0
+    }
+
+    /// Why raft-rs's leader would not take a configuration change now, if it would
+    /// not: the checks of raft.rs's `MsgPropose`, made before proposing so that raft-rs
+    /// never turns a change the adapter accepted into an empty entry.
+    fn change_refused(&self) -> Option<ChangeRefused> {
+        let raft = &self.raw.raft;
+        // A leader removed from its configuration keeps leading but drops every
+        // proposal (raft.rs, `MsgPropose`); no leadership transfer is ever started.
+        if raft.state != StateRole::Leader
+            || raft.prs().get(raft.id).is_none()
+            || raft.lead_transferee.is_some()
+        {
+            return Some(ChangeRefused::NotLeader);
+        }
+        // raft-rs's guard (raft.rs `become_leader`): a new leader sets
+        // `pending_conf_index` to its last index before its no-op, so it takes no change
+        // until the entries of earlier terms it holds are applied, which its no-op's
+        // commit brings about. A leader that holds none pending takes a change at once,
+        // before its no-op commits: a configuration takes effect only once applied, so
+        // the one it counts with is committed (thesis §4.1's bug needs one in use
+        // uncommitted).
+        if raft.has_pending_conf() {
+            let index = raft.pending_conf_index;
+            let term = raft.raft_log.term(index).unwrap_or(0);
+            return Some(if term < raft.term {
+                ChangeRefused::TermNotCommitted
+            } else {
+                ChangeRefused::InFlight(LogIndex(index))
+            });
+        }
+        if !raft.prs().conf().to_conf_state().voters_outgoing.is_empty() {
+            return Some(ChangeRefused::InFlight(LogIndex(self.config_index())));
+        }
+        None
     }
 
     /// Queues messages, and reports every snapshot sent as finished: the simulated
@@ -231,16 +311,18 @@ impl<C: Command> RaftRsNode<C> {
     fn handle_ready(&mut self) {
         let mut rd = self.raw.ready();
         if !rd.snapshot().is_empty() {
-            let (point, data) = storage::wire_parts(rd.snapshot())
+            let received = storage::wire_parts(rd.snapshot())
                 .unwrap_or_else(|e| panic!("{self:?}: installing a snapshot: {e}"));
+            let point = received.point;
             assert!(
                 point.commands >= self.applied_commands,
                 "{self:?}: snapshot through command {} behind applied",
                 point.commands
             );
-            self.raw
-                .mut_store()
-                .install(point, SharedBytes::from(data.clone()));
+            let data = received.data.to_vec();
+            // raft-rs switched to the snapshot's configuration when it restored it.
+            let conf = Conf::from(rd.snapshot().get_metadata().get_conf_state());
+            self.raw.mut_store().install(received, conf);
             self.applied_commands = point.commands;
             self.apply.push(ApplyMsg::Snapshot {
                 index: LogIndex(point.commands),
@@ -280,7 +362,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
     /// Rebuilds the raft-rs storage from the disk alone and starts a `RawNode` on it,
     /// applying from the snapshot point on.
     fn boot(boot: Boot) -> Result<Self, Error> {
-        let storage = persist::decode(&boot.persisted, boot.peers)
+        let storage = persist::decode(&boot.persisted, boot.peers, Conf::from(&boot.config))
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let point = storage.point();
         let tuning = Tuning::from_settings(&boot.settings);
@@ -296,6 +378,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             encoded: EncodedLog::default(),
             applied_commands: point.commands,
             dirty: false,
+            peers: boot.peers,
             messages: Vec::new(),
             apply: Vec::new(),
             read_only,
@@ -423,6 +506,42 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
         true
     }
 
+    /// Proposes the changes as one raft-rs `ConfChangeV2` (see the crate docs,
+    /// "Membership changes"), after the checks raft-rs's leader makes and those its
+    /// `Changer` makes when applying, so that every refusal is an answer.
+    fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
+        self.catch_up(now);
+        if let Some(c) = changes.iter().find(|c| c.server().index() >= self.peers) {
+            return Err(ChangeRefused::UnknownServer(c.server()));
+        }
+        if let Some(refused) = self.change_refused() {
+            return Err(refused);
+        }
+        let before = self.raw.raft.prs().conf().to_conf_state();
+        change::check(changes, configuration(&before), self.peers)?;
+        let (term, index) = (self.raw.raft.term, self.raw.raft.raft_log.last_index() + 1);
+        let cc = conf::conf_change_v2(changes, &Conf::from(&before));
+        let proposed = self.raw.propose_conf_change(Vec::new(), cc);
+        self.redraw();
+        let raft = &self.raw.raft;
+        assert!(
+            proposed.is_ok(),
+            "{self:?}: raft-rs dropped conf change {changes:?}: {proposed:?}"
+        );
+        assert_eq!(
+            (raft.term, raft.raft_log.last_index()),
+            (term, index),
+            "{self:?}: conf change {changes:?} not appended at the end of the log"
+        );
+        // raft-rs replaces a change it refuses with an empty normal entry and leaves
+        // `pending_conf_index` alone.
+        assert_eq!(
+            raft.pending_conf_index, index,
+            "{self:?}: raft-rs turned conf change {changes:?} into an empty entry"
+        );
+        Ok(LogIndex(index))
+    }
+
     fn tick(&mut self, now: Instant) {
         self.catch_up(now);
     }
@@ -478,7 +597,7 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             }),
             last_index: LogIndex(log.last_index()),
             config: configuration(&self.raw.raft.prs().conf().to_conf_state()),
-            config_index: LogIndex(0),
+            config_index: LogIndex(self.config_index()),
         }
     }
 

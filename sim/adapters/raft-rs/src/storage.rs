@@ -1,7 +1,7 @@
 //! The node's stable storage as raft-rs reads it, and the command numbering.
 //!
 //! [`SimStorage`] implements raft-rs's [`Storage`] over what the node has saved: the
-//! hard state, the configuration, the snapshot point with the service's snapshot bytes,
+//! hard state, the configurations it applied ([`ConfLog`]), the snapshot point with the service's snapshot bytes,
 //! and the entries after it. It is exactly what [`crate::persist`] writes to the
 //! simulated disk, so a restarted node reads back the storage it had.
 //!
@@ -11,6 +11,7 @@
 //! counting from the very first entry (the snapshot point carries the count of the
 //! compacted prefix), so translating in either direction is a lookup.
 
+use crate::conf::{Conf, ConfLog};
 use raft_contract::SharedBytes;
 use raftrs::eraftpb::{ConfState, Entry, HardState, Snapshot, SnapshotMetadata};
 use raftrs::{GetEntriesContext, RaftState, Storage, StorageError};
@@ -32,7 +33,7 @@ pub(crate) struct SnapshotPoint {
 #[derive(Clone, Debug)]
 pub(crate) struct SimStorage {
     hard_state: HardState,
-    voters: Vec<u64>,
+    confs: ConfLog,
     point: SnapshotPoint,
     /// The service's snapshot bytes at `point` (empty before the first snapshot).
     data: SharedBytes,
@@ -46,20 +47,21 @@ pub(crate) struct SimStorage {
 }
 
 impl SimStorage {
-    /// The storage of a node of the cluster `voters` (raft-rs ids) with this saved state.
+    /// The storage of a node with this saved state, `confs` the configurations it
+    /// applied.
     ///
     /// # Panics
     /// If `entries` do not follow `point` consecutively (the decoder checks that first).
     pub(crate) fn new(
         hard_state: HardState,
-        voters: Vec<u64>,
+        confs: ConfLog,
         point: SnapshotPoint,
         data: SharedBytes,
         entries: Vec<Entry>,
     ) -> SimStorage {
         let mut s = SimStorage {
             hard_state,
-            voters,
+            confs,
             point,
             data,
             entries: Vec::new(),
@@ -98,9 +100,23 @@ impl SimStorage {
         self.hard_state.commit = commit;
     }
 
-    /// The cluster's voters (raft-rs ids).
-    pub(crate) fn voters(&self) -> &[u64] {
-        &self.voters
+    /// The configurations the node applied.
+    pub(crate) fn confs(&self) -> &ConfLog {
+        &self.confs
+    }
+
+    /// Records the configuration raft-rs switched to when the node applied the
+    /// conf-change entry at `index`.
+    ///
+    /// # Panics
+    /// If `index` is beyond the commit index or not after the last configuration.
+    pub(crate) fn record_conf(&mut self, index: u64, conf: Conf) {
+        assert!(
+            index <= self.hard_state.commit,
+            "configuration of entry {index} applied beyond commit {}",
+            self.hard_state.commit
+        );
+        self.confs.record(index, conf);
     }
 
     /// The snapshot point.
@@ -170,15 +186,27 @@ impl SimStorage {
         }
     }
 
-    /// Installs a snapshot received from the leader: every entry held is dropped
+    /// Installs a snapshot received from the leader, with the configuration `conf` in
+    /// force at its point (from entry `conf_index`): every entry held is dropped
     /// (raft-rs installs one only when its log does not hold the snapshot's last entry).
-    pub(crate) fn install(&mut self, point: SnapshotPoint, data: SharedBytes) {
+    pub(crate) fn install(&mut self, snapshot: Received, conf: Conf) {
+        let Received {
+            point,
+            conf_index,
+            data,
+        } = snapshot;
         assert!(
             point.index >= self.point.index,
             "installing snapshot {} over snapshot {}",
             point.index,
             self.point.index
         );
+        assert!(
+            conf_index <= point.index,
+            "snapshot at {} carries the configuration of entry {conf_index}",
+            point.index
+        );
+        self.confs = ConfLog::new(conf_index, conf);
         self.point = point;
         self.data = data;
         self.rewrites += 1;
@@ -217,6 +245,7 @@ impl SimStorage {
             term,
             commands,
         };
+        self.confs.compact(index);
         self.data = data;
         assert_eq!(self.first(), index + 1, "compaction through {index}");
         Ok(index)
@@ -245,18 +274,31 @@ impl SimStorage {
         (i < self.commands.len()).then(|| self.first() + i as u64)
     }
 
-    /// The snapshot as raft-rs sends it: metadata, and data carrying the command count
-    /// before the service's bytes (see [`wire_parts`]).
+    /// The snapshot as raft-rs sends it: metadata with the configuration in force at
+    /// the point, and data carrying the command count (and that configuration's entry
+    /// index, if not the boot configuration) before the service's bytes (see
+    /// [`wire_parts`]).
     fn wire_snapshot(&self) -> Snapshot {
-        let mut data = bincode::serde::encode_to_vec(self.point.commands, config())
-            .unwrap_or_else(|e| panic!("encoding a command count: {e}"));
+        let (conf_index, conf) = &self.confs.at_point;
+        let mut data = Vec::new();
+        let written = if *conf_index == 0 {
+            bincode::serde::encode_into_std_write(self.point.commands, &mut data, config())
+        } else {
+            data.push(CONF_INDEX_MARK);
+            bincode::serde::encode_into_std_write(
+                (self.point.commands, *conf_index),
+                &mut data,
+                config(),
+            )
+        };
+        written.unwrap_or_else(|e| panic!("encoding a command count: {e}"));
         data.extend_from_slice(&self.data.contiguous());
         let mut meta = SnapshotMetadata {
             index: self.point.index,
             term: self.point.term,
             ..SnapshotMetadata::default()
         };
-        meta.set_conf_state(self.conf_state());
+        meta.set_conf_state(ConfState::from(conf));
         let mut snapshot = Snapshot {
             data: data.into(),
             ..Snapshot::default()
@@ -265,24 +307,53 @@ impl SimStorage {
         snapshot
     }
 
+    /// The configuration in use, as raft-rs starts from it.
     fn conf_state(&self) -> ConfState {
-        ConfState::from((self.voters.clone(), Vec::new()))
+        ConfState::from(self.confs.current().1)
     }
 }
 
-/// The snapshot point and service bytes of a snapshot received from a leader.
+/// The first byte of a snapshot's data when a configuration index follows the command
+/// count: a byte that never starts a bincode varint (251 to 254 announce a wider
+/// integer; 255 is unused), so a snapshot of a cluster that never changed
+/// configuration is byte for byte what it was before membership changes existed.
+const CONF_INDEX_MARK: u8 = 255;
+
+/// What the adapter's data in a snapshot from a leader says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Received {
+    /// The snapshot point.
+    pub(crate) point: SnapshotPoint,
+    /// The index of the entry the snapshot's configuration comes from.
+    pub(crate) conf_index: u64,
+    /// The service's bytes.
+    pub(crate) data: SharedBytes,
+}
+
+/// The snapshot point, configuration index and service bytes of a snapshot received
+/// from a leader.
 ///
 /// # Errors
-/// A sentence when the data does not start with a command count no larger than the
-/// snapshot's index (a snapshot this adapter did not build).
-pub(crate) fn wire_parts(snapshot: &Snapshot) -> Result<(SnapshotPoint, Vec<u8>), String> {
+/// A sentence when the data does not start with a command count and a configuration
+/// index no larger than the snapshot's index (a snapshot this adapter did not build).
+pub(crate) fn wire_parts(snapshot: &Snapshot) -> Result<Received, String> {
     let meta = snapshot.get_metadata();
-    let (commands, used): (u64, usize) =
-        bincode::serde::decode_from_slice(&snapshot.data, config())
-            .map_err(|e| format!("snapshot at {}: command count: {e}", meta.index))?;
-    if commands > meta.index {
+    let bad = |e| format!("snapshot at {}: command count: {e}", meta.index);
+    let ((commands, conf_index), used) = match snapshot.data.split_first() {
+        Some((&CONF_INDEX_MARK, rest)) => {
+            let (pair, used): ((u64, u64), usize) =
+                bincode::serde::decode_from_slice(rest, config()).map_err(bad)?;
+            (pair, used + 1)
+        }
+        _ => {
+            let (commands, used): (u64, usize) =
+                bincode::serde::decode_from_slice(&snapshot.data, config()).map_err(bad)?;
+            ((commands, 0), used)
+        }
+    };
+    if commands > meta.index || conf_index > meta.index {
         return Err(format!(
-            "snapshot at {} claims {commands} commands",
+            "snapshot at {} claims {commands} commands and a configuration from {conf_index}",
             meta.index
         ));
     }
@@ -291,7 +362,11 @@ pub(crate) fn wire_parts(snapshot: &Snapshot) -> Result<(SnapshotPoint, Vec<u8>)
         term: meta.term,
         commands,
     };
-    Ok((point, snapshot.data[used..].to_vec()))
+    Ok(Received {
+        point,
+        conf_index,
+        data: SharedBytes::from(snapshot.data[used..].to_vec()),
+    })
 }
 
 fn config() -> bincode::config::Configuration {
@@ -375,7 +450,13 @@ mod tests {
         let point = SnapshotPoint::default();
         SimStorage::new(
             hs,
-            vec![1, 2, 3],
+            ConfLog::new(
+                0,
+                Conf {
+                    voters: vec![1, 2, 3],
+                    ..Conf::default()
+                },
+            ),
             point,
             SharedBytes::new(),
             entries.to_vec(),
@@ -446,12 +527,41 @@ mod tests {
         s.compact(2, SharedBytes::from(b"service".to_vec()))
             .expect("compacts");
         let snap = s.snapshot(0, 2).expect("a snapshot");
-        let (point, data) = wire_parts(&snap).expect("decodes");
-        assert_eq!(point, s.point());
-        assert_eq!(data, b"service");
+        let received = wire_parts(&snap).expect("decodes");
+        assert_eq!(received.point, s.point());
+        assert_eq!(received.data.to_vec(), b"service");
+        let conf = Conf::from(snap.get_metadata().get_conf_state());
+        assert_eq!((received.conf_index, &conf), (0, s.confs().current().1));
         let mut other = storage(&[]);
-        other.install(point, SharedBytes::from(data));
+        other.install(received, conf);
         assert_eq!((other.last(), other.commands_through(3)), (3, Some(2)));
+    }
+
+    #[test]
+    fn storage_snapshot_carries_the_configuration_at_its_point_not_the_latest() {
+        let mut s = storage(&[
+            entry(1, 1, false),
+            entry(2, 1, true),
+            entry(3, 1, false),
+            entry(4, 1, true),
+        ]);
+        let four = Conf {
+            voters: vec![1, 2, 3, 4],
+            ..Conf::default()
+        };
+        s.record_conf(3, four.clone());
+        s.compact(1, SharedBytes::new()).expect("compacts");
+        let snap = s.snapshot(0, 2).expect("a snapshot");
+        assert_eq!(snap.get_metadata().get_conf_state().voters, [1, 2, 3]);
+        assert_eq!(wire_parts(&snap).map(|r| r.conf_index), Ok(0));
+        assert_eq!(
+            s.initial_state().map(|r| r.conf_state.voters),
+            Ok(vec![1, 2, 3, 4])
+        );
+        s.compact(2, SharedBytes::new()).expect("compacts");
+        let snap = s.snapshot(0, 2).expect("a snapshot");
+        assert_eq!(Conf::from(snap.get_metadata().get_conf_state()), four);
+        assert_eq!(wire_parts(&snap).map(|r| r.conf_index), Ok(3));
     }
 
     #[test]
@@ -462,6 +572,12 @@ mod tests {
             .expect("encodes")
             .into();
         assert!(wire_parts(&snap).is_err_and(|e| e.contains("claims 9")));
+        let mut data = vec![CONF_INDEX_MARK];
+        data.extend(bincode::serde::encode_to_vec((1u64, 4u64), config()).expect("encodes"));
+        snap.data = data.into();
+        assert!(wire_parts(&snap).is_err_and(|e| e.contains("from 4")));
+        snap.data = vec![CONF_INDEX_MARK, 1].into();
+        assert!(wire_parts(&snap).is_err_and(|e| e.contains("command count")));
         snap.data = Vec::new().into();
         assert!(wire_parts(&snap).is_err());
     }
