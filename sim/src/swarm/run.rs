@@ -140,6 +140,9 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
 }
 
+/// The change driver's tally, which the workload reads once the fault phase ends.
+type SharedTally = Rc<RefCell<ChangeTally>>;
+
 /// Starts the membership workload's changes (on a membership plan), after the fault
 /// driver: how the clerk watch then counts majorities, and the changes' tally.
 ///
@@ -149,7 +152,7 @@ fn start_changes<I: Implementation>(
     t: &mut KvTester<I>,
     plan: &Plan,
     stop: &Rc<Cell<bool>>,
-) -> Result<(Counting, Option<Rc<RefCell<ChangeTally>>>), Failure> {
+) -> Result<(Counting, Option<SharedTally>), Failure> {
     if plan.profile.workload != Workload::Membership {
         return Ok((Counting::AllVoters, None));
     }

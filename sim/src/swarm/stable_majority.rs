@@ -536,7 +536,7 @@ mod tests {
             "reopened"
         );
         let joint = Some(Configuration {
-            outgoing: NodeSet::of([NodeId(0), NodeId(2), NodeId(3)].into_iter()),
+            outgoing: NodeSet::of([NodeId(0), NodeId(2), NodeId(3)]),
             ..voters(&[0, 1, 2])
         });
         t.voting = Voting::Configurations(vec![joint, joint, joint, joint]);
