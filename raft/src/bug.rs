@@ -116,6 +116,27 @@ pub enum Bug {
     /// clock drift"): under clocks that drift, another leader can be elected while the
     /// lease holds. Caught by Lease Safety (LeaseClockDrift).
     LeaseWithoutMargin,
+    /// A leader accepts a configuration change before an entry of its own term has
+    /// committed: the single-server change bug Ongaro reported on raft-dev in 2015
+    /// ("bug in single-server membership changes"). A new leader may hold an older
+    /// configuration than one an earlier leader had begun to use; changing from it
+    /// yields a configuration whose majorities need not meet the other's, and two
+    /// leaders of one term. The fix: wait for an entry of the term to commit (with the
+    /// lab's no no-op rule, a client command of the term). For the membership monitors.
+    ChangeBeforeTermCommit,
+    /// A leader accepts a configuration change while the previous one's entry has not
+    /// committed (thesis §4.1: "a leader does not begin a new change until the previous
+    /// change's entry has committed"): two single-server changes in flight add up to a
+    /// two-server change, whose old and new majorities need not overlap. For the
+    /// membership monitors.
+    TwoChangesAtOnce,
+    /// A configuration takes effect at a server only when its entry commits, not as soon
+    /// as it is appended (thesis §4.1: "a server always uses the latest configuration in
+    /// its log, regardless of whether the entry is committed"). A leader then counts a
+    /// change's commit by the old configuration, and servers disagree about which
+    /// configuration is in effect. For the membership monitors (Configuration Safety,
+    /// which holds a server to `TakesEffect::OnAppend`).
+    ConfigAtCommit,
 }
 
 impl Bug {
@@ -147,6 +168,14 @@ impl Bug {
     /// that read by ReadIndex or lease show them (`sim/tests/read_bugs.rs`).
     pub const READS: [Bug; 2] = [Bug::ReadWithoutConfirm, Bug::LeaseWithoutMargin];
 
+    /// Bugs of membership changes: only runs that change the configuration show them
+    /// (the family declares `MEMBERSHIP`; their monitors are the membership ones).
+    pub const MEMBERSHIP: [Bug; 3] = [
+        Bug::ChangeBeforeTermCommit,
+        Bug::TwoChangesAtOnce,
+        Bug::ConfigAtCommit,
+    ];
+
     /// The bug's name as an implementation (`bug-forget-vote`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -169,6 +198,9 @@ impl Bug {
             Bug::AppendOnEveryReply => "bug-append-on-every-reply",
             Bug::ReadWithoutConfirm => "bug-read-without-confirm",
             Bug::LeaseWithoutMargin => "bug-lease-without-margin",
+            Bug::ChangeBeforeTermCommit => "bug-change-before-term-commit",
+            Bug::TwoChangesAtOnce => "bug-two-changes-at-once",
+            Bug::ConfigAtCommit => "bug-config-at-commit",
         }
     }
 
@@ -198,6 +230,13 @@ impl Bug {
             }
             Bug::ReadWithoutConfirm => "confirms ReadIndex reads without a heartbeat round",
             Bug::LeaseWithoutMargin => "leases last a whole election timeout, no drift margin",
+            Bug::ChangeBeforeTermCommit => {
+                "accepts a configuration change before an entry of its term commits"
+            }
+            Bug::TwoChangesAtOnce => {
+                "accepts a configuration change while the previous one is uncommitted"
+            }
+            Bug::ConfigAtCommit => "a configuration takes effect at commit, not when appended",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Tunables of one Raft node, with defaults chosen for the MIT 6.5840 tester.
 
-use raft_contract::{Duration, Knob, ReadMode, Settings};
+use raft_contract::{Configuration, Duration, Knob, ReadMode, Settings};
 
 /// Timing and size limits of one Raft node.
 ///
@@ -51,6 +51,13 @@ pub struct Config {
     /// (`PPM_MAX`): generous, since a lease renews with every heartbeat and lapses only
     /// when a majority stops answering.
     pub lease_drift_bound_ppm: u64,
+    /// The configuration a node with an empty disk starts with (the contract's
+    /// `Boot::config`): the cluster's initial one for its first members, the empty one
+    /// (no voters) for a server added later, which then waits to learn its configuration
+    /// from a leader. `None`: every one of the `peers` slots votes
+    /// ([`Configuration::all`]), as in every lab cluster. Ignored when the disk holds
+    /// state, which records the configuration itself.
+    pub boot_configuration: Option<Configuration>,
     /// The crate's own checks of cross-node invariants (two leaders in a term, a
     /// committed entry removed, ...); on by default. Only planted-bug nodes turn them
     /// off, so that what catches their bug is the tester, not the crate.
@@ -72,6 +79,7 @@ impl Default for Config {
             check_quorum: true,
             reads: ReadMode::Log,
             lease_drift_bound_ppm: 100_000,
+            boot_configuration: None,
             #[cfg(feature = "planted-bugs")]
             self_checks: true,
             #[cfg(feature = "planted-bugs")]

@@ -6,8 +6,8 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Ack, Boot, Command, Error, Instant, Knob, LogIndex, MessageKind, NodeId, RaftFamily,
-    RaftMessage, RaftNode, ReadMode, Status, Term,
+    Ack, Boot, ChangeRefused, Command, ConfChange, Error, Instant, Knob, LogIndex, Membership,
+    MessageKind, NodeId, RaftFamily, RaftMessage, RaftNode, ReadMode, Status, TakesEffect, Term,
 };
 
 /// raftsim's Raft, registered for every command type (`--raft ours`).
@@ -18,6 +18,13 @@ impl RaftFamily for Family {
     type Node<C: Command> = Raft<C>;
     const KNOBS: &'static [Knob] = crate::config::KNOBS;
     const READS: &'static [ReadMode] = &ReadMode::ALL;
+    /// Single-server changes with learners (thesis §4.1-4.2), no joint consensus; a
+    /// configuration takes effect when appended.
+    const MEMBERSHIP: Option<Membership> = Some(Membership {
+        joint: false,
+        learners: true,
+        takes_effect: TakesEffect::OnAppend,
+    });
 }
 
 impl<C: Command> RaftMessage for Message<C> {
@@ -78,6 +85,7 @@ impl<C: Command> RaftNode<C> for Raft<C> {
     fn boot(boot: Boot) -> Result<Self, Error> {
         let config = Config {
             reads: boot.reads,
+            boot_configuration: Some(boot.config),
             ..Config::from_settings(&boot.settings)
         };
         Raft::new(
@@ -111,9 +119,14 @@ impl<C: Command> RaftNode<C> for Raft<C> {
         Raft::read(self, ctx, now)
     }
 
-    /// A vote request ignored under a lease (§4.2.3, lease mode only).
+    /// A vote request ignored while a leader is heard (§4.2.3): in lease mode, and once
+    /// the configuration came from the log.
     fn discards(&self, msg: &Message<C>, now: Instant) -> bool {
         self.ignores_vote_request(msg, now)
+    }
+
+    fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
+        Raft::change(self, changes, now)
     }
 
     fn tick(&mut self, now: Instant) {
@@ -190,13 +203,7 @@ mod tests {
                 term: Term(2),
                 prev_log_index: LogIndex(4),
                 prev_log_term: Term(1),
-                entries: vec![
-                    crate::log::Entry {
-                        term: Term(2),
-                        command: 7,
-                    };
-                    n
-                ],
+                entries: vec![crate::log::Entry::command(Term(2), 7); n],
                 leader_commit: LogIndex(4),
             })
         };

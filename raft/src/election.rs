@@ -5,10 +5,10 @@ use crate::message::{Message, RequestVote, RequestVoteReply};
 use crate::node::Raft;
 use crate::progress::Progress;
 use raft_contract::{Command, Role};
-use raft_contract::{Instant, NodeId};
+use raft_contract::{Instant, NodeId, NodeSet};
 
 impl<C: Command> Raft<C> {
-    /// Starts an election: new term, vote for self, ask every peer (§5.2).
+    /// Starts an election: new term, vote for self, ask every other voter (§5.2).
     pub(crate) fn start_election(&mut self, now: Instant) {
         assert_ne!(
             self.role,
@@ -16,18 +16,24 @@ impl<C: Command> Raft<C> {
             "{}: leader starting an election",
             self.id
         );
+        assert!(
+            self.is_voter(),
+            "{}: election in term {} while not a voter of {}",
+            self.id,
+            self.current_term,
+            self.configuration().1
+        );
         self.current_term = self.current_term.next();
         self.voted_for = Some(self.id);
         self.role = Role::Candidate;
         self.leader = None;
         self.persist_pending = true;
-        self.votes = vec![false; self.peers];
-        self.votes[self.id.index()] = true;
-        self.pre_votes.clear();
+        self.votes = NodeSet::of([self.id]);
+        self.pre_votes = NodeSet::EMPTY;
         // A fresh random timeout: if the vote splits, the next round starts at a
         // different moment on each candidate (§5.2).
         self.reset_election_deadline(now);
-        if self.votes_granted() >= self.quorum() {
+        if self.is_quorum(self.votes) {
             self.become_leader(now);
             return;
         }
@@ -36,7 +42,7 @@ impl<C: Command> Raft<C> {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
-        for peer in self.others() {
+        for peer in self.other_voters() {
             self.send(peer, Message::RequestVote(request.clone()));
         }
     }
@@ -83,14 +89,12 @@ impl<C: Command> Raft<C> {
         if self.role != Role::Candidate || stale || !m.vote_granted {
             return;
         }
-        self.votes[from.index()] = true;
-        if self.votes_granted() >= self.quorum() {
+        // Votes of servers outside the configuration's voters count for nothing:
+        // `is_quorum` looks at the voters only.
+        self.votes.insert(from);
+        if self.is_quorum(self.votes) {
             self.become_leader(now);
         }
-    }
-
-    fn votes_granted(&self) -> usize {
-        self.votes.iter().filter(|v| **v).count()
     }
 
     /// Takes office: initialise progress and assert authority at once with an
@@ -110,7 +114,7 @@ impl<C: Command> Raft<C> {
         );
         self.role = Role::Leader;
         self.leader = Some(self.id);
-        self.votes.clear();
+        self.votes = NodeSet::EMPTY;
         self.progress = vec![Progress::new(self.log.last_index()); self.peers];
         self.quorum_check_deadline = now + self.config.election_timeout_max;
         self.reset_read_only();

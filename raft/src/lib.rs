@@ -7,15 +7,31 @@
 //!   [`ApplyMsg`], [`Persisted`], [`SharedBytes`], [`Role`], [`Status`], come from
 //!   `raft-contract`, the contract raftsim tests any Raft through; [`Raft`] implements
 //!   its `RaftNode` trait, and [`Family`] registers it.
-//! - [`Config`]: election timeout range and heartbeat interval (lab defaults).
+//! - [`Config`]: election timeout range and heartbeat interval (lab defaults), and the
+//!   configuration a node with an empty disk boots with.
 //! - [`Raft`]: one node. Entry points: [`Raft::new`], [`Raft::start`], [`Raft::step`],
-//!   [`Raft::tick`], [`Raft::snapshot`]; effects via [`Raft::ready`]; the driver sets a
-//!   timer for [`Raft::next_deadline`].
+//!   [`Raft::tick`], [`Raft::snapshot`], [`Raft::change`]; effects via [`Raft::ready`];
+//!   the driver sets a timer for [`Raft::next_deadline`].
 //! - [`Message`]: RequestVote, AppendEntries and InstallSnapshot with their replies.
+//! - [`Entry`]: a [`Payload`], a command or a configuration; the service sees commands
+//!   only, numbered 1, 2, 3 … without gaps ([`ApplyMsg`], [`Raft::start`] and
+//!   [`Raft::snapshot`] speak in these command indices; [`Status`] in log indices).
+//!   [`SnapshotMeta`]: what a snapshot covers, with its command count and configuration.
+//! - Membership changes (`membership.rs`, thesis chapter 4): one server at a time, with
+//!   learners that catch up before they vote; a configuration is in effect as soon as
+//!   its entry is in the log, and quorums (commits, votes, pre-votes, CheckQuorum, read
+//!   rounds) count its voters only. Single-server changes rather than joint consensus
+//!   (§4.3): they are simpler (no joint state, no second entry to leave it), they are
+//!   what the thesis recommends for a new implementation, and one change at a time is
+//!   all raftsim's scenarios need. Joint consensus is exercised through raft-rs, behind
+//!   the same contract. A fixed cluster (every slot a voter, no change ever made)
+//!   behaves exactly as before: the same messages, timers and random draws.
 //! - [`Ready`] and [`ApplyMsg`]: the effects; [`Persisted`]: the durable bytes.
 //! - Internals, one concern per file: `log.rs` (index arithmetic, the only place that
-//!   maps global indices to vector positions), `progress.rs` (per-follower flow control),
-//!   `election.rs`, `replication.rs`, `snapshot.rs`, `persist.rs`, `rng.rs`;
+//!   maps global indices to vector positions, and keeps command counts and
+//!   configurations incrementally), `progress.rs` (per-follower flow control),
+//!   `election.rs`, `replication.rs`, `snapshot.rs`, `membership.rs`, `persist.rs`,
+//!   `rng.rs`;
 //!   `invariant.rs`, the cross-node assertions and the switches of planted bugs.
 //! - `planted` (only with the `planted-bugs` feature, which only raftsim's tests
 //!   enable): classic Raft bugs planted in this Raft, for the suite that tests
@@ -81,6 +97,7 @@ mod contract;
 mod election;
 pub mod error;
 pub mod log;
+mod membership;
 pub mod message;
 pub mod node;
 pub mod persist;
@@ -101,7 +118,7 @@ mod testutil;
 pub use config::Config;
 pub use contract::Family;
 pub use error::{Error, Result};
-pub use log::Entry;
+pub use log::{Entry, Payload, SnapshotMeta};
 pub use message::{
     AppendEntries, AppendEntriesReply, Confirm, InstallSnapshot, InstallSnapshotReply, Message,
     RequestVote, RequestVoteReply,

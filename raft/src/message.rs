@@ -9,7 +9,7 @@
 
 use crate::log::Entry;
 use raft_contract::SharedBytes;
-use raft_contract::{LogIndex, Term};
+use raft_contract::{Configuration, LogIndex, Term};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -80,6 +80,14 @@ pub struct InstallSnapshot {
     pub last_included_index: LogIndex,
     /// The term of `last_included_index`.
     pub last_included_term: Term,
+    /// How many commands the snapshot covers: the service's command index at
+    /// `last_included_index`.
+    pub commands: u64,
+    /// The configuration in effect at `last_included_index` (§4.1: a configuration the
+    /// log no longer holds travels with the snapshot).
+    pub config: Configuration,
+    /// The index of the entry `config` came from (0: the boot configuration).
+    pub config_index: LogIndex,
     /// The service's snapshot bytes, shared with the sender's copy.
     pub data: SharedBytes,
 }
@@ -243,10 +251,7 @@ mod tests {
             term: Term(3),
             prev_log_index: LogIndex(5),
             prev_log_term: Term(2),
-            entries: vec![Entry {
-                term: Term(3),
-                command: 7,
-            }],
+            entries: vec![Entry::command(Term(3), 7)],
             leader_commit: LogIndex(4),
         });
         assert_eq!(ae.to_string(), "AppendEntries t3 prev=5/t2 n=1 commit=4");
@@ -273,6 +278,9 @@ mod tests {
             term: Term(9),
             last_included_index: LogIndex(19),
             last_included_term: Term(8),
+            commands: 17,
+            config: Configuration::all(3),
+            config_index: LogIndex(2),
             data: vec![1, 2, 3].into(),
         });
         let cfg = bincode::config::standard();

@@ -1,10 +1,11 @@
 //! The Raft node: its state, construction, the public entry points and the effects
-//! buffer. The protocol logic of each concern lives in `election.rs`,
-//! `replication.rs` and `snapshot.rs`.
+//! buffer, and the configuration the node counts its quorums by. The protocol logic of
+//! each concern lives in `election.rs`, `replication.rs`, `snapshot.rs` and
+//! `membership.rs`.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::log::{Entry, Log};
+use crate::log::{Entry, Log, Payload};
 use crate::message::Message;
 use crate::persist;
 use crate::progress::Progress;
@@ -13,7 +14,9 @@ use crate::ready::Ready;
 use crate::rng::Rng;
 use raft_contract::Persisted;
 use raft_contract::SharedBytes;
-use raft_contract::{ApplyMsg, Command, Instant, LogIndex, NodeId, Role, Status, Term};
+use raft_contract::{
+    ApplyMsg, Command, Configuration, Instant, LogIndex, NodeId, NodeSet, Role, Status, Term,
+};
 
 /// One Raft peer, driven by its caller: no IO, no clock, no global randomness.
 ///
@@ -37,12 +40,12 @@ pub struct Raft<C> {
     pub(crate) last_applied: LogIndex,
     pub(crate) election_deadline: Instant,
     pub(crate) heartbeat_deadline: Instant,
-    /// Candidate only: `votes[i]` is true if peer i granted its vote this term.
-    pub(crate) votes: Vec<bool>,
+    /// Candidate only: the servers that granted their vote this term (itself included).
+    pub(crate) votes: NodeSet,
     /// Pre-candidate only (a follower or candidate asking for pre-votes, see
-    /// `pre_vote.rs`): `pre_votes[i]` is true if peer i would vote for it in the next
-    /// term. Empty when no pre-vote is under way.
-    pub(crate) pre_votes: Vec<bool>,
+    /// `pre_vote.rs`): the servers that would vote for it in the next term, itself
+    /// included. Empty when no pre-vote is under way.
+    pub(crate) pre_votes: NodeSet,
     /// When this node last heard from the leader of its term (an AppendEntries or
     /// InstallSnapshot it accepted), for the pre-vote rule of [`Config::pre_vote`].
     pub(crate) leader_heard_at: Option<Instant>,
@@ -73,7 +76,8 @@ impl<C: Command> Raft<C> {
     ///
     /// # Errors
     /// [`Error::NotAPeer`] if `id` is not below `peers`, [`Error::Config`] for an invalid
-    /// config, [`Error::Corrupt`] if `persisted.raft_state` does not decode or describes
+    /// config (a boot configuration naming slots beyond `peers`, or more than 64 slots),
+    /// [`Error::Corrupt`] if `persisted.raft_state` does not decode or describes
     /// an impossible state, or if there is a snapshot without raft state.
     pub fn new(
         id: NodeId,
@@ -87,6 +91,16 @@ impl<C: Command> Raft<C> {
             return Err(Error::NotAPeer { id, peers });
         }
         config.validate()?;
+        if peers > NodeSet::CAPACITY {
+            return Err(Error::Config(format!(
+                "{peers} peers: at most {} slots",
+                NodeSet::CAPACITY
+            )));
+        }
+        let boot = config
+            .boot_configuration
+            .unwrap_or_else(|| Configuration::all(peers));
+        persist::check_config(&boot, peers).map_err(Error::Config)?;
         if persisted.raft_state.is_empty() && !persisted.snapshot.is_empty() {
             // Both parts are always saved together; a snapshot without state is damage.
             return Err(Error::Corrupt(format!(
@@ -94,8 +108,8 @@ impl<C: Command> Raft<C> {
                 persisted.snapshot.len()
             )));
         }
-        let state = persist::decode::<C>(&persisted.raft_state.contiguous(), peers)?;
-        let log = Log::new(state.snapshot_index, state.snapshot_term, state.entries);
+        let state = persist::decode::<C>(&persisted.raft_state.contiguous(), peers, boot)?;
+        let log = Log::new(state.snapshot, state.entries);
         let mut raft = Raft {
             id,
             peers,
@@ -111,8 +125,8 @@ impl<C: Command> Raft<C> {
             leader: None,
             election_deadline: now,
             heartbeat_deadline: now,
-            votes: Vec::new(),
-            pre_votes: Vec::new(),
+            votes: NodeSet::EMPTY,
+            pre_votes: NodeSet::EMPTY,
             leader_heard_at: None,
             quorum_check_deadline: now,
             progress: Vec::new(),
@@ -131,21 +145,28 @@ impl<C: Command> Raft<C> {
     /// it to followers right away (not at the next heartbeat). There is no guarantee it
     /// will ever be committed: leadership may be lost first.
     ///
+    /// Returns the command's index as the service will see it in [`ApplyMsg::Command`]
+    /// (commands only, numbered from 1: configuration entries take no number), and the
+    /// term.
+    ///
     /// # Errors
     /// [`Error::NotLeader`] if this node is not the leader of its current term.
     pub fn start(&mut self, command: C, now: Instant) -> Result<(LogIndex, Term)> {
         if self.role != Role::Leader {
             return Err(Error::NotLeader);
         }
-        let index = self.log.append(Entry {
-            term: self.current_term,
-            command,
-        });
+        let index = self.log.append(Entry::command(self.current_term, command));
+        let number = self.log.last_commands();
+        assert!(
+            number <= index.0,
+            "{}: command {number} at log index {index}",
+            self.id
+        );
         self.persist_pending = true;
         self.replicate_new_entries(now);
         // A single-node cluster commits on its own.
-        self.advance_commit();
-        Ok((index, self.current_term))
+        self.advance_commit(now);
+        Ok((LogIndex(number), self.current_term))
     }
 
     /// The lab's `GetState`: the current term and whether this node believes it leads it.
@@ -219,7 +240,12 @@ impl<C: Command> Raft<C> {
                 }
             }
             Role::Follower | Role::Candidate if now >= self.election_deadline => {
-                if self.config.pre_vote {
+                if !self.is_voter() {
+                    // A learner, a removed server or a joiner that has not heard of its
+                    // configuration yet: it cannot win, and asking could only disrupt
+                    // (§4.2.3). It waits on, for a leader to tell it more.
+                    self.reset_election_deadline(now);
+                } else if self.config.pre_vote {
                     self.start_pre_vote(now);
                 } else {
                     self.start_election(now);
@@ -268,7 +294,8 @@ impl<C: Command> Raft<C> {
     }
 
     /// Committed items not yet handed out: a pending installed snapshot first, then the
-    /// commands after it, in index order.
+    /// commands after it, in index order. Indices are command indices (the contract's):
+    /// configuration entries are passed over, unseen by the service.
     fn take_committed(&mut self) -> Vec<ApplyMsg<C>> {
         let mut apply = Vec::new();
         if self.snapshot_apply_pending {
@@ -282,7 +309,7 @@ impl<C: Command> Raft<C> {
                 self.last_applied
             );
             apply.push(ApplyMsg::Snapshot {
-                index,
+                index: LogIndex(self.log.snapshot().commands),
                 term: self.log.snapshot_term(),
                 data: self.snapshot_data.to_vec(),
             });
@@ -297,11 +324,14 @@ impl<C: Command> Raft<C> {
                     self.log.snapshot_index()
                 )
             });
-            apply.push(ApplyMsg::Command {
-                index,
-                term: entry.term,
-                command: entry.command.clone(),
-            });
+            if let Payload::Command(command) = &entry.payload {
+                let number = self.log.commands_through(index).expect("retained");
+                apply.push(ApplyMsg::Command {
+                    index: LogIndex(number),
+                    term: entry.term,
+                    command: command.clone(),
+                });
+            }
             self.last_applied = index;
         }
         apply
@@ -309,6 +339,7 @@ impl<C: Command> Raft<C> {
 
     /// What this node is now (the contract's status view for testers and monitors).
     pub fn status(&self) -> Status {
+        let (config_index, config) = self.configuration();
         Status {
             term: self.current_term,
             role: self.role,
@@ -319,8 +350,8 @@ impl<C: Command> Raft<C> {
                 term: self.log.snapshot_term(),
             }),
             last_index: self.log.last_index(),
-            config: raft_contract::Configuration::all(self.peers),
-            config_index: LogIndex(0),
+            config,
+            config_index,
         }
     }
 
@@ -349,9 +380,21 @@ impl<C: Command> Raft<C> {
         self.commit_index
     }
 
-    /// The highest index handed to the service through [`Ready::apply`].
+    /// The highest log index handed to the service through [`Ready::apply`] (a log
+    /// position: configuration entries count here, unlike in the service's command
+    /// indices).
     pub fn last_applied(&self) -> LogIndex {
         self.last_applied
+    }
+
+    /// The configuration this node uses now (§4.1: the last one in its log, committed or
+    /// not), and the log index of its entry (0: the boot configuration).
+    pub fn configuration(&self) -> (LogIndex, Configuration) {
+        if planted!(self, ConfigAtCommit) {
+            // The bug: a configuration counts only once its entry commits.
+            return self.log.config_through(self.commit_index);
+        }
+        self.log.config()
     }
 
     /// The index of the last log entry.
@@ -408,8 +451,8 @@ impl<C: Command> Raft<C> {
             self.reset_election_deadline(now);
         }
         self.role = Role::Follower;
-        self.votes.clear();
-        self.pre_votes.clear();
+        self.votes = NodeSet::EMPTY;
+        self.pre_votes = NodeSet::EMPTY;
         self.progress.clear();
         // Waiting reads are dropped: their caller gives up when the term or role moves.
         self.reset_read_only();
@@ -426,14 +469,45 @@ impl<C: Command> Raft<C> {
         self.outbox.push((to, msg));
     }
 
-    /// All peers but this node, in id order.
-    pub(crate) fn others(&self) -> impl Iterator<Item = NodeId> + 'static {
+    /// The voters of this node's configuration but itself, in id order: whom it asks
+    /// for votes and confirmations (every peer in a fixed cluster).
+    pub(crate) fn other_voters(&self) -> impl Iterator<Item = NodeId> + 'static {
         let me = self.id;
-        (0..self.peers as u32).map(NodeId).filter(move |p| *p != me)
+        self.configuration()
+            .1
+            .voters
+            .iter()
+            .filter(move |p| *p != me)
     }
 
-    /// The number of votes or replicas that make a majority.
-    pub(crate) fn quorum(&self) -> usize {
-        self.peers / 2 + 1
+    /// The members of this node's configuration but itself, voters and learners, in id
+    /// order: whom a leader replicates to. Servers outside get nothing from it.
+    pub(crate) fn other_members(&self) -> impl Iterator<Item = NodeId> + 'static {
+        let me = self.id;
+        self.configuration()
+            .1
+            .members()
+            .iter()
+            .filter(move |p| *p != me)
+    }
+
+    /// True if this node votes in its own configuration: only a voter starts elections
+    /// and counts itself in a quorum.
+    pub(crate) fn is_voter(&self) -> bool {
+        self.configuration().1.is_voter(self.id)
+    }
+
+    /// True if `set` holds a majority of the voters of this node's configuration.
+    pub(crate) fn is_quorum(&self, set: NodeSet) -> bool {
+        self.configuration().1.is_quorum(set)
+    }
+
+    /// This node alone if it votes, else no one: what it contributes to a quorum.
+    pub(crate) fn me_if_voter(&self) -> NodeSet {
+        if self.is_voter() {
+            NodeSet::of([self.id])
+        } else {
+            NodeSet::EMPTY
+        }
     }
 }

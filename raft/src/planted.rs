@@ -14,7 +14,8 @@ use crate::message::Message;
 use crate::node::Raft;
 use crate::ready::Ready;
 use raft_contract::{
-    Boot, Command, Error, Instant, LogIndex, NodeId, Persisted, RaftNode, Settings, Status, Term,
+    Boot, ChangeRefused, Command, ConfChange, Error, Instant, LogIndex, NodeId, Persisted,
+    RaftNode, Settings, Status, Term,
 };
 use std::fmt;
 use std::marker::PhantomData;
@@ -71,6 +72,7 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
             boot.persisted,
             Config {
                 reads: boot.reads,
+                boot_configuration: Some(boot.config),
                 ..Config::planted(P::BUG, &boot.settings)
             },
             boot.seed,
@@ -118,6 +120,10 @@ impl<C: Command, P: Plant> RaftNode<C> for Planted<C, P> {
 
     fn discards(&self, msg: &Message<C>, now: Instant) -> bool {
         self.raft.ignores_vote_request(msg, now)
+    }
+
+    fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
+        self.raft.change(changes, now)
     }
 
     fn tick(&mut self, now: Instant) {
@@ -187,14 +193,16 @@ mod tests {
 
     #[test]
     fn planted_names_are_distinct_and_prefixed() {
-        let all = Bug::ALL.iter().chain(&Bug::AMPLIFIERS).chain(&Bug::READS);
+        let all = (Bug::ALL.iter().chain(&Bug::AMPLIFIERS))
+            .chain(&Bug::READS)
+            .chain(&Bug::MEMBERSHIP);
         let mut names: Vec<&str> = all.map(|b| b.name()).collect();
         assert!(names.iter().all(|n| n.starts_with("bug-")));
         names.sort_unstable();
         names.dedup();
         assert_eq!(
             names.len(),
-            Bug::ALL.len() + Bug::AMPLIFIERS.len() + Bug::READS.len()
+            Bug::ALL.len() + Bug::AMPLIFIERS.len() + Bug::READS.len() + Bug::MEMBERSHIP.len()
         );
     }
 

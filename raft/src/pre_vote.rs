@@ -9,11 +9,11 @@
 
 use crate::message::{Message, RequestVote, RequestVoteReply};
 use crate::node::Raft;
-use raft_contract::{Command, Instant, NodeId, Role};
+use raft_contract::{Command, Instant, NodeId, NodeSet, Role};
 
 impl<C: Command> Raft<C> {
     /// Starts a pre-vote for the next term: stop being a candidate of the current one (if
-    /// this is a split vote's retry), and ask every peer.
+    /// this is a split vote's retry), and ask every other voter.
     pub(crate) fn start_pre_vote(&mut self, now: Instant) {
         assert_ne!(
             self.role,
@@ -21,14 +21,20 @@ impl<C: Command> Raft<C> {
             "{}: leader starting a pre-vote",
             self.id
         );
+        assert!(
+            self.is_voter(),
+            "{}: pre-vote in term {} while not a voter of {}",
+            self.id,
+            self.current_term,
+            self.configuration().1
+        );
         if self.role == Role::Candidate {
             self.become_follower(self.current_term, now);
         }
         self.leader = None;
         self.reset_election_deadline(now);
-        self.pre_votes = vec![false; self.peers];
-        self.pre_votes[self.id.index()] = true;
-        if self.pre_votes_granted() >= self.quorum() {
+        self.pre_votes = NodeSet::of([self.id]);
+        if self.is_quorum(self.pre_votes) {
             self.start_election(now);
             return;
         }
@@ -37,7 +43,7 @@ impl<C: Command> Raft<C> {
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
-        for peer in self.others() {
+        for peer in self.other_voters() {
             self.send(peer, Message::PreVote(request.clone()));
         }
     }
@@ -71,8 +77,8 @@ impl<C: Command> Raft<C> {
         if !current || !m.vote_granted {
             return;
         }
-        self.pre_votes[from.index()] = true;
-        if self.pre_votes_granted() >= self.quorum() {
+        self.pre_votes.insert(from);
+        if self.is_quorum(self.pre_votes) {
             self.start_election(now);
         }
     }
@@ -85,10 +91,6 @@ impl<C: Command> Raft<C> {
                 && self
                     .leader_heard_at
                     .is_some_and(|at| now.saturating_since(at) < self.config.election_timeout_min)
-    }
-
-    fn pre_votes_granted(&self) -> usize {
-        self.pre_votes.iter().filter(|v| **v).count()
     }
 }
 

@@ -8,12 +8,12 @@
 //! loss of Howard and Abraham, 2020).
 
 use crate::node::Raft;
-use raft_contract::{Command, Instant, Role};
+use raft_contract::{Command, Instant, NodeId, Role};
 
 impl<C: Command> Raft<C> {
     /// The leader's periodic check, every `election_timeout_max`: steps down unless a
-    /// majority (itself included) answered since the last one, then starts the next
-    /// interval.
+    /// majority of its configuration's voters (itself included, if it is one) answered
+    /// since the last one, then starts the next interval.
     pub(crate) fn check_quorum(&mut self, now: Instant) {
         assert_eq!(
             self.role,
@@ -21,12 +21,16 @@ impl<C: Command> Raft<C> {
             "{}: quorum check while not leader",
             self.id
         );
+        // Voters only, itself only if it votes (a leader removed by an entry not yet
+        // committed leads on without counting itself, §4.2.2).
         let me = self.id.index();
-        let heard = 1
-            + (self.progress.iter().enumerate())
-                .filter(|(i, pr)| *i != me && pr.heard)
-                .count();
-        if heard < self.quorum() {
+        let mut heard = self.me_if_voter();
+        for (i, pr) in self.progress.iter().enumerate() {
+            if i != me && pr.heard {
+                heard.insert(NodeId(i as u32));
+            }
+        }
+        if !self.is_quorum(heard) {
             self.become_follower(self.current_term, now);
             self.leader = None;
             return;

@@ -22,7 +22,9 @@
 use crate::message::{Confirm, Message};
 use crate::node::Raft;
 use crate::read_rounds::ReadOnly;
-use raft_contract::{Command, Duration, Instant, Lease, NodeId, ReadMode, ReadState, Role};
+use raft_contract::{
+    Command, Duration, Instant, Lease, LogIndex, NodeId, NodeSet, ReadMode, ReadState, Role,
+};
 
 impl<C: Command> Raft<C> {
     /// The contract's `read`: see the module documentation. True if the read was taken.
@@ -37,7 +39,7 @@ impl<C: Command> Raft<C> {
         match self.config.reads {
             ReadMode::Log => false,
             ReadMode::ReadIndex => {
-                if self.quorum() == 1 || planted!(self, ReadWithoutConfirm) {
+                if self.alone_is_quorum() || planted!(self, ReadWithoutConfirm) {
                     self.read_only.done.push(ReadState {
                         ctx,
                         index,
@@ -73,7 +75,7 @@ impl<C: Command> Raft<C> {
 
     /// The lease in force at `now`, if any (a cluster of one always holds one).
     fn lease(&self, now: Instant) -> Option<Lease> {
-        let from = if self.quorum() == 1 {
+        let from = if self.alone_is_quorum() {
             now
         } else {
             self.read_only.confirmed?.1
@@ -120,12 +122,18 @@ impl<C: Command> Raft<C> {
 
     /// Leader in lease mode: a round with every heartbeat keeps the lease fresh.
     pub(crate) fn renew_lease(&mut self, now: Instant) {
-        if self.leases() && self.quorum() > 1 {
+        if self.leases() && !self.alone_is_quorum() {
             self.start_round(now);
         }
     }
 
-    /// Sends the next confirmation round to every peer.
+    /// True if this leader is a quorum on its own (a cluster of one voter): it needs
+    /// no round to know it leads.
+    fn alone_is_quorum(&self) -> bool {
+        self.is_quorum(self.me_if_voter())
+    }
+
+    /// Sends the next confirmation round to every other voter (only voters count).
     fn start_round(&mut self, now: Instant) {
         self.read_only.round += 1;
         let round = self.read_only.round;
@@ -134,7 +142,7 @@ impl<C: Command> Raft<C> {
             term: self.current_term,
             round,
         };
-        for peer in self.others() {
+        for peer in self.other_voters() {
             self.send(peer, Message::Confirm(confirm.clone()));
         }
     }
@@ -160,12 +168,7 @@ impl<C: Command> Raft<C> {
         self.progress[from.index()].heard = true;
         let answered = &mut self.read_only.answered[from.index()];
         *answered = (*answered).max(m.round);
-        let mut others: Vec<u64> = (self.others())
-            .map(|p| self.read_only.answered[p.index()])
-            .collect();
-        others.sort_unstable_by(|a, b| b.cmp(a));
-        // The leader answers every round itself; a majority needs quorum - 1 others.
-        let round = others[self.quorum() - 2];
+        let round = self.round_confirmed_by_quorum();
         if self.read_only.confirmed.is_some_and(|(r, _)| r >= round) || round == 0 {
             return;
         }
@@ -186,12 +189,38 @@ impl<C: Command> Raft<C> {
         }
     }
 
-    /// §4.2.3 for real votes, when serving lease reads: a server that leads, or heard from its
-    /// leader within the shortest election timeout, ignores a vote request of a newer
-    /// term (it neither adopts the term nor answers), so that a lease holds. Pre-votes
-    /// follow the same rule in every mode ([`crate::Config::pre_vote`]).
+    /// The highest round that a quorum of the configuration's voters answered: the
+    /// leader answers every round itself, if it votes (0: none).
+    fn round_confirmed_by_quorum(&self) -> u64 {
+        let me = self.me_if_voter();
+        let voters: Vec<(NodeId, u64)> = (self.other_voters())
+            .map(|p| (p, self.read_only.answered[p.index()]))
+            .collect();
+        let mut rounds: Vec<u64> = voters.iter().map(|(_, r)| *r).collect();
+        rounds.sort_unstable_by(|a, b| b.cmp(a));
+        // The first (highest) round that the voters who answered it or a later one,
+        // with the leader, make a quorum of.
+        rounds
+            .into_iter()
+            .find(|&round| {
+                let answered = voters.iter().filter(|(_, r)| *r >= round).map(|(p, _)| *p);
+                self.is_quorum(me.union(NodeSet::of(answered)))
+            })
+            .unwrap_or(0)
+    }
+
+    /// §4.2.3 for real votes: a server that leads, or heard from its leader within the
+    /// shortest election timeout, ignores a vote request of a newer term (it neither
+    /// adopts the term nor answers). Two reasons apply it:
+    /// - serving lease reads, so that a lease holds;
+    /// - a configuration that came from the log (a membership change happened, here or
+    ///   in a snapshot's past), so that a server removed from the cluster, which hears
+    ///   no leader and times out, cannot depose a leader the cluster still has by raising
+    ///   terms. A fixed cluster (boot configuration) keeps Figure 2's rule exactly.
+    ///
+    /// Pre-votes follow the same rule in every mode ([`crate::Config::pre_vote`]).
     pub(crate) fn ignores_vote_request(&self, msg: &Message<C>, now: Instant) -> bool {
-        self.leases()
+        (self.leases() || self.configuration().0 > LogIndex(0))
             && matches!(msg, Message::RequestVote(m) if m.term > self.current_term)
             && self.hears_leader(now)
     }

@@ -4,7 +4,7 @@
 use crate::message::{AppendEntries, AppendEntriesReply, Message};
 use crate::node::Raft;
 use raft_contract::{Command, Role};
-use raft_contract::{Instant, LogIndex, NodeId};
+use raft_contract::{Instant, LogIndex, NodeId, NodeSet};
 
 impl<C: Command> Raft<C> {
     /// Leader: sends new entries to each replicating follower that has no entries in
@@ -18,7 +18,7 @@ impl<C: Command> Raft<C> {
     /// the lab allows 42). Probing followers wait for their probe's answer too, so a
     /// backlog is not re-sent.
     pub(crate) fn replicate_new_entries(&mut self, now: Instant) {
-        for peer in self.others() {
+        for peer in self.other_members() {
             let pr = &self.progress[peer.index()];
             if pr.ready_for_entries() && pr.next_index <= self.log.last_index() {
                 self.send_append(peer, now);
@@ -39,7 +39,8 @@ impl<C: Command> Raft<C> {
             self.id
         );
         let interval = self.config.heartbeat_interval;
-        for peer in self.others() {
+        // Every member of the configuration, learners included; no one outside it.
+        for peer in self.other_members() {
             let pr = &self.progress[peer.index()];
             let quiet = pr
                 .last_send
@@ -194,7 +195,7 @@ impl<C: Command> Raft<C> {
         );
         self.leader = Some(from);
         self.leader_heard_at = Some(now);
-        self.pre_votes.clear();
+        self.pre_votes = NodeSet::EMPTY;
         self.reset_election_deadline(now);
     }
 
@@ -325,7 +326,7 @@ impl<C: Command> Raft<C> {
         if pr.ready_for_entries() && pr.next_index <= self.log.last_index() {
             self.send_append(peer, now);
         }
-        self.advance_commit();
+        self.advance_commit(now);
     }
 
     /// A rejected AppendEntries: unless stale, back `next_index` up using the hints (one
@@ -353,17 +354,20 @@ impl<C: Command> Raft<C> {
         self.send_append(peer, now);
     }
 
-    /// Leader: commit the highest index stored on a majority, but only if it is from the
-    /// current term (§5.4.2, Figure 8); earlier entries then commit with it.
-    pub(crate) fn advance_commit(&mut self) {
+    /// Leader: commit the highest index stored on a majority of the configuration's
+    /// voters (itself among them only if it votes), but only if it is from the current
+    /// term (§5.4.2, Figure 8); earlier entries then commit with it. A leader that its
+    /// configuration no longer names as a voter steps down once that configuration
+    /// commits (§4.2.2): until then it leads on, without counting itself.
+    pub(crate) fn advance_commit(&mut self, now: Instant) {
         if self.role != Role::Leader {
             return;
         }
-        // The highest index that a majority (the leader included) has: the quorum-th
-        // largest match index, found by counting rather than sorting a fresh vector,
-        // since this runs at every acknowledgement.
+        // The highest index that a quorum has, found by counting rather than sorting a
+        // fresh vector, since this runs at every acknowledgement.
         let last = self.log.last_index();
         let me = self.id.index();
+        let voters = self.configuration().1.voters;
         let matched = |p: usize| {
             if p == me {
                 last
@@ -371,16 +375,26 @@ impl<C: Command> Raft<C> {
                 self.progress[p].match_index
             }
         };
-        let quorum = if planted!(self, CommitMinority) {
-            self.peers / 2
-        } else {
-            self.quorum()
+        let holders = |m: LogIndex| {
+            NodeSet::of(
+                (0..self.peers)
+                    .filter(|&q| voters.contains(NodeId(q as u32)) && matched(q) >= m)
+                    .map(|q| NodeId(q as u32)),
+            )
+        };
+        let committed = |set: NodeSet| {
+            if planted!(self, CommitMinority) {
+                set.len() >= voters.len() / 2
+            } else {
+                self.is_quorum(set)
+            }
         };
         let candidate = (0..self.peers)
+            .filter(|&p| voters.contains(NodeId(p as u32)))
             .map(matched)
-            .filter(|&m| (0..self.peers).filter(|&q| matched(q) >= m).count() >= quorum)
+            .filter(|&m| committed(holders(m)))
             .max()
-            .expect("every server has at least the smallest match index");
+            .unwrap_or(LogIndex(0));
         let own_term = self.log.term_at(candidate) == Some(self.current_term)
             || planted!(self, CommitPreviousTerm);
         if candidate > self.commit_index && own_term {
@@ -393,6 +407,17 @@ impl<C: Command> Raft<C> {
             self.commit_index,
             self.log.last_index()
         );
+        let (config_index, _) = self.configuration();
+        if !self.is_voter() && config_index <= self.commit_index {
+            self.become_follower(self.current_term, now);
+            self.leader = None;
+            assert_ne!(
+                self.role,
+                Role::Leader,
+                "{}: removed at {config_index}, still leading",
+                self.id
+            );
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! for followers that need entries the leader has discarded.
 
 use crate::error::{Error, Result};
+use crate::log::SnapshotMeta;
 use crate::message::{InstallSnapshot, InstallSnapshotReply, Message};
 use crate::node::Raft;
 use raft_contract::SharedBytes;
@@ -9,37 +10,59 @@ use raft_contract::{Command, Role};
 use raft_contract::{Instant, LogIndex, NodeId};
 
 impl<C: Command> Raft<C> {
-    /// The service's snapshot of its state through `index` (the lab's `Snapshot`): Raft
-    /// discards its log through `index` and from now on persists `data` with its state.
+    /// The service's snapshot of its state through command `index` (the lab's
+    /// `Snapshot`, with the command index of [`raft_contract::ApplyMsg::Command`]): Raft
+    /// discards its log through that command's entry and from now on persists `data`
+    /// with its state, and with how many commands it covers and the configuration in
+    /// effect there.
     ///
     /// # Errors
     /// [`Error::SnapshotStale`] if `index` is not beyond the current snapshot (for
     /// example, an installed snapshot overtook the service), and
     /// [`Error::SnapshotBeyondApplied`] if `index` has not been handed to the service yet
-    /// (which also keeps it at or below the commit index). The log is unchanged then.
+    /// (which also keeps it at or below the commit index). Both in command indices. The
+    /// log is unchanged then.
     pub fn snapshot(&mut self, index: LogIndex, data: Vec<u8>) -> Result<()> {
-        let current = self.log.snapshot_index();
-        if index <= current {
-            return Err(Error::SnapshotStale { index, current });
-        }
-        if index > self.last_applied || self.snapshot_apply_pending {
-            return Err(Error::SnapshotBeyondApplied {
+        let current = self.log.snapshot().commands;
+        if index.0 <= current {
+            return Err(Error::SnapshotStale {
                 index,
-                applied: self.last_applied,
+                current: LogIndex(current),
             });
         }
+        let applied = self
+            .log
+            .commands_through(self.last_applied)
+            .expect("the applied entry is retained or the snapshot point");
+        if index.0 > applied || self.snapshot_apply_pending {
+            return Err(Error::SnapshotBeyondApplied {
+                index,
+                applied: LogIndex(applied),
+            });
+        }
+        let at = self.log.index_of_command(index.0).unwrap_or_else(|| {
+            panic!(
+                "{}: command {index} applied but not in the log (snapshot at {current})",
+                self.id
+            )
+        });
         assert!(
-            index <= self.commit_index,
-            "{}: applied {} beyond commit {}",
+            at <= self.last_applied && at <= self.commit_index,
+            "{}: command {index} at {at}, applied {} commit {}",
             self.id,
             self.last_applied,
             self.commit_index
         );
-        self.log.compact_to(index);
+        self.log.compact_to(at);
         self.snapshot_data = SharedBytes::from(data);
         // Figure 13's state and the snapshot are saved together (lab: Save(state, snap)).
         self.persist_pending = true;
-        assert_eq!(self.log.snapshot_index(), index, "{}: compaction", self.id);
+        assert_eq!(
+            self.log.snapshot().commands,
+            index.0,
+            "{}: compaction",
+            self.id
+        );
         Ok(())
     }
 
@@ -56,10 +79,14 @@ impl<C: Command> Raft<C> {
         let pr = &mut self.progress[peer.index()];
         pr.probing = true;
         pr.last_send = Some(now);
+        let snapshot = *self.log.snapshot();
         let m = InstallSnapshot {
             term: self.current_term,
-            last_included_index: self.log.snapshot_index(),
-            last_included_term: self.log.snapshot_term(),
+            last_included_index: snapshot.index,
+            last_included_term: snapshot.term,
+            commands: snapshot.commands,
+            config: snapshot.config,
+            config_index: snapshot.config_index,
             data: self.snapshot_data.clone(),
         };
         self.send(peer, Message::InstallSnapshot(m));
@@ -96,9 +123,15 @@ impl<C: Command> Raft<C> {
                 // matching or not, acknowledged or not.
                 self.log.truncate_from(m.last_included_index.next());
             }
-            // 6-7. Keep a matching suffix, else discard the whole log.
-            self.log
-                .install_snapshot(m.last_included_index, m.last_included_term);
+            // 6-7. Keep a matching suffix, else discard the whole log. The configuration
+            // is then the snapshot's, or a later one of the suffix kept (§4.1).
+            self.log.install_snapshot(SnapshotMeta {
+                index: m.last_included_index,
+                term: m.last_included_term,
+                commands: m.commands,
+                config: m.config,
+                config_index: m.config_index,
+            });
             self.snapshot_data = m.data;
             self.commit_index = m.last_included_index;
             self.snapshot_apply_pending = true;
@@ -166,6 +199,9 @@ mod tests {
             term: Term(term),
             last_included_index: LogIndex(index),
             last_included_term: Term(last_term),
+            commands: index,
+            config: raft_contract::Configuration::all(3),
+            config_index: LogIndex(0),
             data: data.to_vec().into(),
         })
     }

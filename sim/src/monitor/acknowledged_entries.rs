@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_dropped_on_snapshot_install_in_the_same_term_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = acked(&mut m, 2, &[1, 1, 2, 2, 2], 5);
         // Installs a snapshot at 3 and discards 4-5, which follow a matching entry.
         a.snapshot = (3, 2);
@@ -202,13 +202,13 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_truncated_or_replaced_in_the_same_term_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = acked(&mut m, 3, &[1, 1, 2], 3);
         a.log.truncate(2);
         let v = a.check(&mut m, 2).expect_err("entry 3 was acknowledged");
         assert_names(&v, 3, 3);
         // Replaced by an entry of another term at the acknowledged index.
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut b = acked(&mut m, 3, &[1, 1, 2], 3);
         b.log[2] = 3;
         let v = b
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_beyond_the_log_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(1).with_log(&[1, 1]);
         a.term = 1;
         a.ack(0, append(1, 4));
@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_a_new_term_may_truncate() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = acked(&mut m, 2, &[1, 2, 2], 3);
         a.term = 3;
         a.log = vec![1, 3];
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_snapshots_and_later_appends_are_quiet() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         // Acknowledged through 4, whose entry is of an older term than the leader's.
         let mut a = acked(&mut m, 3, &[1, 1, 2, 2], 4);
         // A snapshot at 2 keeps the matching suffix (Figure 13, step 6).
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_the_highest_acknowledgement_is_owed() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = acked(&mut m, 2, &[1, 2, 2, 2], 2);
         a.ack(0, append(2, 4));
         assert!(a.check(&mut m, 2).is_ok());
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn acknowledged_entries_still_owed_after_a_restart_in_the_same_term() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = acked(&mut m, 2, &[1, 2, 2], 3);
         // Restarted with what it acknowledged (Durability's check at boot), still term 2.
         a.incarnation += 1;
@@ -295,7 +295,7 @@ mod tests {
             .expect_err("the leader of term 2 still counts 3");
         assert_names(&v, 2, 3);
         // The same restart into a newer term owes nothing.
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut b = acked(&mut m, 2, &[1, 2, 2], 3);
         b.incarnation += 1;
         b.term = 3;

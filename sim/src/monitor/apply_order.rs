@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn apply_order_gap_fails_and_snapshot_may_jump() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.apply(1, 1);
         a.apply(2, 2);
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn apply_order_commit_going_back_fails_but_restart_resets() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 1, 1]);
         a.term = 1;
         a.commit = 3;
@@ -105,7 +105,7 @@ mod tests {
         a.commit = 2;
         let v = a.check(&mut m, 2).expect_err("commit went back");
         assert_eq!(v.property, Property::ApplyOrder);
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         a.commit = 3;
         assert!(a.check(&mut m, 3).is_ok());
         a.incarnation = 1;

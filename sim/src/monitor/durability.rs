@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn durability_forgotten_vote_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.term = 3;
         a.vote = Some(1);
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn durability_forgotten_term_or_candidacy_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.term = 4;
         a.vote = Some(0);
@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn durability_vote_moved_to_the_terms_leader_is_kept_but_not_to_another_node() {
         let mut m = Monitors::new(3);
-        let mut leader = Fake::new(1).leading(4);
+        let mut leader = Fake::new(1).in_cluster(3).leading(4);
         crate::monitor::testkit::grant_vote(&mut m, 1, 1, 4, 1);
         crate::monitor::testkit::grant_vote(&mut m, 2, 1, 4, 2);
         assert!(leader.check(&mut m, 3).is_ok());
@@ -277,7 +277,7 @@ mod tests {
     /// saved.
     #[test]
     fn durability_term_sent_without_an_acknowledgement_must_survive_a_restart() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.term = 5;
         a.observed.sent_term = Some(Term(5));
@@ -304,7 +304,7 @@ mod tests {
     /// restarted node holds that snapshot. Nothing owed is lost.
     #[test]
     fn durability_acknowledged_entry_replaced_then_compacted_is_not_owed() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(4).with_log(&[1; 5]);
         a.term = 1;
         a.ack(
@@ -328,7 +328,7 @@ mod tests {
             "the term-1 entry at 5 was replaced"
         );
         // The same, but the entry at 5 stayed term 1: a restart without it fails.
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut b = Fake::new(4).with_log(&[1; 5]);
         b.term = 1;
         b.ack(
@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn durability_lost_acknowledged_entries_fail_unless_replaced_meanwhile() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 1, 1]);
         a.term = 1;
         let acked = Ack::Append {
@@ -364,7 +364,7 @@ mod tests {
         assert_eq!(v.property, Property::Durability);
         assert_eq!(v.index.map(|i| i.0), Some(3));
         // Acknowledged, then legitimately overwritten by a newer leader before the crash.
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut b = Fake::new(1).with_log(&[1, 1, 1]);
         b.term = 1;
         b.ack(0, acked);

@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn election_safety_two_leaders_of_one_term_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(3);
         let mut b = Fake::new(1).leading(4);
         assert!(a.check(&mut m, 1).is_ok());
@@ -62,7 +62,7 @@ mod tests {
 
     #[test]
     fn election_safety_holds_across_a_restart_of_the_leader() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(3);
         assert!(a.check(&mut m, 1).is_ok());
         a.incarnation = 1;

@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn leader_append_only_truncation_in_its_term_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(2).with_log(&[1, 2, 2]);
         assert!(a.check(&mut m, 1).is_ok());
         a.log.push(2);
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn leader_append_only_overwrite_under_an_unchanged_end_is_found_by_the_audit() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(3).with_log(&[1; 40]);
         assert!(a.check(&mut m, 0).is_ok());
         a.log[7] = 2;
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn leader_append_only_follower_may_truncate() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 1, 1]);
         a.term = 2;
         assert!(a.check(&mut m, 1).is_ok());

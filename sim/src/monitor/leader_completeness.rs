@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn leader_completeness_later_leader_lacking_a_committed_entry_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(2).with_log(&[1, 2]);
         a.commit = 2;
         assert!(a.check(&mut m, 1).is_ok());
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn leader_completeness_snapshot_covers_committed_entries() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(2).with_log(&[1, 2]);
         a.commit = 2;
         assert!(a.check(&mut m, 1).is_ok());
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn committed_entries_disagreeing_or_changing_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 2]);
         a.term = 2;
         a.commit = 2;

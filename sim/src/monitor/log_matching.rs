@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn log_matching_same_entry_after_different_prefixes_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 1, 2]);
         let mut b = Fake::new(1).with_log(&[1, 1, 2, 2]);
         assert!(a.check(&mut m, 1).is_ok());
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn log_matching_different_terms_at_an_index_are_fine() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).with_log(&[1, 1]);
         let mut b = Fake::new(1).with_log(&[1, 2]);
         assert!(a.check(&mut m, 1).is_ok());

@@ -3,18 +3,25 @@
 //! view only (no reliance on an implementation's own assertions).
 //!
 //! One checker per property, each in its own file: [`election_safety`] (with
-//! [`vote_quorum`], the majority every leader needs), [`leader_append_only`],
+//! [`vote_quorum`], the quorum every leader needs), [`leader_append_only`],
 //! [`log_matching`], [`commit_rule`] (what a leader may commit),
 //! [`leader_completeness`] (with the agreement of committed entries),
 //! [`state_machine_safety`], [`apply_order`], [`durability`] (what a node acknowledged
 //! survives its crash), [`acknowledged_entries`] (and its running log keeps it) and
-//! [`term_rule`], and [`lease_safety`] for reads served under a lease. [`log_shadow`] keeps each node's log as last seen, so that the log
-//! checks look only at what changed. A violation fails the run at once, naming the
-//! property, the nodes, the term, the index and the event ([`Violation`]).
+//! [`term_rule`], [`lease_safety`] for reads served under a lease, and
+//! [`configuration_safety`] for membership changes. [`log_shadow`] keeps each node's log
+//! as last seen, so that the log checks look only at what changed. A violation fails the
+//! run at once, naming the property, the nodes, the term, the index and the event
+//! ([`Violation`]).
+//!
+//! Quorums are counted over the configuration the judged node reports
+//! (`Status::config`, both halves during a joint change; [`quorum`]): for a Raft without
+//! membership changes that is every server, so a majority of the cluster.
 
 pub mod acknowledged_entries;
 pub mod apply_order;
 pub mod commit_rule;
+pub mod configuration_safety;
 pub mod durability;
 pub mod election_safety;
 pub mod leader_append_only;
@@ -23,6 +30,7 @@ pub mod lease_safety;
 pub mod log_matching;
 pub mod log_shadow;
 pub mod observed;
+pub mod quorum;
 pub mod state_machine_safety;
 pub mod term_rule;
 #[cfg(test)]
@@ -37,6 +45,7 @@ pub use violation::{Property, Violation};
 use acknowledged_entries::AcknowledgedEntries;
 use apply_order::ApplyOrder;
 use commit_rule::CommitRule;
+use configuration_safety::ConfigurationSafety;
 use durability::Durability;
 use election_safety::ElectionSafety;
 use leader_append_only::LeaderAppendOnly;
@@ -44,7 +53,7 @@ use leader_completeness::LeaderCompleteness;
 use lease_safety::{LeaseSafety, TrueLease};
 use log_matching::LogMatching;
 use log_shadow::LogShadow;
-use raft_contract::Status;
+use raft_contract::{Membership, Status};
 use state_machine_safety::StateMachineSafety;
 use term_rule::TermRule;
 use vote_quorum::VoteQuorum;
@@ -72,25 +81,39 @@ pub struct Monitors {
     durability: Durability,
     acknowledged: AcknowledgedEntries,
     leases: LeaseSafety,
+    configurations: ConfigurationSafety,
     /// The first violation found, kept for the run's timeline.
     violation: Option<Violation>,
 }
 
 impl Monitors {
-    /// Monitors that check every property of a cluster of `peers` servers.
+    /// Monitors that check every property of a cluster of `peers` servers whose Raft
+    /// does not change its membership.
     pub fn new(peers: usize) -> Monitors {
+        Monitors::with_membership(peers, None)
+    }
+
+    /// Monitors that check every property of a cluster of `peers` server slots whose
+    /// Raft supports the membership changes `membership` says
+    /// (`RaftFamily::MEMBERSHIP`): Configuration Safety holds each server to when
+    /// its configurations take effect.
+    ///
+    /// # Panics
+    /// If `peers` exceeds `NodeSet::CAPACITY` (64), more than a configuration can name.
+    pub fn with_membership(peers: usize, membership: Option<Membership>) -> Monitors {
         Monitors {
             enabled: true,
             nodes: Vec::new(),
             election: ElectionSafety::default(),
-            votes: VoteQuorum::new(peers),
-            commits: CommitRule::new(peers),
+            votes: VoteQuorum::default(),
+            commits: CommitRule::default(),
             matching: LogMatching::default(),
             completeness: LeaderCompleteness::default(),
             state_machine: StateMachineSafety::default(),
             durability: Durability::default(),
             acknowledged: AcknowledgedEntries::default(),
             leases: LeaseSafety::default(),
+            configurations: ConfigurationSafety::new(peers, membership.map(|m| m.takes_effect)),
             violation: None,
         }
     }
@@ -148,6 +171,7 @@ impl Monitors {
         self.acknowledged.check(previous.as_ref(), view, &changes)?;
         self.matching.check(view, &changes)?;
         self.commits.check(previous.as_ref(), view)?;
+        self.configurations.check(previous.as_ref(), view)?;
         self.completeness.check(previous.as_ref(), view, &changes)?;
         node.apply_order.check(previous.as_ref(), view)?;
         self.state_machine.check(view)?;

@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn state_machine_safety_different_commands_at_one_index_fail() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.apply(1, 7);
         assert!(a.check(&mut m, 1).is_ok());

@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn term_rule_ignoring_a_higher_term_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0);
         a.term = 2;
         a.observed.handled_term = Some(Term(2));
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn term_rule_leader_keeping_the_lead_after_a_higher_term_fails() {
-        let mut m = Monitors::new(1);
+        let mut m = Monitors::new(5);
         let mut a = Fake::new(0).leading(2);
         assert!(a.check(&mut m, 1).is_ok());
         a.term = 3;

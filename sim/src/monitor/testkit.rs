@@ -1,14 +1,17 @@
 //! Hand-made nodes for the monitors' own tests: a status, a log of terms and what the
 //! last handler did, fed to the monitors as views.
 //!
-//! The tests of the other properties script leaders without elections, so their
-//! monitors are built for one server (`Monitors::new(1)`), where a leader's own vote
-//! is a majority; Vote Quorum's own tests build theirs for 3 and 5.
+//! The monitors count quorums over the configuration each node reports. A fake node is
+//! alone in its configuration unless a test says otherwise (`voters {itself}`), so a
+//! leader's own vote and acknowledgement are a quorum: the tests of the other properties
+//! script leaders without elections that way (with `Monitors::new(5)`: five server
+//! slots, enough for every id the tests use). Vote Quorum's and the Commit Rule's own
+//! tests put their nodes in clusters of 3 and 5 ([`Fake::in_cluster`]).
 
 use super::view::NodeView;
 use super::{Monitors, Violation};
 use crate::monitor::observed::{Applied, Observed};
-use raft_contract::{Ack, LogIndex, NodeId, Role, Status, Term};
+use raft_contract::{Ack, Configuration, LogIndex, NodeId, NodeSet, Role, Status, Term};
 
 /// A node as a test scripts it.
 #[derive(Clone, Debug)]
@@ -23,10 +26,13 @@ pub struct Fake {
     /// Terms of the entries after the snapshot point.
     pub log: Vec<u64>,
     pub observed: Observed,
+    /// The configuration it reports, and the index of its entry.
+    pub config: Configuration,
+    pub config_index: u64,
 }
 
 impl Fake {
-    /// Node `id`, a follower at term 0 with an empty log.
+    /// Node `id`, a follower at term 0 with an empty log, alone in its configuration.
     pub fn new(id: u32) -> Fake {
         Fake {
             node: NodeId(id),
@@ -38,7 +44,15 @@ impl Fake {
             snapshot: (0, 0),
             log: Vec::new(),
             observed: Observed::default(),
+            config: Configuration::voters(NodeSet::of([NodeId(id)])),
+            config_index: 0,
         }
+    }
+
+    /// The same node with every one of `peers` servers a voter of its configuration.
+    pub fn in_cluster(mut self, peers: usize) -> Fake {
+        self.config = Configuration::all(peers);
+        self
     }
 
     /// The same node leading `term`.
@@ -66,8 +80,8 @@ impl Fake {
                 term: Term(self.snapshot.1),
             }),
             last_index: LogIndex(self.snapshot.0 + self.log.len() as u64),
-            config: raft_contract::Configuration::all(3),
-            config_index: LogIndex(0),
+            config: self.config,
+            config_index: LogIndex(self.config_index),
         }
     }
 

@@ -9,12 +9,13 @@ use std::fmt;
 pub enum Property {
     /// At most one leader per term.
     ElectionSafety,
-    /// A leader was granted votes for its term by a majority, itself included.
+    /// A leader was granted votes for its term by a quorum of its configuration, itself
+    /// included if it votes.
     VoteQuorum,
     /// A leader never overwrites or deletes entries in its term.
     LeaderAppendOnly,
     /// Figure 2: a leader moves its commit index only to an entry of its own term that
-    /// a majority acknowledged in that term.
+    /// a quorum of its configuration acknowledged in that term.
     CommitRule,
     /// Two logs with an entry of the same index and term agree on every entry up to it.
     LogMatching,
@@ -36,6 +37,12 @@ pub enum Property {
     TermRule,
     /// Leases under which leaders served reads never overlap across terms (true time).
     LeaseSafety,
+    /// Membership changes (thesis chapter 4): configurations name the cluster's servers
+    /// and come from entries held; one change at a time, none before the leader's term
+    /// commits; configurations take effect when the implementation says; no candidate or
+    /// leader moves, within a term, to a configuration whose quorums miss its previous
+    /// one's.
+    ConfigurationSafety,
 }
 
 impl Property {
@@ -54,6 +61,7 @@ impl Property {
             Property::AcknowledgedEntries => "Acknowledged Entries",
             Property::TermRule => "Term Rule",
             Property::LeaseSafety => "Lease Safety",
+            Property::ConfigurationSafety => "Configuration Safety",
         }
     }
 }
