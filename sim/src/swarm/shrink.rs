@@ -303,6 +303,29 @@ mod tests {
     }
 
     #[test]
+    fn shrink_membership_drops_the_changes_the_failure_does_not_need_and_keeps_its_slots() {
+        let plan = (0..)
+            .map(|seed| Plan::generate(Workload::Membership, "ours", raft::config::KNOBS, seed))
+            .find(|p| p.changes.len() >= 4)
+            .expect("a plan with 4 changes");
+        let needed = plan.changes[plan.changes.len() / 2];
+        let mut fails = |p: &Plan| {
+            let has = p.changes.contains(&needed);
+            has.then(|| "no progress: the change at the middle".to_string())
+        };
+        let reason = fails(&plan).expect("fails");
+        let shrunk = shrink(plan.clone(), reason, 1_000, &mut fails);
+        assert_eq!(shrunk.plan.changes, vec![needed]);
+        assert!(shrunk.plan.faults.is_empty(), "{:?}", shrunk.plan.faults);
+        assert_eq!(
+            (shrunk.plan.profile.servers, shrunk.plan.profile.members),
+            (plan.profile.servers, plan.profile.members),
+            "a membership run keeps its slots"
+        );
+        assert!(shrunk.plan.validate().is_ok());
+    }
+
+    #[test]
     fn shrink_keeps_only_what_the_failure_needs() {
         let mut plan = Plan::generate(Workload::Raft, "ours", raft::config::KNOBS, 7);
         plan.profile.servers = 7;
