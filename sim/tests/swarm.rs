@@ -28,6 +28,10 @@ fn kind(f: &Fault) -> &'static str {
     }
 }
 
+/// The workloads of every implementation: the membership workload is listed only for
+/// those that declare membership changes (tested apart below).
+const EVERY_IMPLEMENTATION: [Workload; 3] = [Workload::Raft, Workload::Kv, Workload::Shardkv];
+
 fn config(seed: u64) -> RunConfig {
     RunConfig {
         seed,
@@ -118,14 +122,14 @@ fn swarm_shardkv_every_fault_kind_runs_deterministically_and_passes() {
 #[cfg(feature = "openraft")]
 #[test]
 fn swarm_openraft_every_fault_kind_runs_deterministically_and_passes() {
-    for workload in Workload::ALL {
+    for workload in EVERY_IMPLEMENTATION {
         every_kind_deterministic_and_passing(workload, "openraft");
     }
 }
 
 #[test]
 fn swarm_plan_survives_its_schedule_file_and_replays_its_seed() {
-    for workload in Workload::ALL {
+    for workload in EVERY_IMPLEMENTATION {
         let plan = Plan::generate(workload, "ours", raft::config::KNOBS, 11);
         let text = plan.to_json();
         assert_eq!(Plan::from_json(&text).as_ref(), Ok(&plan));
@@ -220,6 +224,7 @@ fn workload_quorum_loss_plan(workload: Workload, seed: u64, cut_off: usize) -> P
         Workload::Raft => (3, 200),
         Workload::Kv => (3, 2),
         Workload::Shardkv => (p.servers, 2),
+        Workload::Membership => (p.servers, 2),
     };
     (p.keys, p.maxraftstate) = match workload {
         Workload::Kv => (1, None),
@@ -541,4 +546,236 @@ fn swarm_kv_seed_168_stalls_its_majority_without_check_quorum_only() {
         let run = with(set);
         assert!(run.passed(), "{set:?}: {:?}", run.failure);
     }
+}
+
+/// The membership workload is a swarm scenario exactly where the implementation lists
+/// the membership scenarios (both follow `RaftFamily::MEMBERSHIP`).
+#[test]
+fn swarm_membership_listed_exactly_with_the_membership_part() {
+    use sim::scenario::Part;
+    for registered in sim::registry::implementations() {
+        let all = registered.scenarios();
+        let swarm = all.iter().any(|s| s.name == "SwarmMembership");
+        let part = all.iter().any(|s| s.part == Part::Membership);
+        assert_eq!(swarm, part, "{}", registered.name);
+    }
+    let ours = implementation("ours").unwrap_or_else(|e| panic!("{e}"));
+    let listed = ours.scenarios().iter().any(|s| s.name == "SwarmMembership");
+    let declared = <raft::Family as raft_contract::RaftFamily>::MEMBERSHIP.is_some();
+    assert_eq!(listed, declared, "ours");
+}
+
+/// Our Raft declares membership changes, so `SwarmMembership` is one of its scenarios
+/// (fails until membership lands in our Raft).
+#[test]
+fn swarm_membership_listed_for_our_raft() {
+    let ours = implementation("ours").unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = ours.scenarios().iter().map(|s| s.name).collect();
+    assert!(names.contains(&"SwarmMembership"), "{names:?}");
+}
+
+/// A membership plan names its initial voters, holds spare slots and changes, and
+/// survives its schedule file; the other workloads' plans and files hold neither field.
+#[test]
+fn swarm_membership_plan_has_members_spares_and_changes_others_neither() {
+    let mut sizes = BTreeSet::new();
+    for seed in 0..50 {
+        let plan = Plan::generate(Workload::Membership, "ours", raft::config::KNOBS, seed);
+        let members = plan
+            .profile
+            .members
+            .expect("a membership plan names its voters");
+        assert!(members == 3 || members == 5, "seed {seed}: {members}");
+        assert_eq!(plan.profile.servers, members + 2, "seed {seed}");
+        assert!(!plan.changes.is_empty(), "seed {seed}: no change");
+        let text = plan.to_json();
+        assert!(text.contains("\"changes\"") && text.contains("\"members\""));
+        assert_eq!(Plan::from_json(&text).as_ref(), Ok(&plan), "seed {seed}");
+        assert!(
+            plan.summary().contains(&format!(" members={members} ")),
+            "{}",
+            plan.summary()
+        );
+        sizes.insert(members);
+        for workload in EVERY_IMPLEMENTATION {
+            let other = Plan::generate(workload, "ours", raft::config::KNOBS, seed);
+            let text = other.to_json();
+            assert!(other.changes.is_empty() && other.profile.members.is_none());
+            assert!(!text.contains("\"changes\"") && !text.contains("\"members\""));
+        }
+    }
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    let plan = Plan::generate(Workload::Membership, "ours", raft::config::KNOBS, 1);
+    let cases = [
+        (
+            plan.to_json()
+                .replacen("\"members\": ", "\"members\": 7, \"x\": ", 1),
+            "profile.members is 7; allowed: 3 to 5",
+        ),
+        (
+            Plan::generate(Workload::Kv, "ours", raft::config::KNOBS, 1)
+                .to_json()
+                .replacen("\"servers\": ", "\"members\": 3, \"servers\": ", 1),
+            "profile.members is set",
+        ),
+    ];
+    for (text, why) in cases {
+        match Plan::from_json(&text) {
+            Err(e) => assert!(e.to_string().contains(why), "{why}: {e}"),
+            Ok(_) => panic!("accepted: {why}"),
+        }
+    }
+}
+
+/// A membership plan's schedule file replays the run of its seed on every
+/// implementation that lists the workload, and some does (fails until membership lands
+/// in our Raft).
+#[test]
+fn swarm_membership_schedule_replays_its_seed() {
+    use sim::scenario::Part;
+    let with: Vec<_> = sim::registry::implementations()
+        .into_iter()
+        .filter(|r| r.scenarios().iter().any(|s| s.part == Part::Membership))
+        .collect();
+    assert!(
+        !with.is_empty(),
+        "no implementation declares membership changes"
+    );
+    for registered in with {
+        let all = registered.scenarios();
+        let scenario = find(&all, "SwarmMembership").unwrap_or_else(|e| panic!("{e}"));
+        let (name, options, knobs) = (registered.name, registered.options, registered.knobs);
+        let plan = Plan::generate_for(Workload::Membership, name, options, knobs, 3);
+        let scheduled = RunConfig {
+            schedule: Some(Arc::new(Schedule {
+                path: "m.json".into(),
+                json: plan.to_json(),
+            })),
+            ..config(3)
+        };
+        let by_file = run(&scenario, &scheduled);
+        let by_seed = run(&scenario, &config(3));
+        assert!(by_file
+            .failure
+            .as_deref()
+            .is_none_or(|f| !f.starts_with("unusable")));
+        assert_eq!(
+            by_file.trace_hash, by_seed.trace_hash,
+            "{}",
+            registered.name
+        );
+    }
+}
+
+/// The metric `name` of an outcome, 0 when it is missing.
+fn metric(outcome: &sim::outcome::Outcome, name: &str) -> f64 {
+    outcome
+        .metrics
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or(0.0, |(_, v)| *v)
+}
+
+/// SwarmMembership on implementation `raft`, seeds `0..seeds`: each run twice with one
+/// trace hash, each passing (history linearizable, liveness after the faults) unless
+/// `seeds/findings/` lists it, and the leaders accept changes: most passing runs report
+/// accepted changes (a short fault phase full of faults may have no leader at any of
+/// its few change times), every one ends on 3 to 5 voters, and both sizes of cluster
+/// run. Returns the accepted changes of each passing run.
+fn membership_runs(raft: &str, seeds: u64) -> Vec<f64> {
+    let registered = implementation(raft).unwrap_or_else(|e| panic!("{e}"));
+    let all = registered.scenarios();
+    let scenario = find(&all, "SwarmMembership").unwrap_or_else(|e| panic!("{e}"));
+    let mut sizes = BTreeSet::new();
+    let mut accepted = Vec::new();
+    for seed in 0..seeds {
+        let plan = Plan::generate(Workload::Membership, raft, registered.knobs, seed);
+        let a = run(&scenario, &config(seed));
+        let b = run(&scenario, &config(seed));
+        assert_eq!(
+            (a.trace_hash, a.events),
+            (b.trace_hash, b.events),
+            "{raft} seed {seed} is not deterministic: {}",
+            a.replay_command()
+        );
+        if let Some(note) = common::finding(raft, scenario.name, seed) {
+            assert!(
+                !a.passed(),
+                "{raft} seed {seed} passes, but seeds/findings/ lists it ({note})"
+            );
+            continue;
+        }
+        assert!(a.passed(), "{raft} seed {seed}: {:?}", a.failure);
+        let n = metric(&a, "changes_accepted");
+        let voters = metric(&a, "final_voters");
+        assert!(
+            (3.0..=5.0).contains(&voters),
+            "{raft} seed {seed}: {voters} voters"
+        );
+        accepted.push(n);
+        sizes.insert(plan.profile.members);
+    }
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    let changing = accepted.iter().filter(|&&n| n > 0.0).count();
+    assert!(
+        2 * changing >= accepted.len() && changing > 0,
+        "{raft}: {changing} of {} runs accepted a change: {accepted:?}",
+        accepted.len()
+    );
+    accepted
+}
+
+/// [`membership_runs`] on our Raft, seeds 0..8 (fails until membership lands in our
+/// Raft).
+#[test]
+fn swarm_membership_runs_deterministically_changes_the_configuration_and_passes() {
+    let accepted = membership_runs("ours", 8);
+    eprintln!("ours: changes accepted, seeds 0..8: {accepted:?}");
+}
+
+/// [`membership_runs`] on raft-rs, seeds 0..8.
+#[cfg(feature = "raft-rs")]
+#[test]
+fn swarm_membership_raft_rs_runs_deterministically_changes_the_configuration_and_passes() {
+    let accepted = membership_runs("raft-rs", 8);
+    eprintln!("raft-rs: changes accepted, seeds 0..8: {accepted:?}");
+}
+
+/// Liveness during faults in the membership workload counts the voters of the
+/// configuration, not the slots: QuorumLoss on the three initial voters (two spare slots
+/// that no change adds, since the plan has none) stalls the two voters that hear the cut
+/// off leader without CheckQuorum, and the failure names those two, not a "majority"
+/// of three of the five slots; shipped, every plan passes (fails until membership lands
+/// in our Raft). The unit tests of `stable_majority` show the count both ways.
+#[test]
+fn swarm_live_during_faults_membership_counts_the_configuration() {
+    // The first seed that draws 3 voters.
+    let seed = (0..)
+        .find(|&s| {
+            let plan = Plan::generate(Workload::Membership, "ours", raft::config::KNOBS, s);
+            plan.profile.members == Some(3)
+        })
+        .expect("a seed draws 3 voters");
+    let mut stalled = 0;
+    for cut_off in 0..3 {
+        let mut plan = workload_quorum_loss_plan(Workload::Membership, seed, cut_off);
+        plan.changes.clear();
+        plan.profile.keys = 1;
+        plan.profile.maxraftstate = None;
+        let shipped = run_plan(&plan, &[]);
+        assert!(shipped.passed(), "cut off {cut_off}: {:?}", shipped.failure);
+        let off = run_plan(&plan, &[("check_quorum", 0)]);
+        let Some(reason) = off.failure.as_deref() else {
+            continue;
+        };
+        let majority: Vec<usize> = (0..3).filter(|&i| i != cut_off).collect();
+        assert!(
+            reason.starts_with(&format!(
+                "no progress during faults: servers {majority:?} were up"
+            )) && reason.contains("no clerk's Get, Put or Append completed"),
+            "cut off {cut_off}: {reason}"
+        );
+        stalled += 1;
+    }
+    assert_eq!(stalled, 1, "exactly the leader's cut stalls the voters");
 }

@@ -2,7 +2,7 @@
 //! the same way, writes it as a schedule file, and prints the sizes before and after and
 //! the command that replays it (`raftsim run --schedule FILE`).
 //!
-//! The run to shrink is a swarm seed (`--seed N [--workload raft|kv|shardkv] [--raft NAME]`), a
+//! The run to shrink is a swarm seed (`--seed N [--workload raft|kv|shardkv|membership] [--raft NAME]`), a
 //! schedule file (`--schedule FILE [--raft NAME]`), or a failure's artifact folder (its
 //! `schedule.json` when the run followed one, else the seed its `failure.txt` names).
 //! `--raft` picks the implementation in each case; `--workload` goes with `--seed` only

@@ -1,6 +1,7 @@
 //! `raftsim swarm`: swarm runs over a range of seeds. Each seed draws its own fault
 //! profile (see [`crate::swarm`]); the runs are the implementation's `SwarmRaft`,
-//! `SwarmKv` and `SwarmShardKv` scenarios, run and reported as `sweep` runs and reports them, with each
+//! `SwarmKv` and `SwarmShardKv` scenarios (and `SwarmMembership` where it declares
+//! membership changes), run and reported as `sweep` runs and reports them, with each
 //! failure's profile beside its replay command and in its `--json` line.
 
 use crate::cli::batch::header::{self, Header, SweepCommand};
@@ -27,6 +28,9 @@ pub enum WorkloadArg {
     Kv,
     /// The sharded KV service under joins, leaves and moves, the history checked.
     Shardkv,
+    /// Clerks on a few keys while a leader adds, promotes and removes servers, the
+    /// history checked (implementations with membership changes only).
+    Membership,
 }
 
 impl WorkloadArg {
@@ -36,6 +40,7 @@ impl WorkloadArg {
             WorkloadArg::Raft => Workload::Raft,
             WorkloadArg::Kv => Workload::Kv,
             WorkloadArg::Shardkv => Workload::Shardkv,
+            WorkloadArg::Membership => Workload::Membership,
         }
     }
 }
@@ -46,7 +51,7 @@ pub struct SwarmArgs {
     /// Seeds, half-open (`0..1000`), `A..=B` or one seed N [default: 0..100].
     #[arg(long, value_name = "A..B", allow_hyphen_values = true)]
     pub seeds: Option<String>,
-    /// The workload [default: all three].
+    /// The workload [default: every workload the implementation has].
     #[arg(long, value_enum)]
     pub workload: Option<WorkloadArg>,
     /// Run only the I-th (0-based) of N disjoint slices of the runs.

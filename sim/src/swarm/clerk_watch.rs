@@ -18,10 +18,15 @@
 //! completed since the latest of the window's opening, the last completion, and the
 //! moment an operation began while none was waiting ([`Served::since`]). So the watch
 //! sends nothing: a run that checks it has the trace of the same run without it.
+//!
+//! In the membership workload the servers are every slot of the cluster and the
+//! configuration changes under the watch: a window's set must then be a quorum of the
+//! configuration each of its members uses ([`Counting::Configurations`], see
+//! [`super::stable_majority`]), not a majority of the slots.
 
 use super::live_watch::{stall_text, Sampler, WINDOW_BOUND};
 use super::schedule::Plan;
-use super::stable_majority::{StableMajority, Topology, Window};
+use super::stable_majority::{Counting, StableMajority, Topology, Window};
 use crate::engine::{Duration, Instant, NodeId};
 use crate::outcome::Failure;
 use crate::tester::{Suite, Task, Tester, Wake};
@@ -104,6 +109,9 @@ pub struct Cluster {
     pub servers: Vec<usize>,
     /// The clerks whose operations [`Served`] counts.
     pub clients: Vec<NodeId>,
+    /// How its servers count toward a majority: all voters, or by the configurations
+    /// they use (the membership workload).
+    pub counting: Counting,
 }
 
 /// The watch: a task for the fault phase, spawned after the fault driver so that at an
@@ -114,6 +122,7 @@ pub struct ClerkWatch {
     servers: Vec<usize>,
     ids: Vec<NodeId>,
     clients: Vec<NodeId>,
+    counting: Counting,
     served: Rc<Served>,
     stop: Rc<Cell<bool>>,
     tracker: StableMajority,
@@ -141,15 +150,20 @@ impl ClerkWatch {
             watched,
             servers,
             clients,
+            counting,
         } = cluster;
         assert!(!servers.is_empty(), "{watched:?}: a cluster of no servers");
         assert!(!clients.is_empty(), "{watched:?}: no clerk to serve");
         ClerkWatch {
             watched,
             ids: servers.iter().map(|&i| t.server_id(i)).collect(),
-            tracker: StableMajority::new(servers.len()),
+            tracker: match counting {
+                Counting::AllVoters => StableMajority::new(servers.len()),
+                Counting::Configurations => StableMajority::by_configuration(servers.len()),
+            },
             servers,
             clients,
+            counting,
             served: served.clone(),
             stop: stop.clone(),
             sampler: Sampler::new(plan),
@@ -188,7 +202,7 @@ impl<S: Suite> Task<Tester<S>> for ClerkWatch {
             return Ok(Wake::Done);
         }
         let now = t.now();
-        let topology = Topology::of_cluster(t, &self.ids, Some(&self.clients));
+        let topology = Topology::of_cluster(t, &self.ids, Some(&self.clients), self.counting);
         self.tracker.observe(now, &topology);
         if let Some(window) = self.tracker.longest() {
             self.longest.set(self.longest.get().max(now - window.since));

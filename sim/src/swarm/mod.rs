@@ -12,19 +12,27 @@
 //! - [`driver`]: the task that carries out a schedule on any tester; [`phases`]: the
 //!   fault phase and the liveness phase every workload shares; [`clerk`]: the kv and
 //!   shardkv workloads' clerk;
-//! - [`run`]: a swarm run, with the raft and kv workloads; [`sharded`]: the shardkv
-//!   workload;
+//! - [`run`]: a swarm run, with the raft, kv and membership workloads; [`sharded`]: the
+//!   shardkv workload;
+//! - [`change_schedule`]: the membership workload's configuration changes in the plan
+//!   (when, and which of the changes possible then); [`change_driver`]: the task that
+//!   proposes them at the leader, every 0.3-1.5 s of the fault phase, keeping 3 to 5
+//!   voters;
 //! - [`stable_majority`]: the windows during which a majority is up and linked both
 //!   ways; [`live_watch`]: the property that such a window makes progress during the
 //!   fault phase (in the runs whose profile says `live-during-faults`), in the raft
-//!   workload; [`clerk_watch`]: the same for the clerks of the kv workload and of the
-//!   shardkv workload's controller;
+//!   workload; [`clerk_watch`]: the same for the clerks of the kv and membership
+//!   workloads and of the shardkv workload's controller (in the membership workload a
+//!   window's servers must be a quorum of the configurations they use);
 //! - [`shrink`]: reducing a failing plan while the same property still fails.
 //!
 //! Swarm runs are scenarios (`SwarmRaft`, `SwarmKv`, `SwarmShardKv`, part `swarm`) of every
-//! implementation, so `raftsim swarm`, sweeps, replays, artifacts and the determinism
-//! check treat them like any other run.
+//! implementation, and `SwarmMembership` of those that declare `RaftFamily::MEMBERSHIP`,
+//! so `raftsim swarm`, sweeps, replays, artifacts and the determinism check treat them
+//! like any other run.
 
+pub mod change_driver;
+pub mod change_schedule;
 pub mod clerk;
 pub mod clerk_watch;
 pub mod driver;
@@ -53,6 +61,7 @@ pub fn scenario_name(workload: Workload) -> &'static str {
         Workload::Raft => "SwarmRaft",
         Workload::Kv => "SwarmKv",
         Workload::Shardkv => "SwarmShardKv",
+        Workload::Membership => "SwarmMembership",
     }
 }
 
@@ -88,6 +97,10 @@ fn run_workload<I: Implementation>(workload: Workload, config: &RunConfig) -> Ou
     // So does the read mode asked for (a schedule keeps its own otherwise).
     if config.reads != ReadMode::Log {
         plan.profile.reads = config.reads;
+    }
+    if plan.profile.workload == Workload::Membership && I::MEMBERSHIP.is_none() {
+        let why = format!("{} declares no membership changes", I::NAME);
+        return refused(name, config, &why);
     }
     if !I::READS.contains(&plan.profile.reads) {
         let why = format!("{} does not read by {}", I::NAME, plan.profile.reads);
@@ -126,10 +139,14 @@ fn run_shardkv<I: Implementation>(config: &RunConfig) -> Outcome {
     run_workload::<I>(Workload::Shardkv, config)
 }
 
-/// The swarm scenarios of implementation `I`: the raft workload, and the kv workload
-/// where the implementation can carry the KV service.
+fn run_membership<I: Implementation>(config: &RunConfig) -> Outcome {
+    run_workload::<I>(Workload::Membership, config)
+}
+
+/// The swarm scenarios of implementation `I`: the raft, kv and shardkv workloads, and
+/// the membership workload where the implementation declares membership changes.
 pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
-    vec![
+    let mut all = vec![
         Scenario {
             name: scenario_name(Workload::Raft),
             part: Part::Swarm,
@@ -151,5 +168,15 @@ pub fn scenarios<I: Implementation>() -> Vec<Scenario> {
             description: "the controller and 3 groups under random faults while groups join, leave and get shards moved (history checked), then liveness",
             run: run_shardkv::<I>,
         },
-    ]
+    ];
+    if I::MEMBERSHIP.is_some() {
+        all.push(Scenario {
+            name: scenario_name(Workload::Membership),
+            part: Part::Swarm,
+            implementation: I::NAME,
+            description: "the kv workload while a leader adds, promotes and removes servers every 0.3-1.5 s (3 to 5 voters), under random faults (history checked), then liveness",
+            run: run_membership::<I>,
+        });
+    }
+    all
 }

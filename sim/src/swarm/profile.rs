@@ -23,14 +23,28 @@ pub enum Workload {
     /// The sharded KV service: a controller and three groups of three, joins, leaves
     /// and moves while clerks work on a key of every shard; the history is checked.
     Shardkv,
+    /// The kv workload while the cluster's configuration changes every 0.3-1.5 s
+    /// (servers added as learners, promoted, removed; see [`super::change_driver`]),
+    /// on 3 or 5 initial voters and [`SPARE_SLOTS`] slots that boot empty. Listed only
+    /// for implementations with `RaftFamily::MEMBERSHIP`.
+    Membership,
 }
 
 /// The Raft servers of a shardkv swarm run: the controller's 3, then 3 groups of 3.
 pub const SHARDKV_SERVERS: usize = 12;
 
+/// The slots of a membership swarm run beyond its initial voters: servers that boot
+/// with no configuration and join when a leader adds them.
+pub const SPARE_SLOTS: usize = 2;
+
 impl Workload {
     /// Every workload, in the order `raftsim swarm` runs them.
-    pub const ALL: [Workload; 3] = [Workload::Raft, Workload::Kv, Workload::Shardkv];
+    pub const ALL: [Workload; 4] = [
+        Workload::Raft,
+        Workload::Kv,
+        Workload::Shardkv,
+        Workload::Membership,
+    ];
 
     /// The name `--workload` takes.
     pub fn name(self) -> &'static str {
@@ -38,6 +52,7 @@ impl Workload {
             Workload::Raft => "raft",
             Workload::Kv => "kv",
             Workload::Shardkv => "shardkv",
+            Workload::Membership => "membership",
         }
     }
 }
@@ -78,8 +93,14 @@ pub struct FaultMix {
 pub struct Profile {
     /// Raft or KV work.
     pub workload: Workload,
-    /// Number of servers: 3, 5 or 7.
+    /// Number of servers: 3, 5 or 7 (12 in the shardkv workload; in the membership
+    /// workload, every slot: the initial voters and [`SPARE_SLOTS`]).
     pub servers: usize,
+    /// Membership workload: how many of the servers are voters from the start (the
+    /// first ones, 3 or 5); the others boot empty. `None` in the other workloads (every
+    /// server a voter), and left out of their schedule files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<usize>,
     /// Probability that the network loses a message (requests and replies alike).
     pub loss: f64,
     /// Probability that a delivered message is delivered twice.
@@ -304,6 +325,7 @@ impl Profile {
         let mut profile = Profile {
             workload,
             servers: pick(rng, &[3, 5, 7]),
+            members: None,
             loss: pick(rng, &[0.0, 0.0, 0.01, 0.05, 0.1, 0.2]),
             duplicate: pick(rng, &[0.0, 0.0, 0.01, 0.05, 0.2]),
             delay_ms_max: pick(rng, &[0, 5, 26, 100]),
@@ -334,6 +356,13 @@ impl Profile {
         if workload == Workload::Shardkv {
             profile.servers = SHARDKV_SERVERS;
             profile.keys = 10;
+        }
+        if workload == Workload::Membership {
+            // The kv draw, fitted to the 3 to 5 voters the changes keep (7 becomes 5),
+            // plus the spare slots; no draw moves.
+            let members = profile.servers.min(5);
+            profile.members = Some(members);
+            profile.servers = members + SPARE_SLOTS;
         }
         profile
     }
@@ -389,10 +418,15 @@ impl Profile {
             ReadMode::Log => String::new(),
             mode => format!(" reads={mode}"),
         };
+        let members = match self.members {
+            Some(m) => format!(" members={m}"),
+            None => String::new(),
+        };
         format!(
-            "{} servers={} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}{}",
+            "{} servers={}{} loss={} dup={} delay<={}ms{}{} span={}s faults={} [{}]{}{}{}",
             self.workload.name(),
             self.servers,
+            members,
             self.loss,
             self.duplicate,
             self.delay_ms_max,

@@ -1,7 +1,9 @@
 //! A swarm run: the schedule's faults and a workload for the fault phase, then the
-//! liveness phase (see [`super::phases`]): the raft and kv workloads here, the shardkv
-//! workload in [`super::sharded`].
+//! liveness phase (see [`super::phases`]): the raft, kv and membership workloads here
+//! (the membership workload is the kv workload with [`super::change_driver`] changing
+//! the configuration), the shardkv workload in [`super::sharded`].
 
+use super::change_driver::{ChangeDriver, ChangeTally};
 use super::clerk::Clerk;
 use super::clerk_watch::{ClerkWatch, Cluster, Served, Watched};
 use super::live_watch::LiveWatch;
@@ -10,6 +12,7 @@ use super::phases::{
 };
 use super::profile::Workload;
 use super::schedule::Plan;
+use super::stable_majority::Counting;
 use crate::cluster::Cmd;
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
@@ -53,13 +56,13 @@ pub fn execute<I: Implementation>(name: &str, plan: &Plan, config: &RunConfig) -
                 raft_body(t, plan)
             })
         }
-        Workload::Kv => {
+        Workload::Kv | Workload::Membership => {
             let setup = KvSetup {
                 servers: plan.profile.servers,
                 unreliable: false,
                 maxraftstate: plan.profile.maxraftstate,
                 check_history: true,
-                members: None,
+                members: plan.profile.members,
             };
             crate::tester::run(id, config, knobs, setup, |t: &mut KvTester<I>| {
                 kv_body(t, plan)
@@ -137,6 +140,51 @@ fn raft_body<I: Implementation>(t: &mut RaftTester<I>, plan: &Plan) -> Verdict {
     }
 }
 
+/// The change driver's tally, which the workload reads once the fault phase ends.
+type SharedTally = Rc<RefCell<ChangeTally>>;
+
+/// Starts the membership workload's changes (on a membership plan), after the fault
+/// driver: how the clerk watch then counts majorities, and the changes' tally.
+///
+/// # Errors
+/// A membership plan on an implementation without the capability.
+fn start_changes<I: Implementation>(
+    t: &mut KvTester<I>,
+    plan: &Plan,
+    stop: &Rc<Cell<bool>>,
+) -> Result<(Counting, Option<SharedTally>), Failure> {
+    if plan.profile.workload != Workload::Membership {
+        return Ok((Counting::AllVoters, None));
+    }
+    let Some(membership) = I::MEMBERSHIP else {
+        return Err(Failure(format!(
+            "internal error: a membership plan on {}, which declares no membership changes",
+            I::NAME
+        )));
+    };
+    let members = plan.profile.members.unwrap_or(plan.profile.servers);
+    let tally = Rc::new(RefCell::new(ChangeTally::default()));
+    let changes = plan.changes.clone();
+    t.spawn(ChangeDriver::new(
+        changes, members, membership, stop, &tally,
+    ));
+    Ok((Counting::Configurations, Some(tally)))
+}
+
+/// The membership workload's last metric: the voters of the configuration the leader
+/// of the highest term uses once the service answered after the faults
+/// (`final_voters`; the changes keep 3 to 5).
+fn push_final_voters<I: Implementation>(t: &mut KvTester<I>) {
+    let leader = (0..t.n())
+        .filter_map(|i| t.server_status(i))
+        .filter(|s| s.role == raft_contract::Role::Leader)
+        .max_by_key(|s| s.term);
+    if let Some(status) = leader {
+        let voters = status.config.voters.len() as f64;
+        t.metrics.push(("final_voters".into(), voters));
+    }
+}
+
 fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     let stop = Rc::new(Cell::new(false));
     let clients = plan.profile.clients.max(1) as usize;
@@ -156,14 +204,16 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
         })
         .collect();
     start_faults(t, plan, &stop);
-    // Spawned after the driver, so that at an instant both wake the watch sees what
-    // the driver did.
+    let (counting, tally) = start_changes(t, plan, &stop)?;
+    // Spawned after the drivers, so that at an instant both wake the watch sees what
+    // the drivers did.
     let longest = Rc::new(Cell::new(Duration::ZERO));
     if plan.profile.live_during_faults {
         let cluster = Cluster {
             watched: Watched::KvService,
             servers: all.clone(),
             clients: clerks,
+            counting,
         };
         let watch = ClerkWatch::new(t, plan, cluster, &served, &stop, &longest);
         t.spawn(watch);
@@ -171,6 +221,10 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     t.sleep(Duration::from_millis(plan.profile.span_ms))?;
     stop_faults(t, &stop)?;
     push_longest(t, plan, &longest);
+    // Recorded before the liveness phase's verdict, so a failing run reports them too.
+    if let Some(tally) = &tally {
+        t.metrics.extend(tally.borrow().metrics());
+    }
     let deadline = t.now() + LIVENESS_BOUND;
     let finished = t.run_until(deadline, |_| done.borrow().iter().all(|d| *d))?;
     if !finished {
@@ -182,5 +236,9 @@ fn kv_body<I: Implementation>(t: &mut KvTester<I>, plan: &Plan) -> Verdict {
     }
     // A fresh clerk reads every key: the service answers after the faults.
     let reader = t.make_client(&all);
-    read_every_key(t, reader, &keys)
+    read_every_key(t, reader, &keys)?;
+    if tally.is_some() {
+        push_final_voters(t);
+    }
+    Ok(())
 }

@@ -2,9 +2,10 @@
 //! times. Generated from the seed, or read from a schedule file that `raftsim shrink`
 //! wrote; either way the run it describes is exactly reproducible.
 
+use super::change_schedule::{draw_changes, validate_changes, ScheduledChange};
 use super::profile::{
     draw_clocks, draw_deaf_leader, draw_knobs, draw_live_during_faults, plan_seed, FaultMix,
-    Profile, Workload, SHARDKV_SERVERS,
+    Profile, Workload, SHARDKV_SERVERS, SPARE_SLOTS,
 };
 use super::schedule_error::within;
 pub use super::schedule_error::{ScheduleError, SCHEDULE_FORMAT, SCHEDULE_VERSION};
@@ -290,6 +291,11 @@ pub struct Plan {
     /// in a third of the generated plans ([`draw_clocks`]), none in the others.
     #[serde(default)]
     pub clocks: Vec<ServerClock>,
+    /// The membership workload's configuration changes, in time order (see
+    /// [`super::change_schedule`]); none in the other workloads, whose schedule files
+    /// leave the field out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ScheduledChange>,
 }
 
 impl Plan {
@@ -321,6 +327,7 @@ impl Plan {
         profile.live_during_faults = draw_live_during_faults(&profile, seed);
         let clocks = draw_clocks(&profile, seed);
         let faults = draw_faults(&profile, &mut rng);
+        let changes = draw_changes(&profile, seed);
         Plan {
             format: SCHEDULE_FORMAT.to_string(),
             version: SCHEDULE_VERSION,
@@ -330,6 +337,7 @@ impl Plan {
             faults,
             budget: BudgetBounds::default(),
             clocks,
+            changes,
         }
     }
 
@@ -440,7 +448,7 @@ impl Plan {
             last = s.at_ms;
             s.fault.validate(&field("fault"), self.profile.servers)?;
         }
-        Ok(())
+        validate_changes(&self.changes, self.profile.workload, span)
     }
 
     /// Checks the profile's knobs against those of the implementation that runs the
@@ -486,6 +494,42 @@ impl Plan {
         Ok(())
     }
 
+    /// [`Plan::validate`] for `profile.members`: in the membership workload 3 to 5
+    /// initial voters and [`SPARE_SLOTS`] more servers; in the others, none.
+    fn validate_members(&self) -> Result<(), ScheduleError> {
+        let p = &self.profile;
+        match (p.workload, p.members) {
+            (Workload::Membership, Some(m)) => {
+                within(
+                    "profile.members",
+                    m as u64,
+                    3,
+                    5,
+                    " (the voters changes keep)",
+                )?;
+                if p.servers != m + SPARE_SLOTS {
+                    return Err(ScheduleError::Invalid {
+                        field: "profile.servers".into(),
+                        why: format!(
+                            "is {}; a membership run has profile.members + {SPARE_SLOTS} spare slots",
+                            p.servers
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            (Workload::Membership, None) => Err(ScheduleError::Invalid {
+                field: "profile.members".into(),
+                why: "is missing; a membership run names its initial voters".into(),
+            }),
+            (_, Some(_)) => Err(ScheduleError::Invalid {
+                field: "profile.members".into(),
+                why: "is set; only a membership run has members apart from its servers".into(),
+            }),
+            (_, None) => Ok(()),
+        }
+    }
+
     /// [`Plan::validate`] for the profile.
     fn validate_profile(&self) -> Result<(), ScheduleError> {
         let p = &self.profile;
@@ -505,6 +549,7 @@ impl Plan {
                 ),
             });
         }
+        self.validate_members()?;
         probability("profile.loss", p.loss)?;
         probability("profile.duplicate", p.duplicate)?;
         within(
@@ -535,7 +580,7 @@ impl Plan {
                 limits::COMMAND_EVERY_MS_MAX,
                 " (the raft workload's milliseconds between commands)",
             )?,
-            Workload::Kv | Workload::Shardkv => within(
+            Workload::Kv | Workload::Shardkv | Workload::Membership => within(
                 "profile.clients",
                 p.clients,
                 1,
@@ -565,10 +610,10 @@ impl Plan {
         Ok(())
     }
 
-    /// A measure of the run's size, for shrinking: 10 per fault and per server, plus
-    /// downtimes (1 per 10 ms), trap windows and the fault phase (1 per 100 ms), flaps
-    /// (1 per cycle), and 1 per network fault in use, per knob off its default, per
-    /// server clock and per jump of one.
+    /// A measure of the run's size, for shrinking: 10 per fault, per configuration
+    /// change and per server, plus downtimes (1 per 10 ms), trap windows and the fault
+    /// phase (1 per 100 ms), flaps (1 per cycle), and 1 per network fault in use, per
+    /// knob off its default, per server clock and per jump of one.
     pub fn size(&self) -> u64 {
         let weight: u64 = self.faults.iter().map(|s| s.fault.weight()).sum();
         let p = &self.profile;
@@ -583,7 +628,8 @@ impl Plan {
         let plain = network.iter().filter(|&&faulty| faulty).count() as u64;
         let knobs = p.knobs.iter().count() as u64;
         let clocks: u64 = self.clocks.iter().map(|c| 1 + c.jumps.len() as u64).sum();
-        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs + clocks
+        let changes = 10 * self.changes.len() as u64;
+        weight + p.servers as u64 * 10 + p.span_ms / 100 + plain + knobs + clocks + changes
     }
 }
 

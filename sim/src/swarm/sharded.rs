@@ -10,6 +10,7 @@ use super::phases::{
     no_progress, push_longest, read_every_key, start_faults, stop_faults, LIVENESS_BOUND,
 };
 use super::schedule::Plan;
+use super::stable_majority::Counting;
 use crate::engine::{Duration, NodeId};
 use crate::implementation::Implementation;
 use crate::outcome::{Failure, Verdict};
@@ -147,6 +148,7 @@ pub fn body<I: Implementation>(t: &mut ShardTester<I>, plan: &Plan) -> Verdict {
             watched: Watched::ShardController,
             servers,
             clients: vec![t.admin(0)],
+            counting: Counting::AllVoters,
         };
         let watch = ClerkWatch::new(t, plan, cluster, &served, &stop, &longest);
         t.spawn(watch);

@@ -8,7 +8,10 @@
 //! plainer network (no loss, duplication, delay or long reordering), a shorter trap
 //! window, fewer servers the deaf leader does not reach, each knob back to the
 //! implementation's default, each server's clock back to true time or without its
-//! jumps.
+//! jumps. A membership run's configuration changes shrink like faults: the first half
+//! kept, or one dropped (each keeps its time and number, see
+//! [`super::change_schedule`]); its servers do not (the initial voters and the spare
+//! slots are its topology).
 
 use super::profile::Workload;
 use super::schedule::{Fault, Plan};
@@ -103,6 +106,16 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
             p.profile.span_ms /= 2;
             let span = p.profile.span_ms;
             p.faults.retain(|s| s.at_ms < span);
+            p.changes.retain(|c| c.at_ms < span);
+        }));
+    }
+    let n_changes = plan.changes.len();
+    if n_changes > 1 {
+        out.push(with(&|p| p.changes.truncate(n_changes / 2)));
+    }
+    for k in (0..n_changes).rev() {
+        out.push(with(&|p| {
+            p.changes.remove(k);
         }));
     }
     for k in (0..n_faults).rev() {
@@ -110,8 +123,12 @@ pub fn candidates(plan: &Plan) -> Vec<Plan> {
             p.faults.remove(k);
         }));
     }
-    // A shardkv run's topology is fixed.
-    if plan.profile.servers > 3 && plan.profile.workload != Workload::Shardkv {
+    // A shardkv or membership run's topology is fixed.
+    let fixed = matches!(
+        plan.profile.workload,
+        Workload::Shardkv | Workload::Membership
+    );
+    if plan.profile.servers > 3 && !fixed {
         out.push(with(&|p| fewer_servers(p, p.profile.servers - 2)));
     }
     for k in 0..n_faults {
@@ -283,6 +300,29 @@ mod tests {
             |s| matches!(&s.fault, Fault::Crash { nodes, .. } if nodes.contains(&Target::Node(2))),
         );
         crashes_2.then(|| "safety violation: Durability at event 1 (nodes n2): lost".to_string())
+    }
+
+    #[test]
+    fn shrink_membership_drops_the_changes_the_failure_does_not_need_and_keeps_its_slots() {
+        let plan = (0..)
+            .map(|seed| Plan::generate(Workload::Membership, "ours", raft::config::KNOBS, seed))
+            .find(|p| p.changes.len() >= 4)
+            .expect("a plan with 4 changes");
+        let needed = plan.changes[plan.changes.len() / 2];
+        let mut fails = |p: &Plan| {
+            let has = p.changes.contains(&needed);
+            has.then(|| "no progress: the change at the middle".to_string())
+        };
+        let reason = fails(&plan).expect("fails");
+        let shrunk = shrink(plan.clone(), reason, 1_000, &mut fails);
+        assert_eq!(shrunk.plan.changes, vec![needed]);
+        assert!(shrunk.plan.faults.is_empty(), "{:?}", shrunk.plan.faults);
+        assert_eq!(
+            (shrunk.plan.profile.servers, shrunk.plan.profile.members),
+            (plan.profile.servers, plan.profile.members),
+            "a membership run keeps its slots"
+        );
+        assert!(shrunk.plan.validate().is_ok());
     }
 
     #[test]
