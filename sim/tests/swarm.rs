@@ -516,7 +516,9 @@ fn swarm_live_during_faults_kv_and_shardkv_deterministic_and_unchanged_by_the_wa
 /// The swarm's own faults stall the kv workload without CheckQuorum: SwarmKv seed 168
 /// (three servers) draws a deaf leader, so leader n0 hears no one and reaches n2 only.
 /// Without CheckQuorum it leads on without acknowledgements; n2 hears it and refuses
-/// n1's pre-votes, so the stable majority {1, 2} serves no clerk from 2.235 s on.
+/// n1's pre-votes, so the stable majority {1, 2} serves no clerk from 2.237 s on (2.235
+/// s before our Raft's saved state grew a tag byte per entry for membership changes,
+/// which moves when the KV service snapshots).
 /// Shipped (CheckQuorum on) and with PreVote off as well, the run passes. Found by
 /// `raftsim swarm --workload kv --seeds 0..6000 --set check_quorum=0` (5 failures, the
 /// first this one). Before the swarm drew deaf leaders, seed 3664 was such a run, built
@@ -535,7 +537,7 @@ fn swarm_kv_seed_168_stalls_its_majority_without_check_quorum_only() {
     let reason = off.failure.as_deref().unwrap_or("passed");
     assert!(
         reason.starts_with("no progress during faults: servers [1, 2] were up")
-            && reason.contains("no clerk's Get, Put or Append completed from 2.235428s"),
+            && reason.contains("no clerk's Get, Put or Append completed from 2.236788s"),
         "{reason}"
     );
     for set in [
