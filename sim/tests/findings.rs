@@ -123,3 +123,32 @@ fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
         "{file}"
     );
 }
+
+/// raft-rs's finding 2 as the swarm found and `shrink` reduced it: SwarmMembership seed 9
+/// (`raftsim shrink --raft raft-rs --workload membership --seed 9`), 2 faults shrunk to
+/// none: five membership changes alone leave a removed leader in office, and nothing
+/// completes after the fault phase.
+#[test]
+fn findings_raft_rs_shrunk_membership_schedule_still_stalls() {
+    let file = "raft-rs-removed-leader.json";
+    let path = common::findings_dir().join(file);
+    let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(plan.faults.is_empty(), "{file}: no fault is needed");
+    let raft_rs = registry::implementation("raft-rs").unwrap_or_else(|e| panic!("{e}"));
+    let scenarios = raft_rs.scenarios();
+    let swarm = registry::find(&scenarios, "SwarmMembership").unwrap_or_else(|e| panic!("{e}"));
+    let config = RunConfig {
+        seed: plan.seed,
+        schedule: Some(Arc::new(Schedule {
+            path: path.display().to_string(),
+            json,
+        })),
+        ..RunConfig::default()
+    };
+    let reason = registry::run(&swarm, &config).failure.unwrap_or_default();
+    assert!(
+        reason.starts_with("no progress") && reason.contains("config voters {n0,n1,n4}"),
+        "{file}: {reason}"
+    );
+}
