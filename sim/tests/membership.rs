@@ -107,24 +107,7 @@ fn membership_scenarios_are_deterministic() {
 }
 
 fn same_seed_same_trace<I: Implementation>() {
-    for scenario in sim::scenarios::membership::<I>() {
-        let config = RunConfig {
-            seed: 3,
-            ..RunConfig::default()
-        };
-        let a = sim::registry::run(&scenario, &config);
-        let b = sim::registry::run(&scenario, &config);
-        assert_eq!(a.trace_hash, b.trace_hash, "{}", scenario.name);
-        // A known finding of the implementation (seeds/findings/) must still fail.
-        let known = common::finding(I::NAME, scenario.name, config.seed);
-        assert_eq!(
-            a.passed(),
-            known.is_none(),
-            "{}: {:?}",
-            scenario.name,
-            a.failure
-        );
-    }
+    common::same_seed_same_trace(I::NAME, &sim::scenarios::membership::<I>());
 }
 
 /// The first seed below [`SEEDS_MAX`] whose run fails, with its reason; a run that

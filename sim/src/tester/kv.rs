@@ -48,12 +48,7 @@ pub struct KvSetup {
 impl KvSetup {
     /// The configuration server `i` boots with when its disk is empty.
     pub fn boot_config(&self, i: usize) -> Configuration {
-        let members = self.members.unwrap_or(self.servers);
-        if i < members {
-            Configuration::all(members)
-        } else {
-            Configuration::default()
-        }
+        super::rig::boot_config(self.servers, self.members, i)
     }
 }
 

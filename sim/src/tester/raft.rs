@@ -53,12 +53,7 @@ impl RaftSetup {
     /// The configuration server `i` boots with when its disk is empty: the initial
     /// voters for a first member, the empty configuration for a server added later.
     pub fn boot_config(&self, i: usize) -> Configuration {
-        let members = self.members.unwrap_or(self.servers);
-        if i < members {
-            Configuration::all(members)
-        } else {
-            Configuration::default()
-        }
+        super::rig::boot_config(self.servers, self.members, i)
     }
 }
 

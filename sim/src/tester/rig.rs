@@ -198,3 +198,20 @@ pub trait ClerkSuite: Suite {
     /// Hands `op` to the clerk node `clerk`.
     fn begin_on(clerk: &mut Self::Node, ctx: &mut Context<'_, Self::Node>, op: kvraft::Op);
 }
+
+/// The configuration server `i` of `servers` boots with when its disk is empty, when the
+/// first `members` are the first configuration (`None`: all of them, as in every lab
+/// test): every first member votes, and a server added later starts with the empty
+/// configuration (`Boot::config`).
+pub fn boot_config(
+    servers: usize,
+    members: Option<usize>,
+    i: usize,
+) -> raft_contract::Configuration {
+    let members = members.unwrap_or(servers);
+    if i < members {
+        raft_contract::Configuration::all(members)
+    } else {
+        raft_contract::Configuration::default()
+    }
+}

@@ -144,3 +144,27 @@ macro_rules! scenario_tests {
         )*
     };
 }
+
+/// Runs seed 3 of every scenario of `scenarios` (of implementation `raft`) twice:
+/// both runs must leave one trace hash, and pass unless the run is a known finding of
+/// the implementation (`seeds/findings/`), which must still fail.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn same_seed_same_trace(raft: &str, scenarios: &[Scenario]) {
+    for scenario in scenarios {
+        let config = RunConfig {
+            seed: 3,
+            ..RunConfig::default()
+        };
+        let a = run(scenario, &config);
+        let b = run(scenario, &config);
+        assert_eq!(a.trace_hash, b.trace_hash, "{}", scenario.name);
+        let known = finding(raft, scenario.name, config.seed);
+        assert_eq!(
+            a.passed(),
+            known.is_none(),
+            "{}: {:?}",
+            scenario.name,
+            a.failure
+        );
+    }
+}
