@@ -94,50 +94,15 @@ fn findings_openraft_shrunk_schedules_still_panic_in_debug_builds() {
     }
 }
 
-/// raft-rs's finding 1 as the swarm found and `shrink` reduced it: SwarmKv seed 228 with
-/// lease reads and the shipped configuration (`raftsim shrink --raft raft-rs --workload
-/// kv --seed 228 --knobs shipped --reads lease`), 5 faults shrunk to 3. The schedule
-/// carries its read mode; the run must still end in a stale read.
-#[test]
-fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
-    let file = "raft-rs-lease-stale-read.json";
+/// Runs the shrunk schedule `file` of `seeds/findings/` as swarm scenario `scenario` of
+/// raft-rs: its plan, and the run's failure reason (empty if it passed).
+fn run_raft_rs_schedule(file: &str, scenario: &str) -> (sim::swarm::Plan, String) {
     let path = common::findings_dir().join(file);
     let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
-    assert_eq!(plan.profile.reads, raft_contract::ReadMode::Lease);
     let raft_rs = registry::implementation("raft-rs").unwrap_or_else(|e| panic!("{e}"));
     let scenarios = raft_rs.scenarios();
-    let swarm = registry::find(&scenarios, "SwarmKv").unwrap_or_else(|e| panic!("{e}"));
-    let config = RunConfig {
-        seed: plan.seed,
-        schedule: Some(Arc::new(Schedule {
-            path: path.display().to_string(),
-            json,
-        })),
-        ..RunConfig::default()
-    };
-    let outcome = registry::run(&swarm, &config);
-    assert_eq!(
-        outcome.failure.as_deref(),
-        Some("history is not linearizable"),
-        "{file}"
-    );
-}
-
-/// raft-rs's finding 2 as the swarm found and `shrink` reduced it: SwarmMembership seed 9
-/// (`raftsim shrink --raft raft-rs --workload membership --seed 9`), 2 faults shrunk to
-/// none: five membership changes alone leave a removed leader in office, and nothing
-/// completes after the fault phase.
-#[test]
-fn findings_raft_rs_shrunk_membership_schedule_still_stalls() {
-    let file = "raft-rs-removed-leader.json";
-    let path = common::findings_dir().join(file);
-    let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
-    assert!(plan.faults.is_empty(), "{file}: no fault is needed");
-    let raft_rs = registry::implementation("raft-rs").unwrap_or_else(|e| panic!("{e}"));
-    let scenarios = raft_rs.scenarios();
-    let swarm = registry::find(&scenarios, "SwarmMembership").unwrap_or_else(|e| panic!("{e}"));
+    let swarm = registry::find(&scenarios, scenario).unwrap_or_else(|e| panic!("{e}"));
     let config = RunConfig {
         seed: plan.seed,
         schedule: Some(Arc::new(Schedule {
@@ -147,6 +112,30 @@ fn findings_raft_rs_shrunk_membership_schedule_still_stalls() {
         ..RunConfig::default()
     };
     let reason = registry::run(&swarm, &config).failure.unwrap_or_default();
+    (plan, reason)
+}
+
+/// raft-rs's finding 1 as the swarm found and `shrink` reduced it: SwarmKv seed 228 with
+/// lease reads and the shipped configuration (`raftsim shrink --raft raft-rs --workload
+/// kv --seed 228 --knobs shipped --reads lease`), 5 faults shrunk to 3. The schedule
+/// carries its read mode; the run must still end in a stale read.
+#[test]
+fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
+    let file = "raft-rs-lease-stale-read.json";
+    let (plan, reason) = run_raft_rs_schedule(file, "SwarmKv");
+    assert_eq!(plan.profile.reads, raft_contract::ReadMode::Lease);
+    assert_eq!(reason, "history is not linearizable", "{file}");
+}
+
+/// raft-rs's finding 2 as the swarm found and `shrink` reduced it: SwarmMembership seed 9
+/// (`raftsim shrink --raft raft-rs --workload membership --seed 9`), 2 faults shrunk to
+/// none: five membership changes alone leave a removed leader in office, and nothing
+/// completes after the fault phase.
+#[test]
+fn findings_raft_rs_shrunk_membership_schedule_still_stalls() {
+    let file = "raft-rs-removed-leader.json";
+    let (plan, reason) = run_raft_rs_schedule(file, "SwarmMembership");
+    assert!(plan.faults.is_empty(), "{file}: no fault is needed");
     assert!(
         reason.starts_with("no progress") && reason.contains("config voters {n0,n1,n4}"),
         "{file}: {reason}"
