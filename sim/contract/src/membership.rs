@@ -226,6 +226,57 @@ impl Configuration {
     }
 }
 
+impl Configuration {
+    /// The configuration that `changes`, taken one after the other, lead to from this one
+    /// in a cluster of `peers` slots: the checks every adapter makes before it hands a
+    /// change to its Raft, so that a wrong change gets the same answer from each. From a
+    /// joint configuration the changes apply to its incoming half, the configuration it
+    /// is moving to; the result is never joint (the caller's Raft decides whether it
+    /// passes through a joint configuration to get there).
+    ///
+    /// # Errors
+    /// [`ChangeRefused::Unsupported`] for no change at all, [`ChangeRefused::UnknownServer`]
+    /// for an id outside the cluster, [`ChangeRefused::AlreadyMember`] for a server that
+    /// already has the role asked for, [`ChangeRefused::NotMember`] for removing a server
+    /// outside the configuration, [`ChangeRefused::NoVoterLeft`] when no voter would
+    /// remain.
+    pub fn after(
+        &self,
+        changes: &[ConfChange],
+        peers: usize,
+    ) -> Result<Configuration, ChangeRefused> {
+        if changes.is_empty() {
+            return Err(ChangeRefused::Unsupported);
+        }
+        if let Some(c) = changes.iter().find(|c| c.server().index() >= peers) {
+            return Err(ChangeRefused::UnknownServer(c.server()));
+        }
+        let mut next = Configuration {
+            outgoing: NodeSet::EMPTY,
+            ..*self
+        };
+        for &change in changes {
+            let id = change.server();
+            let refused = match change {
+                ConfChange::AddLearner(_) => next.learners.contains(id),
+                ConfChange::AddVoter(_) => next.voters.contains(id),
+                ConfChange::Remove(_) => !next.members().contains(id),
+            };
+            if refused {
+                return Err(match change {
+                    ConfChange::Remove(_) => ChangeRefused::NotMember(id),
+                    _ => ChangeRefused::AlreadyMember(id),
+                });
+            }
+            next = change.applied_to(next);
+        }
+        if next.voters.is_empty() {
+            return Err(ChangeRefused::NoVoterLeft);
+        }
+        Ok(next)
+    }
+}
+
 /// Renders as `voters {n0,n1,n2}`, with `outgoing {..}` and `learners {..}` when not
 /// empty.
 impl fmt::Display for Configuration {
@@ -375,6 +426,52 @@ mod tests {
 
     fn set(ids: &[u32]) -> NodeSet {
         ids.iter().map(|i| NodeId(*i)).collect()
+    }
+
+    #[test]
+    fn configuration_after_refuses_each_wrong_change_and_passes_the_rest() {
+        use ChangeRefused::*;
+        use ConfChange::*;
+        let n = NodeId;
+        let learner = Configuration {
+            learners: NodeSet::of([n(3)]),
+            ..Configuration::all(3)
+        };
+        let one = Configuration::all(1);
+        let joint = Configuration {
+            outgoing: set(&[0, 1, 4]),
+            ..learner
+        };
+        let table: [(&[ConfChange], Configuration, Result<NodeSet, ChangeRefused>); 12] = [
+            (&[], learner, Err(Unsupported)),
+            (&[AddLearner(n(5))], learner, Err(UnknownServer(n(5)))),
+            (&[AddLearner(n(3))], learner, Err(AlreadyMember(n(3)))),
+            (&[AddVoter(n(0))], learner, Err(AlreadyMember(n(0)))),
+            (&[Remove(n(4))], learner, Err(NotMember(n(4)))),
+            (&[Remove(n(0))], one, Err(NoVoterLeft)),
+            (&[AddLearner(n(0))], one, Err(NoVoterLeft)),
+            (
+                &[AddVoter(n(3)), AddVoter(n(3))],
+                learner,
+                Err(AlreadyMember(n(3))),
+            ),
+            (&[AddVoter(n(3))], learner, Ok(NodeSet::first(4))),
+            (&[Remove(n(3))], learner, Ok(NodeSet::first(3))),
+            (
+                &[AddVoter(n(3)), Remove(n(0))],
+                learner,
+                Ok(set(&[1, 2, 3])),
+            ),
+            (&[Remove(n(4))], joint, Err(NotMember(n(4)))),
+        ];
+        for (changes, config, expected) in table {
+            let got = config.after(changes, 5).map(|c| c.voters);
+            assert_eq!(got, expected, "{changes:?} on {config}");
+        }
+        let left = joint
+            .after(&[AddVoter(n(3))], 5)
+            .expect("from the incoming half");
+        assert!(!left.is_joint(), "{left}");
     }
 
     #[test]

@@ -123,7 +123,6 @@
 //! ```
 #![deny(missing_docs)]
 
-mod change;
 pub mod clock;
 mod conf;
 mod entry;

@@ -1,6 +1,5 @@
 //! One raft-rs `RawNode` as a contract [`RaftNode`].
 
-use crate::change;
 use crate::clock::{ElectionTimeouts, Ticks};
 use crate::conf::{self, configuration, node_id, raft_id, Conf};
 use crate::entry;
@@ -11,8 +10,8 @@ use crate::read;
 use crate::storage::{self, SimStorage};
 use crate::tuning::Tuning;
 use raft_contract::{
-    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Error, Instant, LogIndex, NodeId, RaftNode,
-    ReadState, Ready, Role, SharedBytes, SnapshotPoint, Status, Term,
+    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Configuration, Error, Instant, LogIndex,
+    NodeId, RaftNode, ReadState, Ready, Role, SharedBytes, SnapshotPoint, Status, Term,
 };
 use raftrs::eraftpb::{ConfChangeV2, Entry, Message, MessageType};
 use raftrs::{Config, RawNode, ReadOnlyOption, SnapshotStatus, StateRole};
@@ -207,7 +206,7 @@ impl<C: Command> RaftRsNode<C> {
     ///
     /// # Panics
     /// If raft-rs cannot apply a committed change: the leader's checks (raft-rs's and
-    /// [`change::check`]) let through only changes that apply, so this is a bug.
+    /// [`Configuration::after`]) let through only changes that apply, so this is a bug.
     fn apply_conf_change(&mut self, index: u64, cc: &ConfChangeV2) {
         let (in_force, known) = self.raw.store().confs().current();
         if index <= in_force {
@@ -509,6 +508,17 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
     /// Proposes the changes as one raft-rs `ConfChangeV2` (see the crate docs,
     /// "Membership changes"), after the checks raft-rs's leader makes and those its
     /// `Changer` makes when applying, so that every refusal is an answer.
+    ///
+    /// raft-rs itself refuses little, and silently: a leader with a change pending, or
+    /// in a joint configuration not yet left, turns the proposal into an empty normal
+    /// entry (raft.rs, `MsgPropose`), and `Changer` errors only when the entry is
+    /// *applied* (no voter left, a simple change of two voters, entering a joint state
+    /// twice). So the node asks raft-rs's leader state first (`change_refused`), then
+    /// checks the changes against the configuration in use with the contract's
+    /// [`Configuration::after`], one after the other as `Changer` applies them: changes
+    /// that `Changer` would carry out as no-ops (removing a stranger, adding a voter
+    /// twice) are refused as such, and a change leaving no voter is refused before
+    /// raft-rs would fail to apply it.
     fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
         self.catch_up(now);
         if let Some(c) = changes.iter().find(|c| c.server().index() >= self.peers) {
@@ -518,7 +528,8 @@ impl<C: Command> RaftNode<C> for RaftRsNode<C> {
             return Err(refused);
         }
         let before = self.raw.raft.prs().conf().to_conf_state();
-        change::check(changes, configuration(&before), self.peers)?;
+        // `change_refused` answered for a joint configuration: `after` reads a plain one.
+        Configuration::after(&configuration(&before), changes, self.peers)?;
         let (term, index) = (self.raw.raft.term, self.raw.raft.raft_log.last_index() + 1);
         let cc = conf::conf_change_v2(changes, &Conf::from(&before));
         let proposed = self.raw.propose_conf_change(Vec::new(), cc);
