@@ -13,7 +13,9 @@
 //! - **One change at a time** (§4.1, §4.3): a leader that takes a configuration from an
 //!   entry it appended in its term has committed the configuration before it.
 //! - **No change before the term commits** (Ongaro, raft-dev, 2015): at that moment the
-//!   leader has committed an entry of its own term.
+//!   leader has committed an entry of its own term, unless the change keeps one voter
+//!   set of the configuration before it exactly (into or out of a joint configuration,
+//!   or learners only), whose majorities every quorum on both sides contains.
 //! - **Takes effect when it should** (`Membership::takes_effect`): on append, a node
 //!   uses the latest configuration entry its log holds; on apply, never one above its
 //!   commit index.
@@ -296,6 +298,9 @@ fn check_one_change(previous: Option<&Status>, view: &NodeView<'_>) -> Result<()
         );
         return Err(fail(view, detail).term(st.term).index(i));
     }
+    if keeps_a_voter_set(&prev.config, &st.config) {
+        return Ok(());
+    }
     let committed = st.commit_index.max(st.snapshot_index());
     let term = view.term_at(committed);
     if term != Some(st.term) {
@@ -307,6 +312,27 @@ fn check_one_change(previous: Option<&Status>, view: &NodeView<'_>) -> Result<()
         return Err(fail(view, detail).term(st.term).index(i));
     }
     Ok(())
+}
+
+/// True if `next` keeps one voter set of `before` exactly, as one of its halves: a
+/// step into or out of a joint configuration, or a change of learners only. Every
+/// quorum of `next` then contains a majority of that set, and so does every quorum of
+/// `before`, and of any configuration a deposed leader's uncommitted change led from it
+/// (a change starts only from a committed configuration): such a step needs no entry
+/// of the term committed first. The thesis's joint consensus (§4.3) asks for none, and
+/// openraft's `change_membership` takes none (`core/raft_core.rs`,
+/// `ensure_leader_log_committed`). A single-server change keeps no voter set, and does
+/// (the 2015 bug).
+fn keeps_a_voter_set(before: &Configuration, next: &Configuration) -> bool {
+    let halves = |c: &Configuration| {
+        let mut sets = vec![c.voters];
+        if c.is_joint() {
+            sets.push(c.outgoing);
+        }
+        sets
+    };
+    let kept = halves(before);
+    halves(next).iter().any(|set| kept.contains(set))
 }
 
 /// A Configuration Safety violation on the node in `view`.
@@ -438,6 +464,47 @@ mod tests {
         assert!(c.check(&mut m, 1).is_ok());
         append_config(&mut c, voters(&[0, 1]));
         assert!(c.check(&mut m, 2).is_ok());
+    }
+
+    #[test]
+    fn configuration_safety_joint_step_or_learner_change_before_the_terms_first_commit_passes() {
+        // Leader n0 of term 3 that holds voters {n0} from index 0 and has committed only
+        // entry 1, of term 2.
+        let leader = |m: &mut Monitors| {
+            let mut a = Fake::new(0).leading(3).with_log(&[2, 3]);
+            a.commit = 1;
+            assert!(a.check(m, 1).is_ok());
+            a
+        };
+        let mut m = monitors(TakesEffect::OnAppend);
+        let mut a = leader(&mut m);
+        let mut learner = a.config;
+        learner.learners.insert(NodeId(1));
+        append_config(&mut a, learner);
+        assert!(a.check(&mut m, 2).is_ok(), "the voters are the same");
+        let mut m = monitors(TakesEffect::OnAppend);
+        let mut b = leader(&mut m);
+        let joint = Configuration {
+            voters: NodeSet::of([NodeId(1), NodeId(2)]),
+            outgoing: b.config.voters,
+            learners: NodeSet::EMPTY,
+        };
+        append_config(&mut b, joint);
+        assert!(b.check(&mut m, 2).is_ok(), "its outgoing half is {{n0}}");
+        // Out of the joint configuration, the incoming half stays; a move of one voter
+        // or of two at once keeps no voter set.
+        assert!(super::keeps_a_voter_set(&joint, &voters(&[1, 2])));
+        assert!(!super::keeps_a_voter_set(&voters(&[0]), &voters(&[0, 1])));
+        assert!(!super::keeps_a_voter_set(&voters(&[0, 1, 2]), &voters(&[0, 3, 4])));
+        // A single-server change keeps no voter set.
+        let mut m = monitors(TakesEffect::OnAppend);
+        let mut c = leader(&mut m);
+        append_config(&mut c, voters(&[0, 1]));
+        let v = c.check(&mut m, 2).expect_err("entry 1 is of term 2");
+        assert!(
+            v.detail.contains("before committing an entry of its term"),
+            "{v}"
+        );
     }
 
     #[test]
