@@ -12,18 +12,25 @@
 //! `Ack::Vote`), whether it arrives or not, so a correct leader always has enough: one
 //! with fewer counted something that was not a vote for its term, such as a stale
 //! reply from an older election.
+//!
+//! An election is checked once, when it is won. A leader that resumes a term it won
+//! before (openraft's leader restore, after a restart) is no new election: its
+//! configuration may have changed since, by its own changes in that term, and the votes
+//! it won with counted in the configuration it campaigned with.
 
 use super::quorum::counted;
 use super::view::NodeView;
 use super::violation::{Property, Violation};
 use raft_contract::{Ack, NodeId, Role, Status, Term};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every vote granted so far, by term and candidate.
 #[derive(Clone, Debug, Default)]
 pub struct VoteQuorum {
     /// (term, candidate) -> the voters that granted it their vote, in the order seen.
     granted: BTreeMap<(Term, NodeId), Vec<NodeId>>,
+    /// (term, leader) for every election checked and won.
+    elected: BTreeSet<(Term, NodeId)>,
 }
 
 impl VoteQuorum {
@@ -39,13 +46,17 @@ impl VoteQuorum {
         }
     }
 
-    /// Fails if the node leads a term it did not lead at its previous check, and
-    /// itself with the voters that granted it their vote for that term are no quorum of
-    /// its configuration.
+    /// Fails if the node leads a term it did not lead at its previous check, and has not
+    /// won before, and itself with the voters that granted it their vote for that term
+    /// are no quorum of its configuration.
     ///
     /// # Errors
     /// The violation, naming the leader, its voters and the term.
-    pub fn check(&self, previous: Option<&Status>, view: &NodeView<'_>) -> Result<(), Violation> {
+    pub fn check(
+        &mut self,
+        previous: Option<&Status>,
+        view: &NodeView<'_>,
+    ) -> Result<(), Violation> {
         let st = &view.status;
         if st.role != Role::Leader {
             return Ok(());
@@ -57,8 +68,12 @@ impl VoteQuorum {
             .granted
             .get(&(st.term, view.node))
             .map_or(&[][..], Vec::as_slice);
+        if self.elected.contains(&(st.term, view.node)) {
+            return Ok(());
+        }
         let votes = counted(view.node, voters.iter().copied());
         if st.config.is_quorum(votes) {
+            self.elected.insert((st.term, view.node));
             return Ok(());
         }
         let names: Vec<String> = voters.iter().map(ToString::to_string).collect();
@@ -96,6 +111,31 @@ mod tests {
         let mut a = Fake::new(0).in_cluster(3).leading(3);
         assert!(a.check(&mut m, 2).is_ok(), "itself and n1: 2 of 3");
         assert!(a.check(&mut m, 3).is_ok(), "the same reign");
+    }
+
+    #[test]
+    fn vote_quorum_leader_resuming_a_term_it_won_passes_in_a_changed_configuration() {
+        use raft_contract::{Configuration, NodeId, NodeSet, Role};
+        let mut m = Monitors::new(5);
+        grant_vote(&mut m, 1, 0, 3, 1);
+        grant_vote(&mut m, 2, 0, 3, 2);
+        let mut a = Fake::new(0).in_cluster(5).leading(3);
+        assert!(a.check(&mut m, 3).is_ok(), "3 of 5");
+        // It removed n1 and n2, lost its office (a crash) and resumes term 3.
+        a.role = Role::Follower;
+        assert!(a.check(&mut m, 4).is_ok());
+        a.role = Role::Leader;
+        a.config = Configuration::voters(NodeSet::of([0, 3, 4].map(NodeId)));
+        assert!(a.check(&mut m, 5).is_ok(), "term 3 was won");
+        // Its rival, never elected, in the same configuration: one vote of three.
+        grant_vote(&mut m, 3, 4, 4, 6);
+        let mut b = Fake::new(4).leading(4);
+        b.config = a.config;
+        assert!(b.check(&mut m, 7).is_ok(), "n3 and n4 of {{n0,n3,n4}}");
+        let mut c = Fake::new(3).leading(5);
+        c.config = a.config;
+        let v = c.check(&mut m, 8).expect_err("n3 alone, never elected");
+        assert_eq!(v.property, Property::VoteQuorum);
     }
 
     #[test]
