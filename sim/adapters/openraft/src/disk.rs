@@ -13,7 +13,7 @@ use openraft::entry::RaftEntry;
 #[cfg(feature = "openraft-alpha-24")]
 use openraft::entry::RaftPayload;
 use openraft::EntryPayload;
-use raft_contract::{ChunkedLog, Persisted, SharedBytes};
+use raft_contract::{ChunkedLog, Configuration, Persisted, SharedBytes};
 use serde::{Deserialize, Serialize};
 
 /// An entry and the number of commands in the log through it.
@@ -86,19 +86,25 @@ struct Saved {
 }
 
 impl Disk {
-    /// A fresh node's disk: the cluster's membership as entry 0 of term 0, which every
-    /// node holds, so no node needs `initialize()` (calling it on every node makes them
-    /// all candidates at once, a split vote every time).
-    pub fn fresh(peers: usize) -> Disk {
-        let voters: std::collections::BTreeSet<u64> = (0..peers as u64).collect();
-        let membership = openraft::Membership::new_with_defaults(vec![voters], []);
-        let log_id = LogId::new_term_index(0, 0);
-        let entry = Entry::new_membership(log_id, membership);
+    /// A fresh node's disk: its boot configuration as entry 0 of term 0, which every
+    /// node of the first configuration holds, so no node needs `initialize()` (calling
+    /// it on every node makes them all candidates at once, a split vote every time). A
+    /// server added later boots with no configuration: an empty log, so that it waits,
+    /// a learner, for a leader to send it the log.
+    pub fn fresh(config: &Configuration) -> Disk {
+        let entries = if config.voters.is_empty() {
+            Vec::new()
+        } else {
+            let log_id = LogId::new_term_index(0, 0);
+            let entry =
+                Entry::new_membership(log_id, crate::membership::openraft_membership(config));
+            vec![Stored { entry, commands: 0 }]
+        };
         Disk {
             vote: None,
             committed: None,
             purged: None,
-            entries: vec![Stored { entry, commands: 0 }],
+            entries,
             snapshot: None,
             snapshot_data: Vec::new(),
             rewrites: 0,
@@ -110,9 +116,9 @@ impl Disk {
     ///
     /// # Errors
     /// When the state does not decode.
-    pub fn decode(persisted: &Persisted, peers: usize) -> Result<Disk, String> {
+    pub fn decode(persisted: &Persisted, config: &Configuration) -> Result<Disk, String> {
         if persisted.raft_state.is_empty() {
-            return Ok(Disk::fresh(peers));
+            return Ok(Disk::fresh(config));
         }
         let bytes = persisted.raft_state.contiguous();
         let (saved, used): (Saved, usize) =

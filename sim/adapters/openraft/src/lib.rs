@@ -14,6 +14,8 @@
 //! - [`types`]: the type configuration: commands as bytes, `leader_id_std`, the runtime.
 //! - [`disk`]: the simulated disk (vote, committed, entries with their command counts,
 //!   snapshot point), its encoding, and the index arithmetic.
+//! - [`membership`]: the contract's configuration changes as openraft's
+//!   `append_membership` (one change) and `change_membership` (joint consensus).
 //! - [`log_store`], [`state_machine`]: openraft's storage traits over that disk; the
 //!   state machine hands committed commands to the service through the contract.
 //! - [`network`], [`message`]: openraft's RPCs as contract messages with RPC ids.
@@ -112,6 +114,7 @@
 pub mod command;
 pub mod disk;
 pub mod log_store;
+pub mod membership;
 pub mod message;
 pub mod network;
 pub mod node;
@@ -125,6 +128,8 @@ pub use message::Wire;
 pub use node::OpenraftNode;
 
 use raft_contract::{Command, Knob, RaftFamily};
+#[cfg(not(feature = "openraft-alpha-24"))]
+use raft_contract::{Membership, TakesEffect};
 
 /// openraft, registered for every command type (`--raft openraft`).
 #[derive(Clone, Copy, Debug)]
@@ -133,4 +138,12 @@ pub struct Family;
 impl RaftFamily for Family {
     type Node<C: Command> = OpenraftNode<C>;
     const KNOBS: &'static [Knob] = tuning::KNOBS;
+    /// Joint consensus and learners; a configuration takes effect once appended (see
+    /// [`membership`]). Not on alpha.24, which lacks `append_membership`.
+    #[cfg(not(feature = "openraft-alpha-24"))]
+    const MEMBERSHIP: Option<Membership> = Some(Membership {
+        joint: true,
+        learners: true,
+        takes_effect: TakesEffect::OnAppend,
+    });
 }

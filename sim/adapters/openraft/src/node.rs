@@ -16,7 +16,8 @@ use openraft::type_config::async_runtime::oneshot::OneshotSender;
 use openraft::vote::RaftLeaderId;
 use openraft::{EntryPayload, RaftMetrics, ServerState};
 use raft_contract::{
-    ApplyMsg, Boot, Command, Error, Instant, LogIndex, NodeId, RaftNode, Ready, Role, Status, Term,
+    ApplyMsg, Boot, ChangeRefused, Command, ConfChange, Error, Instant, LogIndex, NodeId, RaftNode,
+    Ready, Role, Status, Term,
 };
 use std::fmt;
 use std::future::Future;
@@ -28,6 +29,8 @@ use virtual_runtime::Runtime;
 /// An openraft node driven through raftsim's contract, for commands of type `C`.
 pub struct OpenraftNode<C> {
     id: NodeId,
+    /// The cluster's server slots ([`Boot::peers`]): the only ids a change may name.
+    peers: usize,
     rt: Runtime,
     raft: Raft,
     shared: Rc<Shared>,
@@ -62,31 +65,6 @@ fn rt_instant(now: Instant) -> virtual_runtime::Instant {
     virtual_runtime::Instant::from_nanos(now.as_nanos())
 }
 
-/// openraft's configuration in the contract's terms: the last set of its joint
-/// configuration is the incoming voters, an earlier one the outgoing voters.
-fn configuration(stored: &crate::types::StoredMembership) -> raft_contract::Configuration {
-    let set = |ids: &std::collections::BTreeSet<u64>| {
-        ids.iter()
-            .map(|n| NodeId(u32::try_from(*n).expect("openraft id beyond the cluster")))
-            .collect()
-    };
-    let joint = stored.get_joint_config();
-    let learners = stored
-        .membership()
-        .learner_ids()
-        .map(|n| NodeId(u32::try_from(n).expect("openraft id beyond the cluster")))
-        .collect();
-    raft_contract::Configuration {
-        voters: joint.last().map_or_else(Default::default, set),
-        outgoing: if joint.len() > 1 {
-            set(&joint[0])
-        } else {
-            Default::default()
-        },
-        learners,
-    }
-}
-
 impl<C: Command> OpenraftNode<C> {
     /// Runs the node until nothing more can happen at `now`. A panic in one of
     /// openraft's tasks is resumed here, so that it fails the run like any other
@@ -116,7 +94,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
     /// openraft on them (`Raft::new`, which reads the storage and spawns openraft's
     /// tasks; it completes at the boot instant).
     fn boot(boot: Boot) -> Result<Self, Error> {
-        let disk = Disk::decode(&boot.persisted, boot.peers)
+        let disk = Disk::decode(&boot.persisted, &boot.config)
             .map_err(|e| Error::Boot(format!("{}: {e}", boot.id)))?;
         let shared = Rc::new(Shared::new(disk, boot.now));
         let rt = Runtime::with_seed(boot.seed, rt_instant(boot.now));
@@ -142,6 +120,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
             .map_err(|e| Error::Boot(format!("{}: openraft: {e}", boot.id)))?;
         Ok(OpenraftNode {
             id: boot.id,
+            peers: boot.peers,
             rt,
             raft,
             shared,
@@ -180,6 +159,49 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
             LogIndex(stored.commands),
             Term(term_of(&stored.entry.log_id)),
         ))
+    }
+
+    /// Proposes the changes through `append_membership` or `change_membership` (see
+    /// [`crate::membership`]) and reads the index from the membership entry openraft
+    /// appended, or the refusal from openraft's answer: openraft answers a refusal at
+    /// once, and appends an accepted change at once, within this call.
+    ///
+    /// # Panics
+    /// If openraft does neither: the adapter's reading of openraft is then wrong.
+    #[cfg(not(feature = "openraft-alpha-24"))]
+    fn change(&mut self, changes: &[ConfChange], now: Instant) -> Result<LogIndex, ChangeRefused> {
+        self.enter(now);
+        let m = self.metrics();
+        if m.state != ServerState::Leader {
+            return Err(ChangeRefused::NotLeader);
+        }
+        let current = crate::membership::configuration(&m.membership_config);
+        let observed = m.membership_config.log_id().clone();
+        let proposal = crate::membership::proposal(current, observed, changes, self.peers)?;
+        let before = self
+            .shared
+            .disk
+            .borrow()
+            .last_log_id()
+            .map_or(0, |id| id.index);
+        let answer: Rc<std::cell::Cell<Option<ChangeRefused>>> = Rc::default();
+        let (raft, slot) = (self.raft.clone(), answer.clone());
+        self.run(now, async move {
+            slot.set(proposal.run(raft).await);
+        });
+        let disk = self.shared.disk.borrow();
+        let appended = disk
+            .range(before + 1, u64::MAX)
+            .iter()
+            .find(|s| matches!(&s.entry.payload, EntryPayload::Membership(_)))
+            .map(|s| LogIndex(s.entry.log_id.index));
+        match (appended, answer.get()) {
+            (Some(index), _) => Ok(index),
+            (None, Some(refused)) => Err(refused),
+            (None, None) => panic!(
+                "{self:?}: openraft neither appended nor refused membership change {changes:?}"
+            ),
+        }
     }
 
     fn state(&self) -> (Term, bool) {
@@ -250,21 +272,20 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
             }),
             Wire::Append { id, req } => {
                 let leader_term = req.vote.is_committed().then(|| req.vote.leader_id().term());
+                // No entry and no previous one (a server added later, with an empty
+                // log): a success vouches for nothing.
                 let last = req
                     .entries
                     .last()
                     .map(|e| e.log_id.index)
-                    .or(req.prev_log_id.map(|p| p.index))
-                    .unwrap_or(0);
+                    .or(req.prev_log_id.map(|p| p.index));
                 self.run(now, async move {
                     let Ok(resp) = raft.append_entries(req).await else {
                         return;
                     };
                     let matched = match &resp {
-                        AppendEntriesResponse::Success => Some(last),
-                        AppendEntriesResponse::PartialSuccess(upto) => {
-                            Some(upto.map_or(0, |u| u.index))
-                        }
+                        AppendEntriesResponse::Success => last,
+                        AppendEntriesResponse::PartialSuccess(upto) => upto.map(|u| u.index),
                         _ => None,
                     };
                     let acked = leader_term.zip(matched);
@@ -411,7 +432,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
                 term: Term(term_of(&p.last_log_id)),
             }),
             last_index: LogIndex(last_index),
-            config: configuration(&m.membership_config),
+            config: crate::membership::configuration(&m.membership_config),
             config_index: LogIndex(
                 m.membership_config
                     .log_id()
