@@ -1,8 +1,9 @@
 //! Membership changes (issue 25): the six `membership` scenarios pass on our Raft
-//! (shipped and Figure 2's configuration) and four of them on raft-rs, whose
-//! RemoveLeader and ReplaceAll are its finding 2 (a removed leader keeps leading);
-//! same seed, same trace; each planted bug of membership is caught by a monitor within
-//! 200 seeds.
+//! (shipped and Figure 2's configuration); four of them on raft-rs, whose
+//! RemoveLeader and ReplaceAll are its finding 2 (a removed leader keeps leading); on
+//! openraft, all six but the ReplaceAll seeds of its finding 4 (a change proposed to a
+//! removed leader trips a debug assertion); same seed, same trace; each planted bug of
+//! membership is caught by a monitor within 200 seeds.
 //!
 //! | planted bug | caught in | by |
 //! |---|---|---|
@@ -20,6 +21,7 @@ use sim::scenario::RunConfig;
 
 type Ours = raft::Family;
 type RaftRs = raftrs_adapter::Family;
+type Openraft = openraft_adapter::Family;
 
 /// The issue's bound for a planted bug: caught within this many seeds.
 const SEEDS_MAX: u64 = 200;
@@ -55,8 +57,7 @@ fn membership_scenarios_are_the_six_the_issue_names() {
         ]
     );
     assert_eq!(sim::scenarios::membership::<RaftRs>().len(), 6);
-    // An implementation without the capability lists none.
-    assert!(sim::scenarios::membership::<openraft_adapter::Family>().is_empty());
+    assert_eq!(sim::scenarios::membership::<Openraft>().len(), 6);
 }
 
 #[test]
@@ -100,10 +101,37 @@ fn membership_scenarios_pass_on_raft_rs_but_its_finding_2() {
     }
 }
 
+/// openraft passes five of the six, and ReplaceAll but for its finding 4 (debug
+/// builds only, `seeds/findings/openraft.txt`): a change proposed to a leader that
+/// removed itself, within openraft's step-down delay, trips openraft's assertion that
+/// only a leader appends a membership. Each listed seed must still fail for that
+/// reason, and the others pass.
+#[test]
+fn membership_scenarios_pass_on_openraft_but_its_finding_4() {
+    sim::testing::membership::<Openraft>()
+        .filter("AddServer|RemoveFollower|RemoveLeader|ChangeUnderPartition|RemovedServerDisrupts")
+        .seeds(0..10)
+        .run();
+    for seed in 0..10 {
+        let o = run::<Openraft>("ReplaceAll", seed, &RunConfig::default());
+        match common::finding("openraft", "ReplaceAll", seed) {
+            None => assert!(o.passed(), "ReplaceAll seed {seed}: {:?}", o.failure),
+            Some(_) => {
+                let reason = o.failure.unwrap_or_default();
+                assert!(
+                    reason.contains("Only leader is allowed to call update_effective_membership"),
+                    "openraft's finding 4, ReplaceAll seed {seed}: {reason}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn membership_scenarios_are_deterministic() {
     same_seed_same_trace::<Ours>();
     same_seed_same_trace::<RaftRs>();
+    same_seed_same_trace::<Openraft>();
 }
 
 fn same_seed_same_trace<I: Implementation>() {

@@ -743,6 +743,15 @@ fn swarm_membership_raft_rs_runs_deterministically_changes_the_configuration_and
     eprintln!("raft-rs: changes accepted, seeds 0..8: {accepted:?}");
 }
 
+/// [`membership_runs`] on openraft, seeds 0..8: joint swaps through `change_membership`,
+/// single changes through `append_membership`.
+#[cfg(feature = "openraft")]
+#[test]
+fn swarm_membership_openraft_runs_deterministically_changes_the_configuration_and_passes() {
+    let accepted = membership_runs("openraft", 8);
+    eprintln!("openraft: changes accepted, seeds 0..8: {accepted:?}");
+}
+
 /// Liveness during faults in the membership workload counts the voters of the
 /// configuration, not the slots: QuorumLoss on the three initial voters (two spare slots
 /// that no change adds, since the plan has none) stalls the two voters that hear the cut
