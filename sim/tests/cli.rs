@@ -109,6 +109,54 @@ fn run_trace_file_same_for_same_seed() {
     assert_eq!(read(&a), read(&b));
 }
 
+/// `--trace -` is standard output, before the verdict, and no file named `-`; two
+/// outputs on standard output are refused with 64 before anything runs.
+#[test]
+fn run_trace_dash_writes_standard_output() {
+    let dir = scratch("run_trace_dash");
+    let file = dir.join("t.txt");
+    let to_file = raftsim(&[
+        "run",
+        "PingFaults",
+        "--seed",
+        "5",
+        "--trace",
+        &file.to_string_lossy(),
+    ]);
+    let out = cli_harness::finish(
+        cli_harness::command(&["run", "PingFaults", "--seed", "5", "--trace", "-"], false)
+            .current_dir(&dir),
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(!dir.join("-").exists(), "a file named '-' was written");
+    assert!(
+        out.stdout.starts_with(&read(&file)),
+        "the trace, then the verdict: {out:#?}"
+    );
+    let verdict = |run: &Run| {
+        let line = run.last_line();
+        line[..line.find(" wall=").unwrap_or(line.len())].to_string()
+    };
+    assert_eq!(verdict(&out), verdict(&to_file), "the same run");
+    let both = cli_harness::finish(
+        cli_harness::command(
+            &[
+                "run",
+                "PingFaults",
+                "--seed",
+                "5",
+                "--trace",
+                "-",
+                "--timeline",
+                "-",
+            ],
+            false,
+        )
+        .current_dir(&dir),
+    );
+    both.assert_error(64, "would both write to standard output");
+}
+
 #[test]
 fn run_history_and_html_absent_warn_but_pass() {
     let dir = scratch("run_history");

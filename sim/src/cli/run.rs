@@ -43,16 +43,18 @@ pub struct RunArgs {
     /// and seed; the file names its seed and implementation (`--raft` overrides it).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seed"])]
     pub schedule: Option<PathBuf>,
-    /// Write the rendered trace to FILE.
+    /// Write the rendered trace to FILE (`-`: standard output, before the verdict).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// Write the client history (JSON) to FILE (KV scenarios).
+    /// Write the client history (JSON) to FILE (KV scenarios; `-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-    /// Write the checker's HTML view to FILE (KV scenarios whose history was checked).
+    /// Write the checker's HTML view to FILE (KV scenarios whose history was checked;
+    /// `-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Write the run's timeline (a self-contained HTML page) to FILE.
+    /// Write the run's timeline (a self-contained HTML page) to FILE (`-`: standard
+    /// output).
     #[arg(long, value_name = "FILE")]
     pub timeline: Option<PathBuf>,
     /// Print the leader and term over time as a compact table.
@@ -177,10 +179,18 @@ fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) ->
     if let Some(schedule) = &args.schedule {
         claims.input(schedule, "the schedule file");
     }
+    let mut to_stdout: Option<&str> = None;
     for (path, flag) in args.requested() {
-        if let Some(path) = path {
-            claims.output(path, flag)?;
+        let Some(path) = path else { continue };
+        if is_stdout(path) {
+            if let Some(other) = to_stdout.replace(flag) {
+                return Err(Error::Usage(format!(
+                    "{other} - and {flag} - would both write to standard output: give one a file"
+                )));
+            }
+            continue;
         }
+        claims.output(path, flag)?;
     }
     if let Some(dir) = &args.artifacts {
         claims.output(dir, "--artifacts")?;
@@ -200,7 +210,9 @@ fn check_outputs(args: &RunArgs, scenario: &Scenario, seed: u64, root: &Path) ->
         }
     }
     for path in args.requested().into_iter().filter_map(|(p, _)| p.as_ref()) {
-        artifacts::probe_file(path)?;
+        if !is_stdout(path) {
+            artifacts::probe_file(path)?;
+        }
     }
     if let Some(dir) = &args.artifacts {
         artifacts::probe_dir(dir)?;
@@ -225,7 +237,13 @@ fn print_summary(scenario: &Scenario, outcome: &Outcome) -> Result<()> {
     Ok(())
 }
 
-/// Writes the files named by `--trace`, `--history`, `--html` and `--timeline`.
+/// True for the path `-`: standard output, as for `check`'s standard input.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes the files named by `--trace`, `--history`, `--html` and `--timeline`; one
+/// named `-` goes to standard output.
 fn write_requested(
     args: &RunArgs,
     scenario: &Scenario,
@@ -253,6 +271,10 @@ fn write_requested(
             ));
             continue;
         };
+        if is_stdout(path) {
+            output::text(text)?;
+            continue;
+        }
         let failed_before = saved.unwritten.len();
         saved.write(path, text);
         match saved.unwritten.get(failed_before) {
