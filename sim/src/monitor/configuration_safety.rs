@@ -495,7 +495,10 @@ mod tests {
         // or of two at once keeps no voter set.
         assert!(super::keeps_a_voter_set(&joint, &voters(&[1, 2])));
         assert!(!super::keeps_a_voter_set(&voters(&[0]), &voters(&[0, 1])));
-        assert!(!super::keeps_a_voter_set(&voters(&[0, 1, 2]), &voters(&[0, 3, 4])));
+        assert!(!super::keeps_a_voter_set(
+            &voters(&[0, 1, 2]),
+            &voters(&[0, 3, 4])
+        ));
         // A single-server change keeps no voter set.
         let mut m = monitors(TakesEffect::OnAppend);
         let mut c = leader(&mut m);

@@ -247,7 +247,11 @@ mod tests {
             voters: ids(set(voters)),
             retain,
         };
-        let table: [(Configuration, &[ConfChange], Result<Proposal, ChangeRefused>); 8] = [
+        let table: [(
+            Configuration,
+            &[ConfChange],
+            Result<Proposal, ChangeRefused>,
+        ); 8] = [
             (
                 learner,
                 &[AddVoter(n(3))],
@@ -258,7 +262,11 @@ mod tests {
                 &[AddLearner(n(0))],
                 Ok(appended(&config(&[1, 2], &[], &[0, 3]))),
             ),
-            (learner, &[Remove(n(3))], Ok(appended(&Configuration::all(3)))),
+            (
+                learner,
+                &[Remove(n(3))],
+                Ok(appended(&Configuration::all(3))),
+            ),
             // A swap: the removed voter goes, the promoted learner votes.
             (
                 learner,
@@ -284,7 +292,11 @@ mod tests {
                 &[AddVoter(n(3)), AddLearner(n(4))],
                 Err(ChangeRefused::Unsupported),
             ),
-            (learner, &[AddLearner(n(9))], Err(ChangeRefused::UnknownServer(n(9)))),
+            (
+                learner,
+                &[AddLearner(n(9))],
+                Err(ChangeRefused::UnknownServer(n(9))),
+            ),
         ];
         for (current, changes, expected) in table {
             let got = proposal(current, observed, changes, 5);
