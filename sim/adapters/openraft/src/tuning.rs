@@ -9,13 +9,17 @@
 //!   decides when to snapshot (`Snapshot(index, bytes)`), and then the log through that
 //!   point may go, as the lab's log-size checks expect.
 //!
-//! Pre-vote (off by default in openraft) and leader restore (on by default) are knobs.
+//! Pre-vote (off by default in openraft), leader restore (on by default) and CheckQuorum
+//! (`quorum_loss_probe_interval`, new in 0.10 and off by default: a leader that no
+//! quorum acknowledged for its lease stops its heartbeats for a while, so that the
+//! others time out) are knobs.
 
 use openraft::{Config, SnapshotPolicy};
 use raft_contract::{Knob, Settings};
 
-/// What the swarm may vary in openraft's configuration.
-pub const KNOBS: &[Knob] = &[
+/// The knobs of every supported release, then `$extra`.
+macro_rules! knobs {
+    ($($extra:expr),*) => { &[
     Knob {
         name: "heartbeat_ms",
         about: "openraft's heartbeat_interval, in ms",
@@ -46,7 +50,26 @@ pub const KNOBS: &[Knob] = &[
         default: 1,
         choices: &[0, 1],
     },
-];
+    $($extra),*
+    ] };
+}
+
+/// openraft's CheckQuorum, last so that the knobs before it draw what they drew before
+/// it existed. alpha.24 has no `quorum_loss_probe_interval`.
+#[cfg(not(feature = "openraft-alpha-24"))]
+const CHECK_QUORUM: Knob = Knob {
+    name: "check_quorum",
+    about: "openraft's CheckQuorum (0 or 1): quorum_loss_probe_interval at its least, twice election_timeout_max, so a leader that no quorum acknowledges falls silent and the others elect",
+    default: 0,
+    choices: &[0, 1],
+};
+
+/// What the swarm may vary in openraft's configuration.
+#[cfg(not(feature = "openraft-alpha-24"))]
+pub const KNOBS: &[Knob] = knobs!(CHECK_QUORUM);
+/// What the swarm may vary in openraft's configuration.
+#[cfg(feature = "openraft-alpha-24")]
+pub const KNOBS: &[Knob] = knobs!();
 
 fn knob(settings: &Settings, name: &str) -> u64 {
     let knob = KNOBS
@@ -72,6 +95,11 @@ pub fn config(settings: &Settings) -> Config {
         max_in_snapshot_log_to_keep: 0,
         enable_pre_vote: Some(knob(settings, "pre_vote") == 1),
         enable_leader_restore: Some(knob(settings, "leader_restore") == 1),
+        // openraft asks for at least its lease (election_timeout_max) plus one election
+        // timeout, so that the followers' timers have fired before heartbeats resume.
+        #[cfg(not(feature = "openraft-alpha-24"))]
+        quorum_loss_probe_interval: (knob(settings, "check_quorum") == 1)
+            .then_some(2 * election_min * 2),
         ..Config::default()
     };
     config
@@ -86,7 +114,7 @@ mod tests {
     #[test]
     fn every_combination_of_choices_is_accepted_by_openraft_and_keeps_the_lab_limits() {
         let combos = Settings::every_combination(KNOBS);
-        assert_eq!(combos.len(), 2 * 3 * 3 * 2 * 2);
+        assert_eq!(combos.len(), 2 * 3 * 3 * 2 * 2 * 2);
         for settings in combos {
             let c = config(&settings);
             assert!(
