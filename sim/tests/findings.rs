@@ -95,24 +95,54 @@ fn findings_openraft_shrunk_schedules_still_panic_in_debug_builds() {
 }
 
 /// Runs the shrunk schedule `file` of `seeds/findings/` as swarm scenario `scenario` of
-/// raft-rs: its plan, and the run's failure reason (empty if it passed).
-fn run_raft_rs_schedule(file: &str, scenario: &str) -> (sim::swarm::Plan, String) {
+/// implementation `raft`, after `edit` (a control run changes a knob): its plan, and the
+/// run's failure reason (empty if it passed).
+fn run_schedule(
+    raft: &str,
+    file: &str,
+    scenario: &str,
+    edit: impl FnOnce(&mut sim::swarm::Plan),
+) -> (sim::swarm::Plan, String) {
     let path = common::findings_dir().join(file);
     let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let raft_rs = registry::implementation("raft-rs").unwrap_or_else(|e| panic!("{e}"));
-    let scenarios = raft_rs.scenarios();
+    let mut plan = sim::swarm::Plan::from_json(&json).unwrap_or_else(|e| panic!("{file}: {e}"));
+    edit(&mut plan);
+    let registered = registry::implementation(raft).unwrap_or_else(|e| panic!("{e}"));
+    let scenarios = registered.scenarios();
     let swarm = registry::find(&scenarios, scenario).unwrap_or_else(|e| panic!("{e}"));
     let config = RunConfig {
         seed: plan.seed,
         schedule: Some(Arc::new(Schedule {
             path: path.display().to_string(),
-            json,
+            json: plan.to_json(),
         })),
         ..RunConfig::default()
     };
     let reason = registry::run(&swarm, &config).failure.unwrap_or_default();
     (plan, reason)
+}
+
+/// openraft's finding 5 as the swarm found and `shrink` reduced it: SwarmKv seed 168
+/// (`raftsim shrink --raft openraft --workload kv --seed 168`, 2 faults shrunk to one
+/// deaf leader on 3 servers), with the knobs that make it a finding (the shrink dropped
+/// them, since a deaf leader stalls openraft without CheckQuorum by design): CheckQuorum
+/// on and elections of 400-800 ms. Nothing completes for 8.5 s though two servers hear
+/// each other; the same schedule with openraft's own election timeouts (300-600 ms)
+/// passes, so the check can pass on it.
+#[test]
+fn findings_openraft_check_quorum_leaves_a_deaf_leader_with_entries_in_flight() {
+    let file = "openraft-check-quorum-deaf-leader.json";
+    let (plan, reason) = run_schedule("openraft", file, "SwarmKv", |_| {});
+    assert_eq!(plan.faults.len(), 1, "{file}: one deaf leader");
+    assert_eq!(plan.profile.knobs.get("check_quorum"), Some(1));
+    assert!(
+        reason.starts_with("no progress during faults: servers [1, 2]"),
+        "{file}: {reason}"
+    );
+    let (_, control) = run_schedule("openraft", file, "SwarmKv", |plan| {
+        plan.profile.knobs.set("election_timeout_min_ms", 300);
+    });
+    assert_eq!(control, "", "{file} with elections of 300-600 ms");
 }
 
 /// raft-rs's finding 1 as the swarm found and `shrink` reduced it: SwarmKv seed 228 with
@@ -122,7 +152,7 @@ fn run_raft_rs_schedule(file: &str, scenario: &str) -> (sim::swarm::Plan, String
 #[test]
 fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
     let file = "raft-rs-lease-stale-read.json";
-    let (plan, reason) = run_raft_rs_schedule(file, "SwarmKv");
+    let (plan, reason) = run_schedule("raft-rs", file, "SwarmKv", |_| {});
     assert_eq!(plan.profile.reads, raft_contract::ReadMode::Lease);
     assert_eq!(reason, "history is not linearizable", "{file}");
 }
@@ -134,7 +164,7 @@ fn findings_raft_rs_shrunk_lease_schedule_still_reads_stale() {
 #[test]
 fn findings_raft_rs_shrunk_membership_schedule_still_stalls() {
     let file = "raft-rs-removed-leader.json";
-    let (plan, reason) = run_raft_rs_schedule(file, "SwarmMembership");
+    let (plan, reason) = run_schedule("raft-rs", file, "SwarmMembership", |_| {});
     assert!(plan.faults.is_empty(), "{file}: no fault is needed");
     assert!(
         reason.starts_with("no progress") && reason.contains("config voters {n0,n1,n4}"),
