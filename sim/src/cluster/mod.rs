@@ -15,10 +15,12 @@ pub mod shard_node;
 pub use clock::ELECTION_TIMEOUT;
 pub use command::Cmd;
 
-use crate::engine::{NodeRole, NodeStatus};
+use crate::engine::{NodeConfig, NodeRole, NodeStatus};
 
-/// A Raft node's status view as the engine's trace records it.
+/// A Raft node's status view as the engine's trace records it; its configuration once
+/// it comes from the log (membership changes).
 pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
+    let bits = |set: raft_contract::NodeSet| set.iter().fold(0u64, |b, id| b | 1 << id.0);
     NodeStatus {
         term: status.term.0,
         role: match status.role {
@@ -28,6 +30,12 @@ pub fn traced_status(status: &raft_contract::Status) -> NodeStatus {
         },
         commit: status.commit_index.0,
         last: status.last_index.0,
+        config: (status.config_index.0 > 0).then(|| NodeConfig {
+            index: status.config_index.0,
+            voters: bits(status.config.voters),
+            outgoing: bits(status.config.outgoing),
+            learners: bits(status.config.learners),
+        }),
     }
 }
 

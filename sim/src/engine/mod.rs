@@ -32,7 +32,7 @@ pub use queue::EventQueue;
 pub use rng::SimRng;
 pub use send_rate::RatePeak;
 pub use simulation::{Observation, Sim, SimOptions, Usage};
-pub use status::{NodeRole, NodeStatus};
+pub use status::{NodeConfig, NodeRole, NodeStatus};
 // Virtual time and node ids are the Raft contract's own types: one definition, so a
 // node's clock and its peers' ids pass between the engine and a Raft as they are.
 pub use raft_contract::{Duration, Instant, NodeId};

@@ -42,9 +42,59 @@ pub struct NodeStatus {
     pub commit: u64,
     /// The index of the last entry held.
     pub last: u64,
+    /// The configuration the node uses, once it comes from a log entry (membership
+    /// changes); `None` for the one it booted with.
+    pub config: Option<NodeConfig>,
 }
 
-/// `term 3 leader commit 5 last 7`: the label of a `state` line.
+/// A node's configuration as the trace shows it: the index of the log entry it comes
+/// from, and its sets of nodes as bit sets (bit `i` is node `i`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NodeConfig {
+    /// The index of the entry the configuration comes from.
+    pub index: u64,
+    /// The voters.
+    pub voters: u64,
+    /// The old voters during a joint change; 0 otherwise.
+    pub outgoing: u64,
+    /// The learners.
+    pub learners: u64,
+}
+
+/// Writes `{n0,n2}` for the bit set `bits`.
+fn write_set(f: &mut fmt::Formatter<'_>, bits: u64) -> fmt::Result {
+    f.write_str("{")?;
+    let mut first = true;
+    for i in (0..64).filter(|i| bits & (1 << i) != 0) {
+        if !first {
+            f.write_str(",")?;
+        }
+        first = false;
+        write!(f, "n{i}")?;
+    }
+    f.write_str("}")
+}
+
+/// `voters {n0,n1,n2}@5`, with ` outgoing {..}` during a joint change and
+/// ` learners {..}` when there are some, as `raft_contract::Configuration` renders.
+impl fmt::Display for NodeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("voters ")?;
+        write_set(f, self.voters)?;
+        if self.outgoing != 0 {
+            f.write_str(" outgoing ")?;
+            write_set(f, self.outgoing)?;
+        }
+        if self.learners != 0 {
+            f.write_str(" learners ")?;
+            write_set(f, self.learners)?;
+        }
+        write!(f, "@{}", self.index)
+    }
+}
+
+/// `term 3 leader commit 5 last 7`, then ` config voters {..}@6` once the configuration
+/// comes from the log: the label of a `state` line.
 impl fmt::Display for NodeStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -54,7 +104,11 @@ impl fmt::Display for NodeStatus {
             self.role.as_str(),
             self.commit,
             self.last
-        )
+        )?;
+        if let Some(config) = &self.config {
+            write!(f, " config {config}")?;
+        }
+        Ok(())
     }
 }
 
@@ -69,7 +123,21 @@ mod tests {
             role: NodeRole::Leader,
             commit: 5,
             last: 7,
+            config: None,
         };
         assert_eq!(s.to_string(), "term 3 leader commit 5 last 7");
+        let joint = NodeStatus {
+            config: Some(NodeConfig {
+                index: 6,
+                voters: 0b1110,
+                outgoing: 0b0111,
+                learners: 0b10000,
+            }),
+            ..s
+        };
+        assert_eq!(
+            joint.to_string(),
+            "term 3 leader commit 5 last 7 config voters {n1,n2,n3} outgoing {n0,n1,n2} learners {n4}@6"
+        );
     }
 }

@@ -488,6 +488,7 @@ mod tests {
             role: crate::engine::NodeRole::Candidate,
             commit: 0,
             last: 1,
+            config: None,
         };
         t.record_status(Instant(9), None, NodeId(0), status);
         let records = t.entries();
@@ -524,6 +525,7 @@ mod tests {
                     role: crate::engine::NodeRole::Leader,
                     commit: 0,
                     last: 0,
+                    config: None,
                 };
                 t.record_status(Instant(9), None, NodeId(0), status);
             }

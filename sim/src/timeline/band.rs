@@ -120,6 +120,7 @@ mod tests {
                 role,
                 commit: 0,
                 last: time,
+                config: None,
             }),
             message: None,
             line: 0,

@@ -122,6 +122,7 @@ mod tests {
                 role,
                 commit: 0,
                 last: 0,
+                config: None,
             }),
             message: None,
             line: 0,
