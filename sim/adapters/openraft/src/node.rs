@@ -176,7 +176,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
             return Err(ChangeRefused::NotLeader);
         }
         let current = crate::membership::configuration(&m.membership_config);
-        let observed = m.membership_config.log_id().clone();
+        let observed = *m.membership_config.log_id();
         let proposal = crate::membership::proposal(current, observed, changes, self.peers)?;
         let before = self
             .shared
