@@ -30,6 +30,9 @@ pub struct Registered {
     /// What it supports of the lab's contract (snapshots): the swarm draws nothing it
     /// does not support.
     pub options: LabOptions,
+    /// Whether it declares membership changes (`RaftFamily::MEMBERSHIP`), which the
+    /// membership scenarios need.
+    pub membership: bool,
     scenarios: fn() -> Vec<Scenario>,
 }
 
@@ -42,6 +45,7 @@ impl Registered {
             knobs: I::KNOBS,
             reads: I::READS,
             options: I::options(),
+            membership: I::MEMBERSHIP.is_some(),
             scenarios: scenarios_of::<I>,
         }
     }
@@ -57,6 +61,38 @@ impl Registered {
             }
         }
         all
+    }
+
+    /// Its scenario called `name`.
+    ///
+    /// # Errors
+    /// [`Unknown::Unsupported`], saying why, for a scenario of raftsim's that this
+    /// implementation does not run (a membership scenario without membership changes, a
+    /// snapshot scenario without snapshots); else as [`find`].
+    pub fn find(&self, name: &str) -> Result<Scenario, Unknown> {
+        find(&self.scenarios(), name).map_err(|unknown| {
+            // Our Raft supports every capability, so its list is every scenario there is.
+            let every = scenarios_of::<raft::Family>();
+            let Some(s) = every.iter().find(|s| s.name == name) else {
+                return unknown;
+            };
+            let needs = if s.part == crate::scenario::Part::Membership
+                || s.name == crate::swarm::scenario_name(crate::swarm::Workload::Membership)
+            {
+                (!self.membership).then_some(
+                    "membership changes, which it does not declare (RaftFamily::MEMBERSHIP)",
+                )
+            } else {
+                (!self.options.snapshots).then_some(
+                    "snapshots, which it declares it does not support (Implementation::options)",
+                )
+            };
+            Unknown::Unsupported {
+                name: s.name,
+                implementation: self.name,
+                why: needs.unwrap_or("support it does not have").to_string(),
+            }
+        })
     }
 }
 
@@ -122,6 +158,16 @@ pub enum Unknown {
         name: String,
         /// A scenario whose name differs only in case.
         suggestion: Option<&'static str>,
+    },
+    /// A scenario of raftsim's that the implementation does not run.
+    #[error("{implementation} does not run {name}: it needs {why}")]
+    Unsupported {
+        /// The scenario.
+        name: &'static str,
+        /// The implementation asked for.
+        implementation: &'static str,
+        /// What the scenario needs that the implementation lacks.
+        why: String,
     },
 }
 

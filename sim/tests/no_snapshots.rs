@@ -183,6 +183,34 @@ fn a_schedule_with_snapshots_is_refused_for_a_raft_without_them() {
 }
 
 /// The wrapper really refuses: the refusal the swarm now avoids.
+/// A scenario of raftsim's that the implementation does not run is refused with why:
+/// a snapshot scenario without snapshots, a membership one without membership changes
+/// (the wrapper declares none); an unknown name is still just unknown.
+#[test]
+fn a_scenario_it_cannot_run_is_refused_with_the_reason() {
+    registry::register(vec![Registered::of::<NoSnapshots>()]);
+    let it = registry::implementation(NoSnapshots::NAME).unwrap_or_else(|e| panic!("{e}"));
+    let why = |name: &str| it.find(name).map(|s| s.name).unwrap_err().to_string();
+    assert_eq!(
+        why("SnapshotBasic2D"),
+        "no-snapshots does not run SnapshotBasic2D: it needs snapshots, which it declares it does not support (Implementation::options)"
+    );
+    for name in ["AddServer", "SwarmMembership"] {
+        assert!(
+            why(name).ends_with(
+                "it needs membership changes, which it does not declare (RaftFamily::MEMBERSHIP)"
+            ),
+            "{name}: {}",
+            why(name)
+        );
+    }
+    assert!(why("NoSuchScenario").starts_with("unknown scenario"));
+    assert_eq!(
+        it.find("InitialElection2A").map(|s| s.name),
+        Ok("InitialElection2A")
+    );
+}
+
 #[test]
 fn the_wrapper_refuses_snapshots() {
     let mut node = <Refusing<u64> as RaftNode<u64>>::boot(Boot {

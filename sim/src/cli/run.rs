@@ -99,10 +99,12 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let (scenario, mut config) = match &args.schedule {
         Some(path) => scheduled(args, path)?,
         None => {
-            let scenarios = args.raft.implementation()?.scenarios();
             let name = args.scenario.as_deref().unwrap_or_default();
-            let scenario =
-                registry::find(&scenarios, name).map_err(|e| Error::Usage(e.to_string()))?;
+            let scenario = args
+                .raft
+                .implementation()?
+                .find(name)
+                .map_err(|e| Error::Usage(e.to_string()))?;
             let seed = parse_seed(args.seed.as_deref().unwrap_or_default())?;
             let config = RunConfig {
                 seed,
@@ -300,7 +302,8 @@ fn scheduled(args: &RunArgs, path: &Path) -> Result<(Scenario, RunConfig)> {
     };
     schedule_file::check_knobs(&plan, &implementation, path)?;
     let name = crate::swarm::scenario_name(plan.profile.workload);
-    let scenario = registry::find(&implementation.scenarios(), name)
+    let scenario = implementation
+        .find(name)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let config = RunConfig {
         seed: plan.seed,

@@ -321,7 +321,8 @@ fn run_plan(plan: &Plan, budget: &Budget) -> Result<Option<String>> {
     let implementation =
         registry::implementation(&plan.raft).map_err(|e| Error::Usage(e.to_string()))?;
     let name = scenario_name(plan.profile.workload);
-    let scenario = registry::find(&implementation.scenarios(), name)
+    let scenario = implementation
+        .find(name)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let config = RunConfig {
         seed: plan.seed,
