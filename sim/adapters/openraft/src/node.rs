@@ -136,12 +136,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
         if self.metrics().state != ServerState::Leader {
             return None;
         }
-        let before = self
-            .shared
-            .disk
-            .borrow()
-            .last_log_id()
-            .map_or(0, |id| id.index);
+        let before = self.last_log_index();
         let data = command::encode(&command);
         let raft = self.raft.clone();
         let payload = data.clone();
@@ -178,12 +173,7 @@ impl<C: Command> RaftNode<C> for OpenraftNode<C> {
         let current = crate::membership::configuration(&m.membership_config);
         let observed = *m.membership_config.log_id();
         let proposal = crate::membership::proposal(current, observed, changes, self.peers)?;
-        let before = self
-            .shared
-            .disk
-            .borrow()
-            .last_log_id()
-            .map_or(0, |id| id.index);
+        let before = self.last_log_index();
         let answer: Rc<std::cell::Cell<Option<ChangeRefused>>> = Rc::default();
         let (raft, slot) = (self.raft.clone(), answer.clone());
         self.run(now, async move {
@@ -460,6 +450,16 @@ impl<C: Command> OpenraftNode<C> {
             let _ = pending.reply_to.send(reply);
             self.enter(now);
         }
+    }
+
+    /// The index of the last entry on the disk, 0 for none: what a call compares with
+    /// to find the entry it made openraft append.
+    fn last_log_index(&self) -> u64 {
+        self.shared
+            .disk
+            .borrow()
+            .last_log_id()
+            .map_or(0, |id| id.index)
     }
 
     fn rt_now(&self) -> Instant {
