@@ -13,8 +13,8 @@
 
 mod common;
 
-use raft::planted::{Bug, Plant, Planted};
-use raft_contract::{Command, Membership, RaftFamily};
+use raft::planted::Bug;
+use raft_contract::{Membership, RaftFamily};
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::scenario::RunConfig;
@@ -155,36 +155,10 @@ fn first_failure<I: Implementation>(scenario: &str, why: &str) -> (u64, String) 
     panic!("{scenario} on {}: no failure in {SEEDS_MAX} seeds", I::NAME)
 }
 
-/// A planted bug of membership, as an implementation with our Raft's membership.
-macro_rules! membership_suspects {
-    ($($family:ident,)*) => {
-        $(
-            #[derive(Debug)]
-            struct $family;
-
-            impl Plant for $family {
-                const BUG: Option<Bug> = Some(Bug::$family);
-            }
-
-            impl RaftFamily for $family {
-                type Node<C: Command> = Planted<C, $family>;
-                const KNOBS: &'static [raft_contract::Knob] = raft::config::KNOBS;
-                const MEMBERSHIP: Option<Membership> = <Ours as RaftFamily>::MEMBERSHIP;
-            }
-
-            impl Implementation for $family {
-                const NAME: &'static str = Bug::$family.name();
-                const DESCRIPTION: &'static str = Bug::$family.description();
-            }
-        )*
-    };
-}
-
-membership_suspects! {
-    ChangeBeforeTermCommit,
-    TwoChangesAtOnce,
-    ConfigAtCommit,
-}
+// The planted bugs of membership, as implementations with our Raft's membership.
+common::planted_family!(ChangeBeforeTermCommit; const MEMBERSHIP: Option<Membership> = <Ours as RaftFamily>::MEMBERSHIP;);
+common::planted_family!(TwoChangesAtOnce; const MEMBERSHIP: Option<Membership> = <Ours as RaftFamily>::MEMBERSHIP;);
+common::planted_family!(ConfigAtCommit; const MEMBERSHIP: Option<Membership> = <Ours as RaftFamily>::MEMBERSHIP;);
 
 const CONFIGURATION_SAFETY: &str = "safety violation: Configuration Safety";
 

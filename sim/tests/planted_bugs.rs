@@ -20,8 +20,10 @@
 //! of `SwarmRaft` and `SwarmKv` in turn, until a monitor catches it, within [`SEEDS_MAX`]
 //! seeds of each, again with no panic on the way.
 
-use raft::planted::{Bug, Plant, Planted};
-use raft_contract::{Command, RaftFamily};
+mod common;
+
+use raft::planted::{Bug, Plant};
+
 use rayon::prelude::*;
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
@@ -208,29 +210,13 @@ impl Suspect {
     }
 }
 
-/// One marker type per bug: its `Plant`, its `RaftFamily` and its `Implementation`
-/// (named `bug-...`), and one test that hunts it in the lab scenario given, where the
-/// monitor of the property given must catch it.
+/// One marker type per bug (`common::planted_family`: its `Plant`, its `RaftFamily` and
+/// its `Implementation`, named `bug-...`), and one test that hunts it in the lab
+/// scenario given, where the monitor of the property given must catch it.
 macro_rules! suspects {
     ($($test:ident => $family:ident in $scenario:literal by $property:literal,)*) => {
         $(
-            #[derive(Debug)]
-            struct $family;
-
-            impl Plant for $family {
-                const BUG: Option<Bug> = Some(Bug::$family);
-            }
-
-            impl RaftFamily for $family {
-                type Node<C: Command> = Planted<C, $family>;
-                // The swarm draws the reference Raft's knobs for its broken variants too.
-                const KNOBS: &'static [raft_contract::Knob] = raft::config::KNOBS;
-            }
-
-            impl Implementation for $family {
-                const NAME: &'static str = Bug::$family.name();
-                const DESCRIPTION: &'static str = Bug::$family.description();
-            }
+            common::planted_family!($family);
 
             #[test]
             fn $test() {

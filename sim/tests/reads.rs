@@ -8,8 +8,10 @@
 //! | LeaseClockDrift | planted `LeaseWithoutMargin`: no drift margin at all | Lease Safety |
 //! | ReadIndexPartitioned | planted `ReadWithoutConfirm`: no heartbeat round | the checker (a stale read) |
 
-use raft::planted::{Bug, Plant, Planted};
-use raft_contract::{Command, RaftFamily, ReadMode};
+mod common;
+
+use raft::planted::Bug;
+use raft_contract::ReadMode;
 use sim::implementation::Implementation;
 use sim::outcome::Outcome;
 use sim::scenario::RunConfig;
@@ -110,35 +112,9 @@ fn lease_clock_drift_reads_by_lease_and_read_index_partitioned_by_read_index() {
     }
 }
 
-/// A planted bug of reads, as an implementation that reads in every mode.
-macro_rules! read_suspects {
-    ($($family:ident,)*) => {
-        $(
-            #[derive(Debug)]
-            struct $family;
-
-            impl Plant for $family {
-                const BUG: Option<Bug> = Some(Bug::$family);
-            }
-
-            impl RaftFamily for $family {
-                type Node<C: Command> = Planted<C, $family>;
-                const KNOBS: &'static [raft_contract::Knob] = raft::config::KNOBS;
-                const READS: &'static [ReadMode] = &ReadMode::ALL;
-            }
-
-            impl Implementation for $family {
-                const NAME: &'static str = Bug::$family.name();
-                const DESCRIPTION: &'static str = Bug::$family.description();
-            }
-        )*
-    };
-}
-
-read_suspects! {
-    ReadWithoutConfirm,
-    LeaseWithoutMargin,
-}
+// The planted bugs of reads, as implementations that read in every mode.
+common::planted_family!(ReadWithoutConfirm; const READS: &'static [ReadMode] = &ReadMode::ALL;);
+common::planted_family!(LeaseWithoutMargin; const READS: &'static [ReadMode] = &ReadMode::ALL;);
 
 #[test]
 fn planted_read_without_confirm_is_caught_by_the_checker_in_read_index_partitioned() {

@@ -168,3 +168,33 @@ pub fn same_seed_same_trace(raft: &str, scenarios: &[Scenario]) {
         );
     }
 }
+
+/// Declares the marker type of planted bug `Bug::$family` as an implementation of its
+/// own (named `bug-...`): our Raft with the bug planted, drawing our Raft's knobs, with
+/// whatever else of our Raft's family the caller's tests need (`const READS: ... = ...;`,
+/// `const MEMBERSHIP: ... = ...;`).
+#[allow(unused_macros)] // Each test binary compiles this module; not all plant bugs.
+macro_rules! planted_family {
+    ($family:ident $(; $(const $name:ident: $ty:ty = $value:expr;)*)?) => {
+        #[derive(Debug)]
+        struct $family;
+
+        impl raft::planted::Plant for $family {
+            const BUG: Option<raft::planted::Bug> = Some(raft::planted::Bug::$family);
+        }
+
+        impl raft_contract::RaftFamily for $family {
+            type Node<C: raft_contract::Command> = raft::planted::Planted<C, $family>;
+            // The swarm draws the reference Raft's knobs for its broken variants too.
+            const KNOBS: &'static [raft_contract::Knob] = raft::config::KNOBS;
+            $($(const $name: $ty = $value;)*)?
+        }
+
+        impl sim::implementation::Implementation for $family {
+            const NAME: &'static str = raft::planted::Bug::$family.name();
+            const DESCRIPTION: &'static str = raft::planted::Bug::$family.description();
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use planted_family;
