@@ -28,15 +28,7 @@ const SEEDS_MAX: u64 = 200;
 
 /// Runs membership scenario `scenario` of `I` with `seed`.
 fn run<I: Implementation>(scenario: &str, seed: u64, config: &RunConfig) -> Outcome {
-    let found = sim::scenarios::membership::<I>()
-        .into_iter()
-        .find(|s| s.name == scenario)
-        .unwrap_or_else(|| panic!("{scenario} is registered for {}", I::NAME));
-    let config = RunConfig {
-        seed,
-        ..config.clone()
-    };
-    sim::registry::run(&found, &config)
+    common::run_seed(&sim::scenarios::membership::<I>(), scenario, seed, config)
 }
 
 #[test]
@@ -141,18 +133,8 @@ fn same_seed_same_trace<I: Implementation>() {
 /// The first seed below [`SEEDS_MAX`] whose run fails, with its reason; a run that
 /// fails for another reason than `why` fails the test.
 fn first_failure<I: Implementation>(scenario: &str, why: &str) -> (u64, String) {
-    for seed in 0..SEEDS_MAX {
-        let o = run::<I>(scenario, seed, &RunConfig::default());
-        if let Some(reason) = o.failure {
-            assert!(
-                reason.contains(why),
-                "{scenario} seed {seed} on {}: expected {why:?}, got: {reason}",
-                I::NAME
-            );
-            return (seed, reason);
-        }
-    }
-    panic!("{scenario} on {}: no failure in {SEEDS_MAX} seeds", I::NAME)
+    let all = sim::scenarios::membership::<I>();
+    common::first_failure(&all, scenario, &RunConfig::default(), why, SEEDS_MAX)
 }
 
 // The planted bugs of membership, as implementations with our Raft's membership.

@@ -23,15 +23,7 @@ const SEEDS_MAX: u64 = 200;
 
 /// Runs `scenario` of `I` with `seed` and `config`'s other fields.
 fn run<I: Implementation>(scenario: &str, seed: u64, config: &RunConfig) -> Outcome {
-    let found = sim::scenarios::beyond::<I>()
-        .into_iter()
-        .find(|s| s.name == scenario)
-        .unwrap_or_else(|| panic!("{scenario} is registered for {}", I::NAME));
-    let config = RunConfig {
-        seed,
-        ..config.clone()
-    };
-    sim::registry::run(&found, &config)
+    common::run_seed(&sim::scenarios::beyond::<I>(), scenario, seed, config)
 }
 
 /// The first seed below [`SEEDS_MAX`] whose run fails, with its reason; any run that
@@ -41,18 +33,13 @@ fn first_failure<I: Implementation>(
     config: &RunConfig,
     why: &str,
 ) -> (u64, String) {
-    for seed in 0..SEEDS_MAX {
-        let o = run::<I>(scenario, seed, config);
-        if let Some(reason) = o.failure {
-            assert!(
-                reason.contains(why),
-                "{scenario} seed {seed} on {}: expected {why:?}, got: {reason}",
-                I::NAME
-            );
-            return (seed, reason);
-        }
-    }
-    panic!("{scenario} on {}: no failure in {SEEDS_MAX} seeds", I::NAME)
+    common::first_failure(
+        &sim::scenarios::beyond::<I>(),
+        scenario,
+        config,
+        why,
+        SEEDS_MAX,
+    )
 }
 
 fn past_the_bound() -> RunConfig {

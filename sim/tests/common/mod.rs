@@ -198,3 +198,57 @@ macro_rules! planted_family {
 }
 #[allow(unused_imports)]
 pub(crate) use planted_family;
+
+/// Runs the scenario called `name` among `scenarios` with `seed` and `config`'s other
+/// fields.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn run_seed(
+    scenarios: &[Scenario],
+    name: &str,
+    seed: u64,
+    config: &RunConfig,
+) -> sim::outcome::Outcome {
+    let scenario = find(scenarios, name).unwrap_or_else(|e| panic!("{e}"));
+    run(
+        &scenario,
+        &RunConfig {
+            seed,
+            ..config.clone()
+        },
+    )
+}
+
+/// The first seed below `seeds` whose run of `name` (among `scenarios`) fails, with its
+/// reason: how a test shows a planted bug caught. A run that fails for another reason
+/// than `why` fails the test, and so does no failure at all.
+#[allow(dead_code)] // Each test binary compiles this module; not all use every helper.
+pub fn first_failure(
+    scenarios: &[Scenario],
+    name: &str,
+    config: &RunConfig,
+    why: &str,
+    seeds: u64,
+) -> (u64, String) {
+    let scenario = find(scenarios, name).unwrap_or_else(|e| panic!("{e}"));
+    for seed in 0..seeds {
+        let o = run(
+            &scenario,
+            &RunConfig {
+                seed,
+                ..config.clone()
+            },
+        );
+        if let Some(reason) = o.failure {
+            assert!(
+                reason.contains(why),
+                "{name} seed {seed} on {}: expected {why:?}, got: {reason}",
+                scenario.implementation
+            );
+            return (seed, reason);
+        }
+    }
+    panic!(
+        "{name} on {}: no failure in {seeds} seeds",
+        scenario.implementation
+    )
+}
